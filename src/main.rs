@@ -1,0 +1,10 @@
+//! The `netassist` binary. The desktop window arrives with the GUI; until then this prints usage.
+
+fn main() {
+    println!(
+        "NetAssist {} (网络调试助手): a TCP/UDP network debug assistant.\n\
+         The desktop window is not part of this build yet; the socket engine lives in the library\n\
+         and is exercised by `cargo test`.",
+        env!("CARGO_PKG_VERSION")
+    );
+}
