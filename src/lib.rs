@@ -1,5 +1,9 @@
-//! NetAssist (网络调试助手): a TCP/UDP network debug assistant.
+//! `NetAssist` (网络调试助手): a TCP/UDP network debug assistant.
 //!
 //! The library holds all logic so it can be tested without a window; the binary is a thin shell over it.
 //!
 //! # Layout
+//! - [`engine`]: sessions (TCP server, TCP client, UDP) whose sockets live on a worker thread. The caller
+//!   sends [`engine::Command`]s and receives [`engine::Event`]s; the worker wakes the caller through a
+//!   coalesced waker so a flood of packets never turns into a flood of repaints.
+pub mod engine;

@@ -1,0 +1,52 @@
+//! Commands the caller (GUI or CLI) sends to a session's worker.
+
+use std::net::{IpAddr, SocketAddr};
+
+use bytes::Bytes;
+
+use super::PeerId;
+
+/// Where a [`Command::Send`] goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// One peer of the session (a server's client, the client's server, a known UDP remote).
+    Peer(PeerId),
+    /// Every connected peer (TCP server) or every UDP remote seen so far.
+    All,
+    /// The session's configured remote: the TCP client's server, or the UDP session's default remote.
+    Default,
+    /// UDP only: any address, given with the command. It becomes a peer of the session.
+    Addr(SocketAddr),
+}
+
+/// A request to a session's worker. Results come back as [`super::Event`]s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Queue bytes for sending. What is really written is reported as `Data` events with
+    /// [`super::Direction::Tx`]; a full send queue is reported as [`super::Event::SendDropped`].
+    Send {
+        /// Who receives the bytes.
+        to: Target,
+        /// The payload; cheap to clone when it goes to many peers.
+        bytes: Bytes,
+    },
+    /// Close one peer's connection (TCP), or forget a UDP remote.
+    Disconnect(PeerId),
+    /// UDP: join a multicast group (IPv4 or IPv6) on the given local interface (IPv4 address, or `None`
+    /// for the system's choice).
+    JoinMulticast {
+        /// The group address, e.g. `239.1.2.3` or `ff02::1:3`.
+        group: IpAddr,
+        /// IPv4 interface address to join on; ignored for IPv6 groups, which use the default interface.
+        interface: Option<IpAddr>,
+    },
+    /// UDP: leave a multicast group joined before.
+    LeaveMulticast {
+        /// The group address given when joining.
+        group: IpAddr,
+        /// The interface given when joining.
+        interface: Option<IpAddr>,
+    },
+    /// Close everything and end the session; the worker reports `Stopped` and exits.
+    Stop,
+}

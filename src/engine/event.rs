@@ -1,0 +1,150 @@
+//! Events a session's worker reports to the caller: everything that happened on the network, in order.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+
+use super::{NetError, PeerId};
+
+/// Which way bytes went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Received from the peer.
+    Rx,
+    /// Written to the peer (what the OS accepted, not what was asked for).
+    Tx,
+}
+
+/// Why a peer's connection ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The peer closed cleanly (TCP FIN).
+    PeerClosed,
+    /// The peer reset the connection (TCP RST).
+    Reset,
+    /// The connection timed out (keep-alive or retransmissions went unanswered).
+    TimedOut,
+    /// We disconnected it on the user's request.
+    Kicked,
+    /// UDP: the remote was dropped from the peer table to make room for newer ones.
+    Forgotten,
+    /// The session was stopped while the peer was connected.
+    SessionStopped,
+    /// Any other error on this peer's socket; the other peers are not affected.
+    Error(NetError),
+}
+
+/// One thing that happened in a session. Every event carries the wall-clock time it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The session's socket is bound: a TCP server listens, or a UDP socket is open, on `addr` (with the real
+    /// port when port 0 was asked for).
+    Listening {
+        /// The local address actually bound.
+        addr: SocketAddr,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// A new peer: a client accepted by the server, the client's connection to its server, or (UDP) the first
+    /// datagram exchanged with a remote address.
+    Connected {
+        /// The id given to this peer.
+        peer: PeerId,
+        /// The peer's address.
+        addr: SocketAddr,
+        /// Our side of the connection (for UDP, the session socket's address).
+        local: SocketAddr,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// Bytes received from or written to a peer. For TCP each event is one read or one write, so the sum of
+    /// lengths is exact; framing into messages happens above the engine.
+    Data {
+        /// Who sent or received them.
+        peer: PeerId,
+        /// Received or sent.
+        dir: Direction,
+        /// The bytes, exactly as read or written.
+        bytes: Bytes,
+        /// When they were read or written.
+        at: SystemTime,
+    },
+    /// A peer is gone (TCP), or was forgotten (UDP).
+    Closed {
+        /// The peer that closed.
+        peer: PeerId,
+        /// Why.
+        reason: CloseReason,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// A TCP client connected while the server already had `max_clients`; it was closed at once.
+    Rejected {
+        /// The refused client's address.
+        addr: SocketAddr,
+        /// The limit in force.
+        max_clients: usize,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// A send was refused because the peer's send queue was full (the peer is not reading fast enough).
+    /// Nothing of this send was queued.
+    SendDropped {
+        /// The peer whose queue was full.
+        peer: PeerId,
+        /// Bytes refused.
+        len: usize,
+        /// Bytes already waiting in the queue.
+        queued: usize,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// UDP: a multicast group was joined.
+    Joined {
+        /// The group.
+        group: IpAddr,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// UDP: a multicast group was left.
+    Left {
+        /// The group.
+        group: IpAddr,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// Something failed. A failure to bind or connect is followed by [`Event::Stopped`]; a failure that
+    /// concerns one peer is followed by that peer's [`Event::Closed`]; other failures (a bad send target, a
+    /// multicast join refused) leave the session running.
+    Error {
+        /// What failed, with the OS error kind kept.
+        error: NetError,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// The session ended; no more events follow.
+    Stopped {
+        /// When it happened.
+        at: SystemTime,
+    },
+}
+
+impl Event {
+    /// When the event happened.
+    #[must_use]
+    pub fn at(&self) -> SystemTime {
+        match self {
+            Event::Listening { at, .. }
+            | Event::Connected { at, .. }
+            | Event::Data { at, .. }
+            | Event::Closed { at, .. }
+            | Event::Rejected { at, .. }
+            | Event::SendDropped { at, .. }
+            | Event::Joined { at, .. }
+            | Event::Left { at, .. }
+            | Event::Error { at, .. }
+            | Event::Stopped { at } => *at,
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! The socket engine: one [`Session`] is one mode (TCP server, TCP client or UDP) on one local bind, owned by
+//! a named worker thread that runs a readiness loop ([`mio`]) over all of the session's sockets.
+//!
+//! The caller talks to the worker through [`Session::send`] ([`Command`]s in) and [`Session::try_recv`] /
+//! [`Session::recv_timeout`] ([`Event`]s out). After sending events the worker calls the `waker` given to
+//! [`start`] — at most [`MAX_WAKES_PER_SECOND`] times a second, and always once more after the last event —
+//! so a GUI can pass `ctx.request_repaint` and still stay idle when nothing happens.
+//!
+//! The worker never blocks on a peer: reads and writes are non-blocking, each peer has a bounded send
+//! queue, and a peer that reads slowly only fills its own queue. If the caller falls behind by more than
+//! [`SessionConfig::max_backlog_bytes`] of received data, the worker stops reading (TCP flow control then
+//! slows the senders down) until the caller catches up, so memory stays bounded whatever the peers do.
+
+mod command;
+mod conn;
+mod error;
+mod event;
+mod peer;
+mod tcp_client;
+mod tcp_server;
+mod udp;
+mod worker;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+pub use command::{Command, Target};
+pub use error::{NetError, Operation, Problem};
+pub use event::{CloseReason, Direction, Event};
+pub use peer::PeerId;
+
+/// The most times per second the worker calls the waker while events keep coming.
+pub const MAX_WAKES_PER_SECOND: u32 = 120;
+
+/// How long a TCP client waits for the server to answer, unless configured otherwise.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What a session does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Listen for TCP clients.
+    TcpServer {
+        /// Local address to listen on (`0.0.0.0:port`, `[::]:port`, or one of the PC's addresses).
+        /// Binding `::` accepts IPv4 clients too, on every OS.
+        bind: SocketAddr,
+        /// Refuse (close and report) clients beyond this many; `None` for no limit.
+        max_clients: Option<usize>,
+    },
+    /// Connect to a TCP server.
+    TcpClient {
+        /// Host name or IP address of the server, as the user typed it (`192.168.1.5`, `::1`, `board.local`).
+        host: String,
+        /// The server's port.
+        port: u16,
+        /// Local address to connect from, if the user picked one.
+        local: Option<SocketAddr>,
+        /// How long to wait for the server to answer before reporting a time-out.
+        timeout: Duration,
+    },
+    /// Send and receive UDP datagrams.
+    Udp {
+        /// Local address to bind (port 0 lets the OS pick).
+        bind: SocketAddr,
+        /// Where [`Target::Default`] sends go.
+        remote: Option<SocketAddr>,
+        /// Allow sending to broadcast addresses (`SO_BROADCAST`).
+        broadcast: bool,
+        /// Multicast groups to join at start (more can be joined with [`Command::JoinMulticast`]).
+        multicast: Vec<IpAddr>,
+    },
+}
+
+/// Everything needed to start a session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// The mode and its addresses.
+    pub mode: Mode,
+    /// Send everything received from a peer straight back to that peer (server and UDP modes).
+    pub echo: bool,
+    /// Bytes a peer's send queue may hold before further sends to it are dropped and reported.
+    pub max_queue_bytes: usize,
+    /// Received bytes the caller may leave unread before the worker pauses reading.
+    pub max_backlog_bytes: usize,
+}
+
+impl SessionConfig {
+    /// A configuration for `mode` with echo off and the default limits (4 MiB per send queue, 64 MiB of
+    /// unread received data).
+    #[must_use]
+    pub fn new(mode: Mode) -> Self {
+        Self {
+            mode,
+            echo: false,
+            max_queue_bytes: 4 << 20,
+            max_backlog_bytes: 64 << 20,
+        }
+    }
+
+    /// The same configuration with echo switched on or off.
+    #[must_use]
+    pub fn with_echo(mut self, echo: bool) -> Self {
+        self.echo = echo;
+        self
+    }
+}
+
+/// The session could not be started at all (before any socket work). Network failures such as a port in
+/// use are not start errors: they arrive as [`Event::Error`] followed by [`Event::Stopped`].
+#[derive(Debug)]
+pub enum StartError {
+    /// The OS refused to create the event loop.
+    Poll(std::io::Error),
+    /// The worker thread could not be started.
+    Thread(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Poll(e) => write!(f, "Could not create the network event loop: {e}"),
+            StartError::Thread(e) => write!(f, "Could not start the network thread: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Poll(e) | StartError::Thread(e) => Some(e),
+        }
+    }
+}
+
+/// A running session. Dropping it stops the session and joins its worker.
+pub struct Session {
+    commands_tx: Sender<Command>,
+    events_rx: Receiver<Event>,
+    poll_waker: Arc<mio::Waker>,
+    /// Bytes of received data sent as events but not yet taken by the caller (see
+    /// [`SessionConfig::max_backlog_bytes`]).
+    backlog: Arc<AtomicUsize>,
+    worker: Option<JoinHandle<()>>,
+}
+
+/// Starts a session on its own worker thread. `waker` is called (from the worker thread) after events were
+/// sent, coalesced to at most [`MAX_WAKES_PER_SECOND`] calls a second.
+pub fn start(
+    config: SessionConfig,
+    waker: impl Fn() + Send + Sync + 'static,
+) -> Result<Session, StartError> {
+    let poll = mio::Poll::new().map_err(StartError::Poll)?;
+    let poll_waker =
+        Arc::new(mio::Waker::new(poll.registry(), worker::WAKE_TOKEN).map_err(StartError::Poll)?);
+    let (commands_tx, commands_rx) = crossbeam_channel::unbounded();
+    let (events_tx, events_rx) = crossbeam_channel::unbounded();
+    let backlog = Arc::new(AtomicUsize::new(0));
+    let emitter = worker::Emitter::new(events_tx, Box::new(waker), Arc::clone(&backlog));
+    let name = match config.mode {
+        Mode::TcpServer { .. } => "netassist-tcp-server",
+        Mode::TcpClient { .. } => "netassist-tcp-client",
+        Mode::Udp { .. } => "netassist-udp",
+    };
+    let worker = std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || worker::run(poll, config, &commands_rx, emitter))
+        .map_err(StartError::Thread)?;
+    Ok(Session {
+        commands_tx,
+        events_rx,
+        poll_waker,
+        backlog,
+        worker: Some(worker),
+    })
+}
+
+impl Session {
+    /// Sends a command to the worker. Returns `false` if the session has already ended.
+    pub fn send(&self, command: Command) -> bool {
+        if self.commands_tx.send(command).is_err() {
+            return false;
+        }
+        // A failed wake means the worker's poll is gone, i.e. the worker has exited; the send above then
+        // simply goes unread.
+        self.poll_waker.wake().is_ok()
+    }
+
+    /// Takes the next event if one is waiting.
+    #[must_use]
+    pub fn try_recv(&self) -> Option<Event> {
+        self.events_rx
+            .try_recv()
+            .ok()
+            .map(|event| self.taken(event))
+    }
+
+    /// Waits up to `timeout` for the next event. `None` on time-out, or when the worker has exited and every
+    /// event was taken.
+    #[must_use]
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<Event> {
+        match self.events_rx.recv_timeout(timeout) {
+            Ok(event) => Some(self.taken(event)),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
+        }
+    }
+
+    /// Takes every event waiting now, without blocking.
+    pub fn drain(&self) -> impl Iterator<Item = Event> + '_ {
+        std::iter::from_fn(|| self.try_recv())
+    }
+
+    /// Whether the worker has exited (after [`Event::Stopped`] was sent).
+    #[must_use]
+    pub fn is_finished(&self) -> bool {
+        self.worker.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Stops the session and waits for its worker to exit. Events sent before it exited can still be taken.
+    pub fn stop(&mut self) {
+        let _ = self.send(Command::Stop);
+        if let Some(worker) = self.worker.take() {
+            // The worker catches nothing that could panic on its own; if it did, the panic has already been
+            // printed and there is nothing more to report here.
+            let _ = worker.join();
+        }
+    }
+
+    fn taken(&self, event: Event) -> Event {
+        if let Event::Data {
+            dir: Direction::Rx,
+            bytes,
+            ..
+        } = &event
+        {
+            self.backlog.fetch_sub(bytes.len(), Ordering::Relaxed);
+        }
+        event
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

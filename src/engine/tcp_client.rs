@@ -1,0 +1,294 @@
+//! TCP client mode: resolve, connect without blocking (trying each resolved address in turn, each with the
+//! configured time-out), then serve the one connection until either side closes it.
+
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use mio::Interest;
+use mio::net::TcpStream;
+use socket2::{Domain, Socket, Type};
+
+use super::conn::{Conn, ReadState};
+use super::tcp_server::no_such_peer;
+use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
+use super::{CloseReason, Command, NetError, Operation, Target};
+
+pub(crate) struct TcpClient {
+    host: String,
+    port: u16,
+    local: Option<SocketAddr>,
+    timeout: Duration,
+    state: State,
+}
+
+enum State {
+    /// Waiting for the server to answer `addr`; `rest` are the other resolved addresses to try next.
+    Connecting {
+        stream: TcpStream,
+        addr: SocketAddr,
+        deadline: Instant,
+        rest: Vec<SocketAddr>,
+    },
+    Connected {
+        conn: Conn,
+        unread: bool,
+    },
+    Done,
+}
+
+impl TcpClient {
+    pub(crate) fn new(
+        host: String,
+        port: u16,
+        local: Option<SocketAddr>,
+        timeout: Duration,
+    ) -> Self {
+        Self {
+            host,
+            port,
+            local,
+            timeout,
+            state: State::Done,
+        }
+    }
+
+    /// Starts connecting to the first address of `addrs` that gets as far as an in-progress connect; the
+    /// last failure is reported if none does.
+    fn connect_next(&mut self, mut addrs: Vec<SocketAddr>, cx: &mut Cx) -> Result<(), NetError> {
+        let mut last_error = None;
+        while !addrs.is_empty() {
+            let addr = addrs.remove(0);
+            match self.begin(addr) {
+                Ok(mut stream) => {
+                    cx.registry
+                        .register(
+                            &mut stream,
+                            SOCKET_TOKEN,
+                            Interest::READABLE | Interest::WRITABLE,
+                        )
+                        .map_err(|e| NetError::io(Operation::Setup, Some(addr.to_string()), &e))?;
+                    self.state = State::Connecting {
+                        stream,
+                        addr,
+                        deadline: Instant::now() + self.timeout,
+                        rest: addrs,
+                    };
+                    return Ok(());
+                }
+                Err(error) => last_error = Some(error),
+            }
+        }
+        self.state = State::Done;
+        Err(last_error.unwrap_or_else(|| {
+            NetError::invalid(
+                Operation::Resolve,
+                Some(self.host.clone()),
+                "the name has no addresses",
+            )
+        }))
+    }
+
+    /// Opens a socket (bound to the local address if one was given) and starts a non-blocking connect.
+    fn begin(&self, addr: SocketAddr) -> Result<TcpStream, NetError> {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)
+            .map_err(|e| NetError::io(Operation::Setup, Some(addr.to_string()), &e))?;
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| NetError::io(Operation::Setup, Some(addr.to_string()), &e))?;
+        if let Some(local) = self.local {
+            socket
+                .bind(&local.into())
+                .map_err(|e| NetError::io(Operation::Bind, Some(local.to_string()), &e))?;
+        }
+        match socket.connect(&addr.into()) {
+            Ok(()) => {}
+            Err(e) if in_progress(&e) => {}
+            Err(e) => return Err(NetError::io(Operation::Connect, Some(addr.to_string()), &e)),
+        }
+        Ok(TcpStream::from_std(socket.into()))
+    }
+
+    /// The connect finished one way or another when the socket became writable or failed.
+    fn check_connect(&mut self, cx: &mut Cx) -> Result<(), NetError> {
+        let State::Connecting { stream, addr, .. } = &mut self.state else {
+            return Ok(());
+        };
+        let addr = *addr;
+        let failure = match stream.take_error() {
+            Ok(Some(e)) | Err(e) => Some(e),
+            Ok(None) => match stream.peer_addr() {
+                Ok(_) => None,
+                // Not connected yet: a spurious wake-up; keep waiting.
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => return Ok(()),
+                Err(e) => Some(e),
+            },
+        };
+        let State::Connecting {
+            mut stream, rest, ..
+        } = std::mem::replace(&mut self.state, State::Done)
+        else {
+            return Ok(());
+        };
+        // The socket moves to its peer token, or is dropped on failure; either way it leaves this token.
+        let _ = cx.registry.deregister(&mut stream);
+        if let Some(e) = failure {
+            let error = NetError::io(Operation::Connect, Some(addr.to_string()), &e);
+            return self.retry_or(error, rest, cx);
+        }
+        let conn = Conn::open(stream, addr, cx)?;
+        self.state = State::Connected { conn, unread: true };
+        Ok(())
+    }
+
+    /// Tries the remaining addresses; if there are none, `error` stands.
+    fn retry_or(
+        &mut self,
+        error: NetError,
+        rest: Vec<SocketAddr>,
+        cx: &mut Cx,
+    ) -> Result<(), NetError> {
+        if rest.is_empty() {
+            Err(error)
+        } else {
+            self.connect_next(rest, cx)
+        }
+    }
+
+    fn fail(&mut self, error: NetError, cx: &mut Cx) {
+        cx.error(error);
+        self.state = State::Done;
+    }
+
+    fn closed(&mut self, reason: CloseReason, cx: &mut Cx) {
+        if let State::Connected { conn, .. } = std::mem::replace(&mut self.state, State::Done) {
+            conn.close(reason, cx);
+        }
+    }
+}
+
+/// Whether a non-blocking connect's error only means "the answer comes later": Unix says `EINPROGRESS`,
+/// Windows says "would block". (`io::ErrorKind::InProgress` is not stable yet.)
+fn in_progress(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    let in_progress = e.raw_os_error() == Some(libc::EINPROGRESS);
+    #[cfg(not(unix))]
+    let in_progress = false;
+    in_progress || e.kind() == io::ErrorKind::WouldBlock
+}
+
+impl Handler for TcpClient {
+    fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
+        let addrs: Vec<SocketAddr> = (self.host.as_str(), self.port)
+            .to_socket_addrs()
+            .map_err(|e| {
+                NetError::io(
+                    Operation::Resolve,
+                    Some(format!("{}:{}", self.host, self.port)),
+                    &e,
+                )
+            })?
+            .collect();
+        self.connect_next(addrs, cx)
+    }
+
+    fn ready(&mut self, event: &mio::event::Event, cx: &mut Cx) {
+        match &mut self.state {
+            State::Connecting { .. } if event.token() == SOCKET_TOKEN => {
+                if let Err(error) = self.check_connect(cx) {
+                    self.fail(error, cx);
+                }
+            }
+            State::Connected { conn, unread } if event.token() == Cx::token(conn.peer) => {
+                match conn.ready(event, cx) {
+                    Ok(ReadState::Drained) => {}
+                    Ok(ReadState::More) => *unread = true,
+                    Err(reason) => self.closed(reason, cx),
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn command(&mut self, command: Command, cx: &mut Cx) {
+        let State::Connected { conn, .. } = &mut self.state else {
+            cx.error(NetError::invalid(
+                Operation::Send,
+                Some(format!("{}:{}", self.host, self.port)),
+                "not connected yet",
+            ));
+            return;
+        };
+        match command {
+            Command::Send { to, bytes } => match to {
+                Target::Default | Target::All => {
+                    if let Err(reason) = conn.send(bytes, cx) {
+                        self.closed(reason, cx);
+                    }
+                }
+                Target::Peer(peer) if peer == conn.peer => {
+                    if let Err(reason) = conn.send(bytes, cx) {
+                        self.closed(reason, cx);
+                    }
+                }
+                Target::Peer(peer) => cx.error(no_such_peer(peer)),
+                Target::Addr(addr) => cx.error(NetError::invalid(
+                    Operation::Send,
+                    Some(addr.to_string()),
+                    "a TCP client sends only to the server it is connected to",
+                )),
+            },
+            Command::Disconnect(peer) if peer == conn.peer => {
+                self.closed(CloseReason::Kicked, cx);
+            }
+            Command::Disconnect(peer) => cx.error(no_such_peer(peer)),
+            Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
+                NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
+            ),
+            Command::Stop => {}
+        }
+    }
+
+    fn turn(&mut self, now: Instant, cx: &mut Cx) -> Wake {
+        match &mut self.state {
+            State::Connecting { deadline, addr, .. } if *deadline <= now => {
+                let error = NetError::connect_timeout(addr.to_string(), self.timeout);
+                let State::Connecting {
+                    mut stream, rest, ..
+                } = std::mem::replace(&mut self.state, State::Done)
+                else {
+                    return Wake::Idle;
+                };
+                let _ = cx.registry.deregister(&mut stream);
+                if let Err(error) = self.retry_or(error, rest, cx) {
+                    self.fail(error, cx);
+                }
+                self.turn(now, cx)
+            }
+            State::Connecting { deadline, .. } => Wake::At(*deadline),
+            State::Connected { conn, unread } if *unread => {
+                *unread = false;
+                match conn.read(cx) {
+                    Ok(ReadState::Drained) => Wake::Idle,
+                    Ok(ReadState::More) => {
+                        *unread = true;
+                        Wake::Now
+                    }
+                    Err(reason) => {
+                        self.closed(reason, cx);
+                        Wake::Idle
+                    }
+                }
+            }
+            State::Connected { .. } | State::Done => Wake::Idle,
+        }
+    }
+
+    fn finished(&self) -> bool {
+        matches!(self.state, State::Done)
+    }
+
+    fn shutdown(&mut self, cx: &mut Cx) {
+        self.closed(CloseReason::SessionStopped, cx);
+    }
+}

@@ -1,0 +1,256 @@
+//! TCP server mode: one listener and any number of clients on the one worker thread.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use mio::Interest;
+use mio::net::TcpListener;
+use socket2::{Domain, Socket, Type};
+
+use super::conn::{Conn, ReadState};
+use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
+use super::{CloseReason, Command, Event, NetError, Operation, PeerId, Target};
+
+/// Pending connections the OS may queue before we accept them; large enough for a burst of thousands.
+const BACKLOG: i32 = 1024;
+
+/// Accepts per turn before the clients get their turn.
+const ACCEPTS_PER_TURN: usize = 256;
+
+/// How long to wait before accepting again after the OS refused (for example when out of file handles).
+const ACCEPT_RETRY: Duration = Duration::from_millis(200);
+
+pub(crate) struct TcpServer {
+    bind: SocketAddr,
+    max_clients: Option<usize>,
+    listener: Option<TcpListener>,
+    clients: HashMap<PeerId, Conn>,
+    /// Clients whose read turn was cut short.
+    unread: Vec<PeerId>,
+    /// The listener may have more connections waiting.
+    accept_more: bool,
+    accept_retry: Option<Instant>,
+}
+
+impl TcpServer {
+    pub(crate) fn new(bind: SocketAddr, max_clients: Option<usize>) -> Self {
+        Self {
+            bind,
+            max_clients,
+            listener: None,
+            clients: HashMap::new(),
+            unread: Vec::new(),
+            accept_more: false,
+            accept_retry: None,
+        }
+    }
+
+    fn accept(&mut self, cx: &mut Cx) {
+        let Some(listener) = &self.listener else {
+            return;
+        };
+        self.accept_more = false;
+        for _ in 0..ACCEPTS_PER_TURN {
+            match listener.accept() {
+                Ok((stream, addr)) => {
+                    if let Some(max_clients) =
+                        self.max_clients.filter(|max| self.clients.len() >= *max)
+                    {
+                        drop(stream);
+                        cx.emit(Event::Rejected {
+                            addr,
+                            max_clients,
+                            at: SystemTime::now(),
+                        });
+                        continue;
+                    }
+                    match Conn::open(stream, addr, cx) {
+                        Ok(conn) => {
+                            // A client may have sent before we accepted: edge-triggered readiness will not
+                            // report that, so read it now.
+                            self.unread.push(conn.peer);
+                            self.clients.insert(conn.peer, conn);
+                        }
+                        Err(error) => cx.error(error),
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                // A client that gave up before being accepted is no reason to stop accepting.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted
+                            | io::ErrorKind::ConnectionAborted
+                            | io::ErrorKind::ConnectionReset
+                    ) => {}
+                Err(e) => {
+                    cx.error(NetError::io(
+                        Operation::Accept,
+                        Some(self.bind.to_string()),
+                        &e,
+                    ));
+                    self.accept_retry = Some(Instant::now() + ACCEPT_RETRY);
+                    return;
+                }
+            }
+        }
+        self.accept_more = true;
+    }
+
+    fn read_client(&mut self, peer: PeerId, cx: &mut Cx) {
+        let Some(conn) = self.clients.get_mut(&peer) else {
+            return;
+        };
+        match conn.read(cx) {
+            Ok(ReadState::Drained) => {}
+            Ok(ReadState::More) => self.unread.push(peer),
+            Err(reason) => self.close(peer, reason, cx),
+        }
+    }
+
+    fn close(&mut self, peer: PeerId, reason: CloseReason, cx: &mut Cx) {
+        if let Some(conn) = self.clients.remove(&peer) {
+            conn.close(reason, cx);
+        }
+    }
+
+    fn send_to(&mut self, peer: PeerId, bytes: Bytes, cx: &mut Cx) {
+        let Some(conn) = self.clients.get_mut(&peer) else {
+            cx.error(no_such_peer(peer));
+            return;
+        };
+        if let Err(reason) = conn.send(bytes, cx) {
+            self.close(peer, reason, cx);
+        }
+    }
+}
+
+/// The error for a command naming a peer that is not (or no longer) connected.
+pub(crate) fn no_such_peer(peer: PeerId) -> NetError {
+    NetError::invalid(
+        Operation::Send,
+        None,
+        format!("peer {peer} is not connected"),
+    )
+}
+
+impl Handler for TcpServer {
+    fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
+        let fail = |e: &io::Error| NetError::io(Operation::Bind, Some(self.bind.to_string()), e);
+        let mut listener = listen(self.bind).map_err(|e| fail(&e))?;
+        cx.registry
+            .register(&mut listener, SOCKET_TOKEN, Interest::READABLE)
+            .map_err(|e| fail(&e))?;
+        let addr = listener.local_addr().map_err(|e| fail(&e))?;
+        cx.emit(Event::Listening {
+            addr,
+            at: SystemTime::now(),
+        });
+        self.listener = Some(listener);
+        Ok(())
+    }
+
+    fn ready(&mut self, event: &mio::event::Event, cx: &mut Cx) {
+        if event.token() == SOCKET_TOKEN {
+            if self.accept_retry.is_none() {
+                self.accept(cx);
+            }
+            return;
+        }
+        let peer = PeerId(event.token().0 as u64);
+        let Some(conn) = self.clients.get_mut(&peer) else {
+            return;
+        };
+        match conn.ready(event, cx) {
+            Ok(ReadState::Drained) => {}
+            Ok(ReadState::More) => self.unread.push(peer),
+            Err(reason) => self.close(peer, reason, cx),
+        }
+    }
+
+    fn command(&mut self, command: Command, cx: &mut Cx) {
+        match command {
+            Command::Send {
+                to: Target::Peer(peer),
+                bytes,
+            } => self.send_to(peer, bytes, cx),
+            Command::Send {
+                to: Target::All,
+                bytes,
+            } => {
+                let mut peers: Vec<PeerId> = self.clients.keys().copied().collect();
+                // Oldest client first, so the log reads in a predictable order.
+                peers.sort_unstable();
+                for peer in peers {
+                    self.send_to(peer, bytes.clone(), cx);
+                }
+            }
+            Command::Send { to, .. } => cx.error(NetError::invalid(
+                Operation::Send,
+                None,
+                format!("a TCP server sends to a client or to all clients, not to {to:?}"),
+            )),
+            Command::Disconnect(peer) => {
+                if self.clients.contains_key(&peer) {
+                    self.close(peer, CloseReason::Kicked, cx);
+                } else {
+                    cx.error(no_such_peer(peer));
+                }
+            }
+            Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
+                NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
+            ),
+            Command::Stop => {}
+        }
+    }
+
+    fn turn(&mut self, now: Instant, cx: &mut Cx) -> Wake {
+        if self.accept_retry.is_some_and(|at| at <= now) {
+            self.accept_retry = None;
+            self.accept(cx);
+        } else if self.accept_more {
+            self.accept(cx);
+        }
+        for peer in std::mem::take(&mut self.unread) {
+            self.read_client(peer, cx);
+        }
+        if !self.unread.is_empty() || self.accept_more {
+            Wake::Now
+        } else {
+            self.accept_retry.map_or(Wake::Idle, Wake::At)
+        }
+    }
+
+    fn finished(&self) -> bool {
+        false
+    }
+
+    fn shutdown(&mut self, cx: &mut Cx) {
+        let mut peers: Vec<PeerId> = self.clients.keys().copied().collect();
+        peers.sort_unstable();
+        for peer in peers {
+            self.close(peer, CloseReason::SessionStopped, cx);
+        }
+        self.listener = None;
+    }
+}
+
+/// Creates the listening socket. On Unix `SO_REUSEADDR` lets the user reopen the port right after closing
+/// (old connections in `TIME_WAIT` would block it otherwise); on Windows that option would let another
+/// program steal the port, so it is left off there. An IPv6 wildcard also accepts IPv4 clients, so `::`
+/// means "everything" on every OS.
+fn listen(bind: SocketAddr) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(bind), Type::STREAM, None)?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    if bind.is_ipv6() && bind.ip().is_unspecified() {
+        socket.set_only_v6(false)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&bind.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(TcpListener::from_std(socket.into()))
+}

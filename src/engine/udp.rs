@@ -1,0 +1,371 @@
+//! UDP mode: one socket; every remote address we receive from or send to becomes a peer, so the user can
+//! reply to a sender; broadcast and IPv4/IPv6 multicast.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use mio::Interest;
+use mio::net::UdpSocket;
+use socket2::{Domain, Socket, Type};
+
+use super::tcp_server::no_such_peer;
+use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
+use super::{CloseReason, Command, Direction, Event, NetError, Operation, PeerId, Target};
+
+/// Datagrams read per turn before commands and timers get their turn.
+const READS_PER_TURN: usize = 64;
+
+/// Remotes remembered at most; beyond this the one heard from least recently is forgotten, so a flood from
+/// many addresses cannot grow the table without bound.
+const MAX_PEERS: usize = 4096;
+
+struct Remote {
+    addr: SocketAddr,
+    last_seen: Instant,
+}
+
+pub(crate) struct Udp {
+    bind: SocketAddr,
+    default_remote: Option<SocketAddr>,
+    broadcast: bool,
+    initial_groups: Vec<IpAddr>,
+    socket: Option<UdpSocket>,
+    local: SocketAddr,
+    peers: HashMap<PeerId, Remote>,
+    by_addr: HashMap<SocketAddr, PeerId>,
+    /// Datagrams the OS could not take yet, oldest first, with their total size.
+    queue: VecDeque<(PeerId, Bytes)>,
+    queued: usize,
+    unread: bool,
+}
+
+impl Udp {
+    pub(crate) fn new(
+        bind: SocketAddr,
+        default_remote: Option<SocketAddr>,
+        broadcast: bool,
+        initial_groups: Vec<IpAddr>,
+    ) -> Self {
+        Self {
+            bind,
+            default_remote,
+            broadcast,
+            initial_groups,
+            socket: None,
+            local: bind,
+            peers: HashMap::new(),
+            by_addr: HashMap::new(),
+            queue: VecDeque::new(),
+            queued: 0,
+            unread: false,
+        }
+    }
+
+    /// The peer for `addr`, made (and reported) if it is new.
+    fn peer_for(&mut self, addr: SocketAddr, cx: &mut Cx) -> PeerId {
+        let now = Instant::now();
+        if let Some(peer) = self.by_addr.get(&addr) {
+            if let Some(remote) = self.peers.get_mut(peer) {
+                remote.last_seen = now;
+            }
+            return *peer;
+        }
+        if self.peers.len() >= MAX_PEERS
+            && let Some(oldest) = self
+                .peers
+                .iter()
+                .min_by_key(|(_, remote)| remote.last_seen)
+                .map(|(peer, _)| *peer)
+        {
+            self.forget(oldest, CloseReason::Forgotten, cx);
+        }
+        let peer = cx.ids.next_id();
+        self.peers.insert(
+            peer,
+            Remote {
+                addr,
+                last_seen: now,
+            },
+        );
+        self.by_addr.insert(addr, peer);
+        cx.emit(Event::Connected {
+            peer,
+            addr,
+            local: self.local,
+            at: SystemTime::now(),
+        });
+        peer
+    }
+
+    fn forget(&mut self, peer: PeerId, reason: CloseReason, cx: &mut Cx) {
+        if let Some(remote) = self.peers.remove(&peer) {
+            self.by_addr.remove(&remote.addr);
+            cx.emit(Event::Closed {
+                peer,
+                reason,
+                at: SystemTime::now(),
+            });
+        }
+    }
+
+    fn read(&mut self, cx: &mut Cx) {
+        self.unread = false;
+        for _ in 0..READS_PER_TURN {
+            if cx.backlog_full() {
+                self.unread = true;
+                return;
+            }
+            let Some(socket) = &self.socket else {
+                return;
+            };
+            match socket.recv_from(&mut cx.buf) {
+                Ok((n, addr)) => {
+                    let bytes = Bytes::copy_from_slice(&cx.buf[..n]);
+                    let peer = self.peer_for(addr, cx);
+                    cx.data(peer, Direction::Rx, bytes.clone());
+                    if cx.echo {
+                        self.send(peer, bytes, cx);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                // Windows reports an earlier datagram's ICMP "port unreachable" as a reset on the next
+                // receive; it says nothing about the datagrams waiting, so keep reading.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::ConnectionReset
+                    ) => {}
+                Err(e) => {
+                    cx.error(NetError::io(
+                        Operation::Receive,
+                        Some(self.local.to_string()),
+                        &e,
+                    ));
+                    return;
+                }
+            }
+        }
+        self.unread = true;
+    }
+
+    /// Sends one datagram to a peer, or queues it if the OS buffer is full.
+    fn send(&mut self, peer: PeerId, bytes: Bytes, cx: &mut Cx) {
+        if self.queued + bytes.len() > cx.max_queue_bytes {
+            cx.emit(Event::SendDropped {
+                peer,
+                len: bytes.len(),
+                queued: self.queued,
+                at: SystemTime::now(),
+            });
+            return;
+        }
+        self.queued += bytes.len();
+        self.queue.push_back((peer, bytes));
+        self.flush(cx);
+    }
+
+    /// Sends queued datagrams until the OS buffer is full. A datagram the OS refuses outright (no route,
+    /// broadcast not allowed) is reported and dropped; the session goes on.
+    fn flush(&mut self, cx: &mut Cx) {
+        let Some(socket) = &self.socket else {
+            return;
+        };
+        while let Some((peer, bytes)) = self.queue.front() {
+            // Cheap copies (an id and a reference count) so the queue can be changed below.
+            let (peer, bytes) = (*peer, bytes.clone());
+            let addr = self.peers.get(&peer).map(|remote| remote.addr);
+            let result = match addr {
+                Some(addr) => socket.send_to(&bytes, addr),
+                // Forgotten while queued: nobody to send to any more.
+                None => Ok(0),
+            };
+            match result {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                _ => {}
+            }
+            self.queue.pop_front();
+            self.queued -= bytes.len();
+            match (result, addr) {
+                (Ok(_), Some(_)) => cx.data(peer, Direction::Tx, bytes),
+                (Err(e), Some(addr)) => {
+                    cx.error(NetError::io(Operation::Send, Some(addr.to_string()), &e));
+                }
+                (_, None) => {}
+            }
+        }
+    }
+
+    fn multicast(
+        &mut self,
+        group: IpAddr,
+        interface: Option<IpAddr>,
+        join: bool,
+    ) -> io::Result<()> {
+        let Some(socket) = &self.socket else {
+            return Ok(());
+        };
+        match group {
+            IpAddr::V4(group) => {
+                let interface = match interface {
+                    Some(IpAddr::V4(ip)) => ip,
+                    Some(IpAddr::V6(_)) => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            "an IPv4 group needs an IPv4 interface address",
+                        ));
+                    }
+                    None => Ipv4Addr::UNSPECIFIED,
+                };
+                if join {
+                    socket.join_multicast_v4(&group, &interface)
+                } else {
+                    socket.leave_multicast_v4(&group, &interface)
+                }
+            }
+            IpAddr::V6(group) if join => socket.join_multicast_v6(&group, 0),
+            IpAddr::V6(group) => socket.leave_multicast_v6(&group, 0),
+        }
+    }
+
+    fn multicast_command(
+        &mut self,
+        group: IpAddr,
+        interface: Option<IpAddr>,
+        join: bool,
+        cx: &mut Cx,
+    ) {
+        match self.multicast(group, interface, join) {
+            Ok(()) => cx.emit(if join {
+                Event::Joined {
+                    group,
+                    at: SystemTime::now(),
+                }
+            } else {
+                Event::Left {
+                    group,
+                    at: SystemTime::now(),
+                }
+            }),
+            Err(e) => cx.error(NetError::io(
+                Operation::Multicast,
+                Some(group.to_string()),
+                &e,
+            )),
+        }
+    }
+}
+
+impl Handler for Udp {
+    fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
+        let fail = |e: &io::Error| NetError::io(Operation::Bind, Some(self.bind.to_string()), e);
+        let mut socket = bind(self.bind, self.broadcast).map_err(|e| fail(&e))?;
+        cx.registry
+            .register(
+                &mut socket,
+                SOCKET_TOKEN,
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .map_err(|e| fail(&e))?;
+        self.local = socket.local_addr().map_err(|e| fail(&e))?;
+        self.socket = Some(socket);
+        cx.emit(Event::Listening {
+            addr: self.local,
+            at: SystemTime::now(),
+        });
+        for group in std::mem::take(&mut self.initial_groups) {
+            self.multicast_command(group, None, true, cx);
+        }
+        Ok(())
+    }
+
+    fn ready(&mut self, event: &mio::event::Event, cx: &mut Cx) {
+        if event.is_writable() {
+            self.flush(cx);
+        }
+        if event.is_readable() || event.is_error() {
+            self.read(cx);
+        }
+    }
+
+    fn command(&mut self, command: Command, cx: &mut Cx) {
+        match command {
+            Command::Send { to, bytes } => {
+                let peers = match to {
+                    Target::Peer(peer) if self.peers.contains_key(&peer) => vec![peer],
+                    Target::Peer(peer) => {
+                        cx.error(no_such_peer(peer));
+                        return;
+                    }
+                    Target::All => {
+                        let mut peers: Vec<PeerId> = self.peers.keys().copied().collect();
+                        peers.sort_unstable();
+                        peers
+                    }
+                    Target::Addr(addr) => vec![self.peer_for(addr, cx)],
+                    Target::Default => {
+                        let Some(addr) = self.default_remote else {
+                            cx.error(NetError::invalid(
+                                Operation::Send,
+                                None,
+                                "no remote address is set for this UDP session",
+                            ));
+                            return;
+                        };
+                        vec![self.peer_for(addr, cx)]
+                    }
+                };
+                for peer in peers {
+                    self.send(peer, bytes.clone(), cx);
+                }
+            }
+            Command::Disconnect(peer) => {
+                if self.peers.contains_key(&peer) {
+                    self.forget(peer, CloseReason::Kicked, cx);
+                } else {
+                    cx.error(no_such_peer(peer));
+                }
+            }
+            Command::JoinMulticast { group, interface } => {
+                self.multicast_command(group, interface, true, cx);
+            }
+            Command::LeaveMulticast { group, interface } => {
+                self.multicast_command(group, interface, false, cx);
+            }
+            Command::Stop => {}
+        }
+    }
+
+    fn turn(&mut self, _now: Instant, cx: &mut Cx) -> Wake {
+        if self.unread {
+            self.read(cx);
+        }
+        if self.unread { Wake::Now } else { Wake::Idle }
+    }
+
+    fn finished(&self) -> bool {
+        false
+    }
+
+    fn shutdown(&mut self, _cx: &mut Cx) {
+        self.socket = None;
+    }
+}
+
+/// Creates the UDP socket. `SO_REUSEADDR` (Unix only, as for the TCP listener) lets several programs listen
+/// to the same multicast port; an IPv6 wildcard also receives IPv4, as for the TCP server.
+fn bind(addr: SocketAddr, broadcast: bool) -> io::Result<UdpSocket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, None)?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() && addr.ip().is_unspecified() {
+        socket.set_only_v6(false)?;
+    }
+    socket.set_broadcast(broadcast)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    Ok(UdpSocket::from_std(socket.into()))
+}

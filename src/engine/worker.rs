@@ -1,0 +1,286 @@
+//! The worker side of a session: the readiness loop shared by all modes, the event emitter with its
+//! coalesced waker, and the context ([`Cx`]) each mode handler works with.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use mio::{Events, Poll, Token};
+
+use super::peer::PeerIds;
+use super::tcp_client::TcpClient;
+use super::tcp_server::TcpServer;
+use super::udp::Udp;
+use super::{
+    Command, Direction, Event, MAX_WAKES_PER_SECOND, Mode, NetError, Operation, PeerId,
+    SessionConfig,
+};
+
+/// Token of the [`mio::Waker`] that [`super::Session::send`] uses to interrupt the poll.
+pub(crate) const WAKE_TOKEN: Token = Token(0);
+
+/// Token of the session's own socket: the TCP listener, the UDP socket, or the connecting TCP client.
+pub(crate) const SOCKET_TOKEN: Token = Token(usize::MAX);
+
+/// Size of the shared read buffer: one whole UDP datagram (at most 65,507 bytes over IPv4) always fits.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// How long the loop waits before looking again when the caller has too much unread data.
+const BACKLOG_RECHECK: Duration = Duration::from_millis(5);
+
+/// Sends events to the caller and calls its waker, at most [`MAX_WAKES_PER_SECOND`] times a second.
+pub(crate) struct Emitter {
+    events_tx: Sender<Event>,
+    waker: Box<dyn Fn() + Send + Sync>,
+    backlog: Arc<AtomicUsize>,
+    last_wake: Option<Instant>,
+    /// Events were sent since the last wake.
+    unannounced: bool,
+    /// The caller dropped its receiver; the worker should exit.
+    gone: bool,
+}
+
+impl Emitter {
+    pub(crate) fn new(
+        events_tx: Sender<Event>,
+        waker: Box<dyn Fn() + Send + Sync>,
+        backlog: Arc<AtomicUsize>,
+    ) -> Self {
+        Self {
+            events_tx,
+            waker,
+            backlog,
+            last_wake: None,
+            unannounced: false,
+            gone: false,
+        }
+    }
+
+    pub(crate) fn emit(&mut self, event: Event) {
+        if let Event::Data {
+            dir: Direction::Rx,
+            bytes,
+            ..
+        } = &event
+        {
+            self.backlog.fetch_add(bytes.len(), Ordering::Relaxed);
+        }
+        if self.events_tx.send(event).is_err() {
+            self.gone = true;
+        }
+        self.unannounced = true;
+    }
+
+    /// Calls the waker if events are unannounced and the last wake is long enough ago. Returns how long until
+    /// a wake is allowed, if one is still owed.
+    fn announce(&mut self, now: Instant) -> Option<Duration> {
+        if !self.unannounced {
+            return None;
+        }
+        let interval = Duration::from_secs(1) / MAX_WAKES_PER_SECOND;
+        if let Some(last) = self.last_wake {
+            let owed = interval.saturating_sub(now.duration_since(last));
+            if !owed.is_zero() {
+                return Some(owed);
+            }
+        }
+        (self.waker)();
+        self.last_wake = Some(now);
+        self.unannounced = false;
+        None
+    }
+
+    fn announce_now(&mut self) {
+        if self.unannounced {
+            (self.waker)();
+            self.unannounced = false;
+        }
+    }
+}
+
+/// What a mode handler works with: the poll registry, the emitter, shared buffers and the session options.
+pub(crate) struct Cx<'a> {
+    pub(crate) registry: &'a mio::Registry,
+    pub(crate) emitter: Emitter,
+    pub(crate) ids: PeerIds,
+    /// One read buffer for every socket of the session, so 10,000 idle peers cost no buffer memory.
+    pub(crate) buf: Vec<u8>,
+    pub(crate) echo: bool,
+    pub(crate) max_queue_bytes: usize,
+    max_backlog_bytes: usize,
+}
+
+impl Cx<'_> {
+    pub(crate) fn emit(&mut self, event: Event) {
+        self.emitter.emit(event);
+    }
+
+    pub(crate) fn data(&mut self, peer: PeerId, dir: Direction, bytes: Bytes) {
+        self.emit(Event::Data {
+            peer,
+            dir,
+            bytes,
+            at: SystemTime::now(),
+        });
+    }
+
+    pub(crate) fn error(&mut self, error: NetError) {
+        self.emit(Event::Error {
+            error,
+            at: SystemTime::now(),
+        });
+    }
+
+    /// Whether the caller has fallen so far behind that reading must pause.
+    pub(crate) fn backlog_full(&self) -> bool {
+        self.emitter.backlog.load(Ordering::Relaxed) > self.max_backlog_bytes
+    }
+
+    /// Token under which a peer's socket is registered; peers ids are never reused, so neither are tokens,
+    /// and a late event for a closed peer cannot reach a new one.
+    pub(crate) fn token(peer: PeerId) -> Token {
+        Token(peer.0 as usize)
+    }
+}
+
+/// When a handler wants to run again without a socket event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Wake {
+    /// Only when a socket or command needs it.
+    Idle,
+    /// Right away: work was cut short to be fair to other peers.
+    Now,
+    /// At this time (a connect or retry deadline).
+    At(Instant),
+}
+
+/// A mode's share of the loop.
+pub(crate) trait Handler {
+    /// Opens the mode's sockets. An error here ends the session.
+    fn open(&mut self, cx: &mut Cx) -> Result<(), NetError>;
+    /// Handles a readiness event for one of the handler's tokens.
+    fn ready(&mut self, event: &mio::event::Event, cx: &mut Cx);
+    /// Carries out a command other than [`Command::Stop`].
+    fn command(&mut self, command: Command, cx: &mut Cx);
+    /// Continues work that was cut short or is due at `now`, and says when to run again.
+    fn turn(&mut self, now: Instant, cx: &mut Cx) -> Wake;
+    /// The mode has nothing more to do (a TCP client whose connection ended).
+    fn finished(&self) -> bool;
+    /// Closes everything, reporting each peer as closed by the stop.
+    fn shutdown(&mut self, cx: &mut Cx);
+}
+
+/// The worker thread's body: open the mode, then loop over socket events, commands and timers until
+/// stopped, the mode finishes, or the caller goes away.
+pub(crate) fn run(
+    mut poll: Poll,
+    config: SessionConfig,
+    commands_rx: &Receiver<Command>,
+    emitter: Emitter,
+) {
+    let SessionConfig {
+        mode,
+        echo,
+        max_queue_bytes,
+        max_backlog_bytes,
+    } = config;
+    let mut handler: Box<dyn Handler> = match mode {
+        Mode::TcpServer { bind, max_clients } => Box::new(TcpServer::new(bind, max_clients)),
+        Mode::TcpClient {
+            host,
+            port,
+            local,
+            timeout,
+        } => Box::new(TcpClient::new(host, port, local, timeout)),
+        Mode::Udp {
+            bind,
+            remote,
+            broadcast,
+            multicast,
+        } => Box::new(Udp::new(bind, remote, broadcast, multicast)),
+    };
+    // The registry is cloned so the poll itself can be borrowed mutably while handlers register sockets.
+    let registry = match poll.registry().try_clone() {
+        Ok(registry) => registry,
+        Err(e) => {
+            let mut emitter = emitter;
+            emitter.emit(Event::Error {
+                error: NetError::io(Operation::Setup, None, &e),
+                at: SystemTime::now(),
+            });
+            emitter.emit(Event::Stopped {
+                at: SystemTime::now(),
+            });
+            emitter.announce_now();
+            return;
+        }
+    };
+    let mut cx = Cx {
+        registry: &registry,
+        emitter,
+        ids: PeerIds::new(),
+        buf: vec![0; READ_BUFFER],
+        echo,
+        max_queue_bytes,
+        max_backlog_bytes,
+    };
+    if let Err(error) = handler.open(&mut cx) {
+        cx.error(error);
+    } else {
+        serve(&mut poll, handler.as_mut(), commands_rx, &mut cx);
+    }
+    cx.emit(Event::Stopped {
+        at: SystemTime::now(),
+    });
+    cx.emitter.announce_now();
+}
+
+fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Command>, cx: &mut Cx) {
+    let mut events = Events::with_capacity(1024);
+    let mut wake = Wake::Idle;
+    let mut announce_in = None;
+    loop {
+        let now = Instant::now();
+        let mut timeout = match wake {
+            Wake::Idle => None,
+            Wake::Now => Some(Duration::ZERO),
+            Wake::At(when) => Some(when.saturating_duration_since(now)),
+        };
+        if let Some(owed) = announce_in {
+            timeout = Some(timeout.map_or(owed, |t: Duration| t.min(owed)));
+        }
+        if let Err(e) = poll.poll(&mut events, timeout)
+            && e.kind() != std::io::ErrorKind::Interrupted
+        {
+            cx.error(NetError::io(Operation::Setup, None, &e));
+            handler.shutdown(cx);
+            return;
+        }
+        for event in &events {
+            if event.token() != WAKE_TOKEN {
+                handler.ready(event, cx);
+            }
+        }
+        loop {
+            match commands_rx.try_recv() {
+                Ok(Command::Stop) | Err(TryRecvError::Disconnected) => {
+                    handler.shutdown(cx);
+                    return;
+                }
+                Ok(command) => handler.command(command, cx),
+                Err(TryRecvError::Empty) => break,
+            }
+        }
+        let now = Instant::now();
+        wake = handler.turn(now, cx);
+        if wake == Wake::Now && cx.backlog_full() {
+            wake = Wake::At(now + BACKLOG_RECHECK);
+        }
+        if handler.finished() || cx.emitter.gone {
+            return;
+        }
+        announce_in = cx.emitter.announce(now);
+    }
+}

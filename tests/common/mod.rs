@@ -1,0 +1,129 @@
+//! Helpers shared by the engine's integration tests: start sessions on loopback and wait for events with a
+//! bounded time-out, never sleeping for "long enough".
+#![allow(dead_code, clippy::missing_panics_doc)]
+
+use std::io::Read;
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use netassist::engine::{self, Direction, Event, Mode, PeerId, Session, SessionConfig};
+
+/// The longest any single wait in a test may take before it fails.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A started session with a count of how often it woke its caller.
+pub struct Running {
+    pub session: Session,
+    pub wakes: Arc<AtomicUsize>,
+}
+
+impl Running {
+    pub fn wakes(&self) -> usize {
+        self.wakes.load(Ordering::SeqCst)
+    }
+}
+
+pub fn start(config: SessionConfig) -> Running {
+    let wakes = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&wakes);
+    let session = engine::start(config, move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+    })
+    .expect("session starts");
+    Running { session, wakes }
+}
+
+/// Waits for the first event for which `pick` returns `Some`, failing after [`WAIT`] with what was seen.
+pub fn wait_for<T>(session: &Session, what: &str, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
+    let deadline = Instant::now() + WAIT;
+    let mut seen = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let Some(event) = session.recv_timeout(left) else {
+            break;
+        };
+        if let Some(found) = pick(&event) {
+            return found;
+        }
+        if seen.len() < 50 {
+            seen.push(event);
+        }
+    }
+    panic!("timed out waiting for {what}; first events seen: {seen:#?}");
+}
+
+/// Starts a TCP server on `bind` and returns it with the address it really listens on.
+pub fn tcp_server(config: SessionConfig) -> (Running, SocketAddr) {
+    let running = start(config);
+    let addr = listening(&running.session);
+    (running, addr)
+}
+
+pub fn server_config(bind: &str) -> SessionConfig {
+    SessionConfig::new(Mode::TcpServer {
+        bind: bind.parse().expect("test address"),
+        max_clients: None,
+    })
+}
+
+pub fn listening(session: &Session) -> SocketAddr {
+    wait_for(session, "Listening", |e| match e {
+        Event::Listening { addr, .. } => Some(*addr),
+        _ => None,
+    })
+}
+
+/// Waits for the next `Connected` event: (peer, remote address, local address).
+pub fn connected(session: &Session) -> (PeerId, SocketAddr, SocketAddr) {
+    wait_for(session, "Connected", |e| match e {
+        Event::Connected {
+            peer, addr, local, ..
+        } => Some((*peer, *addr, *local)),
+        _ => None,
+    })
+}
+
+/// Collects `Data` bytes in direction `dir` from `peer` until `len` bytes arrived.
+pub fn data(session: &Session, peer: PeerId, dir: Direction, len: usize) -> Vec<u8> {
+    let mut got = Vec::new();
+    wait_for(session, &format!("{len} bytes {dir:?} for {peer}"), |e| {
+        if let Event::Data {
+            peer: p,
+            dir: d,
+            bytes,
+            ..
+        } = e
+            && *p == peer
+            && *d == dir
+        {
+            got.extend_from_slice(bytes);
+        }
+        (got.len() >= len).then_some(())
+    });
+    got
+}
+
+/// A std client with a read time-out, so a test that expects bytes fails instead of hanging.
+pub fn client(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("test client connects");
+    stream.set_read_timeout(Some(WAIT)).expect("read timeout");
+    stream
+}
+
+pub fn read_n(stream: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    stream
+        .read_exact(&mut buf)
+        .expect("peer sends the expected bytes");
+    buf
+}
+
+/// Reads until the other side closes; returns what came before the close.
+pub fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
+    let mut buf = Vec::new();
+    stream
+        .read_to_end(&mut buf)
+        .expect("the connection closes cleanly");
+    buf
+}

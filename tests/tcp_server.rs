@@ -1,0 +1,340 @@
+//! TCP server sessions against real std-socket clients on loopback.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::{client, connected, data, read_n, read_to_close, server_config, tcp_server, wait_for};
+use netassist::engine::{
+    CloseReason, Command, Direction, Event, Mode, PeerId, Problem, SessionConfig, Target,
+};
+use socket2::SockRef;
+
+fn send(session: &netassist::engine::Session, to: Target, bytes: &'static [u8]) {
+    assert!(session.send(Command::Send {
+        to,
+        bytes: Bytes::from_static(bytes),
+    }));
+}
+
+fn closed(session: &netassist::engine::Session, peer: PeerId) -> CloseReason {
+    wait_for(session, &format!("Closed for {peer}"), |e| match e {
+        Event::Closed {
+            peer: p, reason, ..
+        } if *p == peer => Some(reason.clone()),
+        _ => None,
+    })
+}
+
+#[test]
+fn serves_200_clients_at_once_and_keeps_their_data_apart() {
+    let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
+    let mut clients: Vec<_> = (0..200).map(|_| client(addr)).collect();
+    for (i, stream) in clients.iter_mut().enumerate() {
+        writeln!(stream, "client {i}").unwrap();
+    }
+    let by_local: HashMap<SocketAddr, usize> = clients
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.local_addr().unwrap(), i))
+        .collect();
+    let mut peers = HashMap::new();
+    let mut received: HashMap<PeerId, Vec<u8>> = HashMap::new();
+    let expected_bytes: usize = (0..200).map(|i| format!("client {i}\n").len()).sum();
+    let mut total = 0;
+    wait_for(&server.session, "200 clients and their lines", |e| {
+        match e {
+            Event::Connected { peer, addr, .. } => {
+                peers.insert(*peer, by_local[addr]);
+            }
+            Event::Data {
+                peer,
+                dir: Direction::Rx,
+                bytes,
+                ..
+            } => {
+                total += bytes.len();
+                received.entry(*peer).or_default().extend_from_slice(bytes);
+            }
+            _ => {}
+        }
+        (peers.len() == 200 && total == expected_bytes).then_some(())
+    });
+    for (peer, text) in received {
+        assert_eq!(text, format!("client {}\n", peers[&peer]).into_bytes());
+    }
+}
+
+#[test]
+fn targeted_send_reaches_only_its_peer_and_send_to_all_reaches_everyone() {
+    let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
+    let mut clients: Vec<_> = (0..3).map(|_| client(addr)).collect();
+    let mut peer_of = HashMap::new();
+    for _ in 0..3 {
+        let (peer, remote, _) = connected(&server.session);
+        peer_of.insert(remote, peer);
+    }
+    let target = peer_of[&clients[1].local_addr().unwrap()];
+    send(&server.session, Target::Peer(target), b"only you;");
+    send(&server.session, Target::All, b"everyone;");
+    // TCP keeps order, so a client that got the targeted bytes reads them before the broadcast.
+    assert_eq!(read_n(&mut clients[1], 18), b"only you;everyone;");
+    assert_eq!(read_n(&mut clients[0], 9), b"everyone;");
+    assert_eq!(read_n(&mut clients[2], 9), b"everyone;");
+    let sent = data(&server.session, target, Direction::Tx, 18);
+    assert_eq!(sent, b"only you;everyone;");
+}
+
+#[test]
+fn kicked_client_sees_a_clean_close_and_the_others_stay() {
+    let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
+    let mut first = client(addr);
+    let (first_peer, _, _) = connected(&server.session);
+    let mut second = client(addr);
+    let (second_peer, _, _) = connected(&server.session);
+    assert!(server.session.send(Command::Disconnect(first_peer)));
+    assert_eq!(closed(&server.session, first_peer), CloseReason::Kicked);
+    assert!(read_to_close(&mut first).is_empty());
+    send(&server.session, Target::Peer(second_peer), b"still here");
+    assert_eq!(read_n(&mut second, 10), b"still here");
+}
+
+#[test]
+fn reports_clean_close_and_reset_apart() {
+    let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
+    let polite = client(addr);
+    let (polite_peer, _, _) = connected(&server.session);
+    drop(polite);
+    assert_eq!(
+        closed(&server.session, polite_peer),
+        CloseReason::PeerClosed
+    );
+
+    let rude = client(addr);
+    let (rude_peer, _, _) = connected(&server.session);
+    // Linger 0 makes close() send RST instead of FIN.
+    SockRef::from(&rude)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(rude);
+    assert_eq!(closed(&server.session, rude_peer), CloseReason::Reset);
+}
+
+#[test]
+fn stopping_closes_every_client_and_ends_promptly() {
+    let (mut server, addr) = tcp_server(server_config("127.0.0.1:0"));
+    let mut clients: Vec<_> = (0..5).map(|_| client(addr)).collect();
+    for _ in 0..5 {
+        connected(&server.session);
+    }
+    let started = Instant::now();
+    server.session.stop();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "stop took {:?}",
+        started.elapsed()
+    );
+    assert!(server.session.is_finished());
+    let events: Vec<Event> = server.session.drain().collect();
+    let stopped_closes = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::Closed {
+                    reason: CloseReason::SessionStopped,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(stopped_closes, 5);
+    assert!(matches!(events.last(), Some(Event::Stopped { .. })));
+    for stream in &mut clients {
+        assert!(read_to_close(stream).is_empty());
+    }
+}
+
+#[test]
+fn dropping_the_session_closes_the_port() {
+    let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
+    let mut stream = client(addr);
+    connected(&server.session);
+    drop(server);
+    assert!(read_to_close(&mut stream).is_empty());
+    // The port is free again for the next session.
+    let (_again, again_addr) = tcp_server(server_config(&addr.to_string()));
+    assert_eq!(again_addr, addr);
+}
+
+#[test]
+fn port_in_use_is_an_error_then_stopped() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let running = common::start(server_config(&addr.to_string()));
+    let error = wait_for(&running.session, "Error", |e| match e {
+        Event::Error { error, .. } => Some(error.clone()),
+        _ => None,
+    });
+    assert_eq!(error.problem(), Problem::AddrInUse);
+    assert_eq!(error.kind, std::io::ErrorKind::AddrInUse);
+    assert!(
+        error.to_string().contains(&format!("Port {}", addr.port())),
+        "{error}"
+    );
+    wait_for(&running.session, "Stopped", |e| {
+        matches!(e, Event::Stopped { .. }).then_some(())
+    });
+}
+
+#[test]
+fn an_address_this_pc_does_not_have_is_reported() {
+    // 192.0.2.0/24 is reserved for documentation; no PC has it, and binding sends nothing.
+    let running = common::start(server_config("192.0.2.1:0"));
+    let error = wait_for(&running.session, "Error", |e| match e {
+        Event::Error { error, .. } => Some(error.clone()),
+        _ => None,
+    });
+    assert_eq!(error.problem(), Problem::AddrNotAvailable);
+}
+
+#[test]
+fn serves_ipv6_loopback_and_the_ipv6_wildcard_takes_ipv4_too() {
+    let (server, addr) = tcp_server(server_config("[::1]:0"));
+    let mut stream = client(addr);
+    let (peer, _, _) = connected(&server.session);
+    stream.write_all(b"v6").unwrap();
+    assert_eq!(data(&server.session, peer, Direction::Rx, 2), b"v6");
+
+    let (dual, dual_addr) = tcp_server(server_config("[::]:0"));
+    let mut v4 = client(SocketAddr::from(([127, 0, 0, 1], dual_addr.port())));
+    let (peer, _, _) = connected(&dual.session);
+    send(&dual.session, Target::Peer(peer), b"hi v4");
+    assert_eq!(read_n(&mut v4, 5), b"hi v4");
+}
+
+#[test]
+fn echo_sends_everything_back_and_reports_it_as_sent() {
+    let (server, addr) = tcp_server(server_config("127.0.0.1:0").with_echo(true));
+    let mut stream = client(addr);
+    connected(&server.session);
+    stream.write_all("Hello 01Studio! 你好".as_bytes()).unwrap();
+    let n = "Hello 01Studio! 你好".len();
+    assert_eq!(read_n(&mut stream, n), "Hello 01Studio! 你好".as_bytes());
+    let mut order = Vec::new();
+    let mut rx = 0;
+    let mut tx = 0;
+    wait_for(&server.session, "RX and TX of the echo", |e| {
+        if let Event::Data { dir, bytes, .. } = e {
+            order.push(*dir);
+            match dir {
+                Direction::Rx => rx += bytes.len(),
+                Direction::Tx => tx += bytes.len(),
+            }
+        }
+        (rx == n && tx == n).then_some(())
+    });
+    assert_eq!(
+        order.first(),
+        Some(&Direction::Rx),
+        "received is reported before its echo"
+    );
+}
+
+#[test]
+fn clients_beyond_the_limit_are_closed_and_reported() {
+    let config = SessionConfig::new(Mode::TcpServer {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        max_clients: Some(2),
+    });
+    let (server, addr) = tcp_server(config);
+    let _a = client(addr);
+    let _b = client(addr);
+    connected(&server.session);
+    connected(&server.session);
+    let mut extra = client(addr);
+    let extra_addr = extra.local_addr().unwrap();
+    let (rejected, limit) = wait_for(&server.session, "Rejected", |e| match e {
+        Event::Rejected {
+            addr, max_clients, ..
+        } => Some((*addr, *max_clients)),
+        _ => None,
+    });
+    assert_eq!((rejected, limit), (extra_addr, 2));
+    assert!(read_to_close(&mut extra).is_empty());
+}
+
+#[test]
+fn a_client_that_stops_reading_overflows_only_its_own_queue() {
+    let mut config = server_config("127.0.0.1:0");
+    config.max_queue_bytes = 256 * 1024;
+    let (server, addr) = tcp_server(config);
+    let _sleeper = client(addr);
+    let (sleeper, _, _) = connected(&server.session);
+    let mut reader = client(addr);
+    let (awake, _, _) = connected(&server.session);
+    let chunk = Bytes::from(vec![0x55; 64 * 1024]);
+    // Far more than the kernel's buffers and the queue hold together.
+    for _ in 0..1024 {
+        assert!(server.session.send(Command::Send {
+            to: Target::Peer(sleeper),
+            bytes: chunk.clone(),
+        }));
+    }
+    let (len, queued) = wait_for(&server.session, "SendDropped", |e| match e {
+        Event::SendDropped {
+            peer, len, queued, ..
+        } if *peer == sleeper => Some((*len, *queued)),
+        _ => None,
+    });
+    assert_eq!(len, chunk.len());
+    assert!(
+        queued + len > 256 * 1024 && queued <= 256 * 1024,
+        "queued {queued}"
+    );
+    send(&server.session, Target::Peer(awake), b"not blocked");
+    assert_eq!(read_n(&mut reader, 11), b"not blocked");
+}
+
+#[test]
+fn wakes_the_caller_when_something_happens_and_not_once_per_packet() {
+    let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
+    let mut stream = client(addr);
+    let (peer, _, _) = connected(&server.session);
+    let before = server.wakes();
+    let started = Instant::now();
+    let mut total = 0;
+    for i in 0..20_000u32 {
+        stream.write_all(&i.to_le_bytes()).unwrap();
+        total += 4;
+    }
+    data(&server.session, peer, Direction::Rx, total);
+    let elapsed = started.elapsed();
+    let wakes = server.wakes() - before;
+    assert!(wakes >= 1, "the caller was never woken");
+    // At most 120 a second, plus the first wake and one owed after the last event.
+    let allowed = (elapsed.as_millis() as usize * 120).div_ceil(1000) + 2;
+    assert!(
+        wakes <= allowed,
+        "{wakes} wakes in {elapsed:?} (allowed {allowed})"
+    );
+}
+
+#[test]
+fn commands_for_unknown_peers_are_errors_and_the_session_goes_on() {
+    let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
+    send(&server.session, Target::Peer(PeerId(99)), b"x");
+    let error = wait_for(&server.session, "Error", |e| match e {
+        Event::Error { error, .. } => Some(error.clone()),
+        _ => None,
+    });
+    assert_eq!(error.problem(), Problem::InvalidRequest);
+    let mut stream = client(addr);
+    let (peer, _, _) = connected(&server.session);
+    send(&server.session, Target::Peer(peer), b"ok");
+    assert_eq!(read_n(&mut stream, 2), b"ok");
+}
