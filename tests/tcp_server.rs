@@ -1,4 +1,6 @@
 //! TCP server sessions against real std-socket clients on loopback.
+// Helpers outside #[test] functions unwrap too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

@@ -239,8 +239,9 @@ pub(crate) fn run(
 
 fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Command>, cx: &mut Cx) {
     let mut events = Events::with_capacity(1024);
-    let mut wake = Wake::Idle;
-    let mut announce_in = None;
+    // The mode may already have a deadline (a connect in progress) before any socket event.
+    let mut wake = handler.turn(Instant::now(), cx);
+    let mut announce_in = cx.emitter.announce(Instant::now());
     loop {
         let now = Instant::now();
         let mut timeout = match wake {
