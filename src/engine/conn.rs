@@ -79,11 +79,11 @@ impl Conn {
             if cx.backlog_full() {
                 return Ok(ReadState::More);
             }
-            match self.stream.read(&mut cx.buf) {
+            match self.stream.read(cx.read_buf()) {
                 Ok(0) => return Err(CloseReason::PeerClosed),
                 Ok(n) => {
                     reads += 1;
-                    let bytes = Bytes::copy_from_slice(&cx.buf[..n]);
+                    let bytes = cx.take_read(n);
                     cx.data(self.peer, Direction::Rx, bytes.clone());
                     if cx.echo {
                         self.send(bytes, cx)?;

@@ -121,9 +121,9 @@ impl Udp {
             let Some(socket) = &self.socket else {
                 return;
             };
-            match socket.recv_from(&mut cx.buf) {
+            match socket.recv_from(cx.read_buf()) {
                 Ok((n, addr)) => {
-                    let bytes = Bytes::copy_from_slice(&cx.buf[..n]);
+                    let bytes = cx.take_read(n);
                     let peer = self.peer_for(addr, cx);
                     cx.data(peer, Direction::Rx, bytes.clone());
                     if cx.echo {

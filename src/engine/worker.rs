@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use mio::{Events, Poll, Token};
 
@@ -26,6 +26,9 @@ pub(crate) const SOCKET_TOKEN: Token = Token(usize::MAX);
 
 /// Size of the shared read buffer: one whole UDP datagram (at most 65,507 bytes over IPv4) always fits.
 const READ_BUFFER: usize = 64 * 1024;
+
+/// Reads at least this long are handed over without copying (see [`Cx::take_read`]).
+const HAND_OVER: usize = 16 * 1024;
 
 /// How long the loop waits before looking again when the caller has too much unread data.
 const BACKLOG_RECHECK: Duration = Duration::from_millis(5);
@@ -106,7 +109,8 @@ pub(crate) struct Cx<'a> {
     pub(crate) emitter: Emitter,
     pub(crate) ids: PeerIds,
     /// One read buffer for every socket of the session, so 10,000 idle peers cost no buffer memory.
-    pub(crate) buf: Vec<u8>,
+    /// Always [`READ_BUFFER`] bytes long and initialised, so it can be read into without `unsafe`.
+    buf: BytesMut,
     pub(crate) echo: bool,
     pub(crate) max_queue_bytes: usize,
     max_backlog_bytes: usize,
@@ -131,6 +135,27 @@ impl Cx<'_> {
             error,
             at: SystemTime::now(),
         });
+    }
+
+    /// The buffer the next read goes into.
+    pub(crate) fn read_buf(&mut self) -> &mut [u8] {
+        &mut self.buf
+    }
+
+    /// The first `n` bytes of the read buffer as an event payload. A large read is split off the buffer
+    /// without copying (bulk transfers then cost one copy, the kernel's); a small one is copied into an
+    /// allocation of its own, so a short message kept in a log never pins a whole 64 KiB block. A split
+    /// piece is at least [`HAND_OVER`] bytes, so a kept piece pins at most four times its size.
+    pub(crate) fn take_read(&mut self, n: usize) -> Bytes {
+        if n < HAND_OVER {
+            return Bytes::copy_from_slice(&self.buf[..n]);
+        }
+        let bytes = self.buf.split_to(n).freeze();
+        // Back to full size at once, so the next UDP datagram always fits whole. Clearing first means
+        // nothing is copied: the old block comes back if every piece of it was dropped, else a new one.
+        self.buf.clear();
+        self.buf.resize(READ_BUFFER, 0);
+        bytes
     }
 
     /// Whether the caller has fallen so far behind that reading must pause.
@@ -221,7 +246,7 @@ pub(crate) fn run(
         registry: &registry,
         emitter,
         ids: PeerIds::new(),
-        buf: vec![0; READ_BUFFER],
+        buf: BytesMut::zeroed(READ_BUFFER),
         echo,
         max_queue_bytes,
         max_backlog_bytes,
