@@ -197,17 +197,13 @@ fn joins_and_leaves_multicast_groups() {
 }
 
 #[test]
-fn a_bound_port_in_use_is_reported() {
-    let taken = socket("127.0.0.1:0");
-    // std sockets do not set SO_REUSEADDR, so the engine's socket cannot share the port.
-    let running = start(udp_config(
-        &taken.local_addr().unwrap().to_string(),
-        None,
-        false,
-    ));
-    let error = next_error(&running.session);
+fn a_port_in_use_is_reported_even_between_two_sessions() {
+    let first = start(udp_config("127.0.0.1:0", None, false));
+    let taken = common::listening(&first.session);
+    let second = start(udp_config(&taken.to_string(), None, false));
+    let error = next_error(&second.session);
     assert_eq!(error.problem(), Problem::AddrInUse);
-    wait_for(&running.session, "Stopped", |e| {
+    wait_for(&second.session, "Stopped", |e| {
         matches!(e, Event::Stopped { .. }).then_some(())
     });
 }

@@ -239,18 +239,23 @@ impl Handler for TcpServer {
 }
 
 /// Creates the listening socket. On Unix `SO_REUSEADDR` lets the user reopen the port right after closing
-/// (old connections in `TIME_WAIT` would block it otherwise); on Windows that option would let another
-/// program steal the port, so it is left off there. An IPv6 wildcard also accepts IPv4 clients, so `::`
-/// means "everything" on every OS.
+/// (old connections in `TIME_WAIT` would block it otherwise) while a second listener on the same port is
+/// still refused; on Windows that option would let another program steal the port, so it is left off there.
 fn listen(bind: SocketAddr) -> io::Result<TcpListener> {
     let socket = Socket::new(Domain::for_address(bind), Type::STREAM, None)?;
     #[cfg(unix)]
     socket.set_reuse_address(true)?;
-    if bind.is_ipv6() && bind.ip().is_unspecified() {
+    bind_nonblocking(&socket, bind)?;
+    socket.listen(BACKLOG)?;
+    Ok(TcpListener::from_std(socket.into()))
+}
+
+/// Binds a session socket, non-blocking. An IPv6 wildcard takes IPv4 traffic too, so `::` means "every
+/// address" on every OS (Linux defaults to that, Windows does not).
+pub(crate) fn bind_nonblocking(socket: &Socket, addr: SocketAddr) -> io::Result<()> {
+    if addr.is_ipv6() && addr.ip().is_unspecified() {
         socket.set_only_v6(false)?;
     }
     socket.set_nonblocking(true)?;
-    socket.bind(&bind.into())?;
-    socket.listen(BACKLOG)?;
-    Ok(TcpListener::from_std(socket.into()))
+    socket.bind(&addr.into())
 }

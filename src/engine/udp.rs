@@ -11,7 +11,7 @@ use mio::Interest;
 use mio::net::UdpSocket;
 use socket2::{Domain, Socket, Type};
 
-use super::tcp_server::no_such_peer;
+use super::tcp_server::{bind_nonblocking, no_such_peer};
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
 use super::{CloseReason, Command, Direction, Event, NetError, Operation, PeerId, Target};
 
@@ -355,17 +355,11 @@ impl Handler for Udp {
     }
 }
 
-/// Creates the UDP socket. `SO_REUSEADDR` (Unix only, as for the TCP listener) lets several programs listen
-/// to the same multicast port; an IPv6 wildcard also receives IPv4, as for the TCP server.
+/// Creates the UDP socket. Unlike the TCP listener it does not set `SO_REUSEADDR`: on Linux that would let
+/// a second session bind the same port without error and silently take the datagrams meant for the first.
 fn bind(addr: SocketAddr, broadcast: bool) -> io::Result<UdpSocket> {
     let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, None)?;
-    #[cfg(unix)]
-    socket.set_reuse_address(true)?;
-    if addr.is_ipv6() && addr.ip().is_unspecified() {
-        socket.set_only_v6(false)?;
-    }
     socket.set_broadcast(broadcast)?;
-    socket.set_nonblocking(true)?;
-    socket.bind(&addr.into())?;
+    bind_nonblocking(&socket, addr)?;
     Ok(UdpSocket::from_std(socket.into()))
 }
