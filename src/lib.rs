@@ -3,7 +3,11 @@
 //! The library holds all logic so it can be tested without a window; the binary is a thin shell over it.
 //!
 //! # Layout
+//! - [`codec`]: bytes ⇄ what a person types and reads: text encodings, hex, escapes, checksums, the send
+//!   pipeline, and framing a byte stream into messages. Pure functions and small state machines, no I/O.
 //! - [`engine`]: sessions (TCP server, TCP client, UDP) whose sockets live on a worker thread. The caller
 //!   sends [`engine::Command`]s and receives [`engine::Event`]s; the worker wakes the caller through a
 //!   coalesced waker so a flood of packets never turns into a flood of repaints.
+
+pub mod codec;
 pub mod engine;

@@ -1,0 +1,30 @@
+//! Bytes ⇄ what a person types and reads.
+//!
+//! This module owns every conversion between the bytes on the wire and text on screen or in a send box:
+//! text encodings ([`text`]), hex ([`hex`]), backslash escapes ([`escape`]), checksums ([`checksum`]),
+//! the send-side pipeline that turns a typed line into bytes ([`send`]), and splitting a byte stream into
+//! messages ([`framing`]). It is pure: no I/O, no threads, no GUI. Time enters only as an argument, so
+//! everything here is testable without sockets or sleeping.
+//!
+//! The GUI, presets and command line all call these functions; nothing else turns typed text into bytes or
+//! bytes into display text.
+//!
+//! Errors name the position of the problem in what the user typed, counted in characters from 1, and come
+//! in English ([`std::fmt::Display`]) and Chinese (a `zh()` method), because the app is bilingual.
+
+pub mod checksum;
+pub mod escape;
+pub mod framing;
+pub mod hex;
+pub mod send;
+pub mod text;
+
+pub use checksum::Checksum;
+pub use escape::EscapeError;
+pub use framing::{
+    DEFAULT_MAX_MESSAGE, Framer, FramerConfig, Framing, FramingError, LengthPrefix, Message,
+    MessageKind,
+};
+pub use hex::HexError;
+pub use send::{InputMode, LineEnding, SendError, SendOptions};
+pub use text::{ControlStyle, DisplayDecoder, EncodeError, TextEncoding, decode_for_display};
