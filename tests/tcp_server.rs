@@ -340,3 +340,44 @@ fn commands_for_unknown_peers_are_errors_and_the_session_goes_on() {
     send(&server.session, Target::Peer(peer), b"ok");
     assert_eq!(read_n(&mut stream, 2), b"ok");
 }
+
+#[test]
+fn periodic_send_keeps_going_until_its_count_or_a_stop() {
+    let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
+    let mut stream = client(addr);
+    let (peer, _, _) = connected(&server.session);
+    assert!(server.session.send(Command::SendEvery {
+        to: Target::Peer(peer),
+        bytes: Bytes::from_static(b"tick;"),
+        every: Duration::from_millis(1),
+        count: Some(5),
+    }));
+    assert_eq!(read_n(&mut stream, 25), b"tick;".repeat(5));
+    let sent = wait_for(&server.session, "the last Periodic", |e| match e {
+        Event::Periodic {
+            sent, done: true, ..
+        } => Some(*sent),
+        _ => None,
+    });
+    assert_eq!(sent, 5);
+
+    assert!(server.session.send(Command::SendEvery {
+        to: Target::All,
+        bytes: Bytes::from_static(b"."),
+        every: Duration::from_millis(1),
+        count: None,
+    }));
+    assert_eq!(read_n(&mut stream, 3), b"...");
+    assert!(server.session.send(Command::StopPeriodic));
+    let sent = wait_for(
+        &server.session,
+        "Periodic done after the stop",
+        |e| match e {
+            Event::Periodic {
+                sent, done: true, ..
+            } => Some(*sent),
+            _ => None,
+        },
+    );
+    assert!(sent >= 3);
+}

@@ -1,6 +1,7 @@
 //! Commands the caller (GUI or CLI) sends to a session's worker.
 
 use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 use bytes::Bytes;
 
@@ -47,6 +48,21 @@ pub enum Command {
         /// The interface given when joining.
         interface: Option<IpAddr>,
     },
+    /// Send the same bytes again and again: the first at once, then every `every` (at least
+    /// [`super::MIN_INTERVAL`]), `count` times or until [`Command::StopPeriodic`]. Progress comes back as
+    /// [`super::Event::Periodic`]. A new one replaces the one running.
+    SendEvery {
+        /// Who receives the bytes.
+        to: Target,
+        /// The payload of each send.
+        bytes: Bytes,
+        /// Time between sends.
+        every: Duration,
+        /// How many sends; `None` for no end.
+        count: Option<u64>,
+    },
+    /// Stop the periodic send, if one runs.
+    StopPeriodic,
     /// Close everything and end the session; the worker reports `Stopped` and exits.
     Stop,
 }

@@ -114,6 +114,16 @@ pub enum Event {
         /// When it happened.
         at: SystemTime,
     },
+    /// Progress of [`super::Command::SendEvery`]: after each send, and once with `done` when it ends (all
+    /// sent, or stopped).
+    Periodic {
+        /// Sends made so far.
+        sent: u64,
+        /// The periodic send is over.
+        done: bool,
+        /// When it happened.
+        at: SystemTime,
+    },
     /// Something failed. A failure to bind or connect is followed by [`Event::Stopped`]; a failure that
     /// concerns one peer is followed by that peer's [`Event::Closed`]; other failures (a bad send target, a
     /// multicast join refused) leave the session running.
@@ -143,6 +153,7 @@ impl Event {
             | Event::SendDropped { at, .. }
             | Event::Joined { at, .. }
             | Event::Left { at, .. }
+            | Event::Periodic { at, .. }
             | Event::Error { at, .. }
             | Event::Stopped { at } => *at,
         }

@@ -16,6 +16,7 @@ mod conn;
 mod error;
 mod event;
 mod peer;
+mod periodic;
 mod tcp_client;
 mod tcp_server;
 mod udp;
@@ -33,6 +34,7 @@ pub use command::{Command, Target};
 pub use error::{NetError, Operation, Problem};
 pub use event::{CloseReason, Direction, Event};
 pub use peer::PeerId;
+pub use periodic::MIN_INTERVAL;
 
 /// The most times per second the worker calls the waker while events keep coming.
 pub const MAX_WAKES_PER_SECOND: u32 = 120;

@@ -276,7 +276,8 @@ impl Handler for TcpClient {
             Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
                 NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
             ),
-            Command::Stop => {}
+            // Stop and the periodic sends are handled by the worker loop, never passed on.
+            Command::Stop | Command::SendEvery { .. } | Command::StopPeriodic => {}
         }
     }
 

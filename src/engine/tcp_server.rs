@@ -203,7 +203,8 @@ impl Handler for TcpServer {
             Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
                 NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
             ),
-            Command::Stop => {}
+            // Stop and the periodic sends are handled by the worker loop, never passed on.
+            Command::Stop | Command::SendEvery { .. } | Command::StopPeriodic => {}
         }
     }
 

@@ -335,7 +335,8 @@ impl Handler for Udp {
             Command::LeaveMulticast { group, interface } => {
                 self.multicast_command(group, interface, false, cx);
             }
-            Command::Stop => {}
+            // Stop and the periodic sends are handled by the worker loop, never passed on.
+            Command::Stop | Command::SendEvery { .. } | Command::StopPeriodic => {}
         }
     }
 

@@ -10,6 +10,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use mio::{Events, Poll, Token};
 
 use super::peer::PeerIds;
+use super::periodic::Periodic;
 use super::tcp_client::TcpClient;
 use super::tcp_server::TcpServer;
 use super::udp::Udp;
@@ -267,6 +268,7 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
     // The mode may already have a deadline (a connect in progress) before any socket event.
     let mut wake = handler.turn(Instant::now(), cx);
     let mut announce_in = cx.emitter.announce(Instant::now());
+    let mut periodic: Option<Periodic> = None;
     loop {
         let now = Instant::now();
         let mut timeout = match wake {
@@ -274,8 +276,11 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
             Wake::Now => Some(Duration::ZERO),
             Wake::At(when) => Some(when.saturating_duration_since(now)),
         };
-        if let Some(owed) = announce_in {
-            timeout = Some(timeout.map_or(owed, |t: Duration| t.min(owed)));
+        let periodic_in = periodic
+            .as_ref()
+            .map(|p| p.next().saturating_duration_since(now));
+        for bound in [announce_in, periodic_in].into_iter().flatten() {
+            timeout = Some(timeout.map_or(bound, |t: Duration| t.min(bound)));
         }
         if let Err(e) = poll.poll(&mut events, timeout)
             && e.kind() != std::io::ErrorKind::Interrupted
@@ -295,11 +300,36 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
                     handler.shutdown(cx);
                     return;
                 }
+                Ok(Command::SendEvery {
+                    to,
+                    bytes,
+                    every,
+                    count,
+                }) => {
+                    if let Some(replaced) = periodic.take() {
+                        cx.emit(replaced.progress_done());
+                    }
+                    periodic = Some(Periodic::new(to, bytes, every, count, Instant::now()));
+                }
+                Ok(Command::StopPeriodic) => {
+                    if let Some(stopped) = periodic.take() {
+                        cx.emit(stopped.progress_done());
+                    }
+                }
                 Ok(command) => handler.command(command, cx),
                 Err(TryRecvError::Empty) => break,
             }
         }
         let now = Instant::now();
+        if let Some(running) = &mut periodic {
+            if let Some((send, progress)) = running.due(now) {
+                handler.command(send, cx);
+                cx.emit(progress);
+            }
+            if running.finished() {
+                periodic = None;
+            }
+        }
         wake = handler.turn(now, cx);
         if wake == Wake::Now && cx.backlog_full() {
             wake = Wake::At(now + BACKLOG_RECHECK);
