@@ -967,10 +967,15 @@ impl<'f> Matcher<'f> {
         let Some(needle) = &self.needle else {
             return true;
         };
-        self.text.clear();
-        self.decoder.decode(bytes, &mut self.text);
-        self.decoder.finish(&mut self.text);
-        if found(needle, &self.text, &mut self.folded) {
+        let shown = if let Some(text) = shown_as_is(bytes) {
+            text
+        } else {
+            self.text.clear();
+            self.decoder.decode(bytes, &mut self.text);
+            self.decoder.finish(&mut self.text);
+            &self.text
+        };
+        if found(needle, shown, &mut self.folded) {
             return true;
         }
         if !self.hex_form {
@@ -987,6 +992,20 @@ impl<'f> Matcher<'f> {
         };
         found(needle, &note.describe(), &mut self.folded)
             || found(needle, &note.describe_zh(), &mut self.folded)
+    }
+}
+
+/// `bytes` as the display shows them, when that is the bytes themselves: printable ASCII other than the
+/// backslash (which shows escaped) reads the same in every supported encoding, so most text lines need no
+/// decoding to be searched.
+fn shown_as_is(bytes: &[u8]) -> Option<&str> {
+    if bytes
+        .iter()
+        .all(|byte| matches!(byte, b' '..=b'[' | b']'..=b'~'))
+    {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
     }
 }
 
@@ -1908,6 +1927,23 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn a_message_matches_exactly_when_its_shown_text_or_hex_holds_the_search_text(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'K', b' ', b'\\', b'\r', b'x', b'7', 0x7F, 0xAA, 0xC4, 0xE3]),
+                0..10,
+            ),
+            needle in proptest::sample::select(vec!["a", "k", "A K", "\\\\", "\\r", "x7", "7f", "aa", "\\xaa", "ä", "a\\"]),
+            encoding in proptest::sample::select(TextEncoding::ALL.to_vec()),
+        ) {
+            let fold = |text: &str| text.chars().flat_map(char::to_lowercase).collect::<String>();
+            let shown = codec::decode_for_display(&bytes, encoding, ControlStyle::Escapes);
+            let expected = fold(&shown).contains(&fold(needle))
+                || fold(&codec::hex::format(&bytes)).contains(&fold(needle));
+            let filter = Filter { encoding, ..text(needle) };
+            prop_assert_eq!(filter.matches(&data_row(P1, Direction::Rx, &bytes)), expected);
+        }
+
         #[test]
         fn an_incremental_view_equals_a_full_rebuild(
             budget_rows in 0..12_usize,
