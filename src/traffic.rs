@@ -32,9 +32,10 @@ pub const DEFAULT_BYTE_BUDGET: usize = 64 << 20;
 
 /// What a row costs in the byte budget besides its payload, in bytes.
 ///
-/// It covers the row's slot in the log (`size_of::<Row>()`, under 128 bytes on 64-bit targets; a test
-/// checks it) and the reference count a framed message shares with the other messages cut from the same
-/// read. Note rows count only this; their text is a few dozen bytes at most.
+/// It covers the row's slot in the log (`size_of::<Row>()`: 112 bytes on 64-bit targets; a test checks
+/// that it fits) and a share of the buffer header that the messages cut from one read have in common.
+/// Note rows count only this, as their text is short. Bytes a framing strips (delimiters, length headers)
+/// are not counted.
 pub const ROW_OVERHEAD: usize = 128;
 
 /// Rows per storage chunk. The log grows and shrinks a chunk at a time, so the slots it holds are at most
@@ -564,8 +565,7 @@ impl TrafficLog {
         match event {
             Event::Listening { addr, at } => {
                 self.local_addr = Some(*addr);
-                self.rows
-                    .push(*at, None, RowKind::Note(Note::Listening(*addr)));
+                self.push_note(*at, None, Note::Listening(*addr));
             }
             Event::Connected {
                 peer,
@@ -639,6 +639,11 @@ impl TrafficLog {
             }
             Event::Stopped { at } => {
                 self.flush_all();
+                // A UDP session stops without closing its remotes one by one.
+                for stats in self.peers.values_mut() {
+                    stats.closed.get_or_insert(CloseReason::SessionStopped);
+                }
+                self.connected = 0;
                 self.stopped = true;
                 self.push_note(*at, None, Note::Stopped);
             }
@@ -665,8 +670,7 @@ impl TrafficLog {
             }
         }
         for (peer, dir, at, message) in due {
-            self.push_message(peer, dir, at, message);
-            self.count(peer, dir, 0, 1);
+            self.push_ended(peer, dir, at, message);
         }
         next
     }
@@ -763,7 +767,7 @@ impl TrafficLog {
         self.local_addr
     }
 
-    /// Whether the session has ended.
+    /// Whether the session has ended (its peers then count as closed).
     #[must_use]
     pub fn is_stopped(&self) -> bool {
         self.stopped
@@ -815,8 +819,7 @@ impl TrafficLog {
             if let Some(mut stream) = stream
                 && let Some(message) = stream.framer.finish()
             {
-                self.push_message(peer, dir, stream.last_at, message);
-                self.count(peer, dir, 0, 1);
+                self.push_ended(peer, dir, stream.last_at, message);
             }
         }
     }
@@ -834,6 +837,12 @@ impl TrafficLog {
             kind: message.kind,
         };
         self.rows.push(at, Some(peer), kind);
+    }
+
+    /// Appends and counts a message that ended without new bytes: by an idle gap, or by a flush.
+    fn push_ended(&mut self, peer: PeerId, dir: Direction, at: SystemTime, message: Message) {
+        self.push_message(peer, dir, at, message);
+        self.count(peer, dir, 0, 1);
     }
 
     fn push_note(&mut self, at: SystemTime, peer: Option<PeerId>, note: Note) {
@@ -1373,7 +1382,7 @@ mod tests {
     }
 
     #[test]
-    fn stopping_flushes_every_peer() {
+    fn stopping_flushes_and_closes_every_peer() {
         let mut s = Session::new(config(delimiter(b"#")));
         s.connect(0, P1);
         s.connect(0, P2);
@@ -1381,6 +1390,11 @@ mod tests {
         s.tx(2, P1, b"one");
         s.event(3, &Event::Stopped { at: wall(3) });
         assert!(s.log.is_stopped());
+        assert_eq!(s.log.connected_peers(), 0);
+        assert_eq!(
+            s.log.peer(P2).unwrap().closed,
+            Some(CloseReason::SessionStopped)
+        );
         assert_eq!(
             summary(&s.log)[2..],
             ["#1 Tx Partial one", "#2 Rx Partial two", "- Stopped"]
