@@ -8,6 +8,9 @@
 //! - [`engine`]: sessions (TCP server, TCP client, UDP) whose sockets live on a worker thread. The caller
 //!   sends [`engine::Command`]s and receives [`engine::Event`]s; the worker wakes the caller through a
 //!   coalesced waker so a flood of packets never turns into a flood of repaints.
+//! - [`traffic`]: the bounded traffic log between the engine and the window: framed rows by index, per-peer
+//!   statistics and totals, and filtered views of the rows. No I/O, no threads, no GUI.
 
 pub mod codec;
 pub mod engine;
+pub mod traffic;
