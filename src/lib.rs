@@ -10,7 +10,10 @@
 //!   coalesced waker so a flood of packets never turns into a flood of repaints.
 //! - [`traffic`]: the bounded traffic log between the engine and the window: framed rows by index, per-peer
 //!   statistics and totals, and filtered views of the rows. No I/O, no threads, no GUI.
+//! - [`ui`]: the egui window (the only module that uses egui): panels that draw the app's state and return
+//!   what the user asked for.
 
 pub mod codec;
 pub mod engine;
 pub mod traffic;
+pub mod ui;

@@ -633,6 +633,8 @@ impl TrafficLog {
             ),
             Event::Joined { group, at } => self.push_note(*at, None, Note::Joined(*group)),
             Event::Left { group, at } => self.push_note(*at, None, Note::Left(*group)),
+            // Periodic sends show as their TX rows; the progress count belongs to the send panel.
+            Event::Periodic { .. } => {}
             Event::Error { error, at } => {
                 self.last_error = Some((*at, error.clone()));
                 self.push_note(*at, None, Note::Error(error.clone()));

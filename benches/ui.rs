@@ -1,0 +1,128 @@
+//! UI frame benchmark, headless (`egui_kittest`, no GPU): the time of one whole frame — taking the engine's
+//! events, updating the log and drawing every panel — while a peer floods the session with lines, once with
+//! a log of 10 rows (the baseline) and once with 1,000,000 rows, side by side in the same run.
+//! Run with `cargo bench --bench ui`.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use netassist::codec::Framing;
+use netassist::ui::app::FilePicker;
+use netassist::ui::{Lang, NetAssistApp, Settings, UiAction};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const FRAMES: usize = 200;
+const BIG_LOG: usize = 1_000_000;
+
+struct NoPicker;
+
+impl FilePicker for NoPicker {
+    fn pick(&mut self) -> Option<PathBuf> {
+        None
+    }
+}
+
+fn harness() -> Harness<'static, NetAssistApp> {
+    let settings = Settings {
+        lang: Lang::En,
+        local_ip: "127.0.0.1".to_owned(),
+        local_port: "0".to_owned(),
+        framing: Framing::Delimiter {
+            delimiter: b"\n".to_vec(),
+            keep: false,
+        },
+        ..Settings::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(
+            |ui, app: &mut NetAssistApp| app.frame(ui),
+            NetAssistApp::new(settings, Box::new(NoPicker)),
+        );
+    harness.step();
+    harness.state_mut().apply(UiAction::Open);
+    while harness.state().log().local_addr().is_none() {
+        harness.step();
+    }
+    harness
+}
+
+/// Sends numbered lines to `addr` until `stop` is set.
+fn flood(addr: SocketAddr, stop: &AtomicBool, limit: Option<usize>) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let mut batch = Vec::with_capacity(64 * 1024);
+    let mut line = 0usize;
+    while !stop.load(Ordering::Relaxed) && limit.is_none_or(|max| line < max) {
+        batch.clear();
+        for _ in 0..2000 {
+            writeln!(batch, "line {line:08} flood").unwrap();
+            line += 1;
+        }
+        if stream.write_all(&batch).is_err() {
+            return;
+        }
+    }
+}
+
+/// Mean and worst frame time in milliseconds over `FRAMES` frames while a second peer floods.
+fn frames_while_flooding(harness: &mut Harness<'static, NetAssistApp>) -> (f64, f64) {
+    let addr = harness.state().log().local_addr().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flooding = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || flood(addr, &stop, None))
+    };
+    let mut times = Vec::with_capacity(FRAMES);
+    for _ in 0..FRAMES {
+        let started = Instant::now();
+        harness.step();
+        times.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    stop.store(true, Ordering::Relaxed);
+    flooding.join().unwrap();
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    let worst = times.iter().copied().fold(0.0, f64::max);
+    (mean, worst)
+}
+
+fn main() {
+    let mut small = harness();
+    let (small_mean, small_worst) = frames_while_flooding(&mut small);
+    let small_rows = small.state().log().len();
+
+    let mut big = harness();
+    let addr = big.state().log().local_addr().unwrap();
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| flood(addr, &stop, Some(BIG_LOG)));
+        let deadline = Instant::now() + Duration::from_mins(2);
+        while big.state().log().len() < BIG_LOG && Instant::now() < deadline {
+            big.step();
+        }
+    });
+    let filled = big.state().log().len();
+    let (big_mean, big_worst) = frames_while_flooding(&mut big);
+    let big_rows = big.state().log().len();
+
+    println!(
+        "NetAssist UI frame benchmark ({FRAMES} frames each, a peer flooding lines throughout)\n"
+    );
+    println!("| log | rows at the end | mean frame | worst frame |");
+    println!("|---|---|---|---|");
+    println!("| baseline: small log | {small_rows} | {small_mean:.2} ms | {small_worst:.2} ms |");
+    println!(
+        "| {filled} rows before flooding | {big_rows} | {big_mean:.2} ms | {big_worst:.2} ms |"
+    );
+    println!(
+        "\nmean frame, large log / small log: {:.2}x (target: at most 4 ms a frame)",
+        big_mean / small_mean
+    );
+}

@@ -1,0 +1,554 @@
+//! The NetAssist window: owns the settings, the running session and the traffic log, drains the engine's
+//! events once per frame, draws the panels, and applies what the user asked for after drawing.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::connection_panel;
+use super::file_send::FileSend;
+use super::i18n::Lang;
+use super::peers_panel;
+use super::send_panel;
+use super::settings::{FieldError, ModeKind, Settings};
+use super::status_bar;
+use super::traffic_view::TrafficView;
+use crate::codec::FramerConfig;
+use crate::engine::{self, Command, Direction, Event, PeerId, Session, Target};
+use crate::traffic::{LogConfig, TrafficLog};
+
+/// Engine events taken per frame at most; if more wait, another frame is requested at once, so a flooding
+/// peer delays input handling by one frame at worst instead of freezing the window.
+pub const MAX_EVENTS_PER_FRAME: usize = 20_000;
+
+/// Where the send box's bytes go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendTarget {
+    /// Every client (TCP server), every remote seen (UDP).
+    All,
+    /// The session's own remote: the client's server, or the UDP remote in the settings.
+    Default,
+    /// One peer.
+    Peer(PeerId),
+}
+
+/// Something the user asked for while a panel was drawn; applied after drawing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UiAction {
+    /// Open a session with the current settings.
+    Open,
+    /// Close the session.
+    Close,
+    /// Send what is in the send box.
+    Send,
+    /// Send a quick command.
+    SendQuick(usize),
+    /// Start the periodic send of the send box.
+    StartPeriodic,
+    /// Stop the periodic send.
+    StopPeriodic,
+    /// Choose a file and send it.
+    SendFile,
+    /// Stop sending the file.
+    CancelFile,
+    /// Disconnect a peer.
+    Kick(PeerId),
+    /// Send to this target from now on.
+    Target(SendTarget),
+    /// Show only this peer's rows (or everyone's).
+    ShowOnly(Option<PeerId>),
+    /// Empty the log.
+    Clear,
+    /// Counters back to zero.
+    ResetCounters,
+    /// The framing settings changed.
+    Reframe,
+}
+
+/// A message for the status bar, in both languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// English.
+    pub en: String,
+    /// Chinese.
+    pub zh: String,
+    /// Whether it reports a failure.
+    pub is_error: bool,
+}
+
+impl Notice {
+    /// A failure message.
+    #[must_use]
+    pub fn error(en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Self {
+            en: en.into(),
+            zh: zh.into(),
+            is_error: true,
+        }
+    }
+
+    /// The text in `lang`.
+    #[must_use]
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+}
+
+/// Picks a file to send; the real one is a native dialog, tests pass their own.
+pub trait FilePicker {
+    /// Asks the user for a file; `None` if they cancelled.
+    fn pick(&mut self) -> Option<std::path::PathBuf>;
+}
+
+/// The native file dialog.
+pub struct NativePicker;
+
+impl FilePicker for NativePicker {
+    fn pick(&mut self) -> Option<std::path::PathBuf> {
+        rfd::FileDialog::new().pick_file()
+    }
+}
+
+/// The application state: saved settings plus everything that lives only while the window is open.
+pub struct NetAssistApp {
+    /// What is remembered between runs.
+    pub settings: Settings,
+    /// The open session, if any, and the mode it runs in.
+    pub(crate) session: Option<(Session, ModeKind)>,
+    /// Everything the session reported, bounded.
+    pub(crate) log: TrafficLog,
+    /// The traffic log view's filter, selection and pause state.
+    pub view: TrafficView,
+    pub(crate) target: SendTarget,
+    /// The status bar's message.
+    pub(crate) notice: Option<Notice>,
+    /// The settings field that stopped the last Open.
+    pub(crate) field_error: Option<FieldError>,
+    /// Why the last send did not go out.
+    pub(crate) send_error: Option<Notice>,
+    /// Periodic send progress: sends made, and whether it is running.
+    pub(crate) periodic: Option<(u64, bool)>,
+    pub(crate) file: Option<FileSend>,
+    picker: Box<dyn FilePicker>,
+    /// This PC's interface addresses with their names, for the local IP choices.
+    pub(crate) interfaces: Vec<(String, std::net::IpAddr)>,
+    /// Whether a font with Chinese glyphs is loaded; checked on the first frame, once fonts exist.
+    pub(crate) cjk_font: Option<bool>,
+    /// What `ctx.request_repaint` the engine's waker calls; set on the first frame.
+    repaint: Option<egui::Context>,
+}
+
+impl NetAssistApp {
+    /// A window with these settings and file picker.
+    #[must_use]
+    pub fn new(settings: Settings, picker: Box<dyn FilePicker>) -> Self {
+        let log = TrafficLog::new(log_config(&settings, settings.mode));
+        Self {
+            settings,
+            session: None,
+            log,
+            view: TrafficView::default(),
+            target: SendTarget::All,
+            notice: None,
+            field_error: None,
+            send_error: None,
+            periodic: None,
+            file: None,
+            picker,
+            interfaces: interfaces(),
+            cjk_font: None,
+            repaint: None,
+        }
+    }
+
+    /// The eframe entry: settings from storage (or defaults), fonts checked, native file dialogs.
+    #[must_use]
+    pub fn from_creation_context(cc: &eframe::CreationContext<'_>) -> Self {
+        let settings: Settings = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
+            .unwrap_or_default();
+        Self::new(settings, Box::new(NativePicker))
+    }
+
+    /// Whether a session is open.
+    #[must_use]
+    pub fn is_open(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// The traffic log.
+    #[must_use]
+    pub fn log(&self) -> &TrafficLog {
+        &self.log
+    }
+
+    /// The status bar's current message.
+    #[must_use]
+    pub fn notice(&self) -> Option<&Notice> {
+        self.notice.as_ref()
+    }
+
+    /// Draws one frame into `ui`: takes the engine's events, draws every panel, applies the actions.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        if self.repaint.is_none() {
+            self.repaint = Some(ctx.clone());
+        }
+        if self.cjk_font.is_none() {
+            self.cjk_font = Some(super::fonts::has_cjk(&ctx));
+        }
+        ctx.set_theme(self.settings.theme);
+        self.take_events(&ctx);
+
+        let mut actions = Vec::new();
+        egui::Panel::bottom("status").show(ui, |ui| status_bar::ui(ui, self, &mut actions));
+        egui::Panel::bottom("send")
+            .resizable(true)
+            .default_size(170.0)
+            .show(ui, |ui| send_panel::ui(ui, self, &mut actions));
+        egui::Panel::left("connection")
+            .resizable(true)
+            .default_size(250.0)
+            .show(ui, |ui| connection_panel::ui(ui, self, &mut actions));
+        egui::Panel::right("peers")
+            .resizable(true)
+            .default_size(260.0)
+            .show(ui, |ui| peers_panel::ui(ui, self, &mut actions));
+        egui::CentralPanel::default().show(ui, |ui| {
+            let lang = self.settings.lang;
+            let mut view = std::mem::take(&mut self.view);
+            view.ui(ui, &self.log, &mut self.settings, lang, &mut actions);
+            self.view = view;
+        });
+        for action in actions {
+            self.apply(action);
+        }
+        self.schedule(&ctx);
+    }
+
+    /// Takes at most [`MAX_EVENTS_PER_FRAME`] events into the log.
+    fn take_events(&mut self, ctx: &egui::Context) {
+        let Some((session, _)) = &self.session else {
+            return;
+        };
+        let now = Instant::now();
+        let mut taken = 0;
+        let mut stopped = false;
+        while taken < MAX_EVENTS_PER_FRAME {
+            let Some(event) = session.try_recv() else {
+                break;
+            };
+            taken += 1;
+            match &event {
+                Event::Data {
+                    dir: Direction::Tx,
+                    bytes,
+                    ..
+                } => {
+                    if let Some(file) = &mut self.file {
+                        file.written(bytes.len());
+                    }
+                }
+                Event::Periodic { sent, done, .. } => self.periodic = Some((*sent, !*done)),
+                Event::Error { error, .. } => {
+                    self.notice = Some(Notice::error(error.to_string(), error.zh()));
+                }
+                Event::Closed { peer, .. } if self.target == SendTarget::Peer(*peer) => {
+                    self.target = SendTarget::All;
+                }
+                Event::Stopped { .. } => stopped = true,
+                _ => {}
+            }
+            self.log.apply(&event, now);
+        }
+        if taken == MAX_EVENTS_PER_FRAME {
+            ctx.request_repaint();
+        }
+        if stopped {
+            self.session = None;
+            self.file = None;
+            self.periodic = self.periodic.map(|(sent, _)| (sent, false));
+        }
+        self.feed_file();
+    }
+
+    /// Asks for the next frame when the idle-gap framer has a deadline; otherwise nothing: idle is idle.
+    fn schedule(&mut self, ctx: &egui::Context) {
+        if let Some(deadline) = self.log.poll_idle(Instant::now()) {
+            ctx.request_repaint_after(deadline.saturating_duration_since(Instant::now()));
+        }
+    }
+
+    /// Applies one action.
+    pub fn apply(&mut self, action: UiAction) {
+        match action {
+            UiAction::Open => self.open(),
+            UiAction::Close => {
+                if let Some((mut session, _)) = self.session.take() {
+                    session.stop();
+                    for event in session.drain() {
+                        self.log.apply(&event, Instant::now());
+                    }
+                }
+                self.file = None;
+            }
+            UiAction::Send => {
+                let text = self.settings.send_text.clone();
+                if self.send_text(&text) {
+                    self.settings.remember(&text);
+                }
+            }
+            UiAction::SendQuick(index) => {
+                if let Some(quick) = self.settings.quick.get(index) {
+                    let text = quick.text.clone();
+                    self.send_text(&text);
+                }
+            }
+            UiAction::StartPeriodic => self.start_periodic(),
+            UiAction::StopPeriodic => {
+                if let Some((session, _)) = &self.session {
+                    session.send(Command::StopPeriodic);
+                }
+            }
+            UiAction::SendFile => self.send_file(),
+            UiAction::CancelFile => self.file = None,
+            UiAction::Kick(peer) => {
+                if let Some((session, _)) = &self.session {
+                    session.send(Command::Disconnect(peer));
+                }
+            }
+            UiAction::Target(target) => self.target = target,
+            UiAction::ShowOnly(peer) => self.view.filter.peer = peer,
+            UiAction::Clear => self.log.clear(),
+            UiAction::ResetCounters => self.log.reset_counters(),
+            UiAction::Reframe => {
+                let mode = self
+                    .session
+                    .as_ref()
+                    .map_or(self.settings.mode, |(_, mode)| *mode);
+                let config = log_config(&self.settings, mode);
+                self.log.set_framing(config.framer, config.datagrams);
+            }
+        }
+    }
+
+    fn open(&mut self) {
+        if self.session.is_some() {
+            return;
+        }
+        let config = match self.settings.session() {
+            Ok(config) => config,
+            Err(error) => {
+                // Shown at the field it is about, not again in the status bar.
+                self.field_error = Some(error);
+                return;
+            }
+        };
+        self.field_error = None;
+        let repaint = self.repaint.clone();
+        let waker = move || {
+            if let Some(ctx) = &repaint {
+                ctx.request_repaint();
+            }
+        };
+        match engine::start(config, waker) {
+            Ok(session) => {
+                let mode = self.settings.mode;
+                self.log.set_framing(
+                    log_config(&self.settings, mode).framer,
+                    mode == ModeKind::Udp,
+                );
+                self.target = match mode {
+                    ModeKind::TcpServer => SendTarget::All,
+                    ModeKind::TcpClient | ModeKind::Udp => SendTarget::Default,
+                };
+                self.notice = None;
+                self.periodic = None;
+                self.session = Some((session, mode));
+            }
+            Err(error) => {
+                self.notice = Some(Notice::error(
+                    error.to_string(),
+                    format!("无法启动网络会话：{error}"),
+                ));
+            }
+        }
+    }
+
+    /// The engine target for the current selection.
+    fn engine_target(&self) -> Target {
+        match self.target {
+            SendTarget::All => Target::All,
+            SendTarget::Default => Target::Default,
+            SendTarget::Peer(peer) => Target::Peer(peer),
+        }
+    }
+
+    /// Builds bytes from `text` with the send options and sends them; on bad input says where, and sends
+    /// nothing. Returns whether it was sent.
+    fn send_text(&mut self, text: &str) -> bool {
+        match self.bytes_to_send(text) {
+            Ok(bytes) => {
+                let to = self.engine_target();
+                if let Some((session, _)) = &self.session {
+                    session.send(Command::Send { to, bytes });
+                }
+                self.send_error = None;
+                true
+            }
+            Err(notice) => {
+                self.send_error = Some(notice);
+                false
+            }
+        }
+    }
+
+    /// The bytes `text` stands for, or why it cannot be sent now.
+    fn bytes_to_send(&self, text: &str) -> Result<Bytes, Notice> {
+        if self.session.is_none() {
+            return Err(Notice::error("Open a session first.", "请先打开连接。"));
+        }
+        if text.is_empty() {
+            return Err(Notice::error(
+                "Nothing to send: the send box is empty.",
+                "发送框是空的，没有可发送的内容。",
+            ));
+        }
+        self.settings
+            .send_options()
+            .build(text)
+            .map(Bytes::from)
+            .map_err(|error| Notice::error(error.to_string(), error.zh()))
+    }
+
+    fn start_periodic(&mut self) {
+        let text = self.settings.send_text.clone();
+        let bytes = match self.bytes_to_send(&text) {
+            Ok(bytes) => bytes,
+            Err(notice) => {
+                self.send_error = Some(notice);
+                return;
+            }
+        };
+        let (every, count) = match self.settings.periodic() {
+            Ok(periodic) => periodic,
+            Err((en, zh)) => {
+                self.send_error = Some(Notice::error(en, zh));
+                return;
+            }
+        };
+        let to = self.engine_target();
+        if let Some((session, _)) = &self.session {
+            session.send(Command::SendEvery {
+                to,
+                bytes,
+                every,
+                count,
+            });
+            self.periodic = Some((0, true));
+            self.send_error = None;
+        }
+    }
+
+    fn send_file(&mut self) {
+        if self.session.is_none() {
+            self.send_error = Some(Notice::error("Open a session first.", "请先打开连接。"));
+            return;
+        }
+        let Some(path) = self.picker.pick() else {
+            return;
+        };
+        let opened = std::fs::File::open(&path).and_then(|file| Ok((file.metadata()?.len(), file)));
+        match opened {
+            Ok((size, file)) => {
+                let fan_out = match self.target {
+                    SendTarget::All => self.log.connected_peers(),
+                    SendTarget::Default | SendTarget::Peer(_) => 1,
+                };
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                self.file = Some(FileSend::new(Box::new(file), name, size, fan_out));
+                self.feed_file();
+            }
+            Err(e) => {
+                self.send_error = Some(Notice::error(
+                    format!("Cannot read {}: {e}", path.display()),
+                    format!("无法读取 {}：{e}", path.display()),
+                ));
+            }
+        }
+    }
+
+    /// Queues the file's next chunks while its window has room.
+    fn feed_file(&mut self) {
+        let to = self.engine_target();
+        let Some(file) = &mut self.file else {
+            return;
+        };
+        match file.top_up() {
+            Ok(chunks) => {
+                if let Some((session, _)) = &self.session {
+                    for bytes in chunks {
+                        session.send(Command::Send {
+                            to: to.clone(),
+                            bytes,
+                        });
+                    }
+                }
+                if file.is_done() {
+                    self.file = None;
+                }
+            }
+            Err(e) => {
+                self.send_error = Some(Notice::error(
+                    format!("Reading the file failed: {e}"),
+                    format!("读取文件失败：{e}"),
+                ));
+                self.file = None;
+            }
+        }
+    }
+}
+
+/// The addresses to offer for binding: the wildcards and loopbacks first, then this PC's interfaces.
+fn interfaces() -> Vec<(String, std::net::IpAddr)> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let mut list = vec![
+        ("all IPv4".to_owned(), IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        ("loopback".to_owned(), IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        ("all IPv6".to_owned(), IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
+    ];
+    // Without the list the user can still type an address, so a failure to read it is not an error.
+    for interface in if_addrs::get_if_addrs().unwrap_or_default() {
+        let ip = interface.ip();
+        if !list.iter().any(|(_, known)| *known == ip) {
+            list.push((interface.name, ip));
+        }
+    }
+    list
+}
+
+/// The log configuration for the settings' framing in `mode`.
+fn log_config(settings: &Settings, mode: ModeKind) -> LogConfig {
+    LogConfig {
+        framer: FramerConfig::from(settings.framing.clone()),
+        datagrams: mode == ModeKind::Udp,
+        ..LogConfig::default()
+    }
+}
+
+impl eframe::App for NetAssistApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.frame(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+    }
+}

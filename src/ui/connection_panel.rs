@@ -1,0 +1,336 @@
+//! The left panel: the session's mode and addresses with the Open/Close button, then how received data is
+//! shown and split into messages.
+
+use egui::{Color32, RichText};
+
+use super::app::{NetAssistApp, UiAction};
+use super::i18n::Lang;
+use super::settings::{DataView, Field, ModeKind};
+use crate::codec::{ControlStyle, Framing, InputMode, LengthPrefix, SendOptions, TextEncoding};
+
+/// Draws the panel; what needs more than a settings change goes into `actions`.
+pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
+    let lang = app.settings.lang;
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.heading(lang.pick("Network", "网络设置"));
+        let open = app.is_open();
+        ui.add_enabled_ui(!open, |ui| network_fields(ui, app, lang));
+        open_close_button(ui, app, lang, actions);
+        if let Some(error) = &app.field_error {
+            ui.colored_label(Color32::RED, error.message(lang));
+        }
+        ui.separator();
+        receive_options(ui, app, lang, actions);
+    });
+}
+
+fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
+    let wrong = app.field_error.as_ref().map(|e| e.field);
+    let settings = &mut app.settings;
+    let label = ui.label(lang.pick("Mode", "协议类型"));
+    egui::ComboBox::from_id_salt("mode")
+        .selected_text(settings.mode.label(lang))
+        .show_ui(ui, |ui| {
+            for mode in ModeKind::ALL {
+                ui.selectable_value(&mut settings.mode, mode, mode.label(lang));
+            }
+        })
+        .response
+        .labelled_by(label.id);
+
+    let local_label = match settings.mode {
+        ModeKind::TcpClient => lang.pick("Local IP (optional)", "本地 IP（可选）"),
+        ModeKind::TcpServer | ModeKind::Udp => lang.pick("Local IP", "本地 IP"),
+    };
+    local_ip_choices(ui, &app.interfaces, &mut settings.local_ip, lang);
+    field(
+        ui,
+        &mut settings.local_ip,
+        local_label,
+        wrong == Some(Field::LocalIp),
+    );
+    if settings.mode != ModeKind::TcpClient {
+        let label = lang.pick("Local port", "本地端口");
+        field(
+            ui,
+            &mut settings.local_port,
+            label,
+            wrong == Some(Field::LocalPort),
+        );
+    }
+    if settings.mode != ModeKind::TcpServer {
+        let (host, port) = match settings.mode {
+            ModeKind::TcpClient => (
+                lang.pick("Server host", "服务器地址"),
+                lang.pick("Server port", "服务器端口"),
+            ),
+            _ => (
+                lang.pick("Remote IP (optional)", "远程 IP（可选）"),
+                lang.pick("Remote port", "远程端口"),
+            ),
+        };
+        field(
+            ui,
+            &mut settings.remote_host,
+            host,
+            wrong == Some(Field::RemoteHost),
+        );
+        field(
+            ui,
+            &mut settings.remote_port,
+            port,
+            wrong == Some(Field::RemotePort),
+        );
+    }
+    match settings.mode {
+        ModeKind::TcpServer => {
+            let label = lang.pick("Max clients (empty: no limit)", "最大客户端数（空为不限）");
+            field(
+                ui,
+                &mut settings.max_clients,
+                label,
+                wrong == Some(Field::MaxClients),
+            );
+        }
+        ModeKind::Udp => {
+            ui.checkbox(&mut settings.broadcast, lang.pick("Broadcast", "广播"));
+            let label = lang.pick("Multicast group (optional)", "组播地址（可选）");
+            field(
+                ui,
+                &mut settings.multicast_group,
+                label,
+                wrong == Some(Field::Multicast),
+            );
+        }
+        ModeKind::TcpClient => {}
+    }
+    if settings.mode != ModeKind::TcpClient {
+        ui.checkbox(
+            &mut settings.echo,
+            lang.pick("Echo back what is received", "回显（收到即原样发回）"),
+        );
+    }
+}
+
+/// A drop-down of this PC's addresses that fills the local IP field.
+fn local_ip_choices(
+    ui: &mut egui::Ui,
+    interfaces: &[(String, std::net::IpAddr)],
+    local_ip: &mut String,
+    lang: Lang,
+) {
+    let label = lang.pick("This PC's addresses", "本机地址");
+    egui::ComboBox::from_id_salt("local_ip_choices")
+        .selected_text(label)
+        .show_ui(ui, |ui| {
+            for (name, ip) in interfaces {
+                let text = ip.to_string();
+                if ui
+                    .selectable_label(*local_ip == text, format!("{text}  ({name})"))
+                    .clicked()
+                {
+                    *local_ip = text;
+                }
+            }
+        })
+        .response
+        .on_hover_text(label);
+}
+
+/// A labelled single-line field, outlined in red when `wrong`.
+fn field(ui: &mut egui::Ui, text: &mut String, label: &str, wrong: bool) {
+    let label = ui.label(label);
+    let mut edit = egui::TextEdit::singleline(text).desired_width(f32::INFINITY);
+    if wrong {
+        edit = edit.background_color(Color32::from_rgb(0x80, 0x20, 0x20));
+    }
+    ui.add(edit).labelled_by(label.id);
+}
+
+fn open_close_button(
+    ui: &mut egui::Ui,
+    app: &NetAssistApp,
+    lang: Lang,
+    actions: &mut Vec<UiAction>,
+) {
+    ui.add_space(6.0);
+    let (text, fill, action) = if app.is_open() {
+        (
+            lang.pick("Close", "关闭"),
+            Color32::from_rgb(0xB0, 0x30, 0x30),
+            UiAction::Close,
+        )
+    } else {
+        (
+            lang.pick("Open", "打开"),
+            Color32::from_rgb(0x2E, 0x7D, 0x32),
+            UiAction::Open,
+        )
+    };
+    let button = egui::Button::new(RichText::new(text).color(Color32::WHITE).strong())
+        .fill(fill)
+        .min_size(egui::vec2(ui.available_width(), 32.0));
+    if ui.add(button).clicked() {
+        actions.push(action);
+    }
+}
+
+fn receive_options(
+    ui: &mut egui::Ui,
+    app: &mut NetAssistApp,
+    lang: Lang,
+    actions: &mut Vec<UiAction>,
+) {
+    let settings = &mut app.settings;
+    ui.heading(lang.pick("Receive", "接收设置"));
+    ui.horizontal(|ui| {
+        ui.radio_value(
+            &mut settings.view,
+            DataView::Text,
+            lang.pick("Show text", "显示文本"),
+        );
+        ui.radio_value(
+            &mut settings.view,
+            DataView::Hex,
+            lang.pick("Show hex", "显示 HEX"),
+        );
+        ui.radio_value(
+            &mut settings.view,
+            DataView::Both,
+            lang.pick("Both", "两者"),
+        );
+    });
+    let label = ui.label(lang.pick("Encoding", "编码"));
+    egui::ComboBox::from_id_salt("encoding")
+        .selected_text(settings.encoding.label())
+        .show_ui(ui, |ui| {
+            for encoding in TextEncoding::ALL {
+                ui.selectable_value(&mut settings.encoding, encoding, encoding.label());
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    ui.horizontal(|ui| {
+        ui.label(lang.pick("Control characters", "控制字符"));
+        ui.radio_value(
+            &mut settings.control_style,
+            ControlStyle::Escapes,
+            lang.pick("Escapes", "转义"),
+        );
+        ui.radio_value(
+            &mut settings.control_style,
+            ControlStyle::Symbols,
+            lang.pick("Symbols", "符号"),
+        );
+    });
+
+    let before = settings.framing.clone();
+    let label = ui.label(lang.pick("Split messages by", "分包方式"));
+    egui::ComboBox::from_id_salt("framing")
+        .selected_text(framing_label(&settings.framing, lang))
+        .show_ui(ui, |ui| {
+            for mode in Framing::modes() {
+                let selected =
+                    std::mem::discriminant(&mode) == std::mem::discriminant(&settings.framing);
+                if ui
+                    .selectable_label(selected, framing_label(&mode, lang))
+                    .clicked()
+                    && !selected
+                {
+                    settings.framing = mode;
+                }
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    framing_parameters(ui, settings, lang);
+    if settings.framing != before {
+        actions.push(UiAction::Reframe);
+    }
+}
+
+fn framing_label(framing: &Framing, lang: Lang) -> &'static str {
+    match framing {
+        Framing::Raw => lang.pick("As received (raw)", "按接收（不分包）"),
+        Framing::Delimiter { .. } => lang.pick("Delimiter", "分隔符"),
+        Framing::FixedLength { .. } => lang.pick("Fixed length", "固定长度"),
+        Framing::LengthPrefix { .. } => lang.pick("Length prefix", "长度前缀"),
+        Framing::IdleGap { .. } => lang.pick("Idle gap", "空闲间隔"),
+    }
+}
+
+fn framing_parameters(ui: &mut egui::Ui, settings: &mut super::settings::Settings, lang: Lang) {
+    match &mut settings.framing {
+        Framing::Raw => {}
+        Framing::Delimiter { delimiter, keep } => {
+            let label = ui.label(lang.pick(
+                r"Delimiter (text, escapes like \r\n or \x03)",
+                r"分隔符（文本，可用 \r\n、\x03 等转义）",
+            ));
+            let response = ui
+                .add(
+                    egui::TextEdit::singleline(&mut settings.delimiter_text)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(label.id);
+            let parsed = SendOptions {
+                input: InputMode::Text,
+                escapes: true,
+                ..SendOptions::default()
+            }
+            .build(&settings.delimiter_text);
+            match parsed {
+                Ok(bytes) if !bytes.is_empty() => {
+                    if response.changed() {
+                        *delimiter = bytes;
+                    }
+                }
+                Ok(_) => {
+                    ui.colored_label(
+                        Color32::RED,
+                        lang.pick(
+                            "A delimiter needs at least one byte.",
+                            "分隔符至少一个字节。",
+                        ),
+                    );
+                }
+                Err(error) => {
+                    let text = match lang {
+                        Lang::En => error.to_string(),
+                        Lang::Zh => error.zh(),
+                    };
+                    ui.colored_label(Color32::RED, text);
+                }
+            }
+            ui.checkbox(keep, lang.pick("Keep the delimiter", "保留分隔符"));
+        }
+        Framing::FixedLength { len } => {
+            ui.horizontal(|ui| {
+                ui.label(lang.pick("Bytes per message", "每包字节数"));
+                ui.add(egui::DragValue::new(len).range(1..=1 << 20));
+            });
+        }
+        Framing::LengthPrefix {
+            prefix,
+            counts_header,
+        } => {
+            egui::ComboBox::from_id_salt("prefix")
+                .selected_text(prefix.label())
+                .show_ui(ui, |ui| {
+                    for choice in LengthPrefix::ALL {
+                        ui.selectable_value(prefix, choice, choice.label());
+                    }
+                });
+            ui.checkbox(
+                counts_header,
+                lang.pick("Length includes the header", "长度包含头部"),
+            );
+        }
+        Framing::IdleGap { gap_ms } => {
+            ui.horizontal(|ui| {
+                ui.label(lang.pick("Silence ends a message (ms)", "静默多久算一包（毫秒）"));
+                ui.add(egui::DragValue::new(gap_ms).range(1..=60_000));
+            });
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The bottom panel: the send box with its options (text or hex, escapes, line ending, checksum), Send and
+//! Ctrl+Enter, history, quick commands, periodic send and file send.
+
+use egui::{Color32, Key, KeyboardShortcut, Modifiers};
+
+use super::app::{NetAssistApp, SendTarget, UiAction};
+use super::i18n::Lang;
+use super::settings::QuickCommand;
+use crate::codec::{Checksum, InputMode, LineEnding};
+
+/// The keyboard shortcut that sends.
+pub const SEND_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
+
+/// Draws the panel.
+pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
+    let lang = app.settings.lang;
+    options_row(ui, app, lang);
+    ui.horizontal(|ui| {
+        let send_width = 110.0;
+        let label = ui.label(lang.pick("Message", "发送内容"));
+        let hint = match app.settings.send.input {
+            InputMode::Text => lang.pick(
+                "Text to send (Ctrl+Enter sends)",
+                "要发送的文本（Ctrl+Enter 发送）",
+            ),
+            InputMode::Hex => lang.pick(
+                "Hex to send, e.g. AA 55 01 (Ctrl+Enter sends)",
+                "要发送的十六进制，如 AA 55 01（Ctrl+Enter 发送）",
+            ),
+        };
+        let edit = egui::TextEdit::multiline(&mut app.settings.send_text)
+            .id_salt("send_text")
+            .hint_text(hint)
+            .desired_rows(3)
+            .desired_width(ui.available_width() - send_width)
+            .font(egui::TextStyle::Monospace);
+        let response = ui.add(edit).labelled_by(label.id);
+        if response.has_focus() && ui.input_mut(|i| i.consume_shortcut(&SEND_SHORTCUT)) {
+            actions.push(UiAction::Send);
+        }
+        if response.has_focus() {
+            history_keys(ui, app);
+        }
+        ui.vertical(|ui| {
+            let button = egui::Button::new(lang.pick("Send", "发送"))
+                .min_size(egui::vec2(send_width - 10.0, 40.0));
+            if ui
+                .add(button)
+                .on_hover_text(target_text(app, lang))
+                .clicked()
+            {
+                actions.push(UiAction::Send);
+            }
+            history_menu(ui, app, lang);
+        });
+    });
+    if let Some(error) = &app.send_error {
+        ui.colored_label(Color32::RED, error.text(lang));
+    }
+    quick_row(ui, app, lang, actions);
+    periodic_and_file_row(ui, app, lang, actions);
+}
+
+fn options_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
+    let target = target_text(app, lang);
+    let send = &mut app.settings.send;
+    ui.horizontal_wrapped(|ui| {
+        ui.radio_value(&mut send.input, InputMode::Text, lang.pick("Text", "文本"));
+        ui.radio_value(&mut send.input, InputMode::Hex, "HEX");
+        ui.add_enabled(
+            send.input == InputMode::Text,
+            egui::Checkbox::new(
+                &mut send.escapes,
+                lang.pick(r"Escapes (\r \n \x..)", r"转义（\r \n \x..）"),
+            ),
+        );
+        let label = ui.label(lang.pick("Line end", "行尾"));
+        egui::ComboBox::from_id_salt("line_ending")
+            .selected_text(send.line_ending.label())
+            .show_ui(ui, |ui| {
+                for ending in LineEnding::ALL {
+                    ui.selectable_value(&mut send.line_ending, ending, ending.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        let label = ui.label(lang.pick("Checksum", "校验"));
+        egui::ComboBox::from_id_salt("checksum")
+            .selected_text(send.checksum.label())
+            .show_ui(ui, |ui| {
+                for checksum in Checksum::ALL {
+                    ui.selectable_value(&mut send.checksum, checksum, checksum.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.label(target);
+    });
+}
+
+fn target_text(app: &NetAssistApp, lang: Lang) -> String {
+    let to = lang.pick("to", "目标");
+    match app.target {
+        SendTarget::All => format!("→ {to}: {}", lang.pick("all", "全部")),
+        SendTarget::Default => format!("→ {to}: {}", lang.pick("the remote", "远程")),
+        SendTarget::Peer(peer) => match app.log.peer(peer) {
+            Some(stats) => format!("→ {to}: {}", stats.addr),
+            None => format!("→ {to}: {peer}"),
+        },
+    }
+}
+
+/// Up and Down in the send box walk the history, like a shell.
+fn history_keys(ui: &egui::Ui, app: &mut NetAssistApp) {
+    let history = &app.settings.history;
+    if history.is_empty() {
+        return;
+    }
+    let (up, down) = ui.input(|i| {
+        (
+            i.modifiers.alt && i.key_pressed(Key::ArrowUp),
+            i.modifiers.alt && i.key_pressed(Key::ArrowDown),
+        )
+    });
+    if !(up || down) {
+        return;
+    }
+    let position = history.iter().rposition(|h| *h == app.settings.send_text);
+    let next = match (position, up) {
+        (None, true) => Some(history.len() - 1),
+        (Some(i), true) => Some(i.saturating_sub(1)),
+        (Some(i), false) if i + 1 < history.len() => Some(i + 1),
+        _ => None,
+    };
+    if let Some(i) = next {
+        app.settings.send_text = history[i].clone();
+    }
+}
+
+fn history_menu(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
+    let mut chosen = None;
+    egui::ComboBox::from_id_salt("history")
+        .selected_text(lang.pick("History", "历史"))
+        .width(90.0)
+        .show_ui(ui, |ui| {
+            for entry in app.settings.history.iter().rev() {
+                let shown: String = entry.chars().take(40).collect();
+                if ui.selectable_label(false, shown).clicked() {
+                    chosen = Some(entry.clone());
+                }
+            }
+        })
+        .response
+        .on_hover_text(lang.pick(
+            "Alt+Up / Alt+Down in the send box",
+            "在发送框中按 Alt+↑ / Alt+↓",
+        ));
+    if let Some(entry) = chosen {
+        app.settings.send_text = entry;
+    }
+}
+
+fn quick_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mut Vec<UiAction>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(lang.pick("Quick:", "快捷指令："));
+        let mut remove = None;
+        for (index, quick) in app.settings.quick.iter_mut().enumerate() {
+            let response = ui
+                .button(quick.name.as_str())
+                .on_hover_text(quick.text.as_str());
+            if response.clicked() {
+                actions.push(UiAction::SendQuick(index));
+            }
+            // Right-click edits in place: name, text, or remove.
+            response.context_menu(|ui| {
+                let label = ui.label(lang.pick("Name", "名称"));
+                ui.text_edit_singleline(&mut quick.name)
+                    .labelled_by(label.id);
+                let label = ui.label(lang.pick("Sends", "发送内容"));
+                ui.text_edit_multiline(&mut quick.text)
+                    .labelled_by(label.id);
+                if ui.button(lang.pick("Remove", "删除")).clicked() {
+                    remove = Some(index);
+                    ui.close();
+                }
+            });
+        }
+        if let Some(index) = remove {
+            app.settings.quick.remove(index);
+        }
+        if ui
+            .small_button(lang.pick("+ Add from send box", "+ 用发送框内容添加"))
+            .on_hover_text(lang.pick(
+                "Right-click a quick button to edit or remove it",
+                "右键快捷按钮可编辑或删除",
+            ))
+            .clicked()
+            && !app.settings.send_text.is_empty()
+        {
+            let text = app.settings.send_text.clone();
+            let name: String = text.chars().take(12).collect();
+            app.settings.quick.push(QuickCommand { name, text });
+        }
+    });
+}
+
+fn periodic_and_file_row(
+    ui: &mut egui::Ui,
+    app: &mut NetAssistApp,
+    lang: Lang,
+    actions: &mut Vec<UiAction>,
+) {
+    ui.horizontal_wrapped(|ui| {
+        let running = app.periodic.is_some_and(|(_, running)| running);
+        let label = ui.label(lang.pick("Every (ms)", "间隔（毫秒）"));
+        ui.add(egui::TextEdit::singleline(&mut app.settings.periodic_ms).desired_width(60.0))
+            .labelled_by(label.id);
+        let label = ui.label(lang.pick("Times (empty: endless)", "次数（空为一直）"));
+        ui.add(egui::TextEdit::singleline(&mut app.settings.periodic_count).desired_width(60.0))
+            .labelled_by(label.id);
+        if running {
+            if ui
+                .button(lang.pick("Stop periodic", "停止定时发送"))
+                .clicked()
+            {
+                actions.push(UiAction::StopPeriodic);
+            }
+        } else if ui
+            .button(lang.pick("Start periodic", "开始定时发送"))
+            .clicked()
+        {
+            actions.push(UiAction::StartPeriodic);
+        }
+        if let Some((sent, _)) = app.periodic {
+            ui.label(format!("{} {sent}", lang.pick("sent", "已发送")));
+        }
+        ui.separator();
+        match &app.file {
+            Some(file) => {
+                ui.add(
+                    egui::ProgressBar::new(file.progress())
+                        .desired_width(160.0)
+                        .show_percentage()
+                        .text(file.name.clone()),
+                );
+                if ui.button(lang.pick("Cancel", "取消")).clicked() {
+                    actions.push(UiAction::CancelFile);
+                }
+            }
+            None => {
+                if ui.button(lang.pick("Send file…", "发送文件…")).clicked() {
+                    actions.push(UiAction::SendFile);
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,410 @@
+//! The traffic log in the middle of the window: a toolbar (filter, pause, clear, auto-scroll, wrap, copy),
+//! a virtualised table that lays out only the rows on screen, so a million rows draw as fast as ten, and a
+//! detail pane with the hex dump of the selected row.
+
+use std::fmt::Write as _;
+
+use egui::{Color32, RichText};
+use egui_extras::{Column, TableBuilder};
+
+use super::app::UiAction;
+use super::i18n::Lang;
+use super::settings::{DataView, Settings};
+use crate::codec::{ControlStyle, MessageKind, decode_for_display, hex};
+use crate::engine::{Direction, PeerId};
+use crate::traffic::{Filter, FilteredView, Note, Row, RowKind, TrafficLog};
+
+/// At most this many bytes of a row are laid out in the table; the detail pane shows all of it.
+const SHOWN_BYTES: usize = 2048;
+
+/// Lines a wrapped row may take in the table.
+const MAX_WRAPPED_LINES: usize = 6;
+
+/// The log view's own state (not saved: a new run starts with no filter and nothing selected).
+#[derive(Default)]
+pub struct TrafficView {
+    /// What rows are shown.
+    pub filter: Filter,
+    filtered: FilteredView,
+    /// The selected row, by sequence number, so it stays selected while old rows are dropped.
+    pub selected: Option<u64>,
+    /// While paused, rows from this sequence number on are hidden (they are still logged and counted).
+    pub paused_at: Option<u64>,
+}
+
+impl TrafficView {
+    /// Draws the toolbar, the table and the detail pane.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        log: &TrafficLog,
+        settings: &mut Settings,
+        lang: Lang,
+        actions: &mut Vec<UiAction>,
+    ) {
+        self.filter.encoding = settings.encoding;
+        self.toolbar(ui, log, settings, lang, actions);
+        self.filtered.refresh(log, &self.filter);
+        let shown = self.shown_rows(log);
+        let selected_row = self
+            .selected
+            .and_then(|seq| log.index_of_seq(seq))
+            .and_then(|index| log.row(index));
+        if let Some(row) = selected_row {
+            egui::Panel::bottom("detail")
+                .resizable(true)
+                .default_size(140.0)
+                .show(ui, |ui| detail_ui(ui, log, row, settings, lang));
+        }
+        self.table(ui, log, settings, lang, shown);
+    }
+
+    /// How many filtered rows are on screen: all of them, or while paused those from before the pause.
+    fn shown_rows(&self, log: &TrafficLog) -> usize {
+        let Some(paused_at) = self.paused_at else {
+            return self.filtered.len();
+        };
+        let (mut low, mut high) = (0, self.filtered.len());
+        while low < high {
+            let middle = usize::midpoint(low, high);
+            let seq = self
+                .filtered
+                .row_index(middle)
+                .and_then(|index| log.row(index))
+                .map_or(u64::MAX, |row| row.seq);
+            if seq < paused_at {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        low
+    }
+
+    fn toolbar(
+        &mut self,
+        ui: &mut egui::Ui,
+        log: &TrafficLog,
+        settings: &mut Settings,
+        lang: Lang,
+        actions: &mut Vec<UiAction>,
+    ) {
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label(lang.pick("Filter", "筛选"));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.filter.text)
+                    .hint_text(lang.pick("text or hex", "文本或十六进制"))
+                    .desired_width(140.0),
+            )
+            .labelled_by(label.id);
+            egui::ComboBox::from_id_salt("direction")
+                .selected_text(match self.filter.dir {
+                    None => lang.pick("RX + TX", "收 + 发"),
+                    Some(Direction::Rx) => "RX",
+                    Some(Direction::Tx) => "TX",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(
+                        &mut self.filter.dir,
+                        None,
+                        lang.pick("RX + TX", "收 + 发"),
+                    );
+                    ui.selectable_value(&mut self.filter.dir, Some(Direction::Rx), "RX");
+                    ui.selectable_value(&mut self.filter.dir, Some(Direction::Tx), "TX");
+                })
+                .response
+                .on_hover_text(lang.pick("Direction", "方向"));
+            ui.checkbox(&mut self.filter.show_notes, lang.pick("Events", "事件"));
+            if let Some(peer) = self.filter.peer {
+                let name = peer_name(log, Some(peer));
+                if ui
+                    .button(format!("{name} ✖"))
+                    .on_hover_text(lang.pick("Show every peer again", "显示所有对象"))
+                    .clicked()
+                {
+                    self.filter.peer = None;
+                }
+            }
+            ui.separator();
+            let pause_text = if self.paused_at.is_some() {
+                lang.pick("Resume display", "继续显示")
+            } else {
+                lang.pick("Pause display", "暂停显示")
+            };
+            if ui.button(pause_text).clicked() {
+                self.paused_at = match self.paused_at {
+                    Some(_) => None,
+                    None => Some(log.first_seq() + log.len() as u64),
+                };
+            }
+            if ui.button(lang.pick("Clear", "清空")).clicked() {
+                self.selected = None;
+                actions.push(UiAction::Clear);
+            }
+            ui.checkbox(
+                &mut settings.auto_scroll,
+                lang.pick("Auto-scroll", "自动滚动"),
+            );
+            ui.checkbox(&mut settings.wrap, lang.pick("Wrap", "自动换行"));
+            let selected = self
+                .selected
+                .and_then(|seq| log.index_of_seq(seq))
+                .and_then(|i| log.row(i));
+            if ui
+                .add_enabled(
+                    selected.is_some(),
+                    egui::Button::new(lang.pick("Copy row", "复制该行")),
+                )
+                .clicked()
+                && let Some(row) = selected
+            {
+                let line = row_line(log, row, settings);
+                ui.ctx().copy_text(line);
+            }
+            if log.dropped_rows() > 0 {
+                ui.weak(format!(
+                    "{} {}",
+                    log.dropped_rows(),
+                    lang.pick(
+                        "old rows dropped (counters stay exact)",
+                        "条旧记录已丢弃（计数仍准确）"
+                    )
+                ));
+            }
+        });
+    }
+
+    fn table(
+        &mut self,
+        ui: &mut egui::Ui,
+        log: &TrafficLog,
+        settings: &Settings,
+        lang: Lang,
+        shown: usize,
+    ) {
+        let line_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
+        let chars_per_line = (ui.available_width() - 330.0).max(80.0) / 7.5;
+        let table = TableBuilder::new(ui)
+            .striped(true)
+            .resizable(true)
+            .stick_to_bottom(settings.auto_scroll)
+            .sense(egui::Sense::click())
+            .column(Column::exact(96.0))
+            .column(Column::exact(30.0))
+            .column(Column::initial(150.0).at_least(60.0).clip(true))
+            .column(Column::exact(50.0))
+            .column(Column::remainder().clip(true));
+        let table = table.header(20.0, |mut header| {
+            for title in [
+                lang.pick("Time", "时间"),
+                lang.pick("Dir", "方向"),
+                lang.pick("Peer", "对象"),
+                lang.pick("Len", "长度"),
+                lang.pick("Data", "数据"),
+            ] {
+                header.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        });
+        let filtered = &self.filtered;
+        let selected = &mut self.selected;
+        let row_at = |i: usize| filtered.row_index(i).and_then(|index| log.row(index));
+        let mut draw = |mut table_row: egui_extras::TableRow<'_, '_>| {
+            let Some(row) = row_at(table_row.index()) else {
+                return;
+            };
+            table_row.set_selected(*selected == Some(row.seq));
+            cells(&mut table_row, log, row, settings, lang);
+            if table_row.response().clicked() {
+                *selected = if *selected == Some(row.seq) {
+                    None
+                } else {
+                    Some(row.seq)
+                };
+            }
+        };
+        table.body(|body| {
+            if settings.wrap {
+                // Heights come from the byte count, not from laying the text out, so a million rows cost
+                // a million multiplications per frame, not a million layouts.
+                let heights = (0..shown).map(|i| {
+                    let lines = row_at(i)
+                        .map_or(1, |row| estimated_lines(row, settings.view, chars_per_line));
+                    line_height * lines as f32
+                });
+                body.heterogeneous_rows(heights, &mut draw);
+            } else {
+                body.rows(line_height, shown, draw);
+            }
+        });
+    }
+}
+
+fn estimated_lines(row: &Row, view: DataView, chars_per_line: f32) -> usize {
+    let RowKind::Data { bytes, .. } = &row.kind else {
+        return 1;
+    };
+    let len = bytes.len().min(SHOWN_BYTES) as f32;
+    let chars = match view {
+        DataView::Text => len,
+        DataView::Hex => len * 3.0,
+        DataView::Both => len * 4.0,
+    };
+    let lines = (chars / chars_per_line)
+        .ceil()
+        .clamp(1.0, MAX_WRAPPED_LINES as f32);
+    // Clamped to 1..=MAX_WRAPPED_LINES just above, so the cast is exact.
+    #[allow(clippy::cast_sign_loss)]
+    let lines = lines as usize;
+    lines
+}
+
+fn cells(
+    table_row: &mut egui_extras::TableRow<'_, '_>,
+    log: &TrafficLog,
+    row: &Row,
+    settings: &Settings,
+    lang: Lang,
+) {
+    table_row.col(|ui| {
+        ui.monospace(time_text(row));
+    });
+    match &row.kind {
+        RowKind::Data { dir, bytes, kind } => {
+            table_row.col(|ui| {
+                let (text, color) = match dir {
+                    Direction::Rx => ("RX", Color32::from_rgb(0x3C, 0x8C, 0xE7)),
+                    Direction::Tx => ("TX", Color32::from_rgb(0x3C, 0xB0, 0x4C)),
+                };
+                ui.label(RichText::new(text).color(color).strong());
+            });
+            table_row.col(|ui| {
+                ui.label(peer_name(log, row.peer));
+            });
+            table_row.col(|ui| {
+                ui.monospace(bytes.len().to_string());
+            });
+            table_row.col(|ui| {
+                let mut text = data_text(&bytes[..bytes.len().min(SHOWN_BYTES)], settings);
+                if bytes.len() > SHOWN_BYTES {
+                    text.push_str(" …");
+                }
+                if *kind != MessageKind::Complete {
+                    text = format!("[{}] {text}", kind_label(*kind, lang));
+                }
+                let label = egui::Label::new(RichText::new(text).monospace());
+                ui.add(if settings.wrap {
+                    label.wrap()
+                } else {
+                    label.truncate()
+                });
+            });
+        }
+        RowKind::Note(note) => {
+            table_row.col(|ui| {
+                ui.label("•");
+            });
+            table_row.col(|ui| {
+                ui.label(peer_name(log, row.peer));
+            });
+            table_row.col(|_| {});
+            table_row.col(|ui| {
+                let text = match lang {
+                    Lang::En => note.describe(),
+                    Lang::Zh => note.describe_zh(),
+                };
+                ui.add(
+                    egui::Label::new(RichText::new(text).color(note_color(note)).italics())
+                        .truncate(),
+                );
+            });
+        }
+    }
+}
+
+fn kind_label(kind: MessageKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => kind.label(),
+        Lang::Zh => kind.zh(),
+    }
+}
+
+fn note_color(note: &Note) -> Color32 {
+    match note {
+        Note::Connected(_) | Note::Listening(_) | Note::Joined(_) => {
+            Color32::from_rgb(0x3C, 0xB0, 0x4C)
+        }
+        Note::Error(_) | Note::SendDropped { .. } | Note::Rejected { .. } => {
+            Color32::from_rgb(0xE0, 0x40, 0x40)
+        }
+        _ => Color32::from_rgb(0xD0, 0x90, 0x30),
+    }
+}
+
+fn time_text(row: &Row) -> String {
+    chrono::DateTime::<chrono::Local>::from(row.at)
+        .format("%H:%M:%S%.3f")
+        .to_string()
+}
+
+fn peer_name(log: &TrafficLog, peer: Option<PeerId>) -> String {
+    match peer.and_then(|id| log.peer(id)) {
+        Some(stats) => stats.addr.to_string(),
+        None => peer.map_or_else(String::new, |id| id.to_string()),
+    }
+}
+
+/// The data as the settings show it: decoded text, hex, or both.
+fn data_text(bytes: &[u8], settings: &Settings) -> String {
+    let text = || decode_for_display(bytes, settings.encoding, settings.control_style);
+    match settings.view {
+        DataView::Text => text(),
+        DataView::Hex => hex::format(bytes),
+        DataView::Both => format!("{}  │  {}", text(), hex::format(bytes)),
+    }
+}
+
+/// One row as a line of text for the clipboard.
+fn row_line(log: &TrafficLog, row: &Row, settings: &Settings) -> String {
+    let mut line = format!("{} ", time_text(row));
+    match &row.kind {
+        RowKind::Data { dir, bytes, .. } => {
+            let dir = if *dir == Direction::Rx { "RX" } else { "TX" };
+            let _ = write!(
+                line,
+                "{dir} {} {}B {}",
+                peer_name(log, row.peer),
+                bytes.len(),
+                data_text(bytes, settings)
+            );
+        }
+        RowKind::Note(note) => {
+            let _ = write!(line, "{} {}", peer_name(log, row.peer), note.describe());
+        }
+    }
+    line
+}
+
+fn detail_ui(ui: &mut egui::Ui, log: &TrafficLog, row: &Row, settings: &Settings, lang: Lang) {
+    ui.horizontal(|ui| {
+        ui.strong(lang.pick("Selected row", "选中行"));
+        ui.label(format!("{} {}", time_text(row), peer_name(log, row.peer)));
+    });
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, true])
+        .show(ui, |ui| match &row.kind {
+            RowKind::Data { bytes, .. } => {
+                ui.monospace(hex::dump(bytes));
+                ui.separator();
+                let text = decode_for_display(bytes, settings.encoding, ControlStyle::Escapes);
+                ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
+            }
+            RowKind::Note(note) => {
+                ui.label(match lang {
+                    Lang::En => note.describe(),
+                    Lang::Zh => note.describe_zh(),
+                });
+            }
+        });
+}

@@ -1,0 +1,412 @@
+//! The window driven like a person would, without a GPU: `egui_kittest` finds widgets by their label and role,
+//! clicks and types, and the tests check what the app did. Network traffic stays on loopback.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use netassist::engine::Direction;
+use netassist::traffic::RowKind;
+use netassist::ui::app::FilePicker;
+use netassist::ui::{Lang, NetAssistApp, Settings};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Tests never open a real dialog.
+struct NoPicker;
+
+impl FilePicker for NoPicker {
+    fn pick(&mut self) -> Option<PathBuf> {
+        None
+    }
+}
+
+fn settings() -> Settings {
+    Settings {
+        lang: Lang::En,
+        local_ip: "127.0.0.1".to_owned(),
+        local_port: "0".to_owned(),
+        ..Settings::default()
+    }
+}
+
+/// The window as eframe sets it up: the system's fonts (CJK included) behind egui's own.
+fn harness(settings: Settings) -> Harness<'static, NetAssistApp> {
+    let app = NetAssistApp::new(settings, Box::new(NoPicker));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(Arc::new(
+                egui_system_font_provider::SystemFontProvider::new(),
+            ));
+        })
+        .build_ui_state(|ui, app: &mut NetAssistApp| app.frame(ui), app);
+    harness.run();
+    harness
+}
+
+/// Steps frames until `done` holds, failing after [`WAIT`]; the engine wakes the app from its own thread,
+/// so each step picks up whatever arrived since the last.
+fn step_until(
+    harness: &mut Harness<'_, NetAssistApp>,
+    what: &str,
+    done: impl Fn(&NetAssistApp) -> bool,
+) {
+    let deadline = Instant::now() + WAIT;
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    harness.step();
+}
+
+fn rows_text(app: &NetAssistApp, dir: Direction) -> Vec<String> {
+    let log = app.log();
+    (0..log.len())
+        .filter_map(|i| log.row(i))
+        .filter_map(|row| match &row.kind {
+            RowKind::Data { dir: d, bytes, .. } if *d == dir => {
+                Some(String::from_utf8_lossy(bytes).into_owned())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn open(harness: &mut Harness<'_, NetAssistApp>) -> std::net::SocketAddr {
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    harness.run();
+    step_until(harness, "the session to listen", |app| {
+        app.log().local_addr().is_some()
+    });
+    harness.state().log().local_addr().unwrap()
+}
+
+#[test]
+fn main_story_board_connects_greets_and_echoes() {
+    let mut harness = harness(settings());
+    let addr = open(&mut harness);
+
+    // The board: connects, greets, then echoes what it reads, like board_client.py.
+    let board = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        stream.write_all(b"Hello 01Studio!").unwrap();
+        let mut buf = [0u8; 128];
+        let n = stream.read(&mut buf).unwrap();
+        stream.write_all(&buf[..n]).unwrap();
+        // The session's Close reaches the board as end of stream.
+        stream.read(&mut buf).unwrap()
+    });
+    step_until(&mut harness, "the greeting", |app| {
+        rows_text(app, Direction::Rx) == ["Hello 01Studio!"]
+    });
+    let peer_addr = harness
+        .state()
+        .log()
+        .peers()
+        .next()
+        .unwrap()
+        .addr
+        .to_string();
+    harness
+        .get_by_role_and_label(Role::Button, &peer_addr)
+        .click();
+    harness.run();
+
+    let message = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    message.focus();
+    message.type_text("hello");
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    harness.run();
+    step_until(&mut harness, "the echo", |app| {
+        rows_text(app, Direction::Rx) == ["Hello 01Studio!", "hello"]
+    });
+    let app = harness.state();
+    assert_eq!(rows_text(app, Direction::Tx), ["hello"]);
+    let totals = app.log().totals();
+    assert_eq!((totals.rx_bytes, totals.tx_bytes), (20, 5));
+    assert_eq!(app.settings.history, ["hello"]);
+
+    harness.get_by_role_and_label(Role::Button, "Close").click();
+    harness.run();
+    assert!(!harness.state().is_open());
+    assert_eq!(
+        board.join().unwrap(),
+        0,
+        "the board sees the connection close"
+    );
+}
+
+#[test]
+fn bad_port_and_bad_ip_are_refused_at_the_field() {
+    let mut harness = harness(Settings {
+        local_port: "70000".to_owned(),
+        ..settings()
+    });
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    harness.run();
+    assert!(!harness.state().is_open());
+    harness.get_by_label_contains("Port '70000' is not a number from 0 to 65535");
+
+    harness.state_mut().settings.local_port = "0".to_owned();
+    harness.state_mut().settings.local_ip = "192.168.1.300".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    harness.run();
+    assert!(!harness.state().is_open());
+    harness.get_by_label_contains("'192.168.1.300' is not an IP address");
+}
+
+#[test]
+fn a_port_in_use_says_so_and_the_app_goes_on() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let mut harness = harness(Settings {
+        local_port: port.to_string(),
+        ..settings()
+    });
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    harness.run();
+    step_until(&mut harness, "the session to end", |app| !app.is_open());
+    // In the status bar and as a row of the log.
+    let message = format!("Port {port} is already in use");
+    assert!(harness.get_all_by_label_contains(&message).count() >= 1);
+    // Still usable: the Open button is back.
+    harness.get_by_role_and_label(Role::Button, "Open");
+}
+
+#[test]
+fn a_hex_typo_names_its_position_and_sends_nothing() {
+    let mut harness = harness(settings());
+    let addr = open(&mut harness);
+    let _client = TcpStream::connect(addr).unwrap();
+    step_until(&mut harness, "the client", |app| {
+        app.log().connected_peers() == 1
+    });
+    harness
+        .get_by_role_and_label(Role::RadioButton, "HEX")
+        .click();
+    harness.run();
+    let message = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    message.focus();
+    message.type_text("AA 5G");
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    harness.get_by_label_contains("position 5: 'G' is not a hex digit");
+    assert_eq!(harness.state().log().totals().tx_bytes, 0);
+
+    harness.state_mut().settings.send_text.clear();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    harness.get_by_label_contains("Nothing to send");
+}
+
+#[test]
+fn language_switches_at_runtime() {
+    let mut harness = harness(settings());
+    harness.get_by_role_and_label(Role::Button, "中文").click();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "打开");
+    assert_eq!(harness.state().settings.lang, Lang::Zh);
+    harness
+        .get_by_role_and_label(Role::Button, "English")
+        .click();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Open");
+}
+
+#[test]
+fn an_open_idle_session_asks_for_no_repaints() {
+    let mut harness = harness(settings());
+    open(&mut harness);
+    // `run` fails if the app keeps asking for frames: idle must be idle.
+    harness.run();
+}
+
+/// Opens a server, connects a std client, and waits until the app lists it.
+fn server_with_client(harness: &mut Harness<'_, NetAssistApp>) -> TcpStream {
+    let addr = open(harness);
+    let client = TcpStream::connect(addr).unwrap();
+    client.set_read_timeout(Some(WAIT)).unwrap();
+    step_until(harness, "the client", |app| {
+        app.log().connected_peers() == 1
+    });
+    client
+}
+
+fn read_exactly(stream: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    stream.read_exact(&mut buf).unwrap();
+    buf
+}
+
+#[test]
+fn traffic_view_filters_pauses_and_clears() {
+    let mut harness = harness(settings());
+    let mut client = server_with_client(&mut harness);
+    client.write_all(b"alpha").unwrap();
+    step_until(&mut harness, "alpha", |app| {
+        rows_text(app, Direction::Rx) == ["alpha"]
+    });
+
+    // A filter that matches nothing hides the row; clearing the filter shows it again.
+    let filter = harness.get_by_role_and_label(Role::TextInput, "Filter");
+    filter.focus();
+    filter.type_text("zzz");
+    harness.run();
+    assert!(harness.query_by_label("alpha").is_none());
+    harness.state_mut().view.filter.text.clear();
+    harness.run();
+    harness.get_by_label("alpha");
+
+    // Paused: new rows are logged and counted but not shown.
+    harness
+        .get_by_role_and_label(Role::Button, "Pause display")
+        .click();
+    harness.run();
+    client.write_all(b"beta").unwrap();
+    step_until(&mut harness, "beta logged", |app| {
+        app.log().totals().rx_bytes == 9
+    });
+    assert!(harness.query_by_label("beta").is_none());
+    harness
+        .get_by_role_and_label(Role::Button, "Resume display")
+        .click();
+    harness.run();
+    harness.get_by_label("beta");
+
+    // Hex view re-renders the same rows as hex.
+    harness
+        .get_by_role_and_label(Role::RadioButton, "Show hex")
+        .click();
+    harness.run();
+    harness.get_by_label("62 65 74 61");
+
+    harness.get_by_role_and_label(Role::Button, "Clear").click();
+    harness.run();
+    assert!(harness.state().log().is_empty());
+    assert_eq!(
+        harness.state().log().totals().rx_bytes,
+        9,
+        "clearing keeps the counters"
+    );
+    harness
+        .get_by_role_and_label(Role::Button, "Reset counters")
+        .click();
+    harness.run();
+    assert_eq!(harness.state().log().totals().rx_bytes, 0);
+}
+
+#[test]
+fn peers_panel_targets_and_disconnects() {
+    let mut harness = harness(settings());
+    let mut first = server_with_client(&mut harness);
+    let addr = harness.state().log().local_addr().unwrap();
+    let mut second = TcpStream::connect(addr).unwrap();
+    second.set_read_timeout(Some(WAIT)).unwrap();
+    step_until(&mut harness, "two clients", |app| {
+        app.log().connected_peers() == 2
+    });
+
+    // Sending to the one selected peer, then to all.
+    let second_addr = second.local_addr().unwrap().to_string();
+    harness
+        .get_by_role_and_label(Role::Button, &second_addr)
+        .click();
+    harness.run();
+    harness.state_mut().settings.send_text = "one".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    assert_eq!(read_exactly(&mut second, 3), b"one");
+    harness.get_by_label("All clients").click();
+    harness.run();
+    harness.state_mut().settings.send_text = "all".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    assert_eq!(
+        read_exactly(&mut first, 3),
+        b"all",
+        "the first client got only the broadcast"
+    );
+    assert_eq!(read_exactly(&mut second, 3), b"all");
+
+    // Disconnect the second client (the newest is listed first): it sees end of stream, the app shows
+    // one connection.
+    harness
+        .get_all_by_role_and_label(Role::Button, "Disconnect")
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    step_until(&mut harness, "one client left", |app| {
+        app.log().connected_peers() == 1
+    });
+    let mut rest = Vec::new();
+    second.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+}
+
+#[test]
+fn quick_commands_history_and_periodic_send() {
+    let mut harness = harness(settings());
+    let mut client = server_with_client(&mut harness);
+
+    harness.state_mut().settings.send_text = "ping".to_owned();
+    harness
+        .get_by_role_and_label(Role::Button, "+ Add from send box")
+        .click();
+    harness.run();
+    harness.state_mut().settings.send_text.clear();
+    harness.get_by_role_and_label(Role::Button, "ping").click();
+    harness.run();
+    assert_eq!(read_exactly(&mut client, 4), b"ping");
+
+    // Three sends, 1 ms apart, run by the engine; the count shows in the panel.
+    harness.state_mut().settings.send_text = "t".to_owned();
+    harness.state_mut().settings.periodic_ms = "1".to_owned();
+    harness.state_mut().settings.periodic_count = "3".to_owned();
+    harness
+        .get_by_role_and_label(Role::Button, "Start periodic")
+        .click();
+    harness.step();
+    assert_eq!(read_exactly(&mut client, 3), b"ttt");
+    step_until(&mut harness, "the periodic send to end", |app| {
+        app.log().totals().tx_bytes == 7
+    });
+    harness.get_by_label("sent 3");
+
+    // A typed message goes into the history; Alt+Up brings it back.
+    harness.state_mut().settings.send_text = "again".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    assert_eq!(read_exactly(&mut client, 5), b"again");
+    harness.state_mut().settings.send_text.clear();
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, "Message")
+        .focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::ALT, egui::Key::ArrowUp);
+    harness.run();
+    assert_eq!(harness.state().settings.send_text, "again");
+}
+
+#[test]
+fn without_a_chinese_font_the_window_says_so() {
+    // No system fonts at all: only egui's own, which have no Chinese.
+    let app = NetAssistApp::new(settings(), Box::new(NoPicker));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .allow_missing_glyphs()
+        .build_ui_state(|ui, app: &mut NetAssistApp| app.frame(ui), app);
+    harness.run();
+    harness.get_by_label_contains("No Chinese font found");
+}
