@@ -410,3 +410,70 @@ fn without_a_chinese_font_the_window_says_so() {
     harness.run();
     harness.get_by_label_contains("No Chinese font found");
 }
+
+#[test]
+fn framing_choice_splits_the_stream_into_rows() {
+    let mut harness = harness(Settings {
+        delimiter_text: String::new(),
+        ..settings()
+    });
+    let mut client = server_with_client(&mut harness);
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Split messages by")
+        .click();
+    harness.run();
+    harness.get_by_label("Delimiter").click();
+    harness.run();
+    let delimiter = harness.get_by_role_and_label(
+        Role::TextInput,
+        r"Delimiter (text, escapes like \r\n or \x03)",
+    );
+    delimiter.focus();
+    delimiter.type_text("#");
+    harness.run();
+    // Glued and split writes, as TCP delivers them: "look#lo" then "ok#".
+    client.write_all(b"look#lo").unwrap();
+    step_until(&mut harness, "the first message", |app| {
+        rows_text(app, Direction::Rx) == ["look"]
+    });
+    client.write_all(b"ok#").unwrap();
+    step_until(&mut harness, "the second message", |app| {
+        rows_text(app, Direction::Rx) == ["look", "look"]
+    });
+}
+
+/// A picker that hands over a file the test wrote.
+struct GivenFile(PathBuf);
+
+impl FilePicker for GivenFile {
+    fn pick(&mut self) -> Option<PathBuf> {
+        Some(self.0.clone())
+    }
+}
+
+#[test]
+fn send_file_streams_the_whole_file_with_progress() {
+    let path = std::env::temp_dir().join(format!("netassist-ui-test-{}.bin", std::process::id()));
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&path, &data).unwrap();
+    let app = NetAssistApp::new(settings(), Box::new(GivenFile(path.clone())));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(Arc::new(
+                egui_system_font_provider::SystemFontProvider::new(),
+            ));
+        })
+        .build_ui_state(|ui, app: &mut NetAssistApp| app.frame(ui), app);
+    let mut client = server_with_client(&mut harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Send file…")
+        .click();
+    harness.step();
+    let reader = std::thread::spawn(move || read_exactly(&mut client, 3_000_000));
+    step_until(&mut harness, "the whole file written", |app| {
+        app.log().totals().tx_bytes == 3_000_000
+    });
+    assert_eq!(reader.join().unwrap(), data);
+    std::fs::remove_file(&path).unwrap();
+}
