@@ -39,10 +39,17 @@ fn harness() -> Harness<'static, NetAssistApp> {
             delimiter: b"\n".to_vec(),
             keep: false,
         },
+        // Room for the million rows the figure is about.
+        log_mib: 512,
         ..Settings::default()
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(Arc::new(
+                egui_system_font_provider::SystemFontProvider::new(),
+            ));
+        })
         .build_ui_state(
             |ui, app: &mut NetAssistApp| app.frame(ui),
             NetAssistApp::new(settings, Box::new(NoPicker)),

@@ -266,7 +266,14 @@ fn traffic_view_filters_pauses_and_clears() {
     assert!(harness.query_by_label("alpha").is_none());
     harness.state_mut().view.filter.text.clear();
     harness.run();
-    harness.get_by_label("alpha");
+    // Clicking a row selects it and shows its hex dump.
+    harness.get_by_label("alpha").click();
+    harness.run();
+    harness.get_by_label_contains("61 6C 70 68 61");
+    // The detail pane shows the text too; the table's row comes after it.
+    harness.get_all_by_label("alpha").last().unwrap().click();
+    harness.run();
+    assert!(harness.query_by_label_contains("61 6C 70 68 61").is_none());
 
     // Paused: new rows are logged and counted but not shown.
     harness

@@ -1,7 +1,7 @@
 //! The NetAssist window: owns the settings, the running session and the traffic log, drains the engine's
 //! events once per frame, draws the panels, and applies what the user asked for after drawing.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
@@ -17,9 +17,10 @@ use crate::codec::FramerConfig;
 use crate::engine::{self, Command, Direction, Event, PeerId, Session, Target};
 use crate::traffic::{LogConfig, TrafficLog};
 
-/// Engine events taken per frame at most; if more wait, another frame is requested at once, so a flooding
-/// peer delays input handling by one frame at worst instead of freezing the window.
-pub const MAX_EVENTS_PER_FRAME: usize = 20_000;
+/// Time a frame may spend taking engine events into the log. If more wait, another frame is requested at
+/// once, so a flooding peer delays input handling by one frame at worst instead of freezing the window; the
+/// engine stops reading while too much waits, which slows a TCP sender to what the window can show.
+pub const EVENT_TIME_PER_FRAME: Duration = Duration::from_millis(8);
 
 /// Where the send box's bytes go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -230,19 +231,22 @@ impl NetAssistApp {
         self.schedule(&ctx);
     }
 
-    /// Takes at most [`MAX_EVENTS_PER_FRAME`] events into the log.
+    /// Takes engine events into the log for at most [`EVENT_TIME_PER_FRAME`].
     fn take_events(&mut self, ctx: &egui::Context) {
         let Some((session, _)) = &self.session else {
             return;
         };
         let now = Instant::now();
-        let mut taken = 0;
         let mut stopped = false;
-        while taken < MAX_EVENTS_PER_FRAME {
+        let mut more = false;
+        loop {
+            if now.elapsed() >= EVENT_TIME_PER_FRAME {
+                more = true;
+                break;
+            }
             let Some(event) = session.try_recv() else {
                 break;
             };
-            taken += 1;
             match &event {
                 Event::Data {
                     dir: Direction::Tx,
@@ -265,7 +269,7 @@ impl NetAssistApp {
             }
             self.log.apply(&event, now);
         }
-        if taken == MAX_EVENTS_PER_FRAME {
+        if more {
             ctx.request_repaint();
         }
         if stopped {
@@ -537,9 +541,9 @@ fn interfaces() -> Vec<(String, std::net::IpAddr)> {
 /// The log configuration for the settings' framing in `mode`.
 fn log_config(settings: &Settings, mode: ModeKind) -> LogConfig {
     LogConfig {
+        byte_budget: settings.log_mib.max(1) << 20,
         framer: FramerConfig::from(settings.framing.clone()),
         datagrams: mode == ModeKind::Udp,
-        ..LogConfig::default()
     }
 }
 

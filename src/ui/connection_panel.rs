@@ -244,6 +244,15 @@ fn receive_options(
         .response
         .labelled_by(label.id);
     framing_parameters(ui, settings, lang);
+    ui.horizontal(|ui| {
+        let label = ui.label(lang.pick("Log memory (MiB)", "记录内存上限（MiB）"));
+        ui.add(egui::DragValue::new(&mut settings.log_mib).range(1..=4096))
+            .labelled_by(label.id)
+            .on_hover_text(lang.pick(
+                "The oldest rows are dropped beyond this; counters stay exact. Takes effect at the next start.",
+                "超过后丢弃最旧的记录，计数仍准确。下次启动时生效。",
+            ));
+    });
     if settings.framing != before {
         actions.push(UiAction::Reframe);
     }

@@ -100,6 +100,8 @@ pub struct Settings {
     pub framing: Framing,
     /// The delimiter as typed, with escapes (`\r\n`, `\x03`); it sets the delimiter framing's bytes.
     pub delimiter_text: String,
+    /// Memory the on-screen log may use, in MiB; the oldest rows go first (counters stay exact).
+    pub log_mib: usize,
     /// Wrap long rows.
     pub wrap: bool,
     /// Follow new rows.
@@ -140,6 +142,7 @@ impl Default for Settings {
             control_style: ControlStyle::Escapes,
             framing: Framing::Raw,
             delimiter_text: r"\n".to_owned(),
+            log_mib: crate::traffic::DEFAULT_BYTE_BUDGET >> 20,
             wrap: true,
             auto_scroll: true,
             send: SendOptions::default(),

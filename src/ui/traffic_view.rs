@@ -184,6 +184,8 @@ impl TrafficView {
     ) {
         let line_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
         let chars_per_line = (ui.available_width() - 330.0).max(80.0) / 7.5;
+        // Selectable labels would take the click that selects the row; copying has its own button.
+        ui.style_mut().interaction.selectable_labels = false;
         let table = TableBuilder::new(ui)
             .striped(true)
             .resizable(true)
