@@ -1054,6 +1054,8 @@ pub struct FilteredView {
     first_seq: u64,
     /// The seq after the last row tested.
     next_seq: u64,
+    /// With a filter that passes everything, the view is the log itself: its row count, and no seqs.
+    everything: Option<usize>,
 }
 
 impl FilteredView {
@@ -1066,6 +1068,14 @@ impl FilteredView {
     /// Brings the view up to date with `log` under `filter`: the cost is the rows appended and dropped
     /// since the last call, or every row when the filter or the log is not the one of the last call.
     pub fn refresh(&mut self, log: &TrafficLog, filter: &Filter) {
+        if !filter.is_active() {
+            // Nothing to test or remember: a frame costs the same with a million rows as with ten.
+            self.source = None;
+            self.seqs.clear();
+            self.everything = Some(log.len());
+            return;
+        }
+        self.everything = None;
         if self
             .source
             .as_ref()
@@ -1096,19 +1106,22 @@ impl FilteredView {
     /// How many rows pass.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.seqs.len()
+        self.everything.unwrap_or(self.seqs.len())
     }
 
     /// Whether no row passes.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.seqs.is_empty()
+        self.len() == 0
     }
 
     /// The log index of the `i`th passing row, as of the last refresh.
     #[must_use]
     pub fn row_index(&self, i: usize) -> Option<usize> {
-        self.seqs.get(i).map(|seq| (seq - self.first_seq) as usize)
+        match self.everything {
+            Some(len) => (i < len).then_some(i),
+            None => self.seqs.get(i).map(|seq| (seq - self.first_seq) as usize),
+        }
     }
 }
 

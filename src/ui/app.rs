@@ -20,7 +20,7 @@ use crate::traffic::{LogConfig, TrafficLog};
 /// Time a frame may spend taking engine events into the log. If more wait, another frame is requested at
 /// once, so a flooding peer delays input handling by one frame at worst instead of freezing the window; the
 /// engine stops reading while too much waits, which slows a TCP sender to what the window can show.
-pub const EVENT_TIME_PER_FRAME: Duration = Duration::from_millis(8);
+pub const EVENT_TIME_PER_FRAME: Duration = Duration::from_millis(3);
 
 /// Where the send box's bytes go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -143,7 +143,7 @@ impl Default for Settings {
             framing: Framing::Raw,
             delimiter_text: r"\n".to_owned(),
             log_mib: crate::traffic::DEFAULT_BYTE_BUDGET >> 20,
-            wrap: true,
+            wrap: false,
             auto_scroll: true,
             send: SendOptions::default(),
             send_text: String::new(),

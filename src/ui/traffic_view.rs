@@ -20,6 +20,10 @@ const SHOWN_BYTES: usize = 2048;
 /// Lines a wrapped row may take in the table.
 const MAX_WRAPPED_LINES: usize = 6;
 
+/// Wrapped rows need every row's height each frame; beyond this many shown rows the table keeps one line
+/// per row so a frame stays within a few milliseconds (the detail pane still shows a whole row).
+const MAX_WRAPPED_ROWS: usize = 20_000;
+
 /// The log view's own state (not saved: a new run starts with no filter and nothing selected).
 #[derive(Default)]
 pub struct TrafficView {
@@ -145,7 +149,11 @@ impl TrafficView {
                 &mut settings.auto_scroll,
                 lang.pick("Auto-scroll", "自动滚动"),
             );
-            ui.checkbox(&mut settings.wrap, lang.pick("Wrap", "自动换行"));
+            ui.checkbox(&mut settings.wrap, lang.pick("Wrap", "自动换行"))
+                .on_hover_text(lang.pick(
+                    "Long rows take up to 6 lines; with more than 20,000 rows shown, one line each",
+                    "长行最多占 6 行；显示超过 20,000 行时每行一行",
+                ));
             let selected = self
                 .selected
                 .and_then(|seq| log.index_of_seq(seq))
@@ -209,6 +217,7 @@ impl TrafficView {
                 });
             }
         });
+        let wrap = settings.wrap && shown <= MAX_WRAPPED_ROWS;
         let filtered = &self.filtered;
         let selected = &mut self.selected;
         let row_at = |i: usize| filtered.row_index(i).and_then(|index| log.row(index));
@@ -217,7 +226,7 @@ impl TrafficView {
                 return;
             };
             table_row.set_selected(*selected == Some(row.seq));
-            cells(&mut table_row, log, row, settings, lang);
+            cells(&mut table_row, log, row, settings, lang, wrap);
             if table_row.response().clicked() {
                 *selected = if *selected == Some(row.seq) {
                     None
@@ -227,7 +236,7 @@ impl TrafficView {
             }
         };
         table.body(|body| {
-            if settings.wrap {
+            if wrap {
                 // Heights come from the byte count, not from laying the text out, so a million rows cost
                 // a million multiplications per frame, not a million layouts.
                 let heights = (0..shown).map(|i| {
@@ -268,6 +277,7 @@ fn cells(
     row: &Row,
     settings: &Settings,
     lang: Lang,
+    wrap: bool,
 ) {
     table_row.col(|ui| {
         ui.monospace(time_text(row));
@@ -296,11 +306,7 @@ fn cells(
                     text = format!("[{}] {text}", kind_label(*kind, lang));
                 }
                 let label = egui::Label::new(RichText::new(text).monospace());
-                ui.add(if settings.wrap {
-                    label.wrap()
-                } else {
-                    label.truncate()
-                });
+                ui.add(if wrap { label.wrap() } else { label.truncate() });
             });
         }
         RowKind::Note(note) => {
