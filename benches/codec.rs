@@ -5,6 +5,10 @@
 //! counting the delimiter byte in the same buffer, which is about as fast as any pass over those bytes
 //! can be. Every figure is the best of a few runs, to keep a busy machine's noise out.
 
+mod common;
+
+use common::{RUNS, best_of};
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -16,25 +20,6 @@ const STREAM: usize = 64 << 20;
 const READ: usize = 64 << 10;
 /// Bytes formatted or parsed as hex per run.
 const HEX: usize = 16 << 20;
-/// Runs per measurement; the fastest counts.
-const RUNS: usize = 5;
-
-/// The fastest of [`RUNS`] runs of `work`, which must give the same answer each time.
-fn best_of(mut work: impl FnMut() -> usize) -> (Duration, usize) {
-    let mut best = Duration::MAX;
-    let mut answer = None;
-    for _ in 0..RUNS {
-        let start = Instant::now();
-        let result = black_box(work());
-        best = best.min(start.elapsed());
-        assert!(
-            answer.is_none_or(|answer| answer == result),
-            "runs disagree"
-        );
-        answer = Some(result);
-    }
-    (best, answer.unwrap_or_default())
-}
 
 fn rate(bytes: usize, time: Duration) -> f64 {
     bytes as f64 / time.as_secs_f64()

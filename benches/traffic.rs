@@ -9,6 +9,10 @@
 //!
 //! Every figure is the best of a few runs, to keep a busy machine's noise out.
 
+mod common;
+
+use common::{RUNS, best_of};
+
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime};
@@ -28,29 +32,10 @@ const EVENTS: usize = 1_000_000;
 const LINE: usize = 64;
 /// Rows appended before an incremental refresh.
 const APPENDED: usize = 1_000;
-/// Runs per measurement; the fastest counts.
-const RUNS: usize = 5;
 /// What the filter looks for: one reading in 99,991, so about ten rows.
 const NEEDLE: &str = "SENSOR=00042";
 
 const PEER: PeerId = PeerId(1);
-
-/// The fastest of [`RUNS`] runs of `work`, which must give the same answer each time.
-fn best_of(mut work: impl FnMut() -> usize) -> (Duration, usize) {
-    let mut best = Duration::MAX;
-    let mut answer = None;
-    for _ in 0..RUNS {
-        let start = Instant::now();
-        let result = black_box(work());
-        best = best.min(start.elapsed());
-        assert!(
-            answer.is_none_or(|answer| answer == result),
-            "runs disagree"
-        );
-        answer = Some(result);
-    }
-    (best, answer.unwrap_or_default())
-}
 
 /// `count` lines of [`LINE`] bytes, each ending with `#`, as one buffer the events are views of (as the
 /// engine hands over its reads).

@@ -38,7 +38,10 @@ fn settings() -> Settings {
 
 /// The window as eframe sets it up: the system's fonts (CJK included) behind egui's own.
 fn harness(settings: Settings) -> Harness<'static, NetAssistApp> {
-    let app = NetAssistApp::new(settings, Box::new(NoPicker));
+    harness_for(NetAssistApp::new(settings, Box::new(NoPicker)))
+}
+
+fn harness_for(app: NetAssistApp) -> Harness<'static, NetAssistApp> {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .with_context_setup(|ctx| {
@@ -463,15 +466,10 @@ fn send_file_streams_the_whole_file_with_progress() {
     let path = std::env::temp_dir().join(format!("netassist-ui-test-{}.bin", std::process::id()));
     let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(&path, &data).unwrap();
-    let app = NetAssistApp::new(settings(), Box::new(GivenFile(path.clone())));
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_context_setup(|ctx| {
-            ctx.add_font_provider(Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
-        })
-        .build_ui_state(|ui, app: &mut NetAssistApp| app.frame(ui), app);
+    let mut harness = harness_for(NetAssistApp::new(
+        settings(),
+        Box::new(GivenFile(path.clone())),
+    ));
     let mut client = server_with_client(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, "Send file…")
