@@ -273,8 +273,8 @@ fn traffic_view_filters_pauses_and_clears() {
     harness.get_by_label("alpha").click();
     harness.run();
     harness.get_by_label_contains("61 6C 70 68 61");
-    // The detail pane shows the text too; the table's row comes after it.
-    harness.get_all_by_label("alpha").last().unwrap().click();
+    // The detail pane under the table shows the text too; the table's row comes first.
+    harness.get_all_by_label("alpha").next().unwrap().click();
     harness.run();
     assert!(harness.query_by_label_contains("61 6C 70 68 61").is_none());
 

@@ -17,6 +17,12 @@ use crate::traffic::{Filter, FilteredView, Note, Row, RowKind, TrafficLog};
 /// At most this many bytes of a row are laid out in the table; the detail pane shows all of it.
 const SHOWN_BYTES: usize = 2048;
 
+/// Bytes of the selected row the detail pane formats.
+const DETAIL_BYTES: usize = 16 * 1024;
+
+/// Height of the detail pane under the table when a row is selected.
+const DETAIL_HEIGHT: f32 = 150.0;
+
 /// Lines a wrapped row may take in the table.
 const MAX_WRAPPED_LINES: usize = 6;
 
@@ -54,13 +60,18 @@ impl TrafficView {
             .selected
             .and_then(|seq| log.index_of_seq(seq))
             .and_then(|index| log.row(index));
-        if let Some(row) = selected_row {
-            egui::Panel::bottom("detail")
-                .resizable(true)
-                .default_size(140.0)
-                .show(ui, |ui| detail_ui(ui, log, row, settings, lang));
-        }
-        self.table(ui, log, settings, lang, shown);
+        let Some(row) = selected_row else {
+            self.table(ui, log, settings, lang, shown);
+            return;
+        };
+        // The table gets what the detail pane leaves; a child area keeps its column lines out of the pane.
+        let table_height = (ui.available_height() - DETAIL_HEIGHT).max(80.0);
+        let size = egui::vec2(ui.available_width(), table_height);
+        ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
+            self.table(ui, log, settings, lang, shown);
+        });
+        ui.separator();
+        detail_ui(ui, log, row, settings, lang);
     }
 
     /// How many filtered rows are on screen: all of them, or while paused those from before the pause.
@@ -403,9 +414,19 @@ fn detail_ui(ui: &mut egui::Ui, log: &TrafficLog, row: &Row, settings: &Settings
         .auto_shrink([false, true])
         .show(ui, |ui| match &row.kind {
             RowKind::Data { bytes, .. } => {
-                ui.monospace(hex::dump(bytes));
+                // Formatting happens every frame, so a 1 MiB message shows its start, and says so.
+                let part = &bytes[..bytes.len().min(DETAIL_BYTES)];
+                if part.len() < bytes.len() {
+                    ui.weak(format!(
+                        "{} {} / {} B",
+                        lang.pick("Showing the first", "仅显示前"),
+                        part.len(),
+                        bytes.len()
+                    ));
+                }
+                ui.monospace(hex::dump(part));
                 ui.separator();
-                let text = decode_for_display(bytes, settings.encoding, ControlStyle::Escapes);
+                let text = decode_for_display(part, settings.encoding, ControlStyle::Escapes);
                 ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
             }
             RowKind::Note(note) => {
