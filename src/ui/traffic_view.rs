@@ -207,6 +207,7 @@ impl TrafficView {
         ui.style_mut().interaction.selectable_labels = false;
         let table = TableBuilder::new(ui)
             .striped(true)
+            .auto_shrink([false, false])
             .resizable(true)
             .stick_to_bottom(settings.auto_scroll)
             .sense(egui::Sense::click())
