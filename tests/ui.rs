@@ -482,3 +482,67 @@ fn send_file_streams_the_whole_file_with_progress() {
     assert_eq!(reader.join().unwrap(), data);
     std::fs::remove_file(&path).unwrap();
 }
+
+#[test]
+fn tcp_client_mode_connects_sends_and_receives() {
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let mut harness = harness(Settings {
+        mode: netassist::ui::settings::ModeKind::TcpClient,
+        local_ip: String::new(),
+        remote_host: "127.0.0.1".to_owned(),
+        remote_port: port.to_string(),
+        ..settings()
+    });
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    harness.run();
+    let (mut device, _) = server.accept().unwrap();
+    device.set_read_timeout(Some(WAIT)).unwrap();
+    step_until(&mut harness, "the connection", |app| {
+        app.log().connected_peers() == 1
+    });
+    let message = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    message.focus();
+    message.type_text(r"AT\r\n");
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::CheckBox, r"Escapes (\r \n \x..)")
+        .click();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    assert_eq!(read_exactly(&mut device, 4), b"AT\r\n");
+    device.write_all("你好".as_bytes()).unwrap();
+    step_until(&mut harness, "the reply", |app| {
+        rows_text(app, Direction::Rx) == ["你好"]
+    });
+    harness.get_by_label("你好");
+    // The server hanging up ends the client session.
+    drop(device);
+    step_until(&mut harness, "the session to end", |app| !app.is_open());
+}
+
+#[test]
+fn udp_mode_answers_a_sender() {
+    let mut harness = harness(Settings {
+        mode: netassist::ui::settings::ModeKind::Udp,
+        remote_host: String::new(),
+        ..settings()
+    });
+    let addr = open(&mut harness);
+    let device = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    device.set_read_timeout(Some(WAIT)).unwrap();
+    device.send_to(b"ping", addr).unwrap();
+    step_until(&mut harness, "the datagram", |app| {
+        rows_text(app, Direction::Rx) == ["ping"]
+    });
+    let sender = device.local_addr().unwrap().to_string();
+    harness.get_by_role_and_label(Role::Button, &sender).click();
+    harness.run();
+    harness.state_mut().settings.send_text = "pong".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    let mut buf = [0u8; 16];
+    let (n, from) = device.recv_from(&mut buf).unwrap();
+    assert_eq!((&buf[..n], from), (&b"pong"[..], addr));
+}
