@@ -223,4 +223,20 @@ fn forgetting_a_peer_makes_the_next_datagram_a_new_peer() {
     let (second, from, _) = connected(&running.session);
     assert_ne!(first, second);
     assert_eq!(from, device.local_addr().unwrap());
+
+    // Stopping reports the remotes still known as closed by the stop, like a server's clients.
+    let mut running = running;
+    running.session.stop();
+    let closed: Vec<_> = running
+        .session
+        .drain()
+        .filter_map(|e| match e {
+            Event::Closed { peer, reason, .. } => Some((peer, reason)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        closed,
+        [(second, netassist::engine::CloseReason::SessionStopped)]
+    );
 }

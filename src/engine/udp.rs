@@ -351,7 +351,13 @@ impl Handler for Udp {
         false
     }
 
-    fn shutdown(&mut self, _cx: &mut Cx) {
+    fn shutdown(&mut self, cx: &mut Cx) {
+        // Every remote is reported closed, as a TCP server reports its clients, so a peer list knows.
+        let mut peers: Vec<PeerId> = self.peers.keys().copied().collect();
+        peers.sort_unstable();
+        for peer in peers {
+            self.forget(peer, CloseReason::SessionStopped, cx);
+        }
         self.socket = None;
     }
 }
