@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use netassist::codec::Framing;
+use netassist::preset::Preset;
 use netassist::ui::app::FilePicker;
 use netassist::ui::{Lang, NetAssistApp, Settings, UiAction};
 
@@ -33,11 +34,14 @@ impl FilePicker for NoPicker {
 fn harness() -> Harness<'static, NetAssistApp> {
     let settings = Settings {
         lang: Lang::En,
-        local_ip: "127.0.0.1".to_owned(),
-        local_port: "0".to_owned(),
-        framing: Framing::Delimiter {
-            delimiter: b"\n".to_vec(),
-            keep: false,
+        preset: Preset {
+            local_ip: "127.0.0.1".to_owned(),
+            local_port: "0".to_owned(),
+            framing: Framing::Delimiter {
+                delimiter: b"\n".to_vec(),
+                keep: false,
+            },
+            ..Preset::default()
         },
         // Room for the million rows the figure is about.
         log_mib: 512,

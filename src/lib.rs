@@ -10,10 +10,18 @@
 //!   coalesced waker so a flood of packets never turns into a flood of repaints.
 //! - [`traffic`]: the bounded traffic log between the engine and the window: framed rows by index, per-peer
 //!   statistics and totals, and filtered views of the rows. No I/O, no threads, no GUI.
+//! - [`preset`]: a session's settings as a versioned [`preset::Preset`], saved to and loaded from `.ron` files
+//!   forgivingly (defaults for missing fields, warnings for unknown ones, line and column for broken files).
+//! - [`capture`]: traffic streamed to files as it arrives, on a thread of its own; and exports of the log
+//!   as text and CSV.
+//! - [`i18n`]: the two languages (English, Chinese) of the window and of messages meant for people.
 //! - [`ui`]: the egui window (the only module that uses egui): panels that draw the app's state and return
 //!   what the user asked for.
 
+pub mod capture;
 pub mod codec;
 pub mod engine;
+pub mod i18n;
+pub mod preset;
 pub mod traffic;
 pub mod ui;

@@ -299,6 +299,40 @@ pub enum Note {
 }
 
 impl Note {
+    /// The note an event shows as, with the peer it concerns; `None` for data (shown as messages) and for
+    /// periodic-send progress (shown by the send panel; the sends themselves are data).
+    #[must_use]
+    pub fn of(event: &Event) -> Option<(Option<PeerId>, Self)> {
+        Some(match event {
+            Event::Listening { addr, .. } => (None, Self::Listening(*addr)),
+            Event::Connected { peer, addr, .. } => (Some(*peer), Self::Connected(*addr)),
+            Event::Closed { peer, reason, .. } => (Some(*peer), Self::Closed(reason.clone())),
+            Event::Rejected {
+                addr, max_clients, ..
+            } => (
+                None,
+                Self::Rejected {
+                    addr: *addr,
+                    max_clients: *max_clients,
+                },
+            ),
+            Event::SendDropped {
+                peer, len, queued, ..
+            } => (
+                Some(*peer),
+                Self::SendDropped {
+                    len: *len,
+                    queued: *queued,
+                },
+            ),
+            Event::Joined { group, .. } => (None, Self::Joined(*group)),
+            Event::Left { group, .. } => (None, Self::Left(*group)),
+            Event::Error { error, .. } => (None, Self::Error(error.clone())),
+            Event::Stopped { .. } => (None, Self::Stopped),
+            Event::Data { .. } | Event::Periodic { .. } => return None,
+        })
+    }
+
     /// The note in plain English, as the traffic view shows it.
     #[must_use]
     pub fn describe(&self) -> String {
@@ -563,10 +597,7 @@ impl TrafficLog {
         // Every event, not only data, tells the clock how late events are seen.
         let instant = self.clock.instant(event.at(), now);
         match event {
-            Event::Listening { addr, at } => {
-                self.local_addr = Some(*addr);
-                self.push_note(*at, None, Note::Listening(*addr));
-            }
+            Event::Listening { addr, .. } => self.local_addr = Some(*addr),
             Event::Connected {
                 peer,
                 addr,
@@ -583,7 +614,6 @@ impl TrafficLog {
                 {
                     self.connected += 1;
                 }
-                self.push_note(*at, Some(*peer), Note::Connected(*addr));
             }
             Event::Data {
                 peer,
@@ -592,6 +622,7 @@ impl TrafficLog {
                 at,
             } => self.data(*peer, *dir, bytes, *at, instant, now),
             Event::Closed { peer, reason, at } => {
+                // The peer's last bytes come before the note that it closed.
                 if let Some(streams) = self.streams.remove(peer) {
                     self.flush(*peer, streams);
                 }
@@ -604,42 +635,9 @@ impl TrafficLog {
                 if let CloseReason::Error(error) = reason {
                     self.last_error = Some((*at, error.clone()));
                 }
-                self.push_note(*at, Some(*peer), Note::Closed(reason.clone()));
             }
-            Event::Rejected {
-                addr,
-                max_clients,
-                at,
-            } => self.push_note(
-                *at,
-                None,
-                Note::Rejected {
-                    addr: *addr,
-                    max_clients: *max_clients,
-                },
-            ),
-            Event::SendDropped {
-                peer,
-                len,
-                queued,
-                at,
-            } => self.push_note(
-                *at,
-                Some(*peer),
-                Note::SendDropped {
-                    len: *len,
-                    queued: *queued,
-                },
-            ),
-            Event::Joined { group, at } => self.push_note(*at, None, Note::Joined(*group)),
-            Event::Left { group, at } => self.push_note(*at, None, Note::Left(*group)),
-            // Periodic sends show as their TX rows; the progress count belongs to the send panel.
-            Event::Periodic { .. } => {}
-            Event::Error { error, at } => {
-                self.last_error = Some((*at, error.clone()));
-                self.push_note(*at, None, Note::Error(error.clone()));
-            }
-            Event::Stopped { at } => {
+            Event::Error { error, at } => self.last_error = Some((*at, error.clone())),
+            Event::Stopped { .. } => {
                 self.flush_all();
                 // A UDP session stops without closing its remotes one by one.
                 for stats in self.peers.values_mut() {
@@ -647,8 +645,15 @@ impl TrafficLog {
                 }
                 self.connected = 0;
                 self.stopped = true;
-                self.push_note(*at, None, Note::Stopped);
             }
+            Event::Rejected { .. }
+            | Event::SendDropped { .. }
+            | Event::Joined { .. }
+            | Event::Left { .. }
+            | Event::Periodic { .. } => {}
+        }
+        if let Some((peer, note)) = Note::of(event) {
+            self.push_note(event.at(), peer, note);
         }
     }
 

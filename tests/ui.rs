@@ -12,6 +12,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use netassist::engine::Direction;
+use netassist::preset::{ModeKind, Preset};
 use netassist::traffic::RowKind;
 use netassist::ui::app::FilePicker;
 use netassist::ui::{Lang, NetAssistApp, Settings};
@@ -27,13 +28,26 @@ impl FilePicker for NoPicker {
     }
 }
 
-fn settings() -> Settings {
-    Settings {
-        lang: Lang::En,
+/// A loopback server on a free port: what most tests start from.
+fn preset() -> Preset {
+    Preset {
         local_ip: "127.0.0.1".to_owned(),
         local_port: "0".to_owned(),
+        ..Preset::default()
+    }
+}
+
+/// English window settings around `preset`.
+fn with(preset: Preset) -> Settings {
+    Settings {
+        lang: Lang::En,
+        preset,
         ..Settings::default()
     }
+}
+
+fn settings() -> Settings {
+    with(preset())
 }
 
 /// The window as eframe sets it up: the system's fonts (CJK included) behind egui's own.
@@ -151,17 +165,17 @@ fn main_story_board_connects_greets_and_echoes() {
 
 #[test]
 fn bad_port_and_bad_ip_are_refused_at_the_field() {
-    let mut harness = harness(Settings {
+    let mut harness = harness(with(Preset {
         local_port: "70000".to_owned(),
-        ..settings()
-    });
+        ..preset()
+    }));
     harness.get_by_role_and_label(Role::Button, "Open").click();
     harness.run();
     assert!(!harness.state().is_open());
     harness.get_by_label_contains("Port '70000' is not a number from 0 to 65535");
 
-    harness.state_mut().settings.local_port = "0".to_owned();
-    harness.state_mut().settings.local_ip = "192.168.1.300".to_owned();
+    harness.state_mut().settings.preset.local_port = "0".to_owned();
+    harness.state_mut().settings.preset.local_ip = "192.168.1.300".to_owned();
     harness.get_by_role_and_label(Role::Button, "Open").click();
     harness.run();
     assert!(!harness.state().is_open());
@@ -172,10 +186,10 @@ fn bad_port_and_bad_ip_are_refused_at_the_field() {
 fn a_port_in_use_says_so_and_the_app_goes_on() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let mut harness = harness(Settings {
+    let mut harness = harness(with(Preset {
         local_port: port.to_string(),
-        ..settings()
-    });
+        ..preset()
+    }));
     harness.get_by_role_and_label(Role::Button, "Open").click();
     harness.run();
     step_until(&mut harness, "the session to end", |app| !app.is_open());
@@ -382,8 +396,8 @@ fn quick_commands_history_and_periodic_send() {
 
     // Three sends, 1 ms apart, run by the engine; the count shows in the panel.
     harness.state_mut().settings.send_text = "t".to_owned();
-    harness.state_mut().settings.periodic_ms = "1".to_owned();
-    harness.state_mut().settings.periodic_count = "3".to_owned();
+    harness.state_mut().settings.preset.periodic_ms = "1".to_owned();
+    harness.state_mut().settings.preset.periodic_count = "3".to_owned();
     harness
         .get_by_role_and_label(Role::Button, "Start periodic")
         .click();
@@ -423,10 +437,10 @@ fn without_a_chinese_font_the_window_says_so() {
 
 #[test]
 fn framing_choice_splits_the_stream_into_rows() {
-    let mut harness = harness(Settings {
+    let mut harness = harness(with(Preset {
         delimiter_text: String::new(),
-        ..settings()
-    });
+        ..preset()
+    }));
     let mut client = server_with_client(&mut harness);
     harness
         .get_by_role_and_label(Role::ComboBox, "Split messages by")
@@ -487,13 +501,13 @@ fn send_file_streams_the_whole_file_with_progress() {
 fn tcp_client_mode_connects_sends_and_receives() {
     let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = server.local_addr().unwrap().port();
-    let mut harness = harness(Settings {
-        mode: netassist::ui::settings::ModeKind::TcpClient,
+    let mut harness = harness(with(Preset {
+        mode: ModeKind::TcpClient,
         local_ip: String::new(),
         remote_host: "127.0.0.1".to_owned(),
         remote_port: port.to_string(),
-        ..settings()
-    });
+        ..preset()
+    }));
     harness.get_by_role_and_label(Role::Button, "Open").click();
     harness.run();
     let (mut device, _) = server.accept().unwrap();
@@ -524,11 +538,11 @@ fn tcp_client_mode_connects_sends_and_receives() {
 
 #[test]
 fn udp_mode_answers_a_sender() {
-    let mut harness = harness(Settings {
-        mode: netassist::ui::settings::ModeKind::Udp,
+    let mut harness = harness(with(Preset {
+        mode: ModeKind::Udp,
         remote_host: String::new(),
-        ..settings()
-    });
+        ..preset()
+    }));
     let addr = open(&mut harness);
     let device = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     device.set_read_timeout(Some(WAIT)).unwrap();

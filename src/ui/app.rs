@@ -7,14 +7,15 @@ use bytes::Bytes;
 
 use super::connection_panel;
 use super::file_send::FileSend;
-use super::i18n::Lang;
 use super::peers_panel;
 use super::send_panel;
-use super::settings::{FieldError, ModeKind, Settings};
+use super::settings::Settings;
 use super::status_bar;
 use super::traffic_view::TrafficView;
 use crate::codec::FramerConfig;
 use crate::engine::{self, Command, Direction, Event, PeerId, Session, Target};
+use crate::i18n::Lang;
+use crate::preset::{FieldError, ModeKind};
 use crate::traffic::{LogConfig, TrafficLog};
 
 /// Time a frame may spend taking engine events into the log. If more wait, another frame is requested at
@@ -146,7 +147,7 @@ impl NetAssistApp {
     /// A window with these settings and file picker.
     #[must_use]
     pub fn new(settings: Settings, picker: Box<dyn FilePicker>) -> Self {
-        let log = TrafficLog::new(log_config(&settings, settings.mode));
+        let log = TrafficLog::new(log_config(&settings, settings.preset.mode));
         Self {
             settings,
             session: None,
@@ -307,7 +308,7 @@ impl NetAssistApp {
                 }
             }
             UiAction::SendQuick(index) => {
-                if let Some(quick) = self.settings.quick.get(index) {
+                if let Some(quick) = self.settings.preset.quick.get(index) {
                     let text = quick.text.clone();
                     self.send_text(&text);
                 }
@@ -333,7 +334,7 @@ impl NetAssistApp {
                 let mode = self
                     .session
                     .as_ref()
-                    .map_or(self.settings.mode, |(_, mode)| *mode);
+                    .map_or(self.settings.preset.mode, |(_, mode)| *mode);
                 let config = log_config(&self.settings, mode);
                 self.log.set_framing(config.framer, config.datagrams);
             }
@@ -344,7 +345,7 @@ impl NetAssistApp {
         if self.session.is_some() {
             return;
         }
-        let config = match self.settings.session() {
+        let config = match self.settings.preset.session() {
             Ok(config) => config,
             Err(error) => {
                 // Shown at the field it is about, not again in the status bar.
@@ -361,7 +362,7 @@ impl NetAssistApp {
         };
         match engine::start(config, waker) {
             Ok(session) => {
-                let mode = self.settings.mode;
+                let mode = self.settings.preset.mode;
                 self.log.set_framing(
                     log_config(&self.settings, mode).framer,
                     mode == ModeKind::Udp,
@@ -423,6 +424,7 @@ impl NetAssistApp {
             ));
         }
         self.settings
+            .preset
             .send_options()
             .build(text)
             .map(Bytes::from)
@@ -438,7 +440,7 @@ impl NetAssistApp {
                 return;
             }
         };
-        let (every, count) = match self.settings.periodic() {
+        let (every, count) = match self.settings.preset.periodic() {
             Ok(periodic) => periodic,
             Err((en, zh)) => {
                 self.send_error = Some(Notice::error(en, zh));
@@ -542,7 +544,7 @@ fn interfaces() -> Vec<(String, std::net::IpAddr)> {
 fn log_config(settings: &Settings, mode: ModeKind) -> LogConfig {
     LogConfig {
         byte_budget: settings.log_mib.max(1) << 20,
-        framer: FramerConfig::from(settings.framing.clone()),
+        framer: FramerConfig::from(settings.preset.framing.clone()),
         datagrams: mode == ModeKind::Udp,
     }
 }

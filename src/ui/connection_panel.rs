@@ -4,9 +4,9 @@
 use egui::{Color32, RichText};
 
 use super::app::{NetAssistApp, UiAction};
-use super::i18n::Lang;
-use super::settings::{DataView, Field, ModeKind};
 use crate::codec::{ControlStyle, Framing, InputMode, LengthPrefix, SendOptions, TextEncoding};
+use crate::i18n::Lang;
+use crate::preset::{DataView, Field, ModeKind};
 
 /// Draws the panel; what needs more than a settings change goes into `actions`.
 pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
@@ -29,37 +29,37 @@ fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
     let settings = &mut app.settings;
     let label = ui.label(lang.pick("Mode", "协议类型"));
     egui::ComboBox::from_id_salt("mode")
-        .selected_text(settings.mode.label(lang))
+        .selected_text(settings.preset.mode.label(lang))
         .show_ui(ui, |ui| {
             for mode in ModeKind::ALL {
-                ui.selectable_value(&mut settings.mode, mode, mode.label(lang));
+                ui.selectable_value(&mut settings.preset.mode, mode, mode.label(lang));
             }
         })
         .response
         .labelled_by(label.id);
 
-    let local_label = match settings.mode {
+    let local_label = match settings.preset.mode {
         ModeKind::TcpClient => lang.pick("Local IP (optional)", "本地 IP（可选）"),
         ModeKind::TcpServer | ModeKind::Udp => lang.pick("Local IP", "本地 IP"),
     };
-    local_ip_choices(ui, &app.interfaces, &mut settings.local_ip, lang);
+    local_ip_choices(ui, &app.interfaces, &mut settings.preset.local_ip, lang);
     field(
         ui,
-        &mut settings.local_ip,
+        &mut settings.preset.local_ip,
         local_label,
         wrong == Some(Field::LocalIp),
     );
-    if settings.mode != ModeKind::TcpClient {
+    if settings.preset.mode != ModeKind::TcpClient {
         let label = lang.pick("Local port", "本地端口");
         field(
             ui,
-            &mut settings.local_port,
+            &mut settings.preset.local_port,
             label,
             wrong == Some(Field::LocalPort),
         );
     }
-    if settings.mode != ModeKind::TcpServer {
-        let (host, port) = match settings.mode {
+    if settings.preset.mode != ModeKind::TcpServer {
+        let (host, port) = match settings.preset.mode {
             ModeKind::TcpClient => (
                 lang.pick("Server host", "服务器地址"),
                 lang.pick("Server port", "服务器端口"),
@@ -71,42 +71,45 @@ fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
         };
         field(
             ui,
-            &mut settings.remote_host,
+            &mut settings.preset.remote_host,
             host,
             wrong == Some(Field::RemoteHost),
         );
         field(
             ui,
-            &mut settings.remote_port,
+            &mut settings.preset.remote_port,
             port,
             wrong == Some(Field::RemotePort),
         );
     }
-    match settings.mode {
+    match settings.preset.mode {
         ModeKind::TcpServer => {
             let label = lang.pick("Max clients (empty: no limit)", "最大客户端数（空为不限）");
             field(
                 ui,
-                &mut settings.max_clients,
+                &mut settings.preset.max_clients,
                 label,
                 wrong == Some(Field::MaxClients),
             );
         }
         ModeKind::Udp => {
-            ui.checkbox(&mut settings.broadcast, lang.pick("Broadcast", "广播"));
+            ui.checkbox(
+                &mut settings.preset.broadcast,
+                lang.pick("Broadcast", "广播"),
+            );
             let label = lang.pick("Multicast group (optional)", "组播地址（可选）");
             field(
                 ui,
-                &mut settings.multicast_group,
+                &mut settings.preset.multicast_group,
                 label,
                 wrong == Some(Field::Multicast),
             );
         }
         ModeKind::TcpClient => {}
     }
-    if settings.mode != ModeKind::TcpClient {
+    if settings.preset.mode != ModeKind::TcpClient {
         ui.checkbox(
-            &mut settings.echo,
+            &mut settings.preset.echo,
             lang.pick("Echo back what is received", "回显（收到即原样发回）"),
         );
     }
@@ -185,27 +188,27 @@ fn receive_options(
     ui.heading(lang.pick("Receive", "接收设置"));
     ui.horizontal(|ui| {
         ui.radio_value(
-            &mut settings.view,
+            &mut settings.preset.view,
             DataView::Text,
             lang.pick("Show text", "显示文本"),
         );
         ui.radio_value(
-            &mut settings.view,
+            &mut settings.preset.view,
             DataView::Hex,
             lang.pick("Show hex", "显示 HEX"),
         );
         ui.radio_value(
-            &mut settings.view,
+            &mut settings.preset.view,
             DataView::Both,
             lang.pick("Both", "两者"),
         );
     });
     let label = ui.label(lang.pick("Encoding", "编码"));
     egui::ComboBox::from_id_salt("encoding")
-        .selected_text(settings.encoding.label())
+        .selected_text(settings.preset.encoding.label())
         .show_ui(ui, |ui| {
             for encoding in TextEncoding::ALL {
-                ui.selectable_value(&mut settings.encoding, encoding, encoding.label());
+                ui.selectable_value(&mut settings.preset.encoding, encoding, encoding.label());
             }
         })
         .response
@@ -213,31 +216,31 @@ fn receive_options(
     ui.horizontal(|ui| {
         ui.label(lang.pick("Control characters", "控制字符"));
         ui.radio_value(
-            &mut settings.control_style,
+            &mut settings.preset.control_style,
             ControlStyle::Escapes,
             lang.pick("Escapes", "转义"),
         );
         ui.radio_value(
-            &mut settings.control_style,
+            &mut settings.preset.control_style,
             ControlStyle::Symbols,
             lang.pick("Symbols", "符号"),
         );
     });
 
-    let before = settings.framing.clone();
+    let before = settings.preset.framing.clone();
     let label = ui.label(lang.pick("Split messages by", "分包方式"));
     egui::ComboBox::from_id_salt("framing")
-        .selected_text(framing_label(&settings.framing, lang))
+        .selected_text(framing_label(&settings.preset.framing, lang))
         .show_ui(ui, |ui| {
             for mode in Framing::modes() {
-                let selected =
-                    std::mem::discriminant(&mode) == std::mem::discriminant(&settings.framing);
+                let selected = std::mem::discriminant(&mode)
+                    == std::mem::discriminant(&settings.preset.framing);
                 if ui
                     .selectable_label(selected, framing_label(&mode, lang))
                     .clicked()
                     && !selected
                 {
-                    settings.framing = mode;
+                    settings.preset.framing = mode;
                 }
             }
         })
@@ -253,7 +256,7 @@ fn receive_options(
                 "超过后丢弃最旧的记录，计数仍准确。下次启动时生效。",
             ));
     });
-    if settings.framing != before {
+    if settings.preset.framing != before {
         actions.push(UiAction::Reframe);
     }
 }
@@ -269,7 +272,7 @@ fn framing_label(framing: &Framing, lang: Lang) -> &'static str {
 }
 
 fn framing_parameters(ui: &mut egui::Ui, settings: &mut super::settings::Settings, lang: Lang) {
-    match &mut settings.framing {
+    match &mut settings.preset.framing {
         Framing::Raw => {}
         Framing::Delimiter { delimiter, keep } => {
             let label = ui.label(lang.pick(
@@ -278,7 +281,7 @@ fn framing_parameters(ui: &mut egui::Ui, settings: &mut super::settings::Setting
             ));
             let response = ui
                 .add(
-                    egui::TextEdit::singleline(&mut settings.delimiter_text)
+                    egui::TextEdit::singleline(&mut settings.preset.delimiter_text)
                         .desired_width(f32::INFINITY),
                 )
                 .labelled_by(label.id);
@@ -287,7 +290,7 @@ fn framing_parameters(ui: &mut egui::Ui, settings: &mut super::settings::Setting
                 escapes: true,
                 ..SendOptions::default()
             }
-            .build(&settings.delimiter_text);
+            .build(&settings.preset.delimiter_text);
             match parsed {
                 Ok(bytes) if !bytes.is_empty() => {
                     if response.changed() {

@@ -8,15 +8,14 @@ pub mod app;
 pub mod connection_panel;
 pub mod file_send;
 pub mod fonts;
-pub mod i18n;
 pub mod peers_panel;
 pub mod send_panel;
 pub mod settings;
 pub mod status_bar;
 pub mod traffic_view;
 
+pub use crate::i18n::Lang;
 pub use app::{NetAssistApp, UiAction};
-pub use i18n::Lang;
 pub use settings::Settings;
 
 /// The window's title.

@@ -6,7 +6,7 @@ use std::time::{Instant, SystemTime};
 use egui::{Color32, RichText};
 
 use super::app::{NetAssistApp, SendTarget, UiAction};
-use super::settings::ModeKind;
+use crate::preset::ModeKind;
 use crate::traffic::PeerStats;
 
 /// Draws the panel.
@@ -15,7 +15,7 @@ pub fn ui(ui: &mut egui::Ui, app: &NetAssistApp, actions: &mut Vec<UiAction>) {
     let mode = app
         .session
         .as_ref()
-        .map_or(app.settings.mode, |(_, mode)| *mode);
+        .map_or(app.settings.preset.mode, |(_, mode)| *mode);
     ui.heading(match mode {
         ModeKind::TcpServer => lang.pick("Clients", "客户端列表"),
         ModeKind::TcpClient => lang.pick("Server", "服务器"),
@@ -38,7 +38,7 @@ pub fn ui(ui: &mut egui::Ui, app: &NetAssistApp, actions: &mut Vec<UiAction>) {
             actions,
         ),
         ModeKind::Udp => {
-            let remote = if app.settings.remote_host.trim().is_empty() {
+            let remote = if app.settings.preset.remote_host.trim().is_empty() {
                 lang.pick(
                     "Remote in the settings (none set)",
                     "设置中的远程地址（未设置）",
@@ -47,8 +47,8 @@ pub fn ui(ui: &mut egui::Ui, app: &NetAssistApp, actions: &mut Vec<UiAction>) {
             } else {
                 format!(
                     "{}:{}",
-                    app.settings.remote_host.trim(),
-                    app.settings.remote_port.trim()
+                    app.settings.preset.remote_host.trim(),
+                    app.settings.preset.remote_port.trim()
                 )
             };
             target_choice(ui, app, SendTarget::Default, &remote, actions);

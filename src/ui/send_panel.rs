@@ -4,9 +4,9 @@
 use egui::{Color32, Key, KeyboardShortcut, Modifiers};
 
 use super::app::{NetAssistApp, SendTarget, UiAction};
-use super::i18n::Lang;
-use super::settings::QuickCommand;
 use crate::codec::{Checksum, InputMode, LineEnding};
+use crate::i18n::Lang;
+use crate::preset::QuickCommand;
 
 /// The keyboard shortcut that sends.
 pub const SEND_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
@@ -18,7 +18,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
     ui.horizontal(|ui| {
         let send_width = 110.0;
         let label = ui.label(lang.pick("Message", "发送内容"));
-        let hint = match app.settings.send.input {
+        let hint = match app.settings.preset.send.input {
             InputMode::Text => lang.pick(
                 "Text to send (Ctrl+Enter sends)",
                 "要发送的文本（Ctrl+Enter 发送）",
@@ -63,7 +63,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
 
 fn options_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
     let target = target_text(app, lang);
-    let send = &mut app.settings.send;
+    let send = &mut app.settings.preset.send;
     ui.horizontal_wrapped(|ui| {
         ui.radio_value(&mut send.input, InputMode::Text, lang.pick("Text", "文本"));
         ui.radio_value(&mut send.input, InputMode::Hex, "HEX");
@@ -164,7 +164,7 @@ fn quick_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mu
     ui.horizontal_wrapped(|ui| {
         ui.label(lang.pick("Quick:", "快捷指令："));
         let mut remove = None;
-        for (index, quick) in app.settings.quick.iter_mut().enumerate() {
+        for (index, quick) in app.settings.preset.quick.iter_mut().enumerate() {
             let response = ui
                 .button(quick.name.as_str())
                 .on_hover_text(quick.text.as_str());
@@ -186,7 +186,7 @@ fn quick_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mu
             });
         }
         if let Some(index) = remove {
-            app.settings.quick.remove(index);
+            app.settings.preset.quick.remove(index);
         }
         if ui
             .small_button(lang.pick("+ Add from send box", "+ 用发送框内容添加"))
@@ -199,7 +199,7 @@ fn quick_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mu
         {
             let text = app.settings.send_text.clone();
             let name: String = text.chars().take(12).collect();
-            app.settings.quick.push(QuickCommand { name, text });
+            app.settings.preset.quick.push(QuickCommand { name, text });
         }
     });
 }
@@ -213,11 +213,15 @@ fn periodic_and_file_row(
     ui.horizontal_wrapped(|ui| {
         let running = app.periodic.is_some_and(|(_, running)| running);
         let label = ui.label(lang.pick("Every (ms)", "间隔（毫秒）"));
-        ui.add(egui::TextEdit::singleline(&mut app.settings.periodic_ms).desired_width(60.0))
-            .labelled_by(label.id);
+        ui.add(
+            egui::TextEdit::singleline(&mut app.settings.preset.periodic_ms).desired_width(60.0),
+        )
+        .labelled_by(label.id);
         let label = ui.label(lang.pick("Times (empty: endless)", "次数（空为一直）"));
-        ui.add(egui::TextEdit::singleline(&mut app.settings.periodic_count).desired_width(60.0))
-            .labelled_by(label.id);
+        ui.add(
+            egui::TextEdit::singleline(&mut app.settings.preset.periodic_count).desired_width(60.0),
+        )
+        .labelled_by(label.id);
         if running {
             if ui
                 .button(lang.pick("Stop periodic", "停止定时发送"))

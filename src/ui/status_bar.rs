@@ -4,8 +4,8 @@
 use egui::Color32;
 
 use super::app::{NetAssistApp, UiAction};
-use super::i18n::Lang;
-use super::settings::ModeKind;
+use crate::i18n::Lang;
+use crate::preset::ModeKind;
 
 /// Draws the bar.
 pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {

@@ -2,16 +2,16 @@
 //! a virtualised table that lays out only the rows on screen, so a million rows draw as fast as ten, and a
 //! detail pane with the hex dump of the selected row.
 
-use std::fmt::Write as _;
-
 use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::app::UiAction;
-use super::i18n::Lang;
-use super::settings::{DataView, Settings};
+use super::settings::Settings;
+use crate::capture::{Display, clock_text, peer_name, row_line};
 use crate::codec::{ControlStyle, MessageKind, decode_for_display, hex};
-use crate::engine::{Direction, PeerId};
+use crate::engine::Direction;
+use crate::i18n::Lang;
+use crate::preset::DataView;
 use crate::traffic::{Filter, FilteredView, Note, Row, RowKind, TrafficLog};
 
 /// At most this many bytes of a row are laid out in the table; the detail pane shows all of it.
@@ -52,7 +52,7 @@ impl TrafficView {
         lang: Lang,
         actions: &mut Vec<UiAction>,
     ) {
-        self.filter.encoding = settings.encoding;
+        self.filter.encoding = settings.preset.encoding;
         self.toolbar(ui, log, settings, lang, actions);
         self.filtered.refresh(log, &self.filter);
         let shown = self.shown_rows(log);
@@ -177,7 +177,7 @@ impl TrafficView {
                 .clicked()
                 && let Some(row) = selected
             {
-                let line = row_line(log, row, settings);
+                let line = row_line(log, row, &Display::of(&settings.preset));
                 ui.ctx().copy_text(line);
             }
             if log.dropped_rows() > 0 {
@@ -252,8 +252,9 @@ impl TrafficView {
                 // Heights come from the byte count, not from laying the text out, so a million rows cost
                 // a million multiplications per frame, not a million layouts.
                 let heights = (0..shown).map(|i| {
-                    let lines = row_at(i)
-                        .map_or(1, |row| estimated_lines(row, settings.view, chars_per_line));
+                    let lines = row_at(i).map_or(1, |row| {
+                        estimated_lines(row, settings.preset.view, chars_per_line)
+                    });
                     line_height * lines as f32
                 });
                 body.heterogeneous_rows(heights, &mut draw);
@@ -292,7 +293,7 @@ fn cells(
     wrap: bool,
 ) {
     table_row.col(|ui| {
-        ui.monospace(time_text(row));
+        ui.monospace(clock_text(row.at));
     });
     match &row.kind {
         RowKind::Data { dir, bytes, kind } => {
@@ -310,7 +311,8 @@ fn cells(
                 ui.monospace(bytes.len().to_string());
             });
             table_row.col(|ui| {
-                let mut text = data_text(&bytes[..bytes.len().min(SHOWN_BYTES)], settings);
+                let mut text =
+                    Display::of(&settings.preset).data_text(&bytes[..bytes.len().min(SHOWN_BYTES)]);
                 if bytes.len() > SHOWN_BYTES {
                     text.push_str(" …");
                 }
@@ -362,54 +364,14 @@ fn note_color(note: &Note) -> Color32 {
     }
 }
 
-fn time_text(row: &Row) -> String {
-    chrono::DateTime::<chrono::Local>::from(row.at)
-        .format("%H:%M:%S%.3f")
-        .to_string()
-}
-
-fn peer_name(log: &TrafficLog, peer: Option<PeerId>) -> String {
-    match peer.and_then(|id| log.peer(id)) {
-        Some(stats) => stats.addr.to_string(),
-        None => peer.map_or_else(String::new, |id| id.to_string()),
-    }
-}
-
-/// The data as the settings show it: decoded text, hex, or both.
-fn data_text(bytes: &[u8], settings: &Settings) -> String {
-    let text = || decode_for_display(bytes, settings.encoding, settings.control_style);
-    match settings.view {
-        DataView::Text => text(),
-        DataView::Hex => hex::format(bytes),
-        DataView::Both => format!("{}  │  {}", text(), hex::format(bytes)),
-    }
-}
-
-/// One row as a line of text for the clipboard.
-fn row_line(log: &TrafficLog, row: &Row, settings: &Settings) -> String {
-    let mut line = format!("{} ", time_text(row));
-    match &row.kind {
-        RowKind::Data { dir, bytes, .. } => {
-            let dir = if *dir == Direction::Rx { "RX" } else { "TX" };
-            let _ = write!(
-                line,
-                "{dir} {} {}B {}",
-                peer_name(log, row.peer),
-                bytes.len(),
-                data_text(bytes, settings)
-            );
-        }
-        RowKind::Note(note) => {
-            let _ = write!(line, "{} {}", peer_name(log, row.peer), note.describe());
-        }
-    }
-    line
-}
-
 fn detail_ui(ui: &mut egui::Ui, log: &TrafficLog, row: &Row, settings: &Settings, lang: Lang) {
     ui.horizontal(|ui| {
         ui.strong(lang.pick("Selected row", "选中行"));
-        ui.label(format!("{} {}", time_text(row), peer_name(log, row.peer)));
+        ui.label(format!(
+            "{} {}",
+            clock_text(row.at),
+            peer_name(log, row.peer)
+        ));
     });
     egui::ScrollArea::vertical()
         .auto_shrink([false, true])
@@ -427,7 +389,8 @@ fn detail_ui(ui: &mut egui::Ui, log: &TrafficLog, row: &Row, settings: &Settings
                 }
                 ui.monospace(hex::dump(part));
                 ui.separator();
-                let text = decode_for_display(part, settings.encoding, ControlStyle::Escapes);
+                let text =
+                    decode_for_display(part, settings.preset.encoding, ControlStyle::Escapes);
                 ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
             }
             RowKind::Note(note) => {

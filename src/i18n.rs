@@ -1,5 +1,5 @@
-//! The two UI languages. Every label is written where it is used as `lang.pick("English", "中文")`, so a
-//! string and its translation never drift apart in separate tables.
+//! The two languages of the window and of messages meant for people. Every label is written where it is used
+//! as `lang.pick("English", "中文")`, so a string and its translation never drift apart in separate tables.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,597 @@
+//! Session presets: every setting of a session the window shows (mode, addresses, encodings, framing, send
+//! options, quick commands, periodic send) as one [`Preset`], saved as pretty RON with a `version` field.
+//!
+//! Loading is forgiving and safe. Missing fields take their defaults and unknown fields are skipped (both
+//! are reported as [`Warning`]s, so a typo in a hand-edited file is not silently lost); a file from a newer
+//! version loads with a warning; a malformed file gives its line and column and yields no preset at all, so
+//! the caller's settings stay as they were. Saving goes through a temporary file and a rename, so a failed
+//! save never leaves a half-written preset behind.
+//!
+//! Fields are kept as the user typed them, so a half-typed port survives; [`Preset::session`] turns them
+//! into an engine configuration or names the field that is wrong.
+
+use std::fmt;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::codec::{ControlStyle, Framing, SendOptions, TextEncoding};
+use crate::engine::{self, Mode, SessionConfig};
+use crate::i18n::Lang;
+
+/// The format version this build writes. Raise it when a field changes meaning (not when one is added:
+/// added fields load from older files with their defaults).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The extension of preset files.
+pub const EXTENSION: &str = "ron";
+
+/// The three kinds of session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ModeKind {
+    /// Listen for TCP clients.
+    #[default]
+    TcpServer,
+    /// Connect to a TCP server.
+    TcpClient,
+    /// UDP datagrams.
+    Udp,
+}
+
+impl ModeKind {
+    /// Every mode, in menu order.
+    pub const ALL: [Self; 3] = [Self::TcpServer, Self::TcpClient, Self::Udp];
+
+    /// The mode's name in `lang`.
+    #[must_use]
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Self::TcpServer => lang.pick("TCP Server", "TCP 服务器"),
+            Self::TcpClient => lang.pick("TCP Client", "TCP 客户端"),
+            Self::Udp => "UDP",
+        }
+    }
+}
+
+/// How data is shown in the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DataView {
+    /// Decoded text in the chosen encoding.
+    #[default]
+    Text,
+    /// Hex pairs.
+    Hex,
+    /// Text, then hex.
+    Both,
+}
+
+/// A named button that sends its text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QuickCommand {
+    /// The button's label.
+    pub name: String,
+    /// What is sent, read with the send box's options.
+    pub text: String,
+}
+
+/// Everything that makes up a session as the user set it up.
+// A preset is a list of the window's switches; grouping the booleans into enums would only rename them.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Preset {
+    /// The format version the file was written with ([`FORMAT_VERSION`] when saved by this build).
+    pub version: u32,
+    /// Session kind.
+    pub mode: ModeKind,
+    /// Local IP to bind (server, UDP) or to connect from (client; empty for any).
+    pub local_ip: String,
+    /// Local port (server, UDP; `0` lets the system choose).
+    #[serde(deserialize_with = "text_or_number")]
+    pub local_port: String,
+    /// Remote host (client) or default destination (UDP).
+    pub remote_host: String,
+    /// Remote port.
+    #[serde(deserialize_with = "text_or_number")]
+    pub remote_port: String,
+    /// UDP: allow broadcast destinations.
+    pub broadcast: bool,
+    /// UDP: multicast group to join when opening (empty for none).
+    pub multicast_group: String,
+    /// TCP server: most clients at once (empty for no limit).
+    #[serde(deserialize_with = "text_or_number")]
+    pub max_clients: String,
+    /// Send everything received straight back.
+    pub echo: bool,
+    /// Show data as text, hex or both.
+    pub view: DataView,
+    /// Encoding of text shown and sent.
+    pub encoding: TextEncoding,
+    /// How control characters are shown.
+    pub control_style: ControlStyle,
+    /// How received bytes are split into messages.
+    pub framing: Framing,
+    /// The delimiter as typed, with escapes (`\r\n`, `\x03`); it sets the delimiter framing's bytes.
+    pub delimiter_text: String,
+    /// Send box options (text/hex, escapes, line ending, checksum); its encoding follows `encoding`.
+    pub send: SendOptions,
+    /// The user's quick-command buttons.
+    pub quick: Vec<QuickCommand>,
+    /// Periodic send interval in milliseconds.
+    #[serde(deserialize_with = "text_or_number")]
+    pub periodic_ms: String,
+    /// Periodic send count (empty or 0 for no end).
+    #[serde(deserialize_with = "text_or_number")]
+    pub periodic_count: String,
+}
+
+impl Default for Preset {
+    fn default() -> Self {
+        Self {
+            version: FORMAT_VERSION,
+            mode: ModeKind::TcpServer,
+            local_ip: "0.0.0.0".to_owned(),
+            local_port: "10000".to_owned(),
+            remote_host: "127.0.0.1".to_owned(),
+            remote_port: "10000".to_owned(),
+            broadcast: false,
+            multicast_group: String::new(),
+            max_clients: String::new(),
+            echo: false,
+            view: DataView::Text,
+            encoding: TextEncoding::Utf8,
+            control_style: ControlStyle::Escapes,
+            framing: Framing::Raw,
+            delimiter_text: r"\n".to_owned(),
+            send: SendOptions::default(),
+            quick: Vec::new(),
+            periodic_ms: "1000".to_owned(),
+            periodic_count: String::new(),
+        }
+    }
+}
+
+/// Reads a field kept as typed text from either a string or a bare number, so a hand-written
+/// `local_port: 10000` loads like `local_port: "10000"`.
+fn text_or_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    struct TextOrNumber;
+
+    impl serde::de::Visitor<'_> for TextOrNumber {
+        type Value = String;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or a whole number")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<String, E> {
+            Ok(text.to_owned())
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, number: u64) -> Result<String, E> {
+            Ok(number.to_string())
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, number: i64) -> Result<String, E> {
+            Ok(number.to_string())
+        }
+    }
+
+    deserializer.deserialize_any(TextOrNumber)
+}
+
+/// Something about a loaded preset the user should know, though it loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Warning {
+    /// A field this version does not know (a typo, or a field from a newer version); it was skipped.
+    UnknownField(String),
+    /// The file was written by a newer version; settings it added are skipped.
+    NewerVersion(u32),
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnknownField(name) => write!(f, "Unknown setting '{name}' was skipped."),
+            Self::NewerVersion(version) => write!(
+                f,
+                "The preset is format version {version}, newer than this NetAssist's {FORMAT_VERSION}; \
+                 settings it does not know were skipped."
+            ),
+        }
+    }
+}
+
+impl Warning {
+    /// The message in Chinese.
+    #[must_use]
+    pub fn zh(&self) -> String {
+        match self {
+            Self::UnknownField(name) => format!("未知设置“{name}”已跳过。"),
+            Self::NewerVersion(version) => format!(
+                "该预设的格式版本为 {version}，比本程序的 {FORMAT_VERSION} 新；不认识的设置已跳过。"
+            ),
+        }
+    }
+}
+
+/// Why a preset could not be read or written. Nothing was changed.
+#[derive(Debug)]
+pub enum PresetError {
+    /// Reading or writing the file failed.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        error: std::io::Error,
+    },
+    /// The file holds nothing.
+    Empty,
+    /// The file is not a valid preset: the position of the problem and what it is.
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        col: usize,
+        /// The parser's description.
+        message: String,
+    },
+}
+
+impl fmt::Display for PresetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io { path, error } => write!(f, "Cannot use {}: {error}", path.display()),
+            Self::Empty => f.write_str("The preset file is empty."),
+            Self::Syntax { line, col, message } => write!(
+                f,
+                "The preset file is damaged at line {line}, column {col}: {message}. Nothing was changed."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for PresetError {}
+
+impl PresetError {
+    /// The message in Chinese.
+    #[must_use]
+    pub fn zh(&self) -> String {
+        match self {
+            Self::Io { path, error } => format!("无法使用 {}：{error}", path.display()),
+            Self::Empty => "预设文件是空的。".to_owned(),
+            Self::Syntax { line, col, message } => {
+                format!("预设文件第 {line} 行第 {col} 列有错误：{message}。未做任何更改。")
+            }
+        }
+    }
+
+    /// The message in `lang`.
+    #[must_use]
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.to_string(),
+            Lang::Zh => self.zh(),
+        }
+    }
+}
+
+/// A preset as read from a file, with what the user should be told about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loaded {
+    /// The settings.
+    pub preset: Preset,
+    /// Skipped fields, a newer version.
+    pub warnings: Vec<Warning>,
+}
+
+impl Preset {
+    /// Parses a preset from RON text.
+    pub fn from_ron(text: &str) -> Result<Loaded, PresetError> {
+        if text.trim().is_empty() {
+            return Err(PresetError::Empty);
+        }
+        let spanned = |error: ron::error::SpannedError| PresetError::Syntax {
+            line: error.span.start.line,
+            col: error.span.start.col,
+            message: error.code.to_string(),
+        };
+        let mut deserializer = ron::Deserializer::from_str(text).map_err(spanned)?;
+        let mut warnings = Vec::new();
+        let parsed = serde_ignored::deserialize(&mut deserializer, |path| {
+            warnings.push(Warning::UnknownField(path.to_string()));
+        });
+        let preset: Self = parsed.map_err(|code| spanned(deserializer.span_error(code)))?;
+        deserializer
+            .end()
+            .map_err(|code| spanned(deserializer.span_error(code)))?;
+        if preset.version > FORMAT_VERSION {
+            warnings.insert(0, Warning::NewerVersion(preset.version));
+        }
+        Ok(Loaded { preset, warnings })
+    }
+
+    /// The preset as pretty RON, stamped with this build's [`FORMAT_VERSION`].
+    #[must_use]
+    pub fn to_ron(&self) -> String {
+        let stamped = Self {
+            version: FORMAT_VERSION,
+            ..self.clone()
+        };
+        let config = ron::ser::PrettyConfig::new().struct_names(true);
+        // Serializing plain structs, strings and enums to a String cannot fail.
+        ron::ser::to_string_pretty(&stamped, config).unwrap_or_default()
+    }
+
+    /// Reads a preset file.
+    pub fn load(path: &Path) -> Result<Loaded, PresetError> {
+        let text = std::fs::read_to_string(path).map_err(|error| PresetError::Io {
+            path: path.to_owned(),
+            error,
+        })?;
+        Self::from_ron(&text)
+    }
+
+    /// Writes the preset to `path` through a temporary file beside it, so a failure leaves any old file whole.
+    pub fn save(&self, path: &Path) -> Result<(), PresetError> {
+        let io = |error| PresetError::Io {
+            path: path.to_owned(),
+            error,
+        };
+        let mut temporary = path.as_os_str().to_owned();
+        temporary.push(".saving");
+        let temporary = PathBuf::from(temporary);
+        std::fs::write(&temporary, self.to_ron()).map_err(io)?;
+        std::fs::rename(&temporary, path).map_err(|error| {
+            // The rename failed; the temporary copy is of no use to anyone.
+            let _ = std::fs::remove_file(&temporary);
+            io(error)
+        })
+    }
+}
+
+/// A settings field that does not hold a usable value, with the message to show beside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// The local IP.
+    LocalIp,
+    /// The local port.
+    LocalPort,
+    /// The remote host.
+    RemoteHost,
+    /// The remote port.
+    RemotePort,
+    /// The multicast group.
+    Multicast,
+    /// The client limit.
+    MaxClients,
+}
+
+/// Which field is wrong and why, in both languages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field to mark.
+    pub field: Field,
+    /// English message.
+    pub en: String,
+    /// Chinese message.
+    pub zh: String,
+}
+
+impl FieldError {
+    fn new(field: Field, en: String, zh: String) -> Self {
+        Self { field, en, zh }
+    }
+
+    /// The message in `lang`.
+    #[must_use]
+    pub fn message(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+}
+
+/// Parses a port as typed: 0–65535.
+pub fn parse_port(text: &str, field: Field) -> Result<u16, FieldError> {
+    let text = text.trim();
+    text.parse::<u16>().map_err(|_| {
+        FieldError::new(
+            field,
+            format!("Port '{text}' is not a number from 0 to 65535."),
+            format!("端口“{text}”不是 0 到 65535 之间的数字。"),
+        )
+    })
+}
+
+/// Parses an IP address as typed (`[::1]` brackets allowed).
+pub fn parse_ip(text: &str, field: Field) -> Result<IpAddr, FieldError> {
+    let text = text.trim();
+    let bare = text.trim_start_matches('[').trim_end_matches(']');
+    bare.parse::<IpAddr>().map_err(|_| {
+        FieldError::new(
+            field,
+            format!("'{text}' is not an IP address such as 192.168.1.10 or ::1."),
+            format!("“{text}”不是 IP 地址（例如 192.168.1.10 或 ::1）。"),
+        )
+    })
+}
+
+impl Preset {
+    /// The engine configuration this preset describes, or the first field that is wrong.
+    pub fn session(&self) -> Result<SessionConfig, FieldError> {
+        let mode = match self.mode {
+            ModeKind::TcpServer => Mode::TcpServer {
+                bind: self.local_bind()?,
+                max_clients: self.max_clients()?,
+            },
+            ModeKind::TcpClient => {
+                let host = self.remote_host.trim();
+                if host.is_empty() {
+                    return Err(FieldError::new(
+                        Field::RemoteHost,
+                        "Type the server's IP address or host name.".to_owned(),
+                        "请输入服务器的 IP 地址或主机名。".to_owned(),
+                    ));
+                }
+                let local = if self.local_ip.trim().is_empty() {
+                    None
+                } else {
+                    Some(SocketAddr::new(
+                        parse_ip(&self.local_ip, Field::LocalIp)?,
+                        0,
+                    ))
+                };
+                Mode::TcpClient {
+                    host: host.to_owned(),
+                    port: parse_port(&self.remote_port, Field::RemotePort)?,
+                    local,
+                    timeout: engine::DEFAULT_CONNECT_TIMEOUT,
+                }
+            }
+            ModeKind::Udp => Mode::Udp {
+                bind: self.local_bind()?,
+                remote: self.udp_remote()?,
+                broadcast: self.broadcast,
+                multicast: self.multicast()?,
+            },
+        };
+        Ok(SessionConfig::new(mode).with_echo(self.echo && self.mode != ModeKind::TcpClient))
+    }
+
+    fn local_bind(&self) -> Result<SocketAddr, FieldError> {
+        Ok(SocketAddr::new(
+            parse_ip(&self.local_ip, Field::LocalIp)?,
+            parse_port(&self.local_port, Field::LocalPort)?,
+        ))
+    }
+
+    fn udp_remote(&self) -> Result<Option<SocketAddr>, FieldError> {
+        if self.remote_host.trim().is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(SocketAddr::new(
+            parse_ip(&self.remote_host, Field::RemoteHost)?,
+            parse_port(&self.remote_port, Field::RemotePort)?,
+        )))
+    }
+
+    fn multicast(&self) -> Result<Vec<IpAddr>, FieldError> {
+        if self.multicast_group.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let group = parse_ip(&self.multicast_group, Field::Multicast)?;
+        if group.is_multicast() {
+            Ok(vec![group])
+        } else {
+            Err(FieldError::new(
+                Field::Multicast,
+                format!(
+                    "{group} is not a multicast group (224.0.0.0–239.255.255.255 or ff00::/8)."
+                ),
+                format!("{group} 不是组播地址（224.0.0.0–239.255.255.255 或 ff00::/8）。"),
+            ))
+        }
+    }
+
+    fn max_clients(&self) -> Result<Option<usize>, FieldError> {
+        let text = self.max_clients.trim();
+        if text.is_empty() || text == "0" {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|_| {
+            FieldError::new(
+                Field::MaxClients,
+                format!(
+                    "Max clients '{text}' is not a whole number (leave it empty for no limit)."
+                ),
+                format!("最大客户端数“{text}”不是整数（留空表示不限）。"),
+            )
+        })
+    }
+
+    /// The send options with the display encoding, which sending shares.
+    #[must_use]
+    pub fn send_options(&self) -> SendOptions {
+        SendOptions {
+            encoding: self.encoding,
+            ..self.send
+        }
+    }
+
+    /// The periodic interval and count as typed, or a message saying which is wrong.
+    pub fn periodic(&self) -> Result<(Duration, Option<u64>), (String, String)> {
+        let ms: u64 = self.periodic_ms.trim().parse().map_err(|_| {
+            (
+                format!(
+                    "Interval '{}' is not a number of milliseconds.",
+                    self.periodic_ms.trim()
+                ),
+                format!("间隔“{}”不是毫秒数。", self.periodic_ms.trim()),
+            )
+        })?;
+        let count = match self.periodic_count.trim() {
+            "" | "0" => None,
+            text => Some(text.parse::<u64>().map_err(|_| {
+                (
+                    format!("Count '{text}' is not a whole number (empty for no end)."),
+                    format!("次数“{text}”不是整数（留空表示一直发送）。"),
+                )
+            })?),
+        };
+        Ok((Duration::from_millis(ms), count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_the_board_check_server() {
+        let config = Preset::default().session().unwrap();
+        assert_eq!(
+            config.mode,
+            Mode::TcpServer {
+                bind: "0.0.0.0:10000".parse().unwrap(),
+                max_clients: None
+            }
+        );
+    }
+
+    #[test]
+    fn wrong_fields_are_named() {
+        let mut settings = Preset {
+            local_port: "70000".to_owned(),
+            ..Preset::default()
+        };
+        let error = settings.session().unwrap_err();
+        assert_eq!(error.field, Field::LocalPort);
+        assert!(error.en.contains("70000"), "{}", error.en);
+
+        settings.local_port = "7".to_owned();
+        settings.local_ip = "192.168.1.300".to_owned();
+        assert_eq!(settings.session().unwrap_err().field, Field::LocalIp);
+
+        settings.mode = ModeKind::Udp;
+        settings.local_ip = "::".to_owned();
+        settings.multicast_group = "10.0.0.1".to_owned();
+        assert_eq!(settings.session().unwrap_err().field, Field::Multicast);
+    }
+
+    #[test]
+    fn ipv6_in_brackets_and_an_empty_udp_remote_are_fine() {
+        let settings = Preset {
+            mode: ModeKind::Udp,
+            local_ip: "[::1]".to_owned(),
+            local_port: "0".to_owned(),
+            remote_host: String::new(),
+            ..Preset::default()
+        };
+        let config = settings.session().unwrap();
+        assert!(matches!(config.mode, Mode::Udp { remote: None, .. }));
+    }
+}
