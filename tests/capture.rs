@@ -1,0 +1,274 @@
+//! Traffic on disk: a capture of a loopback session matches the bytes on the wire, a capture that cannot
+//! write says so while the session goes on, and exports parse back to the log's rows.
+
+mod common;
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use common::{WAIT, client, read_n, server_config, tcp_server, wait_for};
+use netassist::capture::{
+    CSV_HEADER, Capture, CaptureOptions, Display, export_csv, export_text, raw_path,
+};
+use netassist::codec::{ControlStyle, TextEncoding, hex};
+use netassist::engine::{CloseReason, Direction, Event, PeerId, Session};
+use netassist::preset::DataView;
+use netassist::traffic::{LogConfig, RowKind, TrafficLog};
+
+fn options(view: DataView, raw_per_peer: bool) -> CaptureOptions {
+    CaptureOptions {
+        display: Display {
+            view,
+            encoding: TextEncoding::Utf8,
+            control: ControlStyle::Escapes,
+        },
+        raw_per_peer,
+    }
+}
+
+/// Bytes no text encoding would pass through unchanged.
+fn payload(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 % 251) as u8).collect()
+}
+
+/// Sends `bytes` from a client to the echoing server and reads the echo back, while the session's events
+/// go to `capture`; returns the peer's id and address once it has closed.
+fn echo_through(
+    session: &Session,
+    addr: SocketAddr,
+    capture: &Capture,
+    bytes: &[u8],
+) -> (PeerId, SocketAddr) {
+    let mut device = client(addr);
+    let mut writer = device.try_clone().unwrap();
+    let sent = bytes.to_vec();
+    let sender = std::thread::spawn(move || {
+        for chunk in sent.chunks(1000) {
+            writer.write_all(chunk).unwrap();
+        }
+    });
+    assert_eq!(read_n(&mut device, bytes.len()), bytes);
+    sender.join().unwrap();
+    drop(device);
+    let (mut rx, mut tx) = (0, 0);
+    let mut who = None;
+    wait_for(session, "the echo and the close", |event| {
+        assert!(capture.record(event), "the capture is still writing");
+        match event {
+            Event::Connected { peer, addr, .. } => who = Some((*peer, *addr)),
+            Event::Data {
+                dir: Direction::Rx,
+                bytes,
+                ..
+            } => rx += bytes.len(),
+            Event::Data { bytes, .. } => tx += bytes.len(),
+            Event::Closed { .. } => return Some(()),
+            _ => {}
+        }
+        None
+    });
+    assert_eq!((rx, tx), (bytes.len(), bytes.len()));
+    who.expect("the client connected")
+}
+
+#[test]
+fn raw_capture_matches_the_wire_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("board.log");
+    let (running, addr) = tcp_server(server_config("127.0.0.1:0").with_echo(true));
+    let capture = Capture::start(&path, options(DataView::Text, true)).unwrap();
+    let bytes = payload(300_000);
+    let (peer, peer_addr) = echo_through(&running.session, addr, &capture, &bytes);
+    capture.stop().unwrap();
+
+    let rx = std::fs::read(raw_path(&path, Some(peer_addr), peer, Direction::Rx)).unwrap();
+    let tx = std::fs::read(raw_path(&path, Some(peer_addr), peer, Direction::Tx)).unwrap();
+    assert!(
+        rx == bytes,
+        "received bytes differ from what the client sent"
+    );
+    assert!(
+        tx == bytes,
+        "sent bytes differ from the echo the client read"
+    );
+    let lines = std::fs::read_to_string(&path).unwrap();
+    assert!(lines.contains(&format!("{peer_addr} Connected")), "{lines}");
+    assert!(
+        lines.contains(&format!("{peer_addr} Closed: the peer closed")),
+        "{lines}"
+    );
+}
+
+#[test]
+fn line_capture_in_hex_reads_back_to_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hex.log");
+    let (running, addr) = tcp_server(server_config("127.0.0.1:0").with_echo(true));
+    let capture = Capture::start(&path, options(DataView::Hex, false)).unwrap();
+    let bytes = payload(20_000);
+    let (_, peer_addr) = echo_through(&running.session, addr, &capture, &bytes);
+    capture.stop().unwrap();
+
+    let lines = std::fs::read_to_string(&path).unwrap();
+    let mut received = Vec::new();
+    for line in lines.lines() {
+        // `2026-11-23 12:00:01.234 RX 127.0.0.1:59842 15B 68 65 ...`
+        let fields: Vec<&str> = line.splitn(6, ' ').collect();
+        if fields[2] == "RX" {
+            assert_eq!(fields[3], peer_addr.to_string());
+            let data = hex::parse(fields[5]).unwrap();
+            assert_eq!(format!("{}B", data.len()), fields[4]);
+            received.extend(data);
+        }
+    }
+    assert!(
+        received == bytes,
+        "the RX lines do not add up to what was sent"
+    );
+}
+
+#[test]
+fn a_capture_that_cannot_write_says_so_and_the_session_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no such folder").join("cap.log");
+    let error = Capture::start(&missing, options(DataView::Text, false))
+        .err()
+        .expect("a capture into a missing folder fails at once");
+    assert!(error.to_string().contains("no such folder"), "{error}");
+    assert!(error.to_string().contains("The session goes on"), "{error}");
+    assert!(error.zh().contains("会话仍在继续"), "{}", error.zh());
+
+    // The session is untouched by the failed capture.
+    let (running, addr) = tcp_server(server_config("127.0.0.1:0").with_echo(true));
+    let mut device = client(addr);
+    device.write_all(b"still here").unwrap();
+    assert_eq!(read_n(&mut device, 10), b"still here");
+    drop(running);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_stops_the_capture_with_the_reason() {
+    // Every write to /dev/full fails as a full disk does.
+    let capture = Capture::start(Path::new("/dev/full"), options(DataView::Text, false)).unwrap();
+    let event = Event::Data {
+        peer: PeerId(1),
+        dir: Direction::Rx,
+        bytes: Bytes::from_static(b"hello"),
+        at: SystemTime::now(),
+    };
+    let deadline = Instant::now() + WAIT;
+    // The first write fails; the writer then ends and refuses more.
+    while capture.record(&event) && Instant::now() < deadline {
+        if capture.has_failed() {
+            break;
+        }
+    }
+    let error = capture.stop().unwrap_err();
+    assert_eq!(
+        error.error.kind(),
+        std::io::ErrorKind::StorageFull,
+        "{error}"
+    );
+    assert!(error.to_string().contains("/dev/full"), "{error}");
+}
+
+/// A log with every kind of row: notes, text with a comma, quotes and CRLF, GBK, and binary.
+fn sample_log() -> TrafficLog {
+    let mut log = TrafficLog::new(LogConfig::default());
+    let at = SystemTime::now();
+    let now = Instant::now();
+    let peer = PeerId(3);
+    let addr: SocketAddr = "127.0.0.1:50123".parse().unwrap();
+    let data = |dir, bytes: &[u8]| Event::Data {
+        peer,
+        dir,
+        bytes: Bytes::copy_from_slice(bytes),
+        at,
+    };
+    for event in [
+        Event::Listening {
+            addr: "127.0.0.1:10000".parse().unwrap(),
+            at,
+        },
+        Event::Connected {
+            peer,
+            addr,
+            local: "127.0.0.1:10000".parse().unwrap(),
+            at,
+        },
+        data(Direction::Rx, b"Hello, \"01Studio\"!\r\n"),
+        data(Direction::Tx, &[0xC4, 0xE3, 0xBA, 0xC3]),
+        data(Direction::Rx, &[0, 1, 0xFF, b',', b'\n']),
+        Event::Closed {
+            peer,
+            reason: CloseReason::PeerClosed,
+            at,
+        },
+    ] {
+        log.apply(&event, now);
+    }
+    log
+}
+
+#[test]
+fn csv_export_parses_back_to_the_rows() {
+    let log = sample_log();
+    let mut out = Vec::new();
+    export_csv(&log, 0..log.len(), TextEncoding::Gbk, &mut out).unwrap();
+    let mut reader = csv::Reader::from_reader(out.as_slice());
+    assert_eq!(reader.headers().unwrap(), CSV_HEADER.as_slice());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), log.len());
+    for (i, record) in records.iter().enumerate() {
+        let row = log.row(i).unwrap();
+        let time = chrono::DateTime::parse_from_rfc3339(&record[0]).unwrap();
+        let millis = |t: SystemTime| {
+            t.duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_millis()
+        };
+        assert_eq!(
+            u128::try_from(time.timestamp_millis()).unwrap(),
+            millis(row.at)
+        );
+        match &row.kind {
+            RowKind::Data { dir, bytes, .. } => {
+                assert_eq!(&record[1], if *dir == Direction::Rx { "RX" } else { "TX" });
+                assert_eq!(&record[2], "127.0.0.1:50123");
+                assert_eq!(record[3].parse::<usize>().unwrap(), bytes.len());
+                assert_eq!(hex::parse(&record[4]).unwrap(), bytes.as_ref());
+            }
+            RowKind::Note(note) => {
+                assert_eq!(&record[1], "");
+                assert_eq!(&record[5], note.describe());
+            }
+        }
+    }
+    assert_eq!(&records[2][5], r#"Hello, "01Studio"!\r\n"#);
+    assert_eq!(&records[3][5], "你好");
+}
+
+#[test]
+fn text_export_writes_a_line_per_row_as_shown() {
+    let log = sample_log();
+    let mut out = Vec::new();
+    let display = Display {
+        view: DataView::Both,
+        encoding: TextEncoding::Gbk,
+        control: ControlStyle::Escapes,
+    };
+    export_text(&log, [2, 3], &display, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].ends_with(r#"RX 127.0.0.1:50123 20B Hello, "01Studio"!\r\n  │  48 65 6C 6C 6F 2C 20 22 30 31 53 74 75 64 69 6F 22 21 0D 0A"#), "{}", lines[0]);
+    assert!(
+        lines[1].ends_with("TX 127.0.0.1:50123 4B 你好  │  C4 E3 BA C3"),
+        "{}",
+        lines[1]
+    );
+}

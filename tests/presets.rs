@@ -1,0 +1,199 @@
+//! Preset files: every field round-trips, a version-1 file keeps loading, broken files give their line and
+//! column and no preset, and the example presets a newcomer opens load as they say.
+
+use std::path::Path;
+
+use netassist::codec::{
+    Checksum, ControlStyle, Framing, InputMode, LengthPrefix, LineEnding, TextEncoding,
+};
+use netassist::engine::Mode;
+use netassist::preset::{
+    DataView, FORMAT_VERSION, ModeKind, Preset, PresetError, QuickCommand, Warning,
+};
+
+/// The checked-in version-1 preset, as it must load forever.
+fn version_one() -> Preset {
+    let mut preset = Preset {
+        version: 1,
+        mode: ModeKind::Udp,
+        local_ip: "192.168.1.20".to_owned(),
+        local_port: "7088".to_owned(),
+        remote_host: "192.168.1.255".to_owned(),
+        remote_port: "7089".to_owned(),
+        broadcast: true,
+        multicast_group: "239.1.2.3".to_owned(),
+        max_clients: "8".to_owned(),
+        echo: true,
+        view: DataView::Both,
+        encoding: TextEncoding::Gbk,
+        control_style: ControlStyle::Symbols,
+        framing: Framing::LengthPrefix {
+            prefix: LengthPrefix::I32Le,
+            counts_header: true,
+        },
+        delimiter_text: r"\r\n".to_owned(),
+        quick: vec![
+            QuickCommand {
+                name: "查询".to_owned(),
+                text: "AA 55 01".to_owned(),
+            },
+            QuickCommand {
+                name: "reset".to_owned(),
+                text: "AA 55 FF".to_owned(),
+            },
+        ],
+        periodic_ms: "250".to_owned(),
+        periodic_count: "10".to_owned(),
+        ..Preset::default()
+    };
+    preset.send.input = InputMode::Hex;
+    preset.send.encoding = TextEncoding::Gbk;
+    preset.send.escapes = true;
+    preset.send.line_ending = LineEnding::CrLf;
+    preset.send.checksum = Checksum::Crc16Modbus;
+    preset
+}
+
+fn syntax_error(text: &str) -> (usize, usize, String) {
+    match Preset::from_ron(text) {
+        Err(PresetError::Syntax { line, col, message }) => (line, col, message),
+        other => panic!("expected a syntax error for {text:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_field_round_trips_through_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("every field.ron");
+    let preset = version_one();
+    // Each field differs from its default, so a field lost on the way would show.
+    let default = Preset::default();
+    assert_ne!(preset.mode, default.mode);
+    assert_ne!(preset.send, default.send);
+    preset.save(&path).unwrap();
+    let loaded = Preset::load(&path).unwrap();
+    assert_eq!(loaded.preset, preset);
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    // Saving leaves no temporary file behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn the_checked_in_version_one_preset_keeps_loading() {
+    let loaded = Preset::load(Path::new("tests/data/preset-v1.ron")).unwrap();
+    assert_eq!(loaded.preset, version_one());
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+}
+
+#[test]
+fn missing_fields_take_defaults_and_numbers_may_be_bare() {
+    let loaded = Preset::from_ron("(mode: TcpClient, remote_port: 8080)").unwrap();
+    assert_eq!(loaded.preset.mode, ModeKind::TcpClient);
+    assert_eq!(loaded.preset.remote_port, "8080");
+    assert_eq!(loaded.preset.local_ip, Preset::default().local_ip);
+    assert_eq!(loaded.preset.version, FORMAT_VERSION);
+}
+
+#[test]
+fn unknown_fields_are_skipped_and_named() {
+    let loaded = Preset::from_ron("(local_prot: \"10001\", echo: true, colour: Blue)").unwrap();
+    assert!(loaded.preset.echo);
+    assert_eq!(loaded.preset.local_port, Preset::default().local_port);
+    assert_eq!(
+        loaded.warnings,
+        [
+            Warning::UnknownField("local_prot".to_owned()),
+            Warning::UnknownField("colour".to_owned())
+        ]
+    );
+    assert!(loaded.warnings[0].to_string().contains("local_prot"));
+    assert!(loaded.warnings[0].zh().contains("local_prot"));
+}
+
+#[test]
+fn a_newer_version_loads_with_a_warning() {
+    let loaded = Preset::from_ron("(version: 9, local_port: \"1234\")").unwrap();
+    assert_eq!(loaded.preset.local_port, "1234");
+    assert_eq!(loaded.warnings, [Warning::NewerVersion(9)]);
+    assert!(loaded.warnings[0].to_string().contains("newer"));
+    // Saving stamps this build's version.
+    let again = Preset::from_ron(&loaded.preset.to_ron()).unwrap();
+    assert_eq!(again.preset.version, FORMAT_VERSION);
+}
+
+#[test]
+fn broken_files_give_line_and_column_and_no_preset() {
+    // Malformed: a missing comma between fields on line 3.
+    let (line, col, _) =
+        syntax_error("Preset(\n    mode: Udp,\n    echo: true\n    broadcast: true,\n)");
+    assert_eq!((line, col), (4, 5));
+    // Truncated mid-way.
+    let (line, _, _) = syntax_error("Preset(\n    mode: Udp,\n    local_ip: \"10.0");
+    assert_eq!(line, 3);
+    // A wrong type: a list where text belongs.
+    let (line, col, message) = syntax_error("Preset(\n  local_ip: [1, 2],\n)");
+    assert_eq!(line, 2);
+    assert!(
+        (12..=13).contains(&col),
+        "column {col} should point at the list"
+    );
+    assert!(!message.is_empty());
+    // A wrong enum value.
+    let (line, _, message) = syntax_error("(mode: TcpSever)");
+    assert_eq!(line, 1);
+    assert!(message.contains("TcpSever"), "{message}");
+
+    let error = Preset::from_ron("Preset(\n  echo: maybe,\n)").unwrap_err();
+    let en = error.to_string();
+    assert!(en.contains("line 2, column"), "{en}");
+    assert!(en.contains("Nothing was changed"), "{en}");
+    assert!(error.zh().contains("第 2 行"), "{}", error.zh());
+}
+
+#[test]
+fn an_empty_or_missing_file_says_so() {
+    assert!(matches!(Preset::from_ron(""), Err(PresetError::Empty)));
+    assert!(matches!(Preset::from_ron(" \n\t"), Err(PresetError::Empty)));
+    let error = Preset::load(Path::new("tests/data/no such preset.ron")).unwrap_err();
+    assert!(matches!(error, PresetError::Io { .. }));
+    assert!(error.to_string().contains("no such preset.ron"), "{error}");
+}
+
+#[test]
+fn a_failed_save_keeps_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("board.ron");
+    Preset::default().save(&path).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    // A directory where the temporary file would go makes the save fail.
+    std::fs::create_dir(dir.path().join("board.ron.saving")).unwrap();
+    let error = version_one().save(&path).unwrap_err();
+    assert!(matches!(error, PresetError::Io { .. }), "{error}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn the_example_presets_load_as_they_say() {
+    let board = Preset::load(Path::new("assets/presets/board-check.ron")).unwrap();
+    assert!(board.warnings.is_empty());
+    let config = board.preset.session().unwrap();
+    assert_eq!(
+        config.mode,
+        Mode::TcpServer {
+            bind: "0.0.0.0:10000".parse().unwrap(),
+            max_clients: None
+        }
+    );
+    assert!(!config.echo);
+    assert_eq!(board.preset.framing, Framing::Raw);
+
+    let udp = Preset::load(Path::new("assets/presets/udp-echo-7088.ron")).unwrap();
+    assert!(udp.warnings.is_empty());
+    let config = udp.preset.session().unwrap();
+    assert!(config.echo);
+    assert!(
+        matches!(config.mode, Mode::Udp { bind, remote: None, .. } if bind.port() == 7088),
+        "{:?}",
+        config.mode
+    );
+}
