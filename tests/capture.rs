@@ -1,10 +1,12 @@
 //! Traffic on disk: a capture of a loopback session matches the bytes on the wire, a capture that cannot
 //! write says so while the session goes on, and exports parse back to the log's rows.
+// Helpers here are test code too; a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Instant, SystemTime};
 
