@@ -12,6 +12,8 @@
 //!   statistics and totals, and filtered views of the rows. No I/O, no threads, no GUI.
 //! - [`preset`]: a session's settings as a versioned [`preset::Preset`], saved to and loaded from `.ron` files
 //!   forgivingly (defaults for missing fields, warnings for unknown ones, line and column for broken files).
+//! - [`rules`]: reply rules (match a message, answer it), checked and compiled once; the engine runs them in
+//!   the session's worker. Pure, no I/O.
 //! - [`capture`]: traffic streamed to files as it arrives, on a thread of its own; and exports of the log
 //!   as text and CSV.
 //! - [`i18n`]: the two languages (English, Chinese) of the window and of messages meant for people.
@@ -23,5 +25,6 @@ pub mod codec;
 pub mod engine;
 pub mod i18n;
 pub mod preset;
+pub mod rules;
 pub mod traffic;
 pub mod ui;

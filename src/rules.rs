@@ -1,0 +1,900 @@
+//! Reply rules: when a received message matches, answer it automatically.
+//!
+//! A [`Rule`] is what the user writes and a preset stores: a [`Match`] (exact text, text contained, a
+//! regular expression, or a hex pattern), a [`Reply`] (text or hex) with substitutions, an optional delay,
+//! and a switch. [`Rules::new`] checks and compiles a list of them once, so a regex that cannot compile is
+//! reported when the rules are set, never while traffic flows; [`Rules::respond`] then answers one framed
+//! message. Rules are tried in order and the first enabled rule that matches answers; later ones are not
+//! tried. Echo is the built-in rule "reply with `$0`", kept as the engine's own fast path.
+//!
+//! Replies may contain:
+//! - `$0`: the whole message; `$1`…`$9` (or more digits): a regex's capture groups, or a hex pattern's
+//!   wildcards in order;
+//! - `{n}`: how many times this rule has matched, this time included; `{n:K}`: the count of rule `K`
+//!   (counting rules from 1), unchanged; `{reset}`: sets every count back to 0 (after this rule's own
+//!   count went up) and writes nothing;
+//! - `{time}`: the time of day as the log shows it; `{peer}`: the sender's `ip:port`.
+//!
+//! Text patterns and text replies are read like the send box with escapes on (`\r\n`, `\x03`, `\\`) and
+//! written in the session's text encoding; hex is read like the send box's hex. A regex works on the
+//! message's bytes: literal text in it matches UTF-8, and `(?-u:\xNN)` matches any byte.
+//!
+//! This module is pure: no I/O, no threads, no GUI. The engine runs it in the session's worker, so a reply
+//! never waits for a window to draw.
+
+use std::fmt::{self, Write as _};
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use memchr::memmem::Finder;
+use regex::bytes::Regex;
+use serde::{Deserialize, Serialize};
+
+use crate::capture::clock_text;
+use crate::codec::{
+    Framer, FramerConfig, FramingError, HexError, InputMode, SendError, SendOptions, TextEncoding,
+    hex,
+};
+
+/// What a rule looks for in a framed message.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Match {
+    /// The whole message is this text.
+    Exact(String),
+    /// The message contains this text.
+    Contains(String),
+    /// A regular expression (Rust `regex` syntax) found anywhere in the message; anchor it with `^…$` to
+    /// match the whole message.
+    Regex(String),
+    /// The whole message is these hex bytes, where `??` stands for any one byte and `*` for any run of
+    /// bytes: `01 03 ?? *`. Each wildcard is a capture (`$1`, `$2`, …).
+    Hex(String),
+}
+
+impl Match {
+    /// Every kind, with an empty pattern, in the order a menu offers them.
+    #[must_use]
+    pub fn kinds() -> [Self; 4] {
+        [
+            Self::Exact(String::new()),
+            Self::Contains(String::new()),
+            Self::Regex(String::new()),
+            Self::Hex(String::new()),
+        ]
+    }
+
+    /// The kind's name as the command line writes it: `exact`, `contains`, `regex` or `hex`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Exact(_) => "exact",
+            Self::Contains(_) => "contains",
+            Self::Regex(_) => "regex",
+            Self::Hex(_) => "hex",
+        }
+    }
+
+    /// The pattern as typed.
+    #[must_use]
+    pub fn pattern(&self) -> &str {
+        match self {
+            Self::Exact(p) | Self::Contains(p) | Self::Regex(p) | Self::Hex(p) => p,
+        }
+    }
+
+    /// The pattern, for editing in place.
+    pub fn pattern_mut(&mut self) -> &mut String {
+        match self {
+            Self::Exact(p) | Self::Contains(p) | Self::Regex(p) | Self::Hex(p) => p,
+        }
+    }
+}
+
+/// What a rule answers with. Either way it may hold the substitutions listed in the [module
+/// documentation](self).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Reply {
+    /// Text, with escapes, in the session's encoding. Empty: the rule answers nothing (it still counts).
+    Text(String),
+    /// Hex bytes such as `AA 55 $1`.
+    Hex(String),
+}
+
+impl Reply {
+    /// The reply as typed.
+    #[must_use]
+    pub fn template(&self) -> &str {
+        match self {
+            Self::Text(t) | Self::Hex(t) => t,
+        }
+    }
+
+    /// The reply, for editing in place.
+    pub fn template_mut(&mut self) -> &mut String {
+        match self {
+            Self::Text(t) | Self::Hex(t) => t,
+        }
+    }
+}
+
+/// One reply rule, as the user wrote it and a preset stores it.
+///
+/// The command line writes a rule as `KIND:PATTERN=>REPLY` ([`FromStr`], [`fmt::Display`]): KIND is
+/// `exact`, `contains`, `regex` or `hex`; the pattern ends at the first `=>`; a reply starting with
+/// `hex:` is hex; a reply starting with `[200ms]` waits that long first.
+///
+/// ```
+/// use netassist::rules::{Match, Reply, Rule};
+///
+/// let rule: Rule = "regex:^look$=>OK {n}".parse()?;
+/// assert_eq!(rule.matcher, Match::Regex("^look$".into()));
+/// assert_eq!(rule.reply, Reply::Text("OK {n}".into()));
+/// let slow: Rule = "hex:01 03 *=>[50ms]hex:01 03 00".parse()?;
+/// assert_eq!(slow.delay_ms, 50);
+/// assert_eq!(slow.to_string(), "hex:01 03 *=>[50ms]hex:01 03 00");
+/// # Ok::<(), netassist::rules::RuleError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Rule {
+    /// Whether the rule is tried; a switched-off rule keeps its place and its count.
+    pub enabled: bool,
+    /// What it looks for.
+    pub matcher: Match,
+    /// What it answers.
+    pub reply: Reply,
+    /// How long to wait before answering, in milliseconds; 0 answers at once.
+    pub delay_ms: u64,
+}
+
+impl Default for Rule {
+    /// An enabled rule matching the exact text `ping` and answering `pong`, a starting point to edit.
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            matcher: Match::Exact("ping".to_owned()),
+            reply: Reply::Text("pong".to_owned()),
+            delay_ms: 0,
+        }
+    }
+}
+
+impl FromStr for Rule {
+    type Err = RuleError;
+
+    fn from_str(text: &str) -> Result<Self, RuleError> {
+        let form = || RuleError::Form(text.to_owned());
+        let (kind, rest) = text.split_once(':').ok_or_else(form)?;
+        let (pattern, reply) = rest.split_once("=>").ok_or_else(form)?;
+        let pattern = pattern.to_owned();
+        let matcher = match kind.trim() {
+            "exact" => Match::Exact(pattern),
+            "contains" => Match::Contains(pattern),
+            "regex" => Match::Regex(pattern),
+            "hex" => Match::Hex(pattern),
+            _ => return Err(form()),
+        };
+        let (delay_ms, reply) = match reply.strip_prefix('[').and_then(|r| r.split_once("ms]")) {
+            Some((ms, reply)) => (ms.trim().parse().map_err(|_| form())?, reply),
+            None => (0, reply),
+        };
+        let reply = match reply.strip_prefix("hex:") {
+            Some(hex) => Reply::Hex(hex.to_owned()),
+            None => Reply::Text(reply.to_owned()),
+        };
+        Ok(Self {
+            enabled: true,
+            matcher,
+            reply,
+            delay_ms,
+        })
+    }
+}
+
+impl fmt::Display for Rule {
+    /// The command-line form (whether the rule is enabled is not part of it).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}=>", self.matcher.kind(), self.matcher.pattern())?;
+        if self.delay_ms > 0 {
+            write!(f, "[{}ms]", self.delay_ms)?;
+        }
+        match &self.reply {
+            Reply::Text(text) => f.write_str(text),
+            Reply::Hex(hex) => write!(f, "hex:{hex}"),
+        }
+    }
+}
+
+/// Why rules cannot be used. Rule numbers count from 1 in the order the rules are tried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleError {
+    /// A rule written on the command line is not in the `KIND:PATTERN=>REPLY` form.
+    Form(String),
+    /// A regular expression that does not compile.
+    Regex {
+        /// The rule.
+        rule: usize,
+        /// The regex compiler's explanation, which points at the problem.
+        detail: String,
+    },
+    /// A part of a pattern or of a reply that is not valid text (escapes, encoding) or hex.
+    Piece {
+        /// The rule.
+        rule: usize,
+        /// In the pattern (true) or the reply (false).
+        pattern: bool,
+        /// The piece in question, as typed.
+        piece: String,
+        /// What is wrong with it.
+        error: SendError,
+    },
+    /// A reply that uses a capture (`$N`) or a count (`{n:N}`) that does not exist.
+    NoSuch {
+        /// The rule.
+        rule: usize,
+        /// The substitution as written.
+        what: String,
+        /// How many there are: capture groups, or rules.
+        available: usize,
+    },
+    /// The framing that splits the stream into messages for the rules cannot work.
+    Framing(FramingError),
+}
+
+const FORM_HELP: &str = "write KIND:PATTERN=>REPLY, with KIND one of exact, contains, regex, hex; \
+                         for example 'regex:^look$=>OK {n}' or 'hex:01 03 *=>[20ms]hex:01 83 02'";
+
+impl RuleError {
+    /// The message in Chinese, for the Chinese interface.
+    #[must_use]
+    pub fn zh(&self) -> String {
+        match self {
+            Self::Form(text) => format!(
+                "“{text}”不是规则：请写成 类型:模式=>回复，类型为 exact、contains、regex 或 hex，\
+                 例如 'regex:^look$=>OK {{n}}' 或 'hex:01 03 *=>[20ms]hex:01 83 02'"
+            ),
+            Self::Regex { rule, detail } => {
+                format!("规则 {rule}：正则表达式无法编译，请修改：\n{detail}")
+            }
+            Self::Piece {
+                rule,
+                pattern,
+                piece,
+                error,
+            } => format!(
+                "规则 {rule}：{}中的“{piece}”无效：{}",
+                if *pattern { "模式" } else { "回复" },
+                error.zh()
+            ),
+            Self::NoSuch {
+                rule,
+                what,
+                available,
+            } => format!(
+                "规则 {rule}：回复中的 {what} 不存在（只有 {available} 个）；$1… 指正则的分组或十六进制模式的通配符，{{n:K}} 指第 K 条规则"
+            ),
+            Self::Framing(error) => error.zh(),
+        }
+    }
+}
+
+impl fmt::Display for RuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Form(text) => write!(f, "'{text}' is not a rule: {FORM_HELP}"),
+            Self::Regex { rule, detail } => {
+                write!(
+                    f,
+                    "Rule {rule}: the regular expression does not compile; fix it:\n{detail}"
+                )
+            }
+            Self::Piece {
+                rule,
+                pattern,
+                piece,
+                error,
+            } => write!(
+                f,
+                "Rule {rule}: '{piece}' in the {} is not valid: {error}",
+                if *pattern { "pattern" } else { "reply" }
+            ),
+            Self::NoSuch {
+                rule,
+                what,
+                available,
+            } => write!(
+                f,
+                "Rule {rule}: the reply uses {what}, but there are only {available}; $1… are a regex's groups \
+                 or a hex pattern's wildcards, and {{n:K}} is rule K's count"
+            ),
+            Self::Framing(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RuleError {}
+
+/// A matcher ready to run.
+#[derive(Clone, Debug)]
+enum Matcher {
+    Exact(Vec<u8>),
+    /// Boxed: the searcher takes a few hundred bytes, the other kinds a few dozen.
+    Contains(Box<Finder<'static>>),
+    /// Regexes, and hex patterns compiled into one.
+    Regex(Regex),
+}
+
+/// A piece of a reply ready to assemble.
+#[derive(Clone, Debug)]
+enum Piece {
+    Bytes(Vec<u8>),
+    /// `$N`; 0 is the whole message.
+    Capture(usize),
+    /// `{n}`.
+    Count,
+    /// `{n:K}`, as an index into the rules.
+    CountOf(usize),
+    Reset,
+    Time,
+    Peer,
+}
+
+#[derive(Clone, Debug)]
+struct Compiled {
+    /// Its position in the list as written, which is also its counter's.
+    index: usize,
+    matcher: Matcher,
+    reply: Vec<Piece>,
+    /// The reply names a capture group, so a regex must report its groups, not just whether it matched.
+    uses_groups: bool,
+    delay: Duration,
+}
+
+/// What [`Rules::respond`] answers to a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// The rule that matched, counted from 0.
+    pub rule: usize,
+    /// The bytes to send back; empty when the rule answers nothing.
+    pub bytes: Bytes,
+    /// How long to wait before sending them.
+    pub delay: Duration,
+}
+
+/// A list of rules checked and compiled, with the framing that cuts messages for them and each rule's
+/// match count. Cheap to clone (compiled regexes are shared); two are equal when made from the same rules,
+/// encoding and framing, whatever their counts.
+#[derive(Clone, Debug, Default)]
+pub struct Rules {
+    source: Vec<Rule>,
+    encoding: TextEncoding,
+    framing: FramerConfig,
+    compiled: Vec<Compiled>,
+    counts: Vec<u64>,
+}
+
+impl PartialEq for Rules {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+            && self.encoding == other.encoding
+            && self.framing == other.framing
+    }
+}
+
+impl Eq for Rules {}
+
+impl Rules {
+    /// Checks and compiles `rules` (switched-off ones too, so switching one on cannot fail later), with
+    /// text in `encoding`, for messages cut by `framing`.
+    pub fn new(
+        rules: &[Rule],
+        encoding: TextEncoding,
+        framing: FramerConfig,
+    ) -> Result<Self, RuleError> {
+        Framer::new(framing.clone()).map_err(RuleError::Framing)?;
+        let compiled = rules
+            .iter()
+            .enumerate()
+            .map(|(index, rule)| compile(index, rule, rules.len(), encoding))
+            .collect::<Result<Vec<_>, _>>()?;
+        let compiled = compiled
+            .into_iter()
+            .filter(|c| rules[c.index].enabled)
+            .collect();
+        Ok(Self {
+            source: rules.to_vec(),
+            encoding,
+            framing,
+            compiled,
+            counts: vec![0; rules.len()],
+        })
+    }
+
+    /// The rules as written.
+    #[must_use]
+    pub fn rules(&self) -> &[Rule] {
+        &self.source
+    }
+
+    /// Whether no rule is switched on, so messages need not even be framed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.compiled.is_empty()
+    }
+
+    /// The framing the rules see messages in.
+    #[must_use]
+    pub fn framing(&self) -> &FramerConfig {
+        &self.framing
+    }
+
+    /// A framer for one peer's stream.
+    ///
+    /// # Panics
+    /// Never: [`Rules::new`] refused a framing that cannot work.
+    #[must_use]
+    pub fn framer(&self) -> Framer {
+        // `new` checked this very configuration.
+        Framer::new(self.framing.clone()).expect("the framing was checked when the rules were made")
+    }
+
+    /// How many times each rule has matched, in the order written.
+    #[must_use]
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// The answer of the first enabled rule that matches `message`, from `peer`, received at `now`; `None`
+    /// if none matches. The matching rule's count goes up.
+    pub fn respond(
+        &mut self,
+        message: &[u8],
+        peer: SocketAddr,
+        now: SystemTime,
+    ) -> Option<Response> {
+        let (rule, captures) = self.compiled.iter().find_map(|rule| {
+            let captures = match &rule.matcher {
+                Matcher::Exact(text) => (message == text.as_slice()).then(Vec::new),
+                Matcher::Contains(finder) => finder.find(message).map(|_| Vec::new()),
+                Matcher::Regex(regex) if !rule.uses_groups => {
+                    regex.is_match(message).then(Vec::new)
+                }
+                Matcher::Regex(regex) => regex.captures(message).map(|caps| {
+                    caps.iter()
+                        .skip(1)
+                        .map(|group| group.map_or(&[][..], |m| m.as_bytes()))
+                        .collect()
+                }),
+            }?;
+            Some((rule, captures))
+        })?;
+        self.counts[rule.index] += 1;
+        let mut bytes = Vec::new();
+        for piece in &rule.reply {
+            match piece {
+                Piece::Bytes(literal) => bytes.extend_from_slice(literal),
+                Piece::Capture(0) => bytes.extend_from_slice(message),
+                Piece::Capture(n) => bytes.extend_from_slice(captures[n - 1]),
+                Piece::Count => {
+                    bytes.extend_from_slice(self.counts[rule.index].to_string().as_bytes());
+                }
+                Piece::CountOf(k) => {
+                    bytes.extend_from_slice(self.counts[*k].to_string().as_bytes());
+                }
+                Piece::Reset => self.counts.fill(0),
+                Piece::Time => bytes.extend_from_slice(clock_text(now).as_bytes()),
+                Piece::Peer => bytes.extend_from_slice(peer.to_string().as_bytes()),
+            }
+        }
+        Some(Response {
+            rule: rule.index,
+            bytes: Bytes::from(bytes),
+            delay: rule.delay,
+        })
+    }
+}
+
+/// Checks and compiles rule `index` of `count` rules.
+fn compile(
+    index: usize,
+    rule: &Rule,
+    count: usize,
+    encoding: TextEncoding,
+) -> Result<Compiled, RuleError> {
+    let number = index + 1;
+    let text = |piece: &str, pattern: bool| {
+        let options = SendOptions {
+            input: InputMode::Text,
+            encoding,
+            escapes: true,
+            ..SendOptions::default()
+        };
+        options
+            .build(piece)
+            .map_err(|error| piece_error(number, pattern, piece, error))
+    };
+    let regex = |pattern: &str| {
+        Regex::new(pattern).map_err(|error| RuleError::Regex {
+            rule: number,
+            detail: error.to_string(),
+        })
+    };
+    let matcher = match &rule.matcher {
+        Match::Exact(pattern) => Matcher::Exact(text(pattern, true)?),
+        Match::Contains(pattern) => {
+            Matcher::Contains(Box::new(Finder::new(&text(pattern, true)?).into_owned()))
+        }
+        Match::Regex(pattern) => Matcher::Regex(regex(pattern)?),
+        Match::Hex(pattern) => Matcher::Regex(regex(&hex_regex(number, pattern)?)?),
+    };
+    // Group 0 is the whole match; the others are what `$1`… may name.
+    let groups = match &matcher {
+        Matcher::Regex(regex) => regex.captures_len() - 1,
+        Matcher::Exact(_) | Matcher::Contains(_) => 0,
+    };
+    let reply = reply_pieces(number, &rule.reply, groups, count, |piece| {
+        match &rule.reply {
+            Reply::Text(_) => text(piece, false),
+            Reply::Hex(_) => {
+                hex::parse(piece).map_err(|error| piece_error(number, false, piece, error.into()))
+            }
+        }
+    })?;
+    let uses_groups = reply.iter().any(|p| matches!(p, Piece::Capture(1..)));
+    Ok(Compiled {
+        index,
+        matcher,
+        reply,
+        uses_groups,
+        delay: Duration::from_millis(rule.delay_ms),
+    })
+}
+
+fn piece_error(rule: usize, pattern: bool, piece: &str, error: SendError) -> RuleError {
+    RuleError::Piece {
+        rule,
+        pattern,
+        piece: piece.to_owned(),
+        error,
+    }
+}
+
+/// A hex pattern as a byte regex matching the whole message: each byte literally, each `??` as one
+/// captured byte and each `*` as a captured run.
+fn hex_regex(rule: usize, pattern: &str) -> Result<String, RuleError> {
+    let mut regex = String::from(r"(?s-u)\A");
+    let mut rest = pattern;
+    loop {
+        let wildcard = rest.find(['?', '*']);
+        let literal = &rest[..wildcard.unwrap_or(rest.len())];
+        let bytes =
+            hex::parse(literal).map_err(|error| piece_error(rule, true, literal, error.into()))?;
+        for byte in bytes {
+            // Writing to a String cannot fail.
+            let _ = write!(regex, r"\x{byte:02X}");
+        }
+        let Some(at) = wildcard else { break };
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("??") {
+            regex.push_str("(.)");
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix('*') {
+            regex.push_str("(.*)");
+            rest = after;
+        } else {
+            // A lone `?` is neither a wildcard nor a hex digit.
+            let error = HexError::NotHexDigit {
+                position: 1,
+                ch: '?',
+            };
+            return Err(piece_error(rule, true, rest, error.into()));
+        }
+    }
+    regex.push_str(r"\z");
+    Ok(regex)
+}
+
+/// Splits a reply into literal pieces (made into bytes by `literal`) and substitutions, checking that every
+/// capture and count it names exists.
+fn reply_pieces(
+    rule: usize,
+    reply: &Reply,
+    groups: usize,
+    rules: usize,
+    literal: impl Fn(&str) -> Result<Vec<u8>, RuleError>,
+) -> Result<Vec<Piece>, RuleError> {
+    let template = reply.template();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut at = 0;
+    let no_such = |what: &str, available| RuleError::NoSuch {
+        rule,
+        what: what.to_owned(),
+        available,
+    };
+    while at < template.len() {
+        let rest = &template[at..];
+        let (piece, len) = if let Some(digits) = rest.strip_prefix('$') {
+            let len = digits.bytes().take_while(u8::is_ascii_digit).count();
+            match digits[..len].parse::<usize>() {
+                Ok(n) if n > groups => return Err(no_such(&rest[..=len], groups)),
+                Ok(n) => (Some(Piece::Capture(n)), 1 + len),
+                // `$` without digits is just a dollar sign.
+                Err(_) => (None, 1),
+            }
+        } else if rest.starts_with('{') {
+            let close = rest.find('}').map_or(0, |i| i + 1);
+            match &rest[..close] {
+                "{n}" => (Some(Piece::Count), close),
+                "{time}" => (Some(Piece::Time), close),
+                "{peer}" => (Some(Piece::Peer), close),
+                "{reset}" => (Some(Piece::Reset), close),
+                counter => match counter
+                    .strip_prefix("{n:")
+                    .and_then(|k| k.strip_suffix('}'))
+                    .and_then(|k| k.parse::<usize>().ok())
+                {
+                    Some(k) if (1..=rules).contains(&k) => (Some(Piece::CountOf(k - 1)), close),
+                    Some(_) => return Err(no_such(counter, rules)),
+                    None => (None, 1),
+                },
+            }
+        } else {
+            (None, rest.chars().next().map_or(1, char::len_utf8))
+        };
+        if let Some(piece) = piece {
+            if start < at {
+                pieces.push(Piece::Bytes(literal(&template[start..at])?));
+            }
+            pieces.push(piece);
+            start = at + len;
+        }
+        at += len;
+    }
+    if start < template.len() {
+        pieces.push(Piece::Bytes(literal(&template[start..])?));
+    }
+    Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::Framing;
+
+    const PEER: &str = "192.168.1.50:4001";
+
+    fn rules(list: &[&str]) -> Rules {
+        let parsed: Vec<Rule> = list.iter().map(|r| r.parse().unwrap()).collect();
+        Rules::new(&parsed, TextEncoding::Utf8, FramerConfig::default()).unwrap()
+    }
+
+    fn answer(rules: &mut Rules, message: &[u8]) -> Option<Vec<u8>> {
+        rules
+            .respond(message, PEER.parse().unwrap(), SystemTime::now())
+            .map(|r| r.bytes.to_vec())
+    }
+
+    #[test]
+    fn exact_matches_the_whole_message_only() {
+        let mut r = rules(&["exact:look=>seen"]);
+        assert_eq!(answer(&mut r, b"look").as_deref(), Some(&b"seen"[..]));
+        assert_eq!(answer(&mut r, b"looking"), None);
+        assert_eq!(answer(&mut r, b"Look"), None);
+    }
+
+    #[test]
+    fn contains_finds_text_anywhere_with_escapes() {
+        let mut r = rules(&[r"contains:\x02go=>ok\r\n"]);
+        assert_eq!(
+            answer(&mut r, b"..\x02go..").as_deref(),
+            Some(&b"ok\r\n"[..])
+        );
+        assert_eq!(answer(&mut r, b"go"), None);
+    }
+
+    #[test]
+    fn regex_captures_and_the_whole_message() {
+        let mut r = rules(&[r"regex:^set (\w+)=(\d+)$=>$1 is now $2 ($0)"]);
+        assert_eq!(
+            answer(&mut r, b"set speed=42").as_deref(),
+            Some(&b"speed is now 42 (set speed=42)"[..])
+        );
+        // Non-UTF-8 messages are matched as bytes.
+        let mut bytes = rules(&[r"regex:(?-u:\xFF)(.)=>got $1"]);
+        assert_eq!(
+            answer(&mut bytes, b"\x00\xFFA").as_deref(),
+            Some(&b"got A"[..])
+        );
+    }
+
+    #[test]
+    fn hex_patterns_match_whole_messages_with_wildcards() {
+        let mut r = rules(&["hex:01 03 ?? *=>hex:01 83 $1 $2"]);
+        assert_eq!(
+            answer(&mut r, &[1, 3, 0xAA, 7, 8]).as_deref(),
+            Some(&[1, 0x83, 0xAA, 7, 8][..])
+        );
+        assert_eq!(answer(&mut r, &[1, 3]), None, "?? needs a byte");
+        assert_eq!(answer(&mut r, &[0, 1, 3, 9]), None, "anchored at the start");
+        let mut plain = rules(&["hex:AA55=>hex:01"]);
+        assert_eq!(answer(&mut plain, &[0xAA, 0x55]).as_deref(), Some(&[1][..]));
+        assert_eq!(
+            answer(&mut plain, &[0xAA, 0x55, 0]),
+            None,
+            "anchored at the end"
+        );
+    }
+
+    #[test]
+    fn counters_time_and_peer() {
+        let mut r = rules(&["exact:look=>look {n}", "exact:who=>{peer} at {time}"]);
+        assert_eq!(answer(&mut r, b"look").as_deref(), Some(&b"look 1"[..]));
+        assert_eq!(answer(&mut r, b"look").as_deref(), Some(&b"look 2"[..]));
+        let who = String::from_utf8(answer(&mut r, b"who").unwrap()).unwrap();
+        assert!(who.starts_with("192.168.1.50:4001 at "), "{who}");
+        // HH:MM:SS.mmm
+        assert_eq!(who.len(), "192.168.1.50:4001 at ".len() + 12, "{who}");
+        assert_eq!(r.counts(), [2, 1]);
+    }
+
+    #[test]
+    fn first_enabled_match_wins() {
+        let mut list: Vec<Rule> = [
+            "contains:a=>first",
+            "contains:ab=>second",
+            "contains:b=>third",
+        ]
+        .iter()
+        .map(|r| r.parse().unwrap())
+        .collect();
+        let mut r = Rules::new(&list, TextEncoding::Utf8, FramerConfig::default()).unwrap();
+        assert_eq!(answer(&mut r, b"ab").as_deref(), Some(&b"first"[..]));
+        list[0].enabled = false;
+        let mut r = Rules::new(&list, TextEncoding::Utf8, FramerConfig::default()).unwrap();
+        assert_eq!(answer(&mut r, b"ab").as_deref(), Some(&b"second"[..]));
+        assert_eq!(answer(&mut r, b"xyz"), None);
+    }
+
+    #[test]
+    fn the_seed_exercise_counts_clears_and_shows() {
+        let mut r = rules(&[
+            "exact:look=>",
+            "exact:pass=>",
+            "exact:clear=>{reset}cleared",
+            "exact:show=>look={n:1} pass={n:2}",
+        ]);
+        for message in ["look", "look", "pass"] {
+            assert_eq!(
+                answer(&mut r, message.as_bytes()).as_deref(),
+                Some(&b""[..])
+            );
+        }
+        assert_eq!(
+            answer(&mut r, b"show").as_deref(),
+            Some(&b"look=2 pass=1"[..])
+        );
+        assert_eq!(answer(&mut r, b"clear").as_deref(), Some(&b"cleared"[..]));
+        assert_eq!(answer(&mut r, b"pass").as_deref(), Some(&b""[..]));
+        assert_eq!(
+            answer(&mut r, b"show").as_deref(),
+            Some(&b"look=0 pass=1"[..])
+        );
+    }
+
+    #[test]
+    fn a_regex_that_cannot_compile_is_reported_with_its_rule() {
+        let list: Vec<Rule> = ["exact:a=>b", "regex:^(look$=>x"]
+            .iter()
+            .map(|r| r.parse().unwrap())
+            .collect();
+        let error = Rules::new(&list, TextEncoding::Utf8, FramerConfig::default()).unwrap_err();
+        assert!(
+            matches!(error, RuleError::Regex { rule: 2, .. }),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.starts_with("Rule 2: the regular expression does not compile"),
+            "{message}"
+        );
+        assert!(message.contains("unclosed group"), "{message}");
+        assert!(
+            error.zh().starts_with("规则 2：正则表达式无法编译"),
+            "{}",
+            error.zh()
+        );
+    }
+
+    #[test]
+    fn bad_pieces_and_missing_captures_are_reported() {
+        let bad = |rule: &str| {
+            let rule: Rule = rule.parse().unwrap();
+            Rules::new(&[rule], TextEncoding::Utf8, FramerConfig::default()).unwrap_err()
+        };
+        assert!(matches!(
+            bad("hex:AA G1=>x"),
+            RuleError::Piece { pattern: true, .. }
+        ));
+        assert!(matches!(
+            bad("hex:AA ?=>x"),
+            RuleError::Piece { pattern: true, .. }
+        ));
+        assert!(matches!(
+            bad(r"exact:a=>\q"),
+            RuleError::Piece { pattern: false, .. }
+        ));
+        assert!(matches!(
+            bad("exact:a=>hex:A"),
+            RuleError::Piece { pattern: false, .. }
+        ));
+        let missing = bad("regex:(a)=>$2");
+        assert_eq!(
+            missing,
+            RuleError::NoSuch {
+                rule: 1,
+                what: "$2".into(),
+                available: 1
+            }
+        );
+        assert!(matches!(bad("exact:a=>{n:2}"), RuleError::NoSuch { .. }));
+        let framing = Rules::new(
+            &[],
+            TextEncoding::Utf8,
+            Framing::FixedLength { len: 0 }.into(),
+        );
+        assert_eq!(
+            framing.unwrap_err(),
+            RuleError::Framing(FramingError::ZeroLength)
+        );
+    }
+
+    #[test]
+    fn the_command_line_form_round_trips() {
+        for text in [
+            "exact:look=>OK",
+            "contains:a b=>[250ms]later",
+            "regex:^x=>y$=>$0",
+            "hex:01 ?? *=>hex:$1 FF",
+            "exact:=>",
+        ] {
+            let rule: Rule = text.parse().unwrap();
+            assert_eq!(rule.to_string(), text);
+        }
+        let regex: Rule = "regex:^x=>y$=>$0".parse().unwrap();
+        assert_eq!(
+            regex.matcher,
+            Match::Regex("^x".into()),
+            "the pattern ends at the first =>"
+        );
+        for bad in ["look=>OK", "fuzzy:a=>b", "exact:a", "exact:a=>[xms]b"] {
+            let error = bad.parse::<Rule>().unwrap_err();
+            assert!(error.to_string().contains("KIND:PATTERN=>REPLY"), "{error}");
+        }
+    }
+
+    #[test]
+    fn text_is_written_in_the_session_encoding() {
+        let rule: Rule = "exact:你好=>好".parse().unwrap();
+        let mut gbk = Rules::new(&[rule], TextEncoding::Gbk, FramerConfig::default()).unwrap();
+        let reply = gbk.respond(
+            &[0xC4, 0xE3, 0xBA, 0xC3],
+            PEER.parse().unwrap(),
+            SystemTime::now(),
+        );
+        assert_eq!(reply.unwrap().bytes.as_ref(), [0xBA, 0xC3]);
+    }
+
+    #[test]
+    fn delays_and_equality_ignore_counts() {
+        let mut r = rules(&["exact:a=>[40ms]b"]);
+        let reply = r
+            .respond(b"a", PEER.parse().unwrap(), SystemTime::now())
+            .unwrap();
+        assert_eq!(reply.delay, Duration::from_millis(40));
+        assert_eq!(r, rules(&["exact:a=>[40ms]b"]));
+        assert_ne!(r, rules(&["exact:a=>b"]));
+    }
+}
