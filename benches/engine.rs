@@ -3,7 +3,8 @@
 //!
 //! 1. one TCP stream into a server session (events drained by a consumer thread) vs a std read-to-sink;
 //! 2. 10,000 clients connect to one session and each sends a line, vs a std accept-and-read loop;
-//! 3. 64-byte round trips through the session's echo vs a std echo server (p50/p99);
+//! 3. 64-byte round trips through the session's echo, and through a reply rule, vs a std echo server
+//!    (p50/p99);
 //! 4. UDP datagrams a second received with zero loss (paced sender) vs a std receive loop.
 #![allow(
     clippy::unwrap_used,
@@ -17,7 +18,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
+use netassist::codec::{FramerConfig, TextEncoding};
 use netassist::engine::{self, Direction, Event, Mode, Session, SessionConfig};
+use netassist::rules::{Rule, Rules};
 
 // The same allocator as the app, so the bench measures what users run.
 #[global_allocator]
@@ -99,14 +102,16 @@ impl Running {
     }
 }
 
-fn server(echo: bool) -> (Running, SocketAddr) {
-    let running = Running::start(
-        SessionConfig::new(Mode::TcpServer {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            max_clients: None,
-        })
-        .with_echo(echo),
-    );
+/// A TCP server on loopback with any port, echo and rules off.
+fn server_config() -> SessionConfig {
+    SessionConfig::new(Mode::TcpServer {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        max_clients: None,
+    })
+}
+
+fn server(config: SessionConfig) -> (Running, SocketAddr) {
+    let running = Running::start(config);
     let addr = running.listening();
     (running, addr)
 }
@@ -152,7 +157,7 @@ fn single_stream() {
         });
         base.push(STREAM_BYTES as f64 / started.elapsed().as_secs_f64() / 1e6);
 
-        let (session, addr) = server(false);
+        let (session, addr) = server(server_config());
         let started = Instant::now();
         std::thread::scope(|s| {
             s.spawn(|| blast(addr));
@@ -196,12 +201,33 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p) as usize]
 }
 
+/// Round trips through a server session made from `config`, while a consumer drains its events as a GUI
+/// would, so the session pays for reporting what it did.
+fn session_ping(config: SessionConfig) -> Vec<f64> {
+    let (running, addr) = server(config);
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                running.consume(Duration::from_millis(50), |_| false);
+            }
+        });
+        let times = ping(addr);
+        done.store(true, Ordering::Relaxed);
+        times
+    })
+}
+
 fn round_trip() {
-    let (mut base50, mut base99, mut ours50, mut ours99) = (vec![], vec![], vec![], vec![]);
+    // A rule answering each whole message with itself, through a regex: the same bytes as the echo, so
+    // the difference is what framing and matching cost.
+    let rule: Rule = "regex:^B+$=>$0".parse().unwrap();
+    let rules = Rules::new(&[rule], TextEncoding::Utf8, FramerConfig::default()).unwrap();
+    let mut figures: [Vec<f64>; 6] = Default::default();
     for _ in 0..ROUNDS {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let times = std::thread::scope(|s| {
+        let base = std::thread::scope(|s| {
             s.spawn(|| {
                 let (mut stream, _) = listener.accept().unwrap();
                 stream.set_nodelay(true).unwrap();
@@ -212,36 +238,27 @@ fn round_trip() {
             });
             ping(addr)
         });
-        base50.push(percentile(&times, 0.5));
-        base99.push(percentile(&times, 0.99));
-
-        let (session, addr) = server(true);
-        let done = AtomicBool::new(false);
-        let times = std::thread::scope(|s| {
-            // The caller drains events as a GUI would, so the echo pays for reporting what it did.
-            s.spawn(|| {
-                while !done.load(Ordering::Relaxed) {
-                    session.consume(Duration::from_millis(50), |_| false);
-                }
-            });
-            let times = ping(addr);
-            done.store(true, Ordering::Relaxed);
-            times
-        });
-        ours50.push(percentile(&times, 0.5));
-        ours99.push(percentile(&times, 0.99));
+        let echo = session_ping(server_config().with_echo(true));
+        let rule = session_ping(server_config().with_rules(rules.clone()));
+        for (i, times) in [base, echo, rule].iter().enumerate() {
+            figures[2 * i].push(percentile(times, 0.5));
+            figures[2 * i + 1].push(percentile(times, 0.99));
+        }
     }
+    let [base50, base99, echo50, echo99, rule50, rule99] = figures.map(median);
+    row("3. echo round trip, 64 B, p50", "µs", base50, echo50);
+    row("3. echo round trip, 64 B, p99", "µs", base99, echo99);
     row(
-        "3. echo round trip, 64 B, p50",
+        "3. rule round trip (regex, reply $0), 64 B, p50",
         "µs",
-        median(base50),
-        median(ours50),
+        base50,
+        rule50,
     );
     row(
-        "3. echo round trip, 64 B, p99",
+        "3. rule round trip (regex, reply $0), 64 B, p99",
         "µs",
-        median(base99),
-        median(ours99),
+        base99,
+        rule99,
     );
 }
 
@@ -425,7 +442,7 @@ fn many_clients() {
     drop(listener);
 
     let rss_before = rss_mib();
-    let (session, addr) = server(false);
+    let (session, addr) = server(server_config());
     let started = Instant::now();
     let (mut ours_secs, mut errors, mut rss_after) = (0.0, 0, 0.0);
     with_clients(addr, || {

@@ -6,6 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::PeerId;
+use crate::rules::Rules;
 
 /// Where a [`Command::Send`] goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,6 +64,9 @@ pub enum Command {
     },
     /// Stop the periodic send, if one runs.
     StopPeriodic,
+    /// Replace the session's reply rules (and the framing they see messages in). Counts start again from
+    /// 0 and replies still waiting for their delay are cancelled.
+    SetRules(Rules),
     /// Close everything and end the session; the worker reports `Stopped` and exits.
     Stop,
 }

@@ -71,8 +71,8 @@ impl Conn {
         })
     }
 
-    /// Reads what the socket has, up to the turn's budget, reporting each read as `Data` and echoing it
-    /// when the session echoes.
+    /// Reads what the socket has, up to the turn's budget, reporting each read as `Data`, echoing it when
+    /// the session echoes, and sending what the reply rules answer.
     pub(crate) fn read(&mut self, cx: &mut Cx) -> Result<ReadState, CloseReason> {
         let mut reads = 0;
         while reads < READS_PER_TURN {
@@ -86,7 +86,10 @@ impl Conn {
                     let bytes = cx.take_read(n);
                     cx.data(self.peer, Direction::Rx, bytes.clone());
                     if cx.echo {
-                        self.send(bytes, cx)?;
+                        self.send(bytes.clone(), cx)?;
+                    }
+                    for reply in cx.replies(self.peer, self.addr, &bytes, false) {
+                        self.send(reply, cx)?;
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(ReadState::Drained),
@@ -165,6 +168,7 @@ impl Conn {
     pub(crate) fn close(mut self, reason: CloseReason, cx: &mut Cx) {
         // Deregistering can only fail if the socket is already gone from the poll; closing follows anyway.
         let _ = cx.registry.deregister(&mut self.stream);
+        cx.forget(self.peer);
         cx.emit(Event::Closed {
             peer: self.peer,
             reason,

@@ -17,6 +17,7 @@ mod error;
 mod event;
 mod peer;
 mod periodic;
+mod replies;
 mod tcp_client;
 mod tcp_server;
 mod udp;
@@ -29,6 +30,8 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+
+use crate::rules::Rules;
 
 pub use command::{Command, Target};
 pub use error::{NetError, Operation, Problem};
@@ -84,6 +87,9 @@ pub struct SessionConfig {
     pub mode: Mode,
     /// Send everything received from a peer straight back to that peer (server and UDP modes).
     pub echo: bool,
+    /// Reply rules run on each peer's received messages, in the rules' own framing; none by default.
+    /// [`Command::SetRules`] changes them while the session runs.
+    pub rules: Rules,
     /// Bytes a peer's send queue may hold before further sends to it are dropped and reported.
     pub max_queue_bytes: usize,
     /// Received bytes the caller may leave unread before the worker pauses reading.
@@ -98,6 +104,7 @@ impl SessionConfig {
         Self {
             mode,
             echo: false,
+            rules: Rules::default(),
             max_queue_bytes: 4 << 20,
             max_backlog_bytes: 64 << 20,
         }
@@ -107,6 +114,13 @@ impl SessionConfig {
     #[must_use]
     pub fn with_echo(mut self, echo: bool) -> Self {
         self.echo = echo;
+        self
+    }
+
+    /// The same configuration with these reply rules.
+    #[must_use]
+    pub fn with_rules(mut self, rules: Rules) -> Self {
+        self.rules = rules;
         self
     }
 }

@@ -203,8 +203,11 @@ impl Handler for TcpServer {
             Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
                 NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
             ),
-            // Stop and the periodic sends are handled by the worker loop, never passed on.
-            Command::Stop | Command::SendEvery { .. } | Command::StopPeriodic => {}
+            // Stop, the periodic sends and the rules are handled by the worker loop, never passed on.
+            Command::Stop
+            | Command::SendEvery { .. }
+            | Command::StopPeriodic
+            | Command::SetRules(_) => {}
         }
     }
 

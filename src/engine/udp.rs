@@ -103,6 +103,7 @@ impl Udp {
     fn forget(&mut self, peer: PeerId, reason: CloseReason, cx: &mut Cx) {
         if let Some(remote) = self.peers.remove(&peer) {
             self.by_addr.remove(&remote.addr);
+            cx.forget(peer);
             cx.emit(Event::Closed {
                 peer,
                 reason,
@@ -127,7 +128,10 @@ impl Udp {
                     let peer = self.peer_for(addr, cx);
                     cx.data(peer, Direction::Rx, bytes.clone());
                     if cx.echo {
-                        self.send(peer, bytes, cx);
+                        self.send(peer, bytes.clone(), cx);
+                    }
+                    for reply in cx.replies(peer, addr, &bytes, true) {
+                        self.send(peer, reply, cx);
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -335,8 +339,11 @@ impl Handler for Udp {
             Command::LeaveMulticast { group, interface } => {
                 self.multicast_command(group, interface, false, cx);
             }
-            // Stop and the periodic sends are handled by the worker loop, never passed on.
-            Command::Stop | Command::SendEvery { .. } | Command::StopPeriodic => {}
+            // Stop, the periodic sends and the rules are handled by the worker loop, never passed on.
+            Command::Stop
+            | Command::SendEvery { .. }
+            | Command::StopPeriodic
+            | Command::SetRules(_) => {}
         }
     }
 

@@ -11,12 +11,13 @@ use mio::{Events, Poll, Token};
 
 use super::peer::PeerIds;
 use super::periodic::Periodic;
+use super::replies::Replier;
 use super::tcp_client::TcpClient;
 use super::tcp_server::TcpServer;
 use super::udp::Udp;
 use super::{
     Command, Direction, Event, MAX_WAKES_PER_SECOND, Mode, NetError, Operation, PeerId,
-    SessionConfig,
+    SessionConfig, Target,
 };
 
 /// Token of the [`mio::Waker`] that [`super::Session::send`] uses to interrupt the poll.
@@ -113,6 +114,8 @@ pub(crate) struct Cx<'a> {
     /// Always [`READ_BUFFER`] bytes long and initialised, so it can be read into without `unsafe`.
     buf: BytesMut,
     pub(crate) echo: bool,
+    /// The reply rules, with their framers and delayed replies.
+    replier: Replier,
     pub(crate) max_queue_bytes: usize,
     max_backlog_bytes: usize,
 }
@@ -136,6 +139,26 @@ impl Cx<'_> {
             error,
             at: SystemTime::now(),
         });
+    }
+
+    /// The rules' immediate replies to bytes received from `peer` at `addr` (a UDP datagram when
+    /// `datagram`); replies with a delay are sent later by the worker loop. Empty, without allocating,
+    /// when the session has no rules.
+    pub(crate) fn replies(
+        &mut self,
+        peer: PeerId,
+        addr: std::net::SocketAddr,
+        bytes: &[u8],
+        datagram: bool,
+    ) -> Vec<Bytes> {
+        let mut out = Vec::new();
+        self.replier.received(peer, addr, bytes, datagram, &mut out);
+        out
+    }
+
+    /// The peer is gone: the rules forget its unfinished message and its delayed replies.
+    pub(crate) fn forget(&mut self, peer: PeerId) {
+        self.replier.forget(peer);
     }
 
     /// The buffer the next read goes into.
@@ -209,6 +232,7 @@ pub(crate) fn run(
     let SessionConfig {
         mode,
         echo,
+        rules,
         max_queue_bytes,
         max_backlog_bytes,
     } = config;
@@ -249,6 +273,7 @@ pub(crate) fn run(
         ids: PeerIds::new(),
         buf: BytesMut::zeroed(READ_BUFFER),
         echo,
+        replier: Replier::new(rules),
         max_queue_bytes,
         max_backlog_bytes,
     };
@@ -279,7 +304,11 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
         let periodic_in = periodic
             .as_ref()
             .map(|p| p.next().saturating_duration_since(now));
-        for bound in [announce_in, periodic_in].into_iter().flatten() {
+        let replies_in = cx
+            .replier
+            .next_due()
+            .map(|due| due.saturating_duration_since(now));
+        for bound in [announce_in, periodic_in, replies_in].into_iter().flatten() {
             timeout = Some(timeout.map_or(bound, |t: Duration| t.min(bound)));
         }
         if let Err(e) = poll.poll(&mut events, timeout)
@@ -316,6 +345,7 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
                         cx.emit(stopped.progress_done());
                     }
                 }
+                Ok(Command::SetRules(rules)) => cx.replier.set(rules),
                 Ok(command) => handler.command(command, cx),
                 Err(TryRecvError::Empty) => break,
             }
@@ -329,6 +359,15 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
             if running.finished() {
                 periodic = None;
             }
+        }
+        for (peer, bytes) in cx.replier.due(now) {
+            handler.command(
+                Command::Send {
+                    to: Target::Peer(peer),
+                    bytes,
+                },
+                cx,
+            );
         }
         wake = handler.turn(now, cx);
         if wake == Wake::Now && cx.backlog_full() {

@@ -1,0 +1,164 @@
+//! Reply rules run by the worker: each peer's received bytes are framed into messages for the session's
+//! [`Rules`], and their answers go out at once or, when a rule has a delay, from the worker's own timer.
+//! Nothing here waits for the caller, so a reply is as quick as an echo whatever a window is doing.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::net::SocketAddr;
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+
+use super::PeerId;
+use crate::codec::{Framer, Framing, Message, MessageKind};
+use crate::rules::Rules;
+
+/// A reply waiting for its delay to pass. Ordered by when it is due, then by when it was made, so two
+/// replies due at once leave in the order their messages came.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Delayed {
+    due: Instant,
+    seq: u64,
+    peer: PeerId,
+    bytes: Bytes,
+}
+
+/// One peer's stream being framed for the rules, with the address `{peer}` names.
+struct Stream {
+    addr: SocketAddr,
+    framer: Framer,
+}
+
+/// The session's rules with their per-peer framers and the replies waiting for their delay.
+pub(crate) struct Replier {
+    rules: Rules,
+    streams: HashMap<PeerId, Stream>,
+    delayed: BinaryHeap<Reverse<Delayed>>,
+    next_seq: u64,
+    /// Messages out of a framer, kept to reuse the allocation.
+    messages: Vec<Message>,
+}
+
+impl Replier {
+    pub(crate) fn new(rules: Rules) -> Self {
+        Self {
+            rules,
+            streams: HashMap::new(),
+            delayed: BinaryHeap::new(),
+            next_seq: 0,
+            messages: Vec::new(),
+        }
+    }
+
+    /// Replaces the rules. Counts start again from 0, bytes held for unfinished messages are dropped
+    /// (the new rules may frame differently), and replies still waiting for their delay are cancelled.
+    pub(crate) fn set(&mut self, rules: Rules) {
+        *self = Self::new(rules);
+    }
+
+    /// The replies to bytes received from `peer` at `addr`: those due now are appended to `out`, delayed
+    /// ones wait for [`Self::due`]. A UDP datagram (`datagram`) is framed on its own.
+    pub(crate) fn received(
+        &mut self,
+        peer: PeerId,
+        addr: SocketAddr,
+        bytes: &[u8],
+        datagram: bool,
+        out: &mut Vec<Bytes>,
+    ) {
+        if self.rules.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let stream = self.streams.entry(peer).or_insert_with(|| Stream {
+            addr,
+            framer: self.rules.framer(),
+        });
+        if datagram {
+            stream.framer.push_datagram(bytes, now, &mut self.messages);
+        } else {
+            stream.framer.push(bytes, now, &mut self.messages);
+        }
+        self.answer(peer, addr, now, |bytes| out.push(bytes));
+    }
+
+    /// Answers the framed messages waiting in `self.messages`, passing replies due now to `send`.
+    fn answer(
+        &mut self,
+        peer: PeerId,
+        addr: SocketAddr,
+        now: Instant,
+        mut send: impl FnMut(Bytes),
+    ) {
+        let wall = SystemTime::now();
+        for message in self.messages.drain(..) {
+            // Oversize pieces, bad length headers and a stream's unfinished end are not messages.
+            if message.kind != MessageKind::Complete {
+                continue;
+            }
+            let Some(response) = self.rules.respond(&message.bytes, addr, wall) else {
+                continue;
+            };
+            if response.bytes.is_empty() {
+                continue;
+            }
+            if response.delay.is_zero() {
+                send(response.bytes);
+            } else {
+                self.delayed.push(Reverse(Delayed {
+                    due: now + response.delay,
+                    seq: self.next_seq,
+                    peer,
+                    bytes: response.bytes,
+                }));
+                self.next_seq += 1;
+            }
+        }
+    }
+
+    /// The peer is gone: its framer and its waiting replies go too.
+    pub(crate) fn forget(&mut self, peer: PeerId) {
+        self.streams.remove(&peer);
+        self.delayed.retain(|Reverse(delayed)| delayed.peer != peer);
+    }
+
+    /// When [`Self::due`] has something to do: the next delayed reply, or the next message an idle gap
+    /// ends.
+    pub(crate) fn next_due(&self) -> Option<Instant> {
+        let delayed = self.delayed.peek().map(|Reverse(delayed)| delayed.due);
+        let idle = if matches!(self.rules.framing().framing, Framing::IdleGap { .. }) {
+            self.streams
+                .values()
+                .filter_map(|s| s.framer.deadline())
+                .min()
+        } else {
+            None
+        };
+        delayed.into_iter().chain(idle).min()
+    }
+
+    /// The replies due at `now`: delayed ones whose time has come, and answers to messages an idle gap
+    /// has just ended.
+    pub(crate) fn due(&mut self, now: Instant) -> Vec<(PeerId, Bytes)> {
+        let mut out = Vec::new();
+        while let Some(Reverse(first)) = self.delayed.peek()
+            && first.due <= now
+        {
+            if let Some(Reverse(delayed)) = self.delayed.pop() {
+                out.push((delayed.peer, delayed.bytes));
+            }
+        }
+        if matches!(self.rules.framing().framing, Framing::IdleGap { .. }) {
+            let ended: Vec<(PeerId, SocketAddr, Message)> = self
+                .streams
+                .iter_mut()
+                .filter_map(|(peer, s)| Some((*peer, s.addr, s.framer.poll_idle(now)?)))
+                .collect();
+            for (peer, addr, message) in ended {
+                self.messages.push(message);
+                self.answer(peer, addr, now, |bytes| out.push((peer, bytes)));
+            }
+        }
+        out
+    }
+}
