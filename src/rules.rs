@@ -165,7 +165,7 @@ impl FromStr for Rule {
     type Err = RuleError;
 
     fn from_str(text: &str) -> Result<Self, RuleError> {
-        let form = || RuleError::Form(text.to_owned());
+        let form = || RuleError::from(RuleProblem::Form(text.to_owned()));
         let (kind, rest) = text.split_once(':').ok_or_else(form)?;
         let (pattern, reply) = rest.split_once("=>").ok_or_else(form)?;
         let pattern = pattern.to_owned();
@@ -207,22 +207,25 @@ impl fmt::Display for Rule {
     }
 }
 
-/// Why rules cannot be used. Rule numbers count from 1 in the order the rules are tried.
+/// Why rules cannot be used: the rule (counting from 1 in the order rules are tried), when the problem is
+/// in one, and what is wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RuleError {
+pub struct RuleError {
+    /// The rule, or `None` for a pattern on its own ([`Pattern::new`]) or a setting of all the rules.
+    pub rule: Option<usize>,
+    /// What is wrong.
+    pub problem: RuleProblem,
+}
+
+/// What is wrong with a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleProblem {
     /// A rule written on the command line is not in the `KIND:PATTERN=>REPLY` form.
     Form(String),
-    /// A regular expression that does not compile.
-    Regex {
-        /// The rule.
-        rule: usize,
-        /// The regex compiler's explanation, which points at the problem.
-        detail: String,
-    },
+    /// A regular expression that does not compile, with the compiler's explanation pointing at the problem.
+    Regex(String),
     /// A part of a pattern or of a reply that is not valid text (escapes, encoding) or hex.
     Piece {
-        /// The rule.
-        rule: usize,
         /// In the pattern (true) or the reply (false).
         pattern: bool,
         /// The piece in question, as typed.
@@ -232,8 +235,6 @@ pub enum RuleError {
     },
     /// A reply that uses a capture (`$N`) or a count (`{n:N}`) that does not exist.
     NoSuch {
-        /// The rule.
-        rule: usize,
         /// The substitution as written.
         what: String,
         /// How many there are: capture groups, or rules.
@@ -243,78 +244,96 @@ pub enum RuleError {
     Framing(FramingError),
 }
 
-const FORM_HELP: &str = "write KIND:PATTERN=>REPLY, with KIND one of exact, contains, regex, hex; \
-                         for example 'regex:^look$=>OK {n}' or 'hex:01 03 *=>[20ms]hex:01 83 02'";
+impl From<RuleProblem> for RuleError {
+    fn from(problem: RuleProblem) -> Self {
+        Self {
+            rule: None,
+            problem,
+        }
+    }
+}
 
 impl RuleError {
+    /// The same problem, found in rule `number` (counting from 1).
+    #[must_use]
+    pub fn in_rule(self, number: usize) -> Self {
+        Self {
+            rule: Some(number),
+            ..self
+        }
+    }
+
     /// The message in Chinese, for the Chinese interface.
     #[must_use]
     pub fn zh(&self) -> String {
-        match self {
-            Self::Form(text) => format!(
+        let problem = match &self.problem {
+            RuleProblem::Form(text) => format!(
                 "“{text}”不是规则：请写成 类型:模式=>回复，类型为 exact、contains、regex 或 hex，\
                  例如 'regex:^look$=>OK {{n}}' 或 'hex:01 03 *=>[20ms]hex:01 83 02'"
             ),
-            Self::Regex { rule, detail } => {
-                format!("规则 {rule}：正则表达式无法编译，请修改：\n{detail}")
-            }
-            Self::Piece {
-                rule,
+            RuleProblem::Regex(detail) => format!("正则表达式无法编译，请修改：\n{detail}"),
+            RuleProblem::Piece {
                 pattern,
                 piece,
                 error,
             } => format!(
-                "规则 {rule}：{}中的“{piece}”无效：{}",
+                "{}中的“{piece}”无效：{}",
                 if *pattern { "模式" } else { "回复" },
                 error.zh()
             ),
-            Self::NoSuch {
-                rule,
-                what,
-                available,
-            } => format!(
-                "规则 {rule}：回复中的 {what} 不存在（只有 {available} 个）；$1… 指正则的分组或十六进制模式的通配符，{{n:K}} 指第 K 条规则"
+            RuleProblem::NoSuch { what, available } => format!(
+                "回复中的 {what} 不存在（只有 {available} 个）；$1… 指正则的分组或十六进制模式的通配符，{{n:K}} 指第 K 条规则的计数"
             ),
-            Self::Framing(error) => error.zh(),
+            RuleProblem::Framing(error) => error.zh(),
+        };
+        match self.rule {
+            Some(rule) => format!("规则 {rule}：{problem}"),
+            None => problem,
         }
     }
 }
 
 impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Form(text) => write!(f, "'{text}' is not a rule: {FORM_HELP}"),
-            Self::Regex { rule, detail } => {
+        if let Some(rule) = self.rule {
+            write!(f, "Rule {rule}: ")?;
+        }
+        match &self.problem {
+            RuleProblem::Form(text) => write!(
+                f,
+                "'{text}' is not a rule: write KIND:PATTERN=>REPLY, with KIND one of exact, contains, \
+                 regex, hex; for example 'regex:^look$=>OK {{n}}' or 'hex:01 03 *=>[20ms]hex:01 83 02'"
+            ),
+            RuleProblem::Regex(detail) => {
                 write!(
                     f,
-                    "Rule {rule}: the regular expression does not compile; fix it:\n{detail}"
+                    "the regular expression does not compile; fix it:\n{detail}"
                 )
             }
-            Self::Piece {
-                rule,
+            RuleProblem::Piece {
                 pattern,
                 piece,
                 error,
             } => write!(
                 f,
-                "Rule {rule}: '{piece}' in the {} is not valid: {error}",
+                "'{piece}' in the {} is not valid: {error}",
                 if *pattern { "pattern" } else { "reply" }
             ),
-            Self::NoSuch {
-                rule,
-                what,
-                available,
-            } => write!(
+            RuleProblem::NoSuch { what, available } => write!(
                 f,
-                "Rule {rule}: the reply uses {what}, but there are only {available}; $1… are a regex's groups \
-                 or a hex pattern's wildcards, and {{n:K}} is rule K's count"
+                "the reply uses {what}, but there are only {available}; $1… are a regex's groups or a hex \
+                 pattern's wildcards, and {{n:K}} is rule K's count"
             ),
-            Self::Framing(error) => error.fmt(f),
+            RuleProblem::Framing(error) => error.fmt(f),
         }
     }
 }
 
 impl std::error::Error for RuleError {}
+
+/// A [`Match`] compiled, ready to test messages; what rules match with, and what `--expect` checks.
+#[derive(Clone, Debug)]
+pub struct Pattern(Matcher);
 
 /// A matcher ready to run.
 #[derive(Clone, Debug)]
@@ -324,6 +343,66 @@ enum Matcher {
     Contains(Box<Finder<'static>>),
     /// Regexes, and hex patterns compiled into one.
     Regex(Regex),
+}
+
+impl Pattern {
+    /// Compiles `matcher`, with text in `encoding`.
+    pub fn new(matcher: &Match, encoding: TextEncoding) -> Result<Self, RuleError> {
+        let regex = |pattern: &str| {
+            Regex::new(pattern).map_err(|error| RuleProblem::Regex(error.to_string()))
+        };
+        Ok(Self(match matcher {
+            Match::Exact(pattern) => Matcher::Exact(text_bytes(pattern, encoding, true)?),
+            Match::Contains(pattern) => Matcher::Contains(Box::new(
+                Finder::new(&text_bytes(pattern, encoding, true)?).into_owned(),
+            )),
+            Match::Regex(pattern) => Matcher::Regex(regex(pattern)?),
+            Match::Hex(pattern) => Matcher::Regex(regex(&hex_regex(pattern)?)?),
+        }))
+    }
+
+    /// Whether `message` matches.
+    #[must_use]
+    pub fn is_match(&self, message: &[u8]) -> bool {
+        self.captures(message, false).is_some()
+    }
+
+    /// The capture groups a reply may name (`$1`…); group 0, the whole match, is not counted.
+    fn groups(&self) -> usize {
+        match &self.0 {
+            Matcher::Regex(regex) => regex.captures_len() - 1,
+            Matcher::Exact(_) | Matcher::Contains(_) => 0,
+        }
+    }
+
+    /// `None` if `message` does not match; else its capture groups (`$1`…), when `groups` asks for them.
+    fn captures<'m>(&self, message: &'m [u8], groups: bool) -> Option<Vec<&'m [u8]>> {
+        match &self.0 {
+            Matcher::Exact(text) => (message == text.as_slice()).then(Vec::new),
+            Matcher::Contains(finder) => finder.find(message).map(|_| Vec::new()),
+            // Finding the groups costs more than finding a match; only a reply that names one pays.
+            Matcher::Regex(regex) if !groups => regex.is_match(message).then(Vec::new),
+            Matcher::Regex(regex) => regex.captures(message).map(|caps| {
+                caps.iter()
+                    .skip(1)
+                    .map(|group| group.map_or(&[][..], |m| m.as_bytes()))
+                    .collect()
+            }),
+        }
+    }
+}
+
+/// Typed text (with escapes) in `encoding`, or what is wrong with it, in a pattern or a reply.
+fn text_bytes(piece: &str, encoding: TextEncoding, pattern: bool) -> Result<Vec<u8>, RuleProblem> {
+    let options = SendOptions {
+        input: InputMode::Text,
+        encoding,
+        escapes: true,
+        ..SendOptions::default()
+    };
+    options
+        .build(piece)
+        .map_err(|error| piece_problem(pattern, piece, error))
 }
 
 /// A piece of a reply ready to assemble.
@@ -345,7 +424,7 @@ enum Piece {
 struct Compiled {
     /// Its position in the list as written, which is also its counter's.
     index: usize,
-    matcher: Matcher,
+    pattern: Pattern,
     reply: Vec<Piece>,
     /// The reply names a capture group, so a regex must report its groups, not just whether it matched.
     uses_groups: bool,
@@ -393,7 +472,7 @@ impl Rules {
         encoding: TextEncoding,
         framing: FramerConfig,
     ) -> Result<Self, RuleError> {
-        Framer::new(framing.clone()).map_err(RuleError::Framing)?;
+        Framer::new(framing.clone()).map_err(RuleProblem::Framing)?;
         let compiled = rules
             .iter()
             .enumerate()
@@ -454,22 +533,10 @@ impl Rules {
         peer: SocketAddr,
         now: SystemTime,
     ) -> Option<Response> {
-        let (rule, captures) = self.compiled.iter().find_map(|rule| {
-            let captures = match &rule.matcher {
-                Matcher::Exact(text) => (message == text.as_slice()).then(Vec::new),
-                Matcher::Contains(finder) => finder.find(message).map(|_| Vec::new()),
-                Matcher::Regex(regex) if !rule.uses_groups => {
-                    regex.is_match(message).then(Vec::new)
-                }
-                Matcher::Regex(regex) => regex.captures(message).map(|caps| {
-                    caps.iter()
-                        .skip(1)
-                        .map(|group| group.map_or(&[][..], |m| m.as_bytes()))
-                        .collect()
-                }),
-            }?;
-            Some((rule, captures))
-        })?;
+        let (rule, captures) = self
+            .compiled
+            .iter()
+            .find_map(|rule| Some((rule, rule.pattern.captures(message, rule.uses_groups)?)))?;
         self.counts[rule.index] += 1;
         let mut bytes = Vec::new();
         for piece in &rule.reply {
@@ -504,57 +571,28 @@ fn compile(
     encoding: TextEncoding,
 ) -> Result<Compiled, RuleError> {
     let number = index + 1;
-    let text = |piece: &str, pattern: bool| {
-        let options = SendOptions {
-            input: InputMode::Text,
-            encoding,
-            escapes: true,
-            ..SendOptions::default()
-        };
-        options
-            .build(piece)
-            .map_err(|error| piece_error(number, pattern, piece, error))
-    };
-    let regex = |pattern: &str| {
-        Regex::new(pattern).map_err(|error| RuleError::Regex {
-            rule: number,
-            detail: error.to_string(),
-        })
-    };
-    let matcher = match &rule.matcher {
-        Match::Exact(pattern) => Matcher::Exact(text(pattern, true)?),
-        Match::Contains(pattern) => {
-            Matcher::Contains(Box::new(Finder::new(&text(pattern, true)?).into_owned()))
-        }
-        Match::Regex(pattern) => Matcher::Regex(regex(pattern)?),
-        Match::Hex(pattern) => Matcher::Regex(regex(&hex_regex(number, pattern)?)?),
-    };
-    // Group 0 is the whole match; the others are what `$1`… may name.
-    let groups = match &matcher {
-        Matcher::Regex(regex) => regex.captures_len() - 1,
-        Matcher::Exact(_) | Matcher::Contains(_) => 0,
-    };
-    let reply = reply_pieces(number, &rule.reply, groups, count, |piece| {
+    let pattern = Pattern::new(&rule.matcher, encoding).map_err(|e| e.in_rule(number))?;
+    let reply = reply_pieces(&rule.reply, pattern.groups(), count, |piece| {
         match &rule.reply {
-            Reply::Text(_) => text(piece, false),
+            Reply::Text(_) => text_bytes(piece, encoding, false),
             Reply::Hex(_) => {
-                hex::parse(piece).map_err(|error| piece_error(number, false, piece, error.into()))
+                hex::parse(piece).map_err(|error| piece_problem(false, piece, error.into()))
             }
         }
-    })?;
+    })
+    .map_err(|problem| RuleError::from(problem).in_rule(number))?;
     let uses_groups = reply.iter().any(|p| matches!(p, Piece::Capture(1..)));
     Ok(Compiled {
         index,
-        matcher,
+        pattern,
         reply,
         uses_groups,
         delay: Duration::from_millis(rule.delay_ms),
     })
 }
 
-fn piece_error(rule: usize, pattern: bool, piece: &str, error: SendError) -> RuleError {
-    RuleError::Piece {
-        rule,
+fn piece_problem(pattern: bool, piece: &str, error: SendError) -> RuleProblem {
+    RuleProblem::Piece {
         pattern,
         piece: piece.to_owned(),
         error,
@@ -563,14 +601,14 @@ fn piece_error(rule: usize, pattern: bool, piece: &str, error: SendError) -> Rul
 
 /// A hex pattern as a byte regex matching the whole message: each byte literally, each `??` as one
 /// captured byte and each `*` as a captured run.
-fn hex_regex(rule: usize, pattern: &str) -> Result<String, RuleError> {
+fn hex_regex(pattern: &str) -> Result<String, RuleProblem> {
     let mut regex = String::from(r"(?s-u)\A");
     let mut rest = pattern;
     loop {
         let wildcard = rest.find(['?', '*']);
         let literal = &rest[..wildcard.unwrap_or(rest.len())];
         let bytes =
-            hex::parse(literal).map_err(|error| piece_error(rule, true, literal, error.into()))?;
+            hex::parse(literal).map_err(|error| piece_problem(true, literal, error.into()))?;
         for byte in bytes {
             // Writing to a String cannot fail.
             let _ = write!(regex, r"\x{byte:02X}");
@@ -589,7 +627,7 @@ fn hex_regex(rule: usize, pattern: &str) -> Result<String, RuleError> {
                 position: 1,
                 ch: '?',
             };
-            return Err(piece_error(rule, true, rest, error.into()));
+            return Err(piece_problem(true, rest, error.into()));
         }
     }
     regex.push_str(r"\z");
@@ -599,18 +637,16 @@ fn hex_regex(rule: usize, pattern: &str) -> Result<String, RuleError> {
 /// Splits a reply into literal pieces (made into bytes by `literal`) and substitutions, checking that every
 /// capture and count it names exists.
 fn reply_pieces(
-    rule: usize,
     reply: &Reply,
     groups: usize,
     rules: usize,
-    literal: impl Fn(&str) -> Result<Vec<u8>, RuleError>,
-) -> Result<Vec<Piece>, RuleError> {
+    literal: impl Fn(&str) -> Result<Vec<u8>, RuleProblem>,
+) -> Result<Vec<Piece>, RuleProblem> {
     let template = reply.template();
     let mut pieces = Vec::new();
     let mut start = 0;
     let mut at = 0;
-    let no_such = |what: &str, available| RuleError::NoSuch {
-        rule,
+    let no_such = |what: &str, available| RuleProblem::NoSuch {
         what: what.to_owned(),
         available,
     };
@@ -792,7 +828,7 @@ mod tests {
             .collect();
         let error = Rules::new(&list, TextEncoding::Utf8, FramerConfig::default()).unwrap_err();
         assert!(
-            matches!(error, RuleError::Regex { rule: 2, .. }),
+            matches!(error.problem, RuleProblem::Regex(_)) && error.rule == Some(2),
             "{error:?}"
         );
         let message = error.to_string();
@@ -816,30 +852,45 @@ mod tests {
         };
         assert!(matches!(
             bad("hex:AA G1=>x"),
-            RuleError::Piece { pattern: true, .. }
+            RuleError {
+                problem: RuleProblem::Piece { pattern: true, .. },
+                ..
+            }
         ));
         assert!(matches!(
             bad("hex:AA ?=>x"),
-            RuleError::Piece { pattern: true, .. }
+            RuleError {
+                problem: RuleProblem::Piece { pattern: true, .. },
+                ..
+            }
         ));
         assert!(matches!(
             bad(r"exact:a=>\q"),
-            RuleError::Piece { pattern: false, .. }
+            RuleError {
+                problem: RuleProblem::Piece { pattern: false, .. },
+                ..
+            }
         ));
         assert!(matches!(
             bad("exact:a=>hex:A"),
-            RuleError::Piece { pattern: false, .. }
+            RuleError {
+                problem: RuleProblem::Piece { pattern: false, .. },
+                ..
+            }
         ));
         let missing = bad("regex:(a)=>$2");
         assert_eq!(
             missing,
-            RuleError::NoSuch {
-                rule: 1,
+            RuleError::from(RuleProblem::NoSuch {
                 what: "$2".into(),
                 available: 1
-            }
+            })
+            .in_rule(1)
         );
-        assert!(matches!(bad("exact:a=>{n:2}"), RuleError::NoSuch { .. }));
+        assert!(matches!(
+            bad("exact:a=>{n:2}").problem,
+            RuleProblem::NoSuch { .. }
+        ));
         let framing = Rules::new(
             &[],
             TextEncoding::Utf8,
@@ -847,7 +898,7 @@ mod tests {
         );
         assert_eq!(
             framing.unwrap_err(),
-            RuleError::Framing(FramingError::ZeroLength)
+            RuleError::from(RuleProblem::Framing(FramingError::ZeroLength))
         );
     }
 

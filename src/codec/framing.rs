@@ -12,11 +12,14 @@
 //! oldest messages first releases those buffers in order.
 
 use std::fmt;
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
 use memchr::memmem::Finder;
 use serde::{Deserialize, Serialize};
+
+use super::send::{SendError, SendOptions};
 
 /// The default [`FramerConfig::max_message`]: 1 MiB.
 pub const DEFAULT_MAX_MESSAGE: usize = 1024 * 1024;
@@ -133,6 +136,20 @@ impl LengthPrefix {
         }
     }
 
+    /// The header's name as the command line writes it: `u8`, `u16be`, … `i32le`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::U8 => "u8",
+            Self::U16Be => "u16be",
+            Self::U16Le => "u16le",
+            Self::U32Be => "u32be",
+            Self::U32Le => "u32le",
+            Self::I32Be => "i32be",
+            Self::I32Le => "i32le",
+        }
+    }
+
     /// The header's size in bytes.
     #[must_use]
     pub fn width(self) -> usize {
@@ -245,6 +262,104 @@ impl fmt::Display for FramingError {
 }
 
 impl std::error::Error for FramingError {}
+
+/// Reads a framing as the command line writes it: `raw`; `delim:TEXT` with escapes (`delim:#`,
+/// `delim:\r\n`; the delimiter is stripped); `fixed:N`; `prefix:NAME` with a [`LengthPrefix::name`]
+/// (the length does not count the header); `idle:Nms`. A framing that cannot work is refused here too.
+///
+/// ```
+/// use netassist::codec::{Framing, LengthPrefix};
+///
+/// let python: Framing = "prefix:i32le".parse()?;
+/// assert_eq!(python, Framing::LengthPrefix { prefix: LengthPrefix::I32Le, counts_header: false });
+/// let crlf: Framing = r"delim:\r\n".parse()?;
+/// assert_eq!(crlf, Framing::Delimiter { delimiter: b"\r\n".to_vec(), keep: false });
+/// assert!("fixed:0".parse::<Framing>().is_err());
+/// # Ok::<(), netassist::codec::FramingSpecError>(())
+/// ```
+impl FromStr for Framing {
+    type Err = FramingSpecError;
+
+    fn from_str(text: &str) -> Result<Self, FramingSpecError> {
+        let form = || FramingSpecError::Form(text.to_owned());
+        let (kind, arg) = text.split_once(':').unwrap_or((text, ""));
+        let framing = match kind {
+            "raw" if arg.is_empty() => Self::Raw,
+            "delim" => {
+                let escaped = SendOptions {
+                    escapes: true,
+                    ..SendOptions::default()
+                };
+                Self::Delimiter {
+                    delimiter: escaped.build(arg).map_err(FramingSpecError::Delimiter)?,
+                    keep: false,
+                }
+            }
+            "fixed" => Self::FixedLength {
+                len: arg.parse().map_err(|_| form())?,
+            },
+            "prefix" => Self::LengthPrefix {
+                prefix: *LengthPrefix::ALL
+                    .iter()
+                    .find(|prefix| prefix.name() == arg)
+                    .ok_or_else(form)?,
+                counts_header: false,
+            },
+            "idle" => Self::IdleGap {
+                gap_ms: arg
+                    .strip_suffix("ms")
+                    .unwrap_or(arg)
+                    .parse()
+                    .map_err(|_| form())?,
+            },
+            _ => return Err(form()),
+        };
+        Framer::new(framing.clone()).map_err(FramingSpecError::Invalid)?;
+        Ok(framing)
+    }
+}
+
+/// Why a framing written as text could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FramingSpecError {
+    /// Not one of the forms.
+    Form(String),
+    /// The delimiter's escapes are not valid.
+    Delimiter(SendError),
+    /// Well written, but it cannot work (an empty delimiter, a length of 0, a gap of 0 ms).
+    Invalid(FramingError),
+}
+
+impl FramingSpecError {
+    /// The message in Chinese, for the Chinese interface.
+    #[must_use]
+    pub fn zh(&self) -> String {
+        match self {
+            Self::Form(text) => format!(
+                "“{text}”不是分帧方式：可用 raw、delim:文本（可用转义，如 delim:\\r\\n）、fixed:字节数、\
+                 prefix:u8|u16be|u16le|u32be|u32le|i32be|i32le、idle:毫秒数ms"
+            ),
+            Self::Delimiter(error) => format!("分隔符无效：{}", error.zh()),
+            Self::Invalid(error) => error.zh(),
+        }
+    }
+}
+
+impl fmt::Display for FramingSpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Form(text) => write!(
+                f,
+                "'{text}' is not a framing: use raw, delim:TEXT (escapes allowed, as in delim:\\r\\n), \
+                 fixed:N, prefix:u8|u16be|u16le|u32be|u32le|i32be|i32le, or idle:Nms"
+            ),
+            Self::Delimiter(error) => write!(f, "The delimiter is not valid: {error}"),
+            Self::Invalid(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for FramingSpecError {}
 
 /// One message, or piece of one, yielded by a [`Framer`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -702,6 +817,39 @@ mod tests {
     use MessageKind::{BadLength, Complete, Oversize, Partial};
 
     type Outcome = Vec<(MessageKind, Vec<u8>)>;
+
+    #[test]
+    fn framings_are_read_as_the_command_line_writes_them() {
+        let parsed = |text: &str| text.parse::<Framing>();
+        assert_eq!(parsed("raw"), Ok(Framing::Raw));
+        assert_eq!(parsed("delim:#"), Ok(delimiter(b"#", false)));
+        assert_eq!(parsed(r"delim:\x03"), Ok(delimiter(&[3], false)));
+        assert_eq!(parsed("fixed:8"), Ok(Framing::FixedLength { len: 8 }));
+        for prefix in LengthPrefix::ALL {
+            let want = Framing::LengthPrefix {
+                prefix,
+                counts_header: false,
+            };
+            assert_eq!(parsed(&format!("prefix:{}", prefix.name())), Ok(want));
+        }
+        assert_eq!(parsed("idle:50ms"), Ok(Framing::IdleGap { gap_ms: 50 }));
+        assert_eq!(parsed("idle:50"), Ok(Framing::IdleGap { gap_ms: 50 }));
+        assert_eq!(
+            parsed("delim:"),
+            Err(FramingSpecError::Invalid(FramingError::EmptyDelimiter))
+        );
+        assert!(matches!(
+            parsed(r"delim:\q"),
+            Err(FramingSpecError::Delimiter(_))
+        ));
+        for bad in ["", "raw:1", "fixed:x", "prefix:u64", "idle:soon", "lines"] {
+            let error = parsed(bad).unwrap_err();
+            assert!(
+                error.to_string().contains("is not a framing"),
+                "{bad}: {error}"
+            );
+        }
+    }
 
     fn delimiter(delimiter: &[u8], keep: bool) -> Framing {
         Framing::Delimiter {

@@ -22,9 +22,11 @@ pub mod text;
 pub use checksum::Checksum;
 pub use escape::EscapeError;
 pub use framing::{
-    DEFAULT_MAX_MESSAGE, Framer, FramerConfig, Framing, FramingError, LengthPrefix, Message,
-    MessageKind,
+    DEFAULT_MAX_MESSAGE, Framer, FramerConfig, Framing, FramingError, FramingSpecError,
+    LengthPrefix, Message, MessageKind,
 };
 pub use hex::HexError;
 pub use send::{InputMode, LineEnding, SendError, SendOptions};
-pub use text::{ControlStyle, DisplayDecoder, EncodeError, TextEncoding, decode_for_display};
+pub use text::{
+    ControlStyle, DisplayDecoder, EncodeError, TextEncoding, UnknownEncoding, decode_for_display,
+};

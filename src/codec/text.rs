@@ -6,6 +6,7 @@
 //! whether a device sent CRLF.
 
 use std::fmt;
+use std::str::FromStr;
 
 use encoding_rs::{DecoderResult, EncoderResult, Encoding, GB18030, GBK, UTF_8};
 use serde::{Deserialize, Serialize};
@@ -48,6 +49,14 @@ impl TextEncoding {
             Self::Ascii => "ASCII",
             Self::Latin1 => "Latin-1",
         }
+    }
+
+    /// The encoding's name reduced for comparing what people type: lowercase, without `-` or `_`.
+    fn folded(name: &str) -> String {
+        name.chars()
+            .filter(|ch| !matches!(ch, '-' | '_'))
+            .map(|ch| ch.to_ascii_lowercase())
+            .collect()
     }
 
     /// The `encoding_rs` codec for the encodings where a character may take several bytes.
@@ -93,6 +102,46 @@ impl TextEncoding {
         })
     }
 }
+
+/// Reads an encoding's name as people type it: `utf-8`, `UTF8`, `gbk`, `GB18030`, `ascii`, `latin-1`, …
+impl FromStr for TextEncoding {
+    type Err = UnknownEncoding;
+
+    fn from_str(name: &str) -> Result<Self, UnknownEncoding> {
+        let folded = Self::folded(name);
+        Self::ALL
+            .into_iter()
+            .find(|encoding| Self::folded(encoding.label()) == folded)
+            .ok_or_else(|| UnknownEncoding(name.to_owned()))
+    }
+}
+
+/// A name that is not one of the [`TextEncoding`]s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownEncoding(pub String);
+
+impl UnknownEncoding {
+    /// The message in Chinese, for the Chinese interface.
+    #[must_use]
+    pub fn zh(&self) -> String {
+        format!(
+            "“{}”不是支持的编码：可用 UTF-8、GBK、GB18030、ASCII、Latin-1",
+            self.0
+        )
+    }
+}
+
+impl fmt::Display for UnknownEncoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "'{}' is not a text encoding: use UTF-8, GBK, GB18030, ASCII or Latin-1",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownEncoding {}
 
 /// Appends `text` encoded with an `encoding_rs` codec; on failure, the byte index and the character that
 /// it cannot write.
@@ -330,6 +379,27 @@ fn push_visible(text: &str, style: ControlStyle, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encodings_are_read_by_name_as_people_type_them() {
+        for (name, want) in [
+            ("utf-8", TextEncoding::Utf8),
+            ("UTF8", TextEncoding::Utf8),
+            ("gbk", TextEncoding::Gbk),
+            ("GB18030", TextEncoding::Gb18030),
+            ("ascii", TextEncoding::Ascii),
+            ("latin_1", TextEncoding::Latin1),
+        ] {
+            assert_eq!(name.parse(), Ok(want), "{name}");
+        }
+        let error = "big5".parse::<TextEncoding>().unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("'big5' is not a text encoding"),
+            "{error}"
+        );
+    }
 
     fn encode(encoding: TextEncoding, text: &str) -> Result<Vec<u8>, EncodeError> {
         let mut out = Vec::new();
