@@ -683,7 +683,7 @@ fn opening_a_preset_during_a_session_asks_before_closing_it() {
         harness.state().pending(),
         Some(Pending::Load { .. })
     ));
-    harness.get_by_label_contains("closes the open session");
+    harness.get_by_label_contains("Opening it closes the open session.");
     harness
         .get_by_role_and_label(Role::Button, "Cancel")
         .click();
@@ -807,4 +807,39 @@ fn the_log_exports_as_csv_and_captures_to_a_file() {
             .iter()
             .any(|r| &r[1] == "RX" && &r[5] == "Hello 01Studio!")
     );
+}
+
+#[test]
+fn ctrl_s_exports_the_log_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.txt");
+    let mut harness = harness_for(NetAssistApp::new(
+        settings(),
+        Box::new(Scripted::with(&[&path])),
+    ));
+    open(&mut harness);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    harness.run();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("Listening on 127.0.0.1:"), "{text}");
+    harness.get_by_label_contains("Exported 1 row to");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_capture_that_fails_says_why_and_the_session_goes_on() {
+    // Every write to /dev/full fails as a full disk does.
+    let dialogs = Scripted::with(&[Path::new("/dev/full")]);
+    let mut harness = harness_for(NetAssistApp::new(settings(), Box::new(dialogs)));
+    menu(&mut harness, "Log", "Capture to file…");
+    let mut client = server_with_client(&mut harness);
+    step_until(&mut harness, "the capture to fail", |app| {
+        app.capture().is_none()
+    });
+    harness.get_by_label_contains("Capture to /dev/full stopped");
+    assert!(harness.state().is_open());
+    client.write_all(b"still logged").unwrap();
+    step_until(&mut harness, "the message", |app| {
+        rows_text(app, Direction::Rx) == ["still logged"]
+    });
 }

@@ -274,17 +274,8 @@ impl NetAssistApp {
             view.ui(ui, &self.log, &mut self.settings, lang, &mut actions);
             self.view = view;
         });
-        if let Some(pending) = &self.pending {
-            let name = self
-                .settings
-                .is_modified()
-                .then(|| self.settings.preset_name())
-                .flatten();
-            if let Some(answer) =
-                super::files::pending_ui(&ctx, pending, self.settings.lang, name.as_deref())
-            {
-                actions.push(UiAction::Answer(answer));
-            }
+        if let Some(answer) = self.pending_ui(&ctx) {
+            actions.push(UiAction::Answer(answer));
         }
         for action in actions {
             if let UiAction::Answer(answer) = action {

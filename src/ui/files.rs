@@ -284,7 +284,12 @@ impl NetAssistApp {
         });
         self.notice = Some(match written {
             Ok(()) => Notice::info(
-                format!("Exported {} rows to {}.", indices.len(), path.display()),
+                format!(
+                    "Exported {} {} to {}.",
+                    indices.len(),
+                    if indices.len() == 1 { "row" } else { "rows" },
+                    path.display()
+                ),
                 format!("已导出 {} 行到 {}。", indices.len(), path.display()),
             ),
             Err(e) => Notice::error(
@@ -363,13 +368,28 @@ fn with_extension(path: PathBuf, extension: &str) -> PathBuf {
     }
 }
 
-/// Draws the pending question as a modal dialog; returns the user's answer once given.
-#[must_use]
-pub fn pending_ui(
+impl NetAssistApp {
+    /// Draws the pending question, if any, as a modal dialog; returns the user's answer once given.
+    pub(crate) fn pending_ui(&self, ctx: &egui::Context) -> Option<Answer> {
+        let pending = self.pending.as_ref()?;
+        let lang = self.settings.lang;
+        let unsaved = self
+            .settings
+            .is_modified()
+            .then(|| self.settings.preset_name())
+            .flatten();
+        question_ui(ctx, pending, lang, self.is_open(), unsaved.as_deref())
+    }
+}
+
+/// Draws a question as a modal dialog: `session_open` and `unsaved` (the preset with unsaved changes) say
+/// what would be lost.
+fn question_ui(
     ctx: &egui::Context,
     pending: &Pending,
     lang: Lang,
-    settings_name: Option<&str>,
+    session_open: bool,
+    unsaved: Option<&str>,
 ) -> Option<Answer> {
     let mut answer = None;
     let modal = egui::Modal::new(egui::Id::unique("pending")).show(ctx, |ui| {
@@ -381,21 +401,23 @@ pub fn pending_ui(
                     .unwrap_or(path.as_os_str())
                     .to_string_lossy();
                 ui.heading(format!("{} {name}?", lang.pick("Open preset", "打开预设")));
-                ui.label(lang.pick(
-                    "Opening it closes the open session and replaces the current settings.",
-                    "打开后将关闭当前会话并替换当前设置。",
-                ));
-                if let Some(current) = settings_name {
+                if session_open {
+                    ui.label(lang.pick(
+                        "Opening it closes the open session.",
+                        "打开它会关闭当前会话。",
+                    ));
+                }
+                if let Some(current) = unsaved {
                     ui.label(format!(
                         "{} {current}",
-                        lang.pick("Unsaved changes to", "未保存的更改：")
+                        lang.pick("Unsaved changes to", "以下预设有未保存的更改：")
                     ));
                 }
                 ui.horizontal(|ui| {
                     if ui.button(lang.pick("Open", "打开")).clicked() {
                         answer = Some(Answer::Proceed);
                     }
-                    if settings_name.is_some()
+                    if unsaved.is_some()
                         && ui
                             .button(lang.pick("Save, then open", "先保存再打开"))
                             .clicked()
@@ -411,7 +433,7 @@ pub fn pending_ui(
                 ui.heading(format!(
                     "{} {}?",
                     lang.pick("Save changes to", "保存更改到"),
-                    settings_name.unwrap_or_default()
+                    unsaved.unwrap_or_default()
                 ));
                 ui.label(lang.pick(
                     "The preset has changes that are not saved to its file.",
