@@ -5,6 +5,8 @@
 //! Each capture mode then takes the same bytes as data events, from handing them over to the file being
 //! flushed and closed: raw bytes per peer, lines in hex, and lines as text. Events of 64 KiB stand for a
 //! fast bulk sender (the engine reads up to that at once), events of 64 bytes for a chatty device.
+// A bench that cannot write its files has nothing to measure: failing loudly is right.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
