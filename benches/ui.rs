@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use netassist::codec::Framing;
 use netassist::preset::Preset;
-use netassist::ui::app::FilePicker;
+use netassist::ui::files::{Dialogs, FileKind};
 use netassist::ui::{Lang, NetAssistApp, Settings, UiAction};
 
 #[global_allocator]
@@ -23,10 +23,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const FRAMES: usize = 200;
 const BIG_LOG: usize = 1_000_000;
 
-struct NoPicker;
+/// The bench opens no files.
+struct NoDialogs;
 
-impl FilePicker for NoPicker {
-    fn pick(&mut self) -> Option<PathBuf> {
+impl Dialogs for NoDialogs {
+    fn open(&mut self, _: FileKind) -> Option<PathBuf> {
+        None
+    }
+
+    fn save(&mut self, _: FileKind, _: &str) -> Option<PathBuf> {
         None
     }
 }
@@ -56,7 +61,7 @@ fn harness() -> Harness<'static, NetAssistApp> {
         })
         .build_ui_state(
             |ui, app: &mut NetAssistApp| app.frame(ui),
-            NetAssistApp::new(settings, Box::new(NoPicker)),
+            NetAssistApp::new(settings, Box::new(NoDialogs)),
         );
     harness.step();
     harness.state_mut().apply(UiAction::Open);

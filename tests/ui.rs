@@ -2,10 +2,11 @@
 //! clicks and types, and the tests check what the app did. Network traffic stays on loopback.
 #![allow(clippy::unwrap_used)]
 
+use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
@@ -14,17 +15,37 @@ use egui_kittest::kittest::Queryable;
 use netassist::engine::Direction;
 use netassist::preset::{ModeKind, Preset};
 use netassist::traffic::RowKind;
-use netassist::ui::app::FilePicker;
+use netassist::ui::files::{Dialogs, FileKind, Pending};
 use netassist::ui::{Lang, NetAssistApp, Settings};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// Tests never open a real dialog.
-struct NoPicker;
+/// File dialogs that answer with the paths a test queued, in order, and then "cancelled"; tests never open
+/// a real dialog. Clones share the queue, so a test can queue more after handing one to the app.
+#[derive(Clone, Default)]
+struct Scripted(Arc<Mutex<VecDeque<PathBuf>>>);
 
-impl FilePicker for NoPicker {
-    fn pick(&mut self) -> Option<PathBuf> {
-        None
+impl Scripted {
+    fn with(paths: &[&Path]) -> Self {
+        let scripted = Self::default();
+        for path in paths {
+            scripted.queue(path);
+        }
+        scripted
+    }
+
+    fn queue(&self, path: &Path) {
+        self.0.lock().unwrap().push_back(path.to_owned());
+    }
+}
+
+impl Dialogs for Scripted {
+    fn open(&mut self, _: FileKind) -> Option<PathBuf> {
+        self.0.lock().unwrap().pop_front()
+    }
+
+    fn save(&mut self, _: FileKind, _: &str) -> Option<PathBuf> {
+        self.0.lock().unwrap().pop_front()
     }
 }
 
@@ -52,7 +73,7 @@ fn settings() -> Settings {
 
 /// The window as eframe sets it up: the system's fonts (CJK included) behind egui's own.
 fn harness(settings: Settings) -> Harness<'static, NetAssistApp> {
-    harness_for(NetAssistApp::new(settings, Box::new(NoPicker)))
+    harness_for(NetAssistApp::new(settings, Box::new(Scripted::default())))
 }
 
 fn harness_for(app: NetAssistApp) -> Harness<'static, NetAssistApp> {
@@ -426,7 +447,7 @@ fn quick_commands_history_and_periodic_send() {
 #[test]
 fn without_a_chinese_font_the_window_says_so() {
     // No system fonts at all: only egui's own, which have no Chinese.
-    let app = NetAssistApp::new(settings(), Box::new(NoPicker));
+    let app = NetAssistApp::new(settings(), Box::new(Scripted::default()));
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .allow_missing_glyphs()
@@ -466,15 +487,6 @@ fn framing_choice_splits_the_stream_into_rows() {
     });
 }
 
-/// A picker that hands over a file the test wrote.
-struct GivenFile(PathBuf);
-
-impl FilePicker for GivenFile {
-    fn pick(&mut self) -> Option<PathBuf> {
-        Some(self.0.clone())
-    }
-}
-
 #[test]
 fn send_file_streams_the_whole_file_with_progress() {
     let path = std::env::temp_dir().join(format!("netassist-ui-test-{}.bin", std::process::id()));
@@ -482,7 +494,7 @@ fn send_file_streams_the_whole_file_with_progress() {
     std::fs::write(&path, &data).unwrap();
     let mut harness = harness_for(NetAssistApp::new(
         settings(),
-        Box::new(GivenFile(path.clone())),
+        Box::new(Scripted::with(&[&path])),
     ));
     let mut client = server_with_client(&mut harness);
     harness
@@ -559,4 +571,275 @@ fn udp_mode_answers_a_sender() {
     let mut buf = [0u8; 16];
     let (n, from) = device.recv_from(&mut buf).unwrap();
     assert_eq!((&buf[..n], from), (&b"pong"[..], addr));
+}
+
+/// Clicks a menu, then an entry in it.
+fn menu(harness: &mut Harness<'_, NetAssistApp>, menu: &str, entry: &str) {
+    harness.get_by_role_and_label(Role::Button, menu).click();
+    harness.run();
+    // Entries with a shortcut carry it in their label ("Open… Ctrl+O").
+    match harness.query_by_label(entry) {
+        Some(node) => node.click(),
+        None => harness.get_by_label_contains(entry).click(),
+    }
+    harness.run();
+}
+
+fn udp_preset() -> Preset {
+    Preset {
+        mode: ModeKind::Udp,
+        local_port: "7088".to_owned(),
+        echo: true,
+        ..preset()
+    }
+}
+
+#[test]
+fn presets_open_save_save_as_and_recent_with_an_unsaved_marker() {
+    let dir = tempfile::tempdir().unwrap();
+    let udp = dir.path().join("udp7088.ron");
+    udp_preset().save(&udp).unwrap();
+    let dialogs = Scripted::with(&[&udp]);
+    let mut harness = harness_for(NetAssistApp::new(settings(), Box::new(dialogs.clone())));
+
+    menu(&mut harness, "Preset", "Open…");
+    assert_eq!(harness.state().settings.preset, udp_preset());
+    assert_eq!(
+        harness.state().window_title(),
+        "udp7088 - NetAssist 网络调试助手"
+    );
+    harness.get_by_label_contains("Opened udp7088.");
+
+    // An edit marks the title until it is saved.
+    let port = harness.get_by_role_and_label(Role::TextInput, "Local port");
+    port.focus();
+    port.type_text("1");
+    harness.run();
+    let typed = harness.state().settings.preset.local_port.clone();
+    assert!(typed.contains('1') && typed != "7088", "{typed}");
+    assert!(harness.state().window_title().starts_with("udp7088* - "));
+    menu(&mut harness, "Preset", "Save");
+    assert!(!harness.state().window_title().contains('*'));
+    assert_eq!(Preset::load(&udp).unwrap().preset.local_port, typed);
+
+    // Save as: the extension is added when the user leaves it out.
+    dialogs.queue(&dir.path().join("copy"));
+    menu(&mut harness, "Preset", "Save as…");
+    let copy = dir.path().join("copy.ron");
+    assert_eq!(Preset::load(&copy).unwrap().preset.local_port, typed);
+    assert_eq!(harness.state().settings.recent, [copy.clone(), udp.clone()]);
+    assert_eq!(
+        harness.state().window_title(),
+        "copy - NetAssist 网络调试助手"
+    );
+
+    // Recent presets open from the menu.
+    harness
+        .get_by_role_and_label(Role::Button, "Preset")
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::Button, "Recent")
+        .click();
+    harness.run();
+    harness.get_by_label(&udp.display().to_string()).click();
+    harness.run();
+    assert_eq!(
+        harness.state().settings.preset_file.as_deref(),
+        Some(udp.as_path())
+    );
+}
+
+#[test]
+fn a_broken_preset_says_where_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.ron");
+    std::fs::write(&broken, "Preset(\n  local_port: \"9\",\n  echo: maybe,\n)").unwrap();
+    let mut harness = harness_for(NetAssistApp::new(
+        settings(),
+        Box::new(Scripted::with(&[&broken])),
+    ));
+    let before = harness.state().settings.clone();
+    menu(&mut harness, "Preset", "Open…");
+    harness.get_by_label_contains("damaged at line 3, column");
+    assert_eq!(harness.state().settings, before);
+    harness.get_by_role_and_label(Role::Button, "OK").click();
+    harness.run();
+    assert!(harness.state().pending().is_none());
+    assert_eq!(harness.state().settings, before);
+}
+
+#[test]
+fn opening_a_preset_during_a_session_asks_before_closing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let udp = dir.path().join("udp.ron");
+    udp_preset().save(&udp).unwrap();
+    let dialogs = Scripted::with(&[&udp, &udp]);
+    let mut harness = harness_for(NetAssistApp::new(settings(), Box::new(dialogs)));
+    open(&mut harness);
+
+    menu(&mut harness, "Preset", "Open…");
+    assert!(matches!(
+        harness.state().pending(),
+        Some(Pending::Load { .. })
+    ));
+    harness.get_by_label_contains("Opening it closes the open session.");
+    harness
+        .get_by_role_and_label(Role::Button, "Cancel")
+        .click();
+    harness.run();
+    assert!(harness.state().is_open());
+    assert_eq!(harness.state().settings.preset.mode, ModeKind::TcpServer);
+
+    menu(&mut harness, "Preset", "Open…");
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    harness.run();
+    assert!(!harness.state().is_open());
+    assert_eq!(harness.state().settings.preset, udp_preset());
+}
+
+#[test]
+fn closing_the_window_with_unsaved_changes_asks_to_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("board.ron");
+    preset().save(&path).unwrap();
+    let mut harness = harness_for(NetAssistApp::new(
+        settings(),
+        Box::new(Scripted::with(&[&path])),
+    ));
+    menu(&mut harness, "Preset", "Open…");
+    harness.state_mut().settings.preset.echo = true;
+    harness.run();
+
+    let close = |harness: &mut Harness<'_, NetAssistApp>| {
+        harness
+            .input_mut()
+            .viewports
+            .entry(egui::ViewportId::ROOT)
+            .or_default()
+            .events
+            .push(egui::ViewportEvent::Close);
+        harness.run();
+    };
+    close(&mut harness);
+    assert_eq!(harness.state().pending(), Some(&Pending::Quit));
+    harness.get_by_label_contains("Save changes to board");
+    harness
+        .get_by_role_and_label(Role::Button, "Cancel")
+        .click();
+    harness.run();
+    assert!(harness.state().pending().is_none());
+
+    close(&mut harness);
+    harness.get_by_role_and_label(Role::Button, "Save").click();
+    harness.run();
+    assert!(
+        Preset::load(&path).unwrap().preset.echo,
+        "saved before closing"
+    );
+    assert!(!harness.state().settings.is_modified());
+}
+
+/// A file dropped on the window, as the windowing system reports it.
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn a_preset_dropped_on_the_window_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dropped.ron");
+    udp_preset().save(&path).unwrap();
+    let mut harness = harness(settings());
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(dir.path().join("notes.txt"))));
+    harness.run();
+    harness.get_by_label_contains("Only preset files (.ron)");
+    harness
+        .input_mut()
+        .dropped_files
+        .push(Arc::new(Dropped(path.clone())));
+    harness.run();
+    assert_eq!(harness.state().settings.preset, udp_preset());
+    assert_eq!(harness.state().settings.recent, [path]);
+}
+
+#[test]
+fn the_log_exports_as_csv_and_captures_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("capture.log");
+    let csv_path = dir.path().join("log.csv");
+    let dialogs = Scripted::with(&[&capture]);
+    let mut harness = harness_for(NetAssistApp::new(settings(), Box::new(dialogs.clone())));
+    menu(&mut harness, "Log", "Capture to file…");
+    assert!(harness.state().capture().is_some());
+    assert!(harness.get_all_by_label_contains("Capturing to").count() >= 1);
+
+    let mut client = server_with_client(&mut harness);
+    client.write_all(b"Hello 01Studio!").unwrap();
+    step_until(&mut harness, "the greeting", |app| {
+        rows_text(app, Direction::Rx) == ["Hello 01Studio!"]
+    });
+    menu(&mut harness, "Log", "Stop capture");
+    assert!(harness.state().capture().is_none());
+    let lines = std::fs::read_to_string(&capture).unwrap();
+    assert!(lines.contains("RX 127.0.0.1:"), "{lines}");
+    assert!(lines.contains("15B Hello 01Studio!"), "{lines}");
+
+    dialogs.queue(&csv_path);
+    menu(&mut harness, "Log", "Export as CSV…");
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), harness.state().log().len());
+    assert!(
+        records
+            .iter()
+            .any(|r| &r[1] == "RX" && &r[5] == "Hello 01Studio!")
+    );
+}
+
+#[test]
+fn ctrl_s_exports_the_log_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("log.txt");
+    let mut harness = harness_for(NetAssistApp::new(
+        settings(),
+        Box::new(Scripted::with(&[&path])),
+    ));
+    open(&mut harness);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
+    harness.run();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("Listening on 127.0.0.1:"), "{text}");
+    harness.get_by_label_contains("Exported 1 row to");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_capture_that_fails_says_why_and_the_session_goes_on() {
+    // Every write to /dev/full fails as a full disk does.
+    let dialogs = Scripted::with(&[Path::new("/dev/full")]);
+    let mut harness = harness_for(NetAssistApp::new(settings(), Box::new(dialogs)));
+    menu(&mut harness, "Log", "Capture to file…");
+    let mut client = server_with_client(&mut harness);
+    step_until(&mut harness, "the capture to fail", |app| {
+        app.capture().is_none()
+    });
+    harness.get_by_label_contains("Capture to /dev/full stopped");
+    assert!(harness.state().is_open());
+    client.write_all(b"still logged").unwrap();
+    step_until(&mut harness, "the message", |app| {
+        rows_text(app, Direction::Rx) == ["still logged"]
+    });
 }

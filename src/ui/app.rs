@@ -7,11 +7,14 @@ use bytes::Bytes;
 
 use super::connection_panel;
 use super::file_send::FileSend;
+use super::files::{Answer, Dialogs, FileKind, NativeDialogs, Pending, Rows};
+use super::menu;
 use super::peers_panel;
 use super::send_panel;
 use super::settings::Settings;
 use super::status_bar;
 use super::traffic_view::TrafficView;
+use crate::capture::Capture;
 use crate::codec::FramerConfig;
 use crate::engine::{self, Command, Direction, Event, PeerId, Session, Target};
 use crate::i18n::Lang;
@@ -35,7 +38,7 @@ pub enum SendTarget {
 }
 
 /// Something the user asked for while a panel was drawn; applied after drawing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum UiAction {
     /// Open a session with the current settings.
     Open,
@@ -65,6 +68,27 @@ pub enum UiAction {
     ResetCounters,
     /// The framing settings changed.
     Reframe,
+    /// Ask for a preset file and open it.
+    OpenPreset,
+    /// Open this preset file (a recent one).
+    OpenPresetFile(std::path::PathBuf),
+    /// Save the preset to its file (or ask where).
+    SavePreset,
+    /// Ask where to save the preset, then save it.
+    SavePresetAs,
+    /// Ask where, then export the log.
+    Export {
+        /// CSV rather than text.
+        csv: bool,
+        /// Which rows.
+        rows: Rows,
+    },
+    /// Ask where, then capture traffic to a file.
+    StartCapture,
+    /// Stop capturing.
+    StopCapture,
+    /// The user answered the question on screen.
+    Answer(Answer),
 }
 
 /// A message for the status bar, in both languages.
@@ -89,6 +113,16 @@ impl Notice {
         }
     }
 
+    /// A message that reports success or progress.
+    #[must_use]
+    pub fn info(en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Self {
+            en: en.into(),
+            zh: zh.into(),
+            is_error: false,
+        }
+    }
+
     /// The text in `lang`.
     #[must_use]
     pub fn text(&self, lang: Lang) -> &str {
@@ -96,21 +130,6 @@ impl Notice {
             Lang::En => &self.en,
             Lang::Zh => &self.zh,
         }
-    }
-}
-
-/// Picks a file to send; the real one is a native dialog, tests pass their own.
-pub trait FilePicker {
-    /// Asks the user for a file; `None` if they cancelled.
-    fn pick(&mut self) -> Option<std::path::PathBuf>;
-}
-
-/// The native file dialog.
-pub struct NativePicker;
-
-impl FilePicker for NativePicker {
-    fn pick(&mut self) -> Option<std::path::PathBuf> {
-        rfd::FileDialog::new().pick_file()
     }
 }
 
@@ -134,7 +153,15 @@ pub struct NetAssistApp {
     /// Periodic send progress: sends made, and whether it is running.
     pub(crate) periodic: Option<(u64, bool)>,
     pub(crate) file: Option<FileSend>,
-    picker: Box<dyn FilePicker>,
+    pub(crate) dialogs: Box<dyn Dialogs>,
+    /// The running capture to file, if any.
+    pub(crate) capture: Option<Capture>,
+    /// The question on screen, if any.
+    pub(crate) pending: Option<Pending>,
+    /// The user chose to close the window; the next close request goes through.
+    pub(crate) closing: bool,
+    /// The title last given to the window, so it is only sent when it changes.
+    title: String,
     /// This PC's interface addresses with their names, for the local IP choices.
     pub(crate) interfaces: Vec<(String, std::net::IpAddr)>,
     /// Whether a font with Chinese glyphs is loaded; checked on the first frame, once fonts exist.
@@ -144,9 +171,9 @@ pub struct NetAssistApp {
 }
 
 impl NetAssistApp {
-    /// A window with these settings and file picker.
+    /// A window with these settings and file dialogs.
     #[must_use]
-    pub fn new(settings: Settings, picker: Box<dyn FilePicker>) -> Self {
+    pub fn new(settings: Settings, dialogs: Box<dyn Dialogs>) -> Self {
         let log = TrafficLog::new(log_config(&settings, settings.preset.mode));
         Self {
             settings,
@@ -159,7 +186,11 @@ impl NetAssistApp {
             send_error: None,
             periodic: None,
             file: None,
-            picker,
+            dialogs,
+            capture: None,
+            pending: None,
+            closing: false,
+            title: super::TITLE.to_owned(),
             interfaces: interfaces(),
             cjk_font: None,
             repaint: None,
@@ -173,7 +204,7 @@ impl NetAssistApp {
             .storage
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
             .unwrap_or_default();
-        Self::new(settings, Box::new(NativePicker))
+        Self::new(settings, Box::new(NativeDialogs))
     }
 
     /// Whether a session is open.
@@ -186,6 +217,18 @@ impl NetAssistApp {
     #[must_use]
     pub fn log(&self) -> &TrafficLog {
         &self.log
+    }
+
+    /// The question on screen, if any.
+    #[must_use]
+    pub fn pending(&self) -> Option<&Pending> {
+        self.pending.as_ref()
+    }
+
+    /// The running capture, if any.
+    #[must_use]
+    pub fn capture(&self) -> Option<&Capture> {
+        self.capture.as_ref()
     }
 
     /// The status bar's current message.
@@ -205,8 +248,13 @@ impl NetAssistApp {
         }
         ctx.set_theme(self.settings.theme);
         self.take_events(&ctx);
+        if self.capture.as_ref().is_some_and(Capture::has_failed) {
+            self.stop_capture();
+        }
 
         let mut actions = Vec::new();
+        self.window_input(&ctx, &mut actions);
+        egui::Panel::top("menu").show(ui, |ui| menu::ui(ui, self, &mut actions));
         egui::Panel::bottom("status").show(ui, |ui| status_bar::ui(ui, self, &mut actions));
         egui::Panel::bottom("send")
             .resizable(true)
@@ -226,10 +274,55 @@ impl NetAssistApp {
             view.ui(ui, &self.log, &mut self.settings, lang, &mut actions);
             self.view = view;
         });
+        if let Some(answer) = self.pending_ui(&ctx) {
+            actions.push(UiAction::Answer(answer));
+        }
         for action in actions {
-            self.apply(action);
+            if let UiAction::Answer(answer) = action {
+                self.answer(answer, Some(&ctx));
+            } else {
+                self.apply(action);
+            }
+        }
+        let title = self.window_title();
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
         }
         self.schedule(&ctx);
+    }
+
+    /// Keyboard shortcuts, files dropped on the window, and a request to close it.
+    fn window_input(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
+        use egui::{Key, KeyboardShortcut, Modifiers};
+        let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+        let save = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+        let (open, save, dropped, close) = ctx.input_mut(|input| {
+            (
+                input.consume_shortcut(&open),
+                input.consume_shortcut(&save),
+                input
+                    .raw
+                    .dropped_files
+                    .iter()
+                    .map(|file| file.path().to_owned())
+                    .collect::<Vec<_>>(),
+                input.viewport().close_requested(),
+            )
+        });
+        if open {
+            actions.push(UiAction::OpenPreset);
+        }
+        if save {
+            actions.push(UiAction::Export {
+                csv: false,
+                rows: Rows::All,
+            });
+        }
+        self.dropped(&dropped);
+        if close && !self.may_close() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        }
     }
 
     /// Takes engine events into the log for at most [`EVENT_TIME_PER_FRAME`].
@@ -240,14 +333,20 @@ impl NetAssistApp {
         let now = Instant::now();
         let mut stopped = false;
         let mut more = false;
+        let mut capture_failed = false;
         loop {
-            if now.elapsed() >= EVENT_TIME_PER_FRAME {
+            // A capture that cannot keep up leaves events with the engine, which slows the peers down.
+            let capture_full = self.capture.as_ref().is_some_and(|c| !c.has_room());
+            if now.elapsed() >= EVENT_TIME_PER_FRAME || capture_full {
                 more = true;
                 break;
             }
             let Some(event) = session.try_recv() else {
                 break;
             };
+            if let Some(capture) = &self.capture {
+                capture_failed |= !capture.record(&event);
+            }
             match &event {
                 Event::Data {
                     dir: Direction::Tx,
@@ -269,6 +368,9 @@ impl NetAssistApp {
                 _ => {}
             }
             self.log.apply(&event, now);
+        }
+        if capture_failed {
+            self.stop_capture();
         }
         if more {
             ctx.request_repaint();
@@ -296,6 +398,10 @@ impl NetAssistApp {
                 if let Some((mut session, _)) = self.session.take() {
                     session.stop();
                     for event in session.drain() {
+                        // The capture gets the closes too; a capture that has failed is reported below.
+                        if let Some(capture) = &self.capture {
+                            capture.record(&event);
+                        }
                         self.log.apply(&event, Instant::now());
                     }
                 }
@@ -330,6 +436,18 @@ impl NetAssistApp {
             UiAction::ShowOnly(peer) => self.view.filter.peer = peer,
             UiAction::Clear => self.log.clear(),
             UiAction::ResetCounters => self.log.reset_counters(),
+            UiAction::OpenPreset => self.open_preset_dialog(),
+            UiAction::OpenPresetFile(path) => self.open_preset(&path),
+            UiAction::SavePreset => {
+                self.save_preset();
+            }
+            UiAction::SavePresetAs => {
+                self.save_preset_as();
+            }
+            UiAction::Export { csv, rows } => self.export(csv, rows),
+            UiAction::StartCapture => self.start_capture(),
+            UiAction::StopCapture => self.stop_capture(),
+            UiAction::Answer(answer) => self.answer(answer, self.repaint.clone().as_ref()),
             UiAction::Reframe => {
                 let mode = self
                     .session
@@ -465,7 +583,7 @@ impl NetAssistApp {
             self.send_error = Some(Notice::error("Open a session first.", "请先打开连接。"));
             return;
         }
-        let Some(path) = self.picker.pick() else {
+        let Some(path) = self.dialogs.open(FileKind::Send) else {
             return;
         };
         let opened = std::fs::File::open(&path).and_then(|file| Ok((file.metadata()?.len(), file)));

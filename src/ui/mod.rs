@@ -7,7 +7,9 @@
 pub mod app;
 pub mod connection_panel;
 pub mod file_send;
+pub mod files;
 pub mod fonts;
+pub mod menu;
 pub mod peers_panel;
 pub mod send_panel;
 pub mod settings;

@@ -167,4 +167,30 @@ mod tests {
         settings.adopt_preset(Path::new("board.ron"), now);
         assert!(!settings.is_modified());
     }
+
+    #[test]
+    fn everything_remembered_survives_a_restart() {
+        // eframe keeps the settings as RON text between runs.
+        let mut settings = Settings {
+            lang: Lang::Zh,
+            theme: egui::ThemePreference::Dark,
+            log_mib: 32,
+            wrap: true,
+            auto_scroll: false,
+            send_text: "AA 55".to_owned(),
+            capture_raw: true,
+            ..Settings::default()
+        };
+        settings.preset.quick.push(crate::preset::QuickCommand {
+            name: "查询".to_owned(),
+            text: "AA 55 01".to_owned(),
+        });
+        settings.remember("hello");
+        settings.adopt_preset(Path::new("board.ron"), settings.preset.clone());
+        settings.preset.echo = true;
+        let text = ron::to_string(&settings).unwrap();
+        let restored: Settings = ron::from_str(&text).unwrap();
+        assert_eq!(restored, settings);
+        assert!(restored.is_modified());
+    }
 }

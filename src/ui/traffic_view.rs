@@ -74,6 +74,11 @@ impl TrafficView {
         detail_ui(ui, log, row, settings, lang);
     }
 
+    /// The log indices of the rows the filter shows, oldest first.
+    pub fn shown_indices(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.filtered.len()).filter_map(|i| self.filtered.row_index(i))
+    }
+
     /// How many filtered rows are on screen: all of them, or while paused those from before the pause.
     fn shown_rows(&self, log: &TrafficLog) -> usize {
         let Some(paused_at) = self.paused_at else {
