@@ -1,5 +1,5 @@
 //! Session presets: every setting of a session the window shows (mode, addresses, encodings, framing, send
-//! options, quick commands, periodic send) as one [`Preset`], saved as pretty RON with a `version` field.
+//! options, quick commands, periodic send, reply rules) as one [`Preset`], saved as pretty RON with a `version` field.
 //!
 //! Loading is forgiving and safe. Missing fields take their defaults and unknown fields are skipped (both
 //! are reported as [`Warning`]s, so a typo in a hand-edited file is not silently lost); a file from a newer
@@ -17,9 +17,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::codec::{ControlStyle, Framing, SendOptions, TextEncoding};
+use crate::codec::{ControlStyle, FramerConfig, Framing, SendOptions, TextEncoding};
 use crate::engine::{self, Mode, SessionConfig};
 use crate::i18n::Lang;
+use crate::rules::{Rule, RuleError, Rules};
 
 /// The format version this build writes. Raise it when a field changes meaning (not when one is added:
 /// added fields load from older files with their defaults).
@@ -126,6 +127,9 @@ pub struct Preset {
     /// Periodic send count (empty or 0 for no end).
     #[serde(deserialize_with = "text_or_number")]
     pub periodic_count: String,
+    /// Reply rules, tried in order on each received message (framed by `framing`); presets from before
+    /// rules existed load with none.
+    pub rules: Vec<Rule>,
 }
 
 impl Default for Preset {
@@ -150,6 +154,7 @@ impl Default for Preset {
             quick: Vec::new(),
             periodic_ms: "1000".to_owned(),
             periodic_count: String::new(),
+            rules: Vec::new(),
         }
     }
 }
@@ -367,6 +372,8 @@ pub enum Field {
     Multicast,
     /// The client limit.
     MaxClients,
+    /// The reply rules.
+    Rules,
 }
 
 /// Which field is wrong and why, in both languages.
@@ -459,7 +466,21 @@ impl Preset {
                 multicast: self.multicast()?,
             },
         };
-        Ok(SessionConfig::new(mode).with_echo(self.echo && self.mode != ModeKind::TcpClient))
+        let rules = self
+            .rules()
+            .map_err(|error| FieldError::new(Field::Rules, error.to_string(), error.zh()))?;
+        Ok(SessionConfig::new(mode)
+            .with_echo(self.echo && self.mode != ModeKind::TcpClient)
+            .with_rules(rules))
+    }
+
+    /// The reply rules compiled for this preset's encoding and framing, or the first one that is wrong.
+    pub fn rules(&self) -> Result<Rules, RuleError> {
+        Rules::new(
+            &self.rules,
+            self.encoding,
+            FramerConfig::from(self.framing.clone()),
+        )
     }
 
     fn local_bind(&self) -> Result<SocketAddr, FieldError> {

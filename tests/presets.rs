@@ -2,13 +2,14 @@
 //! column and no preset, and the example presets a newcomer opens load as they say.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use netassist::codec::{
     Checksum, ControlStyle, Framing, InputMode, LengthPrefix, LineEnding, TextEncoding,
 };
 use netassist::engine::Mode;
 use netassist::preset::{
-    DataView, FORMAT_VERSION, ModeKind, Preset, PresetError, QuickCommand, Warning,
+    DataView, FORMAT_VERSION, Field, ModeKind, Preset, PresetError, QuickCommand, Warning,
 };
 
 /// The checked-in version-1 preset, as it must load forever.
@@ -196,4 +197,50 @@ fn the_example_presets_load_as_they_say() {
         "{:?}",
         config.mode
     );
+}
+
+#[test]
+fn rules_round_trip_and_reach_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rules.ron");
+    let mut preset = version_one();
+    preset.rules = ["regex:^look$=>OK {n}", "hex:01 03 *=>[20ms]hex:01 83 02"]
+        .iter()
+        .map(|rule| rule.parse().unwrap())
+        .collect();
+    preset.rules[1].enabled = false;
+    preset.save(&path).unwrap();
+    let loaded = Preset::load(&path).unwrap();
+    assert_eq!(loaded.preset, preset);
+    let config = loaded.preset.session().unwrap();
+    assert_eq!(config.rules.rules(), preset.rules.as_slice());
+
+    preset.rules[0] = "regex:^(look$=>x".parse().unwrap();
+    let error = preset.session().unwrap_err();
+    assert_eq!(error.field, Field::Rules);
+    assert!(
+        error
+            .en
+            .starts_with("Rule 1: the regular expression does not compile"),
+        "{}",
+        error.en
+    );
+}
+
+#[test]
+fn the_seed_exercise_preset_counts_clears_and_shows() {
+    let loaded = Preset::load(Path::new("assets/presets/look-pass-counter.ron")).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let mut rules = loaded.preset.session().unwrap().rules;
+    let peer = "127.0.0.1:5000".parse().unwrap();
+    let mut answer = |message: &str| {
+        let response = rules.respond(message.as_bytes(), peer, SystemTime::now());
+        String::from_utf8(response.unwrap().bytes.to_vec()).unwrap()
+    };
+    for message in ["look", "pass", "look"] {
+        answer(message);
+    }
+    assert_eq!(answer("show"), "look 2, pass 1");
+    assert_eq!(answer("clear"), "cleared");
+    assert_eq!(answer("show"), "look 0, pass 0");
 }
