@@ -16,11 +16,14 @@
 //!   the session's worker. Pure, no I/O.
 //! - [`capture`]: traffic streamed to files as it arrives, on a thread of its own; and exports of the log
 //!   as text and CSV.
+//! - [`cli`]: the headless command line (`netassist tcp-server …`, `netassist run PRESET.ron`): a preset from
+//!   flags or a file, event lines (text or JSON) out, expectations checked, exit codes for scripts.
 //! - [`i18n`]: the two languages (English, Chinese) of the window and of messages meant for people.
 //! - [`ui`]: the egui window (the only module that uses egui): panels that draw the app's state and return
 //!   what the user asked for.
 
 pub mod capture;
+pub mod cli;
 pub mod codec;
 pub mod engine;
 pub mod i18n;

@@ -6,31 +6,11 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::{Command as Process, Stdio};
 
 use bytes::Bytes;
-use common::{connected, data, server_config, tcp_server};
+use common::{connected, data, peer_program, server_config, tcp_server};
 use netassist::engine::{CloseReason, Command, Direction, Event, Target};
-
-fn peer_program(name: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("NETASSIST_PEERS").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/peers"),
-        PathBuf::from,
-    );
-    let program = dir.join(name);
-    let python = Process::new("python3")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if program.is_file() && python {
-        Some(program)
-    } else {
-        eprintln!("skipped: needs python3 and {}", program.display());
-        None
-    }
-}
 
 #[test]
 fn board_client_greets_and_echoes_through_a_server_session() {

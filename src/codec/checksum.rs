@@ -122,7 +122,7 @@ mod tests {
         // 0x31 + 0x32 + ... + 0x39 = 0x1DD; XOR of the same bytes is 0x31.
         assert_eq!(appended(Checksum::Sum8, CHECK), [0xDD]);
         assert_eq!(appended(Checksum::Xor8, CHECK), [0x31]);
-        assert_eq!(appended(Checksum::None, CHECK), []);
+        assert_eq!(appended(Checksum::None, CHECK), Vec::<u8>::new());
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command as Process, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -126,4 +128,25 @@ pub fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
         .read_to_end(&mut buf)
         .expect("the connection closes cleanly");
     buf
+}
+
+/// The real peer program `name` (Python, standard library only) from `../shared/peers` beside this
+/// repository, or where `NETASSIST_PEERS` points; `None`, saying it is skipped, without it or `python3`.
+pub fn peer_program(name: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("NETASSIST_PEERS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/peers"),
+        PathBuf::from,
+    );
+    let program = dir.join(name);
+    let python = Process::new("python3")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if program.is_file() && python {
+        Some(program)
+    } else {
+        eprintln!("skipped: needs python3 and {}", program.display());
+        None
+    }
 }

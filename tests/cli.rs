@@ -1,0 +1,471 @@
+//! The headless command line as scripts use it: the real `netassist` binary in a process of its own, on
+//! loopback, against the real peer programs (skipped, saying so, without them or `python3`). Every wait is
+//! on an output line or the process's exit, bounded by [`WAIT`].
+// Helpers outside #[test] functions unwrap too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command as Process, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+use common::{WAIT, peer_program, read_n};
+use serde_json::Value;
+
+/// A running `netassist` with its output lines arriving on a channel.
+struct Netassist {
+    child: Child,
+    lines: Receiver<String>,
+    /// Every stdout line taken so far.
+    seen: Vec<String>,
+}
+
+/// How a run ended.
+struct Ended {
+    code: i32,
+    stdout: Vec<String>,
+    stderr: String,
+    took: Duration,
+}
+
+impl Netassist {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Process::new(env!("CARGO_BIN_EXE_netassist"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (lines_tx, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if lines_tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for the next stdout line for which `pick` says yes.
+    fn line(&mut self, what: &str, pick: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            let Ok(line) = self.lines.recv_timeout(left) else {
+                break;
+            };
+            self.seen.push(line.clone());
+            if pick(&line) {
+                return line;
+            }
+        }
+        panic!("no line with {what}; lines seen: {:#?}", self.seen);
+    }
+
+    /// The port from the `Listening on IP:PORT` line (text output) or the `listening` object (JSON).
+    fn port(&mut self) -> u16 {
+        let line = self.line("Listening on", |l| l.contains("Listening on"));
+        let addr = line.rsplit("Listening on ").next().unwrap();
+        let digits: String = addr
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().unwrap()
+    }
+
+    /// Waits for the process to exit, within [`WAIT`], and collects the rest of its output.
+    fn end(mut self) -> Ended {
+        let started = Instant::now();
+        let deadline = started + WAIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("netassist did not exit; lines seen: {:#?}", self.seen);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let took = started.elapsed();
+        // The reader thread ends at end of file, which the exit has caused.
+        self.seen.extend(self.lines.iter());
+        let mut stderr = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        Ended {
+            code: status.code().unwrap_or(-1),
+            stdout: self.seen,
+            stderr,
+            took,
+        }
+    }
+}
+
+/// Runs a peer program with `args` and returns its last stdout line as JSON.
+fn run_peer(program: &PathBuf, args: &[&str]) -> Value {
+    let output = Process::new("python3")
+        .arg(program)
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
+}
+
+fn json_lines(lines: &[String]) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+/// The `text` of each received data object.
+fn received(objects: &[Value]) -> Vec<&str> {
+    objects
+        .iter()
+        .filter(|o| o["event"] == "data" && o["dir"] == "rx")
+        .map(|o| o["text"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn a_board_meets_the_expectation_and_exits_0() {
+    let Some(board) = peer_program("board_client.py") else {
+        return;
+    };
+    let mut server = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--expect",
+        "Hello 01Studio!",
+        "--seconds",
+        "10",
+    ]);
+    let port = server.port().to_string();
+    let mut child = Process::new("python3")
+        .arg(board)
+        .args(["--port", &port, "--seconds", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let ended = server.end();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(ended.code, 0, "{}\n{:#?}", ended.stderr, ended.stdout);
+    let rx = ended.stdout.iter().find(|l| l.contains(" RX ")).unwrap();
+    assert!(rx.ends_with(" 15B Hello 01Studio!"), "{rx}");
+    let summary = ended.stdout.last().unwrap();
+    assert!(
+        summary.starts_with("expectation 1 met at ")
+            && summary.ends_with("--expect 'Hello 01Studio!'"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_wrong_expectation_exits_1_within_the_time() {
+    let Some(board) = peer_program("board_client.py") else {
+        return;
+    };
+    let mut server = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--expect",
+        "Goodbye",
+        "--seconds",
+        "1.5",
+    ]);
+    let port = server.port().to_string();
+    let mut child = Process::new("python3")
+        .arg(board)
+        .args(["--port", &port, "--seconds", "3"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    server.line("the greeting", |l| l.contains("Hello 01Studio!"));
+    let ended = server.end();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(ended.code, 1, "{}", ended.stderr);
+    assert!(ended.took < Duration::from_millis(1500), "{:?}", ended.took);
+    assert!(
+        ended
+            .stderr
+            .contains("expectation 1 of 1 not met: --expect 'Goodbye'"),
+        "{}",
+        ended.stderr
+    );
+}
+
+#[test]
+fn json_lines_parse_and_name_the_events() {
+    let Some(board) = peer_program("board_client.py") else {
+        return;
+    };
+    let mut server = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--json",
+        "--expect-hex",
+        "30 31 53",
+        "--seconds",
+        "10",
+    ]);
+    let port = server.port().to_string();
+    let mut child = Process::new("python3")
+        .arg(board)
+        .args(["--port", &port, "--seconds", "2"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let ended = server.end();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+    let objects = json_lines(&ended.stdout);
+    let events: Vec<&str> = objects
+        .iter()
+        .map(|o| o["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "listening",
+            "connected",
+            "data",
+            "closed",
+            "stopped",
+            "summary"
+        ]
+    );
+    let data = &objects[2];
+    assert_eq!(data["dir"], "rx");
+    assert_eq!(data["len"], 15);
+    assert_eq!(data["text"], "Hello 01Studio!");
+    assert_eq!(data["hex"], "48 65 6C 6C 6F 20 30 31 53 74 75 64 69 6F 21");
+    assert!(data["peer"].as_str().unwrap().starts_with("127.0.0.1:"));
+    // ISO 8601 with milliseconds and the offset.
+    let time = data["time"].as_str().unwrap();
+    assert_eq!(time.len(), "2026-01-01T12:00:01.234+08:00".len(), "{time}");
+    assert!(objects[4]["reason"].is_string());
+}
+
+/// Starts a server with `framing`, runs `sticky_sender.py` with `sender_args` and the messages, and
+/// returns the received messages as the server printed them.
+fn framed_messages(framing: &str, sender_args: &[&str], messages: &[&str]) -> Option<Vec<String>> {
+    let sender = peer_program("sticky_sender.py")?;
+    let mut args = vec![
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--json",
+        "--framing",
+        framing,
+    ];
+    args.extend(["--seconds", "10"]);
+    // Each message expected in turn: the run ends as soon as the last has come.
+    for message in messages {
+        args.extend(["--expect", message]);
+    }
+    let mut server = Netassist::start(&args);
+    let port = server.port().to_string();
+    let mut peer_args = vec!["--port", port.as_str()];
+    peer_args.extend(sender_args);
+    peer_args.extend(messages);
+    run_peer(&sender, &peer_args);
+    let ended = server.end();
+    assert_eq!(ended.code, 0, "{}\n{:#?}", ended.stderr, ended.stdout);
+    let objects = json_lines(&ended.stdout);
+    Some(received(&objects).into_iter().map(str::to_owned).collect())
+}
+
+#[test]
+fn delimiter_framing_prints_one_line_per_message() {
+    let messages = ["look", "pass", "你好 hello", "show"];
+    if let Some(got) = framed_messages("delim:#", &["--delim", "#"], &messages) {
+        assert_eq!(got, messages);
+    }
+}
+
+#[test]
+fn python_length_prefix_framing_prints_one_line_per_message() {
+    let messages = ["first", "a longer second message", "3"];
+    if let Some(got) = framed_messages("prefix:i32le", &["--prefix", "i32le"], &messages) {
+        assert_eq!(got, messages);
+    }
+}
+
+#[test]
+fn udp_echo_answers_the_peer() {
+    let Some(peer) = peer_program("udp_peer.py") else {
+        return;
+    };
+    let mut udp = Netassist::start(&[
+        "udp",
+        "--bind",
+        "127.0.0.1:0",
+        "--echo",
+        "--expect",
+        "ping 1",
+        "--expect",
+        "ping 2",
+        "--seconds",
+        "10",
+    ]);
+    let port = udp.port().to_string();
+    let report = run_peer(
+        &peer,
+        &["--port", &port, "--seconds", "1", "ping 1", "ping 2"],
+    );
+    let ended = udp.end();
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+    let replies: Vec<&str> = report["replies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(replies, ["ping 1", "ping 2"]);
+    assert_eq!(
+        ended.stdout.iter().filter(|l| l.contains(" TX ")).count(),
+        2,
+        "{:#?}",
+        ended.stdout
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2_with_the_reason() {
+    for (args, says) in [
+        (&["tcp-server"][..], "--bind"),
+        (
+            &[
+                "tcp-server",
+                "--bind",
+                "127.0.0.1:0",
+                "--framing",
+                "fixed:0",
+            ],
+            "fixed length is 0",
+        ),
+        (
+            &["udp", "--bind", "127.0.0.1:0", "--encoding", "big5"],
+            "not a text encoding",
+        ),
+        (
+            &[
+                "tcp-server",
+                "--bind",
+                "127.0.0.1:0",
+                "--rule",
+                "regex:^(look=>x",
+            ],
+            "does not compile",
+        ),
+        (
+            &["tcp-server", "--bind", "127.0.0.1:0", "--send-hex", "AA G1"],
+            "not a hex digit",
+        ),
+        (&["tcp-client", "--connect", "no-port"], "HOST:PORT"),
+        (&["udp", "--bind", "127.0.0.1:0", "--send", "x"], "--to"),
+        (&["run", "no such preset.ron"], "no such preset.ron"),
+    ] {
+        let ended = Netassist::start(args).end();
+        assert_eq!(ended.code, 2, "{args:?}: {}", ended.stderr);
+        assert!(ended.stderr.contains(says), "{args:?}: {}", ended.stderr);
+    }
+}
+
+#[test]
+fn a_port_in_use_exits_3_with_the_message() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let ended = Netassist::start(&["tcp-server", "--bind", &addr, "--seconds", "10"]).end();
+    assert_eq!(ended.code, 3, "{:#?}", ended.stdout);
+    let port = addr.rsplit(':').next().unwrap();
+    let message =
+        format!("Port {port} is already in use by another program. Close it or pick another port.");
+    assert!(ended.stderr.contains(&message), "{}", ended.stderr);
+}
+
+#[test]
+fn a_preset_runs_with_flags_overriding_it() {
+    // The seed exercise's preset listens on 0.0.0.0:10000 with raw framing; the flags move it to a free
+    // loopback port and split messages on newlines.
+    let preset = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/presets/look-pass-counter.ron"
+    );
+    let mut server = Netassist::start(&[
+        "run",
+        preset,
+        "--bind",
+        "127.0.0.1:0",
+        "--framing",
+        r"delim:\n",
+        "--expect",
+        "show",
+        "--seconds",
+        "10",
+    ]);
+    let port = server.port();
+    let mut board = common::client(format!("127.0.0.1:{port}").parse().unwrap());
+    board.write_all(b"look\npass\nlook\nshow\nclear\n").unwrap();
+    assert_eq!(read_n(&mut board, 14), b"look 2, pass 1");
+    let ended = server.end();
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+}
+
+#[test]
+fn a_client_sends_and_answers_by_rule() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let client = Netassist::start(&[
+        "tcp-client",
+        "--connect",
+        &addr,
+        "--send",
+        "hello",
+        "--framing",
+        r"delim:\n",
+        "--rule",
+        r"regex:^ping (\d+)$=>pong $1;",
+        "--expect",
+        "ping 2",
+        "--seconds",
+        "10",
+    ]);
+    let (mut server, _): (TcpStream, _) = listener.accept().unwrap();
+    server.set_read_timeout(Some(WAIT)).unwrap();
+    assert_eq!(read_n(&mut server, 5), b"hello");
+    server.write_all(b"ping 1\nping 2\n").unwrap();
+    assert_eq!(read_n(&mut server, 14), b"pong 1;pong 2;");
+    let ended = client.end();
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+}
