@@ -843,3 +843,59 @@ fn a_capture_that_fails_says_why_and_the_session_goes_on() {
         rows_text(app, Direction::Rx) == ["still logged"]
     });
 }
+
+#[test]
+fn reply_rules_are_added_tried_reordered_switched_and_answer_a_client() {
+    let mut harness = harness(settings());
+    let mut client = server_with_client(&mut harness);
+    harness
+        .get_by_role_and_label(Role::Button, "Reply rules…")
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::Button, "Add rule")
+        .click();
+    harness.run();
+    // A new rule answers "ping" with "pong"; a sample message tries it without the network.
+    let sample =
+        harness.get_by_role_and_label(Role::TextInput, r"Test a message (text, escapes like \r\n)");
+    sample.focus();
+    sample.type_text("ping");
+    harness.run();
+    harness.get_by_label_contains("Rule 1 answers: pong");
+    // The open session answers by it from its own thread.
+    client.write_all(b"ping").unwrap();
+    assert_eq!(read_exactly(&mut client, 4), b"pong");
+
+    // A second rule, moved to the top, answers first.
+    harness
+        .get_by_role_and_label(Role::Button, "Add rule")
+        .click();
+    harness.run();
+    let reply = harness.get_by_role_and_label(Role::TextInput, "Reply 2");
+    reply.focus();
+    reply.type_text(" {n}");
+    harness.run();
+    harness
+        .get_all_by_role_and_label(Role::Button, "Up")
+        .nth(1)
+        .unwrap()
+        .click();
+    harness.run();
+    harness.get_by_label_contains("Rule 1 answers: pong 1");
+    client.write_all(b"ping").unwrap();
+    assert_eq!(read_exactly(&mut client, 6), b"pong 1");
+
+    // Switched off, it lets the other answer again.
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Rule 1")
+        .click();
+    harness.run();
+    harness.get_by_label_contains("Rule 2 answers: pong");
+    client.write_all(b"ping").unwrap();
+    assert_eq!(read_exactly(&mut client, 4), b"pong");
+    let rules = &harness.state().settings.preset.rules;
+    assert_eq!(rules.len(), 2);
+    assert_eq!(rules[0].to_string(), "exact:ping=>pong {n}");
+    assert!(!rules[0].enabled);
+}

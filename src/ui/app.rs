@@ -10,6 +10,7 @@ use super::file_send::FileSend;
 use super::files::{Answer, Dialogs, FileKind, NativeDialogs, Pending, Rows};
 use super::menu;
 use super::peers_panel;
+use super::rules_panel::{self, RulesPanel};
 use super::send_panel;
 use super::settings::Settings;
 use super::status_bar;
@@ -68,6 +69,8 @@ pub enum UiAction {
     ResetCounters,
     /// The framing settings changed.
     Reframe,
+    /// The reply rules were edited.
+    RulesChanged,
     /// Ask for a preset file and open it.
     OpenPreset,
     /// Open this preset file (a recent one).
@@ -158,6 +161,8 @@ pub struct NetAssistApp {
     pub(crate) capture: Option<Capture>,
     /// The question on screen, if any.
     pub(crate) pending: Option<Pending>,
+    /// The reply rules window.
+    pub rules_panel: RulesPanel,
     /// The user chose to close the window; the next close request goes through.
     pub(crate) closing: bool,
     /// The title last given to the window, so it is only sent when it changes.
@@ -189,6 +194,7 @@ impl NetAssistApp {
             dialogs,
             capture: None,
             pending: None,
+            rules_panel: RulesPanel::default(),
             closing: false,
             title: super::TITLE.to_owned(),
             interfaces: interfaces(),
@@ -274,6 +280,7 @@ impl NetAssistApp {
             view.ui(ui, &self.log, &mut self.settings, lang, &mut actions);
             self.view = view;
         });
+        rules_panel::ui(&ctx, self, &mut actions);
         if let Some(answer) = self.pending_ui(&ctx) {
             actions.push(UiAction::Answer(answer));
         }
@@ -455,7 +462,10 @@ impl NetAssistApp {
                     .map_or(self.settings.preset.mode, |(_, mode)| *mode);
                 let config = log_config(&self.settings, mode);
                 self.log.set_framing(config.framer, config.datagrams);
+                // The rules see messages in the same framing.
+                self.send_rules();
             }
+            UiAction::RulesChanged => self.send_rules(),
         }
     }
 
@@ -499,6 +509,14 @@ impl NetAssistApp {
                     format!("无法启动网络会话：{error}"),
                 ));
             }
+        }
+    }
+
+    /// Hands the preset's rules to the open session, whose worker answers by them from now on. Rules that
+    /// do not compile stay out (the rules window says why) and the session keeps the ones it had.
+    fn send_rules(&self) {
+        if let (Some((session, _)), Ok(rules)) = (&self.session, self.settings.preset.rules()) {
+            session.send(Command::SetRules(rules));
         }
     }
 

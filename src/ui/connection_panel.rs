@@ -19,6 +19,19 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
         if let Some(error) = &app.field_error {
             ui.colored_label(Color32::RED, error.message(lang));
         }
+        ui.horizontal(|ui| {
+            if ui.button(lang.pick("Reply rules…", "回复规则…")).clicked() {
+                app.rules_panel.open = true;
+            }
+            let on = app
+                .settings
+                .preset
+                .rules
+                .iter()
+                .filter(|r| r.enabled)
+                .count();
+            ui.label(format!("{on} {}", lang.pick("on", "条启用")));
+        });
         ui.separator();
         receive_options(ui, app, lang, actions);
     });

@@ -11,6 +11,7 @@ pub mod files;
 pub mod fonts;
 pub mod menu;
 pub mod peers_panel;
+pub mod rules_panel;
 pub mod send_panel;
 pub mod settings;
 pub mod status_bar;

@@ -1,0 +1,255 @@
+//! The reply rules window: add, edit, reorder and switch rules, and try a sample message against them.
+//!
+//! The rules live in the preset ([`crate::preset::Preset::rules`]); every change is returned as
+//! [`UiAction::RulesChanged`], and the app hands the compiled rules to the open session, whose worker
+//! answers from then on. What the rules mean is in [`crate::rules`].
+
+use egui::{Color32, RichText};
+
+use super::app::{NetAssistApp, UiAction};
+use crate::codec::{
+    ControlStyle, Framing, InputMode, SendOptions, TextEncoding, decode_for_display, hex,
+};
+use crate::i18n::Lang;
+use crate::rules::{Match, Reply, Rule, RuleError, Rules};
+
+/// What a compiled set of rules was made from: the rules, the encoding and the framing.
+type RulesSource = (Vec<Rule>, TextEncoding, Framing);
+
+/// The window's own state: whether it is shown, the sample message, and the rules compiled for it.
+#[derive(Default)]
+pub struct RulesPanel {
+    /// The window is shown.
+    pub open: bool,
+    /// The sample message as typed (text with escapes, in the session's encoding).
+    pub sample: String,
+    /// The rules compiled, with what they were made from, so they compile again only after a change.
+    cache: Option<(RulesSource, Result<Rules, RuleError>)>,
+}
+
+impl RulesPanel {
+    /// The rules compiled for `encoding` and `framing`.
+    fn compiled(
+        &mut self,
+        rules: &[Rule],
+        encoding: TextEncoding,
+        framing: &Framing,
+    ) -> Result<Rules, RuleError> {
+        match &self.cache {
+            Some(((from, e, f), compiled)) if from == rules && *e == encoding && f == framing => {
+                compiled.clone()
+            }
+            _ => {
+                let compiled = Rules::new(rules, encoding, framing.clone().into());
+                let source = (rules.to_vec(), encoding, framing.clone());
+                self.cache = Some((source, compiled.clone()));
+                compiled
+            }
+        }
+    }
+}
+
+/// Draws the window, if it is open; a change to the rules goes into `actions`.
+pub fn ui(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
+    let lang = app.settings.lang;
+    let mut open = app.rules_panel.open;
+    egui::Window::new(lang.pick("Reply rules", "回复规则"))
+        .open(&mut open)
+        .default_width(560.0)
+        .show(ctx, |ui| {
+            let before = app.settings.preset.rules.clone();
+            rules_ui(ui, &mut app.settings.preset.rules, lang);
+            if app.settings.preset.rules != before {
+                actions.push(UiAction::RulesChanged);
+            }
+            let preset = &app.settings.preset;
+            let compiled =
+                app.rules_panel
+                    .compiled(&preset.rules, preset.encoding, &preset.framing);
+            if let Err(error) = &compiled {
+                ui.colored_label(Color32::RED, message(error, lang));
+            }
+            ui.separator();
+            sample_ui(
+                ui,
+                &mut app.rules_panel.sample,
+                compiled.ok(),
+                preset.encoding,
+                lang,
+            );
+        });
+    app.rules_panel.open = open;
+}
+
+fn message(error: &RuleError, lang: Lang) -> String {
+    match lang {
+        Lang::En => error.to_string(),
+        Lang::Zh => error.zh(),
+    }
+}
+
+fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) {
+    ui.label(lang.pick(
+        "When a received message matches, the first rule switched on answers it. In replies: $0 the \
+         message, $1… regex groups or hex wildcards, {n} this rule's count, {n:K} rule K's count, {reset} \
+         counts back to 0, {time}, {peer}. Hex patterns: ?? any byte, * any bytes.",
+        "收到的消息匹配时，第一条启用的规则自动回复。回复中可用：$0 整条消息，$1… 正则分组或十六进制通配符，\
+         {n} 本规则的计数，{n:K} 第 K 条规则的计数，{reset} 计数清零，{time} 时间，{peer} 对方地址。\
+         十六进制模式：?? 任一字节，* 任意多个字节。",
+    ));
+    let mut moved = None;
+    let mut removed = None;
+    for (index, rule) in rules.iter_mut().enumerate() {
+        ui.separator();
+        let number = index + 1;
+        ui.horizontal(|ui| {
+            ui.checkbox(
+                &mut rule.enabled,
+                format!("{} {number}", lang.pick("Rule", "规则")),
+            );
+            let label = ui.label(format!("{} {number}", lang.pick("Pattern", "模式")));
+            kind_ui(ui, &mut rule.matcher, index, lang, label.id);
+            ui.add(egui::TextEdit::singleline(rule.matcher.pattern_mut()).desired_width(200.0))
+                .labelled_by(label.id);
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label(format!("{} {number}", lang.pick("Reply", "回复")));
+            reply_kind_ui(ui, &mut rule.reply, index, lang, label.id);
+            ui.add(egui::TextEdit::singleline(rule.reply.template_mut()).desired_width(200.0))
+                .labelled_by(label.id);
+            let label = ui.label(lang.pick("Delay (ms)", "延时（毫秒）"));
+            ui.add(egui::DragValue::new(&mut rule.delay_ms).range(0..=600_000))
+                .labelled_by(label.id);
+            if ui.button(lang.pick("Up", "上移")).clicked() && index > 0 {
+                moved = Some((index, index - 1));
+            }
+            if ui.button(lang.pick("Down", "下移")).clicked() {
+                moved = Some((index, index + 1));
+            }
+            if ui.button(lang.pick("Remove", "删除")).clicked() {
+                removed = Some(index);
+            }
+        });
+    }
+    if let Some((from, to)) = moved.filter(|(_, to)| *to < rules.len()) {
+        rules.swap(from, to);
+    }
+    if let Some(index) = removed {
+        rules.remove(index);
+    }
+    ui.separator();
+    if ui.button(lang.pick("Add rule", "添加规则")).clicked() {
+        rules.push(Rule::default());
+    }
+}
+
+/// The match kind: exact, contains, regex or hex, keeping the pattern typed so far.
+fn kind_ui(ui: &mut egui::Ui, matcher: &mut Match, index: usize, lang: Lang, label: egui::Id) {
+    let name = |m: &Match| match m {
+        Match::Exact(_) => lang.pick("Is exactly", "完全等于"),
+        Match::Contains(_) => lang.pick("Contains", "包含"),
+        Match::Regex(_) => lang.pick("Regex", "正则"),
+        Match::Hex(_) => lang.pick("Hex pattern", "十六进制模式"),
+    };
+    let mut chosen = None;
+    egui::ComboBox::from_id_salt(("rule kind", index))
+        .selected_text(name(matcher))
+        .show_ui(ui, |ui| {
+            for kind in Match::kinds() {
+                let selected = kind.kind() == matcher.kind();
+                if ui.selectable_label(selected, name(&kind)).clicked() && !selected {
+                    chosen = Some(kind);
+                }
+            }
+        })
+        .response
+        .labelled_by(label);
+    if let Some(mut kind) = chosen {
+        *kind.pattern_mut() = std::mem::take(matcher.pattern_mut());
+        *matcher = kind;
+    }
+}
+
+/// The reply kind: text or hex, keeping the reply typed so far.
+fn reply_kind_ui(ui: &mut egui::Ui, reply: &mut Reply, index: usize, lang: Lang, label: egui::Id) {
+    let hex = matches!(reply, Reply::Hex(_));
+    let mut want_hex = hex;
+    egui::ComboBox::from_id_salt(("reply kind", index))
+        .selected_text(if hex {
+            "Hex"
+        } else {
+            lang.pick("Text", "文本")
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut want_hex, false, lang.pick("Text", "文本"));
+            ui.selectable_value(&mut want_hex, true, "Hex");
+        })
+        .response
+        .labelled_by(label);
+    if want_hex != hex {
+        let template = std::mem::take(reply.template_mut());
+        *reply = if want_hex {
+            Reply::Hex(template)
+        } else {
+            Reply::Text(template)
+        };
+    }
+}
+
+/// A sample message and what the rules would answer to it. The sample does not change the rules' counts.
+fn sample_ui(
+    ui: &mut egui::Ui,
+    sample: &mut String,
+    rules: Option<Rules>,
+    encoding: TextEncoding,
+    lang: Lang,
+) {
+    let label = ui.label(lang.pick(
+        r"Test a message (text, escapes like \r\n)",
+        r"测试一条消息（文本，可用 \r\n 等转义）",
+    ));
+    ui.add(egui::TextEdit::singleline(sample).desired_width(f32::INFINITY))
+        .labelled_by(label.id);
+    let Some(mut rules) = rules else { return };
+    if sample.is_empty() {
+        return;
+    }
+    let typed = SendOptions {
+        input: InputMode::Text,
+        encoding,
+        escapes: true,
+        ..SendOptions::default()
+    }
+    .build(sample);
+    let text = match typed {
+        Err(error) => {
+            let text = match lang {
+                Lang::En => error.to_string(),
+                Lang::Zh => error.zh(),
+            };
+            ui.colored_label(Color32::RED, text);
+            return;
+        }
+        Ok(bytes) => {
+            let peer = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            match rules.respond(&bytes, peer, std::time::SystemTime::now()) {
+                None => lang.pick("No rule matches.", "没有规则匹配。").to_owned(),
+                Some(response) if response.bytes.is_empty() => format!(
+                    "{} {} {}",
+                    lang.pick("Rule", "规则"),
+                    response.rule + 1,
+                    lang.pick("matches and answers nothing.", "匹配，不回复。")
+                ),
+                Some(response) => format!(
+                    "{} {} {}: {}  │  {}",
+                    lang.pick("Rule", "规则"),
+                    response.rule + 1,
+                    lang.pick("answers", "回复"),
+                    decode_for_display(&response.bytes, encoding, ControlStyle::Escapes),
+                    hex::format(&response.bytes)
+                ),
+            }
+        }
+    };
+    ui.label(RichText::new(text).strong());
+}
