@@ -148,31 +148,34 @@ fn received(objects: &[Value]) -> Vec<&str> {
         .collect()
 }
 
-#[test]
-fn a_board_meets_the_expectation_and_exits_0() {
-    let Some(board) = peer_program("board_client.py") else {
-        return;
-    };
-    let mut server = Netassist::start(&[
-        "tcp-server",
-        "--bind",
-        "127.0.0.1:0",
-        "--expect",
-        "Hello 01Studio!",
-        "--seconds",
-        "10",
-    ]);
+/// Runs `netassist tcp-server --bind 127.0.0.1:0` with `flags` while `board_client.py` connects to it,
+/// greets and echoes; `during` runs before waiting for the server to end. `None` without the board.
+fn server_with_board(flags: &[&str], during: impl FnOnce(&mut Netassist)) -> Option<Ended> {
+    let board = peer_program("board_client.py")?;
+    let mut args = vec!["tcp-server", "--bind", "127.0.0.1:0"];
+    args.extend(flags);
+    let mut server = Netassist::start(&args);
     let port = server.port().to_string();
     let mut child = Process::new("python3")
         .arg(board)
-        .args(["--port", &port, "--seconds", "2"])
+        .args(["--port", &port, "--seconds", "3"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    during(&mut server);
     let ended = server.end();
     let _ = child.kill();
     let _ = child.wait();
+    Some(ended)
+}
+
+#[test]
+fn a_board_meets_the_expectation_and_exits_0() {
+    let flags = ["--expect", "Hello 01Studio!", "--seconds", "10"];
+    let Some(ended) = server_with_board(&flags, |_| {}) else {
+        return;
+    };
     assert_eq!(ended.code, 0, "{}\n{:#?}", ended.stderr, ended.stdout);
     let rx = ended.stdout.iter().find(|l| l.contains(" RX ")).unwrap();
     assert!(rx.ends_with(" 15B Hello 01Studio!"), "{rx}");
@@ -186,30 +189,12 @@ fn a_board_meets_the_expectation_and_exits_0() {
 
 #[test]
 fn a_wrong_expectation_exits_1_within_the_time() {
-    let Some(board) = peer_program("board_client.py") else {
+    let flags = ["--expect", "Goodbye", "--seconds", "1.5"];
+    let Some(ended) = server_with_board(&flags, |server| {
+        server.line("the greeting", |l| l.contains("Hello 01Studio!"));
+    }) else {
         return;
     };
-    let mut server = Netassist::start(&[
-        "tcp-server",
-        "--bind",
-        "127.0.0.1:0",
-        "--expect",
-        "Goodbye",
-        "--seconds",
-        "1.5",
-    ]);
-    let port = server.port().to_string();
-    let mut child = Process::new("python3")
-        .arg(board)
-        .args(["--port", &port, "--seconds", "3"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    server.line("the greeting", |l| l.contains("Hello 01Studio!"));
-    let ended = server.end();
-    let _ = child.kill();
-    let _ = child.wait();
     assert_eq!(ended.code, 1, "{}", ended.stderr);
     assert!(ended.took < Duration::from_millis(1500), "{:?}", ended.took);
     assert!(
@@ -223,30 +208,10 @@ fn a_wrong_expectation_exits_1_within_the_time() {
 
 #[test]
 fn json_lines_parse_and_name_the_events() {
-    let Some(board) = peer_program("board_client.py") else {
+    let flags = ["--json", "--expect-hex", "30 31 53", "--seconds", "10"];
+    let Some(ended) = server_with_board(&flags, |_| {}) else {
         return;
     };
-    let mut server = Netassist::start(&[
-        "tcp-server",
-        "--bind",
-        "127.0.0.1:0",
-        "--json",
-        "--expect-hex",
-        "30 31 53",
-        "--seconds",
-        "10",
-    ]);
-    let port = server.port().to_string();
-    let mut child = Process::new("python3")
-        .arg(board)
-        .args(["--port", &port, "--seconds", "2"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let ended = server.end();
-    let _ = child.kill();
-    let _ = child.wait();
     assert_eq!(ended.code, 0, "{}", ended.stderr);
     let objects = json_lines(&ended.stdout);
     let events: Vec<&str> = objects
