@@ -18,7 +18,7 @@ use std::time::SystemTime;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::codec::{ControlStyle, TextEncoding, decode_for_display, hex};
+use crate::codec::{ControlStyle, DisplayDecoder, TextEncoding, decode_for_display, hex};
 use crate::engine::{Direction, Event, PeerId};
 use crate::preset::{DataView, Preset};
 use crate::traffic::{Note, Row, RowKind, TrafficLog};
@@ -51,11 +51,26 @@ impl Display {
     /// The data as these settings show it: decoded text, hex, or both.
     #[must_use]
     pub fn data_text(&self, bytes: &[u8]) -> String {
-        let text = || decode_for_display(bytes, self.encoding, self.control);
+        let mut out = String::new();
+        self.push_data(bytes, &mut out);
+        out
+    }
+
+    /// Appends the data as these settings show it to `out`, so a writer of many lines reuses one buffer.
+    pub fn push_data(&self, bytes: &[u8], out: &mut String) {
+        let text = |out: &mut String| {
+            let mut decoder = DisplayDecoder::new(self.encoding, self.control);
+            decoder.decode(bytes, out);
+            decoder.finish(out);
+        };
         match self.view {
-            DataView::Text => text(),
-            DataView::Hex => hex::format(bytes),
-            DataView::Both => format!("{}  │  {}", text(), hex::format(bytes)),
+            DataView::Text => text(out),
+            DataView::Hex => hex::format_into(bytes, out),
+            DataView::Both => {
+                text(out);
+                out.push_str("  │  ");
+                hex::format_into(bytes, out);
+            }
         }
     }
 }
@@ -68,11 +83,33 @@ pub fn clock_text(at: SystemTime) -> String {
         .to_string()
 }
 
-/// A time as a capture file writes it, with the date, since captures run for days.
-fn stamp_text(at: SystemTime) -> String {
-    chrono::DateTime::<chrono::Local>::from(at)
-        .format("%Y-%m-%d %H:%M:%S%.3f")
-        .to_string()
+/// Times as a capture file writes them, `2026-11-23 12:00:01.234`, with the date since captures run for
+/// days. The local date and time are worked out once per second: the time zone lookup cost more than
+/// writing a short line.
+#[derive(Default)]
+struct Stamps {
+    /// The second last worked out, since the epoch, and its text up to the milliseconds.
+    second: Option<(u64, String)>,
+}
+
+impl Stamps {
+    fn text(&mut self, at: SystemTime) -> String {
+        let since = at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        let second = since.as_secs();
+        let prefix = match &self.second {
+            Some((cached, prefix)) if *cached == second => prefix,
+            _ => {
+                let whole = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(second);
+                let prefix = chrono::DateTime::<chrono::Local>::from(whole)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string();
+                &self.second.insert((second, prefix)).1
+            }
+        };
+        format!("{prefix}.{:03}", since.subsec_millis())
+    }
 }
 
 /// A time as ISO 8601 with milliseconds and the UTC offset, for CSV.
@@ -101,15 +138,10 @@ pub fn peer_name(log: &TrafficLog, peer: Option<PeerId>) -> String {
     }
 }
 
-/// One line of traffic: `12:00:01.234 RX 127.0.0.1:59842 15B Hello 01Studio!`, the body left out when
-/// `body` is `None`.
-fn data_line(time: &str, dir: Direction, peer: &str, len: usize, body: Option<&str>) -> String {
-    let mut line = format!("{time} {} {peer} {len}B", dir_text(dir));
-    if let Some(body) = body {
-        line.push(' ');
-        line.push_str(body);
-    }
-    line
+/// Appends the start of a line of traffic to `out`: `12:00:01.234 RX 127.0.0.1:59842 15B`; the data
+/// follows after a space.
+fn push_data_head(out: &mut String, time: &str, dir: Direction, peer: &str, len: usize) {
+    let _ = write!(out, "{time} {} {peer} {len}B", dir_text(dir));
 }
 
 /// One connection event as a line: `12:00:01.234 127.0.0.1:59842 Connected`.
@@ -128,13 +160,13 @@ pub fn row_line(log: &TrafficLog, row: &Row, display: &Display) -> String {
     let time = clock_text(row.at);
     let peer = peer_name(log, row.peer);
     match &row.kind {
-        RowKind::Data { dir, bytes, .. } => data_line(
-            &time,
-            *dir,
-            &peer,
-            bytes.len(),
-            Some(&display.data_text(bytes)),
-        ),
+        RowKind::Data { dir, bytes, .. } => {
+            let mut line = String::new();
+            push_data_head(&mut line, &time, *dir, &peer, bytes.len());
+            line.push(' ');
+            display.push_data(bytes, &mut line);
+            line
+        }
         RowKind::Note(note) => note_line(&time, &peer, note),
     }
 }
@@ -251,6 +283,8 @@ impl Capture {
             options,
             peers: HashMap::new(),
             raw: HashMap::new(),
+            line: String::new(),
+            stamps: Stamps::default(),
         };
         let handle = std::thread::Builder::new()
             .name("netassist-capture".to_owned())
@@ -324,6 +358,9 @@ struct Writer {
     peers: HashMap<PeerId, SocketAddr>,
     /// Open raw files per peer and direction.
     raw: HashMap<(PeerId, Direction), (PathBuf, BufWriter<File>)>,
+    /// The line being written; kept to reuse its allocation.
+    line: String,
+    stamps: Stamps,
 }
 
 impl Writer {
@@ -340,29 +377,33 @@ impl Writer {
     }
 
     fn write(&mut self, event: &Event) -> Result<(), CaptureError> {
-        let time = stamp_text(event.at());
+        let time = self.stamps.text(event.at());
         if let Event::Connected { peer, addr, .. } = event {
             self.peers.insert(*peer, *addr);
         }
-        let line = match event {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        match event {
             Event::Data {
                 peer, dir, bytes, ..
             } => {
-                let name = self.name(Some(*peer));
+                push_data_head(&mut line, &time, *dir, &self.name(Some(*peer)), bytes.len());
                 if self.options.raw_per_peer {
                     self.write_raw(*peer, *dir, bytes)?;
-                    data_line(&time, *dir, &name, bytes.len(), None)
                 } else {
-                    let body = self.options.display.data_text(bytes);
-                    data_line(&time, *dir, &name, bytes.len(), Some(&body))
+                    line.push(' ');
+                    self.options.display.push_data(bytes, &mut line);
                 }
             }
             _ => match Note::of(event) {
-                Some((peer, note)) => note_line(&time, &self.name(peer), &note),
+                Some((peer, note)) => line = note_line(&time, &self.name(peer), &note),
                 None => return Ok(()),
             },
-        };
-        writeln!(self.out, "{line}").map_err(failed_at(&self.path))?;
+        }
+        line.push('\n');
+        let written = self.out.write_all(line.as_bytes());
+        self.line = line;
+        written.map_err(failed_at(&self.path))?;
         if let Event::Closed { peer, .. } = event {
             self.peers.remove(peer);
             for dir in [Direction::Rx, Direction::Tx] {
@@ -434,4 +475,22 @@ pub fn raw_path(capture: &Path, addr: Option<SocketAddr>, peer: PeerId, dir: Dir
         Direction::Tx => "tx",
     };
     capture.with_file_name(format!("{stem}-{who}-{dir}.bin"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capture_times_match_the_full_format_within_and_across_seconds() {
+        let mut stamps = Stamps::default();
+        let start = SystemTime::now();
+        for millis in [0, 1, 999, 1000, 1001, 61_234, 61_234, 3_600_000] {
+            let at = start + std::time::Duration::from_millis(millis);
+            let full = chrono::DateTime::<chrono::Local>::from(at)
+                .format("%Y-%m-%d %H:%M:%S%.3f")
+                .to_string();
+            assert_eq!(stamps.text(at), full, "{millis} ms after the start");
+        }
+    }
 }

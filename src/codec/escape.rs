@@ -288,9 +288,18 @@ pub fn push_escaped(ch: char, out: &mut String) {
 /// Appends `text` with [`push_escaped`] applied to each character.
 pub fn escape_into(text: &str, out: &mut String) {
     out.reserve(text.len());
-    for ch in text.chars() {
-        push_escaped(ch, out);
+    // Runs of characters that stay as they are are copied whole: a character at a time was the slowest
+    // step of showing and capturing text.
+    let mut start = 0;
+    for (index, ch) in text.char_indices() {
+        // The characters push_escaped changes.
+        if ch == '\\' || ch.is_control() || ch == '\u{FEFF}' {
+            out.push_str(&text[start..index]);
+            push_escaped(ch, out);
+            start = index + ch.len_utf8();
+        }
     }
+    out.push_str(&text[start..]);
 }
 
 /// Appends a raw byte as `\xNN`, which [`parse`] reads back as that byte.

@@ -180,12 +180,23 @@ pub fn format(bytes: &[u8]) -> String {
 /// Appends bytes as spaced uppercase pairs to `out`, so a caller formatting many messages can reuse one
 /// buffer.
 pub fn format_into(bytes: &[u8], out: &mut String) {
+    /// Bytes formatted per step: " XX" each, written to a small buffer and appended at once, which is
+    /// several times faster than pushing characters one by one.
+    const STEP: usize = 256;
     out.reserve(bytes.len() * 3);
-    for (index, &byte) in bytes.iter().enumerate() {
-        if index > 0 {
-            out.push(' ');
+    let mut buffer = [0u8; 3 * STEP];
+    for (step, chunk) in bytes.chunks(STEP).enumerate() {
+        for (slot, &byte) in buffer.chunks_exact_mut(3).zip(chunk) {
+            slot.copy_from_slice(&[
+                b' ',
+                DIGITS[usize::from(byte >> 4)],
+                DIGITS[usize::from(byte & 0x0F)],
+            ]);
         }
-        push_pair(byte, out);
+        // Spaces and hex digits are ASCII, so this never fails.
+        let text = std::str::from_utf8(&buffer[..3 * chunk.len()]).unwrap_or_default();
+        // The first pair has no space before it.
+        out.push_str(if step == 0 { &text[1..] } else { text });
     }
 }
 
@@ -238,6 +249,15 @@ pub(crate) fn push_pair(byte: u8, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_inputs_format_across_steps_like_short_ones() {
+        let bytes: Vec<u8> = (0..1000u32).map(|i| (i * 37 % 256) as u8).collect();
+        let naive: Vec<String> = bytes.iter().map(|b| format!("{b:02X}")).collect();
+        for len in [0, 1, 255, 256, 257, 512, 1000] {
+            assert_eq!(format(&bytes[..len]), naive[..len].join(" "), "{len} bytes");
+        }
+    }
 
     #[test]
     fn parses_what_people_paste() {

@@ -8,7 +8,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
     let lang = app.settings.lang;
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button(lang.pick("Preset", "预设"), |ui| {
-            if shortcut_button(ui, lang.pick("Open…", "打开…"), "Ctrl+O").clicked() {
+            let open = egui::Button::new(lang.pick("Open…", "打开…")).shortcut_text("Ctrl+O");
+            if ui.add(open).clicked() {
                 actions.push(UiAction::OpenPreset);
             }
             if ui.button(lang.pick("Save", "保存")).clicked() {
@@ -29,43 +30,41 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
             });
         });
         ui.menu_button(lang.pick("Log", "记录"), |ui| {
-            if shortcut_button(ui, lang.pick("Export as text…", "导出为文本…"), "Ctrl+S").clicked()
-            {
-                actions.push(UiAction::Export {
-                    csv: false,
-                    rows: Rows::All,
-                });
-            }
-            if ui
-                .button(lang.pick("Export as CSV…", "导出为 CSV…"))
-                .clicked()
-            {
-                actions.push(UiAction::Export {
-                    csv: true,
-                    rows: Rows::All,
-                });
-            }
             let filtered = app.view.filter.is_active();
-            ui.add_enabled_ui(filtered, |ui| {
-                if ui
-                    .button(lang.pick("Export shown rows as text…", "导出筛选结果为文本…"))
-                    .clicked()
-                {
-                    actions.push(UiAction::Export {
-                        csv: false,
-                        rows: Rows::Shown,
-                    });
+            let exports = [
+                (
+                    lang.pick("Export as text…", "导出为文本…"),
+                    false,
+                    Rows::All,
+                    "Ctrl+S",
+                ),
+                (
+                    lang.pick("Export as CSV…", "导出为 CSV…"),
+                    true,
+                    Rows::All,
+                    "",
+                ),
+                (
+                    lang.pick("Export shown rows as text…", "导出筛选结果为文本…"),
+                    false,
+                    Rows::Shown,
+                    "",
+                ),
+                (
+                    lang.pick("Export shown rows as CSV…", "导出筛选结果为 CSV…"),
+                    true,
+                    Rows::Shown,
+                    "",
+                ),
+            ];
+            for (text, csv, rows, shortcut) in exports {
+                // Shown rows are all rows until a filter is set.
+                let enabled = rows == Rows::All || filtered;
+                let button = egui::Button::new(text).shortcut_text(shortcut);
+                if ui.add_enabled(enabled, button).clicked() {
+                    actions.push(UiAction::Export { csv, rows });
                 }
-                if ui
-                    .button(lang.pick("Export shown rows as CSV…", "导出筛选结果为 CSV…"))
-                    .clicked()
-                {
-                    actions.push(UiAction::Export {
-                        csv: true,
-                        rows: Rows::Shown,
-                    });
-                }
-            });
+            }
             ui.separator();
             if app.capture.is_some() {
                 if ui
@@ -100,9 +99,4 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
             );
         }
     });
-}
-
-/// A menu entry with its keyboard shortcut shown beside it.
-fn shortcut_button(ui: &mut egui::Ui, text: &str, shortcut: &str) -> egui::Response {
-    ui.add(egui::Button::new(text).shortcut_text(shortcut))
 }
