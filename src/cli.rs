@@ -154,8 +154,9 @@ pub struct Common {
     /// TCP server: refuse clients beyond this many.
     #[arg(long, value_name = "N")]
     pub max_clients: Option<usize>,
-    /// A reply rule, KIND:PATTERN=>REPLY, such as 'regex:^look$=>OK {n}' (repeatable, tried in order;
-    /// replaces the preset's rules).
+    // The example has no `{n}`: clap's help reads that as a line break.
+    /// A reply rule, KIND:PATTERN=>REPLY, such as 'regex:^look (\d+)$=>OK $1' (repeatable, tried in
+    /// order; replaces the preset's rules).
     #[arg(long, value_name = "RULE")]
     pub rule: Vec<Rule>,
 }
