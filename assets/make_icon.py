@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Draws the NetAssist icon (standard library only) and writes icon-256.png and a multi-size icon.ico.
+"""Draws the NetAssist icon (standard library only) and writes icon-256.png, a multi-size icon.ico and the
+Linux desktop's hicolor icons (packaging/linux/icons/hicolor/NxN/apps/netassist.png).
 
 The design: a rounded blue square with two arrows passing each other, one each way: traffic in and out.
 Run from anywhere: python3 assets/make_icon.py
@@ -98,6 +99,13 @@ def main():
     images = [(s, png(image(s))) for s in sizes] + [(256, big)]
     with open(os.path.join(HERE, "icon.ico"), "wb") as f:
         f.write(ico(images))
+    # Each size is drawn at that size (not scaled down) so the small ones stay sharp in menus and panels.
+    hicolor = os.path.join(HERE, "..", "packaging", "linux", "icons", "hicolor")
+    for size, blob in images:
+        folder = os.path.join(hicolor, f"{size}x{size}", "apps")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, "netassist.png"), "wb") as f:
+            f.write(blob)
 
 
 if __name__ == "__main__":
