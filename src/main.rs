@@ -13,6 +13,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     if std::env::args_os().len() > 1 {
+        #[cfg(all(windows, not(debug_assertions)))]
+        attach_parent_console();
         return netassist::cli::run(std::env::args_os());
     }
     match netassist::ui::run() {
@@ -21,5 +23,21 @@ fn main() -> ExitCode {
             eprintln!("netassist: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A Windows release build is a windows-subsystem program (see the top of this file), which starts with no
+/// console, so the command line's output would go nowhere. Attaching to the console of the terminal that
+/// started it gives the output back; started from Explorer there is none, the call fails, and nothing
+/// changes. cmd.exe does not wait for such a program: scripts that need its exit code run it with
+/// `start /wait`.
+#[cfg(all(windows, not(debug_assertions)))]
+#[allow(unsafe_code)]
+fn attach_parent_console() {
+    use windows_sys::Win32::System::Console::{ATTACH_PARENT_PROCESS, AttachConsole};
+    // SAFETY: AttachConsole takes a process id by value and touches none of this program's memory; on
+    // failure it changes nothing, so its result needs no handling.
+    unsafe {
+        AttachConsole(ATTACH_PARENT_PROCESS);
     }
 }
