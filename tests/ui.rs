@@ -899,3 +899,22 @@ fn reply_rules_are_added_tried_reordered_switched_and_answer_a_client() {
     assert_eq!(rules[0].to_string(), "exact:ping=>pong {n}");
     assert!(!rules[0].enabled);
 }
+
+#[test]
+fn changing_the_encoding_hands_the_rules_to_the_open_session_again() {
+    let rule = "exact:你好=>收到".parse().unwrap();
+    let mut harness = harness(with(Preset {
+        rules: vec![rule],
+        ..preset()
+    }));
+    let mut client = server_with_client(&mut harness);
+    // The device speaks GBK: 你好 is C4 E3 BA C3, 收到 is CA D5 B5 BD.
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Encoding")
+        .click();
+    harness.run();
+    harness.get_by_label("GBK").click();
+    harness.run();
+    client.write_all(&[0xC4, 0xE3, 0xBA, 0xC3]).unwrap();
+    assert_eq!(read_exactly(&mut client, 4), [0xCA, 0xD5, 0xB5, 0xBD]);
+}

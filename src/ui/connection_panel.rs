@@ -217,6 +217,7 @@ fn receive_options(
         );
     });
     let label = ui.label(lang.pick("Encoding", "编码"));
+    let before = settings.preset.encoding;
     egui::ComboBox::from_id_salt("encoding")
         .selected_text(settings.preset.encoding.label())
         .show_ui(ui, |ui| {
@@ -226,6 +227,10 @@ fn receive_options(
         })
         .response
         .labelled_by(label.id);
+    // Rules match and reply in the session's encoding, so the open session gets them again.
+    if settings.preset.encoding != before && !settings.preset.rules.is_empty() {
+        actions.push(UiAction::RulesChanged);
+    }
     ui.horizontal(|ui| {
         ui.label(lang.pick("Control characters", "控制字符"));
         ui.radio_value(
