@@ -48,8 +48,8 @@ pub fn portable_settings_file(exe_dir: &Path, exists: impl Fn(&Path) -> bool) ->
 ///
 /// The default is glow (OpenGL) first on Linux and wgpu first elsewhere:
 /// - On Linux, measured with `packaging/measure.sh` (Xvfb, Mesa's software renderer llvmpipe, as in a VM),
-///   glow showed its first frame in 117 ms against wgpu's 155 ms (medians) and idled at 125 MiB RSS against
-///   138 MiB.
+///   glow showed its first frame in 102–117 ms against wgpu's 155–165 ms (medians) and idled at 114 MiB RSS
+///   against 126 MiB.
 /// - On Windows, wgpu uses Direct3D 12, which has a software adapter (WARP) when there is no GPU driver, as
 ///   in VMs and many remote-desktop sessions; there OpenGL is often only Windows' own 1.1 and glow fails.
 ///
