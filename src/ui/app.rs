@@ -175,8 +175,9 @@ pub struct NetAssistApp {
     pub(crate) interfaces: Vec<(String, std::net::IpAddr)>,
     /// Whether a font with Chinese glyphs is loaded; checked on the first frame, once fonts exist.
     pub(crate) cjk_font: Option<bool>,
-    /// What `ctx.request_repaint` the engine's waker calls; set on the first frame.
-    repaint: Option<egui::Context>,
+    /// The window's context, set on the first frame: the engine's waker calls its `request_repaint`, and
+    /// closing the window goes through it.
+    pub(crate) repaint: Option<egui::Context>,
 }
 
 impl NetAssistApp {
@@ -289,11 +290,7 @@ impl NetAssistApp {
             actions.push(UiAction::Answer(answer));
         }
         for action in actions {
-            if let UiAction::Answer(answer) = action {
-                self.answer(answer, Some(&ctx));
-            } else {
-                self.apply(action);
-            }
+            self.apply(action);
         }
         let title = self.window_title();
         if title != self.title {
@@ -458,7 +455,7 @@ impl NetAssistApp {
             UiAction::Export { csv, rows } => self.export(csv, rows),
             UiAction::StartCapture => self.start_capture(),
             UiAction::StopCapture => self.stop_capture(),
-            UiAction::Answer(answer) => self.answer(answer, self.repaint.clone().as_ref()),
+            UiAction::Answer(answer) => self.answer(answer),
             UiAction::Reframe => {
                 let mode = self
                     .session

@@ -202,7 +202,7 @@ impl NetAssistApp {
     }
 
     /// Acts on the answer to the pending question.
-    pub(crate) fn answer(&mut self, answer: Answer, ctx: Option<&egui::Context>) {
+    pub(crate) fn answer(&mut self, answer: Answer) {
         let Some(pending) = self.pending.take() else {
             return;
         };
@@ -213,19 +213,19 @@ impl NetAssistApp {
                     self.load_preset(&path, *loaded);
                 }
             }
-            (Pending::Quit, Answer::Proceed) => self.close_window(ctx),
+            (Pending::Quit, Answer::Proceed) => self.close_window(),
             (Pending::Quit, Answer::SaveFirst) => {
                 if self.save_preset() {
-                    self.close_window(ctx);
+                    self.close_window();
                 }
             }
             (Pending::Load { .. } | Pending::Quit | Pending::Message(_), _) => {}
         }
     }
 
-    fn close_window(&mut self, ctx: Option<&egui::Context>) {
+    fn close_window(&mut self) {
         self.closing = true;
-        if let Some(ctx) = ctx {
+        if let Some(ctx) = &self.repaint {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
     }
