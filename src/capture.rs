@@ -18,7 +18,7 @@ use std::time::SystemTime;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::codec::{ControlStyle, DisplayDecoder, TextEncoding, decode_for_display, hex};
+use crate::codec::{ControlStyle, TextEncoding, decode_for_display, decode_for_display_into, hex};
 use crate::engine::{Direction, Event, PeerId};
 use crate::preset::{DataView, Preset};
 use crate::traffic::{Note, Row, RowKind, TrafficLog};
@@ -58,11 +58,8 @@ impl Display {
 
     /// Appends the data as these settings show it to `out`, so a writer of many lines reuses one buffer.
     pub fn push_data(&self, bytes: &[u8], out: &mut String) {
-        let text = |out: &mut String| {
-            let mut decoder = DisplayDecoder::new(self.encoding, self.control);
-            decoder.decode(bytes, out);
-            decoder.finish(out);
-        };
+        let text =
+            |out: &mut String| decode_for_display_into(bytes, self.encoding, self.control, out);
         match self.view {
             DataView::Text => text(out),
             DataView::Hex => hex::format_into(bytes, out),

@@ -29,4 +29,5 @@ pub use hex::HexError;
 pub use send::{InputMode, LineEnding, SendError, SendOptions};
 pub use text::{
     ControlStyle, DisplayDecoder, EncodeError, TextEncoding, UnknownEncoding, decode_for_display,
+    decode_for_display_into,
 };

@@ -235,11 +235,22 @@ impl ControlStyle {
 /// character at the end is shown as invalid bytes.
 #[must_use]
 pub fn decode_for_display(bytes: &[u8], encoding: TextEncoding, style: ControlStyle) -> String {
-    let mut decoder = DisplayDecoder::new(encoding, style);
     let mut out = String::with_capacity(bytes.len());
-    decoder.decode(bytes, &mut out);
-    decoder.finish(&mut out);
+    decode_for_display_into(bytes, encoding, style, &mut out);
     out
+}
+
+/// Appends the display text of one whole message to `out`, as [`decode_for_display`] returns it, so a
+/// writer of many lines can reuse one buffer.
+pub fn decode_for_display_into(
+    bytes: &[u8],
+    encoding: TextEncoding,
+    style: ControlStyle,
+    out: &mut String,
+) {
+    let mut decoder = DisplayDecoder::new(encoding, style);
+    decoder.decode(bytes, out);
+    decoder.finish(out);
 }
 
 /// How many recent bytes a [`DisplayDecoder`] remembers: `encoding_rs` reports a malformed sequence by its
