@@ -680,6 +680,8 @@ fn json_line(log: &TrafficLog, row: &Row, display: Display) -> Value {
                     "listening"
                 }
                 Note::Connected(_) => "connected",
+                Note::HalfClosed(_) => "half_closed",
+                Note::Unsent { .. } => "unsent",
                 Note::Closed(_) => "closed",
                 Note::Rejected { .. } => "rejected",
                 Note::SendDropped { .. } => "send_dropped",

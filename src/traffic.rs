@@ -25,7 +25,7 @@ use crate::codec::{
     self, ControlStyle, DisplayDecoder, Framer, FramerConfig, Framing, FramingError, Message,
     MessageKind, TextEncoding,
 };
-use crate::engine::{CloseReason, Direction, Event, NetError, PeerId};
+use crate::engine::{CloseReason, Direction, Event, NetError, PeerId, Side};
 
 /// The default [`LogConfig::byte_budget`]: 64 MiB.
 pub const DEFAULT_BYTE_BUDGET: usize = 64 << 20;
@@ -272,6 +272,15 @@ pub enum Note {
     Listening(SocketAddr),
     /// The row's peer connected from this address (UDP: its first datagram).
     Connected(SocketAddr),
+    /// The row's peer (`Side::Peer`) or we (`Side::Local`) finished sending: a TCP half-close (FIN).
+    HalfClosed(Side),
+    /// Sends to the row's peer that did not go out because the connection ended first.
+    Unsent {
+        /// Bytes that did not go out.
+        bytes: usize,
+        /// The sends they belonged to.
+        sends: usize,
+    },
     /// The row's peer closed.
     Closed(CloseReason),
     /// A TCP client was refused because the server was full.
@@ -306,6 +315,16 @@ impl Note {
         Some(match event {
             Event::Listening { addr, .. } => (None, Self::Listening(*addr)),
             Event::Connected { peer, addr, .. } => (Some(*peer), Self::Connected(*addr)),
+            Event::HalfClosed { peer, side, .. } => (Some(*peer), Self::HalfClosed(*side)),
+            Event::Unsent {
+                peer, bytes, sends, ..
+            } => (
+                Some(*peer),
+                Self::Unsent {
+                    bytes: *bytes,
+                    sends: *sends,
+                },
+            ),
             Event::Closed { peer, reason, .. } => (Some(*peer), Self::Closed(reason.clone())),
             Event::Rejected {
                 addr, max_clients, ..
@@ -339,6 +358,15 @@ impl Note {
         match self {
             Self::Listening(addr) => format!("Listening on {addr}"),
             Self::Connected(_) => "Connected".to_owned(),
+            Self::HalfClosed(Side::Peer) => {
+                "The peer finished sending (FIN); it can still receive".to_owned()
+            }
+            Self::HalfClosed(Side::Local) => {
+                "You finished sending (FIN sent); the peer can still send".to_owned()
+            }
+            Self::Unsent { bytes, sends } => format!(
+                "Not sent: {bytes} bytes of {sends} send(s) were still queued when the connection ended"
+            ),
             Self::Closed(reason) => {
                 let why = match reason {
                     CloseReason::PeerClosed => "the peer closed the connection (FIN)".to_owned(),
@@ -373,6 +401,11 @@ impl Note {
         match self {
             Self::Listening(addr) => format!("正在监听 {addr}"),
             Self::Connected(_) => "已连接".to_owned(),
+            Self::HalfClosed(Side::Peer) => "对方已结束发送 (FIN)，仍可接收".to_owned(),
+            Self::HalfClosed(Side::Local) => "你已结束发送 (已发 FIN)，对方仍可发送".to_owned(),
+            Self::Unsent { bytes, sends } => {
+                format!("未发送：连接结束时还有 {sends} 次发送共 {bytes} 字节在排队")
+            }
             Self::Closed(reason) => {
                 let why = match reason {
                     CloseReason::PeerClosed => "对方关闭了连接 (FIN)".to_owned(),
@@ -636,6 +669,21 @@ impl TrafficLog {
                     self.last_error = Some((*at, error.clone()));
                 }
             }
+            Event::Unsent { peer, written, .. } if !written.is_empty() => {
+                // The part of the send cut short that did go out is sent data, and says it is partial.
+                self.push_message(
+                    *peer,
+                    Direction::Tx,
+                    event.at(),
+                    Message {
+                        bytes: written.clone(),
+                        kind: MessageKind::Partial,
+                    },
+                );
+                if let Some(stats) = self.count(*peer, Direction::Tx, written.len() as u64, 1) {
+                    stats.meter(Direction::Tx).add(now, written.len() as u64);
+                }
+            }
             Event::Error { error, at } => self.last_error = Some((*at, error.clone())),
             Event::Stopped { .. } => {
                 self.flush_all();
@@ -647,6 +695,8 @@ impl TrafficLog {
                 self.stopped = true;
             }
             Event::Rejected { .. }
+            | Event::HalfClosed { .. }
+            | Event::Unsent { .. }
             | Event::SendDropped { .. }
             | Event::Joined { .. }
             | Event::Left { .. }
@@ -785,11 +835,23 @@ impl TrafficLog {
         &mut self,
         peer: PeerId,
         dir: Direction,
-        bytes: &[u8],
+        bytes: &Bytes,
         at: SystemTime,
         instant: Instant,
         now: Instant,
     ) {
+        if dir == Direction::Tx {
+            // Receive framing is for received data: a sent row is one send, as it was written.
+            let message = Message {
+                bytes: bytes.clone(),
+                kind: MessageKind::Complete,
+            };
+            self.push_message(peer, dir, at, message);
+            if let Some(stats) = self.count(peer, dir, bytes.len() as u64, 1) {
+                stats.meter(dir).add(now, bytes.len() as u64);
+            }
+            return;
+        }
         let slot = &mut self.streams.entry(peer).or_default()[dir_index(dir)];
         let stream = slot.get_or_insert_with(|| Stream {
             framer: framer(&self.framer),
@@ -1340,9 +1402,9 @@ mod tests {
                 "#2 Rx Complete x",
                 "#2 Rx Complete y",
                 "#1 Rx Complete world",
-                "#1 Tx Complete hi",
+                "#1 Tx Complete hi\\n",
+                "#2 Tx Complete a",
                 "#2 Send dropped: 5 bytes did not fit behind the 100 bytes still waiting (the peer is not reading)",
-                "#2 Tx Partial a",
                 "#2 Closed: reset (RST)",
                 "#1 Closed: the peer closed the connection (FIN)",
             ]
@@ -1367,17 +1429,63 @@ mod tests {
     }
 
     #[test]
-    fn a_sent_line_is_one_row_and_directions_are_framed_apart() {
-        let mut s = Session::new(config(delimiter(b"\r\n")));
+    fn each_send_is_one_row_as_written_and_framing_is_for_received_data() {
+        let mut s = Session::new(config(delimiter(b"#")));
         s.connect(0, P1);
-        s.tx(1, P1, b"AT+RST\r");
+        // Neither send holds the delimiter, and the second holds it in the middle: each is one row,
+        // whole, at its own time, while received bytes are framed.
+        s.tx(1, P1, b"GG");
         s.rx(2, P1, b"OK");
-        s.tx(3, P1, b"\n");
-        s.rx(4, P1, b"\r\n");
+        s.tx(3, P1, b"AB#C");
+        s.rx(4, P1, b"#");
         assert_eq!(
             summary(&s.log)[1..],
-            ["#1 Tx Complete AT+RST", "#1 Rx Complete OK"]
+            [
+                "#1 Tx Complete GG",
+                "#1 Tx Complete AB#C",
+                "#1 Rx Complete OK"
+            ]
         );
+        assert_eq!(
+            [s.log.row(1).unwrap().at, s.log.row(2).unwrap().at],
+            [wall(1), wall(3)]
+        );
+        assert_eq!(s.log.totals().tx_messages, 2);
+    }
+
+    #[test]
+    fn the_part_of_a_send_cut_short_is_a_partial_row_before_the_unsent_note() {
+        let mut s = Session::new(LogConfig::default());
+        s.connect(0, P1);
+        s.event(
+            5,
+            &Event::Unsent {
+                peer: P1,
+                written: Bytes::from_static(b"abc"),
+                bytes: 1000,
+                sends: 2,
+                at: wall(5),
+            },
+        );
+        s.event(
+            5,
+            &Event::Unsent {
+                peer: P1,
+                written: Bytes::new(),
+                bytes: 7,
+                sends: 1,
+                at: wall(5),
+            },
+        );
+        assert_eq!(
+            summary(&s.log)[1..],
+            [
+                "#1 Tx Partial abc",
+                "#1 Not sent: 1000 bytes of 2 send(s) were still queued when the connection ended",
+                "#1 Not sent: 7 bytes of 1 send(s) were still queued when the connection ended",
+            ]
+        );
+        assert_eq!(s.log.totals().tx_bytes, 3);
     }
 
     #[test]
@@ -1407,7 +1515,6 @@ mod tests {
         s.connect(0, P1);
         s.connect(0, P2);
         s.rx(1, P2, b"two");
-        s.tx(2, P1, b"one");
         s.event(3, &Event::Stopped { at: wall(3) });
         assert!(s.log.is_stopped());
         assert_eq!(s.log.connected_peers(), 0);
@@ -1415,10 +1522,7 @@ mod tests {
             s.log.peer(P2).unwrap().closed,
             Some(CloseReason::SessionStopped)
         );
-        assert_eq!(
-            summary(&s.log)[2..],
-            ["#1 Tx Partial one", "#2 Rx Partial two", "- Stopped"]
-        );
+        assert_eq!(summary(&s.log)[2..], ["#2 Rx Partial two", "- Stopped"]);
     }
 
     #[test]
@@ -1426,20 +1530,13 @@ mod tests {
         let mut s = Session::new(config(delimiter(b"#")));
         s.connect(0, P1);
         s.rx(1, P1, b"a#b");
-        s.tx(1, P1, b"c");
         s.log.set_framing(FramerConfig::default(), false);
         s.rx(2, P1, b"d#e");
         assert_eq!(
             summary(&s.log)[1..],
-            [
-                "#1 Rx Complete a",
-                "#1 Rx Partial b",
-                "#1 Tx Partial c",
-                "#1 Rx Complete d#e",
-            ]
+            ["#1 Rx Complete a", "#1 Rx Partial b", "#1 Rx Complete d#e",]
         );
         assert_eq!(s.log.totals().rx_messages, 3);
-        assert_eq!(s.log.totals().tx_messages, 1);
     }
 
     #[test]
@@ -1618,13 +1715,13 @@ mod tests {
         s.connect(0, P1);
         s.connect(0, P2);
         s.rx(10, P1, b"a");
-        s.tx(20, P2, b"b");
+        s.rx(20, P2, b"b");
         assert_eq!(s.log.poll_idle(s.now(30)), Some(s.now(60)));
         assert_eq!(s.log.poll_idle(s.now(60)), Some(s.now(70)));
         assert_eq!(s.log.poll_idle(s.now(70)), None);
         assert_eq!(
             summary(&s.log)[2..],
-            ["#1 Rx Complete a", "#2 Tx Complete b"]
+            ["#1 Rx Complete a", "#2 Rx Complete b"]
         );
     }
 

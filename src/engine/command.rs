@@ -32,8 +32,12 @@ pub enum Command {
         /// The payload; cheap to clone when it goes to many peers.
         bytes: Bytes,
     },
-    /// Close one peer's connection (TCP), or forget a UDP remote.
+    /// Close one peer's connection (TCP), or forget a UDP remote. Sends still queued for it are reported
+    /// as [`super::Event::Unsent`].
     Disconnect(PeerId),
+    /// TCP: finish sending to this peer (shut down our sending side, a FIN) once what is queued for it has
+    /// gone out; reported as [`super::Event::HalfClosed`]. The peer can still send, and we still read.
+    HalfClose(PeerId),
     /// UDP: join a multicast group (IPv4 or IPv6) on the given local interface (IPv4 address, or `None`
     /// for the system's choice).
     JoinMulticast {
@@ -67,6 +71,14 @@ pub enum Command {
     /// Replace the session's reply rules (and the framing they see messages in). Counts start again from
     /// 0 and replies still waiting for their delay are cancelled.
     SetRules(Rules),
-    /// Close everything and end the session; the worker reports `Stopped` and exits.
+    /// Close everything and end the session; the worker reports `Stopped` and exits. Sends still queued
+    /// are reported as [`super::Event::Unsent`].
     Stop,
+    /// End the session once nothing is queued or scheduled any more (queued sends written, delayed rule
+    /// replies sent), or after `within`, whichever comes first; then as [`Command::Stop`]. The periodic send,
+    /// if any, ends at once; reading goes on meanwhile, so what arrives is still reported.
+    StopWhenSent {
+        /// The longest wait.
+        within: Duration,
+    },
 }

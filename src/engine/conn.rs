@@ -6,13 +6,13 @@ use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
-use bytes::{Buf, Bytes};
+use bytes::Bytes;
 use mio::Interest;
 use mio::net::TcpStream;
 use socket2::{SockRef, TcpKeepalive};
 
 use super::worker::Cx;
-use super::{CloseReason, Direction, Event, NetError, Operation, PeerId};
+use super::{CloseReason, Direction, Event, NetError, Operation, PeerId, Side};
 
 /// Reads per readiness turn before other peers get their turn; with the 64 KiB buffer that is 256 KiB.
 const READS_PER_TURN: usize = 4;
@@ -22,8 +22,29 @@ pub(crate) struct Conn {
     stream: TcpStream,
     pub(crate) peer: PeerId,
     pub(crate) addr: SocketAddr,
+    /// Sends waiting to be written, oldest first, each whole as it was made.
     queue: VecDeque<Bytes>,
+    /// Bytes of the first queued send already written.
+    front_written: usize,
+    /// Bytes queued and not yet written.
     queued: usize,
+    /// The peer finished sending (we read its FIN); we no longer read.
+    peer_finished: bool,
+    /// Whether we still send, or are finishing (a half-close the user asked for).
+    sending: Sending,
+    /// Reading paused because echoing would overfill the send queue; resumed when it drains.
+    read_paused: bool,
+}
+
+/// Our sending side of the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sending {
+    /// Open for sends.
+    Open,
+    /// The user asked to finish sending: the FIN goes once the queue is empty; no new sends.
+    Finishing,
+    /// Our FIN went out.
+    Finished,
 }
 
 /// Whether the connection is still usable after an operation.
@@ -32,20 +53,23 @@ pub(crate) type Outcome = Result<(), CloseReason>;
 /// What a read turn left behind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ReadState {
-    /// Everything available was read; wait for the next readiness event.
+    /// Everything available was read, or reading waits for the send queue to drain; wait for the next
+    /// readiness event.
     Drained,
     /// The turn's budget ran out (or reading is paused) with data possibly left: read again soon.
     More,
 }
 
 impl Conn {
-    /// Registers a freshly connected stream and reports it as `Connected`.
+    /// Registers a freshly connected stream and reports it as `Connected`. An IPv4 peer of a dual-stack
+    /// (`[::]`) listener is named by its IPv4 address, as the user knows it.
     pub(crate) fn open(
         mut stream: TcpStream,
         addr: SocketAddr,
         cx: &mut Cx,
     ) -> Result<Self, NetError> {
-        let peer = cx.ids.next_id();
+        let addr = canonical(addr);
+        let peer = PeerId::next();
         let fail = |e: &io::Error| NetError::io(Operation::Setup, Some(addr.to_string()), e);
         tune(&stream).map_err(|e| fail(&e))?;
         cx.registry
@@ -55,7 +79,7 @@ impl Conn {
                 Interest::READABLE | Interest::WRITABLE,
             )
             .map_err(|e| fail(&e))?;
-        let local = stream.local_addr().map_err(|e| fail(&e))?;
+        let local = canonical(stream.local_addr().map_err(|e| fail(&e))?);
         cx.emit(Event::Connected {
             peer,
             addr,
@@ -67,20 +91,43 @@ impl Conn {
             peer,
             addr,
             queue: VecDeque::new(),
+            front_written: 0,
             queued: 0,
+            peer_finished: false,
+            sending: Sending::Open,
+            read_paused: false,
         })
     }
 
     /// Reads what the socket has, up to the turn's budget, reporting each read as `Data`, echoing it when
-    /// the session echoes, and sending what the reply rules answer.
+    /// the session echoes, and sending what the reply rules answer. The peer's FIN is reported as
+    /// [`Event::HalfClosed`]; the connection then stays open while anything is left to send to it.
     pub(crate) fn read(&mut self, cx: &mut Cx) -> Result<ReadState, CloseReason> {
         let mut reads = 0;
         while reads < READS_PER_TURN {
+            if self.peer_finished {
+                return Ok(ReadState::Drained);
+            }
             if cx.backlog_full() {
                 return Ok(ReadState::More);
             }
+            // An echo must not outgrow the queue: a peer that sends faster than it reads is slowed by TCP
+            // flow control, as by any echo server, instead of losing part of its echo.
+            if cx.echo && self.queued > cx.max_queue_bytes / 2 {
+                self.read_paused = true;
+                return Ok(ReadState::Drained);
+            }
             match self.stream.read(cx.read_buf()) {
-                Ok(0) => return Err(CloseReason::PeerClosed),
+                Ok(0) => {
+                    self.peer_finished = true;
+                    cx.emit(Event::HalfClosed {
+                        peer: self.peer,
+                        side: Side::Peer,
+                        at: SystemTime::now(),
+                    });
+                    self.flush(cx)?;
+                    return Ok(ReadState::Drained);
+                }
                 Ok(n) => {
                     reads += 1;
                     let bytes = cx.take_read(n);
@@ -100,10 +147,19 @@ impl Conn {
         Ok(ReadState::More)
     }
 
-    /// Queues `bytes` and writes as much as the socket takes now. A send that does not fit in the queue is
-    /// dropped whole and reported, so a peer that stops reading never holds more than the limit.
+    /// Queues `bytes` as one send and writes as much as the socket takes now. A send that does not fit in
+    /// the queue is dropped whole and reported, so a peer that stops reading never holds more than the
+    /// limit; so is a send after we finished sending.
     pub(crate) fn send(&mut self, bytes: Bytes, cx: &mut Cx) -> Outcome {
         if bytes.is_empty() {
+            return Ok(());
+        }
+        if self.sending != Sending::Open {
+            cx.error(NetError::invalid(
+                Operation::Send,
+                Some(self.addr.to_string()),
+                "you finished sending to this peer (FIN); nothing more can be sent on this connection",
+            ));
             return Ok(());
         }
         if self.queued + bytes.len() > cx.max_queue_bytes {
@@ -120,10 +176,21 @@ impl Conn {
         self.flush(cx)
     }
 
-    /// Writes queued bytes until the queue is empty or the socket is full, reporting what was written.
+    /// Asks to finish sending: the FIN goes once what is queued has been written.
+    pub(crate) fn half_close(&mut self, cx: &mut Cx) -> Outcome {
+        if self.sending == Sending::Open {
+            self.sending = Sending::Finishing;
+        }
+        self.flush(cx)
+    }
+
+    /// Writes queued sends until the queue is empty or the socket is full, reporting each send as `Data`
+    /// once its last byte is written. With the queue empty it sends our FIN if the user asked for one,
+    /// and ends the connection ([`CloseReason::PeerClosed`]) if the peer has finished sending and nothing
+    /// more is scheduled for it.
     pub(crate) fn flush(&mut self, cx: &mut Cx) -> Outcome {
-        while let Some(front) = self.queue.front_mut() {
-            match self.stream.write(front) {
+        while let Some(front) = self.queue.front() {
+            match self.stream.write(&front[self.front_written..]) {
                 Ok(0) => {
                     return Err(CloseReason::Error(NetError::io(
                         Operation::Send,
@@ -132,23 +199,39 @@ impl Conn {
                     )));
                 }
                 Ok(n) => {
-                    let written = front.slice(..n);
-                    front.advance(n);
-                    if front.is_empty() {
-                        self.queue.pop_front();
-                    }
+                    self.front_written += n;
                     self.queued -= n;
-                    cx.data(self.peer, Direction::Tx, written);
+                    if self.front_written == front.len() {
+                        self.front_written = 0;
+                        if let Some(sent) = self.queue.pop_front() {
+                            cx.data(self.peer, Direction::Tx, sent);
+                        }
+                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(self.reason(Operation::Send, &e)),
             }
         }
+        if self.sending == Sending::Finishing {
+            self.sending = Sending::Finished;
+            if let Err(e) = self.stream.shutdown(std::net::Shutdown::Write) {
+                return Err(self.reason(Operation::Send, &e));
+            }
+            cx.emit(Event::HalfClosed {
+                peer: self.peer,
+                side: Side::Local,
+                at: SystemTime::now(),
+            });
+        }
+        if self.peer_finished && !cx.has_scheduled(self.peer) {
+            return Err(CloseReason::PeerClosed);
+        }
         Ok(())
     }
 
-    /// Handles a readiness event: flushes on writable, reads on readable (or error, to learn what it is).
+    /// Handles a readiness event: flushes on writable, reads on readable (or error, to learn what it is),
+    /// or when a flush made room for reading paused by the echo.
     pub(crate) fn ready(
         &mut self,
         event: &mio::event::Event,
@@ -157,18 +240,37 @@ impl Conn {
         if event.is_writable() {
             self.flush(cx)?;
         }
-        if event.is_readable() || event.is_read_closed() || event.is_error() {
+        let resume = self.read_paused && self.queued <= cx.max_queue_bytes / 2;
+        if resume {
+            self.read_paused = false;
+        }
+        if resume || event.is_readable() || event.is_read_closed() || event.is_error() {
             self.read(cx)
         } else {
             Ok(ReadState::Drained)
         }
     }
 
-    /// Closes the connection and reports why. Kicked and stopped peers get a clean FIN.
+    /// Bytes queued and not yet written.
+    pub(crate) fn queued(&self) -> usize {
+        self.queued
+    }
+
+    /// Closes the connection and reports why, after reporting what was still queued as unsent. Kicked
+    /// and stopped peers get a clean FIN.
     pub(crate) fn close(mut self, reason: CloseReason, cx: &mut Cx) {
         // Deregistering can only fail if the socket is already gone from the poll; closing follows anyway.
         let _ = cx.registry.deregister(&mut self.stream);
         cx.forget(self.peer);
+        if let Some(front) = self.queue.front() {
+            cx.emit(Event::Unsent {
+                peer: self.peer,
+                written: front.slice(..self.front_written),
+                bytes: self.queued,
+                sends: self.queue.len(),
+                at: SystemTime::now(),
+            });
+        }
         cx.emit(Event::Closed {
             peer: self.peer,
             reason,
@@ -186,6 +288,12 @@ impl Conn {
             _ => CloseReason::Error(NetError::io(op, Some(self.addr.to_string()), e)),
         }
     }
+}
+
+/// An address as the user knows it: an IPv4-mapped IPv6 address (`::ffff:192.168.1.5`, how a dual-stack
+/// socket sees an IPv4 peer) as plain IPv4.
+pub(crate) fn canonical(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
 /// Socket options every connection gets: no Nagle delay, so what the user sends leaves at once as they

@@ -16,6 +16,15 @@ pub enum Direction {
     Tx,
 }
 
+/// Which end of a TCP connection finished sending (shut down its sending side, a FIN on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The peer: it will send nothing more, but may still read what we send.
+    Peer,
+    /// We did, on the user's request ([`super::Command::HalfClose`]).
+    Local,
+}
+
 /// Why a peer's connection ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CloseReason {
@@ -58,8 +67,11 @@ pub enum Event {
         /// When it happened.
         at: SystemTime,
     },
-    /// Bytes received from or written to a peer. For TCP each event is one read or one write, so the sum of
-    /// lengths is exact; framing into messages happens above the engine.
+    /// Bytes received from or written to a peer. Received: one event per read (TCP) or datagram (UDP);
+    /// framing into messages happens above the engine. Sent: one event per send (a [`super::Command::Send`]
+    /// to one peer, a periodic tick, an echo of one read, a rule reply), once the OS has taken its last byte,
+    /// however many writes that took. The sum of lengths is exact either way; a send cut short by the
+    /// connection's end is reported by [`Event::Unsent`] instead.
     Data {
         /// Who sent or received them.
         peer: PeerId,
@@ -67,7 +79,33 @@ pub enum Event {
         dir: Direction,
         /// The bytes, exactly as read or written.
         bytes: Bytes,
-        /// When they were read or written.
+        /// When they were read, or when the send's last byte was written.
+        at: SystemTime,
+    },
+    /// One side of a TCP connection finished sending (shutdown of its sending side: a FIN). After the
+    /// peer's, the connection stays open while anything is queued or scheduled for the peer (a delayed rule
+    /// reply), then closes ([`CloseReason::PeerClosed`]); after ours, the peer can still send.
+    HalfClosed {
+        /// The connection.
+        peer: PeerId,
+        /// Who finished sending.
+        side: Side,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// Sends to a peer that never went out (wholly or in part) because its connection ended or it was
+    /// forgotten first. Comes before that peer's [`Event::Closed`].
+    Unsent {
+        /// The peer.
+        peer: PeerId,
+        /// The part of the first unsent send that the OS did take before the end: these bytes went out
+        /// (and are counted here, not in a `Data` event). Empty when that send had not started.
+        written: Bytes,
+        /// Bytes that did not go out.
+        bytes: usize,
+        /// How many sends they belonged to (the one cut short included).
+        sends: usize,
+        /// When it happened.
         at: SystemTime,
     },
     /// A peer is gone (TCP), or was forgotten (UDP).
@@ -148,6 +186,8 @@ impl Event {
             Event::Listening { at, .. }
             | Event::Connected { at, .. }
             | Event::Data { at, .. }
+            | Event::HalfClosed { at, .. }
+            | Event::Unsent { at, .. }
             | Event::Closed { at, .. }
             | Event::Rejected { at, .. }
             | Event::SendDropped { at, .. }

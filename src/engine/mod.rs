@@ -35,7 +35,7 @@ use crate::rules::Rules;
 
 pub use command::{Command, Target};
 pub use error::{NetError, Operation, Problem};
-pub use event::{CloseReason, Direction, Event};
+pub use event::{CloseReason, Direction, Event, Side};
 pub use peer::PeerId;
 pub use periodic::MIN_INTERVAL;
 

@@ -1,10 +1,16 @@
 //! Peer identity: every remote a session talks to (an accepted TCP client, the TCP client's server, a UDP
-//! sender or destination) gets a [`PeerId`] that stays unique for the life of the session.
+//! sender or destination) gets a [`PeerId`] that is never given out again while the process runs, in this
+//! session or any later one.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Identifies one remote within a session. Ids start at 1 and are never reused inside a session, so a
-/// reconnecting device shows as a new peer and old log rows keep pointing at the old connection.
+/// The next id to hand out, shared by every session of the process.
+static NEXT_PEER: AtomicU64 = AtomicU64::new(1);
+
+/// Identifies one remote. Ids start at 1 and are never reused while the process runs, so a reconnecting
+/// device shows as a new peer, and a log that outlives its session (the window's log across Close and
+/// Open, in any mode) keeps every old row pointing at the connection it came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PeerId(pub u64);
 
@@ -14,20 +20,9 @@ impl fmt::Display for PeerId {
     }
 }
 
-/// Hands out fresh [`PeerId`]s in increasing order.
-#[derive(Debug)]
-pub(crate) struct PeerIds {
-    next: u64,
-}
-
-impl PeerIds {
-    pub(crate) fn new() -> Self {
-        Self { next: 1 }
-    }
-
-    pub(crate) fn next_id(&mut self) -> PeerId {
-        let id = PeerId(self.next);
-        self.next += 1;
-        id
+impl PeerId {
+    /// A fresh id, greater than every id handed out before in this process.
+    pub(crate) fn next() -> Self {
+        Self(NEXT_PEER.fetch_add(1, Ordering::Relaxed))
     }
 }

@@ -116,6 +116,18 @@ impl Replier {
         }
     }
 
+    /// Whether a reply to `peer` is waiting for its delay.
+    pub(crate) fn has_delayed(&self, peer: PeerId) -> bool {
+        self.delayed
+            .iter()
+            .any(|Reverse(delayed)| delayed.peer == peer)
+    }
+
+    /// When the next reply waiting for its delay is due, if one waits.
+    pub(crate) fn next_delayed(&self) -> Option<Instant> {
+        self.delayed.peek().map(|Reverse(delayed)| delayed.due)
+    }
+
     /// The peer is gone: its framer and its waiting replies go too.
     pub(crate) fn forget(&mut self, peer: PeerId) {
         self.streams.remove(&peer);
@@ -125,7 +137,7 @@ impl Replier {
     /// When [`Self::due`] has something to do: the next delayed reply, or the next message an idle gap
     /// ends.
     pub(crate) fn next_due(&self) -> Option<Instant> {
-        let delayed = self.delayed.peek().map(|Reverse(delayed)| delayed.due);
+        let delayed = self.next_delayed();
         let idle = if matches!(self.rules.framing().framing, Framing::IdleGap { .. }) {
             self.streams
                 .values()

@@ -272,12 +272,18 @@ impl Handler for TcpClient {
             Command::Disconnect(peer) if peer == conn.peer => {
                 self.closed(CloseReason::Kicked, cx);
             }
-            Command::Disconnect(peer) => cx.error(no_such_peer(peer)),
+            Command::HalfClose(peer) if peer == conn.peer => {
+                if let Err(reason) = conn.half_close(cx) {
+                    self.closed(reason, cx);
+                }
+            }
+            Command::Disconnect(peer) | Command::HalfClose(peer) => cx.error(no_such_peer(peer)),
             Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
                 NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
             ),
             // Stop, the periodic sends and the rules are handled by the worker loop, never passed on.
             Command::Stop
+            | Command::StopWhenSent { .. }
             | Command::SendEvery { .. }
             | Command::StopPeriodic
             | Command::SetRules(_) => {}
@@ -321,6 +327,13 @@ impl Handler for TcpClient {
 
     fn finished(&self) -> bool {
         matches!(self.state, State::Done)
+    }
+
+    fn queued(&self) -> usize {
+        match &self.state {
+            State::Connected { conn, .. } => conn.queued(),
+            State::Connecting { .. } | State::Done => 0,
+        }
     }
 
     fn shutdown(&mut self, cx: &mut Cx) {

@@ -200,11 +200,21 @@ impl Handler for TcpServer {
                     cx.error(no_such_peer(peer));
                 }
             }
+            Command::HalfClose(peer) => {
+                let Some(conn) = self.clients.get_mut(&peer) else {
+                    cx.error(no_such_peer(peer));
+                    return;
+                };
+                if let Err(reason) = conn.half_close(cx) {
+                    self.close(peer, reason, cx);
+                }
+            }
             Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
                 NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
             ),
             // Stop, the periodic sends and the rules are handled by the worker loop, never passed on.
             Command::Stop
+            | Command::StopWhenSent { .. }
             | Command::SendEvery { .. }
             | Command::StopPeriodic
             | Command::SetRules(_) => {}
@@ -230,6 +240,10 @@ impl Handler for TcpServer {
 
     fn finished(&self) -> bool {
         false
+    }
+
+    fn queued(&self) -> usize {
+        self.clients.values().map(Conn::queued).sum()
     }
 
     fn shutdown(&mut self, cx: &mut Cx) {

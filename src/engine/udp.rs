@@ -82,7 +82,7 @@ impl Udp {
         {
             self.forget(oldest, CloseReason::Forgotten, cx);
         }
-        let peer = cx.ids.next_id();
+        let peer = PeerId::next();
         self.peers.insert(
             peer,
             Remote {
@@ -104,6 +104,26 @@ impl Udp {
         if let Some(remote) = self.peers.remove(&peer) {
             self.by_addr.remove(&remote.addr);
             cx.forget(peer);
+            // Datagrams still queued for it have nobody to go to any more: say so.
+            let (mut bytes, mut sends) = (0, 0);
+            self.queue.retain(|(to, datagram)| {
+                let keep = *to != peer;
+                if !keep {
+                    bytes += datagram.len();
+                    sends += 1;
+                }
+                keep
+            });
+            self.queued -= bytes;
+            if sends > 0 {
+                cx.emit(Event::Unsent {
+                    peer,
+                    written: Bytes::new(),
+                    bytes,
+                    sends,
+                    at: SystemTime::now(),
+                });
+            }
             cx.emit(Event::Closed {
                 peer,
                 reason,
@@ -178,14 +198,15 @@ impl Udp {
             return;
         };
         while let Some((peer, bytes)) = self.queue.front() {
-            // Cheap copies (an id and a reference count) so the queue can be changed below.
+            // Cheap copies (an id and a reference count) so the queue can be changed below. Forgetting a
+            // peer takes its datagrams out of the queue, so every queued peer is known.
             let (peer, bytes) = (*peer, bytes.clone());
-            let addr = self.peers.get(&peer).map(|remote| remote.addr);
-            let result = match addr {
-                Some(addr) => socket.send_to(&bytes, addr),
-                // Forgotten while queued: nobody to send to any more.
-                None => Ok(0),
+            let Some(addr) = self.peers.get(&peer).map(|remote| remote.addr) else {
+                self.queue.pop_front();
+                self.queued -= bytes.len();
+                continue;
             };
+            let result = socket.send_to(&bytes, addr);
             match result {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -193,12 +214,9 @@ impl Udp {
             }
             self.queue.pop_front();
             self.queued -= bytes.len();
-            match (result, addr) {
-                (Ok(_), Some(_)) => cx.data(peer, Direction::Tx, bytes),
-                (Err(e), Some(addr)) => {
-                    cx.error(NetError::io(Operation::Send, Some(addr.to_string()), &e));
-                }
-                (_, None) => {}
+            match result {
+                Ok(_) => cx.data(peer, Direction::Tx, bytes),
+                Err(e) => cx.error(NetError::io(Operation::Send, Some(addr.to_string()), &e)),
             }
         }
     }
@@ -333,6 +351,11 @@ impl Handler for Udp {
                     cx.error(no_such_peer(peer));
                 }
             }
+            Command::HalfClose(_) => cx.error(NetError::invalid(
+                Operation::Send,
+                None,
+                "finishing sending (a FIN) needs a TCP connection; UDP has none",
+            )),
             Command::JoinMulticast { group, interface } => {
                 self.multicast_command(group, interface, true, cx);
             }
@@ -341,6 +364,7 @@ impl Handler for Udp {
             }
             // Stop, the periodic sends and the rules are handled by the worker loop, never passed on.
             Command::Stop
+            | Command::StopWhenSent { .. }
             | Command::SendEvery { .. }
             | Command::StopPeriodic
             | Command::SetRules(_) => {}
@@ -356,6 +380,10 @@ impl Handler for Udp {
 
     fn finished(&self) -> bool {
         false
+    }
+
+    fn queued(&self) -> usize {
+        self.queued
     }
 
     fn shutdown(&mut self, cx: &mut Cx) {

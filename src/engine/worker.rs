@@ -9,7 +9,6 @@ use bytes::{Bytes, BytesMut};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use mio::{Events, Poll, Token};
 
-use super::peer::PeerIds;
 use super::periodic::Periodic;
 use super::replies::Replier;
 use super::tcp_client::TcpClient;
@@ -109,7 +108,6 @@ impl Emitter {
 pub(crate) struct Cx<'a> {
     pub(crate) registry: &'a mio::Registry,
     pub(crate) emitter: Emitter,
-    pub(crate) ids: PeerIds,
     /// One read buffer for every socket of the session, so 10,000 idle peers cost no buffer memory.
     /// Always [`READ_BUFFER`] bytes long and initialised, so it can be read into without `unsafe`.
     buf: BytesMut,
@@ -154,6 +152,11 @@ impl Cx<'_> {
         let mut out = Vec::new();
         self.replier.received(peer, addr, bytes, datagram, &mut out);
         out
+    }
+
+    /// Whether a delayed rule reply is still waiting to be sent to `peer`.
+    pub(crate) fn has_scheduled(&self, peer: PeerId) -> bool {
+        self.replier.has_delayed(peer)
     }
 
     /// The peer is gone: the rules forget its unfinished message and its delayed replies.
@@ -217,6 +220,8 @@ pub(crate) trait Handler {
     fn turn(&mut self, now: Instant, cx: &mut Cx) -> Wake;
     /// The mode has nothing more to do (a TCP client whose connection ended).
     fn finished(&self) -> bool;
+    /// Bytes queued for sending and not yet written, over all peers.
+    fn queued(&self) -> usize;
     /// Closes everything, reporting each peer as closed by the stop.
     fn shutdown(&mut self, cx: &mut Cx);
 }
@@ -270,7 +275,6 @@ pub(crate) fn run(
     let mut cx = Cx {
         registry: &registry,
         emitter,
-        ids: PeerIds::new(),
         buf: BytesMut::zeroed(READ_BUFFER),
         echo,
         replier: Replier::new(rules),
@@ -294,6 +298,8 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
     let mut wake = handler.turn(Instant::now(), cx);
     let mut announce_in = cx.emitter.announce(Instant::now());
     let mut periodic: Option<Periodic> = None;
+    // Set by `StopWhenSent`: stop once nothing is left to send, or at this time.
+    let mut stop_by: Option<Instant> = None;
     loop {
         let now = Instant::now();
         let mut timeout = match wake {
@@ -308,7 +314,11 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
             .replier
             .next_due()
             .map(|due| due.saturating_duration_since(now));
-        for bound in [announce_in, periodic_in, replies_in].into_iter().flatten() {
+        let stop_in = stop_by.map(|by| by.saturating_duration_since(now));
+        for bound in [announce_in, periodic_in, replies_in, stop_in]
+            .into_iter()
+            .flatten()
+        {
             timeout = Some(timeout.map_or(bound, |t: Duration| t.min(bound)));
         }
         if let Err(e) = poll.poll(&mut events, timeout)
@@ -323,32 +333,9 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
                 handler.ready(event, cx);
             }
         }
-        loop {
-            match commands_rx.try_recv() {
-                Ok(Command::Stop) | Err(TryRecvError::Disconnected) => {
-                    handler.shutdown(cx);
-                    return;
-                }
-                Ok(Command::SendEvery {
-                    to,
-                    bytes,
-                    every,
-                    count,
-                }) => {
-                    if let Some(replaced) = periodic.take() {
-                        cx.emit(replaced.progress_done());
-                    }
-                    periodic = Some(Periodic::new(to, bytes, every, count, Instant::now()));
-                }
-                Ok(Command::StopPeriodic) => {
-                    if let Some(stopped) = periodic.take() {
-                        cx.emit(stopped.progress_done());
-                    }
-                }
-                Ok(Command::SetRules(rules)) => cx.replier.set(rules),
-                Ok(command) => handler.command(command, cx),
-                Err(TryRecvError::Empty) => break,
-            }
+        if !take_commands(commands_rx, handler, cx, &mut periodic, &mut stop_by) {
+            handler.shutdown(cx);
+            return;
         }
         let now = Instant::now();
         if let Some(running) = &mut periodic {
@@ -376,6 +363,54 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
         if handler.finished() || cx.emitter.gone {
             return;
         }
+        if stop_by.is_some_and(|by| {
+            now >= by || (handler.queued() == 0 && cx.replier.next_delayed().is_none())
+        }) {
+            handler.shutdown(cx);
+            return;
+        }
         announce_in = cx.emitter.announce(now);
+    }
+}
+
+/// Carries out the commands waiting; the periodic send and a stop after sending are the loop's own.
+/// Returns `false` when the session must stop now (a `Stop`, or the caller went away).
+fn take_commands(
+    commands_rx: &Receiver<Command>,
+    handler: &mut dyn Handler,
+    cx: &mut Cx,
+    periodic: &mut Option<Periodic>,
+    stop_by: &mut Option<Instant>,
+) -> bool {
+    loop {
+        match commands_rx.try_recv() {
+            Ok(Command::Stop) | Err(TryRecvError::Disconnected) => return false,
+            Ok(Command::SendEvery {
+                to,
+                bytes,
+                every,
+                count,
+            }) => {
+                if let Some(replaced) = periodic.take() {
+                    cx.emit(replaced.progress_done());
+                }
+                *periodic = Some(Periodic::new(to, bytes, every, count, Instant::now()));
+            }
+            Ok(Command::StopPeriodic) => {
+                if let Some(stopped) = periodic.take() {
+                    cx.emit(stopped.progress_done());
+                }
+            }
+            Ok(Command::SetRules(rules)) => cx.replier.set(rules),
+            Ok(Command::StopWhenSent { within }) => {
+                if let Some(stopped) = periodic.take() {
+                    cx.emit(stopped.progress_done());
+                }
+                let by = Instant::now() + within;
+                *stop_by = Some(stop_by.map_or(by, |earlier| earlier.min(by)));
+            }
+            Ok(command) => handler.command(command, cx),
+            Err(TryRecvError::Empty) => return true,
+        }
     }
 }
