@@ -424,9 +424,11 @@ impl MessageKind {
 /// - delimiter: `max_message` counts the delimiter, kept or not. Pieces are `max_message` − (delimiter
 ///   length − 1) bytes, so a delimiter split between two reads is still found; the message, and its last
 ///   piece, end at the delimiter.
-/// - length prefix: `max_message` counts the message after its header. Pieces of `max_message` bytes
-///   until the length in the header has passed; then the next header. A header that cannot be right (negative, or smaller than itself when it counts itself)
-///   is delivered as [`MessageKind::BadLength`] and the bytes after it are read as the next header.
+/// - length prefix: `max_message` counts the message after its header. A header that cannot be right
+///   (negative, smaller than itself when it counts itself, or announcing more than `max_message` bytes) is
+///   delivered as [`MessageKind::BadLength`] as soon as it arrives, and the bytes after it are read as the
+///   next header. Waiting for a body that long would hold every following message back until the close,
+///   and such a header is almost always a stream out of step, not a message.
 /// - idle gap: pieces of `max_message` bytes; the last piece ends at the gap.
 /// - raw: a read longer than `max_message` is cut into pieces of `max_message` bytes.
 /// - fixed length cannot exceed it: a length above `max_message` is refused by [`Framer::new`].
@@ -634,11 +636,7 @@ impl Framer {
                 delimited.searched = 0;
                 (false, std::mem::take(&mut delimited.oversize), true)
             }
-            Mode::Counted(counted) => (
-                counted.remaining.take().is_some(),
-                std::mem::take(&mut counted.oversize),
-                false,
-            ),
+            Mode::Counted(counted) => (counted.remaining.take().is_some(), false, false),
             Mode::Idle(idle) => {
                 idle.last = None;
                 (false, std::mem::take(&mut idle.oversize), true)
@@ -730,10 +728,9 @@ enum Length {
 #[derive(Debug)]
 struct Counted {
     length: Length,
-    /// Bytes of the current message still to deliver, or `None` between messages.
+    /// Bytes of the current message still to come, or `None` between messages. Never more than the
+    /// maximum message size: a longer fixed length is refused, a longer length header is a bad one.
     remaining: Option<usize>,
-    /// The current message is longer than the maximum and goes out in pieces.
-    oversize: bool,
 }
 
 impl Counted {
@@ -741,7 +738,6 @@ impl Counted {
         Self {
             length,
             remaining: None,
-            oversize: false,
         }
     }
 
@@ -766,7 +762,10 @@ impl Counted {
                     if buf.len() < width {
                         return;
                     }
-                    let Some(len) = prefix.body_len(&buf[..width], counts_header) else {
+                    let Some(len) = prefix
+                        .body_len(&buf[..width], counts_header)
+                        .filter(|len| *len <= max)
+                    else {
                         out.push(Message {
                             bytes: buf.split_to(width).freeze(),
                             kind: MessageKind::BadLength,
@@ -774,29 +773,18 @@ impl Counted {
                         continue;
                     };
                     buf.advance(width);
-                    self.oversize = len > max;
                     len
                 }
             };
-            let piece_len = remaining.min(max);
-            if buf.len() < piece_len {
+            if buf.len() < remaining {
                 self.remaining = Some(remaining);
                 return;
             }
             out.push(Message {
-                bytes: buf.split_to(piece_len).freeze(),
-                kind: if self.oversize {
-                    MessageKind::Oversize
-                } else {
-                    MessageKind::Complete
-                },
+                bytes: buf.split_to(remaining).freeze(),
+                kind: MessageKind::Complete,
             });
-            if remaining == piece_len {
-                self.remaining = None;
-                self.oversize = false;
-            } else {
-                self.remaining = Some(remaining - piece_len);
-            }
+            self.remaining = None;
         }
     }
 }
@@ -1132,21 +1120,19 @@ mod tests {
     }
 
     #[test]
-    fn an_oversize_length_prefixed_message_is_skipped_in_step() {
-        let mut stream = vec![10];
-        stream.extend(b"0123456789");
-        stream.extend([2]);
-        stream.extend(b"ok");
+    fn a_length_header_beyond_the_maximum_is_reported_at_once_and_skipped() {
         check_every_split(
             limited(prefix(LengthPrefix::U8, false), 4),
-            &stream,
-            &[
-                (Oversize, b"0123"),
-                (Oversize, b"4567"),
-                (Oversize, b"89"),
-                (Complete, b"ok"),
-            ],
+            &[10, 2, b'o', b'k'],
+            &[(BadLength, &[10]), (Complete, b"ok")],
         );
+        // Reported as it arrives, not when the stream ends: nothing else has come yet.
+        let mut framer = Framer::new(prefix(LengthPrefix::I32Le, false)).unwrap();
+        let mut out = Vec::new();
+        framer.push(&0x7FFF_FFFF_i32.to_le_bytes(), Instant::now(), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].kind, BadLength);
+        assert_eq!(&out[0].bytes[..], [0xFF, 0xFF, 0xFF, 0x7F]);
     }
 
     #[test]
