@@ -8,6 +8,8 @@
 //! - [`engine`]: sessions (TCP server, TCP client, UDP) whose sockets live on a worker thread. The caller
 //!   sends [`engine::Command`]s and receives [`engine::Event`]s; the worker wakes the caller through a
 //!   coalesced waker so a flood of packets never turns into a flood of repaints.
+//! - [`expect`]: expectations a script waits for, met in order, and what a message is for them (with raw
+//!   framing, each peer's byte stream since the last match, so a message in pieces still matches).
 //! - [`traffic`]: the bounded traffic log between the engine and the window: framed rows by index, per-peer
 //!   statistics and totals, and filtered views of the rows. No I/O, no threads, no GUI.
 //! - [`preset`]: a session's settings as a versioned [`preset::Preset`], saved to and loaded from `.ron` files
@@ -26,6 +28,7 @@ pub mod capture;
 pub mod cli;
 pub mod codec;
 pub mod engine;
+pub mod expect;
 pub mod i18n;
 pub mod preset;
 pub mod rules;

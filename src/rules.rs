@@ -367,6 +367,17 @@ impl Pattern {
         self.captures(message, false).is_some()
     }
 
+    /// Where the first match in `haystack` ends, if there is one: the bytes after it are what a later
+    /// search in the same stream looks at.
+    #[must_use]
+    pub fn match_end(&self, haystack: &[u8]) -> Option<usize> {
+        match &self.0 {
+            Matcher::Exact(text) => (haystack == text.as_slice()).then_some(haystack.len()),
+            Matcher::Contains(finder) => finder.find(haystack).map(|at| at + finder.needle().len()),
+            Matcher::Regex(regex) => regex.find(haystack).map(|found| found.end()),
+        }
+    }
+
     /// The capture groups a reply may name (`$1`…); group 0, the whole match, is not counted.
     fn groups(&self) -> usize {
         match &self.0 {
