@@ -22,11 +22,13 @@ use bytes::Bytes;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use serde_json::{Map, Value, json};
 
-use crate::capture::{Display, clock_text, dir_text, iso_text, peer_name, row_line};
 use crate::codec::{FramerConfig, Framing, InputMode, TextEncoding, decode_for_display, hex};
 use crate::engine::{self, Command, Event, Mode, NetError, Target};
+use crate::format::{Display, dir_text, peer_name, row_line};
+use crate::i18n::{Lang, Text};
 use crate::preset::{DataView, ModeKind, Preset};
 use crate::rules::{Match, Pattern, Rule};
+use crate::timestamp::{clock_text, iso_text};
 use crate::traffic::{LogConfig, Note, Row, RowKind, TrafficLog};
 
 /// Exit code: bad arguments or a bad preset.
@@ -692,7 +694,7 @@ fn json_line(log: &TrafficLog, row: &Row, display: Display) -> Value {
             if !peer.is_empty() {
                 object.insert("peer".into(), peer.into());
             }
-            object.insert("reason".into(), note.describe().into());
+            object.insert("reason".into(), note.text(Lang::En).into());
         }
     }
     Value::Object(object)

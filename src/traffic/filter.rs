@@ -8,6 +8,7 @@ use memchr::memmem::Finder;
 
 use crate::codec::{self, ControlStyle, DisplayDecoder, TextEncoding};
 use crate::engine::{Direction, PeerId};
+use crate::i18n::{Lang, Text};
 
 use super::log::TrafficLog;
 use super::rows::{Note, Row, RowKind};
@@ -126,8 +127,8 @@ impl<'f> Matcher<'f> {
         let Some(needle) = &self.needle else {
             return true;
         };
-        found(needle, &note.describe(), &mut self.folded)
-            || found(needle, &note.describe_zh(), &mut self.folded)
+        found(needle, &note.text(Lang::En), &mut self.folded)
+            || found(needle, &note.text(Lang::Zh), &mut self.folded)
     }
 }
 

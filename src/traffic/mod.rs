@@ -25,7 +25,7 @@ mod log;
 mod rows;
 mod stats;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 pub use filter::{Filter, FilteredView};
 pub use log::{DEFAULT_BYTE_BUDGET, LogConfig, TrafficLog};

@@ -130,73 +130,6 @@ impl Note {
             Event::Data { .. } | Event::Periodic { .. } => return None,
         })
     }
-
-    /// The note in plain English, as the traffic view shows it.
-    #[must_use]
-    pub fn describe(&self) -> String {
-        match self {
-            Self::Listening(addr) => format!("Listening on {addr}"),
-            Self::Connected(_) => "Connected".to_owned(),
-            Self::Closed(reason) => {
-                let why = match reason {
-                    CloseReason::PeerClosed => "the peer closed the connection (FIN)".to_owned(),
-                    CloseReason::Reset => "reset (RST)".to_owned(),
-                    CloseReason::TimedOut => "timed out: the peer stopped answering".to_owned(),
-                    CloseReason::Kicked => "disconnected by you".to_owned(),
-                    CloseReason::Forgotten => "forgotten to make room for newer remotes".to_owned(),
-                    CloseReason::SessionStopped => "the session was stopped".to_owned(),
-                    CloseReason::Error(error) => error.to_string(),
-                };
-                format!("Closed: {why}")
-            }
-            Self::Rejected { addr, max_clients } => {
-                format!(
-                    "Refused {addr}: the server already has its maximum of {max_clients} clients"
-                )
-            }
-            Self::SendDropped { len, queued } => format!(
-                "Send dropped: {len} bytes did not fit behind the {queued} bytes still waiting \
-                 (the peer is not reading)"
-            ),
-            Self::Joined(group) => format!("Joined multicast group {group}"),
-            Self::Left(group) => format!("Left multicast group {group}"),
-            Self::Error(error) => error.to_string(),
-            Self::Stopped => "Stopped".to_owned(),
-        }
-    }
-
-    /// The note in Chinese, for the Chinese interface.
-    #[must_use]
-    pub fn describe_zh(&self) -> String {
-        match self {
-            Self::Listening(addr) => format!("正在监听 {addr}"),
-            Self::Connected(_) => "已连接".to_owned(),
-            Self::Closed(reason) => {
-                let why = match reason {
-                    CloseReason::PeerClosed => "对方关闭了连接 (FIN)".to_owned(),
-                    CloseReason::Reset => "连接被重置 (RST)".to_owned(),
-                    CloseReason::TimedOut => "超时：对方不再响应".to_owned(),
-                    CloseReason::Kicked => "已由你断开".to_owned(),
-                    CloseReason::Forgotten => "为给新的远端腾出位置而移除".to_owned(),
-                    CloseReason::SessionStopped => "会话已停止".to_owned(),
-                    CloseReason::Error(error) => error.zh(),
-                };
-                format!("已断开：{why}")
-            }
-            Self::Rejected { addr, max_clients } => {
-                format!("拒绝 {addr}：服务器已达到最大客户端数 {max_clients}")
-            }
-            Self::SendDropped { len, queued } => {
-                format!(
-                    "发送被丢弃：还有 {queued} 字节在排队，放不下这 {len} 字节（对方没有在接收）"
-                )
-            }
-            Self::Joined(group) => format!("已加入组播组 {group}"),
-            Self::Left(group) => format!("已退出组播组 {group}"),
-            Self::Error(error) => error.zh(),
-            Self::Stopped => "已停止".to_owned(),
-        }
-    }
 }
 
 /// The rows, oldest first, in chunks of [`CHUNK_ROWS`], with the byte budget they are kept within.
@@ -304,10 +237,7 @@ impl Rows {
 
 #[cfg(test)]
 mod tests {
-    use std::net::IpAddr;
-
     use super::*;
-    use crate::engine::CloseReason;
     use crate::traffic::test_support::*;
     use crate::traffic::{Counters, LogConfig};
 
@@ -379,57 +309,5 @@ mod tests {
             "{}",
             std::mem::size_of::<Row>()
         );
-    }
-
-    #[test]
-    fn notes_in_plain_words() {
-        let group = IpAddr::from([239, 1, 2, 3]);
-        let error = net_error(std::io::ErrorKind::ConnectionRefused);
-        let cases = [
-            (Note::Connected(addr(1)), "Connected", "已连接"),
-            (
-                Note::Closed(CloseReason::PeerClosed),
-                "Closed: the peer closed the connection (FIN)",
-                "已断开：对方关闭了连接 (FIN)",
-            ),
-            (
-                Note::Closed(CloseReason::Reset),
-                "Closed: reset (RST)",
-                "已断开：连接被重置 (RST)",
-            ),
-            (
-                Note::Closed(CloseReason::Kicked),
-                "Closed: disconnected by you",
-                "已断开：已由你断开",
-            ),
-            (
-                Note::Rejected {
-                    addr: addr(2),
-                    max_clients: 8,
-                },
-                "Refused 192.168.1.20:2: the server already has its maximum of 8 clients",
-                "拒绝 192.168.1.20:2：服务器已达到最大客户端数 8",
-            ),
-            (
-                Note::Joined(group),
-                "Joined multicast group 239.1.2.3",
-                "已加入组播组 239.1.2.3",
-            ),
-            (Note::Stopped, "Stopped", "已停止"),
-        ];
-        for (note, en, zh) in cases {
-            assert_eq!(
-                (note.describe(), note.describe_zh()),
-                (en.to_owned(), zh.to_owned())
-            );
-        }
-        let note = Note::Error(error.clone());
-        assert_eq!(
-            (note.describe(), note.describe_zh()),
-            (error.to_string(), error.zh())
-        );
-        let closed = Note::Closed(CloseReason::Error(error.clone()));
-        assert_eq!(closed.describe(), format!("Closed: {error}"));
-        assert_eq!(closed.describe_zh(), format!("已断开：{}", error.zh()));
     }
 }
