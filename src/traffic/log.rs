@@ -84,7 +84,7 @@ impl EventClock {
 }
 
 /// The rows, counters and peers of one session, built from its engine events; see the [module
-/// docs](self).
+/// docs](crate::traffic).
 #[derive(Debug)]
 pub struct TrafficLog {
     id: u64,
@@ -131,7 +131,7 @@ impl TrafficLog {
     }
 
     /// Frames data from now on with `framer`, as datagrams or as streams. Bytes the old framing held for
-    /// unfinished messages are first flushed as [`MessageKind::Partial`] rows, so nothing is lost. A
+    /// unfinished messages are first flushed as [`MessageKind::Partial`](crate::codec::MessageKind::Partial) rows, so nothing is lost. A
     /// framing that cannot work is replaced by raw framing, as in [`new`](Self::new).
     pub fn set_framing(&mut self, framer: FramerConfig, datagrams: bool) {
         self.flush_all();

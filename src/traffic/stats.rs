@@ -56,7 +56,7 @@ pub struct PeerStats {
     pub since: SystemTime,
     /// Why it closed, once it has.
     pub closed: Option<CloseReason>,
-    /// What it sent and received (zeroed by [`TrafficLog::reset_counters`]).
+    /// What it sent and received (zeroed by [`TrafficLog::reset_counters`](super::TrafficLog::reset_counters)).
     pub counters: Counters,
     rx: RateMeter,
     tx: RateMeter,
