@@ -18,9 +18,10 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use netassist::capture::{Capture, CaptureOptions, Display};
+use netassist::capture::{Capture, CaptureOptions};
 use netassist::codec::{ControlStyle, TextEncoding};
 use netassist::engine::{Direction, Event, PeerId};
+use netassist::format::Display;
 use netassist::preset::DataView;
 
 // The same allocator as the app, so the bench measures what users run.

@@ -1,5 +1,5 @@
-//! Traffic on disk: the line format shared by the window (copy), exports and captures; exports of the log
-//! as text (as displayed) and CSV; and [`Capture`], which streams every event to a file as it arrives.
+//! Traffic on disk: exports of the log as text (as displayed) and CSV, and [`Capture`], which streams every
+//! event to a file as it arrives. Lines read as [`format`](crate::format) writes them.
 //!
 //! A capture writes on a thread of its own behind a bounded queue: the window hands it each event (a cheap
 //! clone, the bytes are shared) and never waits on the disk. When the queue is full the window stops taking
@@ -8,165 +8,23 @@
 //! session and the on-screen log carry on.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
-use std::time::SystemTime;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::codec::{ControlStyle, TextEncoding, decode_for_display, decode_for_display_into, hex};
+use crate::codec::{ControlStyle, TextEncoding, decode_for_display, hex};
 use crate::engine::{Direction, Event, PeerId};
-use crate::preset::{DataView, Preset};
-use crate::traffic::{Note, Row, RowKind, TrafficLog};
+use crate::format::{Display, dir_text, note_line, peer_name, push_data_head, row_line};
+use crate::i18n::{Lang, Text};
+use crate::timestamp::{Stamps, iso_text};
+use crate::traffic::{Note, RowKind, TrafficLog};
 
 /// Events a capture may have queued; with reads of at most a few hundred KiB each this bounds its memory.
 const QUEUE_EVENTS: usize = 1024;
-
-/// How data is turned into text: the log's display settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Display {
-    /// Text, hex or both.
-    pub view: DataView,
-    /// The text encoding.
-    pub encoding: TextEncoding,
-    /// How control characters show.
-    pub control: ControlStyle,
-}
-
-impl Display {
-    /// The display settings of a preset.
-    #[must_use]
-    pub fn of(preset: &Preset) -> Self {
-        Self {
-            view: preset.view,
-            encoding: preset.encoding,
-            control: preset.control_style,
-        }
-    }
-
-    /// The data as these settings show it: decoded text, hex, or both.
-    #[must_use]
-    pub fn data_text(&self, bytes: &[u8]) -> String {
-        let mut out = String::new();
-        self.push_data(bytes, &mut out);
-        out
-    }
-
-    /// Appends the data as these settings show it to `out`, so a writer of many lines reuses one buffer.
-    pub fn push_data(&self, bytes: &[u8], out: &mut String) {
-        let text =
-            |out: &mut String| decode_for_display_into(bytes, self.encoding, self.control, out);
-        match self.view {
-            DataView::Text => text(out),
-            DataView::Hex => hex::format_into(bytes, out),
-            DataView::Both => {
-                text(out);
-                out.push_str("  │  ");
-                hex::format_into(bytes, out);
-            }
-        }
-    }
-}
-
-/// A time of day as the log shows it: `12:00:01.234`.
-#[must_use]
-pub fn clock_text(at: SystemTime) -> String {
-    chrono::DateTime::<chrono::Local>::from(at)
-        .format("%H:%M:%S%.3f")
-        .to_string()
-}
-
-/// Times as a capture file writes them, `2026-11-23 12:00:01.234`, with the date since captures run for
-/// days. The local date and time are worked out once per second: the time zone lookup cost more than
-/// writing a short line.
-#[derive(Default)]
-struct Stamps {
-    /// The second last worked out, since the epoch, and its text up to the milliseconds.
-    second: Option<(u64, String)>,
-}
-
-impl Stamps {
-    fn text(&mut self, at: SystemTime) -> String {
-        let since = at
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default();
-        let second = since.as_secs();
-        let prefix = match &self.second {
-            Some((cached, prefix)) if *cached == second => prefix,
-            _ => {
-                let whole = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(second);
-                let prefix = chrono::DateTime::<chrono::Local>::from(whole)
-                    .format("%Y-%m-%d %H:%M:%S")
-                    .to_string();
-                &self.second.insert((second, prefix)).1
-            }
-        };
-        format!("{prefix}.{:03}", since.subsec_millis())
-    }
-}
-
-/// A time as ISO 8601 with milliseconds and the UTC offset, for CSV.
-#[must_use]
-pub fn iso_text(at: SystemTime) -> String {
-    chrono::DateTime::<chrono::Local>::from(at)
-        .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
-        .to_string()
-}
-
-/// `RX` or `TX`.
-#[must_use]
-pub fn dir_text(dir: Direction) -> &'static str {
-    match dir {
-        Direction::Rx => "RX",
-        Direction::Tx => "TX",
-    }
-}
-
-/// A peer as the log names it: its address while the log knows it, else its id.
-#[must_use]
-pub fn peer_name(log: &TrafficLog, peer: Option<PeerId>) -> String {
-    match peer.and_then(|id| log.peer(id)) {
-        Some(stats) => stats.addr.to_string(),
-        None => peer.map_or_else(String::new, |id| id.to_string()),
-    }
-}
-
-/// Appends the start of a line of traffic to `out`: `12:00:01.234 RX 127.0.0.1:59842 15B`; the data
-/// follows after a space.
-fn push_data_head(out: &mut String, time: &str, dir: Direction, peer: &str, len: usize) {
-    let _ = write!(out, "{time} {} {peer} {len}B", dir_text(dir));
-}
-
-/// One connection event as a line: `12:00:01.234 127.0.0.1:59842 Connected`.
-fn note_line(time: &str, peer: &str, note: &Note) -> String {
-    let mut line = format!("{time} ");
-    if !peer.is_empty() {
-        let _ = write!(line, "{peer} ");
-    }
-    line.push_str(&note.describe());
-    line
-}
-
-/// A row of the log as a line of text, as the window shows it (for the clipboard and text exports).
-#[must_use]
-pub fn row_line(log: &TrafficLog, row: &Row, display: &Display) -> String {
-    let time = clock_text(row.at);
-    let peer = peer_name(log, row.peer);
-    match &row.kind {
-        RowKind::Data { dir, bytes, .. } => {
-            let mut line = String::new();
-            push_data_head(&mut line, &time, *dir, &peer, bytes.len());
-            line.push(' ');
-            display.push_data(bytes, &mut line);
-            line
-        }
-        RowKind::Note(note) => note_line(&time, &peer, note),
-    }
-}
 
 /// Writes the rows at `indices` of the log as text lines, as displayed.
 pub fn export_text(
@@ -209,7 +67,7 @@ pub fn export_csv(
                 &decode_for_display(bytes, encoding, ControlStyle::Escapes),
             ])?,
             RowKind::Note(note) => {
-                writer.write_record([time.as_str(), "", &peer, "", "", &note.describe()])?;
+                writer.write_record([time.as_str(), "", &peer, "", "", &note.text(Lang::En)])?;
             }
         }
     }
@@ -472,22 +330,4 @@ pub fn raw_path(capture: &Path, addr: Option<SocketAddr>, peer: PeerId, dir: Dir
         Direction::Tx => "tx",
     };
     capture.with_file_name(format!("{stem}-{who}-{dir}.bin"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn capture_times_match_the_full_format_within_and_across_seconds() {
-        let mut stamps = Stamps::default();
-        let start = SystemTime::now();
-        for millis in [0, 1, 999, 1000, 1001, 61_234, 61_234, 3_600_000] {
-            let at = start + std::time::Duration::from_millis(millis);
-            let full = chrono::DateTime::<chrono::Local>::from(at)
-                .format("%Y-%m-%d %H:%M:%S%.3f")
-                .to_string();
-            assert_eq!(stamps.text(at), full, "{millis} ms after the start");
-        }
-    }
 }

@@ -57,6 +57,16 @@ impl Lang {
     }
 }
 
+/// Something a person reads, in either language.
+///
+/// The trait lets a module search or show a type's text without depending on the module that writes it:
+/// the traffic filter finds a connection note by the words the `format` module gives it, while `format`
+/// depends on `traffic` and not the other way round.
+pub trait Text {
+    /// The text in `lang`.
+    fn text(&self, lang: Lang) -> String;
+}
+
 #[cfg(test)]
 mod tests {
     use super::Lang;

@@ -10,27 +10,40 @@
 //!   coalesced waker so a flood of packets never turns into a flood of repaints.
 //! - [`expect`]: expectations a script waits for, met in order, and what a message is for them (with raw
 //!   framing, each peer's byte stream since the last match, so a message in pieces still matches).
-//! - [`traffic`]: the bounded traffic log between the engine and the window: framed rows by index, per-peer
-//!   statistics and totals, and filtered views of the rows. No I/O, no threads, no GUI.
+//! - [`traffic`]: the bounded traffic log between the engine and the window (`traffic/log.rs`): framed
+//!   rows by index in a store with a byte budget (`rows.rs`), per-peer statistics, totals and rates
+//!   (`stats.rs`), and filtered views of the rows (`filter.rs`). No I/O, no threads, no GUI.
+//! - [`format`](mod@format): how a row reads: directions, peer names, data as text or hex, connection events in both
+//!   languages, and the line format shared by the window's copy, the command line, captures and exports.
+//! - [`timestamp`]: times as the record writes them (time of day, ISO 8601, capture stamps); a leaf, so
+//!   reply rules write `{time}` as the log does.
 //! - [`preset`]: a session's settings as a versioned [`preset::Preset`], saved to and loaded from `.ron` files
 //!   forgivingly (defaults for missing fields, warnings for unknown ones, line and column for broken files).
 //! - [`rules`]: reply rules (match a message, answer it), checked and compiled once; the engine runs them in
 //!   the session's worker. Pure, no I/O.
 //! - [`capture`]: traffic streamed to files as it arrives, on a thread of its own; and exports of the log
-//!   as text and CSV.
-//! - [`cli`]: the headless command line (`netassist tcp-server …`, `netassist run PRESET.ron`): a preset from
-//!   flags or a file, event lines (text or JSON) out, expectations checked, exit codes for scripts.
-//! - [`i18n`]: the two languages (English, Chinese) of the window and of messages meant for people.
+//!   as text and CSV, in [`format`](mod@format)'s words.
+//! - [`cli`]: the headless command line (`netassist tcp-server …`, `netassist run PRESET.ron`): clap's
+//!   arguments (`cli/args.rs`), the plan from flags or a preset file (`plan.rs`), the session loop
+//!   (`runner.rs`), and event lines as text or JSON with the expectations' summary (`output.rs`); exit codes
+//!   for scripts.
+//! - [`i18n`]: the two languages (English, Chinese) of the window and of messages meant for people, and
+//!   [`i18n::Text`] for a type whose words another module writes.
 //! - [`ui`]: the egui window (the only module that uses egui): panels that draw the app's state and return
 //!   what the user asked for.
+//!
+//! Dependencies run one way: each module uses only modules listed before it here: `codec`, `i18n`,
+//! `timestamp`; `rules`; `engine`; `preset`; `traffic`; `format`; `capture`; `cli`; `ui`.
 
 pub mod capture;
 pub mod cli;
 pub mod codec;
 pub mod engine;
 pub mod expect;
+pub mod format;
 pub mod i18n;
 pub mod preset;
 pub mod rules;
+pub mod timestamp;
 pub mod traffic;
 pub mod ui;

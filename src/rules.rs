@@ -32,11 +32,11 @@ use memchr::memmem::Finder;
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::capture::clock_text;
 use crate::codec::{
     Framer, FramerConfig, FramingError, HexError, InputMode, SendError, SendOptions, TextEncoding,
     hex,
 };
+use crate::timestamp::clock_text;
 
 /// What a rule looks for in a framed message.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -12,11 +12,11 @@ use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use common::{WAIT, client, read_n, server_config, tcp_server, wait_for};
-use netassist::capture::{
-    CSV_HEADER, Capture, CaptureOptions, Display, export_csv, export_text, raw_path,
-};
+use netassist::capture::{CSV_HEADER, Capture, CaptureOptions, export_csv, export_text, raw_path};
 use netassist::codec::{ControlStyle, TextEncoding, hex};
 use netassist::engine::{CloseReason, Direction, Event, PeerId, Session};
+use netassist::format::Display;
+use netassist::i18n::{Lang, Text};
 use netassist::preset::DataView;
 use netassist::traffic::{LogConfig, RowKind, TrafficLog};
 
@@ -246,7 +246,7 @@ fn csv_export_parses_back_to_the_rows() {
             }
             RowKind::Note(note) => {
                 assert_eq!(&record[1], "");
-                assert_eq!(&record[5], note.describe());
+                assert_eq!(&record[5], note.text(Lang::En));
             }
         }
     }

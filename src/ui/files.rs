@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use super::app::{NetAssistApp, Notice, UiAction};
-use crate::capture::{self, Capture, CaptureOptions, Display};
+use crate::capture::{self, Capture, CaptureOptions};
+use crate::format::Display;
 use crate::i18n::Lang;
 use crate::preset::{self, Loaded, Preset};
 

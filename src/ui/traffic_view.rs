@@ -7,11 +7,12 @@ use egui_extras::{Column, TableBuilder};
 
 use super::app::UiAction;
 use super::settings::Settings;
-use crate::capture::{Display, clock_text, peer_name, row_line};
 use crate::codec::{ControlStyle, MessageKind, decode_for_display, hex};
 use crate::engine::Direction;
-use crate::i18n::Lang;
+use crate::format::{Display, peer_name, row_line};
+use crate::i18n::{Lang, Text};
 use crate::preset::DataView;
+use crate::timestamp::clock_text;
 use crate::traffic::{Filter, FilteredView, Note, Row, RowKind, TrafficLog};
 
 /// At most this many bytes of a row are laid out in the table; the detail pane shows all of it.
@@ -337,10 +338,7 @@ fn cells(
             });
             table_row.col(|_| {});
             table_row.col(|ui| {
-                let text = match lang {
-                    Lang::En => note.describe(),
-                    Lang::Zh => note.describe_zh(),
-                };
+                let text = note.text(lang);
                 ui.add(
                     egui::Label::new(RichText::new(text).color(note_color(note)).italics())
                         .truncate(),
@@ -399,10 +397,7 @@ fn detail_ui(ui: &mut egui::Ui, log: &TrafficLog, row: &Row, settings: &Settings
                 ui.add(egui::Label::new(RichText::new(text).monospace()).wrap());
             }
             RowKind::Note(note) => {
-                ui.label(match lang {
-                    Lang::En => note.describe(),
-                    Lang::Zh => note.describe_zh(),
-                });
+                ui.label(note.text(lang));
             }
         });
 }

@@ -1,0 +1,131 @@
+//! The command line's arguments as clap reads them: the subcommands and the options every one takes.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::codec::{Framing, TextEncoding};
+use crate::rules::Rule;
+
+/// `netassist` with arguments: a session without a window.
+#[derive(Parser, Debug)]
+#[command(
+    name = "netassist",
+    version,
+    about = "NetAssist (网络调试助手) without a window: run a TCP server, TCP client or UDP socket, print \
+             what happens, answer by rules, and check expectations. With no arguments it opens the window."
+)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum CliCommand {
+    /// Listen for TCP clients; print events until Ctrl+C or --seconds.
+    TcpServer {
+        /// Local address to listen on, such as 0.0.0.0:10000 (port 0: any free port).
+        #[arg(long, value_name = "IP:PORT")]
+        bind: SocketAddr,
+        /// Options every subcommand takes.
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Connect to a TCP server.
+    TcpClient {
+        /// The server, as HOST:PORT (an IPv6 address in brackets: `[::1]:7000`).
+        #[arg(long, value_name = "HOST:PORT")]
+        connect: String,
+        /// Options every subcommand takes.
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Send and receive UDP datagrams.
+    Udp {
+        /// Local address to bind, such as 0.0.0.0:7088.
+        #[arg(long, value_name = "IP:PORT")]
+        bind: SocketAddr,
+        /// Where --send goes.
+        #[arg(long, value_name = "IP:PORT")]
+        to: Option<SocketAddr>,
+        /// Allow sending to broadcast addresses.
+        #[arg(long)]
+        broadcast: bool,
+        /// Join this multicast group.
+        #[arg(long, value_name = "GROUP")]
+        join: Option<IpAddr>,
+        /// Options every subcommand takes.
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Run a preset saved by the window; flags override its values.
+    Run {
+        /// The preset file (.ron).
+        preset: PathBuf,
+        /// Listen on (server, UDP) this address instead of the preset's.
+        #[arg(long, value_name = "IP:PORT")]
+        bind: Option<SocketAddr>,
+        /// Connect (client) to this server instead of the preset's.
+        #[arg(long, value_name = "HOST:PORT")]
+        connect: Option<String>,
+        /// Send (UDP) to this address instead of the preset's.
+        #[arg(long, value_name = "IP:PORT")]
+        to: Option<SocketAddr>,
+        /// Options every subcommand takes.
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+/// Options every subcommand takes; given ones override the preset's values.
+#[derive(Args, Debug)]
+pub struct Common {
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "N")]
+    pub seconds: Option<f64>,
+    /// Send everything received straight back.
+    #[arg(long)]
+    pub echo: bool,
+    /// Text to send (with the preset's send options): to each client as it connects, or once (client, UDP).
+    #[arg(long, value_name = "TEXT")]
+    pub send: Vec<String>,
+    /// Hex to send, such as "AA 55 01"; like --send, in order with it.
+    #[arg(long, value_name = "HEX")]
+    pub send_hex: Vec<String>,
+    /// Send the --send/--send-hex bytes every MS milliseconds instead of once.
+    #[arg(long, value_name = "MS")]
+    pub every: Option<u64>,
+    /// Text encoding: UTF-8, GBK, GB18030, ASCII or Latin-1.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<TextEncoding>,
+    /// How received bytes are split into messages: raw, delim:#, delim:\r\n, fixed:8, prefix:u16be,
+    /// prefix:i32le, idle:50ms.
+    #[arg(long, value_name = "FRAMING")]
+    pub framing: Option<Framing>,
+    /// Show payloads as hex.
+    #[arg(long)]
+    pub hex: bool,
+    /// Print one JSON object per line.
+    #[arg(long)]
+    pub json: bool,
+    /// Expect a received message containing this text (repeatable; met in the order given).
+    #[arg(long, value_name = "TEXT")]
+    pub expect: Vec<String>,
+    /// Expect a received message in which this regex is found.
+    #[arg(long, value_name = "RE")]
+    pub expect_regex: Vec<String>,
+    /// Expect a received message containing these bytes ("??" is any byte).
+    #[arg(long, value_name = "HEX")]
+    pub expect_hex: Vec<String>,
+    /// TCP server: refuse clients beyond this many.
+    #[arg(long, value_name = "N")]
+    pub max_clients: Option<usize>,
+    // The example has no `{n}`: clap's help reads that as a line break.
+    /// A reply rule, KIND:PATTERN=>REPLY, such as 'regex:^look (\d+)$=>OK $1' (repeatable, tried in
+    /// order; replaces the preset's rules).
+    #[arg(long, value_name = "RULE")]
+    pub rule: Vec<Rule>,
+}

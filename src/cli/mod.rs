@@ -1,0 +1,54 @@
+//! The headless command line: the same engine, codecs, presets and reply rules as the window, without one,
+//! so a lab script can check a board.
+//!
+//! Every way in becomes a [`Preset`](crate::preset::Preset): `run PRESET.ron` loads one, the other subcommands start from the
+//! default, and flags override its values. The preset then gives the engine configuration (with its rules),
+//! the framing and the display, exactly as in the window. Events go through a [`TrafficLog`](crate::traffic::TrafficLog), so the lines
+//! printed are the log's rows (framed messages and connection notes) in the window's line format, or one
+//! JSON object each with `--json`. `--expect` flags are checked in order against received messages.
+//!
+//! Exit codes ([`run`]): 0 when every expectation was met (or none was given and the session ended
+//! cleanly), 1 when one was not met in time, 2 for bad arguments or a bad preset, 3 when the network
+//! refused (bind or connect failed).
+//!
+//! The parts: `args` (clap's types), `plan` (flags and preset to a checked plan), `runner` (the session
+//! loop), `output` (text or JSON lines and the summary).
+
+mod args;
+mod output;
+mod plan;
+mod runner;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+
+pub use args::{Cli, CliCommand, Common};
+use plan::Plan;
+
+/// Exit code: bad arguments or a bad preset.
+const EXIT_USAGE: u8 = 2;
+/// Exit code: an expectation was not met in time.
+const EXIT_UNMET: u8 = 1;
+/// Exit code: the network refused (bind or connect failed).
+const EXIT_NETWORK: u8 = 3;
+
+/// Runs the command line on `args` (the program name first) and says how it ended.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let matches = match Cli::command().try_get_matches_from(args) {
+        Ok(matches) => matches,
+        // Help and version are "errors" that print to stdout and exit 0; usage errors exit 2.
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(EXIT_USAGE));
+        }
+    };
+    match Plan::new(&matches) {
+        Ok(plan) => runner::run(plan),
+        Err(message) => {
+            eprintln!("netassist: {message}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}

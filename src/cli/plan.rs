@@ -1,0 +1,419 @@
+//! From arguments to a [`Plan`]: the preset the flags describe (loaded by `run` or the default, with the
+//! flags' overrides), the engine configuration, the bytes to send and the expectations, all checked before
+//! anything starts. Repeatable flags keep the order they were typed in, across flags.
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use clap::{ArgMatches, FromArgMatches};
+
+use super::args::{Cli, CliCommand, Common};
+use crate::codec::{InputMode, SendOptions};
+use crate::engine::{Mode, SessionConfig};
+use crate::preset::{DataView, ModeKind, Preset};
+use crate::rules::{Match, Pattern};
+
+/// One `--expect*` flag: what it looks for and when it was met.
+pub(super) struct Expectation {
+    /// The flag and its value, as typed, for the summary.
+    pub(super) typed: String,
+    /// What a received message must hold.
+    pub(super) pattern: Pattern,
+    /// When a message met it.
+    pub(super) met: Option<SystemTime>,
+}
+
+/// Everything decided before the session starts.
+pub(super) struct Plan {
+    /// The preset the flags describe, overrides applied.
+    pub(super) preset: Preset,
+    /// The engine configuration from the preset.
+    pub(super) config: SessionConfig,
+    /// What to send on connect (or every `every`), in the order typed.
+    pub(super) sends: Vec<Bytes>,
+    /// `--every`: send periodically instead of once.
+    pub(super) every: Option<Duration>,
+    /// The `--expect*` flags, in the order typed.
+    pub(super) expectations: Vec<Expectation>,
+    /// `--seconds`: when to stop.
+    pub(super) seconds: Option<Duration>,
+    /// `--json`: JSON lines instead of text.
+    pub(super) json: bool,
+}
+
+/// Values of the repeatable flags `ids` (with `make` turning each value into an item), in the order they
+/// were given on the command line, whichever flag each came from.
+fn in_order<T>(
+    matches: &ArgMatches,
+    flags: &[(&str, &[String])],
+    mut make: impl FnMut(&str, &str) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    let mut items = Vec::new();
+    for (id, values) in flags {
+        let indices = matches.indices_of(id).into_iter().flatten();
+        for (index, value) in indices.zip(values.iter()) {
+            items.push((index, make(id, value)?));
+        }
+    }
+    items.sort_by_key(|(index, _)| *index);
+    Ok(items.into_iter().map(|(_, item)| item).collect())
+}
+
+/// Splits `HOST:PORT` (an IPv6 host in brackets) into the preset's host and port fields.
+fn host_port(text: &str) -> Result<(String, String), String> {
+    let (host, port) = text.rsplit_once(':').ok_or_else(|| {
+        format!("'{text}' is not HOST:PORT, such as 192.168.1.5:10000 or [::1]:7000")
+    })?;
+    Ok((
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port.to_owned(),
+    ))
+}
+
+fn set_local(preset: &mut Preset, bind: SocketAddr) {
+    preset.local_ip = bind.ip().to_string();
+    preset.local_port = bind.port().to_string();
+}
+
+fn set_remote(preset: &mut Preset, remote: SocketAddr) {
+    preset.remote_host = remote.ip().to_string();
+    preset.remote_port = remote.port().to_string();
+}
+
+/// The preset a subcommand describes: loaded (`run`) or the default, with the subcommand's addresses set.
+fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
+    let fresh = |mode| Preset {
+        mode,
+        remote_host: String::new(),
+        ..Preset::default()
+    };
+    Ok(match command {
+        CliCommand::TcpServer { bind, common } => {
+            let mut preset = fresh(ModeKind::TcpServer);
+            set_local(&mut preset, bind);
+            (preset, common)
+        }
+        CliCommand::TcpClient { connect, common } => {
+            let mut preset = fresh(ModeKind::TcpClient);
+            preset.local_ip = String::new();
+            (preset.remote_host, preset.remote_port) = host_port(&connect)?;
+            (preset, common)
+        }
+        CliCommand::Udp {
+            bind,
+            to,
+            broadcast,
+            join,
+            common,
+        } => {
+            let mut preset = fresh(ModeKind::Udp);
+            set_local(&mut preset, bind);
+            if let Some(to) = to {
+                set_remote(&mut preset, to);
+            }
+            preset.broadcast = broadcast;
+            preset.multicast_group = join.map(|g| g.to_string()).unwrap_or_default();
+            (preset, common)
+        }
+        CliCommand::Run {
+            preset: path,
+            bind,
+            connect,
+            to,
+            common,
+        } => {
+            let loaded = Preset::load(&path).map_err(|e| e.to_string())?;
+            for warning in &loaded.warnings {
+                eprintln!("netassist: {}: {warning}", path.display());
+            }
+            let mut preset = loaded.preset;
+            if let Some(bind) = bind {
+                set_local(&mut preset, bind);
+            }
+            if let Some(connect) = connect {
+                (preset.remote_host, preset.remote_port) = host_port(&connect)?;
+            }
+            if let Some(to) = to {
+                set_remote(&mut preset, to);
+            }
+            (preset, common)
+        }
+    })
+}
+
+impl Plan {
+    /// The plan for the parsed command line (positions included, for the order of repeatable flags).
+    pub(super) fn new(matches: &ArgMatches) -> Result<Self, String> {
+        let command = Cli::from_arg_matches(matches)
+            .map_err(|error| error.to_string())?
+            .command;
+        let (_, matches) = matches
+            .subcommand()
+            .ok_or("a subcommand is needed; see --help")?;
+        let (mut preset, common) = preset_of(command)?;
+        preset.echo |= common.echo;
+        if let Some(encoding) = common.encoding {
+            preset.encoding = encoding;
+        }
+        if let Some(framing) = common.framing.clone() {
+            preset.framing = framing;
+        }
+        if common.hex {
+            preset.view = DataView::Hex;
+        }
+        if let Some(max) = common.max_clients {
+            preset.max_clients = max.to_string();
+        }
+        if !common.rule.is_empty() {
+            preset.rules.clone_from(&common.rule);
+        }
+        let mut config = preset.session().map_err(|error| error.en)?;
+        // The window offers no echo for a client; a script asking for one gets it.
+        config.echo |= common.echo;
+
+        let send_options = preset.send_options();
+        let sends = in_order(
+            matches,
+            &[("send", &common.send), ("send_hex", &common.send_hex)],
+            |id, text| {
+                let input = if id == "send" {
+                    InputMode::Text
+                } else {
+                    InputMode::Hex
+                };
+                let options = SendOptions {
+                    input,
+                    ..send_options
+                };
+                options
+                    .build(text)
+                    .map(Bytes::from)
+                    .map_err(|error| format!("--{} '{text}': {error}", id.replace('_', "-")))
+            },
+        )?;
+        if matches!(config.mode, Mode::Udp { remote: None, .. }) && !sends.is_empty() {
+            return Err("UDP needs --to IP:PORT to know where --send goes".to_owned());
+        }
+        if common.every.is_some() && sends.is_empty() {
+            return Err("--every needs something to send: --send or --send-hex".to_owned());
+        }
+        let expectations = in_order(
+            matches,
+            &[
+                ("expect", &common.expect),
+                ("expect_regex", &common.expect_regex),
+                ("expect_hex", &common.expect_hex),
+            ],
+            |id, value| {
+                let wanted = match id {
+                    "expect" => Match::Contains(value.to_owned()),
+                    "expect_regex" => Match::Regex(value.to_owned()),
+                    // A hex pattern is a whole message; wildcards around it make it "contains".
+                    _ => Match::Hex(format!("* {value} *")),
+                };
+                let typed = format!("--{} '{value}'", id.replace('_', "-"));
+                let pattern = Pattern::new(&wanted, preset.encoding)
+                    .map_err(|error| format!("{typed}: {error}"))?;
+                Ok(Expectation {
+                    typed,
+                    pattern,
+                    met: None,
+                })
+            },
+        )?;
+        let seconds = common
+            .seconds
+            .map(|s| {
+                Duration::try_from_secs_f64(s).map_err(|_| format!("--seconds {s} is not a time"))
+            })
+            .transpose()?;
+        Ok(Self {
+            preset,
+            config,
+            sends,
+            every: common.every.map(Duration::from_millis),
+            expectations,
+            seconds,
+            json: common.json,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// The plan for `netassist ARGS…`, or why there is none (clap's errors included).
+    fn plan_of(args: &[&str]) -> Result<Plan, String> {
+        let matches = Cli::command()
+            .try_get_matches_from(std::iter::once("netassist").chain(args.iter().copied()))
+            .map_err(|error| error.to_string())?;
+        Plan::new(&matches)
+    }
+
+    #[test]
+    fn sends_keep_the_order_typed_across_text_and_hex() {
+        let plan = plan_of(&[
+            "tcp-server",
+            "--bind",
+            "127.0.0.1:0",
+            "--send",
+            "a",
+            "--send-hex",
+            "41",
+            "--send",
+            "b",
+        ])
+        .unwrap();
+        assert_eq!(plan.sends, [&b"a"[..], b"A", b"b"]);
+        assert!(matches!(
+            plan.config.mode,
+            Mode::TcpServer { bind, .. } if bind == SocketAddr::from(([127, 0, 0, 1], 0))
+        ));
+        assert_eq!((plan.every, plan.seconds, plan.json), (None, None, false));
+    }
+
+    #[test]
+    fn udp_sends_need_a_target() {
+        let error = plan_of(&["udp", "--bind", "127.0.0.1:0", "--send", "x"])
+            .err()
+            .unwrap();
+        assert_eq!(error, "UDP needs --to IP:PORT to know where --send goes");
+        let plan = plan_of(&[
+            "udp",
+            "--bind",
+            "127.0.0.1:0",
+            "--to",
+            "127.0.0.1:7088",
+            "--send",
+            "x",
+        ])
+        .unwrap();
+        assert_eq!(plan.sends, [&b"x"[..]]);
+    }
+
+    #[test]
+    fn expectations_keep_the_order_typed_across_flags() {
+        let plan = plan_of(&[
+            "tcp-client",
+            "--connect",
+            "127.0.0.1:7000",
+            "--expect-hex",
+            "AA ??",
+            "--expect",
+            "OK",
+            "--expect-regex",
+            "^T=\\d+$",
+            "--expect",
+            "bye",
+        ])
+        .unwrap();
+        let typed: Vec<_> = plan.expectations.iter().map(|e| e.typed.as_str()).collect();
+        assert_eq!(
+            typed,
+            [
+                "--expect-hex 'AA ??'",
+                "--expect 'OK'",
+                "--expect-regex '^T=\\d+$'",
+                "--expect 'bye'",
+            ]
+        );
+        assert!(
+            plan.expectations[0]
+                .pattern
+                .is_match(&[0x01, 0xAA, 0x02, 0x03])
+        );
+        assert!(plan.expectations[1].pattern.is_match(b"all OK\r\n"));
+        assert!(plan.expectations[2].pattern.is_match(b"T=25"));
+        assert!(plan.expectations.iter().all(|e| e.met.is_none()));
+
+        let error = plan_of(&[
+            "tcp-client",
+            "--connect",
+            "127.0.0.1:7000",
+            "--expect-regex",
+            "(",
+        ])
+        .err()
+        .unwrap();
+        assert!(error.starts_with("--expect-regex '(': "), "{error}");
+    }
+
+    #[test]
+    fn flags_override_a_loaded_preset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("board.ron");
+        Preset {
+            local_port: "10000".to_owned(),
+            echo: true,
+            view: DataView::Text,
+            ..Preset::default()
+        }
+        .save(&path)
+        .unwrap();
+        let path = path.to_str().unwrap();
+
+        let plan = plan_of(&[
+            "run",
+            path,
+            "--bind",
+            "127.0.0.1:9",
+            "--hex",
+            "--seconds",
+            "1.5",
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                plan.preset.local_ip.as_str(),
+                plan.preset.local_port.as_str()
+            ),
+            ("127.0.0.1", "9")
+        );
+        assert!(matches!(
+            plan.config.mode,
+            Mode::TcpServer { bind, .. } if bind == SocketAddr::from(([127, 0, 0, 1], 9))
+        ));
+        // What the flags do not mention stays as the preset has it.
+        assert!(plan.preset.echo && plan.config.echo);
+        assert_eq!(plan.preset.view, DataView::Hex);
+        assert_eq!(plan.seconds, Some(Duration::from_millis(1500)));
+    }
+
+    #[test]
+    fn seconds_must_be_a_time() {
+        for bad in ["-1", "NaN", "inf"] {
+            let error = plan_of(&[
+                "tcp-server",
+                "--bind",
+                "127.0.0.1:0",
+                &format!("--seconds={bad}"),
+            ])
+            .err()
+            .unwrap();
+            assert_eq!(error, format!("--seconds {bad} is not a time"));
+        }
+        assert!(
+            plan_of(&["tcp-server", "--bind", "127.0.0.1:0", "--seconds", "soon"])
+                .err()
+                .unwrap()
+                .contains("invalid value 'soon'")
+        );
+    }
+
+    #[test]
+    fn every_needs_something_to_send() {
+        let error = plan_of(&["tcp-server", "--bind", "127.0.0.1:0", "--every", "100"])
+            .err()
+            .unwrap();
+        assert_eq!(
+            error,
+            "--every needs something to send: --send or --send-hex"
+        );
+    }
+}

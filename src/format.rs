@@ -1,0 +1,258 @@
+//! How a row reads: directions, peer names, data as text or hex, connection events in English and Chinese,
+//! and the line format shared by the window's copy, the command line, captures and text exports.
+//!
+//! Times come from [`timestamp`](crate::timestamp). Nothing here keeps state or does I/O; the writers
+//! (capture, exports, the command line's output) call these functions line by line.
+
+use std::fmt::Write as _;
+
+use crate::codec::{ControlStyle, TextEncoding, decode_for_display_into, hex};
+use crate::engine::{CloseReason, Direction, PeerId, Side};
+use crate::i18n::{Lang, Text};
+use crate::preset::{DataView, Preset};
+use crate::timestamp::clock_text;
+use crate::traffic::{Note, Row, RowKind, TrafficLog};
+
+/// How data is turned into text: the log's display settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Display {
+    /// Text, hex or both.
+    pub view: DataView,
+    /// The text encoding.
+    pub encoding: TextEncoding,
+    /// How control characters show.
+    pub control: ControlStyle,
+}
+
+impl Display {
+    /// The display settings of a preset.
+    #[must_use]
+    pub fn of(preset: &Preset) -> Self {
+        Self {
+            view: preset.view,
+            encoding: preset.encoding,
+            control: preset.control_style,
+        }
+    }
+
+    /// The data as these settings show it: decoded text, hex, or both.
+    #[must_use]
+    pub fn data_text(&self, bytes: &[u8]) -> String {
+        let mut out = String::new();
+        self.push_data(bytes, &mut out);
+        out
+    }
+
+    /// Appends the data as these settings show it to `out`, so a writer of many lines reuses one buffer.
+    pub fn push_data(&self, bytes: &[u8], out: &mut String) {
+        let text =
+            |out: &mut String| decode_for_display_into(bytes, self.encoding, self.control, out);
+        match self.view {
+            DataView::Text => text(out),
+            DataView::Hex => hex::format_into(bytes, out),
+            DataView::Both => {
+                text(out);
+                out.push_str("  │  ");
+                hex::format_into(bytes, out);
+            }
+        }
+    }
+}
+
+/// `RX` or `TX`.
+#[must_use]
+pub fn dir_text(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Rx => "RX",
+        Direction::Tx => "TX",
+    }
+}
+
+/// A peer as the log names it: its address while the log knows it, else its id.
+#[must_use]
+pub fn peer_name(log: &TrafficLog, peer: Option<PeerId>) -> String {
+    match peer.and_then(|id| log.peer(id)) {
+        Some(stats) => stats.addr.to_string(),
+        None => peer.map_or_else(String::new, |id| id.to_string()),
+    }
+}
+
+/// Appends the start of a line of traffic to `out`: `12:00:01.234 RX 127.0.0.1:59842 15B`; the data
+/// follows after a space.
+pub fn push_data_head(out: &mut String, time: &str, dir: Direction, peer: &str, len: usize) {
+    let _ = write!(out, "{time} {} {peer} {len}B", dir_text(dir));
+}
+
+/// One connection event as a line: `12:00:01.234 127.0.0.1:59842 Connected`.
+#[must_use]
+pub fn note_line(time: &str, peer: &str, note: &Note) -> String {
+    let mut line = format!("{time} ");
+    if !peer.is_empty() {
+        let _ = write!(line, "{peer} ");
+    }
+    line.push_str(&note.text(Lang::En));
+    line
+}
+
+/// A row of the log as a line of text, as the window shows it (for the clipboard and text exports).
+#[must_use]
+pub fn row_line(log: &TrafficLog, row: &Row, display: &Display) -> String {
+    let time = clock_text(row.at);
+    let peer = peer_name(log, row.peer);
+    match &row.kind {
+        RowKind::Data { dir, bytes, .. } => {
+            let mut line = String::new();
+            push_data_head(&mut line, &time, *dir, &peer, bytes.len());
+            line.push(' ');
+            display.push_data(bytes, &mut line);
+            line
+        }
+        RowKind::Note(note) => note_line(&time, &peer, note),
+    }
+}
+
+/// A connection event in plain words: English as the traffic view, the command line and files show it,
+/// or Chinese for the Chinese interface.
+impl Text for Note {
+    fn text(&self, lang: Lang) -> String {
+        match lang {
+            Lang::En => note_en(self),
+            Lang::Zh => note_zh(self),
+        }
+    }
+}
+
+/// A note in English.
+fn note_en(note: &Note) -> String {
+    match note {
+        Note::Listening(addr) => format!("Listening on {addr}"),
+        Note::Connected(_) => "Connected".to_owned(),
+        Note::HalfClosed(Side::Peer) => {
+            "The peer finished sending (FIN); it can still receive".to_owned()
+        }
+        Note::HalfClosed(Side::Local) => {
+            "You finished sending (FIN sent); the peer can still send".to_owned()
+        }
+        Note::Unsent { bytes, sends } => format!(
+            "Not sent: {bytes} bytes of {sends} send(s) were still queued when the connection ended"
+        ),
+        Note::Closed(reason) => {
+            let why = match reason {
+                CloseReason::PeerClosed => "the peer closed the connection (FIN)".to_owned(),
+                CloseReason::Reset => "reset (RST)".to_owned(),
+                CloseReason::TimedOut => "timed out: the peer stopped answering".to_owned(),
+                CloseReason::Kicked => "disconnected by you".to_owned(),
+                CloseReason::Forgotten => "forgotten to make room for newer remotes".to_owned(),
+                CloseReason::SessionStopped => "the session was stopped".to_owned(),
+                CloseReason::Error(error) => error.to_string(),
+            };
+            format!("Closed: {why}")
+        }
+        Note::Rejected { addr, max_clients } => {
+            format!("Refused {addr}: the server already has its maximum of {max_clients} clients")
+        }
+        Note::SendDropped { len, queued } => format!(
+            "Send dropped: {len} bytes did not fit behind the {queued} bytes still waiting \
+             (the peer is not reading)"
+        ),
+        Note::Joined(group) => format!("Joined multicast group {group}"),
+        Note::Left(group) => format!("Left multicast group {group}"),
+        Note::Error(error) => error.to_string(),
+        Note::Stopped => "Stopped".to_owned(),
+    }
+}
+
+/// A note in Chinese.
+fn note_zh(note: &Note) -> String {
+    match note {
+        Note::Listening(addr) => format!("正在监听 {addr}"),
+        Note::Connected(_) => "已连接".to_owned(),
+        Note::HalfClosed(Side::Peer) => "对方已结束发送 (FIN)，仍可接收".to_owned(),
+        Note::HalfClosed(Side::Local) => "你已结束发送 (已发 FIN)，对方仍可发送".to_owned(),
+        Note::Unsent { bytes, sends } => {
+            format!("未发送：连接结束时还有 {sends} 次发送共 {bytes} 字节在排队")
+        }
+        Note::Closed(reason) => {
+            let why = match reason {
+                CloseReason::PeerClosed => "对方关闭了连接 (FIN)".to_owned(),
+                CloseReason::Reset => "连接被重置 (RST)".to_owned(),
+                CloseReason::TimedOut => "超时：对方不再响应".to_owned(),
+                CloseReason::Kicked => "已由你断开".to_owned(),
+                CloseReason::Forgotten => "为给新的远端腾出位置而移除".to_owned(),
+                CloseReason::SessionStopped => "会话已停止".to_owned(),
+                CloseReason::Error(error) => error.zh(),
+            };
+            format!("已断开：{why}")
+        }
+        Note::Rejected { addr, max_clients } => {
+            format!("拒绝 {addr}：服务器已达到最大客户端数 {max_clients}")
+        }
+        Note::SendDropped { len, queued } => {
+            format!("发送被丢弃：还有 {queued} 字节在排队，放不下这 {len} 字节（对方没有在接收）")
+        }
+        Note::Joined(group) => format!("已加入组播组 {group}"),
+        Note::Left(group) => format!("已退出组播组 {group}"),
+        Note::Error(error) => error.zh(),
+        Note::Stopped => "已停止".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::IpAddr;
+
+    use super::*;
+    use crate::traffic::test_support::{addr, net_error};
+
+    #[test]
+    fn notes_in_plain_words() {
+        let group = IpAddr::from([239, 1, 2, 3]);
+        let error = net_error(std::io::ErrorKind::ConnectionRefused);
+        let cases = [
+            (Note::Connected(addr(1)), "Connected", "已连接"),
+            (
+                Note::Closed(CloseReason::PeerClosed),
+                "Closed: the peer closed the connection (FIN)",
+                "已断开：对方关闭了连接 (FIN)",
+            ),
+            (
+                Note::Closed(CloseReason::Reset),
+                "Closed: reset (RST)",
+                "已断开：连接被重置 (RST)",
+            ),
+            (
+                Note::Closed(CloseReason::Kicked),
+                "Closed: disconnected by you",
+                "已断开：已由你断开",
+            ),
+            (
+                Note::Rejected {
+                    addr: addr(2),
+                    max_clients: 8,
+                },
+                "Refused 192.168.1.20:2: the server already has its maximum of 8 clients",
+                "拒绝 192.168.1.20:2：服务器已达到最大客户端数 8",
+            ),
+            (
+                Note::Joined(group),
+                "Joined multicast group 239.1.2.3",
+                "已加入组播组 239.1.2.3",
+            ),
+            (Note::Stopped, "Stopped", "已停止"),
+        ];
+        for (note, en, zh) in cases {
+            assert_eq!(
+                (note.text(Lang::En), note.text(Lang::Zh)),
+                (en.to_owned(), zh.to_owned())
+            );
+        }
+        let note = Note::Error(error.clone());
+        assert_eq!(
+            (note.text(Lang::En), note.text(Lang::Zh)),
+            (error.to_string(), error.zh())
+        );
+        let closed = Note::Closed(CloseReason::Error(error.clone()));
+        assert_eq!(closed.text(Lang::En), format!("Closed: {error}"));
+        assert_eq!(closed.text(Lang::Zh), format!("已断开：{}", error.zh()));
+    }
+}

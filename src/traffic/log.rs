@@ -1,0 +1,760 @@
+//! [`TrafficLog`]: a session's rows, counters and peers, built from its engine events. It frames each peer's
+//! data per direction with a [`Framer`], maps the engine's event times onto the caller's clock
+//! ([`EventClock`]) for idle-gap framing, and keeps the rows in the row store and the counts in the stats.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+
+use crate::codec::{Framer, FramerConfig, Framing, FramingError, Message, MessageKind};
+use crate::engine::{CloseReason, Direction, Event, NetError, PeerId};
+
+use super::rows::{Note, Row, RowKind, Rows};
+use super::stats::{Counters, PeerStats};
+
+/// The default [`LogConfig::byte_budget`]: 64 MiB.
+pub const DEFAULT_BYTE_BUDGET: usize = 64 << 20;
+
+/// Both directions, in the order a peer's framers are kept and flushed.
+const DIRECTIONS: [Direction; 2] = [Direction::Rx, Direction::Tx];
+
+/// Gives every log its own identity, so a [`FilteredView`](super::FilteredView) notices when it is shown a different log.
+static NEXT_LOG_ID: AtomicU64 = AtomicU64::new(0);
+
+/// How a [`TrafficLog`] frames and keeps traffic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogConfig {
+    /// The most bytes the rows may take, payloads plus [`ROW_OVERHEAD`](super::ROW_OVERHEAD) per row; the oldest rows are
+    /// dropped first to stay within it.
+    pub byte_budget: usize,
+    /// How each peer's stream is split into messages.
+    pub framer: FramerConfig,
+    /// A UDP session: each data event is one datagram, framed on its own
+    /// ([`Framer::push_datagram`]), so no message spans two datagrams.
+    pub datagrams: bool,
+}
+
+impl Default for LogConfig {
+    /// A 64 MiB budget, raw framing, a stream session.
+    fn default() -> Self {
+        Self {
+            byte_budget: DEFAULT_BYTE_BUDGET,
+            framer: FramerConfig::default(),
+            datagrams: false,
+        }
+    }
+}
+
+/// One peer's stream in one direction, being framed.
+#[derive(Debug)]
+struct Stream {
+    framer: Framer,
+    /// When its last bytes were read or written: the time of a message completed by silence or flushed.
+    last_at: SystemTime,
+}
+
+/// Maps the engine's wall-clock event times onto the caller's [`Instant`]s, so idle gaps are measured
+/// between the reads themselves rather than between the frames that happened to drain them.
+#[derive(Debug, Default)]
+struct EventClock {
+    /// An event time and the instant it maps to.
+    anchor: Option<(SystemTime, Instant)>,
+}
+
+impl EventClock {
+    /// The instant of an event that happened at `at`, seen at `now`. It is never after `now`: an event
+    /// cannot have happened later than it was seen, so when the mapping says so (the first events came
+    /// late, or the wall clock stepped forward) it is re-anchored at `now`.
+    fn instant(&mut self, at: SystemTime, now: Instant) -> Instant {
+        let mapped =
+            self.anchor
+                .and_then(|(anchor_at, anchor)| match at.duration_since(anchor_at) {
+                    Ok(after) => anchor.checked_add(after),
+                    Err(before) => anchor.checked_sub(before.duration()),
+                });
+        match mapped {
+            Some(instant) if instant <= now => instant,
+            _ => {
+                self.anchor = Some((at, now));
+                now
+            }
+        }
+    }
+}
+
+/// The rows, counters and peers of one session, built from its engine events; see the [module
+/// docs](crate::traffic).
+#[derive(Debug)]
+pub struct TrafficLog {
+    id: u64,
+    rows: Rows,
+    /// The framing in use: the one asked for, or raw if that one cannot work.
+    framer: FramerConfig,
+    framing_error: Option<FramingError>,
+    datagrams: bool,
+    /// Each peer's framers, received then sent, created at its first data in that direction.
+    streams: BTreeMap<PeerId, [Option<Stream>; 2]>,
+    clock: EventClock,
+    totals: Counters,
+    peers: BTreeMap<PeerId, PeerStats>,
+    connected: usize,
+    last_error: Option<(SystemTime, NetError)>,
+    local_addr: Option<SocketAddr>,
+    stopped: bool,
+    /// Messages out of a framer, kept to reuse its allocation.
+    messages: Vec<Message>,
+}
+
+impl TrafficLog {
+    /// An empty log. A framing that cannot work (see [`FramingError`]) is replaced by raw framing and
+    /// reported by [`framing_error`](Self::framing_error).
+    #[must_use]
+    pub fn new(config: LogConfig) -> Self {
+        let (framer, framing_error) = checked(config.framer);
+        Self {
+            id: NEXT_LOG_ID.fetch_add(1, Ordering::Relaxed),
+            rows: Rows::new(config.byte_budget),
+            framer,
+            framing_error,
+            datagrams: config.datagrams,
+            streams: BTreeMap::new(),
+            clock: EventClock::default(),
+            totals: Counters::default(),
+            peers: BTreeMap::new(),
+            connected: 0,
+            last_error: None,
+            local_addr: None,
+            stopped: false,
+            messages: Vec::new(),
+        }
+    }
+
+    /// Frames data from now on with `framer`, as datagrams or as streams. Bytes the old framing held for
+    /// unfinished messages are first flushed as [`MessageKind::Partial`](crate::codec::MessageKind::Partial) rows, so nothing is lost. A
+    /// framing that cannot work is replaced by raw framing, as in [`new`](Self::new).
+    pub fn set_framing(&mut self, framer: FramerConfig, datagrams: bool) {
+        self.flush_all();
+        (self.framer, self.framing_error) = checked(framer);
+        self.datagrams = datagrams;
+    }
+
+    /// Why the framing asked for could not be used (raw framing is used instead), if it could not.
+    #[must_use]
+    pub fn framing_error(&self) -> Option<FramingError> {
+        self.framing_error
+    }
+
+    /// Takes one engine event seen at `now`: updates counters and peers, frames data per peer and
+    /// direction, and appends rows.
+    ///
+    /// Idle gaps are measured between the events' own times, placed on the `now` clock, so bursts drained
+    /// together in one frame are still told apart. Afterwards, call [`poll_idle`](Self::poll_idle).
+    pub fn apply(&mut self, event: &Event, now: Instant) {
+        // Every event, not only data, tells the clock how late events are seen.
+        let instant = self.clock.instant(event.at(), now);
+        match event {
+            Event::Listening { addr, .. } => self.local_addr = Some(*addr),
+            Event::Connected {
+                peer,
+                addr,
+                local,
+                at,
+            } => {
+                self.local_addr.get_or_insert(*local);
+                let stats = PeerStats::new(*peer, *addr, *at, now);
+                // Ids are never reused within a session; the check keeps the count right if one were.
+                if self
+                    .peers
+                    .insert(*peer, stats)
+                    .is_none_or(|old| !old.is_connected())
+                {
+                    self.connected += 1;
+                }
+            }
+            Event::Data {
+                peer,
+                dir,
+                bytes,
+                at,
+            } => self.data(*peer, *dir, bytes, *at, instant, now),
+            Event::Closed { peer, reason, at } => {
+                // The peer's last bytes come before the note that it closed.
+                if let Some(streams) = self.streams.remove(peer) {
+                    self.flush(*peer, streams);
+                }
+                if let Some(stats) = self.peers.get_mut(peer)
+                    && stats.is_connected()
+                {
+                    stats.closed = Some(reason.clone());
+                    self.connected -= 1;
+                }
+                if let CloseReason::Error(error) = reason {
+                    self.last_error = Some((*at, error.clone()));
+                }
+            }
+            Event::Unsent { peer, written, .. } if !written.is_empty() => {
+                // The part of the send cut short that did go out is sent data, and says it is partial.
+                let message = Message {
+                    bytes: written.clone(),
+                    kind: MessageKind::Partial,
+                };
+                self.push_message(*peer, Direction::Tx, event.at(), message);
+                if let Some(stats) = self.count(*peer, Direction::Tx, written.len() as u64, 1) {
+                    stats.meter(Direction::Tx).add(now, written.len() as u64);
+                }
+            }
+            Event::Error { error, at } => self.last_error = Some((*at, error.clone())),
+            Event::Stopped { .. } => {
+                self.flush_all();
+                // A UDP session stops without closing its remotes one by one.
+                for stats in self.peers.values_mut() {
+                    stats.closed.get_or_insert(CloseReason::SessionStopped);
+                }
+                self.connected = 0;
+                self.stopped = true;
+            }
+            Event::Rejected { .. }
+            | Event::HalfClosed { .. }
+            | Event::Unsent { .. }
+            | Event::SendDropped { .. }
+            | Event::Joined { .. }
+            | Event::Left { .. }
+            | Event::Periodic { .. } => {}
+        }
+        if let Some((peer, note)) = Note::of(event) {
+            self.push_note(event.at(), peer, note);
+        }
+    }
+
+    /// Idle-gap framing: appends the messages whose gap has passed at `now`, and returns when the next one
+    /// will be due, for the caller to look again then. `None` when nothing waits (always, in other modes).
+    pub fn poll_idle(&mut self, now: Instant) -> Option<Instant> {
+        if !matches!(self.framer.framing, Framing::IdleGap { .. }) {
+            return None;
+        }
+        let mut due = Vec::new();
+        let mut next: Option<Instant> = None;
+        for (peer, pair) in &mut self.streams {
+            for (dir, stream) in DIRECTIONS.into_iter().zip(pair.iter_mut()) {
+                let Some(stream) = stream else { continue };
+                if let Some(message) = stream.framer.poll_idle(now) {
+                    due.push((*peer, dir, stream.last_at, message));
+                }
+                if let Some(deadline) = stream.framer.deadline() {
+                    next = Some(next.map_or(deadline, |next| next.min(deadline)));
+                }
+            }
+        }
+        for (peer, dir, at, message) in due {
+            self.push_ended(peer, dir, at, message);
+        }
+        next
+    }
+
+    /// The log's identity, unique in the process.
+    pub(super) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// How many rows are kept.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether no rows are kept.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rows.len() == 0
+    }
+
+    /// The row at `index`, 0 being the oldest still kept.
+    #[must_use]
+    pub fn row(&self, index: usize) -> Option<&Row> {
+        self.rows.get(index)
+    }
+
+    /// The [`Row::seq`] of row 0; when no rows are kept, the seq the next row will get.
+    #[must_use]
+    pub fn first_seq(&self) -> u64 {
+        self.rows.first_seq()
+    }
+
+    /// Where the row numbered `seq` is now, if it is still kept.
+    #[must_use]
+    pub fn index_of_seq(&self, seq: u64) -> Option<usize> {
+        let index = seq.checked_sub(self.first_seq())?;
+        (index < self.rows.len() as u64).then_some(index as usize)
+    }
+
+    /// Rows dropped, oldest first, to stay within the byte budget (rows removed by [`clear`](Self::clear)
+    /// are not counted).
+    #[must_use]
+    pub fn dropped_rows(&self) -> u64 {
+        self.rows.dropped()
+    }
+
+    /// Budget bytes the kept rows take: their payloads plus [`ROW_OVERHEAD`](super::ROW_OVERHEAD) each.
+    #[must_use]
+    pub fn used_bytes(&self) -> usize {
+        self.rows.used()
+    }
+
+    /// Removes every row. Counters, peers and messages still being framed stay; sequence numbers go on.
+    pub fn clear(&mut self) {
+        self.rows.clear();
+    }
+
+    /// Sets the totals and every peer's counters to zero. Rows and rates stay.
+    pub fn reset_counters(&mut self) {
+        self.totals = Counters::default();
+        for stats in self.peers.values_mut() {
+            stats.counters = Counters::default();
+        }
+    }
+
+    /// The session's totals.
+    #[must_use]
+    pub fn totals(&self) -> &Counters {
+        &self.totals
+    }
+
+    /// Every peer seen, closed ones included, in [`PeerId`] order (the order they appeared).
+    pub fn peers(&self) -> impl Iterator<Item = &PeerStats> {
+        self.peers.values()
+    }
+
+    /// The peer with this id, if it was seen.
+    #[must_use]
+    pub fn peer(&self, id: PeerId) -> Option<&PeerStats> {
+        self.peers.get(&id)
+    }
+
+    /// How many peers are connected now.
+    #[must_use]
+    pub fn connected_peers(&self) -> usize {
+        self.connected
+    }
+
+    /// The latest error, from an error event or a peer closed by one, and when it happened.
+    #[must_use]
+    pub fn last_error(&self) -> Option<&(SystemTime, NetError)> {
+        self.last_error.as_ref()
+    }
+
+    /// The session's local address: where it listens, or where a TCP client connected from.
+    #[must_use]
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local_addr
+    }
+
+    /// Whether the session has ended (its peers then count as closed).
+    #[must_use]
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Frames data that happened at `at`, which is `instant` on the framers' clock, seen at `now`.
+    fn data(
+        &mut self,
+        peer: PeerId,
+        dir: Direction,
+        bytes: &Bytes,
+        at: SystemTime,
+        instant: Instant,
+        now: Instant,
+    ) {
+        if dir == Direction::Tx {
+            // Receive framing is for received data: a sent row is one send, as it was written.
+            let message = Message {
+                bytes: bytes.clone(),
+                kind: MessageKind::Complete,
+            };
+            self.push_message(peer, dir, at, message);
+            if let Some(stats) = self.count(peer, dir, bytes.len() as u64, 1) {
+                stats.meter(dir).add(now, bytes.len() as u64);
+            }
+            return;
+        }
+        let slot = &mut self.streams.entry(peer).or_default()[dir_index(dir)];
+        let stream = slot.get_or_insert_with(|| Stream {
+            framer: framer(&self.framer),
+            last_at: at,
+        });
+        // A burst that ended before these bytes is timed by its own last bytes, not by these.
+        let ended = stream
+            .framer
+            .poll_idle(instant)
+            .map(|message| (stream.last_at, message));
+        let mut messages = std::mem::take(&mut self.messages);
+        if self.datagrams {
+            stream.framer.push_datagram(bytes, instant, &mut messages);
+        } else {
+            stream.framer.push(bytes, instant, &mut messages);
+        }
+        stream.last_at = at;
+        let count = messages.len() as u64 + u64::from(ended.is_some());
+        if let Some((ended_at, message)) = ended {
+            self.push_message(peer, dir, ended_at, message);
+        }
+        for message in messages.drain(..) {
+            self.push_message(peer, dir, at, message);
+        }
+        self.messages = messages;
+        if let Some(stats) = self.count(peer, dir, bytes.len() as u64, count) {
+            stats.meter(dir).add(now, bytes.len() as u64);
+        }
+    }
+
+    /// Appends what `peer`'s framers still hold as partial messages.
+    fn flush(&mut self, peer: PeerId, streams: [Option<Stream>; 2]) {
+        for (dir, stream) in DIRECTIONS.into_iter().zip(streams) {
+            if let Some(mut stream) = stream
+                && let Some(message) = stream.framer.finish()
+            {
+                self.push_ended(peer, dir, stream.last_at, message);
+            }
+        }
+    }
+
+    fn flush_all(&mut self) {
+        for (peer, streams) in std::mem::take(&mut self.streams) {
+            self.flush(peer, streams);
+        }
+    }
+
+    fn push_message(&mut self, peer: PeerId, dir: Direction, at: SystemTime, message: Message) {
+        let kind = RowKind::Data {
+            dir,
+            bytes: message.bytes,
+            kind: message.kind,
+        };
+        self.rows.push(at, Some(peer), kind);
+    }
+
+    /// Appends and counts a message that ended without new bytes: by an idle gap, or by a flush.
+    fn push_ended(&mut self, peer: PeerId, dir: Direction, at: SystemTime, message: Message) {
+        self.push_message(peer, dir, at, message);
+        self.count(peer, dir, 0, 1);
+    }
+
+    fn push_note(&mut self, at: SystemTime, peer: Option<PeerId>, note: Note) {
+        self.rows.push(at, peer, RowKind::Note(note));
+    }
+
+    /// Adds to the totals and to the peer's counters; returns the peer, if it is known.
+    fn count(
+        &mut self,
+        peer: PeerId,
+        dir: Direction,
+        bytes: u64,
+        messages: u64,
+    ) -> Option<&mut PeerStats> {
+        self.totals.add(dir, bytes, messages);
+        let stats = self.peers.get_mut(&peer)?;
+        stats.counters.add(dir, bytes, messages);
+        Some(stats)
+    }
+}
+
+/// The framing to use for `config`: itself if it can work, otherwise raw framing and why not.
+fn checked(config: FramerConfig) -> (FramerConfig, Option<FramingError>) {
+    match Framer::new(config.clone()) {
+        Ok(_) => (config, None),
+        Err(error) => (FramerConfig::default(), Some(error)),
+    }
+}
+
+/// A framer for a configuration that [`checked`] accepted.
+fn framer(config: &FramerConfig) -> Framer {
+    // `Framer::new` depends only on the configuration, which was accepted once already.
+    Framer::new(config.clone()).expect("the framing was checked when it was set")
+}
+
+fn dir_index(dir: Direction) -> usize {
+    match dir {
+        Direction::Rx => 0,
+        Direction::Tx => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Direction;
+    use crate::traffic::rows::CHUNK_ROWS;
+    use crate::traffic::test_support::*;
+
+    #[test]
+    fn sticky_and_split_packets_become_one_row_per_message() {
+        let mut s = Session::new(config(delimiter(b"#")));
+        s.connect(0, P1);
+        s.rx(1, P1, b"look#lo");
+        s.rx(2, P1, b"ok#");
+        assert_eq!(
+            summary(&s.log)[1..],
+            ["#1 Rx Complete look", "#1 Rx Complete look"]
+        );
+        assert_eq!(s.log.row(2).unwrap().at, wall(2));
+        assert_eq!(s.log.totals().rx_bytes, 10);
+        assert_eq!(s.log.totals().rx_messages, 2);
+    }
+
+    #[test]
+    fn each_send_is_one_row_as_written_and_framing_is_for_received_data() {
+        let mut s = Session::new(config(delimiter(b"#")));
+        s.connect(0, P1);
+        // Neither send holds the delimiter, and the second holds it in the middle: each is one row,
+        // whole, at its own time, while received bytes are framed.
+        s.tx(1, P1, b"GG");
+        s.rx(2, P1, b"OK");
+        s.tx(3, P1, b"AB#C");
+        s.rx(4, P1, b"#");
+        assert_eq!(
+            summary(&s.log)[1..],
+            [
+                "#1 Tx Complete GG",
+                "#1 Tx Complete AB#C",
+                "#1 Rx Complete OK"
+            ]
+        );
+        assert_eq!(
+            [s.log.row(1).unwrap().at, s.log.row(2).unwrap().at],
+            [wall(1), wall(3)]
+        );
+        assert_eq!(s.log.totals().tx_messages, 2);
+    }
+
+    #[test]
+    fn the_part_of_a_send_cut_short_is_a_partial_row_before_the_unsent_note() {
+        let mut s = Session::new(LogConfig::default());
+        s.connect(0, P1);
+        s.event(
+            5,
+            &Event::Unsent {
+                peer: P1,
+                written: Bytes::from_static(b"abc"),
+                bytes: 1000,
+                sends: 2,
+                at: wall(5),
+            },
+        );
+        s.event(
+            5,
+            &Event::Unsent {
+                peer: P1,
+                written: Bytes::new(),
+                bytes: 7,
+                sends: 1,
+                at: wall(5),
+            },
+        );
+        assert_eq!(
+            summary(&s.log)[1..],
+            [
+                "#1 Tx Partial abc",
+                "#1 Not sent: 1000 bytes of 2 send(s) were still queued when the connection ended",
+                "#1 Not sent: 7 bytes of 1 send(s) were still queued when the connection ended",
+            ]
+        );
+        assert_eq!(s.log.totals().tx_bytes, 3);
+    }
+
+    #[test]
+    fn a_close_flushes_the_partial_message_before_its_note() {
+        let mut s = Session::new(config(delimiter(b"#")));
+        s.connect(0, P1);
+        s.rx(5, P1, b"ok#abc");
+        s.close(9, P1, CloseReason::PeerClosed);
+        assert_eq!(
+            summary(&s.log),
+            [
+                "#1 Connected",
+                "#1 Rx Complete ok",
+                "#1 Rx Partial abc",
+                "#1 Closed: the peer closed the connection (FIN)",
+            ]
+        );
+        // The partial message is timed by its bytes, the note by the close.
+        assert_eq!(s.log.row(2).unwrap().at, wall(5));
+        assert_eq!(s.log.row(3).unwrap().at, wall(9));
+        assert_eq!(s.log.peer(P1).unwrap().counters.rx_messages, 2);
+    }
+
+    #[test]
+    fn stopping_flushes_and_closes_every_peer() {
+        let mut s = Session::new(config(delimiter(b"#")));
+        s.connect(0, P1);
+        s.connect(0, P2);
+        s.rx(1, P2, b"two");
+        s.event(3, &Event::Stopped { at: wall(3) });
+        assert!(s.log.is_stopped());
+        assert_eq!(s.log.connected_peers(), 0);
+        assert_eq!(
+            s.log.peer(P2).unwrap().closed,
+            Some(CloseReason::SessionStopped)
+        );
+        assert_eq!(summary(&s.log)[2..], ["#2 Rx Partial two", "- Stopped"]);
+    }
+
+    #[test]
+    fn changing_the_framing_flushes_what_the_old_one_held() {
+        let mut s = Session::new(config(delimiter(b"#")));
+        s.connect(0, P1);
+        s.rx(1, P1, b"a#b");
+        s.log.set_framing(FramerConfig::default(), false);
+        s.rx(2, P1, b"d#e");
+        assert_eq!(
+            summary(&s.log)[1..],
+            ["#1 Rx Complete a", "#1 Rx Partial b", "#1 Rx Complete d#e",]
+        );
+        assert_eq!(s.log.totals().rx_messages, 3);
+    }
+
+    #[test]
+    fn a_framing_that_cannot_work_falls_back_to_raw_and_says_why() {
+        let mut s = Session::new(config(delimiter(b"")));
+        assert_eq!(s.log.framing_error(), Some(FramingError::EmptyDelimiter));
+        s.connect(0, P1);
+        s.rx(1, P1, b"a#b");
+        assert_eq!(summary(&s.log)[1..], ["#1 Rx Complete a#b"]);
+        s.log.set_framing(delimiter(b"#"), false);
+        assert_eq!(s.log.framing_error(), None);
+        s.rx(2, P1, b"c#");
+        assert_eq!(summary(&s.log)[2..], ["#1 Rx Complete c"]);
+    }
+
+    #[test]
+    fn udp_datagrams_are_framed_one_by_one() {
+        let mut s = Session::new(LogConfig {
+            datagrams: true,
+            ..config(delimiter(b"#"))
+        });
+        s.listen(0, 7088);
+        s.connect(1, P1);
+        s.rx(1, P1, b"a#b");
+        s.rx(2, P1, b"c");
+        s.close(3, P1, CloseReason::Forgotten);
+        assert_eq!(
+            summary(&s.log)[2..],
+            [
+                "#1 Rx Complete a",
+                "#1 Rx Complete b",
+                "#1 Rx Complete c",
+                "#1 Closed: forgotten to make room for newer remotes",
+            ]
+        );
+        assert_eq!(s.log.peer(P1).unwrap().closed, Some(CloseReason::Forgotten));
+    }
+
+    #[test]
+    fn memory_stays_within_the_budget_over_a_long_run() {
+        const BUDGET: usize = 256 << 10;
+        let mut s = Session::new(LogConfig {
+            byte_budget: BUDGET,
+            ..config(delimiter(b"\n"))
+        });
+        s.connect(0, P1);
+        let mut appended = 1;
+        let mut lengths = (1..2000_usize).cycle().step_by(37);
+        let mut rx_bytes = 0;
+        for i in 0..50_000_u64 {
+            let len = lengths.next().unwrap();
+            let mut read = vec![b'x'; len];
+            // A line break in about every other read, so messages span reads too.
+            if i % 2 == 0 {
+                read[len / 2] = b'\n';
+                appended += 1;
+            }
+            rx_bytes += len as u64;
+            s.rx(i, P1, &read);
+            let log = &s.log;
+            assert!(log.used_bytes() <= BUDGET);
+            assert!(log.rows.slots() <= log.len() + 2 * CHUNK_ROWS);
+            if i % 5000 == 0 {
+                let costs: usize = (0..log.len())
+                    .map(|index| log.row(index).unwrap().cost())
+                    .sum();
+                assert_eq!(costs, log.used_bytes());
+            }
+        }
+        let log = &s.log;
+        assert!(log.dropped_rows() > 0);
+        assert_eq!(log.dropped_rows() + log.len() as u64, appended);
+        assert_eq!(log.first_seq() + log.len() as u64, appended);
+        assert_eq!(log.totals().rx_bytes, rx_bytes);
+        assert_eq!(log.totals().rx_messages, appended - 1);
+    }
+
+    #[test]
+    fn idle_gap_framing_with_injected_time() {
+        let mut s = Session::new(config(Framing::IdleGap { gap_ms: 20 }.into()));
+        s.connect(0, P1);
+        assert_eq!(s.log.poll_idle(s.now(0)), None);
+        s.rx(100, P1, b"ab");
+        s.rx(105, P1, b"cd");
+        assert_eq!(s.log.poll_idle(s.now(124)), Some(s.now(125)));
+        assert_eq!(s.log.len(), 1);
+        assert_eq!(s.log.poll_idle(s.now(125)), None);
+        assert_eq!(summary(&s.log)[1..], ["#1 Rx Complete abcd"]);
+        assert_eq!(s.log.row(1).unwrap().at, wall(105));
+        assert_eq!(s.log.totals().rx_messages, 1);
+
+        // Two bursts drained in one late frame are still two messages: the gap is measured between
+        // the reads, not between the frames that saw them.
+        s.data_seen(300, 360, P1, Direction::Rx, b"ef");
+        s.data_seen(350, 360, P1, Direction::Rx, b"gh");
+        assert_eq!(summary(&s.log)[2..], ["#1 Rx Complete ef"]);
+        assert_eq!(s.log.row(2).unwrap().at, wall(300));
+        assert_eq!(s.log.poll_idle(s.now(360)), Some(s.now(370)));
+        assert_eq!(s.log.poll_idle(s.now(370)), None);
+        assert_eq!(summary(&s.log)[3..], ["#1 Rx Complete gh"]);
+    }
+
+    #[test]
+    fn poll_idle_reports_the_earliest_deadline_of_all_peers() {
+        let mut s = Session::new(config(Framing::IdleGap { gap_ms: 50 }.into()));
+        s.connect(0, P1);
+        s.connect(0, P2);
+        s.rx(10, P1, b"a");
+        s.rx(20, P2, b"b");
+        assert_eq!(s.log.poll_idle(s.now(30)), Some(s.now(60)));
+        assert_eq!(s.log.poll_idle(s.now(60)), Some(s.now(70)));
+        assert_eq!(s.log.poll_idle(s.now(70)), None);
+        assert_eq!(
+            summary(&s.log)[2..],
+            ["#1 Rx Complete a", "#2 Rx Complete b"]
+        );
+    }
+
+    #[test]
+    fn errors_are_remembered_and_noted() {
+        let mut s = Session::new(LogConfig::default());
+        s.connect(0, P1);
+        let refused = net_error(std::io::ErrorKind::ConnectionRefused);
+        s.event(
+            1,
+            &Event::Error {
+                error: refused.clone(),
+                at: wall(1),
+            },
+        );
+        assert_eq!(s.log.last_error(), Some(&(wall(1), refused.clone())));
+        let broken = net_error(std::io::ErrorKind::BrokenPipe);
+        s.close(2, P1, CloseReason::Error(broken.clone()));
+        assert_eq!(s.log.last_error(), Some(&(wall(2), broken.clone())));
+        assert_eq!(summary(&s.log)[1], format!("- {refused}"));
+        assert_eq!(summary(&s.log)[2], format!("#1 Closed: {broken}"));
+    }
+
+    #[test]
+    fn a_tcp_clients_local_address_comes_from_its_connection() {
+        let mut s = Session::new(LogConfig::default());
+        assert_eq!(s.log.local_addr(), None);
+        s.connect(0, P1);
+        assert_eq!(s.log.local_addr(), Some(addr(10_000)));
+    }
+}

@@ -1,0 +1,33 @@
+//! The traffic log: what a session's window shows, built from the engine's events.
+//!
+//! [`TrafficLog`] owns everything the traffic view, the peers panel and the status bar read each frame:
+//! - the rows: each framed message and each connection event, oldest first, bounded by a byte budget.
+//!   The oldest rows are dropped first and counted; every row keeps the sequence number it was given, so a
+//!   selection survives the rows before it being dropped;
+//! - per-peer statistics ([`PeerStats`]) and session totals ([`Counters`]), exact whatever was dropped;
+//! - a [`Framer`](crate::codec::Framer) per peer and direction between the engine's reads and the rows, so
+//!   that a row is one message by the user's framing, for sent data as well as received.
+//!
+//! [`Filter`] and [`FilteredView`] pick rows for the view without copying them. Nothing here does I/O,
+//! starts threads or draws, and time enters only as arguments, so every rule is testable without sockets
+//! or sleeping. The caller applies the engine's events once per frame ([`TrafficLog::apply`]), then lets
+//! idle-gap framing catch up ([`TrafficLog::poll_idle`]).
+//!
+//! The parts, each with its tests:
+//! - `log`: [`TrafficLog`] and [`LogConfig`]: applying events, framing per peer and direction, the event
+//!   clock that idle-gap framing measures by;
+//! - `rows`: [`Row`], [`RowKind`], [`Note`] and the row store with its byte budget ([`ROW_OVERHEAD`]);
+//! - `stats`: [`Counters`], [`PeerStats`] and their rate meters;
+//! - `filter`: [`Filter`] and [`FilteredView`].
+
+mod filter;
+mod log;
+mod rows;
+mod stats;
+#[cfg(test)]
+pub(crate) mod test_support;
+
+pub use filter::{Filter, FilteredView};
+pub use log::{DEFAULT_BYTE_BUDGET, LogConfig, TrafficLog};
+pub use rows::{Note, ROW_OVERHEAD, Row, RowKind};
+pub use stats::{Counters, PeerStats};

@@ -1,0 +1,332 @@
+//! The row store: every row the log keeps ([`Row`], a message or a [`Note`]), oldest first, in chunks, within
+//! a byte budget. The oldest rows are dropped first and counted; each row keeps the sequence number it was
+//! given, so a selection survives the rows before it being dropped.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+
+use crate::codec::MessageKind;
+use crate::engine::{CloseReason, Direction, Event, NetError, PeerId, Side};
+
+/// What a row costs in the byte budget besides its payload, in bytes.
+///
+/// It covers the row's slot in the log (`size_of::<Row>()`: 112 bytes on 64-bit targets; a test checks
+/// that it fits) and a share of the buffer header that the messages cut from one read have in common.
+/// Note rows count only this, as their text is short. Bytes a framing strips (delimiters, length headers)
+/// are not counted.
+pub const ROW_OVERHEAD: usize = 128;
+
+/// Rows per storage chunk. The log grows and shrinks a chunk at a time, so the slots it holds are at most
+/// two chunks more than its rows, where a single ring buffer would keep the capacity of its longest day.
+pub(super) const CHUNK_ROWS: usize = 1024;
+
+/// One row of the log: a message or a connection event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    /// Its number: 0 for the first row the log ever held, one more for each row after.
+    pub seq: u64,
+    /// When it happened; for a message, when its last byte was read or written.
+    pub at: SystemTime,
+    /// The peer it concerns, if any.
+    pub peer: Option<PeerId>,
+    /// What it is.
+    pub kind: RowKind,
+}
+
+impl Row {
+    /// What the row costs in the byte budget.
+    pub(super) fn cost(&self) -> usize {
+        ROW_OVERHEAD
+            + match &self.kind {
+                RowKind::Data { bytes, .. } => bytes.len(),
+                RowKind::Note(_) => 0,
+            }
+    }
+}
+
+/// What a [`Row`] holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    /// A message received or sent.
+    Data {
+        /// Received or sent.
+        dir: Direction,
+        /// The message's bytes, as framed.
+        bytes: Bytes,
+        /// Whether it is whole, or what is wrong with it.
+        kind: MessageKind,
+    },
+    /// Something that happened to the session or a peer.
+    Note(Note),
+}
+
+/// A connection event shown as a row of its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// The session's socket is bound at this address.
+    Listening(SocketAddr),
+    /// The row's peer connected from this address (UDP: its first datagram).
+    Connected(SocketAddr),
+    /// The row's peer (`Side::Peer`) or we (`Side::Local`) finished sending: a TCP half-close (FIN).
+    HalfClosed(Side),
+    /// Sends to the row's peer that did not go out because the connection ended first.
+    Unsent {
+        /// Bytes that did not go out.
+        bytes: usize,
+        /// The sends they belonged to.
+        sends: usize,
+    },
+    /// The row's peer closed.
+    Closed(CloseReason),
+    /// A TCP client was refused because the server was full.
+    Rejected {
+        /// The refused client.
+        addr: SocketAddr,
+        /// The limit in force.
+        max_clients: usize,
+    },
+    /// A send to the row's peer was dropped because its queue was full.
+    SendDropped {
+        /// Bytes refused.
+        len: usize,
+        /// Bytes still waiting in the queue.
+        queued: usize,
+    },
+    /// A multicast group was joined.
+    Joined(IpAddr),
+    /// A multicast group was left.
+    Left(IpAddr),
+    /// Something failed.
+    Error(NetError),
+    /// The session ended.
+    Stopped,
+}
+
+impl Note {
+    /// The note an event shows as, with the peer it concerns; `None` for data (shown as messages) and for
+    /// periodic-send progress (shown by the send panel; the sends themselves are data).
+    #[must_use]
+    pub fn of(event: &Event) -> Option<(Option<PeerId>, Self)> {
+        Some(match event {
+            Event::Listening { addr, .. } => (None, Self::Listening(*addr)),
+            Event::Connected { peer, addr, .. } => (Some(*peer), Self::Connected(*addr)),
+            Event::HalfClosed { peer, side, .. } => (Some(*peer), Self::HalfClosed(*side)),
+            Event::Unsent {
+                peer, bytes, sends, ..
+            } => (
+                Some(*peer),
+                Self::Unsent {
+                    bytes: *bytes,
+                    sends: *sends,
+                },
+            ),
+            Event::Closed { peer, reason, .. } => (Some(*peer), Self::Closed(reason.clone())),
+            Event::Rejected {
+                addr, max_clients, ..
+            } => (
+                None,
+                Self::Rejected {
+                    addr: *addr,
+                    max_clients: *max_clients,
+                },
+            ),
+            Event::SendDropped {
+                peer, len, queued, ..
+            } => (
+                Some(*peer),
+                Self::SendDropped {
+                    len: *len,
+                    queued: *queued,
+                },
+            ),
+            Event::Joined { group, .. } => (None, Self::Joined(*group)),
+            Event::Left { group, .. } => (None, Self::Left(*group)),
+            Event::Error { error, .. } => (None, Self::Error(error.clone())),
+            Event::Stopped { .. } => (None, Self::Stopped),
+            Event::Data { .. } | Event::Periodic { .. } => return None,
+        })
+    }
+}
+
+/// The rows, oldest first, in chunks of [`CHUNK_ROWS`], with the byte budget they are kept within.
+#[derive(Debug)]
+pub(super) struct Rows {
+    /// Every chunk but the first and the last is full, so a row is found by arithmetic.
+    chunks: VecDeque<VecDeque<Row>>,
+    len: usize,
+    next_seq: u64,
+    /// Budget bytes the rows take.
+    used: usize,
+    dropped: u64,
+    budget: usize,
+}
+
+impl Rows {
+    pub(super) fn new(budget: usize) -> Self {
+        Self {
+            chunks: VecDeque::new(),
+            len: 0,
+            next_seq: 0,
+            used: 0,
+            dropped: 0,
+            budget,
+        }
+    }
+
+    pub(super) fn first_seq(&self) -> u64 {
+        self.next_seq - self.len as u64
+    }
+
+    pub(super) fn get(&self, index: usize) -> Option<&Row> {
+        let first = self.chunks.front()?;
+        match index.checked_sub(first.len()) {
+            None => first.get(index),
+            Some(rest) => self
+                .chunks
+                .get(1 + rest / CHUNK_ROWS)?
+                .get(rest % CHUNK_ROWS),
+        }
+    }
+
+    /// Appends a row, then drops the oldest rows until the budget holds (the new row too, if it alone is
+    /// over the budget).
+    pub(super) fn push(&mut self, at: SystemTime, peer: Option<PeerId>, kind: RowKind) {
+        let row = Row {
+            seq: self.next_seq,
+            at,
+            peer,
+            kind,
+        };
+        self.next_seq += 1;
+        self.used += row.cost();
+        self.len += 1;
+        match self.chunks.back_mut() {
+            Some(chunk) if chunk.len() < CHUNK_ROWS => chunk.push_back(row),
+            _ => {
+                let mut chunk = VecDeque::with_capacity(CHUNK_ROWS);
+                chunk.push_back(row);
+                self.chunks.push_back(chunk);
+            }
+        }
+        while self.used > self.budget {
+            let Some(first) = self.chunks.front_mut() else {
+                break;
+            };
+            if let Some(row) = first.pop_front() {
+                self.used -= row.cost();
+                self.len -= 1;
+                self.dropped += 1;
+            }
+            if first.is_empty() {
+                self.chunks.pop_front();
+            }
+        }
+    }
+
+    /// How many rows are kept.
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Rows dropped to stay within the budget.
+    pub(super) fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Budget bytes the rows take.
+    pub(super) fn used(&self) -> usize {
+        self.used
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.chunks.clear();
+        self.len = 0;
+        self.used = 0;
+    }
+
+    /// Row slots held in memory, used or not.
+    #[cfg(test)]
+    pub(super) fn slots(&self) -> usize {
+        self.chunks.iter().map(VecDeque::capacity).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::traffic::test_support::*;
+    use crate::traffic::{Counters, LogConfig};
+
+    #[test]
+    fn the_budget_drops_the_oldest_rows_and_keeps_seqs_consistent() {
+        let row_cost = ROW_OVERHEAD + 10;
+        let mut s = Session::new(LogConfig {
+            byte_budget: 5 * row_cost,
+            ..LogConfig::default()
+        });
+        s.connect(0, P1);
+        for i in 0..10 {
+            s.rx(i + 1, P1, format!("message {i:02}").as_bytes());
+        }
+        let log = &s.log;
+        // The note and messages 0 to 4 made room for messages 5 to 9.
+        assert_eq!(log.len(), 5);
+        assert_eq!(log.dropped_rows(), 6);
+        assert_eq!(log.used_bytes(), 5 * row_cost);
+        assert_eq!(summary(log)[0], "#1 Rx Complete message 05");
+        assert_eq!(log.first_seq(), 6);
+        assert_eq!(log.row(0).unwrap().seq, 6);
+        assert_eq!(log.row(4).unwrap().seq, 10);
+        assert_eq!(log.row(5), None);
+        assert_eq!(log.index_of_seq(5), None);
+        assert_eq!(log.index_of_seq(6), Some(0));
+        assert_eq!(log.index_of_seq(10), Some(4));
+        assert_eq!(log.index_of_seq(11), None);
+        // Dropping rows never touches the counts.
+        assert_eq!(log.totals().rx_messages, 10);
+        assert_eq!(log.peer(P1).unwrap().counters.rx_bytes, 100);
+
+        // A row larger than the whole budget cannot be kept at all.
+        s.rx(20, P1, &[b'x'; 1000]);
+        assert!(s.log.is_empty());
+        assert_eq!(s.log.dropped_rows(), 12);
+        assert_eq!(s.log.first_seq(), 12);
+        assert_eq!(s.log.used_bytes(), 0);
+    }
+
+    #[test]
+    fn clearing_keeps_counters_peers_and_the_seq_count() {
+        let mut s = Session::new(LogConfig::default());
+        s.connect(0, P1);
+        s.rx(1, P1, b"abc");
+        s.log.clear();
+        assert!(s.log.is_empty());
+        assert_eq!(
+            (s.log.first_seq(), s.log.dropped_rows(), s.log.used_bytes()),
+            (2, 0, 0)
+        );
+        assert_eq!(s.log.totals().rx_bytes, 3);
+        assert_eq!(s.log.connected_peers(), 1);
+        s.rx(2, P1, b"d");
+        assert_eq!(s.log.row(0).unwrap().seq, 2);
+
+        s.log.reset_counters();
+        assert_eq!(*s.log.totals(), Counters::default());
+        assert_eq!(s.log.peer(P1).unwrap().counters, Counters::default());
+        assert_eq!(s.log.len(), 1);
+        s.tx(3, P1, b"ef");
+        assert_eq!(s.log.totals().tx_bytes, 2);
+    }
+
+    #[test]
+    fn a_row_fits_its_overhead() {
+        assert!(
+            std::mem::size_of::<Row>() <= ROW_OVERHEAD,
+            "{}",
+            std::mem::size_of::<Row>()
+        );
+    }
+}

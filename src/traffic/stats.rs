@@ -1,0 +1,286 @@
+//! What the log counts: bytes and messages each way ([`Counters`]), for the session and per peer
+//! ([`PeerStats`]), and each peer's rate over the last second ([`RateMeter`]). Exact whatever rows the
+//! byte budget dropped.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::engine::{CloseReason, Direction, PeerId};
+
+/// The width of one rate bucket.
+const RATE_BUCKET: Duration = Duration::from_millis(100);
+
+/// The complete buckets a rate is measured over: one second.
+const RATE_WINDOW: u64 = 10;
+
+/// Buckets a meter keeps: the window plus the bucket being filled.
+const RATE_SLOTS: usize = RATE_WINDOW as usize + 1;
+
+/// Bytes and messages counted in both directions.
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counters {
+    /// Bytes received, as the engine read them.
+    pub rx_bytes: u64,
+    /// Bytes sent, as the OS accepted them.
+    pub tx_bytes: u64,
+    /// Received messages: rows made from received bytes, partial and oversize pieces included.
+    pub rx_messages: u64,
+    /// Sent messages: rows made from sent bytes, partial and oversize pieces included.
+    pub tx_messages: u64,
+}
+
+impl Counters {
+    pub(super) fn add(&mut self, dir: Direction, bytes: u64, messages: u64) {
+        match dir {
+            Direction::Rx => {
+                self.rx_bytes += bytes;
+                self.rx_messages += messages;
+            }
+            Direction::Tx => {
+                self.tx_bytes += bytes;
+                self.tx_messages += messages;
+            }
+        }
+    }
+}
+
+/// One remote of the session: a TCP server's client, a TCP client's server, or a UDP remote (which
+/// counts as connected from its first datagram). Kept after it closes, so its rows keep an address.
+#[derive(Clone, Debug)]
+pub struct PeerStats {
+    /// The engine's id for it.
+    pub id: PeerId,
+    /// Its address.
+    pub addr: SocketAddr,
+    /// When it connected.
+    pub since: SystemTime,
+    /// Why it closed, once it has.
+    pub closed: Option<CloseReason>,
+    /// What it sent and received (zeroed by [`TrafficLog::reset_counters`](super::TrafficLog::reset_counters)).
+    pub counters: Counters,
+    rx: RateMeter,
+    tx: RateMeter,
+}
+
+impl PeerStats {
+    pub(super) fn new(id: PeerId, addr: SocketAddr, since: SystemTime, now: Instant) -> Self {
+        Self {
+            id,
+            addr,
+            since,
+            closed: None,
+            counters: Counters::default(),
+            rx: RateMeter::new(now),
+            tx: RateMeter::new(now),
+        }
+    }
+
+    /// Whether it is still connected.
+    #[must_use]
+    pub fn is_connected(&self) -> bool {
+        self.closed.is_none()
+    }
+
+    /// Bytes per second received over about the last second before `now`.
+    #[must_use]
+    pub fn rx_rate(&self, now: Instant) -> f64 {
+        self.rx.rate(now)
+    }
+
+    /// Bytes per second sent over about the last second before `now`.
+    #[must_use]
+    pub fn tx_rate(&self, now: Instant) -> f64 {
+        self.tx.rate(now)
+    }
+
+    pub(super) fn meter(&mut self, dir: Direction) -> &mut RateMeter {
+        match dir {
+            Direction::Rx => &mut self.rx,
+            Direction::Tx => &mut self.tx,
+        }
+    }
+}
+
+/// Bytes per 100 ms bucket over the last second: a fixed ring, however long the peer lives.
+#[derive(Clone, Debug)]
+pub(super) struct RateMeter {
+    /// Where bucket 0 starts.
+    origin: Instant,
+    /// The newest bucket written; older ones in the ring are the ones before it.
+    newest: u64,
+    buckets: [u64; RATE_SLOTS],
+}
+
+impl RateMeter {
+    fn new(origin: Instant) -> Self {
+        Self {
+            origin,
+            newest: 0,
+            buckets: [0; RATE_SLOTS],
+        }
+    }
+
+    fn bucket(&self, at: Instant) -> u64 {
+        (at.saturating_duration_since(self.origin).as_nanos() / RATE_BUCKET.as_nanos()) as u64
+    }
+
+    fn slot(bucket: u64) -> usize {
+        (bucket % RATE_SLOTS as u64) as usize
+    }
+
+    pub(super) fn add(&mut self, at: Instant, bytes: u64) {
+        let bucket = self.bucket(at);
+        if bucket > self.newest {
+            // Buckets skipped over held traffic from more than a window ago.
+            for stale in (self.newest + 1..=bucket).rev().take(RATE_SLOTS) {
+                self.buckets[Self::slot(stale)] = 0;
+            }
+            self.newest = bucket;
+        } else if self.newest - bucket >= RATE_SLOTS as u64 {
+            // Too old to fall in any window still asked about.
+            return;
+        }
+        self.buckets[Self::slot(bucket)] += bytes;
+    }
+
+    fn rate(&self, now: Instant) -> f64 {
+        let current = self.bucket(now);
+        // Whole buckets only, so a steady flow reads steady; the bucket being filled is left out.
+        let window = current.saturating_sub(RATE_WINDOW)..current;
+        if window.is_empty() {
+            return 0.0;
+        }
+        let seconds = (window.end - window.start) as f64 * RATE_BUCKET.as_secs_f64();
+        let held = self.newest.saturating_sub(RATE_SLOTS as u64 - 1)..=self.newest;
+        let bytes: u64 = window
+            .filter(|bucket| held.contains(bucket))
+            .map(|bucket| self.buckets[Self::slot(bucket)])
+            .sum();
+        bytes as f64 / seconds
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Event;
+    use crate::traffic::LogConfig;
+    use crate::traffic::test_support::*;
+
+    #[test]
+    fn counters_are_exact_over_mixed_events() {
+        let mut s = Session::new(config(delimiter(b"\n")));
+        s.listen(0, 10_000);
+        s.connect(1, P1);
+        s.connect(2, P2);
+        s.rx(3, P1, b"hel");
+        s.rx(4, P1, b"lo\nwor");
+        s.rx(5, P2, b"x\ny\n");
+        s.rx(6, P1, b"ld\n");
+        s.tx(7, P1, b"hi\n");
+        s.tx(8, P2, b"a");
+        s.event(
+            9,
+            &Event::SendDropped {
+                peer: P2,
+                len: 5,
+                queued: 100,
+                at: wall(9),
+            },
+        );
+        s.close(10, P2, CloseReason::Reset);
+        assert_eq!(s.log.connected_peers(), 1);
+        s.close(11, P1, CloseReason::PeerClosed);
+
+        let log = &s.log;
+        assert_eq!(
+            *log.totals(),
+            Counters {
+                rx_bytes: 16,
+                tx_bytes: 4,
+                rx_messages: 4,
+                tx_messages: 2,
+            }
+        );
+        let p1 = log.peer(P1).unwrap();
+        assert_eq!(
+            p1.counters,
+            Counters {
+                rx_bytes: 12,
+                tx_bytes: 3,
+                rx_messages: 2,
+                tx_messages: 1,
+            }
+        );
+        let p2 = log.peer(P2).unwrap();
+        assert_eq!(
+            p2.counters,
+            Counters {
+                rx_bytes: 4,
+                tx_bytes: 1,
+                rx_messages: 2,
+                tx_messages: 1,
+            }
+        );
+        assert_eq!((p2.addr, p2.since), (addr(50_002), wall(2)));
+        assert_eq!(p2.closed, Some(CloseReason::Reset));
+        assert!(!p1.is_connected() && !p2.is_connected());
+        assert_eq!(log.connected_peers(), 0);
+        let ids: Vec<_> = log.peers().map(|peer| peer.id).collect();
+        assert_eq!(ids, [P1, P2]);
+        // The listening address wins over an accepted socket's local address.
+        assert_eq!(
+            log.local_addr(),
+            Some(SocketAddr::from(([0, 0, 0, 0], 10_000)))
+        );
+        assert_eq!(
+            summary(log),
+            [
+                "- Listening on 0.0.0.0:10000",
+                "#1 Connected",
+                "#2 Connected",
+                "#1 Rx Complete hello",
+                "#2 Rx Complete x",
+                "#2 Rx Complete y",
+                "#1 Rx Complete world",
+                "#1 Tx Complete hi\\n",
+                "#2 Tx Complete a",
+                "#2 Send dropped: 5 bytes did not fit behind the 100 bytes still waiting (the peer is not reading)",
+                "#2 Closed: reset (RST)",
+                "#1 Closed: the peer closed the connection (FIN)",
+            ]
+        );
+        assert_eq!(log.last_error(), None);
+        assert!(!log.is_stopped());
+    }
+
+    #[test]
+    fn rates_over_the_last_second() {
+        let mut s = Session::new(LogConfig::default());
+        s.connect(0, P1);
+        // 1000 bytes every 100 ms for three seconds, in the middle of each 100 ms.
+        for k in 0..30 {
+            s.rx(k * 100 + 50, P1, &[0; 1000]);
+            let peer = s.log.peer(P1).unwrap();
+            match k {
+                0 => assert!((peer.rx_rate(s.now(50)) - 0.0).abs() < f64::EPSILON),
+                // Half a second in, the rate is over the half second there was.
+                5 => assert!((peer.rx_rate(s.now(550)) - 10_000.0).abs() < 1e-6),
+                _ => {}
+            }
+        }
+        let peer = s.log.peer(P1).unwrap();
+        assert!((peer.rx_rate(s.now(3_050)) - 10_000.0).abs() < 1e-6);
+        assert!((peer.tx_rate(s.now(3_050)) - 0.0).abs() < f64::EPSILON);
+        // Silence brings it down: half a second later, half the window is empty.
+        assert!((peer.rx_rate(s.now(3_550)) - 5_000.0).abs() < 1e-6);
+        assert!((peer.rx_rate(s.now(60_000)) - 0.0).abs() < f64::EPSILON);
+
+        // A burst after a long silence counts alone.
+        s.tx(10_020, P1, &[0; 300]);
+        s.tx(10_080, P1, &[0; 200]);
+        let peer = s.log.peer(P1).unwrap();
+        assert!((peer.tx_rate(s.now(10_100)) - 500.0).abs() < 1e-6);
+        assert!((peer.rx_rate(s.now(10_100)) - 0.0).abs() < f64::EPSILON);
+    }
+}
