@@ -49,6 +49,12 @@ impl Expectation {
             met: None,
         }
     }
+
+    /// What it looks for.
+    #[must_use]
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
 }
 
 /// Expectations met in order, fed with what the peers send.
@@ -121,6 +127,12 @@ impl Expectations {
     #[must_use]
     pub fn all_met(&self) -> bool {
         !self.list.is_empty() && self.list.iter().all(|e| e.met.is_some())
+    }
+
+    /// How many there are.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.list.len()
     }
 
     /// All of them, in order.

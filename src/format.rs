@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::codec::{ControlStyle, TextEncoding, decode_for_display_into, hex};
-use crate::engine::{CloseReason, Direction, PeerId, Side};
+use crate::engine::{CloseReason, Direction, Mode, PeerId, Side};
 use crate::i18n::{Lang, Text};
 use crate::preset::{DataView, Preset};
 use crate::timestamp::clock_text;
@@ -122,9 +122,38 @@ impl Text for Note {
     }
 }
 
+/// A session's mode and addresses as the opening row names them: `TCP server on 0.0.0.0:10000`.
+fn opened_text(mode: &Mode, lang: Lang) -> String {
+    match mode {
+        Mode::TcpServer { bind, .. } => {
+            format!("{} {bind}", lang.pick("TCP server on", "TCP 服务器，监听"))
+        }
+        Mode::TcpClient { host, port, .. } => {
+            // An IPv6 address needs its brackets before the port.
+            let host = if host.contains(':') {
+                format!("[{host}]")
+            } else {
+                host.clone()
+            };
+            format!(
+                "{} {host}:{port}",
+                lang.pick("TCP client to", "TCP 客户端，连接")
+            )
+        }
+        Mode::Udp { bind, remote, .. } => {
+            let mut text = format!("{} {bind}", lang.pick("UDP on", "UDP，绑定"));
+            if let Some(remote) = remote {
+                let _ = write!(text, "{} {remote}", lang.pick(", to", "，发往"));
+            }
+            text
+        }
+    }
+}
+
 /// A note in English.
 fn note_en(note: &Note) -> String {
     match note {
+        Note::Opened(mode) => format!("Session opened: {}", opened_text(mode, Lang::En)),
         Note::Listening(addr) => format!("Listening on {addr}"),
         Note::Connected(_) => "Connected".to_owned(),
         Note::HalfClosed(Side::Peer) => {
@@ -158,13 +187,14 @@ fn note_en(note: &Note) -> String {
         Note::Joined(group) => format!("Joined multicast group {group}"),
         Note::Left(group) => format!("Left multicast group {group}"),
         Note::Error(error) => error.to_string(),
-        Note::Stopped => "Stopped".to_owned(),
+        Note::Stopped => "Session closed".to_owned(),
     }
 }
 
 /// A note in Chinese.
 fn note_zh(note: &Note) -> String {
     match note {
+        Note::Opened(mode) => format!("会话已打开：{}", opened_text(mode, Lang::Zh)),
         Note::Listening(addr) => format!("正在监听 {addr}"),
         Note::Connected(_) => "已连接".to_owned(),
         Note::HalfClosed(Side::Peer) => "对方已结束发送 (FIN)，仍可接收".to_owned(),
@@ -193,7 +223,7 @@ fn note_zh(note: &Note) -> String {
         Note::Joined(group) => format!("已加入组播组 {group}"),
         Note::Left(group) => format!("已退出组播组 {group}"),
         Note::Error(error) => error.zh(),
-        Note::Stopped => "已停止".to_owned(),
+        Note::Stopped => "会话已关闭".to_owned(),
     }
 }
 
@@ -238,7 +268,40 @@ mod tests {
                 "Joined multicast group 239.1.2.3",
                 "已加入组播组 239.1.2.3",
             ),
-            (Note::Stopped, "Stopped", "已停止"),
+            (Note::Stopped, "Session closed", "会话已关闭"),
+            (
+                Note::HalfClosed(Side::Peer),
+                "The peer finished sending (FIN); it can still receive",
+                "对方已结束发送 (FIN)，仍可接收",
+            ),
+            (
+                Note::Opened(Box::new(Mode::TcpServer {
+                    bind: addr(10_000),
+                    max_clients: None,
+                })),
+                "Session opened: TCP server on 192.168.1.20:10000",
+                "会话已打开：TCP 服务器，监听 192.168.1.20:10000",
+            ),
+            (
+                Note::Opened(Box::new(Mode::TcpClient {
+                    host: "fe80::1".to_owned(),
+                    port: 7000,
+                    local: None,
+                    timeout: std::time::Duration::from_secs(5),
+                })),
+                "Session opened: TCP client to [fe80::1]:7000",
+                "会话已打开：TCP 客户端，连接 [fe80::1]:7000",
+            ),
+            (
+                Note::Opened(Box::new(Mode::Udp {
+                    bind: addr(7088),
+                    remote: Some(addr(7089)),
+                    broadcast: false,
+                    multicast: Vec::new(),
+                })),
+                "Session opened: UDP on 192.168.1.20:7088, to 192.168.1.20:7089",
+                "会话已打开：UDP，绑定 192.168.1.20:7088，发往 192.168.1.20:7089",
+            ),
         ];
         for (note, en, zh) in cases {
             assert_eq!(

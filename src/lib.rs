@@ -29,6 +29,9 @@
 //!   for scripts.
 //! - [`i18n`]: the two languages (English, Chinese) of the window and of messages meant for people, and
 //!   [`i18n::Text`] for a type whose words another module writes.
+//! - [`session`]: the controller both front ends use: one engine session at a time with its log, capture,
+//!   expectations and sends on connect; events recorded in one place, and stopping that lets what is
+//!   scheduled go out first.
 //! - [`ui`]: the egui window (the only module that uses egui): panels that draw the app's state and return
 //!   what the user asked for.
 //!
@@ -44,6 +47,7 @@ pub mod format;
 pub mod i18n;
 pub mod preset;
 pub mod rules;
+pub mod session;
 pub mod timestamp;
 pub mod traffic;
 pub mod ui;

@@ -223,6 +223,7 @@ fn json_lines_parse_and_name_the_events() {
     assert_eq!(
         events,
         [
+            "opened",
             "listening",
             "connected",
             "data",
@@ -231,7 +232,16 @@ fn json_lines_parse_and_name_the_events() {
             "summary"
         ]
     );
-    let data = &objects[2];
+    // The session's opening is a row of its own, naming the mode and address.
+    assert!(
+        objects[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("Session opened: TCP server on 127.0.0.1:"),
+        "{}",
+        objects[0]
+    );
+    let data = &objects[3];
     assert_eq!(data["dir"], "rx");
     assert_eq!(data["len"], 15);
     assert_eq!(data["text"], "Hello 01Studio!");
@@ -240,7 +250,7 @@ fn json_lines_parse_and_name_the_events() {
     // ISO 8601 with milliseconds and the offset.
     let time = data["time"].as_str().unwrap();
     assert_eq!(time.len(), "2026-01-01T12:00:01.234+08:00".len(), "{time}");
-    assert!(objects[4]["reason"].is_string());
+    assert!(objects[5]["reason"].is_string());
 }
 
 /// Starts a server with `framing`, runs `sticky_sender.py` with `sender_args` and the messages, and
@@ -435,4 +445,77 @@ fn a_client_sends_and_answers_by_rule() {
     assert_eq!(read_n(&mut server, 14), b"pong 1;pong 2;");
     let ended = client.end();
     assert_eq!(ended.code, 0, "{}", ended.stderr);
+}
+
+/// Sends `pieces` to a server one at a time, each only once the server has printed the one before as a
+/// read of its own, so they really arrive apart; returns the client, still connected.
+fn send_in_reads(netassist: &mut Netassist, port: u16, pieces: &[&str]) -> TcpStream {
+    let mut board = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    board.set_nodelay(true).unwrap();
+    for piece in pieces {
+        board.write_all(piece.as_bytes()).unwrap();
+        let wanted = format!("\"text\":\"{piece}\"");
+        netassist.line(&wanted, |l| l.contains(&wanted));
+    }
+    board
+}
+
+#[test]
+fn the_main_story_holds_with_a_greeting_that_arrives_in_pieces() {
+    let mut netassist = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--json",
+        "--expect",
+        "Hello 01Studio!",
+        "--seconds",
+        "10",
+    ]);
+    let port = netassist.port();
+    let _board = send_in_reads(&mut netassist, port, &["Hel", "lo 01St", "udio!"]);
+    let ended = netassist.end();
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+    assert!(
+        ended.took < Duration::from_secs(5),
+        "met at once, not at the deadline"
+    );
+    let summary = json_lines(&ended.stdout).pop().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert!(summary["expectations"][0]["met"].is_string(), "{summary}");
+}
+
+#[test]
+fn a_rule_reply_is_its_own_sent_row_at_once_under_a_receive_framing() {
+    let mut netassist = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--json",
+        "--framing",
+        "delim:\\n",
+        "--rule",
+        "exact:PING=>PONG",
+        "--seconds",
+        "4",
+    ]);
+    let port = netassist.port();
+    let mut board = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    board.set_read_timeout(Some(WAIT)).unwrap();
+    // Each PONG has no line ending, so under the receive framing it would never end a message: each
+    // must still be a sent row of its own, printed while the board is connected.
+    for _ in 0..5 {
+        board.write_all(b"PING\n").unwrap();
+        assert_eq!(read_n(&mut board, 4), b"PONG");
+        netassist.line("a sent PONG row", |l| {
+            l.contains("\"dir\":\"tx\"") && l.contains("\"text\":\"PONG\"")
+        });
+    }
+    drop(board);
+    let ended = netassist.end();
+    let sent: Vec<Value> = json_lines(&ended.stdout)
+        .into_iter()
+        .filter(|o| o["dir"] == "tx")
+        .collect();
+    assert_eq!(sent.len(), 5, "{sent:?}");
 }

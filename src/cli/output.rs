@@ -6,18 +6,15 @@ use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
-use super::plan::Expectation;
 use crate::codec::{decode_for_display, hex};
-use crate::engine;
+use crate::expect::Expectations;
 use crate::format::{Display, dir_text, peer_name, row_line};
 use crate::i18n::{Lang, Text};
 use crate::timestamp::{clock_text, iso_text};
 use crate::traffic::{Note, Row, RowKind, TrafficLog};
 
-/// Prints the log's rows as they come and checks them against the expectations.
+/// Prints the log's rows as they come, and the expectations' summary at the end.
 pub(super) struct Output {
-    /// The rows to print, built from the session's events.
-    pub(super) log: TrafficLog,
     /// How data is shown in text lines.
     pub(super) display: Display,
     /// JSON lines instead of text.
@@ -26,53 +23,30 @@ pub(super) struct Output {
     pub(super) next_seq: u64,
     /// When the run started, for the times in the summary.
     pub(super) started: SystemTime,
-    /// The `--expect*` flags, met in order.
-    pub(super) expectations: Vec<Expectation>,
 }
 
 impl Output {
-    /// Prints the rows added since the last call, checking each received message against the first
-    /// expectation not yet met.
-    pub(super) fn print_new(&mut self) {
+    /// Prints the rows `log` added since the last call.
+    pub(super) fn print_new(&mut self, log: &TrafficLog) {
         let mut stdout = std::io::stdout().lock();
         // Rows dropped by the log's budget before being printed are skipped; with rows printed as they
         // come, that would take one read larger than the budget.
-        self.next_seq = self.next_seq.max(self.log.first_seq());
-        while let Some(row) = self
-            .log
-            .index_of_seq(self.next_seq)
-            .and_then(|i| self.log.row(i))
-        {
+        self.next_seq = self.next_seq.max(log.first_seq());
+        while let Some(row) = log.index_of_seq(self.next_seq).and_then(|i| log.row(i)) {
             self.next_seq += 1;
             let line = if self.json {
-                json_line(&self.log, row, self.display).to_string()
+                json_line(log, row, self.display).to_string()
             } else {
-                row_line(&self.log, row, &self.display)
+                row_line(log, row, &self.display)
             };
             // A closed stdout (a pipe into `head`) is no reason to stop the session early.
             let _ = writeln!(stdout, "{line}");
-            if let RowKind::Data {
-                dir: engine::Direction::Rx,
-                bytes,
-                ..
-            } = &row.kind
-                && let Some(next) = self.expectations.iter_mut().find(|e| e.met.is_none())
-                && next.pattern.is_match(bytes)
-            {
-                next.met = Some(row.at);
-            }
         }
         let _ = stdout.flush();
     }
 
-    /// Whether expectations were given and all are met.
-    pub(super) fn all_met(&self) -> bool {
-        !self.expectations.is_empty() && self.expectations.iter().all(|e| e.met.is_some())
-    }
-
     /// When expectations were given: when each was met (with `--json`, also which were not).
-    pub(super) fn summary(&self) {
-        let expectations = &self.expectations;
+    pub(super) fn summary(&self, expectations: &Expectations) {
         if expectations.is_empty() {
             return;
         }
@@ -96,7 +70,7 @@ impl Output {
                 "{}",
                 json!({"time": iso_text(SystemTime::now()), "event": "summary", "expectations": list})
             );
-        } else if self.all_met() {
+        } else if expectations.all_met() {
             for (i, e) in expectations.iter().enumerate() {
                 if let Some(at) = e.met {
                     println!(
@@ -135,6 +109,7 @@ fn json_line(log: &TrafficLog, row: &Row, display: Display) -> Value {
                     object.insert("addr".into(), addr.to_string().into());
                     "listening"
                 }
+                Note::Opened(_) => "opened",
                 Note::Connected(_) => "connected",
                 Note::HalfClosed(_) => "half_closed",
                 Note::Unsent { .. } => "unsent",

@@ -3,7 +3,7 @@
 //! anything starts. Repeatable flags keep the order they were typed in, across flags.
 
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use bytes::Bytes;
 use clap::{ArgMatches, FromArgMatches};
@@ -11,18 +11,9 @@ use clap::{ArgMatches, FromArgMatches};
 use super::args::{Cli, CliCommand, Common};
 use crate::codec::{InputMode, SendOptions};
 use crate::engine::{Mode, SessionConfig};
+use crate::expect::Expectation;
 use crate::preset::{DataView, ModeKind, Preset};
 use crate::rules::{Match, Pattern};
-
-/// One `--expect*` flag: what it looks for and when it was met.
-pub(super) struct Expectation {
-    /// The flag and its value, as typed, for the summary.
-    pub(super) typed: String,
-    /// What a received message must hold.
-    pub(super) pattern: Pattern,
-    /// When a message met it.
-    pub(super) met: Option<SystemTime>,
-}
 
 /// Everything decided before the session starts.
 pub(super) struct Plan {
@@ -217,11 +208,7 @@ impl Plan {
                 let typed = format!("--{} '{value}'", id.replace('_', "-"));
                 let pattern = Pattern::new(&wanted, preset.encoding)
                     .map_err(|error| format!("{typed}: {error}"))?;
-                Ok(Expectation {
-                    typed,
-                    pattern,
-                    met: None,
-                })
+                Ok(Expectation::new(typed, pattern))
             },
         )?;
         let seconds = common
@@ -325,11 +312,11 @@ mod tests {
         );
         assert!(
             plan.expectations[0]
-                .pattern
+                .pattern()
                 .is_match(&[0x01, 0xAA, 0x02, 0x03])
         );
-        assert!(plan.expectations[1].pattern.is_match(b"all OK\r\n"));
-        assert!(plan.expectations[2].pattern.is_match(b"T=25"));
+        assert!(plan.expectations[1].pattern().is_match(b"all OK\r\n"));
+        assert!(plan.expectations[2].pattern().is_match(b"T=25"));
         assert!(plan.expectations.iter().all(|e| e.met.is_none()));
 
         let error = plan_of(&[

@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 use bytes::Bytes;
 
 use crate::codec::{Framer, FramerConfig, Framing, FramingError, Message, MessageKind};
-use crate::engine::{CloseReason, Direction, Event, NetError, PeerId};
+use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId};
 
 use super::rows::{Note, Row, RowKind, Rows};
 use super::stats::{Counters, PeerStats};
@@ -345,6 +345,15 @@ impl TrafficLog {
         self.last_error.as_ref()
     }
 
+    /// A new session starts logging here, in `mode`, at `at`: a row says so, and the local address and
+    /// the stopped state are the new session's from now on. Rows, peers and counters of earlier sessions
+    /// stay; peer ids never repeat, so old rows keep their peers.
+    pub fn begin_session(&mut self, mode: &Mode, at: SystemTime) {
+        self.local_addr = None;
+        self.stopped = false;
+        self.push_note(at, None, Note::Opened(Box::new(mode.clone())));
+    }
+
     /// The session's local address: where it listens, or where a TCP client connected from.
     #[must_use]
     pub fn local_addr(&self) -> Option<SocketAddr> {
@@ -483,6 +492,8 @@ fn dir_index(dir: Direction) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::engine::Direction;
     use crate::traffic::rows::CHUNK_ROWS;
@@ -597,7 +608,10 @@ mod tests {
             s.log.peer(P2).unwrap().closed,
             Some(CloseReason::SessionStopped)
         );
-        assert_eq!(summary(&s.log)[2..], ["#2 Rx Partial two", "- Stopped"]);
+        assert_eq!(
+            summary(&s.log)[2..],
+            ["#2 Rx Partial two", "- Session closed"]
+        );
     }
 
     #[test]
@@ -748,6 +762,47 @@ mod tests {
         assert_eq!(s.log.last_error(), Some(&(wall(2), broken.clone())));
         assert_eq!(summary(&s.log)[1], format!("- {refused}"));
         assert_eq!(summary(&s.log)[2], format!("#1 Closed: {broken}"));
+    }
+
+    #[test]
+    fn a_new_session_is_a_row_and_has_its_own_local_address_and_state() {
+        let mut s = Session::new(LogConfig::default());
+        let server = Mode::TcpServer {
+            bind: SocketAddr::from(([0, 0, 0, 0], 10_000)),
+            max_clients: None,
+        };
+        s.log.begin_session(&server, wall(0));
+        s.listen(0, 10_000);
+        s.connect(1, P1);
+        s.rx(2, P1, b"first");
+        s.event(3, &Event::Stopped { at: wall(3) });
+        assert!(s.log.is_stopped());
+
+        let client = Mode::TcpClient {
+            host: "192.168.1.5".to_owned(),
+            port: 7000,
+            local: None,
+            timeout: Duration::from_secs(5),
+        };
+        s.log.begin_session(&client, wall(4));
+        assert!(!s.log.is_stopped());
+        assert_eq!(s.log.local_addr(), None, "not the old listening address");
+        s.connect(5, P2);
+        assert_eq!(s.log.local_addr(), Some(addr(10_000)));
+        assert_eq!(
+            summary(&s.log),
+            [
+                "- Session opened: TCP server on 0.0.0.0:10000",
+                "- Listening on 0.0.0.0:10000",
+                "#1 Connected",
+                "#1 Rx Complete first",
+                "- Session closed",
+                "- Session opened: TCP client to 192.168.1.5:7000",
+                "#2 Connected",
+            ]
+        );
+        // The first session's peer keeps its own address.
+        assert_eq!(s.log.peer(P1).unwrap().addr, addr(50_001));
     }
 
     #[test]

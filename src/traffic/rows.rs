@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 
 use crate::codec::MessageKind;
-use crate::engine::{CloseReason, Direction, Event, NetError, PeerId, Side};
+use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId, Side};
 
 /// What a row costs in the byte budget besides its payload, in bytes.
 ///
@@ -66,6 +66,8 @@ pub enum RowKind {
 /// A connection event shown as a row of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Note {
+    /// A session was opened in this mode (boxed: it is larger than every other note).
+    Opened(Box<Mode>),
     /// The session's socket is bound at this address.
     Listening(SocketAddr),
     /// The row's peer connected from this address (UDP: its first datagram).

@@ -1,0 +1,389 @@
+//! The session controller both front ends use: it owns the engine session, the traffic log, the capture
+//! to file, the expectations and what is sent when peers connect, so "take the engine's events, record
+//! them, answer a connection, stop honestly" exists once, for the window and the command line alike.
+//!
+//! The caller decides only when to look: the window each frame (in `eframe::App::logic`, within a time
+//! budget), the command line whenever an event may be waiting. Each event goes, in order, to the capture
+//! (the wire record), the log (the framed rows), the expectations (received rows) and then to the
+//! caller's own `seen` callback for what only it shows (progress bars, messages).
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::capture::{Capture, CaptureError, CaptureOptions};
+use crate::engine::{self, Command, Event, Mode, NetError, SessionConfig, StartError, Target};
+use crate::expect::Expectations;
+use crate::traffic::{RowKind, TrafficLog};
+
+/// What to send on its own when a session opens: the command line's `--send`. Sent to each client as it
+/// connects (TCP server), or once when connected (TCP client) or open (UDP); with `every`, one periodic
+/// send of all of it instead, to every peer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OnConnect {
+    /// The sends, in order.
+    pub sends: Vec<Bytes>,
+    /// Repeat them this often instead of sending them once.
+    pub every: Option<Duration>,
+}
+
+/// What a call that took events saw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[must_use]
+pub struct Intake {
+    /// More events were waiting when the call returned (its time budget ran out, or the capture's queue
+    /// was full): look again soon.
+    pub more: bool,
+    /// The session ended; it is gone from the controller.
+    pub stopped: bool,
+}
+
+/// The running engine session and what is known about it.
+struct Running {
+    session: engine::Session,
+    /// The mode it was started in.
+    mode: Mode,
+    /// Its socket opened (listening, connected): a later error is not a refusal.
+    opened: bool,
+    /// The periodic send of [`OnConnect`] was started.
+    periodic_started: bool,
+}
+
+/// One session at a time, its log, its capture and its expectations; see the [module docs](self).
+pub struct Controller {
+    log: TrafficLog,
+    running: Option<Running>,
+    capture: Option<Capture>,
+    /// The capture's writer ended with an error; the caller takes it with [`Controller::take_capture_failure`].
+    capture_failure: Option<CaptureError>,
+    expectations: Expectations,
+    on_connect: OnConnect,
+    /// Why the last session could not open (bind or connect refused).
+    refused: Option<NetError>,
+    /// The seq of the next log row the expectations have not seen.
+    next_checked: u64,
+}
+
+impl Controller {
+    /// A controller logging into `log`, with no session, no expectations and nothing sent on connect.
+    #[must_use]
+    pub fn new(log: TrafficLog) -> Self {
+        Self {
+            next_checked: log.first_seq() + log.len() as u64,
+            log,
+            running: None,
+            capture: None,
+            capture_failure: None,
+            expectations: Expectations::new(Vec::new(), &crate::codec::Framing::Raw),
+            on_connect: OnConnect::default(),
+            refused: None,
+        }
+    }
+
+    /// Expectations to meet from now on (received rows are tested as they are logged).
+    pub fn set_expectations(&mut self, expectations: Expectations) {
+        self.expectations = expectations;
+    }
+
+    /// What to send when sessions open or clients connect, from now on.
+    pub fn set_on_connect(&mut self, on_connect: OnConnect) {
+        self.on_connect = on_connect;
+    }
+
+    /// Starts a session with `config`; `waker` is called from the engine's thread when events wait (see
+    /// [`engine::start`]). A row in the log says the session opened. Does nothing if one is running.
+    pub fn start(
+        &mut self,
+        config: SessionConfig,
+        waker: impl Fn() + Send + Sync + 'static,
+    ) -> Result<(), StartError> {
+        if self.running.is_some() {
+            return Ok(());
+        }
+        let mode = config.mode.clone();
+        let session = engine::start(config, waker)?;
+        self.log.begin_session(&mode, std::time::SystemTime::now());
+        self.refused = None;
+        self.running = Some(Running {
+            session,
+            mode,
+            opened: false,
+            periodic_started: false,
+        });
+        Ok(())
+    }
+
+    /// Whether a session is running.
+    #[must_use]
+    pub fn is_open(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// The running session's mode.
+    #[must_use]
+    pub fn mode(&self) -> Option<&Mode> {
+        self.running.as_ref().map(|running| &running.mode)
+    }
+
+    /// Sends a command to the running session. `false` when none runs (or it has just ended).
+    pub fn command(&self, command: Command) -> bool {
+        self.running
+            .as_ref()
+            .is_some_and(|running| running.session.send(command))
+    }
+
+    /// Why the last session could not open: its bind or connect was refused.
+    #[must_use]
+    pub fn refused(&self) -> Option<&NetError> {
+        self.refused.as_ref()
+    }
+
+    /// The log of every session so far.
+    #[must_use]
+    pub fn log(&self) -> &TrafficLog {
+        &self.log
+    }
+
+    /// The log, to clear it or change its framing.
+    pub fn log_mut(&mut self) -> &mut TrafficLog {
+        &mut self.log
+    }
+
+    /// The expectations and how far they are met.
+    #[must_use]
+    pub fn expectations(&self) -> &Expectations {
+        &self.expectations
+    }
+
+    /// Takes the events waiting now, for at most `budget` (the window's share of a frame); `seen` gets
+    /// each after the controller has recorded it. Never blocks.
+    pub fn take_events(&mut self, budget: Duration, mut seen: impl FnMut(&Event)) -> Intake {
+        let start = Instant::now();
+        let mut intake = Intake::default();
+        loop {
+            if self.running.is_none() {
+                return intake;
+            }
+            // A capture that cannot keep up leaves events with the engine, which slows the peers down.
+            if start.elapsed() >= budget || self.capture.as_ref().is_some_and(|c| !c.has_room()) {
+                intake.more = true;
+                return intake;
+            }
+            let Some(event) = self
+                .running
+                .as_ref()
+                .and_then(|running| running.session.try_recv())
+            else {
+                return intake;
+            };
+            intake.stopped |= self.record(&event);
+            seen(&event);
+        }
+    }
+
+    /// Waits up to `timeout` for the next event and records it (see [`Controller::take_events`]);
+    /// `None` on time-out or when no session runs.
+    pub fn wait_event(&mut self, timeout: Duration) -> Option<Event> {
+        let event = self.running.as_ref()?.session.recv_timeout(timeout)?;
+        self.record(&event);
+        Some(event)
+    }
+
+    /// Lets idle-gap framing end messages whose gap has passed at `now` (and tests them against the
+    /// expectations); returns when to look again.
+    pub fn poll_idle(&mut self, now: Instant) -> Option<Instant> {
+        let next = self.log.poll_idle(now);
+        self.check_expectations();
+        next
+    }
+
+    /// Stops the session at once and records its last events; `seen` gets each. Queued sends that did
+    /// not go out are reported by the engine as unsent.
+    pub fn stop(&mut self, seen: impl FnMut(&Event)) {
+        self.stop_after(Command::Stop, None, seen);
+    }
+
+    /// Stops the session once what is queued or scheduled has gone out (delayed rule replies included),
+    /// or after `within`, whichever is first; records its last events, `seen` getting each. Returns
+    /// within about `within` whatever the peers do.
+    pub fn stop_when_sent(&mut self, within: Duration, seen: impl FnMut(&Event)) {
+        self.stop_after(Command::StopWhenSent { within }, Some(within), seen);
+    }
+
+    fn stop_after(
+        &mut self,
+        command: Command,
+        within: Option<Duration>,
+        mut seen: impl FnMut(&Event),
+    ) {
+        let Some(running) = &self.running else {
+            return;
+        };
+        running.session.send(command);
+        // The worker stops by itself after `within`; the margin covers its last turn. A plain stop is
+        // immediate, and then the session is joined below.
+        let deadline = within.map(|within| Instant::now() + within + STOP_MARGIN);
+        while let Some(deadline) = deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let Some(event) = self.wait_event(left) else {
+                break;
+            };
+            seen(&event);
+            if matches!(event, Event::Stopped { .. }) {
+                return;
+            }
+        }
+        let Some(mut running) = self.running.take() else {
+            return;
+        };
+        running.session.stop();
+        let last: Vec<Event> = running.session.drain().collect();
+        for event in &last {
+            self.running_record(event, &mut running);
+            seen(event);
+        }
+    }
+
+    /// The running capture to file, if any.
+    #[must_use]
+    pub fn capture(&self) -> Option<&Capture> {
+        self.capture.as_ref()
+    }
+
+    /// Starts capturing every event from now on to `path`. A capture still running is stopped first;
+    /// to report how that one ended, call [`Controller::stop_capture`] before.
+    pub fn start_capture(
+        &mut self,
+        path: &Path,
+        options: CaptureOptions,
+    ) -> Result<(), CaptureError> {
+        let _ = self.stop_capture();
+        let capture = Capture::start(path, options)?;
+        self.capture = Some(capture);
+        Ok(())
+    }
+
+    /// Stops the capture, flushing its file: `None` if none ran, else whether everything was written.
+    pub fn stop_capture(&mut self) -> Option<Result<(), CaptureError>> {
+        if let Some(failure) = self.capture_failure.take() {
+            self.capture = None;
+            return Some(Err(failure));
+        }
+        self.capture.take().map(Capture::stop)
+    }
+
+    /// Whether the capture's writer has failed (the capture then records nothing more); stop it with
+    /// [`Controller::stop_capture`] to learn why.
+    #[must_use]
+    pub fn capture_failed(&self) -> bool {
+        self.capture_failure.is_some() || self.capture.as_ref().is_some_and(Capture::has_failed)
+    }
+
+    /// Records one event of the running session; returns whether it ended the session.
+    fn record(&mut self, event: &Event) -> bool {
+        let Some(mut running) = self.running.take() else {
+            return false;
+        };
+        self.running_record(event, &mut running);
+        let stopped = matches!(event, Event::Stopped { .. });
+        if !stopped {
+            self.running = Some(running);
+        }
+        stopped
+    }
+
+    /// Captures, logs and checks one event of `running`, and sends what is due when peers connect.
+    fn running_record(&mut self, event: &Event, running: &mut Running) {
+        if let Some(capture) = &self.capture
+            && !capture.record(event)
+        {
+            // The writer ended; `stop_capture` says why.
+            if let Some(capture) = self.capture.take()
+                && let Err(error) = capture.stop()
+            {
+                self.capture_failure = Some(error);
+            }
+        }
+        match event {
+            Event::Listening { .. } | Event::Connected { .. } => running.opened = true,
+            Event::Error { error, .. } if !running.opened => self.refused = Some(error.clone()),
+            _ => {}
+        }
+        self.send_on_connect(event, running);
+        self.log.apply(event, Instant::now());
+        if let Event::Closed { peer, .. } = event {
+            self.expectations.forget(*peer);
+        }
+        self.check_expectations();
+    }
+
+    /// Tests the received rows logged since the last call against the expectations.
+    fn check_expectations(&mut self) {
+        if self.expectations.is_empty() {
+            self.next_checked = self.log.first_seq() + self.log.len() as u64;
+            return;
+        }
+        // Rows the log's budget dropped before they were looked at are lost to the expectations too;
+        // that takes a single read larger than the whole budget.
+        let mut seq = self.next_checked.max(self.log.first_seq());
+        while let Some(row) = self.log.index_of_seq(seq).and_then(|i| self.log.row(i)) {
+            seq += 1;
+            if let (
+                RowKind::Data {
+                    dir: engine::Direction::Rx,
+                    bytes,
+                    kind,
+                },
+                Some(peer),
+            ) = (&row.kind, row.peer)
+            {
+                self.expectations.received(peer, bytes, *kind, row.at);
+            }
+        }
+        self.next_checked = seq;
+    }
+
+    /// Sends [`OnConnect`]'s bytes when `event` is the moment for them.
+    fn send_on_connect(&self, event: &Event, running: &mut Running) {
+        if self.on_connect.sends.is_empty() {
+            return;
+        }
+        let to = match (event, &running.mode) {
+            (Event::Listening { .. }, Mode::Udp { .. })
+            | (Event::Connected { .. }, Mode::TcpClient { .. }) => Target::Default,
+            (Event::Connected { peer, .. }, Mode::TcpServer { .. })
+                if self.on_connect.every.is_none() =>
+            {
+                Target::Peer(*peer)
+            }
+            (Event::Connected { .. }, Mode::TcpServer { .. }) => Target::All,
+            _ => return,
+        };
+        match self.on_connect.every {
+            None => {
+                for bytes in &self.on_connect.sends {
+                    running.session.send(Command::Send {
+                        to: to.clone(),
+                        bytes: bytes.clone(),
+                    });
+                }
+            }
+            // A periodic send already runs to every client.
+            Some(_) if running.periodic_started => {}
+            Some(every) => {
+                running.periodic_started = true;
+                running.session.send(Command::SendEvery {
+                    to,
+                    bytes: Bytes::from(self.on_connect.sends.concat()),
+                    every,
+                    count: None,
+                });
+            }
+        }
+    }
+}
+
+/// How long past a stop's own bound the controller waits for the session's last events before it
+/// stops it outright.
+const STOP_MARGIN: Duration = Duration::from_millis(500);
