@@ -59,10 +59,7 @@ fn harness() -> Harness<'static, NetAssistApp> {
                 egui_system_font_provider::SystemFontProvider::new(),
             ));
         })
-        .build_ui_state(
-            |ui, app: &mut NetAssistApp| app.frame(ui),
-            NetAssistApp::new(settings, Box::new(NoDialogs)),
-        );
+        .build_eframe(|_| NetAssistApp::new(settings, Box::new(NoDialogs)));
     harness.step();
     harness.state_mut().apply(UiAction::Open);
     while harness.state().log().local_addr().is_none() {

@@ -42,6 +42,16 @@ pub enum ModeKind {
 }
 
 impl ModeKind {
+    /// The kind of an engine mode.
+    #[must_use]
+    pub fn of(mode: &crate::engine::Mode) -> Self {
+        match mode {
+            crate::engine::Mode::TcpServer { .. } => Self::TcpServer,
+            crate::engine::Mode::TcpClient { .. } => Self::TcpClient,
+            crate::engine::Mode::Udp { .. } => Self::Udp,
+        }
+    }
+
     /// Every mode, in menu order.
     pub const ALL: [Self; 3] = [Self::TcpServer, Self::TcpClient, Self::Udp];
 

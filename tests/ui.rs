@@ -84,7 +84,7 @@ fn harness_for(app: NetAssistApp) -> Harness<'static, NetAssistApp> {
                 egui_system_font_provider::SystemFontProvider::new(),
             ));
         })
-        .build_ui_state(|ui, app: &mut NetAssistApp| app.frame(ui), app);
+        .build_eframe(|_| app);
     harness.run();
     harness
 }
@@ -451,7 +451,7 @@ fn without_a_chinese_font_the_window_says_so() {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .allow_missing_glyphs()
-        .build_ui_state(|ui, app: &mut NetAssistApp| app.frame(ui), app);
+        .build_eframe(|_| app);
     harness.run();
     harness.get_by_label_contains("No Chinese font found");
 }
@@ -821,8 +821,12 @@ fn ctrl_s_exports_the_log_as_text() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::S);
     harness.run();
     let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("Session opened: TCP server on 127.0.0.1:0"),
+        "{text}"
+    );
     assert!(text.contains("Listening on 127.0.0.1:"), "{text}");
-    harness.get_by_label_contains("Exported 1 row to");
+    harness.get_by_label_contains("Exported 2 rows to");
 }
 
 #[cfg(target_os = "linux")]

@@ -1,5 +1,7 @@
-//! The NetAssist window: owns the settings, the running session and the traffic log, drains the engine's
-//! events once per frame, draws the panels, and applies what the user asked for after drawing.
+//! The NetAssist window: owns the settings and the session controller (the running session, the traffic
+//! log, the capture). [`NetAssistApp::logic`] takes the engine's events into the record, and runs whether
+//! or not the window is drawn (eframe calls it while the window is minimised or covered, too);
+//! [`NetAssistApp::frame`] only draws the panels and applies what the user asked for after drawing.
 
 use std::time::{Duration, Instant};
 
@@ -17,9 +19,10 @@ use super::status_bar;
 use super::traffic_view::TrafficView;
 use crate::capture::Capture;
 use crate::codec::FramerConfig;
-use crate::engine::{self, Command, Direction, Event, PeerId, Session, Target};
+use crate::engine::{Command, Direction, Event, PeerId, Target};
 use crate::i18n::Lang;
 use crate::preset::{FieldError, ModeKind};
+use crate::session::Controller;
 use crate::traffic::{LogConfig, TrafficLog};
 
 /// Time a frame may spend taking engine events into the log. If more wait, another frame is requested at
@@ -63,6 +66,8 @@ pub enum UiAction {
     CancelFile,
     /// Disconnect a peer.
     Kick(PeerId),
+    /// Finish sending to a peer (a TCP half-close: FIN after what is queued); it can still send.
+    HalfClose(PeerId),
     /// Send to this target from now on.
     Target(SendTarget),
     /// Show only this peer's rows (or everyone's).
@@ -144,10 +149,8 @@ impl Notice {
 pub struct NetAssistApp {
     /// What is remembered between runs.
     pub settings: Settings,
-    /// The open session, if any, and the mode it runs in.
-    pub(crate) session: Option<(Session, ModeKind)>,
-    /// Everything the session reported, bounded.
-    pub(crate) log: TrafficLog,
+    /// The open session, if any, its log (every session's, bounded) and the capture to file.
+    pub(crate) ctl: Controller,
     /// The traffic log view's filter, selection and pause state.
     pub view: TrafficView,
     pub(crate) target: SendTarget,
@@ -161,8 +164,6 @@ pub struct NetAssistApp {
     pub(crate) periodic: Option<(u64, bool)>,
     pub(crate) file: Option<FileSend>,
     pub(crate) dialogs: Box<dyn Dialogs>,
-    /// The running capture to file, if any.
-    pub(crate) capture: Option<Capture>,
     /// The question on screen, if any.
     pub(crate) pending: Option<Pending>,
     /// The reply rules window.
@@ -187,8 +188,7 @@ impl NetAssistApp {
         let log = TrafficLog::new(log_config(&settings, settings.preset.mode));
         Self {
             settings,
-            session: None,
-            log,
+            ctl: Controller::new(log),
             view: TrafficView::default(),
             target: SendTarget::All,
             notice: None,
@@ -197,7 +197,6 @@ impl NetAssistApp {
             periodic: None,
             file: None,
             dialogs,
-            capture: None,
             pending: None,
             rules_panel: RulesPanel::default(),
             closing: false,
@@ -221,13 +220,19 @@ impl NetAssistApp {
     /// Whether a session is open.
     #[must_use]
     pub fn is_open(&self) -> bool {
-        self.session.is_some()
+        self.ctl.is_open()
+    }
+
+    /// The kind of the open session, if one is open.
+    #[must_use]
+    pub fn open_mode(&self) -> Option<ModeKind> {
+        self.ctl.mode().map(ModeKind::of)
     }
 
     /// The traffic log.
     #[must_use]
     pub fn log(&self) -> &TrafficLog {
-        &self.log
+        self.ctl.log()
     }
 
     /// The question on screen, if any.
@@ -239,7 +244,7 @@ impl NetAssistApp {
     /// The running capture, if any.
     #[must_use]
     pub fn capture(&self) -> Option<&Capture> {
-        self.capture.as_ref()
+        self.ctl.capture()
     }
 
     /// The status bar's current message.
@@ -248,20 +253,29 @@ impl NetAssistApp {
         self.notice.as_ref()
     }
 
-    /// Draws one frame into `ui`: takes the engine's events, draws every panel, applies the actions.
-    pub fn frame(&mut self, ui: &mut egui::Ui) {
-        let ctx = ui.ctx().clone();
+    /// Takes the engine's events into the record (log, capture, file sends), for at most
+    /// [`EVENT_TIME_PER_FRAME`], and schedules the next look when idle-gap framing has a deadline. Draws
+    /// nothing: eframe calls it before each frame and also while the window is minimised or covered, when
+    /// no frame is drawn, so recording never depends on the window being seen.
+    pub fn logic(&mut self, ctx: &egui::Context) {
         if self.repaint.is_none() {
             self.repaint = Some(ctx.clone());
         }
+        self.take_events(ctx);
+        if self.ctl.capture_failed() {
+            self.stop_capture();
+        }
+        self.schedule(ctx);
+    }
+
+    /// Draws one frame into `ui`: every panel, then the actions the user asked for. Call
+    /// [`NetAssistApp::logic`] first.
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
         if self.cjk_font.is_none() {
             self.cjk_font = Some(super::fonts::has_cjk(&ctx));
         }
         ctx.set_theme(self.settings.theme);
-        self.take_events(&ctx);
-        if self.capture.as_ref().is_some_and(Capture::has_failed) {
-            self.stop_capture();
-        }
 
         let mut actions = Vec::new();
         self.window_input(&ctx, &mut actions);
@@ -282,7 +296,7 @@ impl NetAssistApp {
         egui::CentralPanel::default().show(ui, |ui| {
             let lang = self.settings.lang;
             let mut view = std::mem::take(&mut self.view);
-            view.ui(ui, &self.log, &mut self.settings, lang, &mut actions);
+            view.ui(ui, self.ctl.log(), &mut self.settings, lang, &mut actions);
             self.view = view;
         });
         rules_panel::ui(&ctx, self, &mut actions);
@@ -297,7 +311,6 @@ impl NetAssistApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
         }
-        self.schedule(&ctx);
     }
 
     /// Keyboard shortcuts, files dropped on the window, and a request to close it.
@@ -333,67 +346,58 @@ impl NetAssistApp {
         }
     }
 
-    /// Takes engine events into the log for at most [`EVENT_TIME_PER_FRAME`].
+    /// Takes engine events into the record for at most [`EVENT_TIME_PER_FRAME`].
     fn take_events(&mut self, ctx: &egui::Context) {
-        let Some((session, _)) = &self.session else {
-            return;
-        };
-        let now = Instant::now();
-        let mut stopped = false;
-        let mut more = false;
-        let mut capture_failed = false;
-        loop {
-            // A capture that cannot keep up leaves events with the engine, which slows the peers down.
-            let capture_full = self.capture.as_ref().is_some_and(|c| !c.has_room());
-            if now.elapsed() >= EVENT_TIME_PER_FRAME || capture_full {
-                more = true;
-                break;
-            }
-            let Some(event) = session.try_recv() else {
-                break;
-            };
-            if let Some(capture) = &self.capture {
-                capture_failed |= !capture.record(&event);
-            }
-            match &event {
-                Event::Data {
-                    dir: Direction::Tx,
-                    bytes,
-                    ..
-                } => {
-                    if let Some(file) = &mut self.file {
-                        file.written(bytes.len());
-                    }
+        let Self {
+            ctl,
+            file,
+            periodic,
+            notice,
+            target,
+            ..
+        } = self;
+        let intake = ctl.take_events(EVENT_TIME_PER_FRAME, |event| match event {
+            Event::Data {
+                dir: Direction::Tx,
+                bytes,
+                ..
+            } => {
+                if let Some(file) = file {
+                    file.written(bytes.len());
                 }
-                Event::Periodic { sent, done, .. } => self.periodic = Some((*sent, !*done)),
-                Event::Error { error, .. } => {
-                    self.notice = Some(Notice::error(error.to_string(), error.zh()));
-                }
-                Event::Closed { peer, .. } if self.target == SendTarget::Peer(*peer) => {
-                    self.target = SendTarget::All;
-                }
-                Event::Stopped { .. } => stopped = true,
-                _ => {}
             }
-            self.log.apply(&event, now);
-        }
-        if capture_failed {
-            self.stop_capture();
-        }
-        if more {
+            Event::Unsent { written, .. } => {
+                if let Some(file) = file {
+                    file.written(written.len());
+                }
+            }
+            Event::Periodic { sent, done, .. } => *periodic = Some((*sent, !*done)),
+            Event::Error { error, .. } => {
+                *notice = Some(Notice::error(error.to_string(), error.zh()));
+            }
+            Event::Closed { peer, .. } if *target == SendTarget::Peer(*peer) => {
+                *target = SendTarget::All;
+            }
+            _ => {}
+        });
+        if intake.more {
             ctx.request_repaint();
         }
-        if stopped {
-            self.session = None;
-            self.file = None;
-            self.periodic = self.periodic.map(|(sent, _)| (sent, false));
+        if intake.stopped {
+            self.session_ended();
         }
         self.feed_file();
     }
 
+    /// The session ended: what belonged to it goes too.
+    fn session_ended(&mut self) {
+        self.file = None;
+        self.periodic = self.periodic.map(|(sent, _)| (sent, false));
+    }
+
     /// Asks for the next frame when the idle-gap framer has a deadline; otherwise nothing: idle is idle.
     fn schedule(&mut self, ctx: &egui::Context) {
-        if let Some(deadline) = self.log.poll_idle(Instant::now()) {
+        if let Some(deadline) = self.ctl.poll_idle(Instant::now()) {
             ctx.request_repaint_after(deadline.saturating_duration_since(Instant::now()));
         }
     }
@@ -403,17 +407,8 @@ impl NetAssistApp {
         match action {
             UiAction::Open => self.open(),
             UiAction::Close => {
-                if let Some((mut session, _)) = self.session.take() {
-                    session.stop();
-                    for event in session.drain() {
-                        // The capture gets the closes too; a capture that has failed is reported below.
-                        if let Some(capture) = &self.capture {
-                            capture.record(&event);
-                        }
-                        self.log.apply(&event, Instant::now());
-                    }
-                }
-                self.file = None;
+                self.ctl.stop(|_| {});
+                self.session_ended();
             }
             UiAction::Send => {
                 let text = self.settings.send_text.clone();
@@ -429,21 +424,20 @@ impl NetAssistApp {
             }
             UiAction::StartPeriodic => self.start_periodic(),
             UiAction::StopPeriodic => {
-                if let Some((session, _)) = &self.session {
-                    session.send(Command::StopPeriodic);
-                }
+                self.ctl.command(Command::StopPeriodic);
             }
             UiAction::SendFile => self.send_file(),
             UiAction::CancelFile => self.file = None,
             UiAction::Kick(peer) => {
-                if let Some((session, _)) = &self.session {
-                    session.send(Command::Disconnect(peer));
-                }
+                self.ctl.command(Command::Disconnect(peer));
+            }
+            UiAction::HalfClose(peer) => {
+                self.ctl.command(Command::HalfClose(peer));
             }
             UiAction::Target(target) => self.target = target,
             UiAction::ShowOnly(peer) => self.view.filter.peer = peer,
-            UiAction::Clear => self.log.clear(),
-            UiAction::ResetCounters => self.log.reset_counters(),
+            UiAction::Clear => self.ctl.log_mut().clear(),
+            UiAction::ResetCounters => self.ctl.log_mut().reset_counters(),
             UiAction::OpenPreset => self.open_preset_dialog(),
             UiAction::OpenPresetFile(path) => self.open_preset(&path),
             UiAction::SavePreset => {
@@ -457,12 +451,11 @@ impl NetAssistApp {
             UiAction::StopCapture => self.stop_capture(),
             UiAction::Answer(answer) => self.answer(answer),
             UiAction::Reframe => {
-                let mode = self
-                    .session
-                    .as_ref()
-                    .map_or(self.settings.preset.mode, |(_, mode)| *mode);
+                let mode = self.open_mode().unwrap_or(self.settings.preset.mode);
                 let config = log_config(&self.settings, mode);
-                self.log.set_framing(config.framer, config.datagrams);
+                self.ctl
+                    .log_mut()
+                    .set_framing(config.framer, config.datagrams);
                 // The rules see messages in the same framing.
                 self.send_rules();
             }
@@ -471,7 +464,7 @@ impl NetAssistApp {
     }
 
     fn open(&mut self) {
-        if self.session.is_some() {
+        if self.is_open() {
             return;
         }
         let config = match self.settings.preset.session() {
@@ -489,20 +482,19 @@ impl NetAssistApp {
                 ctx.request_repaint();
             }
         };
-        match engine::start(config, waker) {
-            Ok(session) => {
-                let mode = self.settings.preset.mode;
-                self.log.set_framing(
-                    log_config(&self.settings, mode).framer,
-                    mode == ModeKind::Udp,
-                );
+        let mode = self.settings.preset.mode;
+        let framing = log_config(&self.settings, mode);
+        self.ctl
+            .log_mut()
+            .set_framing(framing.framer, framing.datagrams);
+        match self.ctl.start(config, waker) {
+            Ok(()) => {
                 self.target = match mode {
                     ModeKind::TcpServer => SendTarget::All,
                     ModeKind::TcpClient | ModeKind::Udp => SendTarget::Default,
                 };
                 self.notice = None;
                 self.periodic = None;
-                self.session = Some((session, mode));
             }
             Err(error) => {
                 self.notice = Some(Notice::error(
@@ -516,8 +508,8 @@ impl NetAssistApp {
     /// Hands the preset's rules to the open session, whose worker answers by them from now on. Rules that
     /// do not compile stay out (the rules window says why) and the session keeps the ones it had.
     fn send_rules(&self) {
-        if let (Some((session, _)), Ok(rules)) = (&self.session, self.settings.preset.rules()) {
-            session.send(Command::SetRules(rules));
+        if let Ok(rules) = self.settings.preset.rules() {
+            self.ctl.command(Command::SetRules(rules));
         }
     }
 
@@ -536,9 +528,7 @@ impl NetAssistApp {
         match self.bytes_to_send(text) {
             Ok(bytes) => {
                 let to = self.engine_target();
-                if let Some((session, _)) = &self.session {
-                    session.send(Command::Send { to, bytes });
-                }
+                self.ctl.command(Command::Send { to, bytes });
                 self.send_error = None;
                 true
             }
@@ -551,7 +541,7 @@ impl NetAssistApp {
 
     /// The bytes `text` stands for, or why it cannot be sent now.
     fn bytes_to_send(&self, text: &str) -> Result<Bytes, Notice> {
-        if self.session.is_none() {
+        if !self.is_open() {
             return Err(Notice::error("Open a session first.", "请先打开连接。"));
         }
         if text.is_empty() {
@@ -585,20 +575,19 @@ impl NetAssistApp {
             }
         };
         let to = self.engine_target();
-        if let Some((session, _)) = &self.session {
-            session.send(Command::SendEvery {
-                to,
-                bytes,
-                every,
-                count,
-            });
+        if self.ctl.command(Command::SendEvery {
+            to,
+            bytes,
+            every,
+            count,
+        }) {
             self.periodic = Some((0, true));
             self.send_error = None;
         }
     }
 
     fn send_file(&mut self) {
-        if self.session.is_none() {
+        if !self.is_open() {
             self.send_error = Some(Notice::error("Open a session first.", "请先打开连接。"));
             return;
         }
@@ -609,7 +598,7 @@ impl NetAssistApp {
         match opened {
             Ok((size, file)) => {
                 let fan_out = match self.target {
-                    SendTarget::All => self.log.connected_peers(),
+                    SendTarget::All => self.ctl.log().connected_peers(),
                     SendTarget::Default | SendTarget::Peer(_) => 1,
                 };
                 let name = path.file_name().map_or_else(
@@ -636,13 +625,11 @@ impl NetAssistApp {
         };
         match file.top_up() {
             Ok(chunks) => {
-                if let Some((session, _)) = &self.session {
-                    for bytes in chunks {
-                        session.send(Command::Send {
-                            to: to.clone(),
-                            bytes,
-                        });
-                    }
+                for bytes in chunks {
+                    self.ctl.command(Command::Send {
+                        to: to.clone(),
+                        bytes,
+                    });
                 }
                 if file.is_done() {
                     self.file = None;
@@ -687,6 +674,10 @@ fn log_config(settings: &Settings, mode: ModeKind) -> LogConfig {
 }
 
 impl eframe::App for NetAssistApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        NetAssistApp::logic(self, ctx);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.frame(ui);
     }

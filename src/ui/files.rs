@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::app::{NetAssistApp, Notice, UiAction};
-use crate::capture::{self, Capture, CaptureOptions};
+use crate::capture::{self, CaptureOptions};
 use crate::format::Display;
 use crate::i18n::Lang;
 use crate::preset::{self, Loaded, Preset};
@@ -267,20 +267,20 @@ impl NetAssistApp {
             return;
         };
         let indices: Vec<usize> = match rows {
-            Rows::All => (0..self.log.len()).collect(),
+            Rows::All => (0..self.log().len()).collect(),
             Rows::Shown => self.view.shown_indices().collect(),
         };
         let written = std::fs::File::create(&path).and_then(|file| {
             if csv {
                 capture::export_csv(
-                    &self.log,
+                    self.log(),
                     indices.iter().copied(),
                     self.settings.preset.encoding,
                     file,
                 )
             } else {
                 let display = Display::of(&self.settings.preset);
-                capture::export_text(&self.log, indices.iter().copied(), &display, file)
+                capture::export_text(self.log(), indices.iter().copied(), &display, file)
             }
         });
         self.notice = Some(match written {
@@ -314,13 +314,12 @@ impl NetAssistApp {
             raw_per_peer: self.settings.capture_raw,
         };
         self.stop_capture();
-        match Capture::start(&path, options) {
-            Ok(capture) => {
+        match self.ctl.start_capture(&path, options) {
+            Ok(()) => {
                 self.notice = Some(Notice::info(
                     format!("Capturing to {}.", path.display()),
                     format!("正在记录到 {}。", path.display()),
                 ));
-                self.capture = Some(capture);
             }
             Err(error) => self.notice = Some(Notice::error(error.to_string(), error.zh())),
         }
@@ -328,11 +327,13 @@ impl NetAssistApp {
 
     /// Stops the capture, flushing its file; a write failure is reported.
     pub(crate) fn stop_capture(&mut self) {
-        let Some(capture) = self.capture.take() else {
+        let Some(path) = self.capture().map(|capture| capture.path().to_owned()) else {
             return;
         };
-        let path = capture.path().to_owned();
-        self.notice = Some(match capture.stop() {
+        let Some(result) = self.ctl.stop_capture() else {
+            return;
+        };
+        self.notice = Some(match result {
             Ok(()) => Notice::info(
                 format!("Capture saved to {}.", path.display()),
                 format!("记录已保存到 {}。", path.display()),

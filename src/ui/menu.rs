@@ -66,7 +66,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
                 }
             }
             ui.separator();
-            if app.capture.is_some() {
+            if app.capture().is_some() {
                 if ui
                     .button(lang.pick("Stop capture", "停止记录到文件"))
                     .clicked()
@@ -80,14 +80,14 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
                 actions.push(UiAction::StartCapture);
             }
             ui.add_enabled(
-                app.capture.is_none(),
+                app.capture().is_none(),
                 egui::Checkbox::new(
                     &mut app.settings.capture_raw,
                     lang.pick("Raw bytes per peer", "每个对端另存原始字节"),
                 ),
             );
         });
-        if let Some(capture) = &app.capture {
+        if let Some(capture) = app.capture() {
             ui.separator();
             ui.colored_label(
                 egui::Color32::from_rgb(0xE0, 0x40, 0x40),

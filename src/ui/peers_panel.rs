@@ -12,10 +12,7 @@ use crate::traffic::PeerStats;
 /// Draws the panel.
 pub fn ui(ui: &mut egui::Ui, app: &NetAssistApp, actions: &mut Vec<UiAction>) {
     let lang = app.settings.lang;
-    let mode = app
-        .session
-        .as_ref()
-        .map_or(app.settings.preset.mode, |(_, mode)| *mode);
+    let mode = app.open_mode().unwrap_or(app.settings.preset.mode);
     ui.heading(match mode {
         ModeKind::TcpServer => lang.pick("Clients", "客户端列表"),
         ModeKind::TcpClient => lang.pick("Server", "服务器"),
@@ -63,7 +60,7 @@ pub fn ui(ui: &mut egui::Ui, app: &NetAssistApp, actions: &mut Vec<UiAction>) {
     }
     ui.separator();
     let now = Instant::now();
-    let peers: Vec<_> = app.log.peers().collect();
+    let peers: Vec<_> = app.log().peers().collect();
     if peers.is_empty() {
         ui.weak(lang.pick("Nobody yet.", "暂无。"));
     }

@@ -103,7 +103,7 @@ fn target_text(app: &NetAssistApp, lang: Lang) -> String {
     match app.target {
         SendTarget::All => format!("→ {to}: {}", lang.pick("all", "全部")),
         SendTarget::Default => format!("→ {to}: {}", lang.pick("the remote", "远程")),
-        SendTarget::Peer(peer) => match app.log.peer(peer) {
+        SendTarget::Peer(peer) => match app.log().peer(peer) {
             Some(stats) => format!("→ {to}: {}", stats.addr),
             None => format!("→ {to}: {peer}"),
         },

@@ -14,7 +14,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
         let (state, color) = state_text(app, lang);
         ui.colored_label(color, state);
         ui.separator();
-        let totals = app.log.totals();
+        let totals = app.log().totals();
         ui.label(format!(
             "RX {} B / {} {} · TX {} B / {} {}",
             totals.rx_bytes,
@@ -25,7 +25,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
             lang.pick("msgs", "条"),
         ));
         ui.separator();
-        ui.label(format!("{} {}", lang.pick("Connections:", "连接数："), app.log.connected_peers()));
+        ui.label(format!("{} {}", lang.pick("Connections:", "连接数："), app.log().connected_peers()));
         if ui.small_button(lang.pick("Reset counters", "计数清零")).clicked() {
             actions.push(UiAction::ResetCounters);
         }
@@ -53,11 +53,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
 
 fn state_text(app: &NetAssistApp, lang: Lang) -> (String, Color32) {
     let green = Color32::from_rgb(0x3C, 0xB0, 0x4C);
-    let Some((_, mode)) = &app.session else {
+    let Some(mode) = app.open_mode() else {
         return (lang.pick("● Closed", "● 未打开").to_owned(), Color32::GRAY);
     };
     let local = app
-        .log
+        .log()
         .local_addr()
         .map_or_else(String::new, |a| a.to_string());
     let text = match mode {
@@ -67,7 +67,7 @@ fn state_text(app: &NetAssistApp, lang: Lang) -> (String, Color32) {
         ModeKind::Udp if !local.is_empty() => {
             format!("{} {local}", lang.pick("● UDP open on", "● UDP 已打开"))
         }
-        ModeKind::TcpClient if app.log.connected_peers() > 0 => {
+        ModeKind::TcpClient if app.log().connected_peers() > 0 => {
             format!(
                 "{} {local}",
                 lang.pick("● Connected from", "● 已连接，本地")
