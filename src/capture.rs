@@ -1,6 +1,12 @@
 //! Traffic on disk: exports of the log as text (as displayed) and CSV, and [`Capture`], which streams every
 //! event to a file as it arrives. Lines read as [`format`](crate::format) writes them.
 //!
+//! The two record different things. A capture is the wire record: one line per read and per send, as they
+//! happened, before any framing (a message that came in three reads is three lines), with the part of a
+//! send cut short by the close as a `[partial]` line. Exports are the log's rows: messages as the receive
+//! framing cut them, each marked with its kind (a piece of a long message, a message cut off by the close,
+//! bytes skipped to get back in step), as the window shows them.
+//!
 //! A capture writes on a thread of its own behind a bounded queue: the window hands it each event (a cheap
 //! clone, the bytes are shared) and never waits on the disk. When the queue is full the window stops taking
 //! events for that frame, the engine's own back-pressure then slows the peers, and nothing is dropped or
@@ -16,9 +22,9 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::codec::{ControlStyle, TextEncoding, decode_for_display, hex};
+use crate::codec::{ControlStyle, MessageKind, TextEncoding, decode_for_display, hex};
 use crate::engine::{Direction, Event, PeerId};
-use crate::format::{Display, dir_text, note_line, peer_name, push_data_head, row_line};
+use crate::format::{Display, dir_text, kind_word, note_line, peer_name, push_data_head, row_line};
 use crate::i18n::{Lang, Text};
 use crate::timestamp::{Stamps, iso_text};
 use crate::traffic::{Note, RowKind, TrafficLog};
@@ -40,12 +46,13 @@ pub fn export_text(
     out.flush()
 }
 
-/// The columns of a CSV export.
-pub const CSV_HEADER: [&str; 6] = ["time", "dir", "peer", "length", "hex", "text"];
+/// The columns of a CSV export. `kind` came last, so readers of the first six columns read on unchanged.
+pub const CSV_HEADER: [&str; 7] = ["time", "dir", "peer", "length", "hex", "text", "kind"];
 
 /// Writes the rows at `indices` of the log as CSV: ISO time, direction (`RX`, `TX`, or empty for a
-/// connection event), peer, length, hex, text. The text column uses the display encoding with control
-/// characters as escapes, so a spreadsheet shows `\r\n` rather than breaking the cell.
+/// connection event), peer, length, hex, text, and the row's kind as [`kind_word`] names it (`message`,
+/// `piece`, `partial`, `skipped`; empty for a connection event). The text column uses the display encoding
+/// with control characters as escapes, so a spreadsheet shows `\r\n` rather than breaking the cell.
 pub fn export_csv(
     log: &TrafficLog,
     indices: impl IntoIterator<Item = usize>,
@@ -58,16 +65,25 @@ pub fn export_csv(
         let time = iso_text(row.at);
         let peer = peer_name(log, row.peer);
         match &row.kind {
-            RowKind::Data { dir, bytes, .. } => writer.write_record([
+            RowKind::Data { dir, bytes, kind } => writer.write_record([
                 time.as_str(),
                 dir_text(*dir),
                 &peer,
                 &bytes.len().to_string(),
                 &hex::format(bytes),
                 &decode_for_display(bytes, encoding, ControlStyle::Escapes),
+                kind_word(*kind),
             ])?,
             RowKind::Note(note) => {
-                writer.write_record([time.as_str(), "", &peer, "", "", &note.text(Lang::En)])?;
+                writer.write_record([
+                    time.as_str(),
+                    "",
+                    &peer,
+                    "",
+                    "",
+                    &note.text(Lang::En),
+                    "",
+                ])?;
             }
         }
     }
@@ -238,27 +254,14 @@ impl Writer {
         }
         let mut line = std::mem::take(&mut self.line);
         line.clear();
-        match event {
-            Event::Data {
-                peer, dir, bytes, ..
-            } => {
-                push_data_head(&mut line, &time, *dir, &self.name(Some(*peer)), bytes.len());
-                if self.options.raw_per_peer {
-                    self.write_raw(*peer, *dir, bytes)?;
-                } else {
-                    line.push(' ');
-                    self.options.display.push_data(bytes, &mut line);
-                }
-            }
-            _ => match Note::of(event) {
-                Some((peer, note)) => line = note_line(&time, &self.name(peer), &note),
-                None => return Ok(()),
-            },
-        }
-        line.push('\n');
-        let written = self.out.write_all(line.as_bytes());
+        let lines = self.lines(event, &time, &mut line);
+        let written = lines.and_then(|()| {
+            self.out
+                .write_all(line.as_bytes())
+                .map_err(failed_at(&self.path))
+        });
         self.line = line;
-        written.map_err(failed_at(&self.path))?;
+        written?;
         if let Event::Closed { peer, .. } = event {
             self.peers.remove(peer);
             for dir in [Direction::Rx, Direction::Tx] {
@@ -267,6 +270,50 @@ impl Writer {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Appends the lines `event` makes to `out`: none for an event that is not a row (periodic progress),
+    /// two for a send cut short that partly went out (its bytes, then the note).
+    fn lines(&mut self, event: &Event, time: &str, out: &mut String) -> Result<(), CaptureError> {
+        if let Event::Data {
+            peer, dir, bytes, ..
+        } = event
+        {
+            return self.data_line(out, time, *peer, *dir, bytes, MessageKind::Complete);
+        }
+        if let Event::Unsent { peer, written, .. } = event
+            && !written.is_empty()
+        {
+            // These bytes did go out: a sent line of its own, before the note saying the rest did not.
+            let (peer, kind) = (*peer, MessageKind::Partial);
+            self.data_line(out, time, peer, Direction::Tx, written, kind)?;
+        }
+        if let Some((peer, note)) = Note::of(event) {
+            out.push_str(&note_line(time, &self.name(peer), &note));
+            out.push('\n');
+        }
+        Ok(())
+    }
+
+    /// Appends a data line to `out`; with raw files per peer, the bytes go to the peer's file instead.
+    fn data_line(
+        &mut self,
+        out: &mut String,
+        time: &str,
+        peer: PeerId,
+        dir: Direction,
+        bytes: &[u8],
+        kind: MessageKind,
+    ) -> Result<(), CaptureError> {
+        push_data_head(out, time, dir, &self.name(Some(peer)), bytes.len(), kind);
+        if self.options.raw_per_peer {
+            self.write_raw(peer, dir, bytes)?;
+        } else {
+            out.push(' ');
+            self.options.display.push_message(bytes, kind, out);
+        }
+        out.push('\n');
         Ok(())
     }
 

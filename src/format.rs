@@ -1,12 +1,17 @@
 //! How a row reads: directions, peer names, data as text or hex, connection events in English and Chinese,
 //! and the line format shared by the window's copy, the command line, captures and text exports.
 //!
+//! A data line reads `TIME DIR PEER LENB DATA`. A row that is not a whole message carries its kind's word
+//! ([`kind_word`]) in brackets after the length, `12:00:01.234 RX 127.0.0.1:59842 4B [skipped] FF FF FF 7F`,
+//! so a script that reads whole messages can tell pieces, cut-off messages and skipped bytes apart; whole
+//! messages carry no marker, so their lines read as they always have.
+//!
 //! Times come from [`timestamp`](crate::timestamp). Nothing here keeps state or does I/O; the writers
 //! (capture, exports, the command line's output) call these functions line by line.
 
 use std::fmt::Write as _;
 
-use crate::codec::{ControlStyle, TextEncoding, decode_for_display_into, hex};
+use crate::codec::{ControlStyle, MessageKind, TextEncoding, decode_for_display_into, hex};
 use crate::engine::{CloseReason, Direction, Mode, PeerId, Side};
 use crate::i18n::{Lang, Text};
 use crate::preset::{DataView, Preset};
@@ -43,6 +48,25 @@ impl Display {
         out
     }
 
+    /// The bytes of a row of this kind as these settings show it: as [`push_data`](Self::push_data), except
+    /// that skipped bytes are always hex, since they are a header or bytes out of step, not text.
+    #[must_use]
+    pub fn message_text(&self, bytes: &[u8], kind: MessageKind) -> String {
+        let mut out = String::new();
+        self.push_message(bytes, kind, &mut out);
+        out
+    }
+
+    /// Appends the bytes of a row of this kind to `out`, as [`message_text`](Self::message_text) shows them.
+    pub fn push_message(&self, bytes: &[u8], kind: MessageKind, out: &mut String) {
+        match kind {
+            MessageKind::BadLength => hex::format_into(bytes, out),
+            MessageKind::Complete | MessageKind::Partial | MessageKind::Oversize => {
+                self.push_data(bytes, out);
+            }
+        }
+    }
+
     /// Appends the data as these settings show it to `out`, so a writer of many lines reuses one buffer.
     pub fn push_data(&self, bytes: &[u8], out: &mut String) {
         let text =
@@ -77,10 +101,33 @@ pub fn peer_name(log: &TrafficLog, peer: Option<PeerId>) -> String {
     }
 }
 
-/// Appends the start of a line of traffic to `out`: `12:00:01.234 RX 127.0.0.1:59842 15B`; the data
-/// follows after a space.
-pub fn push_data_head(out: &mut String, time: &str, dir: Direction, peer: &str, len: usize) {
+/// The word every record (lines, CSV, JSON) uses for a row's kind: `message` (whole), `piece` (of a
+/// message longer than the maximum size), `partial` (cut off by the close or a stop) or `skipped` (bytes
+/// dropped to get back in step, such as an impossible length header).
+#[must_use]
+pub fn kind_word(kind: MessageKind) -> &'static str {
+    match kind {
+        MessageKind::Complete => "message",
+        MessageKind::Oversize => "piece",
+        MessageKind::Partial => "partial",
+        MessageKind::BadLength => "skipped",
+    }
+}
+
+/// Appends the start of a line of traffic to `out`: `12:00:01.234 RX 127.0.0.1:59842 15B`, then for a row
+/// that is not a whole message its marker, ` [piece]`; the data follows after a space.
+pub fn push_data_head(
+    out: &mut String,
+    time: &str,
+    dir: Direction,
+    peer: &str,
+    len: usize,
+    kind: MessageKind,
+) {
     let _ = write!(out, "{time} {} {peer} {len}B", dir_text(dir));
+    if kind != MessageKind::Complete {
+        let _ = write!(out, " [{}]", kind_word(kind));
+    }
 }
 
 /// One connection event as a line: `12:00:01.234 127.0.0.1:59842 Connected`.
@@ -100,11 +147,11 @@ pub fn row_line(log: &TrafficLog, row: &Row, display: &Display) -> String {
     let time = clock_text(row.at);
     let peer = peer_name(log, row.peer);
     match &row.kind {
-        RowKind::Data { dir, bytes, .. } => {
+        RowKind::Data { dir, bytes, kind } => {
             let mut line = String::new();
-            push_data_head(&mut line, &time, *dir, &peer, bytes.len());
+            push_data_head(&mut line, &time, *dir, &peer, bytes.len(), *kind);
             line.push(' ');
-            display.push_data(bytes, &mut line);
+            display.push_message(bytes, *kind, &mut line);
             line
         }
         RowKind::Note(note) => note_line(&time, &peer, note),
@@ -232,7 +279,84 @@ mod tests {
     use std::net::IpAddr;
 
     use super::*;
-    use crate::traffic::test_support::{addr, net_error};
+    use crate::codec::{FramerConfig, Framing, LengthPrefix};
+    use crate::traffic::test_support::{P1, Session, addr, config, delimiter, net_error};
+
+    const TEXT: Display = Display {
+        view: DataView::Text,
+        encoding: TextEncoding::Utf8,
+        control: ControlStyle::Escapes,
+    };
+
+    /// Each row of the log as a line, without its time.
+    fn lines(log: &TrafficLog, display: Display) -> Vec<String> {
+        (0..log.len())
+            .filter_map(|i| log.row(i))
+            .map(|row| {
+                let line = row_line(log, row, &display);
+                line.split_once(' ').unwrap().1.to_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lines_mark_pieces_and_cut_off_messages_and_leave_whole_ones_as_they_were() {
+        // Messages end at `#`; a message (with its delimiter) may be at most 4 bytes.
+        let framer = FramerConfig {
+            max_message: 4,
+            ..delimiter(b"#")
+        };
+        let mut s = Session::new(config(framer));
+        s.connect(0, P1);
+        s.rx(1, P1, b"ok#abcdefg#xy");
+        s.close(2, P1, CloseReason::PeerClosed);
+        let peer = addr(50_001);
+        assert_eq!(
+            lines(&s.log, TEXT),
+            [
+                format!("{peer} Connected"),
+                format!("RX {peer} 2B ok"),
+                format!("RX {peer} 4B [piece] abcd"),
+                format!("RX {peer} 3B [piece] efg"),
+                format!("RX {peer} 2B [partial] xy"),
+                format!("{peer} Closed: the peer closed the connection (FIN)"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_skipped_header_is_marked_and_shown_as_hex_whatever_the_display() {
+        let framer = FramerConfig::from(Framing::LengthPrefix {
+            prefix: LengthPrefix::I32Le,
+            counts_header: false,
+        });
+        let mut s = Session::new(config(framer));
+        s.connect(0, P1);
+        // A header announcing 2 GiB, then a whole message of 2 bytes.
+        s.rx(1, P1, &[0xFF, 0xFF, 0xFF, 0x7F, 2, 0, 0, 0, b'o', b'k']);
+        let peer = addr(50_001);
+        for view in [DataView::Text, DataView::Hex, DataView::Both] {
+            let display = Display { view, ..TEXT };
+            assert_eq!(
+                lines(&s.log, display)[1],
+                format!("RX {peer} 4B [skipped] FF FF FF 7F"),
+                "{view:?}"
+            );
+        }
+        assert_eq!(lines(&s.log, TEXT)[2], format!("RX {peer} 2B ok"));
+    }
+
+    #[test]
+    fn every_kind_has_its_word() {
+        let words = [
+            MessageKind::Complete,
+            MessageKind::Oversize,
+            MessageKind::Partial,
+            MessageKind::BadLength,
+        ]
+        .map(kind_word);
+        assert_eq!(words, ["message", "piece", "partial", "skipped"]);
+    }
 
     #[test]
     fn notes_in_plain_words() {

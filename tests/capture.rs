@@ -13,7 +13,7 @@ use std::time::{Instant, SystemTime};
 use bytes::Bytes;
 use common::{WAIT, client, read_n, server_config, tcp_server, wait_for};
 use netassist::capture::{CSV_HEADER, Capture, CaptureOptions, export_csv, export_text, raw_path};
-use netassist::codec::{ControlStyle, TextEncoding, hex};
+use netassist::codec::{ControlStyle, FramerConfig, Framing, LengthPrefix, TextEncoding, hex};
 use netassist::engine::{CloseReason, Direction, Event, PeerId, Session};
 use netassist::format::Display;
 use netassist::i18n::{Lang, Text};
@@ -273,4 +273,183 @@ fn text_export_writes_a_line_per_row_as_shown() {
         "{}",
         lines[1]
     );
+}
+
+/// A log of one peer framed by `framer`, fed `reads` and then the peer's close.
+fn framed_log(framer: FramerConfig, reads: &[&[u8]]) -> TrafficLog {
+    let mut log = TrafficLog::new(LogConfig {
+        framer,
+        ..LogConfig::default()
+    });
+    let at = SystemTime::now();
+    let now = Instant::now();
+    let peer = PeerId(5);
+    log.apply(
+        &Event::Connected {
+            peer,
+            addr: "127.0.0.1:50124".parse().unwrap(),
+            local: "127.0.0.1:10000".parse().unwrap(),
+            at,
+        },
+        now,
+    );
+    for read in reads {
+        let event = Event::Data {
+            peer,
+            dir: Direction::Rx,
+            bytes: Bytes::copy_from_slice(read),
+            at,
+        };
+        log.apply(&event, now);
+    }
+    log.apply(
+        &Event::Closed {
+            peer,
+            reason: CloseReason::PeerClosed,
+            at,
+        },
+        now,
+    );
+    log
+}
+
+/// Each CSV record of the whole log as (length, hex, kind).
+fn csv_kinds(log: &TrafficLog) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    export_csv(log, 0..log.len(), TextEncoding::Utf8, &mut out).unwrap();
+    let mut reader = csv::Reader::from_reader(out.as_slice());
+    assert_eq!(reader.headers().unwrap(), CSV_HEADER.as_slice());
+    // The columns older readers know keep their places; `kind` comes after them.
+    assert_eq!(
+        CSV_HEADER,
+        ["time", "dir", "peer", "length", "hex", "text", "kind"]
+    );
+    reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            (
+                record[3].to_owned(),
+                record[4].to_owned(),
+                record[6].to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn csv_export_says_what_kind_each_row_is() {
+    // Messages end at `#` and may be at most 4 bytes with it: "abcdefg#" comes in two pieces, and the
+    // close cuts "xy" short.
+    let delimited = framed_log(
+        FramerConfig {
+            framing: Framing::Delimiter {
+                delimiter: b"#".to_vec(),
+                keep: false,
+            },
+            max_message: 4,
+        },
+        &[b"ok#abc", b"defg#xy"],
+    );
+    let kind = |length: &str, hex: &str, kind: &str| (length.into(), hex.into(), kind.into());
+    assert_eq!(
+        csv_kinds(&delimited),
+        [
+            kind("", "", ""),
+            kind("2", "6F 6B", "message"),
+            kind("4", "61 62 63 64", "piece"),
+            kind("3", "65 66 67", "piece"),
+            kind("2", "78 79", "partial"),
+            kind("", "", ""),
+        ]
+    );
+
+    // A header announcing 2 GiB is skipped, its bytes shown; the message after it is whole.
+    let prefixed = framed_log(
+        Framing::LengthPrefix {
+            prefix: LengthPrefix::I32Le,
+            counts_header: false,
+        }
+        .into(),
+        &[&[0xFF, 0xFF, 0xFF, 0x7F, 2, 0, 0, 0, b'o', b'k']],
+    );
+    assert_eq!(
+        csv_kinds(&prefixed)[1..3],
+        [
+            kind("4", "FF FF FF 7F", "skipped"),
+            kind("2", "6F 6B", "message")
+        ]
+    );
+}
+
+#[test]
+fn a_send_cut_short_is_a_partial_line_in_the_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    let peer = PeerId(7);
+    let addr: SocketAddr = "127.0.0.1:50125".parse().unwrap();
+    let at = SystemTime::now();
+    let events = [
+        Event::Connected {
+            peer,
+            addr,
+            local: "127.0.0.1:10000".parse().unwrap(),
+            at,
+        },
+        Event::Data {
+            peer,
+            dir: Direction::Tx,
+            bytes: Bytes::from_static(b"first"),
+            at,
+        },
+        // "abc" of a 10-byte send went out, the other 7 and one more send of 4 did not.
+        Event::Unsent {
+            peer,
+            written: Bytes::from_static(b"abc"),
+            bytes: 11,
+            sends: 2,
+            at,
+        },
+        Event::Closed {
+            peer,
+            reason: CloseReason::Reset,
+            at,
+        },
+    ];
+    for raw_per_peer in [false, true] {
+        let path = dir.path().join(format!("cut-{raw_per_peer}.log"));
+        let capture = Capture::start(&path, options(DataView::Text, raw_per_peer)).unwrap();
+        for event in &events {
+            assert!(capture.record(event));
+        }
+        capture.stop().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Drop the date and time.
+        let lines: Vec<&str> = text
+            .lines()
+            .map(|l| l.splitn(3, ' ').nth(2).unwrap())
+            .collect();
+        let data = |line: &str| {
+            if raw_per_peer {
+                line.rsplit_once(' ').unwrap().0.to_owned()
+            } else {
+                line.to_owned()
+            }
+        };
+        assert_eq!(
+            lines[1..4],
+            [
+                data(&format!("TX {addr} 5B first")),
+                data(&format!("TX {addr} 3B [partial] abc")),
+                format!(
+                    "{addr} Not sent: 11 bytes of 2 send(s) were still queued when the connection ended"
+                ),
+            ],
+            "{text}"
+        );
+        if raw_per_peer {
+            // The raw file holds what went out, the cut-short part included.
+            let tx = std::fs::read(raw_path(&path, Some(addr), peer, Direction::Tx)).unwrap();
+            assert_eq!(tx, b"firstabc");
+        }
+    }
 }

@@ -519,3 +519,38 @@ fn a_rule_reply_is_its_own_sent_row_at_once_under_a_receive_framing() {
         .collect();
     assert_eq!(sent.len(), 5, "{sent:?}");
 }
+
+#[test]
+fn json_data_says_its_kind_and_an_impossible_header_comes_at_once() {
+    let mut server = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--json",
+        "--framing",
+        "prefix:i32le",
+        "--expect",
+        "ok",
+        "--seconds",
+        "10",
+    ]);
+    let port = server.port();
+    let mut board = common::client(format!("127.0.0.1:{port}").parse().unwrap());
+    // A header announcing 2 GiB, far beyond any message allowed. The connection stays open until the
+    // line has come, so it can only have come when the header arrived, not at the close.
+    board.write_all(&[0xFF, 0xFF, 0xFF, 0x7F]).unwrap();
+    let skipped = server.line("the skipped header", |l| l.contains(r#""event":"data""#));
+    let skipped: Value = serde_json::from_str(&skipped).unwrap();
+    assert_eq!(skipped["kind"], "skipped", "{skipped}");
+    assert_eq!(skipped["hex"], "FF FF FF 7F", "{skipped}");
+    assert_eq!(skipped["len"], 4, "{skipped}");
+    // The next header is read as one: a whole message of 2 bytes.
+    board.write_all(&[2, 0, 0, 0, b'o', b'k']).unwrap();
+    let message = server.line("the message", |l| l.contains(r#""event":"data""#));
+    let message: Value = serde_json::from_str(&message).unwrap();
+    assert_eq!(message["kind"], "message", "{message}");
+    assert_eq!(message["text"], "ok", "{message}");
+    let ended = server.end();
+    drop(board);
+    assert_eq!(ended.code, 0, "{}\n{:#?}", ended.stderr, ended.stdout);
+}

@@ -87,14 +87,15 @@ impl Output {
 }
 
 /// A row as one JSON object: `time` (ISO 8601), `event`, and for data `dir`, `peer`, `len`, `text`,
-/// `hex`; for notes `peer` when one is concerned, `reason` (the note as the window shows it), and `addr`
-/// for `listening`.
+/// `hex` and `kind` (`message`, `piece`, `partial` or `skipped`, as
+/// [`kind_word`](crate::format::kind_word) names them; a skipped header's bytes are in `hex`); for notes
+/// `peer` when one is concerned, `reason` (the note as the window shows it), and `addr` for `listening`.
 fn json_line(log: &TrafficLog, row: &Row, display: Display) -> Value {
     let mut object = Map::new();
     object.insert("time".into(), iso_text(row.at).into());
     let peer = peer_name(log, row.peer);
     match &row.kind {
-        RowKind::Data { dir, bytes, .. } => {
+        RowKind::Data { dir, bytes, kind } => {
             object.insert("event".into(), "data".into());
             object.insert("dir".into(), dir_text(*dir).to_lowercase().into());
             object.insert("peer".into(), peer.into());
@@ -102,6 +103,7 @@ fn json_line(log: &TrafficLog, row: &Row, display: Display) -> Value {
             let text = decode_for_display(bytes, display.encoding, display.control);
             object.insert("text".into(), text.into());
             object.insert("hex".into(), hex::format(bytes).into());
+            object.insert("kind".into(), crate::format::kind_word(*kind).into());
         }
         RowKind::Note(note) => {
             let event = match note {

@@ -379,7 +379,8 @@ pub enum MessageKind {
     Partial,
     /// A piece of a message longer than the maximum size; the pieces of one message come in order.
     Oversize,
-    /// A length header that cannot be right; these are its bytes.
+    /// A length header that cannot be right (impossible, or announcing more than the maximum message
+    /// size); these are its bytes, skipped: the bytes after it are read as the next header.
     BadLength,
 }
 
@@ -391,7 +392,9 @@ impl MessageKind {
             Self::Complete => "complete",
             Self::Partial => "partial: the stream ended first",
             Self::Oversize => "oversize: longer than the maximum message size, shown in pieces",
-            Self::BadLength => "bad length header",
+            Self::BadLength => {
+                "bad length header (impossible or beyond the maximum message size): skipped"
+            }
         }
     }
 
@@ -402,7 +405,7 @@ impl MessageKind {
             Self::Complete => "完整",
             Self::Partial => "不完整：连接先结束了",
             Self::Oversize => "超长：超过最大消息长度，分段显示",
-            Self::BadLength => "长度头无效",
+            Self::BadLength => "长度头无效（不可能或超过最大消息长度）：已跳过",
         }
     }
 }

@@ -317,8 +317,8 @@ fn cells(
                 ui.monospace(bytes.len().to_string());
             });
             table_row.col(|ui| {
-                let mut text =
-                    Display::of(&settings.preset).data_text(&bytes[..bytes.len().min(SHOWN_BYTES)]);
+                let mut text = Display::of(&settings.preset)
+                    .message_text(&bytes[..bytes.len().min(SHOWN_BYTES)], *kind);
                 if bytes.len() > SHOWN_BYTES {
                     text.push_str(" …");
                 }
