@@ -227,9 +227,17 @@ fn note_en(note: &Note) -> String {
         Note::Rejected { addr, max_clients } => {
             format!("Refused {addr}: the server already has its maximum of {max_clients} clients")
         }
-        Note::SendDropped { len, queued } => format!(
+        Note::SendDropped {
+            sends: 1,
+            len,
+            queued,
+        } => format!(
             "Send dropped: {len} bytes did not fit behind the {queued} bytes still waiting \
              (the peer is not reading)"
+        ),
+        Note::SendDropped { sends, len, queued } => format!(
+            "Sends dropped: {sends} sends ({len} bytes) did not fit behind the {queued} bytes still \
+             waiting (the peer is not reading)"
         ),
         Note::Joined(group) => format!("Joined multicast group {group}"),
         Note::Left(group) => format!("Left multicast group {group}"),
@@ -264,9 +272,16 @@ fn note_zh(note: &Note) -> String {
         Note::Rejected { addr, max_clients } => {
             format!("拒绝 {addr}：服务器已达到最大客户端数 {max_clients}")
         }
-        Note::SendDropped { len, queued } => {
+        Note::SendDropped {
+            sends: 1,
+            len,
+            queued,
+        } => {
             format!("发送被丢弃：还有 {queued} 字节在排队，放不下这 {len} 字节（对方没有在接收）")
         }
+        Note::SendDropped { sends, len, queued } => format!(
+            "发送被丢弃：还有 {queued} 字节在排队，放不下这 {sends} 次发送共 {len} 字节（对方没有在接收）"
+        ),
         Note::Joined(group) => format!("已加入组播组 {group}"),
         Note::Left(group) => format!("已退出组播组 {group}"),
         Note::Error(error) => error.zh(),

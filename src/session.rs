@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use crate::capture::{Capture, CaptureError, CaptureOptions};
-use crate::engine::{self, Command, Event, Mode, NetError, SessionConfig, StartError, Target};
+use crate::engine::{
+    self, Command, Event, Mode, NetError, Operation, SessionConfig, StartError, Target,
+};
 use crate::expect::Expectations;
 use crate::traffic::{RowKind, TrafficLog};
 
@@ -26,6 +28,8 @@ pub struct OnConnect {
     pub sends: Vec<Bytes>,
     /// Repeat them this often instead of sending them once.
     pub every: Option<Duration>,
+    /// TCP: after the sends, finish sending to the peer (a FIN); it can still send.
+    pub half_close: bool,
 }
 
 /// What a call that took events saw.
@@ -61,6 +65,9 @@ pub struct Controller {
     on_connect: OnConnect,
     /// Why the last session could not open (bind or connect refused).
     refused: Option<NetError>,
+    /// The first send the OS refused in the last session (message too long, broadcast not allowed, no
+    /// route), if any.
+    send_failure: Option<NetError>,
     /// The seq of the next log row the expectations have not seen.
     next_checked: u64,
 }
@@ -78,6 +85,7 @@ impl Controller {
             expectations: Expectations::new(Vec::new(), &crate::codec::Framing::Raw),
             on_connect: OnConnect::default(),
             refused: None,
+            send_failure: None,
         }
     }
 
@@ -105,6 +113,7 @@ impl Controller {
         let session = engine::start(config, waker)?;
         self.log.begin_session(&mode, std::time::SystemTime::now());
         self.refused = None;
+        self.send_failure = None;
         self.running = Some(Running {
             session,
             mode,
@@ -137,6 +146,12 @@ impl Controller {
     #[must_use]
     pub fn refused(&self) -> Option<&NetError> {
         self.refused.as_ref()
+    }
+
+    /// The first send the OS refused in the last session: the data did not go out.
+    #[must_use]
+    pub fn send_failure(&self) -> Option<&NetError> {
+        self.send_failure.as_ref()
     }
 
     /// The log of every session so far.
@@ -308,6 +323,11 @@ impl Controller {
         match event {
             Event::Listening { .. } | Event::Connected { .. } => running.opened = true,
             Event::Error { error, .. } if !running.opened => self.refused = Some(error.clone()),
+            Event::Error { error, .. }
+                if error.op == Operation::Send && error.os_code.is_some() =>
+            {
+                self.send_failure.get_or_insert_with(|| error.clone());
+            }
             _ => {}
         }
         self.send_on_connect(event, running);
@@ -346,7 +366,7 @@ impl Controller {
 
     /// Sends [`OnConnect`]'s bytes when `event` is the moment for them.
     fn send_on_connect(&self, event: &Event, running: &mut Running) {
-        if self.on_connect.sends.is_empty() {
+        if self.on_connect.sends.is_empty() && !self.on_connect.half_close {
             return;
         }
         let to = match (event, &running.mode) {
@@ -367,6 +387,11 @@ impl Controller {
                         to: to.clone(),
                         bytes: bytes.clone(),
                     });
+                }
+                if self.on_connect.half_close
+                    && let Event::Connected { peer, .. } = event
+                {
+                    running.session.send(Command::HalfClose(*peer));
                 }
             }
             // A periodic send already runs to every client.

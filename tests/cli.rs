@@ -554,3 +554,181 @@ fn json_data_says_its_kind_and_an_impossible_header_comes_at_once() {
     drop(board);
     assert_eq!(ended.code, 0, "{}\n{:#?}", ended.stderr, ended.stdout);
 }
+
+#[test]
+fn stopping_lets_a_delayed_reply_go_out_first() {
+    let mut netassist = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--rule",
+        "exact:ping=>[300ms]pong",
+        "--expect",
+        "ping",
+        "--seconds",
+        "10",
+    ]);
+    let port = netassist.port();
+    let mut board = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    board.set_read_timeout(Some(WAIT)).unwrap();
+    board.write_all(b"ping").unwrap();
+    // The expectation is met at once; the reply is due 300 ms later and still arrives before the close.
+    let mut got = Vec::new();
+    board.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"pong");
+    let ended = netassist.end();
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+    assert!(
+        ended
+            .stdout
+            .iter()
+            .any(|l| l.contains(" TX ") && l.ends_with(" 4B pong")),
+        "{:#?}",
+        ended.stdout
+    );
+}
+
+#[test]
+fn the_deadline_holds_when_nobody_reads_the_output() {
+    let receiver = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    receiver
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let to = receiver.local_addr().unwrap().to_string();
+    // stdout is a pipe nobody reads: it fills after a few hundred lines.
+    let started = Instant::now();
+    let mut child = Process::new(env!("CARGO_BIN_EXE_netassist"))
+        .args([
+            "udp",
+            "--bind",
+            "127.0.0.1:0",
+            "--to",
+            &to,
+            "--send",
+            "tick",
+            "--every",
+            "1",
+        ])
+        .args(["--seconds", "2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut datagrams = 0;
+    let mut buf = [0; 16];
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < WAIT, "netassist did not stop on time");
+        if receiver.recv(&mut buf).is_ok() {
+            datagrams += 1;
+        }
+    };
+    let took = started.elapsed();
+    while receiver.recv(&mut buf).is_ok() {
+        datagrams += 1;
+    }
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // About one a millisecond for two seconds, not for as long as the pipe stays unread.
+    assert!(
+        datagrams > 100 && datagrams < 3_000,
+        "{datagrams} datagrams"
+    );
+    assert!(stderr.contains("lines could not be printed"), "{stderr}");
+}
+
+#[test]
+fn a_send_the_os_refuses_is_an_error_row_and_exit_3() {
+    let receiver = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let to = receiver.local_addr().unwrap().to_string();
+    // Longer than any UDP datagram can be: the OS refuses it (message too long), nothing is sent.
+    let too_long = "a".repeat(70_000);
+    let netassist = Netassist::start(&[
+        "udp",
+        "--bind",
+        "127.0.0.1:0",
+        "--to",
+        &to,
+        "--send",
+        &too_long,
+        "--json",
+        "--seconds",
+        "1",
+    ]);
+    let ended = netassist.end();
+    assert_eq!(ended.code, 3, "{}", ended.stderr);
+    assert!(
+        ended.stderr.contains("a send did not go out"),
+        "{}",
+        ended.stderr
+    );
+    let objects = json_lines(&ended.stdout);
+    assert!(
+        objects.iter().any(|o| o["event"] == "error"),
+        "{:#?}",
+        ended.stdout
+    );
+    assert!(
+        !objects.iter().any(|o| o["dir"] == "tx"),
+        "nothing was sent"
+    );
+}
+
+#[test]
+fn the_send_options_escapes_line_end_and_checksum_are_flags() {
+    let device = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = device.local_addr().unwrap().port().to_string();
+    let connect = format!("127.0.0.1:{port}");
+    let client = Netassist::start(&[
+        "tcp-client",
+        "--connect",
+        &connect,
+        "--send",
+        "AT\\r\\n",
+        "--escapes",
+        "--send",
+        "AT",
+        "--line-end",
+        "crlf",
+        "--checksum",
+        "sum8",
+        "--half-close",
+        "--expect",
+        "late",
+        "--seconds",
+        "10",
+    ]);
+    let (mut stream, _) = device.accept().unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    // The escapes are read in both sends; the line ending and the sum come after each (the sum
+    // before the line ending); then the client's FIN, and it still reads.
+    let mut got = Vec::new();
+    stream.read_to_end(&mut got).unwrap();
+    let sum = b'A' + b'T' + b'\r' + b'\n';
+    let mut expected = b"AT\r\n".to_vec();
+    expected.extend([sum, b'\r', b'\n']);
+    expected.extend(b"AT");
+    expected.extend([b'A'.wrapping_add(b'T'), b'\r', b'\n']);
+    assert_eq!(got, expected);
+    stream.write_all(b"late").unwrap();
+    let ended = client.end();
+    assert_eq!(ended.code, 0, "{}\n{:#?}", ended.stderr, ended.stdout);
+    assert!(
+        ended
+            .stdout
+            .iter()
+            .any(|l| l.contains("You finished sending (FIN sent)")),
+        "{:#?}",
+        ended.stdout
+    );
+}

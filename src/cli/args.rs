@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::codec::{Framing, TextEncoding};
+use crate::codec::{Checksum, Framing, LineEnding, TextEncoding};
 use crate::rules::Rule;
 
 /// `netassist` with arguments: a session without a window.
@@ -80,6 +80,25 @@ pub enum CliCommand {
     },
 }
 
+/// The window's send options as flags, and how the sends end; given ones override the preset's values.
+#[derive(Args, Debug)]
+pub struct SendFlags {
+    /// Read backslash escapes in --send text: \r \n \t \\ \xHH.
+    #[arg(long)]
+    pub escapes: bool,
+    /// Append a line ending to each send: none, cr, lf, crlf.
+    #[arg(long, value_name = "END")]
+    pub line_end: Option<LineEnding>,
+    /// Append a checksum to each send (before the line ending): sum8, xor8, crc16-modbus,
+    /// crc16-ccitt-false, crc32.
+    #[arg(long, value_name = "NAME")]
+    pub checksum: Option<Checksum>,
+    /// TCP: after the --send bytes, finish sending (a FIN: shutdown of our sending side), as `nc -N` and
+    /// many boards do; the peer can still send, and what it sends is still printed.
+    #[arg(long)]
+    pub half_close: bool,
+}
+
 /// Options every subcommand takes; given ones override the preset's values.
 #[derive(Args, Debug)]
 pub struct Common {
@@ -98,6 +117,9 @@ pub struct Common {
     /// Send the --send/--send-hex bytes every MS milliseconds instead of once.
     #[arg(long, value_name = "MS")]
     pub every: Option<u64>,
+    /// How the sends are built and ended.
+    #[command(flatten)]
+    pub send_options: SendFlags,
     /// Text encoding: UTF-8, GBK, GB18030, ASCII or Latin-1.
     #[arg(long, value_name = "NAME")]
     pub encoding: Option<TextEncoding>,

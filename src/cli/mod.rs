@@ -24,7 +24,7 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-pub use args::{Cli, CliCommand, Common};
+pub use args::{Cli, CliCommand, Common, SendFlags};
 use plan::Plan;
 
 /// Exit code: bad arguments or a bad preset.

@@ -1,8 +1,18 @@
 //! What the command line prints: each row of the log as it comes, as a text line in the window's format or
 //! as a JSON object, and the expectations' summary at the end.
+//!
+//! Lines are written by a thread of their own behind a bounded queue ([`Printer`]), so a reader that does
+//! not keep up (`| sleep 8`, a paused terminal) never holds up the session: it stops on time and sends
+//! what it should. Lines that did not fit in the queue, or were never written, are counted and reported
+//! on stderr at the end.
 
-use std::io::Write;
-use std::time::SystemTime;
+use std::io::{BufWriter, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 
 use serde_json::{Map, Value, json};
 
@@ -13,8 +23,87 @@ use crate::i18n::{Lang, Text};
 use crate::timestamp::{clock_text, iso_text};
 use crate::traffic::{Note, Row, RowKind, TrafficLog};
 
+/// Lines the printer may hold before further lines are counted as not printed: about a megabyte of
+/// typical lines, several seconds of a fast peer.
+const PRINT_QUEUE: usize = 16 * 1024;
+
+/// Writes lines to stdout on its own thread; see the [module docs](self).
+pub(super) struct Printer {
+    lines_tx: Option<Sender<String>>,
+    /// Lines handed to the queue.
+    queued: u64,
+    /// Lines that did not fit in the queue.
+    dropped: u64,
+    /// Lines the thread wrote.
+    written: Arc<AtomicU64>,
+    /// Says the thread has written everything it was given.
+    done_rx: Receiver<()>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Printer {
+    /// Starts the printing thread.
+    pub(super) fn start() -> Self {
+        let (lines_tx, lines_rx) = crossbeam_channel::bounded::<String>(PRINT_QUEUE);
+        let (done_tx, done_rx) = crossbeam_channel::bounded(1);
+        let written = Arc::new(AtomicU64::new(0));
+        let count = Arc::clone(&written);
+        let thread = std::thread::Builder::new()
+            .name("netassist-print".to_owned())
+            .spawn(move || {
+                let mut out = BufWriter::new(std::io::stdout().lock());
+                for line in &lines_rx {
+                    // A closed stdout (a pipe into `head`) is no reason to stop the session early;
+                    // its lines count as not printed.
+                    if writeln!(out, "{line}").is_ok() {
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if lines_rx.is_empty() {
+                        let _ = out.flush();
+                    }
+                }
+                let _ = out.flush();
+                let _ = done_tx.send(());
+            })
+            .ok();
+        Self {
+            lines_tx: thread.is_some().then_some(lines_tx),
+            queued: 0,
+            dropped: 0,
+            written,
+            done_rx,
+            thread,
+        }
+    }
+
+    /// Queues a line, or counts it as not printed if the queue is full. Never blocks.
+    pub(super) fn print(&mut self, line: String) {
+        match self.lines_tx.as_ref().map(|tx| tx.try_send(line)) {
+            Some(Ok(())) => self.queued += 1,
+            Some(Err(TrySendError::Full(_) | TrySendError::Disconnected(_))) | None => {
+                self.dropped += 1;
+            }
+        }
+    }
+
+    /// Lets the thread write what is queued, for at most `within`; returns how many lines were not
+    /// printed in all.
+    pub(super) fn finish(mut self, within: Duration) -> u64 {
+        self.lines_tx = None;
+        if self.done_rx.recv_timeout(within).is_ok()
+            && let Some(thread) = self.thread.take()
+        {
+            let _ = thread.join();
+        }
+        // A thread still blocked on stdout is left to the process's exit.
+        self.dropped + self.queued - self.written.load(Ordering::Relaxed)
+    }
+}
+
 /// Prints the log's rows as they come, and the expectations' summary at the end.
 pub(super) struct Output {
+    /// Writes the lines.
+    pub(super) printer: Printer,
     /// How data is shown in text lines.
     pub(super) display: Display,
     /// JSON lines instead of text.
@@ -28,7 +117,6 @@ pub(super) struct Output {
 impl Output {
     /// Prints the rows `log` added since the last call.
     pub(super) fn print_new(&mut self, log: &TrafficLog) {
-        let mut stdout = std::io::stdout().lock();
         // Rows dropped by the log's budget before being printed are skipped; with rows printed as they
         // come, that would take one read larger than the budget.
         self.next_seq = self.next_seq.max(log.first_seq());
@@ -39,14 +127,12 @@ impl Output {
             } else {
                 row_line(log, row, &self.display)
             };
-            // A closed stdout (a pipe into `head`) is no reason to stop the session early.
-            let _ = writeln!(stdout, "{line}");
+            self.printer.print(line);
         }
-        let _ = stdout.flush();
     }
 
     /// When expectations were given: when each was met (with `--json`, also which were not).
-    pub(super) fn summary(&self, expectations: &Expectations) {
+    pub(super) fn summary(&mut self, expectations: &Expectations) {
         if expectations.is_empty() {
             return;
         }
@@ -66,20 +152,20 @@ impl Output {
                     })
                 })
                 .collect();
-            println!(
-                "{}",
+            self.printer.print(
                 json!({"time": iso_text(SystemTime::now()), "event": "summary", "expectations": list})
+                    .to_string(),
             );
         } else if expectations.all_met() {
             for (i, e) in expectations.iter().enumerate() {
                 if let Some(at) = e.met {
-                    println!(
+                    self.printer.print(format!(
                         "expectation {} met at {} (after {:.3} s): {}",
                         i + 1,
                         clock_text(at),
                         after(at),
                         e.typed
-                    );
+                    ));
                 }
             }
         }

@@ -25,6 +25,8 @@ pub(super) struct Plan {
     pub(super) sends: Vec<Bytes>,
     /// `--every`: send periodically instead of once.
     pub(super) every: Option<Duration>,
+    /// `--half-close`: finish sending after the sends.
+    pub(super) half_close: bool,
     /// The `--expect*` flags, in the order typed.
     pub(super) expectations: Vec<Expectation>,
     /// `--seconds`: when to stop.
@@ -135,6 +137,34 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
     })
 }
 
+/// The flags' values in place of the preset's, where given.
+fn override_preset(preset: &mut Preset, common: &Common) {
+    preset.echo |= common.echo;
+    if let Some(encoding) = common.encoding {
+        preset.encoding = encoding;
+    }
+    if let Some(framing) = common.framing.clone() {
+        preset.framing = framing;
+    }
+    if common.hex {
+        preset.view = DataView::Hex;
+    }
+    if let Some(max) = common.max_clients {
+        preset.max_clients = max.to_string();
+    }
+    if !common.rule.is_empty() {
+        preset.rules.clone_from(&common.rule);
+    }
+    let flags = &common.send_options;
+    preset.send.escapes |= flags.escapes;
+    if let Some(line_end) = flags.line_end {
+        preset.send.line_ending = line_end;
+    }
+    if let Some(checksum) = flags.checksum {
+        preset.send.checksum = checksum;
+    }
+}
+
 impl Plan {
     /// The plan for the parsed command line (positions included, for the order of repeatable flags).
     pub(super) fn new(matches: &ArgMatches) -> Result<Self, String> {
@@ -145,22 +175,7 @@ impl Plan {
             .subcommand()
             .ok_or("a subcommand is needed; see --help")?;
         let (mut preset, common) = preset_of(command)?;
-        preset.echo |= common.echo;
-        if let Some(encoding) = common.encoding {
-            preset.encoding = encoding;
-        }
-        if let Some(framing) = common.framing.clone() {
-            preset.framing = framing;
-        }
-        if common.hex {
-            preset.view = DataView::Hex;
-        }
-        if let Some(max) = common.max_clients {
-            preset.max_clients = max.to_string();
-        }
-        if !common.rule.is_empty() {
-            preset.rules.clone_from(&common.rule);
-        }
+        override_preset(&mut preset, &common);
         let mut config = preset.session().map_err(|error| error.en)?;
         // The window offers no echo for a client; a script asking for one gets it.
         config.echo |= common.echo;
@@ -190,6 +205,15 @@ impl Plan {
         }
         if common.every.is_some() && sends.is_empty() {
             return Err("--every needs something to send: --send or --send-hex".to_owned());
+        }
+        if common.send_options.half_close && preset.mode == ModeKind::Udp {
+            return Err("--half-close needs a TCP connection; UDP has none".to_owned());
+        }
+        if common.send_options.half_close && common.every.is_some() {
+            return Err(
+                "--half-close finishes sending after the --send bytes; with --every they never end"
+                    .to_owned(),
+            );
         }
         let expectations = in_order(
             matches,
@@ -222,6 +246,7 @@ impl Plan {
             config,
             sends,
             every: common.every.map(Duration::from_millis),
+            half_close: common.send_options.half_close,
             expectations,
             seconds,
             json: common.json,
@@ -241,6 +266,57 @@ mod tests {
             .try_get_matches_from(std::iter::once("netassist").chain(args.iter().copied()))
             .map_err(|error| error.to_string())?;
         Plan::new(&matches)
+    }
+
+    #[test]
+    fn half_close_needs_tcp_and_an_end_to_the_sends() {
+        let udp = plan_of(&[
+            "udp",
+            "--bind",
+            "127.0.0.1:0",
+            "--to",
+            "127.0.0.1:9",
+            "--send",
+            "x",
+            "--half-close",
+        ]);
+        assert!(udp.is_err_and(|e| e.contains("--half-close needs a TCP connection")));
+        let every = plan_of(&[
+            "tcp-client",
+            "--connect",
+            "127.0.0.1:7000",
+            "--send",
+            "x",
+            "--every",
+            "10",
+            "--half-close",
+        ]);
+        assert!(every.is_err_and(|e| e.contains("never end")));
+        let plan = plan_of(&["tcp-client", "--connect", "127.0.0.1:7000", "--half-close"]).unwrap();
+        assert!(plan.half_close);
+    }
+
+    #[test]
+    fn send_option_flags_build_the_bytes() {
+        let plan = plan_of(&[
+            "tcp-server",
+            "--bind",
+            "127.0.0.1:0",
+            "--send",
+            "a\\x01",
+            "--escapes",
+            "--checksum",
+            "xor8",
+            "--line-end",
+            "lf",
+        ])
+        .unwrap();
+        assert_eq!(
+            plan.sends,
+            [Bytes::from_static(&[b'a', 1, b'a' ^ 1, b'\n'])]
+        );
+        let error = plan_of(&["tcp-server", "--bind", "127.0.0.1:0", "--checksum", "crc8"]);
+        assert!(error.is_err_and(|e| e.contains("'crc8'")));
     }
 
     #[test]

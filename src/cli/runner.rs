@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::output::Output;
+use super::output::{Output, Printer};
 use super::plan::Plan;
 use super::{EXIT_NETWORK, EXIT_UNMET};
 use crate::codec::FramerConfig;
@@ -15,6 +15,10 @@ use crate::format::Display;
 use crate::preset::ModeKind;
 use crate::session::{Controller, OnConnect};
 use crate::traffic::{LogConfig, TrafficLog};
+
+/// The longest the command line waits at the end for its output to be written; a reader that takes no
+/// more does not keep the process alive.
+const PRINT_WAIT: Duration = Duration::from_secs(1);
 
 /// How often the loop looks at Ctrl+C and the clock while no event comes.
 const TICK: Duration = Duration::from_millis(50);
@@ -30,6 +34,7 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         config,
         sends,
         every,
+        half_close,
         expectations,
         seconds,
         json,
@@ -41,7 +46,11 @@ pub(super) fn run(plan: Plan) -> ExitCode {
     });
     let mut controller = Controller::new(log);
     controller.set_expectations(Expectations::new(expectations, &preset.framing));
-    controller.set_on_connect(OnConnect { sends, every });
+    controller.set_on_connect(OnConnect {
+        sends,
+        every,
+        half_close,
+    });
     if let Err(error) = controller.start(config, || {}) {
         eprintln!("netassist: {error}");
         return ExitCode::from(EXIT_NETWORK);
@@ -52,6 +61,7 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         let _ = interrupt_tx.try_send(());
     });
     let mut out = Output {
+        printer: Printer::start(),
         display: Display::of(&preset),
         json,
         next_seq: 0,
@@ -78,17 +88,29 @@ pub(super) fn run(plan: Plan) -> ExitCode {
     }
     controller.stop_when_sent(STOP_WAIT, |_| {});
     out.print_new(controller.log());
-    finish(&controller, &out)
+    if controller.refused().is_none() {
+        out.summary(controller.expectations());
+    }
+    let not_printed = out.printer.finish(PRINT_WAIT);
+    if not_printed > 0 {
+        eprintln!(
+            "netassist: {not_printed} lines could not be printed: the output was not read fast enough"
+        );
+    }
+    finish(&controller)
 }
 
-/// Says how the run ended: the refusal, or the expectations' summary and exit code.
-fn finish(controller: &Controller, out: &Output) -> ExitCode {
+/// Says how the run ended: the refusal, a refused send, or whether the expectations were met.
+fn finish(controller: &Controller) -> ExitCode {
     if let Some(error) = controller.refused() {
         eprintln!("netassist: {error}");
         return ExitCode::from(EXIT_NETWORK);
     }
     let expectations = controller.expectations();
-    out.summary(expectations);
+    if let Some(error) = controller.send_failure() {
+        eprintln!("netassist: a send did not go out: {error}");
+        return ExitCode::from(EXIT_NETWORK);
+    }
     if expectations.is_empty() || expectations.all_met() {
         return ExitCode::SUCCESS;
     }

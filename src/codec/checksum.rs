@@ -33,6 +33,19 @@ pub enum Checksum {
     Crc32,
 }
 
+impl std::str::FromStr for Checksum {
+    type Err = String;
+
+    /// A checksum by name, as the command line takes it: `sum8`, `xor8` (or `bcc`), `crc16-modbus`,
+    /// `crc16-ccitt-false`, `crc32`, `none`; case and punctuation do not matter.
+    fn from_str(typed: &str) -> Result<Self, String> {
+        if typed.eq_ignore_ascii_case("bcc") {
+            return Ok(Self::Xor8);
+        }
+        super::choice_by_name(&Self::ALL, Self::label, typed)
+    }
+}
+
 impl Checksum {
     /// Every checksum, in the order a menu should offer them.
     pub const ALL: [Self; 6] = [
@@ -104,6 +117,28 @@ mod tests {
 
     /// The published check input for CRC catalogues.
     const CHECK: &[u8] = b"123456789";
+
+    #[test]
+    fn checksums_by_the_names_people_type() {
+        for (typed, checksum) in [
+            ("none", Checksum::None),
+            ("SUM8", Checksum::Sum8),
+            ("xor8", Checksum::Xor8),
+            ("bcc", Checksum::Xor8),
+            ("crc16-modbus", Checksum::Crc16Modbus),
+            ("CRC-16/MODBUS", Checksum::Crc16Modbus),
+            ("crc16modbus", Checksum::Crc16Modbus),
+            ("crc16-ccitt-false", Checksum::Crc16CcittFalse),
+            ("crc32", Checksum::Crc32),
+        ] {
+            assert_eq!(typed.parse::<Checksum>(), Ok(checksum), "{typed}");
+        }
+        let error = "crc8".parse::<Checksum>().unwrap_err();
+        assert!(
+            error.contains("'crc8'") && error.contains("CRC-16/MODBUS"),
+            "{error}"
+        );
+    }
 
     fn appended(checksum: Checksum, data: &[u8]) -> Vec<u8> {
         let mut message = data.to_vec();

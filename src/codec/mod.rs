@@ -31,3 +31,28 @@ pub use text::{
     ControlStyle, DisplayDecoder, EncodeError, TextEncoding, UnknownEncoding, decode_for_display,
     decode_for_display_into,
 };
+
+/// The choice among `all` that `typed` names: its label, or the label's first word (`CRLF` for
+/// `CRLF (\r\n)`), compared without case and without anything but letters and digits, so `crc16-modbus`,
+/// `CRC16/MODBUS` and `crc16modbus` all name CRC-16/MODBUS. On no match, a message listing the choices.
+pub(crate) fn choice_by_name<T: Copy>(
+    all: &[T],
+    label: impl Fn(T) -> &'static str,
+    typed: &str,
+) -> Result<T, String> {
+    let fold = |text: &str| -> String {
+        text.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|ch| ch.to_ascii_lowercase())
+            .collect()
+    };
+    let wanted = fold(typed);
+    let first_word = |label: &'static str| label.split(" (").next().unwrap_or(label);
+    all.iter()
+        .copied()
+        .find(|&item| fold(label(item)) == wanted || fold(first_word(label(item))) == wanted)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|&item| first_word(label(item))).collect();
+            format!("'{typed}' is not one of: {}", names.join(", "))
+        })
+}

@@ -53,6 +53,15 @@ pub enum LineEnding {
     CrLf,
 }
 
+impl std::str::FromStr for LineEnding {
+    type Err = String;
+
+    /// A line ending by name, as the command line takes it: `none`, `cr`, `lf`, `crlf`.
+    fn from_str(typed: &str) -> Result<Self, String> {
+        super::choice_by_name(&Self::ALL, Self::label, typed)
+    }
+}
+
 impl LineEnding {
     /// Every line ending, in the order a menu should offer them.
     pub const ALL: [Self; 4] = [Self::None, Self::Cr, Self::Lf, Self::CrLf];
@@ -246,6 +255,19 @@ impl From<EncodeError> for SendError {
 mod tests {
     use super::*;
     use crate::codec::text::{ControlStyle, decode_for_display};
+
+    #[test]
+    fn line_endings_by_name() {
+        for (typed, ending) in [
+            ("none", LineEnding::None),
+            ("cr", LineEnding::Cr),
+            ("LF", LineEnding::Lf),
+            ("crlf", LineEnding::CrLf),
+        ] {
+            assert_eq!(typed.parse::<LineEnding>(), Ok(ending), "{typed}");
+        }
+        assert!("nl".parse::<LineEnding>().is_err());
+    }
 
     fn text(encoding: TextEncoding, escapes: bool) -> SendOptions {
         SendOptions {

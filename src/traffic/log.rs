@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 
@@ -106,6 +106,25 @@ pub struct TrafficLog {
     stopped: bool,
     /// Messages out of a framer, kept to reuse its allocation.
     messages: Vec<Message>,
+    /// Per peer, dropped sends not yet in a row (see [`SEND_DROPPED_EVERY`]).
+    drops: BTreeMap<PeerId, DropBurst>,
+}
+
+/// The least time between two rows about sends dropped to one peer. A periodic send to a peer that does
+/// not read would otherwise make a row per tick; the drops in between are counted into the next row.
+pub const SEND_DROPPED_EVERY: Duration = Duration::from_secs(1);
+
+/// One peer's dropped sends since its last row about them.
+#[derive(Debug)]
+struct DropBurst {
+    /// When that row was made, on the framers' clock.
+    noted: Instant,
+    /// Sends dropped since, and their bytes.
+    sends: usize,
+    bytes: usize,
+    /// The queue's fill and the time at the latest of them.
+    queued: usize,
+    at: SystemTime,
 }
 
 impl TrafficLog {
@@ -129,6 +148,7 @@ impl TrafficLog {
             local_addr: None,
             stopped: false,
             messages: Vec::new(),
+            drops: BTreeMap::new(),
         }
     }
 
@@ -180,10 +200,22 @@ impl TrafficLog {
                 bytes,
                 at,
             } => self.data(*peer, *dir, bytes, *at, instant, now),
+            Event::SendDropped {
+                peer,
+                len,
+                queued,
+                at,
+            } => {
+                self.send_dropped(*peer, *len, *queued, *at, instant);
+                return;
+            }
             Event::Closed { peer, reason, at } => {
-                // The peer's last bytes come before the note that it closed.
+                // The peer's last bytes and dropped sends come before the note that it closed.
                 if let Some(streams) = self.streams.remove(peer) {
                     self.flush(*peer, streams);
+                }
+                if let Some(burst) = self.drops.remove(peer) {
+                    self.note_drops(*peer, &burst);
                 }
                 if let Some(stats) = self.peers.get_mut(peer)
                     && stats.is_connected()
@@ -209,6 +241,9 @@ impl TrafficLog {
             Event::Error { error, at } => self.last_error = Some((*at, error.clone())),
             Event::Stopped { .. } => {
                 self.flush_all();
+                for (peer, burst) in std::mem::take(&mut self.drops) {
+                    self.note_drops(peer, &burst);
+                }
                 // A UDP session stops without closing its remotes one by one.
                 for stats in self.peers.values_mut() {
                     stats.closed.get_or_insert(CloseReason::SessionStopped);
@@ -219,7 +254,6 @@ impl TrafficLog {
             Event::Rejected { .. }
             | Event::HalfClosed { .. }
             | Event::Unsent { .. }
-            | Event::SendDropped { .. }
             | Event::Joined { .. }
             | Event::Left { .. }
             | Event::Periodic { .. } => {}
@@ -229,9 +263,94 @@ impl TrafficLog {
         }
     }
 
-    /// Idle-gap framing: appends the messages whose gap has passed at `now`, and returns when the next one
-    /// will be due, for the caller to look again then. `None` when nothing waits (always, in other modes).
+    /// Rows that wait for time to pass: messages an idle gap has ended by `now`, and dropped sends
+    /// counted since a peer's last such row once [`SEND_DROPPED_EVERY`] has passed. Returns when the next
+    /// one will be due, for the caller to look again then; `None` when nothing waits.
     pub fn poll_idle(&mut self, now: Instant) -> Option<Instant> {
+        let drops_due = self.poll_drops(now);
+        let framing_due = self.poll_idle_gap(now);
+        drops_due.into_iter().chain(framing_due).min()
+    }
+
+    /// Notes the dropped sends whose second has passed; returns when the next will be due.
+    fn poll_drops(&mut self, now: Instant) -> Option<Instant> {
+        let due: Vec<PeerId> = self
+            .drops
+            .iter()
+            .filter(|(_, burst)| burst.noted + SEND_DROPPED_EVERY <= now)
+            .map(|(peer, _)| *peer)
+            .collect();
+        for peer in due {
+            if let Some(burst) = self.drops.remove(&peer) {
+                self.note_drops(peer, &burst);
+            }
+        }
+        self.drops
+            .values()
+            .filter(|burst| burst.sends > 0)
+            .map(|burst| burst.noted + SEND_DROPPED_EVERY)
+            .min()
+    }
+
+    /// A send to `peer` was dropped: a row now if none was made about it in the last second, else it is
+    /// counted into the next.
+    fn send_dropped(
+        &mut self,
+        peer: PeerId,
+        len: usize,
+        queued: usize,
+        at: SystemTime,
+        instant: Instant,
+    ) {
+        let burst = DropBurst {
+            noted: instant,
+            sends: 1,
+            bytes: len,
+            queued,
+            at,
+        };
+        match self.drops.get_mut(&peer) {
+            Some(counting) if instant < counting.noted + SEND_DROPPED_EVERY => {
+                counting.sends += 1;
+                counting.bytes += len;
+                counting.queued = queued;
+                counting.at = at;
+            }
+            // The first in a second: a row now, with those counted before it.
+            counting => {
+                let mut noted = burst;
+                if let Some(counting) = counting {
+                    noted.sends += counting.sends;
+                    noted.bytes += counting.bytes;
+                }
+                self.note_drops(peer, &noted);
+                self.drops.insert(
+                    peer,
+                    DropBurst {
+                        sends: 0,
+                        bytes: 0,
+                        ..noted
+                    },
+                );
+            }
+        }
+    }
+
+    /// The row for a burst's dropped sends, if it holds any.
+    fn note_drops(&mut self, peer: PeerId, burst: &DropBurst) {
+        if burst.sends > 0 {
+            let note = Note::SendDropped {
+                sends: burst.sends,
+                len: burst.bytes,
+                queued: burst.queued,
+            };
+            self.push_note(burst.at, Some(peer), note);
+        }
+    }
+
+    /// Idle-gap framing: appends the messages whose gap has passed at `now`; returns when the next one
+    /// will be due. `None` when nothing waits (always, in other framings).
+    fn poll_idle_gap(&mut self, now: Instant) -> Option<Instant> {
         if !matches!(self.framer.framing, Framing::IdleGap { .. }) {
             return None;
         }
@@ -762,6 +881,61 @@ mod tests {
         assert_eq!(s.log.last_error(), Some(&(wall(2), broken.clone())));
         assert_eq!(summary(&s.log)[1], format!("- {refused}"));
         assert_eq!(summary(&s.log)[2], format!("#1 Closed: {broken}"));
+    }
+
+    #[test]
+    fn dropped_sends_are_noted_at_most_once_a_second_per_peer_and_none_is_lost() {
+        let mut s = Session::new(LogConfig::default());
+        s.connect(0, P1);
+        s.connect(0, P2);
+        let drop = |peer| {
+            move |ms| Event::SendDropped {
+                peer,
+                len: 10,
+                queued: 4000,
+                at: wall(ms),
+            }
+        };
+        // A send dropped every 10 ms for 2.5 s to P1, and one to P2 in the middle.
+        for ms in (10..=2_500).step_by(10) {
+            s.event(ms, &drop(P1)(ms));
+            s.log.poll_idle(s.now(ms));
+            if ms == 1_200 {
+                s.event(ms, &drop(P2)(ms));
+            }
+        }
+        let dropped = |log: &TrafficLog, peer| -> Vec<usize> {
+            (0..log.len())
+                .filter_map(|i| log.row(i))
+                .filter(|row| row.peer == Some(peer))
+                .filter_map(|row| match &row.kind {
+                    RowKind::Note(Note::SendDropped { sends, len, .. }) => {
+                        assert_eq!(*len, sends * 10);
+                        Some(*sends)
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        // The first at once, then one row a second; the last 0.5 s still waits for its second.
+        assert_eq!(dropped(&s.log, P1), [1, 100, 100]);
+        assert_eq!(dropped(&s.log, P2), [1], "each peer has its own second");
+        // Quiet: when the second has passed, the rest is noted without another drop.
+        assert_eq!(s.log.poll_idle(s.now(3_020)), None);
+        assert_eq!(dropped(&s.log, P1), [1, 100, 100, 49]);
+        // A close notes what is still counted before its own row.
+        s.event(3_100, &drop(P1)(3_100));
+        s.event(3_110, &drop(P1)(3_110));
+        s.close(3_200, P1, CloseReason::Reset);
+        assert_eq!(dropped(&s.log, P1), [1, 100, 100, 49, 1, 1]);
+        assert!(matches!(
+            s.log.row(s.log.len() - 1).unwrap().kind,
+            RowKind::Note(Note::Closed(CloseReason::Reset))
+        ));
+        assert_eq!(
+            summary(&s.log)[s.log.len() - 2],
+            "#1 Send dropped: 10 bytes did not fit behind the 4000 bytes still waiting (the peer is not reading)"
+        );
     }
 
     #[test]

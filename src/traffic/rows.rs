@@ -90,9 +90,12 @@ pub enum Note {
         /// The limit in force.
         max_clients: usize,
     },
-    /// A send to the row's peer was dropped because its queue was full.
+    /// Sends to the row's peer were dropped because its queue was full: one, or several in a row (the log
+    /// notes dropped sends to a peer at most once a second, with how many).
     SendDropped {
-        /// Bytes refused.
+        /// How many sends.
+        sends: usize,
+        /// Bytes refused, over all of them.
         len: usize,
         /// Bytes still waiting in the queue.
         queued: usize,
@@ -140,6 +143,7 @@ impl Note {
             } => (
                 Some(*peer),
                 Self::SendDropped {
+                    sends: 1,
                     len: *len,
                     queued: *queued,
                 },
