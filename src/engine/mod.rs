@@ -18,6 +18,7 @@ mod event;
 mod peer;
 mod periodic;
 mod replies;
+mod resolve;
 mod tcp_client;
 mod tcp_server;
 mod udp;
