@@ -13,7 +13,7 @@
 
 use std::ffi::OsString;
 use std::io::Write;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
@@ -22,6 +22,7 @@ use bytes::Bytes;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use serde_json::{Map, Value, json};
 
+use crate::addr::split_host_port;
 use crate::capture::{Display, clock_text, dir_text, iso_text, peer_name, row_line};
 use crate::codec::{FramerConfig, Framing, InputMode, TextEncoding, decode_for_display, hex};
 use crate::engine::{self, Command, Event, Mode, NetError, Target};
@@ -58,9 +59,10 @@ pub struct Cli {
 pub enum CliCommand {
     /// Listen for TCP clients; print events until Ctrl+C or --seconds.
     TcpServer {
-        /// Local address to listen on, such as 0.0.0.0:10000 (port 0: any free port).
+        /// Local address to listen on, such as 0.0.0.0:10000 (port 0: any free port); IPv6 in brackets,
+        /// with its scope if it needs one: `[fe80::1%eth0]:10000`.
         #[arg(long, value_name = "IP:PORT")]
-        bind: SocketAddr,
+        bind: String,
         /// Options every subcommand takes.
         #[command(flatten)]
         common: Common,
@@ -78,10 +80,10 @@ pub enum CliCommand {
     Udp {
         /// Local address to bind, such as 0.0.0.0:7088.
         #[arg(long, value_name = "IP:PORT")]
-        bind: SocketAddr,
-        /// Where --send goes.
-        #[arg(long, value_name = "IP:PORT")]
-        to: Option<SocketAddr>,
+        bind: String,
+        /// Where --send goes: an address or a host name, such as 192.168.1.5:7088 or board.local:7088.
+        #[arg(long, value_name = "HOST:PORT")]
+        to: Option<String>,
         /// Allow sending to broadcast addresses.
         #[arg(long)]
         broadcast: bool,
@@ -98,13 +100,13 @@ pub enum CliCommand {
         preset: PathBuf,
         /// Listen on (server, UDP) this address instead of the preset's.
         #[arg(long, value_name = "IP:PORT")]
-        bind: Option<SocketAddr>,
+        bind: Option<String>,
         /// Connect (client) to this server instead of the preset's.
         #[arg(long, value_name = "HOST:PORT")]
         connect: Option<String>,
-        /// Send (UDP) to this address instead of the preset's.
-        #[arg(long, value_name = "IP:PORT")]
-        to: Option<SocketAddr>,
+        /// Send (UDP) to this address or host instead of the preset's.
+        #[arg(long, value_name = "HOST:PORT")]
+        to: Option<String>,
         /// Options every subcommand takes.
         #[command(flatten)]
         common: Common,
@@ -220,27 +222,21 @@ fn in_order<T>(
     Ok(items.into_iter().map(|(_, item)| item).collect())
 }
 
-/// Splits `HOST:PORT` (an IPv6 host in brackets) into the preset's host and port fields.
+/// Splits `HOST:PORT` (an IPv6 host in brackets) into the preset's host and port fields, as typed: the
+/// preset checks them as it does the window's.
 fn host_port(text: &str) -> Result<(String, String), String> {
-    let (host, port) = text.rsplit_once(':').ok_or_else(|| {
-        format!("'{text}' is not HOST:PORT, such as 192.168.1.5:10000 or [::1]:7000")
-    })?;
-    Ok((
-        host.trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned(),
-        port.to_owned(),
-    ))
+    let (host, port) = split_host_port(text).map_err(|error| error.to_string())?;
+    Ok((host.to_owned(), port.to_owned()))
 }
 
-fn set_local(preset: &mut Preset, bind: SocketAddr) {
-    preset.local_ip = bind.ip().to_string();
-    preset.local_port = bind.port().to_string();
+fn set_local(preset: &mut Preset, bind: &str) -> Result<(), String> {
+    (preset.local_ip, preset.local_port) = host_port(bind)?;
+    Ok(())
 }
 
-fn set_remote(preset: &mut Preset, remote: SocketAddr) {
-    preset.remote_host = remote.ip().to_string();
-    preset.remote_port = remote.port().to_string();
+fn set_remote(preset: &mut Preset, remote: &str) -> Result<(), String> {
+    (preset.remote_host, preset.remote_port) = host_port(remote)?;
+    Ok(())
 }
 
 /// The preset a subcommand describes: loaded (`run`) or the default, with the subcommand's addresses set.
@@ -253,13 +249,13 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
     Ok(match command {
         CliCommand::TcpServer { bind, common } => {
             let mut preset = fresh(ModeKind::TcpServer);
-            set_local(&mut preset, bind);
+            set_local(&mut preset, &bind)?;
             (preset, common)
         }
         CliCommand::TcpClient { connect, common } => {
             let mut preset = fresh(ModeKind::TcpClient);
             preset.local_ip = String::new();
-            (preset.remote_host, preset.remote_port) = host_port(&connect)?;
+            set_remote(&mut preset, &connect)?;
             (preset, common)
         }
         CliCommand::Udp {
@@ -270,9 +266,9 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
             common,
         } => {
             let mut preset = fresh(ModeKind::Udp);
-            set_local(&mut preset, bind);
+            set_local(&mut preset, &bind)?;
             if let Some(to) = to {
-                set_remote(&mut preset, to);
+                set_remote(&mut preset, &to)?;
             }
             preset.broadcast = broadcast;
             preset.multicast_group = join.map(|g| g.to_string()).unwrap_or_default();
@@ -291,13 +287,13 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
             }
             let mut preset = loaded.preset;
             if let Some(bind) = bind {
-                set_local(&mut preset, bind);
+                set_local(&mut preset, &bind)?;
             }
             if let Some(connect) = connect {
-                (preset.remote_host, preset.remote_port) = host_port(&connect)?;
+                set_remote(&mut preset, &connect)?;
             }
             if let Some(to) = to {
-                set_remote(&mut preset, to);
+                set_remote(&mut preset, &to)?;
             }
             (preset, common)
         }
@@ -351,7 +347,7 @@ impl Plan {
             },
         )?;
         if matches!(config.mode, Mode::Udp { remote: None, .. }) && !sends.is_empty() {
-            return Err("UDP needs --to IP:PORT to know where --send goes".to_owned());
+            return Err("UDP needs --to HOST:PORT to know where --send goes".to_owned());
         }
         if common.every.is_some() && sends.is_empty() {
             return Err("--every needs something to send: --send or --send-hex".to_owned());
@@ -614,10 +610,13 @@ impl Output {
         !self.expectations.is_empty() && self.expectations.iter().all(|e| e.met.is_some())
     }
 
-    /// When expectations were given: when each was met (with `--json`, also which were not).
+    /// The summary: datagrams the OS dropped (UDP, when it says), and when expectations were given, when
+    /// each was met. With `--json`, one `summary` object with `dropped` and `expectations` (also those not
+    /// met); nothing when there is neither.
     fn summary(&self) {
+        let dropped = self.log.dropped_datagrams();
         let expectations = &self.expectations;
-        if expectations.is_empty() {
+        if expectations.is_empty() && dropped == 0 {
             return;
         }
         let after = |at: SystemTime| {
@@ -638,9 +637,19 @@ impl Output {
                 .collect();
             println!(
                 "{}",
-                json!({"time": iso_text(SystemTime::now()), "event": "summary", "expectations": list})
+                json!({
+                    "time": iso_text(SystemTime::now()),
+                    "event": "summary",
+                    "dropped": dropped,
+                    "expectations": list,
+                })
             );
-        } else if self.all_met() {
+            return;
+        }
+        if dropped > 0 {
+            println!("the OS dropped {dropped} datagram(s): the receive buffer was full");
+        }
+        if self.all_met() {
             for (i, e) in expectations.iter().enumerate() {
                 if let Some(at) = e.met {
                     println!(
@@ -657,8 +666,9 @@ impl Output {
 }
 
 /// A row as one JSON object: `time` (ISO 8601), `event`, and for data `dir`, `peer`, `len`, `text`,
-/// `hex`; for notes `peer` when one is concerned, `reason` (the note as the window shows it), and `addr`
-/// for `listening`.
+/// `hex`; for notes `peer` when one is concerned, `reason` (the note as the window shows it), `addr` for
+/// `listening`, `asked`, `granted` and `drops_reported` for `receive_buffer`, and `dropped` (the total) and
+/// `new` for `dropped`.
 fn json_line(log: &TrafficLog, row: &Row, display: Display) -> Value {
     let mut object = Map::new();
     object.insert("time".into(), iso_text(row.at).into());
@@ -678,6 +688,21 @@ fn json_line(log: &TrafficLog, row: &Row, display: Display) -> Value {
                 Note::Listening(addr) => {
                     object.insert("addr".into(), addr.to_string().into());
                     "listening"
+                }
+                Note::ReceiveBuffer {
+                    asked,
+                    granted,
+                    drops_reported,
+                } => {
+                    object.insert("asked".into(), (*asked).into());
+                    object.insert("granted".into(), (*granted).into());
+                    object.insert("drops_reported".into(), (*drops_reported).into());
+                    "receive_buffer"
+                }
+                Note::Dropped { new, total } => {
+                    object.insert("dropped".into(), (*total).into());
+                    object.insert("new".into(), (*new).into());
+                    "dropped"
                 }
                 Note::Connected(_) => "connected",
                 Note::HalfClosed(_) => "half_closed",

@@ -270,6 +270,22 @@ pub enum RowKind {
 pub enum Note {
     /// The session's socket is bound at this address.
     Listening(SocketAddr),
+    /// UDP: the socket's receive buffer, and whether the OS will say when it drops datagrams.
+    ReceiveBuffer {
+        /// Bytes asked for.
+        asked: usize,
+        /// Bytes the OS granted.
+        granted: usize,
+        /// Drops will be counted ([`Note::Dropped`]).
+        drops_reported: bool,
+    },
+    /// UDP: the OS dropped datagrams because the socket's receive buffer was full.
+    Dropped {
+        /// Dropped since the last such note.
+        new: u64,
+        /// Dropped since the session started.
+        total: u64,
+    },
     /// The row's peer connected from this address (UDP: its first datagram).
     Connected(SocketAddr),
     /// The row's peer (`Side::Peer`) or we (`Side::Local`) finished sending: a TCP half-close (FIN).
@@ -314,6 +330,30 @@ impl Note {
     pub fn of(event: &Event) -> Option<(Option<PeerId>, Self)> {
         Some(match event {
             Event::Listening { addr, .. } => (None, Self::Listening(*addr)),
+            Event::ReceiveBuffer {
+                asked,
+                granted,
+                drops_reported,
+                ..
+            } => (
+                None,
+                Self::ReceiveBuffer {
+                    asked: *asked,
+                    granted: *granted,
+                    drops_reported: *drops_reported,
+                },
+            ),
+            Event::Dropped {
+                datagrams_total,
+                new,
+                ..
+            } => (
+                None,
+                Self::Dropped {
+                    new: *new,
+                    total: *datagrams_total,
+                },
+            ),
             Event::Connected { peer, addr, .. } => (Some(*peer), Self::Connected(*addr)),
             Event::HalfClosed { peer, side, .. } => (Some(*peer), Self::HalfClosed(*side)),
             Event::Unsent {
@@ -357,6 +397,29 @@ impl Note {
     pub fn describe(&self) -> String {
         match self {
             Self::Listening(addr) => format!("Listening on {addr}"),
+            Self::ReceiveBuffer {
+                asked,
+                granted,
+                drops_reported,
+            } => {
+                let mut text = format!(
+                    "Receive buffer {} KiB (asked for {} KiB)",
+                    granted >> 10,
+                    asked >> 10
+                );
+                if granted < asked {
+                    text.push_str(": the OS allows no more (Linux: raise net.core.rmem_max)");
+                }
+                text.push_str(if *drops_reported {
+                    "; datagrams the OS drops when it is full are counted"
+                } else {
+                    "; this OS does not say when it drops datagrams, so losses cannot be counted"
+                });
+                text
+            }
+            Self::Dropped { new, total } => format!(
+                "The OS dropped {new} datagram(s) ({total} in all): the receive buffer was full"
+            ),
             Self::Connected(_) => "Connected".to_owned(),
             Self::HalfClosed(Side::Peer) => {
                 "The peer finished sending (FIN); it can still receive".to_owned()
@@ -400,6 +463,29 @@ impl Note {
     pub fn describe_zh(&self) -> String {
         match self {
             Self::Listening(addr) => format!("正在监听 {addr}"),
+            Self::ReceiveBuffer {
+                asked,
+                granted,
+                drops_reported,
+            } => {
+                let mut text = format!(
+                    "接收缓冲区 {} KiB（请求 {} KiB）",
+                    granted >> 10,
+                    asked >> 10
+                );
+                if granted < asked {
+                    text.push_str("：系统不允许更大（Linux：调大 net.core.rmem_max）");
+                }
+                text.push_str(if *drops_reported {
+                    "；缓冲区满时系统丢弃的数据报会被计数"
+                } else {
+                    "；此系统不报告丢弃的数据报，无法统计丢失"
+                });
+                text
+            }
+            Self::Dropped { new, total } => {
+                format!("系统丢弃了 {new} 个数据报（共 {total} 个）：接收缓冲区已满")
+            }
             Self::Connected(_) => "已连接".to_owned(),
             Self::HalfClosed(Side::Peer) => "对方已结束发送 (FIN)，仍可接收".to_owned(),
             Self::HalfClosed(Side::Local) => "你已结束发送 (已发 FIN)，对方仍可发送".to_owned(),
@@ -578,6 +664,8 @@ pub struct TrafficLog {
     last_error: Option<(SystemTime, NetError)>,
     local_addr: Option<SocketAddr>,
     stopped: bool,
+    /// UDP datagrams the OS reported dropping.
+    dropped_datagrams: u64,
     /// Messages out of a framer, kept to reuse its allocation.
     messages: Vec<Message>,
 }
@@ -602,6 +690,7 @@ impl TrafficLog {
             last_error: None,
             local_addr: None,
             stopped: false,
+            dropped_datagrams: 0,
             messages: Vec::new(),
         }
     }
@@ -631,6 +720,7 @@ impl TrafficLog {
         let instant = self.clock.instant(event.at(), now);
         match event {
             Event::Listening { addr, .. } => self.local_addr = Some(*addr),
+            Event::Dropped { new, .. } => self.dropped_datagrams += new,
             Event::Connected {
                 peer,
                 addr,
@@ -695,6 +785,7 @@ impl TrafficLog {
                 self.stopped = true;
             }
             Event::Rejected { .. }
+            | Event::ReceiveBuffer { .. }
             | Event::HalfClosed { .. }
             | Event::Unsent { .. }
             | Event::SendDropped { .. }
@@ -781,9 +872,10 @@ impl TrafficLog {
         self.rows.clear();
     }
 
-    /// Sets the totals and every peer's counters to zero. Rows and rates stay.
+    /// Sets the totals, the dropped datagrams and every peer's counters to zero. Rows and rates stay.
     pub fn reset_counters(&mut self) {
         self.totals = Counters::default();
+        self.dropped_datagrams = 0;
         for stats in self.peers.values_mut() {
             stats.counters = Counters::default();
         }
@@ -793,6 +885,13 @@ impl TrafficLog {
     #[must_use]
     pub fn totals(&self) -> &Counters {
         &self.totals
+    }
+
+    /// UDP datagrams the OS dropped because the socket's receive buffer was full, as far as the OS tells
+    /// (Linux only; see [`Note::ReceiveBuffer`]).
+    #[must_use]
+    pub fn dropped_datagrams(&self) -> u64 {
+        self.dropped_datagrams
     }
 
     /// Every peer seen, closed ones included, in [`PeerId`] order (the order they appeared).
