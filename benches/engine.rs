@@ -5,7 +5,9 @@
 //! 2. 10,000 clients connect to one session and each sends a line, vs a std accept-and-read loop;
 //! 3. 64-byte round trips through the session's echo, and through a reply rule, vs a std echo server
 //!    (p50/p99);
-//! 4. UDP datagrams a second received with zero loss (paced sender) vs a std receive loop.
+//! 4. UDP datagrams a second received with zero loss (paced sender) vs a std receive loop, with the OS's
+//!    default receive buffer and with the session's (4 MiB); and an unpaced burst of 100,000 datagrams:
+//!    how many each receiver got, and how many the session reports the OS dropped.
 #![allow(
     clippy::unwrap_used,
     clippy::cast_sign_loss,
@@ -281,10 +283,22 @@ fn paced_send(addr: SocketAddr, rate: usize, count: usize) {
     }
 }
 
-/// Whether every one of `count` datagrams sent at `rate` arrived, for the std receiver or the engine.
-fn udp_lossless(engine: bool, rate: usize, count: usize) -> bool {
+/// A UDP receiver under test.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum UdpReceiver {
+    /// A std socket receive loop with the OS's default receive buffer.
+    StdDefault,
+    /// A std socket receive loop with the session's default receive buffer.
+    StdSized,
+    /// A UDP session.
+    Engine,
+}
+
+/// Sends with `send` (given the receiver's address) to `receiver` until nothing arrived for 300 ms, and
+/// returns the datagrams it got and (the session only) those it reported the OS dropped.
+fn udp_receive(receiver: UdpReceiver, send: impl FnOnce(SocketAddr) + Send) -> (usize, u64) {
     let quiet = Duration::from_millis(300);
-    if engine {
+    if receiver == UdpReceiver::Engine {
         let running = Running::start(SessionConfig::new(Mode::Udp {
             bind: "127.0.0.1:0".parse().unwrap(),
             remote: None,
@@ -293,69 +307,133 @@ fn udp_lossless(engine: bool, rate: usize, count: usize) -> bool {
         }));
         let addr = running.listening();
         std::thread::scope(|s| {
-            s.spawn(|| paced_send(addr, rate, count));
-            let mut got = 0;
+            s.spawn(move || send(addr));
+            let (mut got, mut dropped) = (0, 0);
             running.consume(quiet, |e| {
-                if matches!(
-                    e,
+                match e {
                     Event::Data {
-                        dir: Direction::Rx,
-                        ..
-                    }
-                ) {
-                    got += 1;
+                        dir: Direction::Rx, ..
+                    } => got += 1,
+                    Event::Dropped {
+                        datagrams_total, ..
+                    } => dropped = datagrams_total,
+                    _ => {}
                 }
                 false
             });
-            got == count
+            (got, dropped)
         })
     } else {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
+        if receiver == UdpReceiver::StdSized {
+            socket
+                .set_recv_buffer_size(engine::DEFAULT_UDP_RECEIVE_BUFFER)
+                .unwrap();
+        }
+        socket
+            .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+            .unwrap();
+        let socket = UdpSocket::from(socket);
         socket.set_read_timeout(Some(quiet)).unwrap();
         let addr = socket.local_addr().unwrap();
         std::thread::scope(|s| {
-            s.spawn(|| paced_send(addr, rate, count));
+            s.spawn(move || send(addr));
             let mut buf = vec![0u8; 65_536];
             let mut got = 0;
             while socket.recv_from(&mut buf).is_ok() {
                 got += 1;
             }
-            got == count
+            (got, 0)
         })
     }
 }
 
 /// The highest rates (stepping up by a quarter) at which most of `ROUNDS` bursts arrive without loss, for
-/// the std receiver and the engine, measured alternately at each rate. A single lost burst at a low rate is
-/// the machine's noise (a descheduled receiver), which a majority vote filters out.
+/// each receiver, measured alternately at each rate. A single lost burst at a low rate is the machine's
+/// noise (a descheduled receiver), which a majority vote filters out.
 fn udp_knee() {
+    let receivers = [
+        UdpReceiver::StdDefault,
+        UdpReceiver::StdSized,
+        UdpReceiver::Engine,
+    ];
     let mut rate = 25_000;
-    let (mut base, mut ours) = (0, 0);
-    let (mut base_failed, mut ours_failed) = (false, false);
-    while rate <= 4_000_000 && !(base_failed && ours_failed) {
+    let mut knees = [0; 3];
+    let mut failed = [false; 3];
+    while rate <= 4_000_000 && failed.contains(&false) {
         let count = rate / 4; // a quarter of a second of traffic
-        let (mut base_ok, mut ours_ok) = (0, 0);
+        let mut ok = [0; 3];
         for _ in 0..ROUNDS {
-            base_ok += usize::from(!base_failed && udp_lossless(false, rate, count));
-            ours_ok += usize::from(!ours_failed && udp_lossless(true, rate, count));
+            for (i, receiver) in receivers.into_iter().enumerate() {
+                if !failed[i] {
+                    let (got, _) = udp_receive(receiver, |addr| paced_send(addr, rate, count));
+                    ok[i] += usize::from(got == count);
+                }
+            }
         }
-        if base_ok * 2 > ROUNDS {
-            base = rate;
-        } else {
-            base_failed = true;
-        }
-        if ours_ok * 2 > ROUNDS {
-            ours = rate;
-        } else {
-            ours_failed = true;
+        for i in 0..receivers.len() {
+            if failed[i] {
+                continue;
+            }
+            if ok[i] * 2 > ROUNDS {
+                knees[i] = rate;
+            } else {
+                failed[i] = true;
+            }
         }
         rate += rate / 4;
     }
+    let [std_default, std_sized, ours] = knees.map(|knee| knee as f64 / 1000.0);
+    let buffer_kib = engine::DEFAULT_UDP_RECEIVE_BUFFER >> 10;
     row(
-        "4. UDP 64 B, zero-loss rate",
+        "4. UDP 64 B, zero-loss rate; std with the OS's default buffer",
         "k/s",
-        base as f64 / 1000.0,
-        ours as f64 / 1000.0,
+        std_default,
+        ours,
+    );
+    row(
+        &format!("4. … std with the session's {buffer_kib} KiB buffer"),
+        "k/s",
+        std_sized,
+        ours,
+    );
+    udp_burst(&receivers);
+}
+
+/// `BURST` datagrams of 64 B as fast as one sender can: the report of silent loss.
+fn udp_burst(receivers: &[UdpReceiver]) {
+    const BURST: usize = 100_000;
+    let blast = |addr: SocketAddr| {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        for _ in 0..BURST {
+            socket.send_to(&[0x17u8; 64], addr).unwrap();
+        }
+    };
+    let mut got = Vec::new();
+    let mut dropped = Vec::new();
+    for _ in 0..ROUNDS {
+        for (i, receiver) in receivers.iter().enumerate() {
+            let (received, reported) = udp_receive(*receiver, blast);
+            if got.len() <= i {
+                got.push(Vec::new());
+                dropped.push(Vec::new());
+            }
+            got[i].push(received as f64 * 100.0 / BURST as f64);
+            dropped[i].push(reported as f64 * 100.0 / BURST as f64);
+        }
+    }
+    let [std_default, std_sized, ours] = [0, 1, 2].map(|i| median(got[i].clone()));
+    row(
+        &format!("4. {BURST} × 64 B unpaced, received; std with the OS's default buffer"),
+        "%",
+        std_default,
+        ours,
+    );
+    row("4. … std with the session's buffer", "%", std_sized, ours);
+    println!(
+        "| 4. … the session's received + reported dropped by the OS | | {:.1} % | |",
+        median(got[2].iter().zip(&dropped[2]).map(|(g, d)| g + d).collect())
     );
 }
 

@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use crate::codec::{ControlStyle, MessageKind, TextEncoding, decode_for_display_into, hex};
-use crate::engine::{CloseReason, Direction, Mode, PeerId, Side};
+use crate::engine::{CloseReason, Direction, HostPort, Mode, PeerId, Side};
 use crate::i18n::{Lang, Text};
 use crate::preset::{DataView, Preset};
 use crate::timestamp::clock_text;
@@ -176,14 +176,12 @@ fn opened_text(mode: &Mode, lang: Lang) -> String {
             format!("{} {bind}", lang.pick("TCP server on", "TCP 服务器，监听"))
         }
         Mode::TcpClient { host, port, .. } => {
-            // An IPv6 address needs its brackets before the port.
-            let host = if host.contains(':') {
-                format!("[{host}]")
-            } else {
-                host.clone()
+            let server = HostPort {
+                host: host.clone(),
+                port: *port,
             };
             format!(
-                "{} {host}:{port}",
+                "{} {server}",
                 lang.pick("TCP client to", "TCP 客户端，连接")
             )
         }
@@ -202,6 +200,29 @@ fn note_en(note: &Note) -> String {
     match note {
         Note::Opened(mode) => format!("Session opened: {}", opened_text(mode, Lang::En)),
         Note::Listening(addr) => format!("Listening on {addr}"),
+        Note::ReceiveBuffer {
+            asked,
+            granted,
+            drops_reported,
+        } => {
+            let mut text = format!(
+                "Receive buffer {} KiB (asked for {} KiB)",
+                granted >> 10,
+                asked >> 10
+            );
+            if granted < asked {
+                text.push_str(": the OS allows no more (Linux: raise net.core.rmem_max)");
+            }
+            text.push_str(if *drops_reported {
+                "; datagrams the OS drops when it is full are counted"
+            } else {
+                "; this OS does not say when it drops datagrams, so losses cannot be counted"
+            });
+            text
+        }
+        Note::Dropped { new, total } => format!(
+            "The OS dropped {new} datagram(s) ({total} in all): the receive buffer was full"
+        ),
         Note::Connected(_) => "Connected".to_owned(),
         Note::HalfClosed(Side::Peer) => {
             "The peer finished sending (FIN); it can still receive".to_owned()
@@ -251,6 +272,29 @@ fn note_zh(note: &Note) -> String {
     match note {
         Note::Opened(mode) => format!("会话已打开：{}", opened_text(mode, Lang::Zh)),
         Note::Listening(addr) => format!("正在监听 {addr}"),
+        Note::ReceiveBuffer {
+            asked,
+            granted,
+            drops_reported,
+        } => {
+            let mut text = format!(
+                "接收缓冲区 {} KiB（请求 {} KiB）",
+                granted >> 10,
+                asked >> 10
+            );
+            if granted < asked {
+                text.push_str("：系统不允许更大（Linux：调大 net.core.rmem_max）");
+            }
+            text.push_str(if *drops_reported {
+                "；缓冲区满时系统丢弃的数据报会被计数"
+            } else {
+                "；此系统不报告丢弃的数据报，无法统计丢失"
+            });
+            text
+        }
+        Note::Dropped { new, total } => {
+            format!("系统丢弃了 {new} 个数据报（共 {total} 个）：接收缓冲区已满")
+        }
         Note::Connected(_) => "已连接".to_owned(),
         Note::HalfClosed(Side::Peer) => "对方已结束发送 (FIN)，仍可接收".to_owned(),
         Note::HalfClosed(Side::Local) => "你已结束发送 (已发 FIN)，对方仍可发送".to_owned(),
@@ -434,7 +478,7 @@ mod tests {
             (
                 Note::Opened(Box::new(Mode::Udp {
                     bind: addr(7088),
-                    remote: Some(addr(7089)),
+                    remote: Some(addr(7089).into()),
                     broadcast: false,
                     multicast: Vec::new(),
                 })),

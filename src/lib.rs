@@ -3,6 +3,8 @@
 //! The library holds all logic so it can be tested without a window; the binary is a thin shell over it.
 //!
 //! # Layout
+//! - [`addr`]: addresses as users write them (IPv6 scopes as numbers or interface names, `HOST:PORT`), parsed
+//!   in one place for the window, presets, the command line and the engine.
 //! - [`codec`]: bytes ⇄ what a person types and reads: text encodings, hex, escapes, checksums, the send
 //!   pipeline, and framing a byte stream into messages. Pure functions and small state machines, no I/O.
 //! - [`engine`]: sessions (TCP server, TCP client, UDP) whose sockets live on a worker thread. The caller
@@ -38,6 +40,7 @@
 //! Dependencies run one way: each module uses only modules listed before it here: `codec`, `i18n`,
 //! `timestamp`; `rules`; `engine`; `preset`; `traffic`; `format`; `capture`; `cli`; `ui`.
 
+pub mod addr;
 pub mod capture;
 pub mod cli;
 pub mod codec;

@@ -17,8 +17,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::addr::{self, AddrError, ScopedIp};
 use crate::codec::{ControlStyle, FramerConfig, Framing, SendOptions, TextEncoding};
-use crate::engine::{self, Mode, SessionConfig};
+use crate::engine::{self, HostPort, Mode, SessionConfig};
 use crate::i18n::Lang;
 use crate::rules::{Rule, RuleError, Rules};
 
@@ -98,12 +99,13 @@ pub struct Preset {
     pub version: u32,
     /// Session kind.
     pub mode: ModeKind,
-    /// Local IP to bind (server, UDP) or to connect from (client; empty for any).
+    /// Local IP to bind (server, UDP) or to connect from (client; empty for any). An IPv6 address may
+    /// carry its scope: `fe80::1%12`, `fe80::1%eth0`.
     pub local_ip: String,
     /// Local port (server, UDP; `0` lets the system choose).
     #[serde(deserialize_with = "text_or_number")]
     pub local_port: String,
-    /// Remote host (client) or default destination (UDP).
+    /// Remote host (client) or default destination (UDP): an IP address or a host name.
     pub remote_host: String,
     /// Remote port.
     #[serde(deserialize_with = "text_or_number")]
@@ -112,6 +114,10 @@ pub struct Preset {
     pub broadcast: bool,
     /// UDP: multicast group to join when opening (empty for none).
     pub multicast_group: String,
+    /// UDP: the socket's receive buffer to ask for, in KiB; presets from before it existed load with the
+    /// engine's default ([`engine::DEFAULT_UDP_RECEIVE_BUFFER`]).
+    #[serde(deserialize_with = "text_or_number")]
+    pub udp_receive_buffer_kib: String,
     /// TCP server: most clients at once (empty for no limit).
     #[serde(deserialize_with = "text_or_number")]
     pub max_clients: String,
@@ -153,6 +159,7 @@ impl Default for Preset {
             remote_port: "10000".to_owned(),
             broadcast: false,
             multicast_group: String::new(),
+            udp_receive_buffer_kib: (engine::DEFAULT_UDP_RECEIVE_BUFFER >> 10).to_string(),
             max_clients: String::new(),
             echo: false,
             view: DataView::Text,
@@ -382,6 +389,8 @@ pub enum Field {
     Multicast,
     /// The client limit.
     MaxClients,
+    /// The UDP receive buffer size.
+    ReceiveBuffer,
     /// The reply rules.
     Rules,
 }
@@ -424,18 +433,17 @@ pub fn parse_port(text: &str, field: Field) -> Result<u16, FieldError> {
     })
 }
 
-/// Parses an IP address as typed (`[::1]` brackets allowed).
-pub fn parse_ip(text: &str, field: Field) -> Result<IpAddr, FieldError> {
-    let text = text.trim();
-    let bare = text.trim_start_matches('[').trim_end_matches(']');
-    bare.parse::<IpAddr>().map_err(|_| {
-        FieldError::new(
-            field,
-            format!("'{text}' is not an IP address such as 192.168.1.10 or ::1."),
-            format!("“{text}”不是 IP 地址（例如 192.168.1.10 或 ::1）。"),
-        )
-    })
+/// Parses an IP address as typed (`[::1]` brackets allowed, an IPv6 scope kept: see [`addr::parse_ip`]).
+pub fn parse_ip(text: &str, field: Field) -> Result<ScopedIp, FieldError> {
+    addr::parse_ip(text).map_err(|error| field_error(field, &error))
 }
+
+fn field_error(field: Field, error: &AddrError) -> FieldError {
+    FieldError::new(field, error.to_string(), error.zh())
+}
+
+/// The largest UDP receive buffer a preset may ask for, in KiB (1 GiB); OSes cap it far lower anyway.
+const MAX_RECEIVE_BUFFER_KIB: usize = 1 << 20;
 
 impl Preset {
     /// The engine configuration this preset describes, or the first field that is wrong.
@@ -457,10 +465,7 @@ impl Preset {
                 let local = if self.local_ip.trim().is_empty() {
                     None
                 } else {
-                    Some(SocketAddr::new(
-                        parse_ip(&self.local_ip, Field::LocalIp)?,
-                        0,
-                    ))
+                    Some(parse_ip(&self.local_ip, Field::LocalIp)?.with_port(0))
                 };
                 Mode::TcpClient {
                     host: host.to_owned(),
@@ -479,9 +484,13 @@ impl Preset {
         let rules = self
             .rules()
             .map_err(|error| FieldError::new(Field::Rules, error.to_string(), error.zh()))?;
-        Ok(SessionConfig::new(mode)
+        let mut config = SessionConfig::new(mode)
             .with_echo(self.echo && self.mode != ModeKind::TcpClient)
-            .with_rules(rules))
+            .with_rules(rules);
+        if self.mode == ModeKind::Udp {
+            config.udp_receive_buffer = self.udp_receive_buffer()?;
+        }
+        Ok(config)
     }
 
     /// The reply rules compiled for this preset's encoding and framing, or the first one that is wrong.
@@ -494,27 +503,45 @@ impl Preset {
     }
 
     fn local_bind(&self) -> Result<SocketAddr, FieldError> {
-        Ok(SocketAddr::new(
-            parse_ip(&self.local_ip, Field::LocalIp)?,
-            parse_port(&self.local_port, Field::LocalPort)?,
-        ))
+        let ip = parse_ip(&self.local_ip, Field::LocalIp)?;
+        Ok(ip.with_port(parse_port(&self.local_port, Field::LocalPort)?))
     }
 
-    fn udp_remote(&self) -> Result<Option<SocketAddr>, FieldError> {
-        if self.remote_host.trim().is_empty() {
+    /// The UDP default remote: an address or a host name, resolved when the session starts.
+    fn udp_remote(&self) -> Result<Option<HostPort>, FieldError> {
+        let host = self.remote_host.trim();
+        if host.is_empty() {
             return Ok(None);
         }
-        Ok(Some(SocketAddr::new(
-            parse_ip(&self.remote_host, Field::RemoteHost)?,
-            parse_port(&self.remote_port, Field::RemotePort)?,
-        )))
+        addr::parse_host(host).map_err(|error| field_error(Field::RemoteHost, &error))?;
+        Ok(Some(HostPort {
+            host: host.to_owned(),
+            port: parse_port(&self.remote_port, Field::RemotePort)?,
+        }))
+    }
+
+    fn udp_receive_buffer(&self) -> Result<usize, FieldError> {
+        let text = self.udp_receive_buffer_kib.trim();
+        match text.parse::<usize>() {
+            Ok(kib) if (1..=MAX_RECEIVE_BUFFER_KIB).contains(&kib) => Ok(kib << 10),
+            _ => Err(FieldError::new(
+                Field::ReceiveBuffer,
+                format!(
+                    "Receive buffer '{text}' is not a number of KiB from 1 to {MAX_RECEIVE_BUFFER_KIB} \
+                     (4096 is 4 MiB)."
+                ),
+                format!(
+                    "接收缓冲区“{text}”不是 1 到 {MAX_RECEIVE_BUFFER_KIB} 之间的 KiB 数（4096 即 4 MiB）。"
+                ),
+            )),
+        }
     }
 
     fn multicast(&self) -> Result<Vec<IpAddr>, FieldError> {
         if self.multicast_group.trim().is_empty() {
             return Ok(Vec::new());
         }
-        let group = parse_ip(&self.multicast_group, Field::Multicast)?;
+        let group = parse_ip(&self.multicast_group, Field::Multicast)?.ip;
         if group.is_multicast() {
             Ok(vec![group])
         } else {
@@ -611,6 +638,72 @@ mod tests {
         settings.local_ip = "::".to_owned();
         settings.multicast_group = "10.0.0.1".to_owned();
         assert_eq!(settings.session().unwrap_err().field, Field::Multicast);
+    }
+
+    #[test]
+    fn the_udp_receive_buffer_is_saved_checked_and_defaults_for_old_presets() {
+        let old = Preset::from_ron("(mode: Udp, local_ip: \"127.0.0.1\", local_port: 0)").unwrap();
+        assert!(old.warnings.is_empty(), "{:?}", old.warnings);
+        let config = old.preset.session().unwrap();
+        assert_eq!(
+            config.udp_receive_buffer,
+            engine::DEFAULT_UDP_RECEIVE_BUFFER
+        );
+
+        let mut settings = Preset {
+            udp_receive_buffer_kib: "64".to_owned(),
+            ..old.preset
+        };
+        let reloaded = Preset::from_ron(&settings.to_ron()).unwrap().preset;
+        assert_eq!(reloaded.session().unwrap().udp_receive_buffer, 64 << 10);
+        for wrong in ["0", "lots", "2000000"] {
+            settings.udp_receive_buffer_kib = wrong.to_owned();
+            let error = settings.session().unwrap_err();
+            assert_eq!(error.field, Field::ReceiveBuffer, "{wrong}");
+            assert!(
+                error.en.contains(wrong) && error.zh.contains(wrong),
+                "{error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn scopes_are_kept_and_the_udp_remote_may_be_a_host_name() {
+        let settings = Preset {
+            mode: ModeKind::Udp,
+            local_ip: "fe80::1%7".to_owned(),
+            local_port: "7000".to_owned(),
+            remote_host: "board.local".to_owned(),
+            remote_port: "7001".to_owned(),
+            ..Preset::default()
+        };
+        let config = settings.session().unwrap();
+        let Mode::Udp { bind, remote, .. } = config.mode else {
+            panic!("{:?}", config.mode);
+        };
+        assert_eq!(bind.to_string(), "[fe80::1%7]:7000");
+        assert_eq!(
+            remote,
+            Some(HostPort {
+                host: "board.local".to_owned(),
+                port: 7001
+            })
+        );
+        for (field, local_ip, remote_host) in [
+            (Field::RemoteHost, "0.0.0.0", "192.168.1.300"),
+            (Field::LocalIp, "fe80::1%no-such-nic0", ""),
+        ] {
+            let wrong = Preset {
+                local_ip: local_ip.to_owned(),
+                remote_host: remote_host.to_owned(),
+                ..settings.clone()
+            };
+            assert_eq!(
+                wrong.session().unwrap_err().field,
+                field,
+                "{local_ip} {remote_host}"
+            );
+        }
     }
 
     #[test]

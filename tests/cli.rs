@@ -7,7 +7,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::PathBuf;
 use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc::{Receiver, channel};
@@ -731,4 +731,44 @@ fn the_send_options_escapes_line_end_and_checksum_are_flags() {
         "{:#?}",
         ended.stdout
     );
+}
+
+#[test]
+fn udp_sends_to_a_host_name_and_reports_its_receive_buffer() {
+    let device = UdpSocket::bind("127.0.0.1:0").unwrap();
+    device.set_read_timeout(Some(WAIT)).unwrap();
+    let to = format!("localhost:{}", device.local_addr().unwrap().port());
+    let udp = Netassist::start(&[
+        "udp",
+        "--bind",
+        "127.0.0.1:0",
+        "--to",
+        &to,
+        "--send",
+        "hi",
+        "--expect",
+        "ok",
+        "--json",
+        "--seconds",
+        "10",
+    ]);
+    let mut buf = [0; 16];
+    let (n, from) = device.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"hi");
+    device.send_to(b"ok", from).unwrap();
+    let ended = udp.end();
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+    let objects = json_lines(&ended.stdout);
+    let buffer = objects
+        .iter()
+        .find(|o| o["event"] == "receive_buffer")
+        .unwrap_or_else(|| panic!("{:#?}", ended.stdout));
+    assert!(buffer["granted"].as_u64().unwrap() > 0, "{buffer}");
+    assert_eq!(
+        buffer["drops_reported"],
+        cfg!(target_os = "linux"),
+        "{buffer}"
+    );
+    let summary = objects.iter().find(|o| o["event"] == "summary").unwrap();
+    assert_eq!(summary["dropped"], 0, "{summary}");
 }

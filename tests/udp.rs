@@ -9,13 +9,14 @@ use std::net::{IpAddr, SocketAddr, UdpSocket};
 use bytes::Bytes;
 use common::{WAIT, connected, data, start, wait_for};
 use netassist::engine::{
-    Command, Direction, Event, Mode, Operation, Problem, Session, SessionConfig, Target,
+    Command, Direction, Event, HostPort, Mode, Operation, Problem, Session, SessionConfig, Target,
 };
+use netassist::i18n::{Lang, Text};
 
 fn udp_config(bind: &str, remote: Option<SocketAddr>, broadcast: bool) -> SessionConfig {
     SessionConfig::new(Mode::Udp {
         bind: bind.parse().unwrap(),
-        remote,
+        remote: remote.map(HostPort::from),
         broadcast,
         multicast: Vec::new(),
     })
@@ -239,4 +240,220 @@ fn forgetting_a_peer_makes_the_next_datagram_a_new_peer() {
         closed,
         [(second, netassist::engine::CloseReason::SessionStopped)]
     );
+}
+
+fn receive_buffer(session: &Session) -> (usize, usize, bool) {
+    wait_for(session, "ReceiveBuffer", |e| match e {
+        Event::ReceiveBuffer {
+            asked,
+            granted,
+            drops_reported,
+            ..
+        } => Some((*asked, *granted, *drops_reported)),
+        _ => None,
+    })
+}
+
+#[test]
+fn the_receive_buffer_granted_is_reported() {
+    let running = start(udp_config("127.0.0.1:0", None, false));
+    let (asked, granted, drops_reported) = receive_buffer(&running.session);
+    assert_eq!(asked, netassist::engine::DEFAULT_UDP_RECEIVE_BUFFER);
+    assert!(granted > 0);
+    if cfg!(target_os = "linux") {
+        assert!(drops_reported);
+        // Linux caps what an unprivileged socket may ask for at net.core.rmem_max.
+        let cap: usize = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+            .map_or(usize::MAX, |text| text.trim().parse().unwrap());
+        assert!(
+            granted >= asked.min(cap),
+            "granted {granted}, asked {asked}, rmem_max {cap}"
+        );
+    } else {
+        assert!(!drops_reported, "only Linux says when it drops datagrams");
+    }
+}
+
+/// A burst into a 4 KiB receive buffer while the worker may not read (the caller leaves its one read
+/// unread): the OS drops most of it, and the session counts every datagram it did not deliver.
+#[cfg(target_os = "linux")]
+#[test]
+fn datagrams_the_os_drops_are_counted() {
+    use std::time::{Duration, Instant};
+
+    let mut config = udp_config("127.0.0.1:0", None, false);
+    config.udp_receive_buffer = 4 << 10;
+    // One unread byte is too many: the worker reads one datagram, then waits for the test to take it.
+    config.max_backlog_bytes = 0;
+    let running = start(config);
+    let addr = common::listening(&running.session);
+    let sender = socket("127.0.0.1:0");
+    let mut sent = 0_u64;
+    for _ in 0..200 {
+        sender.send_to(&[b'x'; 1000], addr).unwrap();
+        sent += 1;
+    }
+    // The OS tells of drops on the next datagram it delivers, so a probe follows the burst; a probe that
+    // finds the buffer still full is dropped (and counted) too, and another one follows.
+    let (mut received, mut dropped, mut events) = (0_u64, 0_u64, 0);
+    let deadline = Instant::now() + common::WAIT;
+    while received + dropped != sent || dropped == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "sent {sent}, received {received}, dropped {dropped}"
+        );
+        sender.send_to(b"probe", addr).unwrap();
+        sent += 1;
+        while let Some(event) = running.session.recv_timeout(Duration::from_millis(100)) {
+            match event {
+                Event::Data {
+                    dir: Direction::Rx, ..
+                } => received += 1,
+                Event::Dropped {
+                    datagrams_total,
+                    new,
+                    ..
+                } => {
+                    assert_eq!(datagrams_total, dropped + new);
+                    dropped = datagrams_total;
+                    events += 1;
+                }
+                _ => {}
+            }
+            if received + dropped == sent && dropped > 0 {
+                break;
+            }
+        }
+    }
+    assert!(dropped > 0 && received > 0, "received {received}");
+    // One event per read turn at most, not one per datagram.
+    assert!(
+        events <= received,
+        "{events} drop events for {received} reads"
+    );
+}
+
+#[test]
+fn an_ipv4_sender_on_a_dual_stack_socket_shows_as_ipv4() {
+    let running = start(udp_config("[::]:0", None, false));
+    let port = common::listening(&running.session).port();
+    let device = socket("127.0.0.1:0");
+    device
+        .send_to(b"hello", SocketAddr::from(([127, 0, 0, 1], port)))
+        .unwrap();
+    let (peer, from, _) = connected(&running.session);
+    assert_eq!(from, device.local_addr().unwrap());
+    assert_eq!(data(&running.session, peer, Direction::Rx, 5), b"hello");
+    // Replies go out through the IPv4-mapped form the IPv6 socket needs, to the peer and to an address.
+    send(&running.session, Target::Peer(peer), b"reply".to_vec());
+    assert_eq!(recv(&device).0, b"reply");
+    send(
+        &running.session,
+        Target::Addr(device.local_addr().unwrap()),
+        b"again".to_vec(),
+    );
+    assert_eq!(recv(&device).0, b"again");
+    assert_eq!(data(&running.session, peer, Direction::Tx, 5), b"reply");
+}
+
+#[test]
+fn the_default_remote_may_be_a_host_name() {
+    let device = socket("127.0.0.1:0");
+    let mut config = udp_config("127.0.0.1:0", None, false);
+    if let Mode::Udp { remote, .. } = &mut config.mode {
+        *remote = Some(HostPort {
+            host: "localhost".to_owned(),
+            port: device.local_addr().unwrap().port(),
+        });
+    }
+    let running = start(config);
+    let addr = common::listening(&running.session);
+    send(&running.session, Target::Default, b"by name".to_vec());
+    assert_eq!(recv(&device), (b"by name".to_vec(), addr));
+}
+
+#[test]
+fn a_default_remote_that_is_no_host_stops_the_session_with_a_clear_error() {
+    let mut config = udp_config("127.0.0.1:0", None, false);
+    if let Mode::Udp { remote, .. } = &mut config.mode {
+        *remote = Some(HostPort {
+            host: "my board".to_owned(),
+            port: 7,
+        });
+    }
+    let running = start(config);
+    let error = next_error(&running.session);
+    assert_eq!(error.problem(), Problem::BadAddress);
+    assert!(error.to_string().contains("'my board'"), "{error}");
+    assert!(
+        error.zh().contains("“my board”不是有效的地址或主机名"),
+        "{}",
+        error.zh()
+    );
+    wait_for(&running.session, "Stopped", |e| {
+        matches!(e, Event::Stopped { .. }).then_some(())
+    });
+}
+
+#[test]
+fn the_log_counts_drops_and_says_so_in_both_languages() {
+    use netassist::traffic::{LogConfig, Note, RowKind, TrafficLog};
+    use std::time::{Instant, SystemTime};
+
+    let mut log = TrafficLog::new(LogConfig::default());
+    let at = SystemTime::now();
+    for event in [
+        Event::ReceiveBuffer {
+            asked: 4 << 20,
+            granted: 208 << 10,
+            drops_reported: false,
+            at,
+        },
+        Event::Dropped {
+            datagrams_total: 5,
+            new: 5,
+            at,
+        },
+        Event::Dropped {
+            datagrams_total: 12,
+            new: 7,
+            at,
+        },
+    ] {
+        log.apply(&event, Instant::now());
+    }
+    assert_eq!(log.dropped_datagrams(), 12);
+    let notes: Vec<&Note> = (0..log.len())
+        .filter_map(|i| match &log.row(i).unwrap().kind {
+            RowKind::Note(note) => Some(note),
+            RowKind::Data { .. } => None,
+        })
+        .collect();
+    let buffer = notes[0];
+    assert!(
+        buffer.text(Lang::En).contains("208 KiB"),
+        "{}",
+        buffer.text(Lang::En)
+    );
+    assert!(
+        buffer.text(Lang::En).contains("cannot be counted"),
+        "{}",
+        buffer.text(Lang::En)
+    );
+    assert!(
+        buffer.text(Lang::Zh).contains("无法统计"),
+        "{}",
+        buffer.text(Lang::Zh)
+    );
+    assert_eq!(
+        notes[2].text(Lang::En),
+        "The OS dropped 7 datagram(s) (12 in all): the receive buffer was full"
+    );
+    assert!(
+        notes[2].text(Lang::Zh).contains("共 12 个"),
+        "{}",
+        notes[2].text(Lang::Zh)
+    );
+    log.reset_counters();
+    assert_eq!(log.dropped_datagrams(), 0);
 }

@@ -1,6 +1,6 @@
 //! The command line's arguments as clap reads them: the subcommands and the options every one takes.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -27,9 +27,10 @@ pub struct Cli {
 pub enum CliCommand {
     /// Listen for TCP clients; print events until Ctrl+C or --seconds.
     TcpServer {
-        /// Local address to listen on, such as 0.0.0.0:10000 (port 0: any free port).
+        /// Local address to listen on, such as 0.0.0.0:10000 (port 0: any free port); IPv6 in brackets,
+        /// with its scope if it needs one: `[fe80::1%eth0]:10000`.
         #[arg(long, value_name = "IP:PORT")]
-        bind: SocketAddr,
+        bind: String,
         /// Options every subcommand takes.
         #[command(flatten)]
         common: Common,
@@ -47,10 +48,10 @@ pub enum CliCommand {
     Udp {
         /// Local address to bind, such as 0.0.0.0:7088.
         #[arg(long, value_name = "IP:PORT")]
-        bind: SocketAddr,
-        /// Where --send goes.
-        #[arg(long, value_name = "IP:PORT")]
-        to: Option<SocketAddr>,
+        bind: String,
+        /// Where --send goes: an address or a host name, such as 192.168.1.5:7088 or board.local:7088.
+        #[arg(long, value_name = "HOST:PORT")]
+        to: Option<String>,
         /// Allow sending to broadcast addresses.
         #[arg(long)]
         broadcast: bool,
@@ -67,13 +68,13 @@ pub enum CliCommand {
         preset: PathBuf,
         /// Listen on (server, UDP) this address instead of the preset's.
         #[arg(long, value_name = "IP:PORT")]
-        bind: Option<SocketAddr>,
+        bind: Option<String>,
         /// Connect (client) to this server instead of the preset's.
         #[arg(long, value_name = "HOST:PORT")]
         connect: Option<String>,
-        /// Send (UDP) to this address instead of the preset's.
-        #[arg(long, value_name = "IP:PORT")]
-        to: Option<SocketAddr>,
+        /// Send (UDP) to this address or host instead of the preset's.
+        #[arg(long, value_name = "HOST:PORT")]
+        to: Option<String>,
         /// Options every subcommand takes.
         #[command(flatten)]
         common: Common,

@@ -131,9 +131,11 @@ impl Output {
         }
     }
 
-    /// When expectations were given: when each was met (with `--json`, also which were not).
-    pub(super) fn summary(&mut self, expectations: &Expectations) {
-        if expectations.is_empty() {
+    /// The summary: datagrams the OS dropped (UDP, when it says), and when expectations were given, when
+    /// each was met. With `--json`, one `summary` object with `dropped` and `expectations` (also those not
+    /// met); nothing when there is neither.
+    pub(super) fn summary(&mut self, expectations: &Expectations, dropped: u64) {
+        if expectations.is_empty() && dropped == 0 {
             return;
         }
         let after = |at: SystemTime| {
@@ -153,10 +155,22 @@ impl Output {
                 })
                 .collect();
             self.printer.print(
-                json!({"time": iso_text(SystemTime::now()), "event": "summary", "expectations": list})
-                    .to_string(),
+                json!({
+                    "time": iso_text(SystemTime::now()),
+                    "event": "summary",
+                    "dropped": dropped,
+                    "expectations": list,
+                })
+                .to_string(),
             );
-        } else if expectations.all_met() {
+            return;
+        }
+        if dropped > 0 {
+            self.printer.print(format!(
+                "the OS dropped {dropped} datagram(s): the receive buffer was full"
+            ));
+        }
+        if expectations.all_met() {
             for (i, e) in expectations.iter().enumerate() {
                 if let Some(at) = e.met {
                     self.printer.print(format!(
@@ -198,6 +212,21 @@ fn json_line(log: &TrafficLog, row: &Row, display: Display) -> Value {
                     "listening"
                 }
                 Note::Opened(_) => "opened",
+                Note::ReceiveBuffer {
+                    asked,
+                    granted,
+                    drops_reported,
+                } => {
+                    object.insert("asked".into(), (*asked).into());
+                    object.insert("granted".into(), (*granted).into());
+                    object.insert("drops_reported".into(), (*drops_reported).into());
+                    "receive_buffer"
+                }
+                Note::Dropped { new, total } => {
+                    object.insert("dropped".into(), (*total).into());
+                    object.insert("new".into(), (*new).into());
+                    "dropped"
+                }
                 Note::Connected(_) => "connected",
                 Note::HalfClosed(_) => "half_closed",
                 Note::Unsent { .. } => "unsent",

@@ -2,13 +2,13 @@
 //! flags' overrides), the engine configuration, the bytes to send and the expectations, all checked before
 //! anything starts. Repeatable flags keep the order they were typed in, across flags.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
 use clap::{ArgMatches, FromArgMatches};
 
 use super::args::{Cli, CliCommand, Common};
+use crate::addr::split_host_port;
 use crate::codec::{InputMode, SendOptions};
 use crate::engine::{Mode, SessionConfig};
 use crate::expect::Expectation;
@@ -53,27 +53,21 @@ fn in_order<T>(
     Ok(items.into_iter().map(|(_, item)| item).collect())
 }
 
-/// Splits `HOST:PORT` (an IPv6 host in brackets) into the preset's host and port fields.
+/// Splits `HOST:PORT` (an IPv6 host in brackets) into the preset's host and port fields, as typed: the
+/// preset checks them as it does the window's.
 fn host_port(text: &str) -> Result<(String, String), String> {
-    let (host, port) = text.rsplit_once(':').ok_or_else(|| {
-        format!("'{text}' is not HOST:PORT, such as 192.168.1.5:10000 or [::1]:7000")
-    })?;
-    Ok((
-        host.trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned(),
-        port.to_owned(),
-    ))
+    let (host, port) = split_host_port(text).map_err(|error| error.to_string())?;
+    Ok((host.to_owned(), port.to_owned()))
 }
 
-fn set_local(preset: &mut Preset, bind: SocketAddr) {
-    preset.local_ip = bind.ip().to_string();
-    preset.local_port = bind.port().to_string();
+fn set_local(preset: &mut Preset, bind: &str) -> Result<(), String> {
+    (preset.local_ip, preset.local_port) = host_port(bind)?;
+    Ok(())
 }
 
-fn set_remote(preset: &mut Preset, remote: SocketAddr) {
-    preset.remote_host = remote.ip().to_string();
-    preset.remote_port = remote.port().to_string();
+fn set_remote(preset: &mut Preset, remote: &str) -> Result<(), String> {
+    (preset.remote_host, preset.remote_port) = host_port(remote)?;
+    Ok(())
 }
 
 /// The preset a subcommand describes: loaded (`run`) or the default, with the subcommand's addresses set.
@@ -86,13 +80,13 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
     Ok(match command {
         CliCommand::TcpServer { bind, common } => {
             let mut preset = fresh(ModeKind::TcpServer);
-            set_local(&mut preset, bind);
+            set_local(&mut preset, &bind)?;
             (preset, common)
         }
         CliCommand::TcpClient { connect, common } => {
             let mut preset = fresh(ModeKind::TcpClient);
             preset.local_ip = String::new();
-            (preset.remote_host, preset.remote_port) = host_port(&connect)?;
+            set_remote(&mut preset, &connect)?;
             (preset, common)
         }
         CliCommand::Udp {
@@ -103,9 +97,9 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
             common,
         } => {
             let mut preset = fresh(ModeKind::Udp);
-            set_local(&mut preset, bind);
+            set_local(&mut preset, &bind)?;
             if let Some(to) = to {
-                set_remote(&mut preset, to);
+                set_remote(&mut preset, &to)?;
             }
             preset.broadcast = broadcast;
             preset.multicast_group = join.map(|g| g.to_string()).unwrap_or_default();
@@ -124,13 +118,13 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
             }
             let mut preset = loaded.preset;
             if let Some(bind) = bind {
-                set_local(&mut preset, bind);
+                set_local(&mut preset, &bind)?;
             }
             if let Some(connect) = connect {
-                (preset.remote_host, preset.remote_port) = host_port(&connect)?;
+                set_remote(&mut preset, &connect)?;
             }
             if let Some(to) = to {
-                set_remote(&mut preset, to);
+                set_remote(&mut preset, &to)?;
             }
             (preset, common)
         }
@@ -201,7 +195,7 @@ impl Plan {
             },
         )?;
         if matches!(config.mode, Mode::Udp { remote: None, .. }) && !sends.is_empty() {
-            return Err("UDP needs --to IP:PORT to know where --send goes".to_owned());
+            return Err("UDP needs --to HOST:PORT to know where --send goes".to_owned());
         }
         if common.every.is_some() && sends.is_empty() {
             return Err("--every needs something to send: --send or --send-hex".to_owned());
@@ -259,6 +253,7 @@ mod tests {
     use clap::CommandFactory;
 
     use super::*;
+    use std::net::SocketAddr;
 
     /// The plan for `netassist ARGS…`, or why there is none (clap's errors included).
     fn plan_of(args: &[&str]) -> Result<Plan, String> {
@@ -346,7 +341,7 @@ mod tests {
         let error = plan_of(&["udp", "--bind", "127.0.0.1:0", "--send", "x"])
             .err()
             .unwrap();
-        assert_eq!(error, "UDP needs --to IP:PORT to know where --send goes");
+        assert_eq!(error, "UDP needs --to HOST:PORT to know where --send goes");
         let plan = plan_of(&[
             "udp",
             "--bind",

@@ -89,7 +89,10 @@ pub(super) fn run(plan: Plan) -> ExitCode {
     controller.stop_when_sent(STOP_WAIT, |_| {});
     out.print_new(controller.log());
     if controller.refused().is_none() {
-        out.summary(controller.expectations());
+        out.summary(
+            controller.expectations(),
+            controller.log().dropped_datagrams(),
+        );
     }
     let not_printed = out.printer.finish(PRINT_WAIT);
     if not_printed > 0 {

@@ -11,6 +11,8 @@ use mio::Interest;
 use mio::net::TcpStream;
 use socket2::{SockRef, TcpKeepalive};
 
+use crate::addr::canonical;
+
 use super::worker::Cx;
 use super::{CloseReason, Direction, Event, NetError, Operation, PeerId, Side};
 
@@ -288,12 +290,6 @@ impl Conn {
             _ => CloseReason::Error(NetError::io(op, Some(self.addr.to_string()), e)),
         }
     }
-}
-
-/// An address as the user knows it: an IPv4-mapped IPv6 address (`::ffff:192.168.1.5`, how a dual-stack
-/// socket sees an IPv4 peer) as plain IPv4.
-pub(crate) fn canonical(addr: SocketAddr) -> SocketAddr {
-    SocketAddr::new(addr.ip().to_canonical(), addr.port())
 }
 
 /// Socket options every connection gets: no Nagle delay, so what the user sends leaves at once as they

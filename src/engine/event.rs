@@ -55,6 +55,31 @@ pub enum Event {
         /// When it happened.
         at: SystemTime,
     },
+    /// UDP, right after [`Event::Listening`]: the socket's receive buffer, and whether datagrams the OS
+    /// drops because it was full will be reported ([`Event::Dropped`]). Only Linux says so; elsewhere
+    /// losses cannot be known.
+    ReceiveBuffer {
+        /// Bytes asked for ([`super::SessionConfig::udp_receive_buffer`]).
+        asked: usize,
+        /// Bytes the OS granted: it may cap the request (Linux: at `net.core.rmem_max`). Linux reports twice
+        /// what it grants (it counts its bookkeeping too); the half is given here, to compare with `asked`.
+        granted: usize,
+        /// Drops are counted and reported by [`Event::Dropped`].
+        drops_reported: bool,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// UDP: the OS dropped datagrams meant for the session because its receive buffer was full. Reported at
+    /// most once per read turn, only when the count rose. The OS tells of drops on the next datagram it
+    /// delivers, so drops after the last datagram of a burst show when another one arrives.
+    Dropped {
+        /// Datagrams dropped since the session started.
+        datagrams_total: u64,
+        /// Of those, the ones not reported before.
+        new: u64,
+        /// When it happened.
+        at: SystemTime,
+    },
     /// A new peer: a client accepted by the server, the client's connection to its server, or (UDP) the first
     /// datagram exchanged with a remote address.
     Connected {
@@ -184,6 +209,8 @@ impl Event {
     pub fn at(&self) -> SystemTime {
         match self {
             Event::Listening { at, .. }
+            | Event::ReceiveBuffer { at, .. }
+            | Event::Dropped { at, .. }
             | Event::Connected { at, .. }
             | Event::Data { at, .. }
             | Event::HalfClosed { at, .. }

@@ -2,7 +2,7 @@
 //! configured time-out), then serve the one connection until either side closes it.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use mio::Interest;
@@ -10,6 +10,7 @@ use mio::net::TcpStream;
 use socket2::{Domain, Socket, Type};
 
 use super::conn::{Conn, ReadState};
+use super::resolve::resolve;
 use super::tcp_server::no_such_peer;
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
 use super::{CloseReason, Command, NetError, Operation, Target};
@@ -177,49 +178,9 @@ fn in_progress(e: &io::Error) -> bool {
     in_progress || e.kind() == io::ErrorKind::WouldBlock
 }
 
-/// Whether `host` can be an IP address or a DNS name at all. A typo such as `192.168.1.300` or `my board`
-/// is reported at once instead of being sent to a name server, which could take seconds to say no.
-fn plausible_host(host: &str) -> bool {
-    // An IPv6 link-local address may carry its interface: `fe80::1%2` or `fe80::1%eth0`.
-    let unscoped = host.split_once('%').map_or(host, |(ip, _)| ip);
-    if unscoped.parse::<std::net::IpAddr>().is_ok() {
-        return true;
-    }
-    let name = host.strip_suffix('.').unwrap_or(host);
-    let labels: Vec<&str> = name.split('.').collect();
-    let label_ok = |label: &&str| {
-        (1..=63).contains(&label.len())
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-    };
-    // A name whose last label is all digits would be an IPv4 address, and this one did not parse as one.
-    let numeric_tail = labels
-        .last()
-        .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()));
-    name.len() <= 253 && labels.iter().all(label_ok) && !numeric_tail
-}
-
 impl Handler for TcpClient {
     fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
-        let host = self
-            .host
-            .trim()
-            .trim_start_matches('[')
-            .trim_end_matches(']');
-        if !plausible_host(host) {
-            return Err(NetError::invalid(
-                Operation::Resolve,
-                Some(self.host.clone()),
-                "use an IP address such as 192.168.1.10 or a host name such as board.local",
-            ));
-        }
-        let addrs: Vec<SocketAddr> = (host, self.port)
-            .to_socket_addrs()
-            .map_err(|e| NetError::io(Operation::Resolve, Some(self.host.clone()), &e))?
-            .collect();
+        let addrs = resolve(&self.host, self.port)?;
         self.connect_next(addrs, cx)
     }
 
@@ -338,37 +299,5 @@ impl Handler for TcpClient {
 
     fn shutdown(&mut self, cx: &mut Cx) {
         self.closed(CloseReason::SessionStopped, cx);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::plausible_host;
-
-    #[test]
-    fn typos_are_not_hosts() {
-        for good in [
-            "127.0.0.1",
-            "::1",
-            "fe80::1%2",
-            "localhost",
-            "board.local",
-            "a-b.example.",
-            "x1",
-        ] {
-            assert!(plausible_host(good), "{good}");
-        }
-        for bad in [
-            "",
-            "192.168.1.300",
-            "1.2.3",
-            "my board",
-            "board!",
-            "-x.com",
-            "a..b",
-            "例子",
-        ] {
-            assert!(!plausible_host(bad), "{bad}");
-        }
     }
 }

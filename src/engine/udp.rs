@@ -1,9 +1,17 @@
 //! UDP mode: one socket; every remote address we receive from or send to becomes a peer, so the user can
 //! reply to a sender; broadcast and IPv4/IPv6 multicast.
+//!
+//! Datagrams are lost without a word when the socket's receive buffer is full, so the session asks for a
+//! large one, reports what the OS granted, and (on Linux, the one OS that tells) counts the datagrams the
+//! OS dropped and reports them.
+//!
+//! A peer's address is reported as the user knows it: an IPv4 sender on a dual-stack `[::]` socket is
+//! `192.168.1.5:7000`, not `[::ffff:192.168.1.5]:7000`; datagrams to it still go to the mapped form the
+//! socket needs.
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV6};
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
@@ -11,9 +19,14 @@ use mio::Interest;
 use mio::net::UdpSocket;
 use socket2::{Domain, Socket, Type};
 
+use crate::addr::canonical;
+
+use super::resolve::resolve;
 use super::tcp_server::{bind_nonblocking, no_such_peer};
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
-use super::{CloseReason, Command, Direction, Event, NetError, Operation, PeerId, Target};
+use super::{
+    CloseReason, Command, Direction, Event, HostPort, NetError, Operation, PeerId, Target,
+};
 
 /// Datagrams read per turn before commands and timers get their turn.
 const READS_PER_TURN: usize = 64;
@@ -23,37 +36,77 @@ const READS_PER_TURN: usize = 64;
 const MAX_PEERS: usize = 4096;
 
 struct Remote {
+    /// The address datagrams go to, in the socket's own family (IPv4-mapped on an IPv6 socket).
     addr: SocketAddr,
     last_seen: Instant,
 }
 
+/// The OS's count of datagrams it dropped for the socket, as last seen, and how many are not reported yet.
+#[derive(Default)]
+struct Drops {
+    /// The counter as the OS keeps it: 32 bits, counting since the socket was made, wrapping.
+    counter: u32,
+    total: u64,
+    unreported: u64,
+}
+
+impl Drops {
+    fn saw(&mut self, counter: u32) {
+        let new = u64::from(counter.wrapping_sub(self.counter));
+        self.counter = counter;
+        self.total += new;
+        self.unreported += new;
+    }
+
+    /// One event for all the drops seen since the last one, if there were any.
+    fn report(&mut self, cx: &mut Cx) {
+        if self.unreported > 0 {
+            cx.emit(Event::Dropped {
+                datagrams_total: self.total,
+                new: self.unreported,
+                at: SystemTime::now(),
+            });
+            self.unreported = 0;
+        }
+    }
+}
+
 pub(crate) struct Udp {
     bind: SocketAddr,
+    /// The default remote as configured; resolved into `default_remote` when the session opens.
+    remote: Option<HostPort>,
     default_remote: Option<SocketAddr>,
     broadcast: bool,
     initial_groups: Vec<IpAddr>,
+    receive_buffer: usize,
     socket: Option<UdpSocket>,
     local: SocketAddr,
     peers: HashMap<PeerId, Remote>,
+    /// Peers by their address as reported ([`canonical`]).
     by_addr: HashMap<SocketAddr, PeerId>,
     /// Datagrams the OS could not take yet, oldest first, with their total size.
     queue: VecDeque<(PeerId, Bytes)>,
     queued: usize,
     unread: bool,
+    control: os::Control,
+    drops: Drops,
 }
 
 impl Udp {
     pub(crate) fn new(
         bind: SocketAddr,
-        default_remote: Option<SocketAddr>,
+        remote: Option<HostPort>,
         broadcast: bool,
         initial_groups: Vec<IpAddr>,
+        receive_buffer: usize,
     ) -> Self {
         Self {
             bind,
-            default_remote,
+            remote,
+            default_remote: None,
             broadcast,
             initial_groups,
+            receive_buffer,
             socket: None,
             local: bind,
             peers: HashMap::new(),
@@ -61,13 +114,48 @@ impl Udp {
             queue: VecDeque::new(),
             queued: 0,
             unread: false,
+            control: os::Control::new(),
+            drops: Drops::default(),
         }
     }
 
-    /// The peer for `addr`, made (and reported) if it is new.
+    /// `addr` in the socket's own family: an IPv6 socket sends to an IPv4 address through its mapped form.
+    fn wire(&self, addr: SocketAddr) -> SocketAddr {
+        match addr {
+            SocketAddr::V4(v4) if self.local.is_ipv6() => {
+                SocketAddr::V6(SocketAddrV6::new(v4.ip().to_ipv6_mapped(), v4.port(), 0, 0))
+            }
+            _ => addr,
+        }
+    }
+
+    /// The first of `addrs` (a resolved default remote) this session's socket can send to.
+    fn reachable(&self, addrs: &[SocketAddr], host: &str) -> Result<SocketAddr, NetError> {
+        // Only a wildcard IPv6 socket is dual-stack (see `bind_nonblocking`).
+        let dual_stack = self.bind.is_ipv6() && self.bind.ip().is_unspecified();
+        addrs
+            .iter()
+            .find(|addr| addr.is_ipv4() == self.bind.is_ipv4())
+            .or_else(|| addrs.iter().find(|addr| dual_stack && addr.is_ipv4()))
+            .copied()
+            .ok_or_else(|| {
+                NetError::invalid(
+                    Operation::Resolve,
+                    Some(host.to_owned()),
+                    format!(
+                        "it has no {} address, and the session's socket is {}",
+                        if self.bind.is_ipv4() { "IPv4" } else { "IPv6" },
+                        self.bind
+                    ),
+                )
+            })
+    }
+
+    /// The peer for `addr` (in either form, mapped or not), made (and reported) if it is new.
     fn peer_for(&mut self, addr: SocketAddr, cx: &mut Cx) -> PeerId {
         let now = Instant::now();
-        if let Some(peer) = self.by_addr.get(&addr) {
+        let (shown, addr) = (canonical(addr), self.wire(addr));
+        if let Some(peer) = self.by_addr.get(&shown) {
             if let Some(remote) = self.peers.get_mut(peer) {
                 remote.last_seen = now;
             }
@@ -90,10 +178,10 @@ impl Udp {
                 last_seen: now,
             },
         );
-        self.by_addr.insert(addr, peer);
+        self.by_addr.insert(shown, peer);
         cx.emit(Event::Connected {
             peer,
-            addr,
+            addr: shown,
             local: self.local,
             at: SystemTime::now(),
         });
@@ -102,7 +190,7 @@ impl Udp {
 
     fn forget(&mut self, peer: PeerId, reason: CloseReason, cx: &mut Cx) {
         if let Some(remote) = self.peers.remove(&peer) {
-            self.by_addr.remove(&remote.addr);
+            self.by_addr.remove(&canonical(remote.addr));
             cx.forget(peer);
             // Datagrams still queued for it have nobody to go to any more: say so.
             let (mut bytes, mut sends) = (0, 0);
@@ -132,7 +220,13 @@ impl Udp {
         }
     }
 
+    /// Reads a turn's worth of datagrams, then reports the drops the OS told of meanwhile, in one event.
     fn read(&mut self, cx: &mut Cx) {
+        self.read_datagrams(cx);
+        self.drops.report(cx);
+    }
+
+    fn read_datagrams(&mut self, cx: &mut Cx) {
         self.unread = false;
         for _ in 0..READS_PER_TURN {
             if cx.backlog_full() {
@@ -142,15 +236,18 @@ impl Udp {
             let Some(socket) = &self.socket else {
                 return;
             };
-            match socket.recv_from(cx.read_buf()) {
-                Ok((n, addr)) => {
+            match os::recv_from(socket, cx.read_buf(), &mut self.control) {
+                Ok((n, addr, drop_counter)) => {
+                    if let Some(counter) = drop_counter {
+                        self.drops.saw(counter);
+                    }
                     let bytes = cx.take_read(n);
                     let peer = self.peer_for(addr, cx);
                     cx.data(peer, Direction::Rx, bytes.clone());
                     if cx.echo {
                         self.send(peer, bytes.clone(), cx);
                     }
-                    for reply in cx.replies(peer, addr, &bytes, true) {
+                    for reply in cx.replies(peer, canonical(addr), &bytes, true) {
                         self.send(peer, reply, cx);
                     }
                 }
@@ -216,7 +313,11 @@ impl Udp {
             self.queued -= bytes.len();
             match result {
                 Ok(_) => cx.data(peer, Direction::Tx, bytes),
-                Err(e) => cx.error(NetError::io(Operation::Send, Some(addr.to_string()), &e)),
+                Err(e) => cx.error(NetError::io(
+                    Operation::Send,
+                    Some(canonical(addr).to_string()),
+                    &e,
+                )),
             }
         }
     }
@@ -283,8 +384,14 @@ impl Udp {
 
 impl Handler for Udp {
     fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
+        // Resolved before binding, so a name that does not resolve stops the session before it listens.
+        if let Some(remote) = &self.remote {
+            let addrs = resolve(&remote.host, remote.port)?;
+            self.default_remote = Some(self.reachable(&addrs, &remote.host)?);
+        }
         let fail = |e: &io::Error| NetError::io(Operation::Bind, Some(self.bind.to_string()), e);
-        let mut socket = bind(self.bind, self.broadcast).map_err(|e| fail(&e))?;
+        let (mut socket, granted) =
+            bind(self.bind, self.broadcast, self.receive_buffer).map_err(|e| fail(&e))?;
         cx.registry
             .register(
                 &mut socket,
@@ -296,6 +403,12 @@ impl Handler for Udp {
         self.socket = Some(socket);
         cx.emit(Event::Listening {
             addr: self.local,
+            at: SystemTime::now(),
+        });
+        cx.emit(Event::ReceiveBuffer {
+            asked: self.receive_buffer,
+            granted,
+            drops_reported: os::DROPS_REPORTED,
             at: SystemTime::now(),
         });
         for group in std::mem::take(&mut self.initial_groups) {
@@ -397,11 +510,125 @@ impl Handler for Udp {
     }
 }
 
-/// Creates the UDP socket. Unlike the TCP listener it does not set `SO_REUSEADDR`: on Linux that would let
-/// a second session bind the same port without error and silently take the datagrams meant for the first.
-fn bind(addr: SocketAddr, broadcast: bool) -> io::Result<UdpSocket> {
+/// Creates the UDP socket with a receive buffer of (up to) `receive_buffer` bytes, and says how large the
+/// OS made it. Unlike the TCP listener it does not set `SO_REUSEADDR`: on Linux that would let a second
+/// session bind the same port without error and silently take the datagrams meant for the first.
+fn bind(
+    addr: SocketAddr,
+    broadcast: bool,
+    receive_buffer: usize,
+) -> io::Result<(UdpSocket, usize)> {
     let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, None)?;
     socket.set_broadcast(broadcast)?;
+    // A refused size is no reason not to open: the size the OS did grant is reported either way.
+    let _ = socket.set_recv_buffer_size(receive_buffer);
+    let reported = socket.recv_buffer_size()?;
+    let granted = if cfg!(target_os = "linux") {
+        reported / 2
+    } else {
+        reported
+    };
+    os::count_drops(&socket)?;
     bind_nonblocking(&socket, addr)?;
-    Ok(UdpSocket::from_std(socket.into()))
+    Ok((UdpSocket::from_std(socket.into()), granted))
+}
+
+/// Reading datagrams with the OS's count of the ones it dropped: Linux, asked with `SO_RXQ_OVFL`, puts the
+/// socket's drop counter in a control message on each datagram once any was dropped.
+#[cfg(target_os = "linux")]
+mod os {
+    use std::io::{self, IoSliceMut};
+    use std::net::SocketAddr;
+    use std::os::fd::AsRawFd;
+
+    use mio::net::UdpSocket;
+    use nix::sys::socket::{
+        ControlMessageOwned, MsgFlags, SockaddrStorage, recvmsg, setsockopt, sockopt,
+    };
+    use socket2::Socket;
+
+    pub(super) const DROPS_REPORTED: bool = true;
+
+    /// Room for the one control message asked for, kept for the socket's life: no allocation per read.
+    pub(super) struct Control(Vec<u8>);
+
+    impl Control {
+        pub(super) fn new() -> Self {
+            Self(nix::cmsg_space!(u32))
+        }
+    }
+
+    pub(super) fn count_drops(socket: &Socket) -> io::Result<()> {
+        setsockopt(socket, sockopt::RxqOvfl, &1).map_err(io::Error::from)
+    }
+
+    /// One datagram into `buf`: its length, its sender, and the drop counter if the OS attached it.
+    pub(super) fn recv_from(
+        socket: &UdpSocket,
+        buf: &mut [u8],
+        control: &mut Control,
+    ) -> io::Result<(usize, SocketAddr, Option<u32>)> {
+        let mut iov = [IoSliceMut::new(buf)];
+        let msg = recvmsg::<SockaddrStorage>(
+            socket.as_raw_fd(),
+            &mut iov,
+            Some(&mut control.0),
+            MsgFlags::empty(),
+        )
+        .map_err(io::Error::from)?;
+        let addr = msg
+            .address
+            .as_ref()
+            .and_then(|storage| {
+                storage
+                    .as_sockaddr_in()
+                    .map(|v4| SocketAddr::from(*v4))
+                    .or_else(|| storage.as_sockaddr_in6().map(|v6| SocketAddr::from(*v6)))
+            })
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no sender address"))?;
+        // A control area too small for the counter (never, with the room asked for) only loses the count.
+        let counter = msg
+            .cmsgs()
+            .ok()
+            .into_iter()
+            .flatten()
+            .find_map(|message| match message {
+                ControlMessageOwned::RxqOvfl(counter) => Some(counter),
+                _ => None,
+            });
+        Ok((msg.bytes, addr, counter))
+    }
+}
+
+/// Other OSes do not say when they drop datagrams; [`Event::ReceiveBuffer`] tells the user so.
+#[cfg(not(target_os = "linux"))]
+mod os {
+    use std::io;
+    use std::net::SocketAddr;
+
+    use mio::net::UdpSocket;
+    use socket2::Socket;
+
+    pub(super) const DROPS_REPORTED: bool = false;
+
+    pub(super) struct Control;
+
+    impl Control {
+        pub(super) fn new() -> Self {
+            Self
+        }
+    }
+
+    #[allow(clippy::unnecessary_wraps)] // The Linux version can fail.
+    pub(super) fn count_drops(_socket: &Socket) -> io::Result<()> {
+        Ok(())
+    }
+
+    pub(super) fn recv_from(
+        socket: &UdpSocket,
+        buf: &mut [u8],
+        _control: &mut Control,
+    ) -> io::Result<(usize, SocketAddr, Option<u32>)> {
+        socket.recv_from(buf).map(|(n, addr)| (n, addr, None))
+    }
 }

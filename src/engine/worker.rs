@@ -240,6 +240,7 @@ pub(crate) fn run(
         rules,
         max_queue_bytes,
         max_backlog_bytes,
+        udp_receive_buffer,
     } = config;
     let mut handler: Box<dyn Handler> = match mode {
         Mode::TcpServer { bind, max_clients } => Box::new(TcpServer::new(bind, max_clients)),
@@ -254,7 +255,13 @@ pub(crate) fn run(
             remote,
             broadcast,
             multicast,
-        } => Box::new(Udp::new(bind, remote, broadcast, multicast)),
+        } => Box::new(Udp::new(
+            bind,
+            remote,
+            broadcast,
+            multicast,
+            udp_receive_buffer,
+        )),
     };
     // The registry is cloned so the poll itself can be borrowed mutably while handlers register sockets.
     let registry = match poll.registry().try_clone() {

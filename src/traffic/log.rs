@@ -104,6 +104,8 @@ pub struct TrafficLog {
     last_error: Option<(SystemTime, NetError)>,
     local_addr: Option<SocketAddr>,
     stopped: bool,
+    /// UDP datagrams the OS reported dropping.
+    dropped_datagrams: u64,
     /// Messages out of a framer, kept to reuse its allocation.
     messages: Vec<Message>,
     /// Per peer, dropped sends not yet in a row (see [`SEND_DROPPED_EVERY`]).
@@ -147,6 +149,7 @@ impl TrafficLog {
             last_error: None,
             local_addr: None,
             stopped: false,
+            dropped_datagrams: 0,
             messages: Vec::new(),
             drops: BTreeMap::new(),
         }
@@ -177,6 +180,7 @@ impl TrafficLog {
         let instant = self.clock.instant(event.at(), now);
         match event {
             Event::Listening { addr, .. } => self.local_addr = Some(*addr),
+            Event::Dropped { new, .. } => self.dropped_datagrams += new,
             Event::Connected {
                 peer,
                 addr,
@@ -252,6 +256,7 @@ impl TrafficLog {
                 self.stopped = true;
             }
             Event::Rejected { .. }
+            | Event::ReceiveBuffer { .. }
             | Event::HalfClosed { .. }
             | Event::Unsent { .. }
             | Event::Joined { .. }
@@ -427,9 +432,10 @@ impl TrafficLog {
         self.rows.clear();
     }
 
-    /// Sets the totals and every peer's counters to zero. Rows and rates stay.
+    /// Sets the totals, the dropped datagrams and every peer's counters to zero. Rows and rates stay.
     pub fn reset_counters(&mut self) {
         self.totals = Counters::default();
+        self.dropped_datagrams = 0;
         for stats in self.peers.values_mut() {
             stats.counters = Counters::default();
         }
@@ -439,6 +445,13 @@ impl TrafficLog {
     #[must_use]
     pub fn totals(&self) -> &Counters {
         &self.totals
+    }
+
+    /// UDP datagrams the OS dropped because the socket's receive buffer was full, as far as the OS tells
+    /// (Linux only; see [`Note::ReceiveBuffer`]).
+    #[must_use]
+    pub fn dropped_datagrams(&self) -> u64 {
+        self.dropped_datagrams
     }
 
     /// Every peer seen, closed ones included, in [`PeerId`] order (the order they appeared).

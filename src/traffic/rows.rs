@@ -70,6 +70,22 @@ pub enum Note {
     Opened(Box<Mode>),
     /// The session's socket is bound at this address.
     Listening(SocketAddr),
+    /// UDP: the socket's receive buffer, and whether the OS will say when it drops datagrams.
+    ReceiveBuffer {
+        /// Bytes asked for.
+        asked: usize,
+        /// Bytes the OS granted.
+        granted: usize,
+        /// Drops will be counted ([`Note::Dropped`]).
+        drops_reported: bool,
+    },
+    /// UDP: the OS dropped datagrams because the socket's receive buffer was full.
+    Dropped {
+        /// Dropped since the last such note.
+        new: u64,
+        /// Dropped since the session started.
+        total: u64,
+    },
     /// The row's peer connected from this address (UDP: its first datagram).
     Connected(SocketAddr),
     /// The row's peer (`Side::Peer`) or we (`Side::Local`) finished sending: a TCP half-close (FIN).
@@ -117,6 +133,30 @@ impl Note {
     pub fn of(event: &Event) -> Option<(Option<PeerId>, Self)> {
         Some(match event {
             Event::Listening { addr, .. } => (None, Self::Listening(*addr)),
+            Event::ReceiveBuffer {
+                asked,
+                granted,
+                drops_reported,
+                ..
+            } => (
+                None,
+                Self::ReceiveBuffer {
+                    asked: *asked,
+                    granted: *granted,
+                    drops_reported: *drops_reported,
+                },
+            ),
+            Event::Dropped {
+                datagrams_total,
+                new,
+                ..
+            } => (
+                None,
+                Self::Dropped {
+                    new: *new,
+                    total: *datagrams_total,
+                },
+            ),
             Event::Connected { peer, addr, .. } => (Some(*peer), Self::Connected(*addr)),
             Event::HalfClosed { peer, side, .. } => (Some(*peer), Self::HalfClosed(*side)),
             Event::Unsent {

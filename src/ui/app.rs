@@ -173,7 +173,7 @@ pub struct NetAssistApp {
     /// The title last given to the window, so it is only sent when it changes.
     title: String,
     /// This PC's interface addresses with their names, for the local IP choices.
-    pub(crate) interfaces: Vec<(String, std::net::IpAddr)>,
+    pub(crate) interfaces: Vec<(String, crate::addr::ScopedIp)>,
     /// Whether a font with Chinese glyphs is loaded; checked on the first frame, once fonts exist.
     pub(crate) cjk_font: Option<bool>,
     /// The window's context, set on the first frame: the engine's waker calls its `request_repaint`, and
@@ -646,19 +646,35 @@ impl NetAssistApp {
     }
 }
 
-/// The addresses to offer for binding: the wildcards and loopbacks first, then this PC's interfaces.
-fn interfaces() -> Vec<(String, std::net::IpAddr)> {
+/// The addresses to offer for binding: the wildcards and loopbacks first, then this PC's interfaces. An
+/// IPv6 link-local address comes with its interface as its scope, without which it cannot be bound.
+fn interfaces() -> Vec<(String, crate::addr::ScopedIp)> {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let unscoped = |ip| crate::addr::ScopedIp { ip, scope_id: 0 };
     let mut list = vec![
-        ("all IPv4".to_owned(), IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-        ("loopback".to_owned(), IpAddr::V4(Ipv4Addr::LOCALHOST)),
-        ("all IPv6".to_owned(), IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
+        (
+            "all IPv4".to_owned(),
+            unscoped(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
+        ),
+        (
+            "loopback".to_owned(),
+            unscoped(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        ),
+        (
+            "all IPv6".to_owned(),
+            unscoped(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
+        ),
     ];
     // Without the list the user can still type an address, so a failure to read it is not an error.
     for interface in if_addrs::get_if_addrs().unwrap_or_default() {
         let ip = interface.ip();
-        if !list.iter().any(|(_, known)| *known == ip) {
-            list.push((interface.name, ip));
+        let scope_id = match ip {
+            IpAddr::V6(v6) if v6.is_unicast_link_local() => interface.index.unwrap_or(0),
+            _ => 0,
+        };
+        let choice = crate::addr::ScopedIp { ip, scope_id };
+        if !list.iter().any(|(_, known)| *known == choice) {
+            list.push((interface.name, choice));
         }
     }
     list

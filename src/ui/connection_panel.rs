@@ -131,7 +131,7 @@ fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
 /// A drop-down of this PC's addresses that fills the local IP field.
 fn local_ip_choices(
     ui: &mut egui::Ui,
-    interfaces: &[(String, std::net::IpAddr)],
+    interfaces: &[(String, crate::addr::ScopedIp)],
     local_ip: &mut String,
     lang: Lang,
 ) {

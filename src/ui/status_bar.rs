@@ -26,6 +26,19 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
         ));
         ui.separator();
         ui.label(format!("{} {}", lang.pick("Connections:", "连接数："), app.log().connected_peers()));
+        let dropped = app.log().dropped_datagrams();
+        if dropped > 0 {
+            ui.separator();
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("{} {dropped}", lang.pick("Dropped by the OS:", "被系统丢弃：")),
+            )
+            .on_hover_text(lang.pick(
+                "UDP datagrams the OS dropped because the socket's receive buffer was full. \
+                 A larger receive buffer in the preset, or a sender that pauses, loses fewer.",
+                "接收缓冲区已满时被系统丢弃的 UDP 数据报。在预设中调大接收缓冲区，或让发送方放慢，可减少丢失。",
+            ));
+        }
         if ui.small_button(lang.pick("Reset counters", "计数清零")).clicked() {
             actions.push(UiAction::ResetCounters);
         }
