@@ -7,7 +7,7 @@
 //! (the wire record), the log (the framed rows), the expectations (received rows) and then to the
 //! caller's own `seen` callback for what only it shows (progress bars, messages).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -279,13 +279,16 @@ impl Controller {
         Ok(())
     }
 
-    /// Stops the capture, flushing its file: `None` if none ran, else whether everything was written.
-    pub fn stop_capture(&mut self) -> Option<Result<(), CaptureError>> {
+    /// Stops the capture, flushing its file: `None` if none ran, else its file once everything was
+    /// written, or why not (also when it had already failed).
+    pub fn stop_capture(&mut self) -> Option<Result<PathBuf, CaptureError>> {
         if let Some(failure) = self.capture_failure.take() {
             self.capture = None;
             return Some(Err(failure));
         }
-        self.capture.take().map(Capture::stop)
+        let capture = self.capture.take()?;
+        let path = capture.path().to_owned();
+        Some(capture.stop().map(|()| path))
     }
 
     /// Whether the capture's writer has failed (the capture then records nothing more); stop it with

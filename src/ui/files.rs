@@ -327,14 +327,11 @@ impl NetAssistApp {
 
     /// Stops the capture, flushing its file; a write failure is reported.
     pub(crate) fn stop_capture(&mut self) {
-        let Some(path) = self.capture().map(|capture| capture.path().to_owned()) else {
-            return;
-        };
         let Some(result) = self.ctl.stop_capture() else {
             return;
         };
         self.notice = Some(match result {
-            Ok(()) => Notice::info(
+            Ok(path) => Notice::info(
                 format!("Capture saved to {}.", path.display()),
                 format!("记录已保存到 {}。", path.display()),
             ),
