@@ -922,3 +922,69 @@ fn changing_the_encoding_hands_the_rules_to_the_open_session_again() {
     client.write_all(&[0xC4, 0xE3, 0xBA, 0xC3]).unwrap();
     assert_eq!(read_exactly(&mut client, 4), [0xCA, 0xD5, 0xB5, 0xBD]);
 }
+
+#[test]
+fn finish_sending_sends_a_fin_after_what_is_queued_and_the_peer_can_still_send() {
+    let mut harness = harness(settings());
+    let mut client = server_with_client(&mut harness);
+    harness.state_mut().settings.send_text = "last words".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    let finish = harness.get_by_role_and_label(Role::Button, "Finish sending");
+    finish.hover();
+    harness.run();
+    harness.get_by_label_contains("(TCP FIN)");
+    harness
+        .get_by_role_and_label(Role::Button, "Finish sending")
+        .click();
+    harness.run();
+
+    // What was sent before arrives, then end of stream.
+    let mut got = Vec::new();
+    client.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"last words");
+    step_until(&mut harness, "our FIN noted", |app| {
+        app.log().peers().next().unwrap().local_finished
+    });
+    harness.get_by_label("you finished sending");
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Finish sending")
+            .is_none()
+    );
+    harness.get_by_label_contains("You finished sending (FIN sent)");
+
+    // The peer can still send.
+    client.write_all(b"still talking").unwrap();
+    step_until(&mut harness, "the peer's message", |app| {
+        rows_text(app, Direction::Rx) == ["still talking"]
+    });
+    assert_eq!(harness.state().log().connected_peers(), 1);
+}
+
+#[test]
+fn a_peer_that_finished_sending_shows_so_and_stays_connected_until_it_closes() {
+    // A delayed reply keeps the connection open after the peer's FIN, until it has gone out.
+    let rule = "exact:ping=>[1500ms]pong".parse().unwrap();
+    let mut harness = harness(with(Preset {
+        rules: vec![rule],
+        ..preset()
+    }));
+    let mut client = server_with_client(&mut harness);
+    client.write_all(b"ping").unwrap();
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    step_until(&mut harness, "the peer's FIN", |app| {
+        app.log().peers().next().unwrap().peer_finished
+    });
+    harness.get_by_label("finished sending (FIN)");
+    harness.get_by_label_contains("The peer finished sending (FIN)");
+    assert_eq!(harness.state().log().connected_peers(), 1);
+    harness.get_by_role_and_label(Role::Button, "Disconnect");
+
+    assert_eq!(read_exactly(&mut client, 4), b"pong");
+    step_until(&mut harness, "the close after the reply", |app| {
+        app.log().connected_peers() == 0
+    });
+    assert_eq!(client.read(&mut [0; 8]).unwrap(), 0);
+    assert!(harness.query_by_label("finished sending (FIN)").is_none());
+}
