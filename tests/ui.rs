@@ -456,6 +456,23 @@ fn without_a_chinese_font_the_window_says_so() {
     harness.get_by_label_contains("No Chinese font found");
 }
 
+/// Chooses delimiter framing in the receive settings and types `delimiter` (the field starts empty).
+fn split_by_delimiter(harness: &mut Harness<'_, NetAssistApp>, delimiter: &str) {
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Split messages by")
+        .click();
+    harness.run();
+    harness.get_by_label("Delimiter").click();
+    harness.run();
+    let field = harness.get_by_role_and_label(
+        Role::TextInput,
+        r"Delimiter (text, escapes like \r\n or \x03)",
+    );
+    field.focus();
+    field.type_text(delimiter);
+    harness.run();
+}
+
 #[test]
 fn framing_choice_splits_the_stream_into_rows() {
     let mut harness = harness(with(Preset {
@@ -463,19 +480,7 @@ fn framing_choice_splits_the_stream_into_rows() {
         ..preset()
     }));
     let mut client = server_with_client(&mut harness);
-    harness
-        .get_by_role_and_label(Role::ComboBox, "Split messages by")
-        .click();
-    harness.run();
-    harness.get_by_label("Delimiter").click();
-    harness.run();
-    let delimiter = harness.get_by_role_and_label(
-        Role::TextInput,
-        r"Delimiter (text, escapes like \r\n or \x03)",
-    );
-    delimiter.focus();
-    delimiter.type_text("#");
-    harness.run();
+    split_by_delimiter(&mut harness, "#");
     // Glued and split writes, as TCP delivers them: "look#lo" then "ok#".
     client.write_all(b"look#lo").unwrap();
     step_until(&mut harness, "the first message", |app| {
@@ -1066,6 +1071,48 @@ fn client_mode_after_a_server_session_shows_its_own_local_address() {
     harness.get_by_label(&format!("● Connected from {client_addr}"));
     assert_eq!(harness.state().log().local_addr(), Some(client_addr));
     assert!(!harness.state().log().is_stopped());
+}
+
+#[test]
+fn a_send_is_its_own_row_at_once_whatever_the_receive_framing() {
+    let mut harness = harness(with(Preset {
+        delimiter_text: String::new(),
+        ..preset()
+    }));
+    let mut client = server_with_client(&mut harness);
+    split_by_delimiter(&mut harness, "#");
+
+    let message = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    message.focus();
+    message.type_text("GG");
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    // No delimiter in it, and nothing sent after it: a row all the same.
+    step_until(&mut harness, "the sent row", |app| {
+        rows_text(app, Direction::Tx) == ["GG"]
+    });
+    assert_eq!(read_exactly(&mut client, 2), b"GG");
+    let gg_at = data_row(harness.state(), "GG").1.at;
+
+    harness
+        .get_by_role_and_label(Role::RadioButton, "HEX")
+        .click();
+    harness.run();
+    harness.state_mut().settings.send_text = "41 42 23".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    step_until(&mut harness, "the second sent row", |app| {
+        rows_text(app, Direction::Tx) == ["GG", "AB#"]
+    });
+    assert_eq!(read_exactly(&mut client, 3), b"AB#");
+    let app = harness.state();
+    assert_eq!(
+        data_row(app, "GG").1.at,
+        gg_at,
+        "the first row kept its time"
+    );
+    assert!(data_row(app, "AB#").1.at > gg_at);
 }
 
 #[test]
