@@ -1180,3 +1180,46 @@ fn a_peer_that_finished_sending_shows_so_and_stays_connected_until_it_closes() {
     assert_eq!(client.read(&mut [0; 8]).unwrap(), 0);
     assert!(harness.query_by_label("finished sending (FIN)").is_none());
 }
+
+/// Runs only the app's `logic`, as eframe does while the window is minimised or covered, until `done`
+/// holds; fails after [`WAIT`]. No frame is drawn.
+fn logic_until(
+    harness: &mut Harness<'_, NetAssistApp>,
+    what: &str,
+    done: impl Fn(&NetAssistApp) -> bool,
+) {
+    let ctx = harness.ctx.clone();
+    let deadline = Instant::now() + WAIT;
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness.state_mut().logic(&ctx);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn an_undrawn_window_keeps_logging_and_capturing() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("capture.log");
+    let mut harness = harness_for(NetAssistApp::new(
+        settings(),
+        Box::new(Scripted::with(&[&capture])),
+    ));
+    menu(&mut harness, "Log", "Capture to file…");
+    let mut client = server_with_client(&mut harness);
+    let frames = harness.ctx.cumulative_pass_nr();
+
+    for i in 0..5 {
+        let line = format!("line {i}");
+        client.write_all(format!("{line}\n").as_bytes()).unwrap();
+        logic_until(&mut harness, &line, |app| {
+            rows_text(app, Direction::Rx).len() == i + 1
+                && std::fs::read_to_string(&capture).unwrap().contains(&line)
+        });
+    }
+    assert_eq!(
+        harness.ctx.cumulative_pass_nr(),
+        frames,
+        "nothing was drawn"
+    );
+}
