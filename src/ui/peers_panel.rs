@@ -91,7 +91,8 @@ fn peer_ui(
     } else {
         RichText::new(format!("{} ({})", peer.addr, lang.pick("closed", "已断开"))).weak()
     };
-    ui.horizontal(|ui| {
+    // Wrapped, so the buttons go under a long address instead of widening the panel.
+    ui.horizontal_wrapped(|ui| {
         if ui
             .add_enabled(connected, egui::Button::selectable(selected, title))
             .clicked()
@@ -122,14 +123,14 @@ fn peer_ui(
     });
     if connected && let Some(state) = half_close_text(peer, lang) {
         let color = ui.visuals().warn_fg_color;
-        ui.colored_label(color, RichText::new(state).small());
+        ui.colored_label(color, state);
     }
     let since = SystemTime::now()
         .duration_since(peer.since)
         .map_or(0, |d| d.as_secs());
     ui.label(
         RichText::new(format!(
-            "{} {}s · RX {} B / {} · TX {} B / {}\n{:.0} B/s in · {:.0} B/s out",
+            "{} {}s · RX {} B / {} · TX {} B / {}\n{:.0} B/s {} · {:.0} B/s {}",
             lang.pick("for", "已连接"),
             since,
             peer.counters.rx_bytes,
@@ -137,7 +138,9 @@ fn peer_ui(
             peer.counters.tx_bytes,
             peer.counters.tx_messages,
             peer.rx_rate(now),
+            lang.pick("in", "收"),
             peer.tx_rate(now),
+            lang.pick("out", "发"),
         ))
         .small()
         .color(if connected {
