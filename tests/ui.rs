@@ -456,6 +456,23 @@ fn without_a_chinese_font_the_window_says_so() {
     harness.get_by_label_contains("No Chinese font found");
 }
 
+/// Chooses delimiter framing in the receive settings and types `delimiter` (the field starts empty).
+fn split_by_delimiter(harness: &mut Harness<'_, NetAssistApp>, delimiter: &str) {
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Split messages by")
+        .click();
+    harness.run();
+    harness.get_by_label("Delimiter").click();
+    harness.run();
+    let field = harness.get_by_role_and_label(
+        Role::TextInput,
+        r"Delimiter (text, escapes like \r\n or \x03)",
+    );
+    field.focus();
+    field.type_text(delimiter);
+    harness.run();
+}
+
 #[test]
 fn framing_choice_splits_the_stream_into_rows() {
     let mut harness = harness(with(Preset {
@@ -463,19 +480,7 @@ fn framing_choice_splits_the_stream_into_rows() {
         ..preset()
     }));
     let mut client = server_with_client(&mut harness);
-    harness
-        .get_by_role_and_label(Role::ComboBox, "Split messages by")
-        .click();
-    harness.run();
-    harness.get_by_label("Delimiter").click();
-    harness.run();
-    let delimiter = harness.get_by_role_and_label(
-        Role::TextInput,
-        r"Delimiter (text, escapes like \r\n or \x03)",
-    );
-    delimiter.focus();
-    delimiter.type_text("#");
-    harness.run();
+    split_by_delimiter(&mut harness, "#");
     // Glued and split writes, as TCP delivers them: "look#lo" then "ok#".
     client.write_all(b"look#lo").unwrap();
     step_until(&mut harness, "the first message", |app| {
@@ -921,4 +926,300 @@ fn changing_the_encoding_hands_the_rules_to_the_open_session_again() {
     harness.run();
     client.write_all(&[0xC4, 0xE3, 0xBA, 0xC3]).unwrap();
     assert_eq!(read_exactly(&mut client, 4), [0xCA, 0xD5, 0xB5, 0xBD]);
+}
+
+/// The data row whose text is `text`: its place in the log and the row itself.
+fn data_row<'a>(app: &'a NetAssistApp, text: &str) -> (usize, &'a netassist::traffic::Row) {
+    let log = app.log();
+    (0..log.len())
+        .filter_map(|i| Some((i, log.row(i)?)))
+        .find(|(_, row)| matches!(&row.kind, RowKind::Data { bytes, .. } if bytes[..] == *text.as_bytes()))
+        .unwrap_or_else(|| panic!("no row {text:?}"))
+}
+
+/// The address the log gives the peer of the data row `text`.
+fn row_addr(app: &NetAssistApp, text: &str) -> std::net::SocketAddr {
+    let peer = data_row(app, text).1.peer.unwrap();
+    app.log().peer(peer).unwrap().addr
+}
+
+#[test]
+fn rows_keep_their_peer_across_sessions_in_the_log_export_filter_and_detail() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("log.txt");
+    let mut harness = harness_for(NetAssistApp::new(
+        settings(),
+        Box::new(Scripted::with(&[&export])),
+    ));
+
+    // First session: a client connects, sends, and closes.
+    let server = open(&mut harness);
+    let mut first = TcpStream::connect(server).unwrap();
+    let first_addr = first.local_addr().unwrap();
+    first.write_all(b"first").unwrap();
+    drop(first);
+    step_until(
+        &mut harness,
+        "the first client's message and close",
+        |app| rows_text(app, Direction::Rx) == ["first"] && app.log().connected_peers() == 0,
+    );
+    harness.get_by_role_and_label(Role::Button, "Close").click();
+    harness.run();
+
+    // Second session, on the port the OS picks this time: another client.
+    let server = open(&mut harness);
+    let mut second = TcpStream::connect(server).unwrap();
+    let second_addr = second.local_addr().unwrap();
+    second.write_all(b"second").unwrap();
+    step_until(&mut harness, "the second client's message", |app| {
+        rows_text(app, Direction::Rx) == ["first", "second"]
+    });
+    harness.get_by_role_and_label(Role::Button, "Close").click();
+    harness.run();
+    assert_eq!(row_addr(harness.state(), "first"), first_addr);
+    assert_eq!(row_addr(harness.state(), "second"), second_addr);
+
+    // The text export: each row with its own peer, each session's start and end a row.
+    menu(&mut harness, "Log", "Export as text…");
+    let text = std::fs::read_to_string(&export).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let lines_where = |wanted: fn(&str) -> bool| -> Vec<usize> {
+        (0..lines.len()).filter(|&i| wanted(lines[i])).collect()
+    };
+    let [first_line] = lines_where(|line| line.ends_with(" first"))[..] else {
+        panic!("one line for the first message:\n{text}")
+    };
+    let [second_line] = lines_where(|line| line.ends_with(" second"))[..] else {
+        panic!("one line for the second message:\n{text}")
+    };
+    assert!(
+        lines[first_line].contains(&format!("RX {first_addr} ")),
+        "{text}"
+    );
+    assert!(
+        lines[second_line].contains(&format!("RX {second_addr} ")),
+        "{text}"
+    );
+    let opened = lines_where(|line| line.contains("Session opened: TCP server"));
+    let closed = lines_where(|line| line.ends_with(" Session closed"));
+    assert_eq!(opened.len(), 2, "{text}");
+    assert_eq!(closed.len(), 2, "{text}");
+    assert!(
+        opened[0] < first_line
+            && first_line < closed[0]
+            && closed[0] < opened[1]
+            && opened[1] < second_line
+            && second_line < closed[1],
+        "{text}"
+    );
+
+    // Show only the first client's rows (the newest peer is listed first, so it is the last).
+    harness
+        .get_all_by_role_and_label(Role::CheckBox, "Show only its rows")
+        .last()
+        .unwrap()
+        .click();
+    harness.run();
+    let app = harness.state();
+    let first_peer = data_row(app, "first").1.peer;
+    let shown: Vec<usize> = app.view.shown_indices().collect();
+    assert!(shown.contains(&data_row(app, "first").0));
+    // Notes about a whole session (opened, listening, closed) show too; no other peer's rows do.
+    assert!(
+        shown
+            .iter()
+            .all(|&i| [None, first_peer].contains(&app.log().row(i).unwrap().peer)),
+        "only the first client's rows"
+    );
+    harness.get_by_label(&format!("{first_addr} ✖"));
+    assert!(harness.query_by_label("second").is_none());
+
+    // The detail pane of the selected old row names its own peer.
+    harness.get_by_label("first").click();
+    harness.run();
+    let at = data_row(harness.state(), "first").1.at;
+    harness.get_by_label(&format!(
+        "{} {first_addr}",
+        netassist::timestamp::clock_text(at)
+    ));
+}
+
+#[test]
+fn client_mode_after_a_server_session_shows_its_own_local_address() {
+    let mut harness = harness(settings());
+    open(&mut harness);
+    harness.get_by_role_and_label(Role::Button, "Close").click();
+    harness.run();
+    assert!(harness.state().log().is_stopped());
+
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Mode")
+        .click();
+    harness.run();
+    harness.get_by_label("TCP Client").click();
+    harness.run();
+    harness.state_mut().settings.preset.remote_host = "127.0.0.1".to_owned();
+    harness.state_mut().settings.preset.remote_port =
+        server.local_addr().unwrap().port().to_string();
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    harness.run();
+    let (_device, client_addr) = server.accept().unwrap();
+    step_until(&mut harness, "the connection", |app| {
+        app.log().connected_peers() == 1
+    });
+    harness.get_by_label(&format!("● Connected from {client_addr}"));
+    assert_eq!(harness.state().log().local_addr(), Some(client_addr));
+    assert!(!harness.state().log().is_stopped());
+}
+
+#[test]
+fn a_send_is_its_own_row_at_once_whatever_the_receive_framing() {
+    let mut harness = harness(with(Preset {
+        delimiter_text: String::new(),
+        ..preset()
+    }));
+    let mut client = server_with_client(&mut harness);
+    split_by_delimiter(&mut harness, "#");
+
+    let message = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    message.focus();
+    message.type_text("GG");
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    // No delimiter in it, and nothing sent after it: a row all the same.
+    step_until(&mut harness, "the sent row", |app| {
+        rows_text(app, Direction::Tx) == ["GG"]
+    });
+    assert_eq!(read_exactly(&mut client, 2), b"GG");
+    let gg_at = data_row(harness.state(), "GG").1.at;
+
+    harness
+        .get_by_role_and_label(Role::RadioButton, "HEX")
+        .click();
+    harness.run();
+    harness.state_mut().settings.send_text = "41 42 23".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    step_until(&mut harness, "the second sent row", |app| {
+        rows_text(app, Direction::Tx) == ["GG", "AB#"]
+    });
+    assert_eq!(read_exactly(&mut client, 3), b"AB#");
+    let app = harness.state();
+    assert_eq!(
+        data_row(app, "GG").1.at,
+        gg_at,
+        "the first row kept its time"
+    );
+    assert!(data_row(app, "AB#").1.at > gg_at);
+}
+
+#[test]
+fn finish_sending_sends_a_fin_after_what_is_queued_and_the_peer_can_still_send() {
+    let mut harness = harness(settings());
+    let mut client = server_with_client(&mut harness);
+    harness.state_mut().settings.send_text = "last words".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    let finish = harness.get_by_role_and_label(Role::Button, "Finish sending");
+    finish.hover();
+    harness.run();
+    harness.get_by_label_contains("(TCP FIN)");
+    harness
+        .get_by_role_and_label(Role::Button, "Finish sending")
+        .click();
+    harness.run();
+
+    // What was sent before arrives, then end of stream.
+    let mut got = Vec::new();
+    client.read_to_end(&mut got).unwrap();
+    assert_eq!(got, b"last words");
+    step_until(&mut harness, "our FIN noted", |app| {
+        app.log().peers().next().unwrap().local_finished
+    });
+    harness.get_by_label("you finished sending");
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Finish sending")
+            .is_none()
+    );
+    harness.get_by_label_contains("You finished sending (FIN sent)");
+
+    // The peer can still send.
+    client.write_all(b"still talking").unwrap();
+    step_until(&mut harness, "the peer's message", |app| {
+        rows_text(app, Direction::Rx) == ["still talking"]
+    });
+    assert_eq!(harness.state().log().connected_peers(), 1);
+}
+
+#[test]
+fn a_peer_that_finished_sending_shows_so_and_stays_connected_until_it_closes() {
+    // A delayed reply keeps the connection open after the peer's FIN, until it has gone out.
+    let rule = "exact:ping=>[1500ms]pong".parse().unwrap();
+    let mut harness = harness(with(Preset {
+        rules: vec![rule],
+        ..preset()
+    }));
+    let mut client = server_with_client(&mut harness);
+    client.write_all(b"ping").unwrap();
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    step_until(&mut harness, "the peer's FIN", |app| {
+        app.log().peers().next().unwrap().peer_finished
+    });
+    harness.get_by_label("finished sending (FIN)");
+    harness.get_by_label_contains("The peer finished sending (FIN)");
+    assert_eq!(harness.state().log().connected_peers(), 1);
+    harness.get_by_role_and_label(Role::Button, "Disconnect");
+
+    assert_eq!(read_exactly(&mut client, 4), b"pong");
+    step_until(&mut harness, "the close after the reply", |app| {
+        app.log().connected_peers() == 0
+    });
+    assert_eq!(client.read(&mut [0; 8]).unwrap(), 0);
+    assert!(harness.query_by_label("finished sending (FIN)").is_none());
+}
+
+/// Runs only the app's `logic`, as eframe does while the window is minimised or covered, until `done`
+/// holds; fails after [`WAIT`]. No frame is drawn.
+fn logic_until(
+    harness: &mut Harness<'_, NetAssistApp>,
+    what: &str,
+    done: impl Fn(&NetAssistApp) -> bool,
+) {
+    let ctx = harness.ctx.clone();
+    let deadline = Instant::now() + WAIT;
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        harness.state_mut().logic(&ctx);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn an_undrawn_window_keeps_logging_and_capturing() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("capture.log");
+    let mut harness = harness_for(NetAssistApp::new(
+        settings(),
+        Box::new(Scripted::with(&[&capture])),
+    ));
+    menu(&mut harness, "Log", "Capture to file…");
+    let mut client = server_with_client(&mut harness);
+    let frames = harness.ctx.cumulative_pass_nr();
+
+    for i in 0..5 {
+        let line = format!("line {i}");
+        client.write_all(format!("{line}\n").as_bytes()).unwrap();
+        logic_until(&mut harness, &line, |app| {
+            rows_text(app, Direction::Rx).len() == i + 1
+                && std::fs::read_to_string(&capture).unwrap().contains(&line)
+        });
+    }
+    assert_eq!(
+        harness.ctx.cumulative_pass_nr(),
+        frames,
+        "nothing was drawn"
+    );
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 
 use crate::codec::{Framer, FramerConfig, Framing, FramingError, Message, MessageKind};
-use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId};
+use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId, Side};
 
 use super::rows::{Note, Row, RowKind, Rows};
 use super::stats::{Counters, PeerStats};
@@ -242,6 +242,14 @@ impl TrafficLog {
                     stats.meter(Direction::Tx).add(now, written.len() as u64);
                 }
             }
+            Event::HalfClosed { peer, side, .. } => {
+                if let Some(stats) = self.peers.get_mut(peer) {
+                    match side {
+                        Side::Peer => stats.peer_finished = true,
+                        Side::Local => stats.local_finished = true,
+                    }
+                }
+            }
             Event::Error { error, at } => self.last_error = Some((*at, error.clone())),
             Event::Stopped { .. } => {
                 self.flush_all();
@@ -257,7 +265,6 @@ impl TrafficLog {
             }
             Event::Rejected { .. }
             | Event::ReceiveBuffer { .. }
-            | Event::HalfClosed { .. }
             | Event::Unsent { .. }
             | Event::Joined { .. }
             | Event::Left { .. }
@@ -743,6 +750,32 @@ mod tests {
         assert_eq!(
             summary(&s.log)[2..],
             ["#2 Rx Partial two", "- Session closed"]
+        );
+    }
+
+    #[test]
+    fn a_half_close_marks_its_side_and_the_peer_stays_connected() {
+        let mut s = Session::new(config(delimiter(b"#")));
+        s.connect(0, P1);
+        s.connect(0, P2);
+        let half_closed = |peer, side, ms| Event::HalfClosed {
+            peer,
+            side,
+            at: wall(ms),
+        };
+        s.event(1, &half_closed(P1, Side::Peer, 1));
+        s.event(2, &half_closed(P2, Side::Local, 2));
+        let (p1, p2) = (s.log.peer(P1).unwrap(), s.log.peer(P2).unwrap());
+        assert_eq!((p1.peer_finished, p1.local_finished), (true, false));
+        assert_eq!((p2.peer_finished, p2.local_finished), (false, true));
+        assert!(p1.is_connected() && p2.is_connected());
+        assert_eq!(s.log.connected_peers(), 2);
+        assert_eq!(
+            summary(&s.log)[2..],
+            [
+                "#1 The peer finished sending (FIN); it can still receive",
+                "#2 You finished sending (FIN sent); the peer can still send"
+            ]
         );
     }
 

@@ -56,6 +56,10 @@ pub struct PeerStats {
     pub since: SystemTime,
     /// Why it closed, once it has.
     pub closed: Option<CloseReason>,
+    /// It finished sending (its TCP FIN arrived); the connection stays open while we still send to it.
+    pub peer_finished: bool,
+    /// We finished sending to it (our FIN went out, on the user's request); it can still send.
+    pub local_finished: bool,
     /// What it sent and received (zeroed by [`TrafficLog::reset_counters`](super::TrafficLog::reset_counters)).
     pub counters: Counters,
     rx: RateMeter,
@@ -69,6 +73,8 @@ impl PeerStats {
             addr,
             since,
             closed: None,
+            peer_finished: false,
+            local_finished: false,
             counters: Counters::default(),
             rx: RateMeter::new(now),
             tx: RateMeter::new(now),

@@ -1,11 +1,13 @@
 //! The right panel: who the session talks to. Pick the send target ("All" or one peer), see each peer's
-//! counters and rate, disconnect one, or show only its rows in the log.
+//! counters and rate, disconnect one or finish sending to it (TCP), see which side finished sending, or
+//! show only its rows in the log.
 
 use std::time::{Instant, SystemTime};
 
 use egui::{Color32, RichText};
 
 use super::app::{NetAssistApp, SendTarget, UiAction};
+use crate::i18n::Lang;
 use crate::preset::ModeKind;
 use crate::traffic::PeerStats;
 
@@ -72,7 +74,8 @@ pub fn ui(ui: &mut egui::Ui, app: &NetAssistApp, actions: &mut Vec<UiAction>) {
     });
 }
 
-/// One peer: its address (click to send to it), disconnect, counters and rate, and the log filter.
+/// One peer: its address (click to send to it), disconnect and finish sending, which side finished
+/// sending, counters and rate, and the log filter.
 fn peer_ui(
     ui: &mut egui::Ui,
     app: &NetAssistApp,
@@ -88,7 +91,8 @@ fn peer_ui(
     } else {
         RichText::new(format!("{} ({})", peer.addr, lang.pick("closed", "已断开"))).weak()
     };
-    ui.horizontal(|ui| {
+    // Wrapped, so the buttons go under a long address instead of widening the panel.
+    ui.horizontal_wrapped(|ui| {
         if ui
             .add_enabled(connected, egui::Button::selectable(selected, title))
             .clicked()
@@ -98,13 +102,35 @@ fn peer_ui(
         if connected && ui.small_button(lang.pick("Disconnect", "断开")).clicked() {
             actions.push(UiAction::Kick(peer.id));
         }
+        let tcp = matches!(
+            app.open_mode(),
+            Some(ModeKind::TcpServer | ModeKind::TcpClient)
+        );
+        if connected
+            && tcp
+            && !peer.local_finished
+            && ui
+                .small_button(lang.pick("Finish sending", "结束发送"))
+                .on_hover_text(lang.pick(
+                    "Shut down our sending side (TCP FIN) once what is queued has gone out. \
+                     The peer can still send, and what it sends still arrives.",
+                    "在排队的数据发完后关闭本方的发送方向（TCP FIN）。对方仍可发送，它发来的数据照常接收。",
+                ))
+                .clicked()
+        {
+            actions.push(UiAction::HalfClose(peer.id));
+        }
     });
+    if connected && let Some(state) = half_close_text(peer, lang) {
+        let color = ui.visuals().warn_fg_color;
+        ui.colored_label(color, state);
+    }
     let since = SystemTime::now()
         .duration_since(peer.since)
         .map_or(0, |d| d.as_secs());
     ui.label(
         RichText::new(format!(
-            "{} {}s · RX {} B / {} · TX {} B / {}\n{:.0} B/s in · {:.0} B/s out",
+            "{} {}s · RX {} B / {} · TX {} B / {}\n{:.0} B/s {} · {:.0} B/s {}",
             lang.pick("for", "已连接"),
             since,
             peer.counters.rx_bytes,
@@ -112,7 +138,9 @@ fn peer_ui(
             peer.counters.tx_bytes,
             peer.counters.tx_messages,
             peer.rx_rate(now),
+            lang.pick("in", "收"),
             peer.tx_rate(now),
+            lang.pick("out", "发"),
         ))
         .small()
         .color(if connected {
@@ -128,6 +156,24 @@ fn peer_ui(
     {
         actions.push(UiAction::ShowOnly(only.then_some(peer.id)));
     }
+}
+
+/// Which sides of a connected peer finished sending, if any did.
+fn half_close_text(peer: &PeerStats, lang: Lang) -> Option<String> {
+    let sides: Vec<&str> = [
+        (
+            peer.peer_finished,
+            lang.pick("finished sending (FIN)", "对方已结束发送 (FIN)"),
+        ),
+        (
+            peer.local_finished,
+            lang.pick("you finished sending", "你已结束发送"),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(finished, text)| finished.then_some(text))
+    .collect();
+    (!sides.is_empty()).then(|| sides.join(" · "))
 }
 
 fn target_choice(
