@@ -22,6 +22,7 @@ mod resolve;
 mod tcp_client;
 mod tcp_server;
 mod udp;
+mod udp_drops;
 mod worker;
 
 use std::net::{IpAddr, SocketAddr};
