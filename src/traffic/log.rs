@@ -5,13 +5,14 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 
 use crate::codec::{Framer, FramerConfig, Framing, FramingError, Message, MessageKind};
 use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId, Side};
 
+use super::drops::{DropRow, SendDrops};
 use super::rows::{Note, Row, RowKind, Rows};
 use super::stats::{Counters, PeerStats};
 
@@ -108,25 +109,8 @@ pub struct TrafficLog {
     dropped_datagrams: u64,
     /// Messages out of a framer, kept to reuse its allocation.
     messages: Vec<Message>,
-    /// Per peer, dropped sends not yet in a row (see [`SEND_DROPPED_EVERY`]).
-    drops: BTreeMap<PeerId, DropBurst>,
-}
-
-/// The least time between two rows about sends dropped to one peer. A periodic send to a peer that does
-/// not read would otherwise make a row per tick; the drops in between are counted into the next row.
-pub const SEND_DROPPED_EVERY: Duration = Duration::from_secs(1);
-
-/// One peer's dropped sends since its last row about them.
-#[derive(Debug)]
-struct DropBurst {
-    /// When that row was made, on the framers' clock.
-    noted: Instant,
-    /// Sends dropped since, and their bytes.
-    sends: usize,
-    bytes: usize,
-    /// The queue's fill and the time at the latest of them.
-    queued: usize,
-    at: SystemTime,
+    /// Dropped sends not yet in a row (see [`SEND_DROPPED_EVERY`](super::SEND_DROPPED_EVERY)).
+    drops: SendDrops,
 }
 
 impl TrafficLog {
@@ -151,7 +135,7 @@ impl TrafficLog {
             stopped: false,
             dropped_datagrams: 0,
             messages: Vec::new(),
-            drops: BTreeMap::new(),
+            drops: SendDrops::default(),
         }
     }
 
@@ -210,7 +194,9 @@ impl TrafficLog {
                 queued,
                 at,
             } => {
-                self.send_dropped(*peer, *len, *queued, *at, instant);
+                if let Some(row) = self.drops.dropped(*peer, *len, *queued, *at, instant) {
+                    self.push_drop_row(row);
+                }
                 return;
             }
             Event::Closed { peer, reason, at } => {
@@ -218,8 +204,8 @@ impl TrafficLog {
                 if let Some(streams) = self.streams.remove(peer) {
                     self.flush(*peer, streams);
                 }
-                if let Some(burst) = self.drops.remove(peer) {
-                    self.note_drops(*peer, &burst);
+                if let Some(row) = self.drops.take(*peer) {
+                    self.push_drop_row(row);
                 }
                 if let Some(stats) = self.peers.get_mut(peer)
                     && stats.is_connected()
@@ -253,8 +239,8 @@ impl TrafficLog {
             Event::Error { error, at } => self.last_error = Some((*at, error.clone())),
             Event::Stopped { .. } => {
                 self.flush_all();
-                for (peer, burst) in std::mem::take(&mut self.drops) {
-                    self.note_drops(peer, &burst);
+                for row in self.drops.take_all() {
+                    self.push_drop_row(row);
                 }
                 // A UDP session stops without closing its remotes one by one.
                 for stats in self.peers.values_mut() {
@@ -276,88 +262,19 @@ impl TrafficLog {
     }
 
     /// Rows that wait for time to pass: messages an idle gap has ended by `now`, and dropped sends
-    /// counted since a peer's last such row once [`SEND_DROPPED_EVERY`] has passed. Returns when the next
+    /// counted since a peer's last such row once [`SEND_DROPPED_EVERY`](super::SEND_DROPPED_EVERY) has passed. Returns when the next
     /// one will be due, for the caller to look again then; `None` when nothing waits.
     pub fn poll_idle(&mut self, now: Instant) -> Option<Instant> {
-        let drops_due = self.poll_drops(now);
+        let (rows, drops_due) = self.drops.poll(now);
+        for row in rows {
+            self.push_drop_row(row);
+        }
         let framing_due = self.poll_idle_gap(now);
         drops_due.into_iter().chain(framing_due).min()
     }
 
-    /// Notes the dropped sends whose second has passed; returns when the next will be due.
-    fn poll_drops(&mut self, now: Instant) -> Option<Instant> {
-        let due: Vec<PeerId> = self
-            .drops
-            .iter()
-            .filter(|(_, burst)| burst.noted + SEND_DROPPED_EVERY <= now)
-            .map(|(peer, _)| *peer)
-            .collect();
-        for peer in due {
-            if let Some(burst) = self.drops.remove(&peer) {
-                self.note_drops(peer, &burst);
-            }
-        }
-        self.drops
-            .values()
-            .filter(|burst| burst.sends > 0)
-            .map(|burst| burst.noted + SEND_DROPPED_EVERY)
-            .min()
-    }
-
-    /// A send to `peer` was dropped: a row now if none was made about it in the last second, else it is
-    /// counted into the next.
-    fn send_dropped(
-        &mut self,
-        peer: PeerId,
-        len: usize,
-        queued: usize,
-        at: SystemTime,
-        instant: Instant,
-    ) {
-        let burst = DropBurst {
-            noted: instant,
-            sends: 1,
-            bytes: len,
-            queued,
-            at,
-        };
-        match self.drops.get_mut(&peer) {
-            Some(counting) if instant < counting.noted + SEND_DROPPED_EVERY => {
-                counting.sends += 1;
-                counting.bytes += len;
-                counting.queued = queued;
-                counting.at = at;
-            }
-            // The first in a second: a row now, with those counted before it.
-            counting => {
-                let mut noted = burst;
-                if let Some(counting) = counting {
-                    noted.sends += counting.sends;
-                    noted.bytes += counting.bytes;
-                }
-                self.note_drops(peer, &noted);
-                self.drops.insert(
-                    peer,
-                    DropBurst {
-                        sends: 0,
-                        bytes: 0,
-                        ..noted
-                    },
-                );
-            }
-        }
-    }
-
-    /// The row for a burst's dropped sends, if it holds any.
-    fn note_drops(&mut self, peer: PeerId, burst: &DropBurst) {
-        if burst.sends > 0 {
-            let note = Note::SendDropped {
-                sends: burst.sends,
-                len: burst.bytes,
-                queued: burst.queued,
-            };
-            self.push_note(burst.at, Some(peer), note);
-        }
+    fn push_drop_row(&mut self, (at, peer, note): DropRow) {
+        self.push_note(at, Some(peer), note);
     }
 
     /// Idle-gap framing: appends the messages whose gap has passed at `now`; returns when the next one

@@ -5,8 +5,10 @@
 //!   The oldest rows are dropped first and counted; every row keeps the sequence number it was given, so a
 //!   selection survives the rows before it being dropped;
 //! - per-peer statistics ([`PeerStats`]) and session totals ([`Counters`]), exact whatever was dropped;
-//! - a [`Framer`](crate::codec::Framer) per peer and direction between the engine's reads and the rows, so
-//!   that a row is one message by the user's framing, for sent data as well as received.
+//! - a [`Framer`](crate::codec::Framer) per peer between the engine's reads and the rows, so that a
+//!   received row is one message by the user's framing; a sent row is one send, as written;
+//! - rows about the sessions themselves (opened, closed), and dropped sends noted at most once a second
+//!   per peer, with a count.
 //!
 //! [`Filter`] and [`FilteredView`] pick rows for the view without copying them. Nothing here does I/O,
 //! starts threads or draws, and time enters only as arguments, so every rule is testable without sockets
@@ -18,8 +20,10 @@
 //!   clock that idle-gap framing measures by;
 //! - `rows`: [`Row`], [`RowKind`], [`Note`] and the row store with its byte budget ([`ROW_OVERHEAD`]);
 //! - `stats`: [`Counters`], [`PeerStats`] and their rate meters;
-//! - `filter`: [`Filter`] and [`FilteredView`].
+//! - `filter`: [`Filter`] and [`FilteredView`];
+//! - `drops`: dropped sends turned into rows at most once a second per peer ([`SEND_DROPPED_EVERY`]).
 
+mod drops;
 mod filter;
 mod log;
 mod rows;
@@ -27,6 +31,7 @@ mod stats;
 #[cfg(test)]
 pub(crate) mod test_support;
 
+pub use drops::SEND_DROPPED_EVERY;
 pub use filter::{Filter, FilteredView};
 pub use log::{DEFAULT_BYTE_BUDGET, LogConfig, TrafficLog};
 pub use rows::{Note, ROW_OVERHEAD, Row, RowKind};
