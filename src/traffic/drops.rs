@@ -112,10 +112,7 @@ impl SendDrops {
             .filter(|(_, burst)| burst.noted + SEND_DROPPED_EVERY <= now)
             .map(|(peer, _)| *peer)
             .collect();
-        let rows = due
-            .into_iter()
-            .filter_map(|peer| self.take(peer))
-            .collect();
+        let rows = due.into_iter().filter_map(|peer| self.take(peer)).collect();
         let next = self
             .bursts
             .values()
