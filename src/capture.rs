@@ -282,12 +282,19 @@ impl Writer {
         {
             return self.data_line(out, time, *peer, *dir, bytes, MessageKind::Complete);
         }
-        if let Event::Unsent { peer, written, .. } = event
+        if let Event::Unsent {
+            peer,
+            written,
+            written_at,
+            ..
+        } = event
             && !written.is_empty()
         {
-            // These bytes did go out: a sent line of its own, before the note saying the rest did not.
+            // These bytes did go out: a sent line of its own, timed by its last byte, before the note
+            // saying the rest did not.
+            let written_time = self.stamps.text(*written_at);
             let (peer, kind) = (*peer, MessageKind::Partial);
-            self.data_line(out, time, peer, Direction::Tx, written, kind)?;
+            self.data_line(out, &written_time, peer, Direction::Tx, written, kind)?;
         }
         if let Some((peer, note)) = Note::of(event) {
             out.push_str(&note_line(time, &self.name(peer), &note));

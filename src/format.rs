@@ -249,16 +249,23 @@ fn note_en(note: &Note) -> String {
             format!("Refused {addr}: the server already has its maximum of {max_clients} clients")
         }
         Note::SendDropped {
-            sends: 1,
             len,
             queued,
+            since: None,
+            ..
         } => format!(
             "Send dropped: {len} bytes did not fit behind the {queued} bytes still waiting \
              (the peer is not reading)"
         ),
-        Note::SendDropped { sends, len, queued } => format!(
-            "Sends dropped: {sends} sends ({len} bytes) did not fit behind the {queued} bytes still \
-             waiting (the peer is not reading)"
+        Note::SendDropped {
+            sends,
+            len,
+            queued,
+            since: Some(since),
+        } => format!(
+            "Sends dropped since {}: {sends} sends ({len} bytes) did not fit behind the {queued} \
+             bytes still waiting (the peer is not reading)",
+            clock_text(*since)
         ),
         Note::Joined(group) => format!("Joined multicast group {group}"),
         Note::Left(group) => format!("Left multicast group {group}"),
@@ -317,14 +324,21 @@ fn note_zh(note: &Note) -> String {
             format!("拒绝 {addr}：服务器已达到最大客户端数 {max_clients}")
         }
         Note::SendDropped {
-            sends: 1,
             len,
             queued,
+            since: None,
+            ..
         } => {
             format!("发送被丢弃：还有 {queued} 字节在排队，放不下这 {len} 字节（对方没有在接收）")
         }
-        Note::SendDropped { sends, len, queued } => format!(
-            "发送被丢弃：还有 {queued} 字节在排队，放不下这 {sends} 次发送共 {len} 字节（对方没有在接收）"
+        Note::SendDropped {
+            sends,
+            len,
+            queued,
+            since: Some(since),
+        } => format!(
+            "自 {} 起发送被丢弃：还有 {queued} 字节在排队，放不下这 {sends} 次发送共 {len} 字节（对方没有在接收）",
+            clock_text(*since)
         ),
         Note::Joined(group) => format!("已加入组播组 {group}"),
         Note::Left(group) => format!("已退出组播组 {group}"),

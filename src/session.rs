@@ -70,6 +70,8 @@ pub struct Controller {
     send_failure: Option<NetError>,
     /// The seq of the next log row the expectations have not seen.
     next_checked: u64,
+    /// When a stop after sending is overdue and the session is stopped outright.
+    stop_by: Option<Instant>,
 }
 
 impl Controller {
@@ -86,6 +88,7 @@ impl Controller {
             on_connect: OnConnect::default(),
             refused: None,
             send_failure: None,
+            stop_by: None,
         }
     }
 
@@ -176,6 +179,10 @@ impl Controller {
     pub fn take_events(&mut self, budget: Duration, mut seen: impl FnMut(&Event)) -> Intake {
         let start = Instant::now();
         let mut intake = Intake::default();
+        if self.stop_if_overdue(&mut seen) {
+            intake.stopped = true;
+            return intake;
+        }
         loop {
             if self.running.is_none() {
                 return intake;
@@ -198,8 +205,15 @@ impl Controller {
     }
 
     /// Waits up to `timeout` for the next event and records it (see [`Controller::take_events`]);
-    /// `None` on time-out or when no session runs.
+    /// `None` on time-out or when no session runs. A stop that is overdue happens here (its last events
+    /// are recorded, and `None` returned).
     pub fn wait_event(&mut self, timeout: Duration) -> Option<Event> {
+        if self.stop_if_overdue(|_| {}) {
+            return None;
+        }
+        let timeout = self.stop_by.map_or(timeout, |by| {
+            timeout.min(by.saturating_duration_since(Instant::now()))
+        });
         let event = self.running.as_ref()?.session.recv_timeout(timeout)?;
         self.record(&event);
         Some(event)
@@ -215,40 +229,8 @@ impl Controller {
 
     /// Stops the session at once and records its last events; `seen` gets each. Queued sends that did
     /// not go out are reported by the engine as unsent.
-    pub fn stop(&mut self, seen: impl FnMut(&Event)) {
-        self.stop_after(Command::Stop, None, seen);
-    }
-
-    /// Stops the session once what is queued or scheduled has gone out (delayed rule replies included),
-    /// or after `within`, whichever is first; records its last events, `seen` getting each. Returns
-    /// within about `within` whatever the peers do.
-    pub fn stop_when_sent(&mut self, within: Duration, seen: impl FnMut(&Event)) {
-        self.stop_after(Command::StopWhenSent { within }, Some(within), seen);
-    }
-
-    fn stop_after(
-        &mut self,
-        command: Command,
-        within: Option<Duration>,
-        mut seen: impl FnMut(&Event),
-    ) {
-        let Some(running) = &self.running else {
-            return;
-        };
-        running.session.send(command);
-        // The worker stops by itself after `within`; the margin covers its last turn. A plain stop is
-        // immediate, and then the session is joined below.
-        let deadline = within.map(|within| Instant::now() + within + STOP_MARGIN);
-        while let Some(deadline) = deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let Some(event) = self.wait_event(left) else {
-                break;
-            };
-            seen(&event);
-            if matches!(event, Event::Stopped { .. }) {
-                return;
-            }
-        }
+    pub fn stop(&mut self, mut seen: impl FnMut(&Event)) {
+        self.stop_by = None;
         let Some(mut running) = self.running.take() else {
             return;
         };
@@ -258,6 +240,25 @@ impl Controller {
             self.running_record(event, &mut running);
             seen(event);
         }
+    }
+
+    /// Asks the session to stop once what is queued or scheduled has gone out (delayed rule replies
+    /// included), or after `within`, whichever is first. It does not wait: the caller goes on taking
+    /// events (and printing or drawing them) until [`Controller::is_open`] says it ended; if the worker
+    /// has not ended shortly after `within`, the next call that takes events stops it outright.
+    pub fn stop_when_sent(&mut self, within: Duration) {
+        if self.command(Command::StopWhenSent { within }) {
+            self.stop_by = Some(Instant::now() + within + STOP_MARGIN);
+        }
+    }
+
+    /// Stops the session outright if a [`Controller::stop_when_sent`] is overdue; returns whether it did.
+    fn stop_if_overdue(&mut self, seen: impl FnMut(&Event)) -> bool {
+        if self.stop_by.is_some_and(|by| Instant::now() >= by) {
+            self.stop(seen);
+            return true;
+        }
+        false
     }
 
     /// The running capture to file, if any.
@@ -305,7 +306,9 @@ impl Controller {
         };
         self.running_record(event, &mut running);
         let stopped = matches!(event, Event::Stopped { .. });
-        if !stopped {
+        if stopped {
+            self.stop_by = None;
+        } else {
             self.running = Some(running);
         }
         stopped

@@ -405,6 +405,7 @@ fn a_send_cut_short_is_a_partial_line_in_the_capture() {
         Event::Unsent {
             peer,
             written: Bytes::from_static(b"abc"),
+            written_at: at,
             bytes: 11,
             sends: 2,
             at,

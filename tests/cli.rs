@@ -595,7 +595,8 @@ fn the_deadline_holds_when_nobody_reads_the_output() {
         .set_read_timeout(Some(Duration::from_millis(200)))
         .unwrap();
     let to = receiver.local_addr().unwrap().to_string();
-    // stdout is a pipe nobody reads: it fills after a few hundred lines.
+    // stdout is a pipe nobody reads: with lines of a kilobyte it is full after about 64 of them.
+    let tick = "t".repeat(1000);
     let started = Instant::now();
     let mut child = Process::new(env!("CARGO_BIN_EXE_netassist"))
         .args([
@@ -605,7 +606,7 @@ fn the_deadline_holds_when_nobody_reads_the_output() {
             "--to",
             &to,
             "--send",
-            "tick",
+            &tick,
             "--every",
             "1",
         ])
@@ -616,7 +617,7 @@ fn the_deadline_holds_when_nobody_reads_the_output() {
         .spawn()
         .unwrap();
     let mut datagrams = 0;
-    let mut buf = [0; 16];
+    let mut buf = [0; 2048];
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
@@ -771,4 +772,34 @@ fn udp_sends_to_a_host_name_and_reports_its_receive_buffer() {
     );
     let summary = objects.iter().find(|o| o["event"] == "summary").unwrap();
     assert_eq!(summary["dropped"], 0, "{summary}");
+}
+
+#[test]
+fn a_delayed_reply_still_waiting_when_the_run_ends_is_a_not_sent_row() {
+    let mut netassist = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--rule",
+        "exact:ping=>[8000ms]pong",
+        "--expect",
+        "ping",
+        "--seconds",
+        "10",
+    ]);
+    let port = netassist.port();
+    let mut board = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    board.write_all(b"ping").unwrap();
+    let ended = netassist.end();
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+    // The run waits its 2 s for the reply, then says it did not go out.
+    assert!(ended.took < Duration::from_secs(6), "took {:?}", ended.took);
+    assert!(
+        ended
+            .stdout
+            .iter()
+            .any(|l| l.contains("Not sent: 4 bytes of 1 send(s)")),
+        "{:#?}",
+        ended.stdout
+    );
 }

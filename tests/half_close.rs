@@ -412,3 +412,43 @@ fn peer_ids_never_repeat_across_sessions() {
     unique.dedup();
     assert_eq!(unique.len(), seen.len(), "{seen:?}");
 }
+
+#[test]
+fn a_delayed_reply_that_never_goes_out_is_reported_as_not_sent() {
+    let config = server_config("127.0.0.1:0").with_rules(rules(&["exact:ping=>[60000ms]pong"]));
+    let (server, addr) = tcp_server(config);
+    let mut first = client(addr);
+    let (first_peer, _, _) = connected(&server.session);
+    let mut second = client(addr);
+    let (second_peer, _, _) = connected(&server.session);
+    let pinged = |session: &Session, board: &mut std::net::TcpStream, peer| {
+        board.write_all(b"ping").unwrap();
+        wait_for(session, "the ping", |e| match e {
+            Event::Data {
+                peer: p,
+                dir: Direction::Rx,
+                ..
+            } if *p == peer => Some(()),
+            _ => None,
+        });
+    };
+    let unsent = |session: &Session, peer| {
+        wait_for(session, "the unsent reply", |e| match e {
+            Event::Unsent {
+                peer: p,
+                bytes,
+                sends,
+                ..
+            } if *p == peer => Some((*bytes, *sends)),
+            _ => None,
+        })
+    };
+    // Disconnected while its reply waits.
+    pinged(&server.session, &mut first, first_peer);
+    server.session.send(Command::Disconnect(first_peer));
+    assert_eq!(unsent(&server.session, first_peer), (4, 1));
+    // New rules cancel the replies still waiting.
+    pinged(&server.session, &mut second, second_peer);
+    server.session.send(Command::SetRules(rules(&[])));
+    assert_eq!(unsent(&server.session, second_peer), (4, 1));
+}

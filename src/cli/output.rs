@@ -10,7 +10,7 @@ use std::io::{BufWriter, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
@@ -76,6 +76,11 @@ impl Printer {
         }
     }
 
+    /// Counts `lines` that were never handed over as not printed.
+    pub(super) fn not_printed(&mut self, lines: u64) {
+        self.dropped += lines;
+    }
+
     /// Queues a line, or counts it as not printed if the queue is full. Never blocks.
     pub(super) fn print(&mut self, line: String) {
         match self.lines_tx.as_ref().map(|tx| tx.try_send(line)) {
@@ -115,12 +120,22 @@ pub(super) struct Output {
 }
 
 impl Output {
-    /// Prints the rows `log` added since the last call.
-    pub(super) fn print_new(&mut self, log: &TrafficLog) {
-        // Rows dropped by the log's budget before being printed are skipped; with rows printed as they
-        // come, that would take one read larger than the budget.
-        self.next_seq = self.next_seq.max(log.first_seq());
+    /// Prints the rows `log` added since the last call; with `until`, only until then, the rest counted
+    /// as not printed.
+    pub(super) fn print_new(&mut self, log: &TrafficLog, until: Option<Instant>) {
+        // Rows the log's budget dropped before they were printed are counted as not printed.
+        let first = log.first_seq();
+        if self.next_seq < first {
+            self.printer.not_printed(first - self.next_seq);
+            self.next_seq = first;
+        }
         while let Some(row) = log.index_of_seq(self.next_seq).and_then(|i| log.row(i)) {
+            if until.is_some_and(|until| Instant::now() >= until) {
+                let end = first + log.len() as u64;
+                self.printer.not_printed(end - self.next_seq);
+                self.next_seq = end;
+                break;
+            }
             self.next_seq += 1;
             let line = if self.json {
                 json_line(log, row, self.display).to_string()

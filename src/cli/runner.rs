@@ -69,25 +69,31 @@ pub(super) fn run(plan: Plan) -> ExitCode {
     };
     let deadline = seconds.map(|s| Instant::now() + s);
     let mut idle_due: Option<Instant> = None;
+    let mut stopping = false;
+    // Rows are printed as they come, also while the session stops: what is sent or arrives then is
+    // part of the record.
     while controller.is_open() {
         let now = Instant::now();
-        if deadline.is_some_and(|d| now >= d)
-            || interrupted.try_recv().is_ok()
-            || controller.expectations().all_met()
+        if !stopping
+            && (deadline.is_some_and(|d| now >= d)
+                || interrupted.try_recv().is_ok()
+                || controller.expectations().all_met())
         {
-            break;
+            controller.stop_when_sent(STOP_WAIT);
+            stopping = true;
         }
-        let wait = [deadline, idle_due]
+        let wait = [deadline.filter(|_| !stopping), idle_due]
             .into_iter()
             .flatten()
             .map(|due| due.saturating_duration_since(now))
             .fold(TICK, Duration::min);
         controller.wait_event(wait);
         idle_due = controller.poll_idle(Instant::now());
-        out.print_new(controller.log());
+        out.print_new(controller.log(), None);
     }
-    controller.stop_when_sent(STOP_WAIT, |_| {});
-    out.print_new(controller.log());
+    // A session stopped outright may have left more rows than can be formatted in good time: the rest
+    // is counted as not printed rather than holding up the end.
+    out.print_new(controller.log(), Some(Instant::now() + PRINT_WAIT));
     if controller.refused().is_none() {
         out.summary(
             controller.expectations(),

@@ -34,10 +34,12 @@ pub use text::{
 
 /// The choice among `all` that `typed` names: its label, or the label's first word (`CRLF` for
 /// `CRLF (\r\n)`), compared without case and without anything but letters and digits, so `crc16-modbus`,
-/// `CRC16/MODBUS` and `crc16modbus` all name CRC-16/MODBUS. On no match, a message listing the choices.
+/// `CRC16/MODBUS` and `crc16modbus` all name CRC-16/MODBUS. On no match, a message listing `names`, the
+/// choices as the command line spells them.
 pub(crate) fn choice_by_name<T: Copy>(
     all: &[T],
     label: impl Fn(T) -> &'static str,
+    names: &[&str],
     typed: &str,
 ) -> Result<T, String> {
     let fold = |text: &str| -> String {
@@ -51,8 +53,5 @@ pub(crate) fn choice_by_name<T: Copy>(
     all.iter()
         .copied()
         .find(|&item| fold(label(item)) == wanted || fold(first_word(label(item))) == wanted)
-        .ok_or_else(|| {
-            let names: Vec<&str> = all.iter().map(|&item| first_word(label(item))).collect();
-            format!("'{typed}' is not one of: {}", names.join(", "))
-        })
+        .ok_or_else(|| format!("'{typed}' is not one of: {}", names.join(", ")))
 }

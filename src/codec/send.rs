@@ -58,7 +58,12 @@ impl std::str::FromStr for LineEnding {
 
     /// A line ending by name, as the command line takes it: `none`, `cr`, `lf`, `crlf`.
     fn from_str(typed: &str) -> Result<Self, String> {
-        super::choice_by_name(&Self::ALL, Self::label, typed)
+        super::choice_by_name(
+            &Self::ALL,
+            Self::label,
+            &["none", "cr", "lf", "crlf"],
+            typed,
+        )
     }
 }
 

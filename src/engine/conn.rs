@@ -26,8 +26,9 @@ pub(crate) struct Conn {
     pub(crate) addr: SocketAddr,
     /// Sends waiting to be written, oldest first, each whole as it was made.
     queue: VecDeque<Bytes>,
-    /// Bytes of the first queued send already written.
+    /// Bytes of the first queued send already written, and when the last of them was.
     front_written: usize,
+    front_written_at: SystemTime,
     /// Bytes queued and not yet written.
     queued: usize,
     /// The peer finished sending (we read its FIN); we no longer read.
@@ -94,6 +95,7 @@ impl Conn {
             addr,
             queue: VecDeque::new(),
             front_written: 0,
+            front_written_at: SystemTime::now(),
             queued: 0,
             peer_finished: false,
             sending: Sending::Open,
@@ -202,6 +204,7 @@ impl Conn {
                 }
                 Ok(n) => {
                     self.front_written += n;
+                    self.front_written_at = SystemTime::now();
                     self.queued -= n;
                     if self.front_written == front.len() {
                         self.front_written = 0;
@@ -263,13 +266,19 @@ impl Conn {
     pub(crate) fn close(mut self, reason: CloseReason, cx: &mut Cx) {
         // Deregistering can only fail if the socket is already gone from the poll; closing follows anyway.
         let _ = cx.registry.deregister(&mut self.stream);
-        cx.forget(self.peer);
-        if let Some(front) = self.queue.front() {
+        let (delayed_bytes, delayed_replies) = cx.forget(self.peer);
+        let sends = self.queue.len() + delayed_replies;
+        if sends > 0 {
+            let written = self
+                .queue
+                .front()
+                .map_or_else(Bytes::new, |front| front.slice(..self.front_written));
             cx.emit(Event::Unsent {
                 peer: self.peer,
-                written: front.slice(..self.front_written),
-                bytes: self.queued,
-                sends: self.queue.len(),
+                written,
+                written_at: self.front_written_at,
+                bytes: self.queued + delayed_bytes,
+                sends,
                 at: SystemTime::now(),
             });
         }

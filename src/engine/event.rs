@@ -118,14 +118,17 @@ pub enum Event {
         /// When it happened.
         at: SystemTime,
     },
-    /// Sends to a peer that never went out (wholly or in part) because its connection ended or it was
-    /// forgotten first. Comes before that peer's [`Event::Closed`].
+    /// Sends to a peer that never went out (wholly or in part): its connection ended or it was forgotten
+    /// first (then this comes before its [`Event::Closed`]), or new rules cancelled delayed replies. Queued
+    /// sends and rule replies still waiting for their delay both count.
     Unsent {
         /// The peer.
         peer: PeerId,
         /// The part of the first unsent send that the OS did take before the end: these bytes went out
         /// (and are counted here, not in a `Data` event). Empty when that send had not started.
         written: Bytes,
+        /// When the last of `written` was taken by the OS.
+        written_at: SystemTime,
         /// Bytes that did not go out.
         bytes: usize,
         /// How many sends they belonged to (the one cut short included).

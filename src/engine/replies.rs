@@ -51,9 +51,22 @@ impl Replier {
     }
 
     /// Replaces the rules. Counts start again from 0, bytes held for unfinished messages are dropped
-    /// (the new rules may frame differently), and replies still waiting for their delay are cancelled.
-    pub(crate) fn set(&mut self, rules: Rules) {
+    /// (the new rules may frame differently), and replies still waiting for their delay are cancelled:
+    /// returned per peer as (peer, bytes, replies), to be reported as not sent.
+    pub(crate) fn set(&mut self, rules: Rules) -> Vec<(PeerId, usize, usize)> {
+        let mut cancelled: HashMap<PeerId, (usize, usize)> = HashMap::new();
+        for Reverse(delayed) in std::mem::take(&mut self.delayed) {
+            let (bytes, replies) = cancelled.entry(delayed.peer).or_default();
+            *bytes += delayed.bytes.len();
+            *replies += 1;
+        }
         *self = Self::new(rules);
+        let mut cancelled: Vec<_> = cancelled
+            .into_iter()
+            .map(|(peer, (bytes, replies))| (peer, bytes, replies))
+            .collect();
+        cancelled.sort_unstable();
+        cancelled
     }
 
     /// The replies to bytes received from `peer` at `addr`: those due now are appended to `out`, delayed
@@ -128,10 +141,20 @@ impl Replier {
         self.delayed.peek().map(|Reverse(delayed)| delayed.due)
     }
 
-    /// The peer is gone: its framer and its waiting replies go too.
-    pub(crate) fn forget(&mut self, peer: PeerId) {
+    /// The peer is gone: its framer and its replies still waiting for their delay go too. Returns the
+    /// bytes and the number of those replies, to be reported as not sent.
+    pub(crate) fn forget(&mut self, peer: PeerId) -> (usize, usize) {
         self.streams.remove(&peer);
-        self.delayed.retain(|Reverse(delayed)| delayed.peer != peer);
+        let (mut bytes, mut replies) = (0, 0);
+        self.delayed.retain(|Reverse(delayed)| {
+            let keep = delayed.peer != peer;
+            if !keep {
+                bytes += delayed.bytes.len();
+                replies += 1;
+            }
+            keep
+        });
+        (bytes, replies)
     }
 
     /// When [`Self::due`] has something to do: the next delayed reply, or the next message an idle gap

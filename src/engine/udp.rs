@@ -162,22 +162,24 @@ impl Udp {
     fn forget(&mut self, peer: PeerId, reason: CloseReason, cx: &mut Cx) {
         if let Some(remote) = self.peers.remove(&peer) {
             self.by_addr.remove(&canonical(remote.addr));
-            cx.forget(peer);
-            // Datagrams still queued for it have nobody to go to any more: say so.
-            let (mut bytes, mut sends) = (0, 0);
+            // Delayed replies and datagrams still queued for it have nobody to go to any more: say so.
+            let (mut bytes, mut sends) = cx.forget(peer);
+            let mut queued = 0;
             self.queue.retain(|(to, datagram)| {
                 let keep = *to != peer;
                 if !keep {
-                    bytes += datagram.len();
+                    queued += datagram.len();
                     sends += 1;
                 }
                 keep
             });
-            self.queued -= bytes;
+            self.queued -= queued;
+            bytes += queued;
             if sends > 0 {
                 cx.emit(Event::Unsent {
                     peer,
                     written: Bytes::new(),
+                    written_at: SystemTime::now(),
                     bytes,
                     sends,
                     at: SystemTime::now(),

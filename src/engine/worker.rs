@@ -160,8 +160,9 @@ impl Cx<'_> {
     }
 
     /// The peer is gone: the rules forget its unfinished message and its delayed replies.
-    pub(crate) fn forget(&mut self, peer: PeerId) {
-        self.replier.forget(peer);
+    /// Returns the bytes and number of the delayed replies that will now never be sent.
+    pub(crate) fn forget(&mut self, peer: PeerId) -> (usize, usize) {
+        self.replier.forget(peer)
     }
 
     /// The buffer the next read goes into.
@@ -408,7 +409,18 @@ fn take_commands(
                     cx.emit(stopped.progress_done());
                 }
             }
-            Ok(Command::SetRules(rules)) => cx.replier.set(rules),
+            Ok(Command::SetRules(rules)) => {
+                for (peer, bytes, sends) in cx.replier.set(rules) {
+                    cx.emit(Event::Unsent {
+                        peer,
+                        written: Bytes::new(),
+                        written_at: SystemTime::now(),
+                        bytes,
+                        sends,
+                        at: SystemTime::now(),
+                    });
+                }
+            }
             Ok(Command::StopWhenSent { within }) => {
                 if let Some(stopped) = periodic.take() {
                     cx.emit(stopped.progress_done());

@@ -1,7 +1,9 @@
 //! Sends dropped because a peer's queue was full, turned into rows at most once a second per peer: a
 //! periodic send to a peer that does not read would otherwise make a row per tick. The drops in between
 //! are counted into the next row, which comes with the next drop after the second, when the second has
-//! passed ([`SendDrops::poll`]), or before the peer's close ([`SendDrops::take`]); none goes unnoted.
+//! passed ([`SendDrops::poll`]), or before anything else is said about the peer's end
+//! ([`SendDrops::take`]); none goes unnoted. A row is timed when it is made and says since when it
+//! counts, so the log's times only go forward.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -23,22 +25,35 @@ struct Burst {
     /// Sends dropped since, and their bytes.
     sends: usize,
     bytes: usize,
-    /// The queue's fill and the time at the latest of them.
+    /// When the first of them was dropped.
+    since: SystemTime,
+    /// The queue's fill at the latest of them.
     queued: usize,
-    at: SystemTime,
 }
 
 impl Burst {
-    /// The row for the drops counted, if there are any.
-    fn row(&self, peer: PeerId) -> Option<DropRow> {
+    /// The row, made at `at`, for the drops counted, if there are any.
+    fn row(&self, peer: PeerId, at: SystemTime) -> Option<DropRow> {
         (self.sends > 0).then(|| {
             let note = Note::SendDropped {
                 sends: self.sends,
                 len: self.bytes,
                 queued: self.queued,
+                since: (self.sends > 1).then_some(self.since),
             };
-            (self.at, peer, note)
+            (at, peer, note)
         })
+    }
+
+    /// Nothing counted since a row made at `noted`.
+    fn noted(noted: Instant, at: SystemTime, queued: usize) -> Self {
+        Self {
+            noted,
+            sends: 0,
+            bytes: 0,
+            since: at,
+            queued,
+        }
     }
 }
 
@@ -60,59 +75,58 @@ impl SendDrops {
         at: SystemTime,
         instant: Instant,
     ) -> Option<DropRow> {
-        match self.bursts.get_mut(&peer) {
-            Some(counting) if instant < counting.noted + SEND_DROPPED_EVERY => {
-                counting.sends += 1;
-                counting.bytes += len;
-                counting.queued = queued;
-                counting.at = at;
-                None
-            }
-            counting => {
-                let (sends, bytes) = counting.map_or((0, 0), |c| (c.sends, c.bytes));
-                let noted = Burst {
-                    noted: instant,
-                    sends: sends + 1,
-                    bytes: bytes + len,
-                    queued,
-                    at,
-                };
-                let row = noted.row(peer);
-                self.bursts.insert(
-                    peer,
-                    Burst {
-                        sends: 0,
-                        bytes: 0,
-                        ..noted
-                    },
-                );
-                row
-            }
+        let burst = self
+            .bursts
+            .entry(peer)
+            .or_insert_with(|| Burst::noted(instant, at, queued));
+        if burst.sends == 0 {
+            burst.since = at;
         }
+        burst.sends += 1;
+        burst.bytes += len;
+        burst.queued = queued;
+        let first = burst.noted == instant && burst.sends == 1;
+        if first || burst.noted + SEND_DROPPED_EVERY <= instant {
+            let row = burst.row(peer, at);
+            *burst = Burst::noted(instant, at, queued);
+            return row;
+        }
+        None
     }
 
-    /// The row for `peer`'s drops still counted, taken before it closes.
-    pub(super) fn take(&mut self, peer: PeerId) -> Option<DropRow> {
-        self.bursts.remove(&peer)?.row(peer)
+    /// The row, made at `at`, for `peer`'s drops still counted: taken before its end is logged.
+    pub(super) fn take(&mut self, peer: PeerId, at: SystemTime) -> Option<DropRow> {
+        self.bursts.remove(&peer)?.row(peer, at)
     }
 
-    /// The rows for every peer's drops still counted, taken when the session stops.
-    pub(super) fn take_all(&mut self) -> Vec<DropRow> {
+    /// The rows, made at `at`, for every peer's drops still counted: taken when the session stops.
+    pub(super) fn take_all(&mut self, at: SystemTime) -> Vec<DropRow> {
         std::mem::take(&mut self.bursts)
             .into_iter()
-            .filter_map(|(peer, burst)| burst.row(peer))
+            .filter_map(|(peer, burst)| burst.row(peer, at))
             .collect()
     }
 
-    /// The rows for the drops whose second has passed at `now`, and when the next will be due.
-    pub(super) fn poll(&mut self, now: Instant) -> (Vec<DropRow>, Option<Instant>) {
-        let due: Vec<PeerId> = self
-            .bursts
-            .iter()
-            .filter(|(_, burst)| burst.noted + SEND_DROPPED_EVERY <= now)
-            .map(|(peer, _)| *peer)
-            .collect();
-        let rows = due.into_iter().filter_map(|peer| self.take(peer)).collect();
+    /// The rows, made at `now` (`now_at` on the wall clock), for the drops whose second has passed, and
+    /// when the next will be due.
+    pub(super) fn poll(
+        &mut self,
+        now: Instant,
+        now_at: SystemTime,
+    ) -> (Vec<DropRow>, Option<Instant>) {
+        let mut rows = Vec::new();
+        self.bursts.retain(|peer, burst| {
+            if burst.noted + SEND_DROPPED_EVERY > now {
+                return true;
+            }
+            // A second with nothing counted: the next drop may be noted at once.
+            let Some(row) = burst.row(*peer, now_at) else {
+                return false;
+            };
+            rows.push(row);
+            *burst = Burst::noted(now, now_at, burst.queued);
+            true
+        });
         let next = self
             .bursts
             .values()

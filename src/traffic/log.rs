@@ -84,6 +84,16 @@ impl EventClock {
             }
         }
     }
+
+    /// The wall-clock time of `instant`, once an event has anchored the clock.
+    fn wall(&self, instant: Instant) -> Option<SystemTime> {
+        let (anchor_at, anchor) = self.anchor?;
+        if instant >= anchor {
+            anchor_at.checked_add(instant - anchor)
+        } else {
+            anchor_at.checked_sub(anchor - instant)
+        }
+    }
 }
 
 /// The rows, counters and peers of one session, built from its engine events; see the [module
@@ -199,36 +209,20 @@ impl TrafficLog {
                 }
                 return;
             }
-            Event::Closed { peer, reason, at } => {
-                // The peer's last bytes and dropped sends come before the note that it closed.
-                if let Some(streams) = self.streams.remove(peer) {
-                    self.flush(*peer, streams);
-                }
-                if let Some(row) = self.drops.take(*peer) {
-                    self.push_drop_row(row);
-                }
-                if let Some(stats) = self.peers.get_mut(peer)
-                    && stats.is_connected()
-                {
-                    stats.closed = Some(reason.clone());
-                    self.connected -= 1;
-                }
-                if let CloseReason::Error(error) = reason {
-                    self.last_error = Some((*at, error.clone()));
-                }
-            }
-            Event::Unsent { peer, written, .. } if !written.is_empty() => {
-                // The part of the send cut short that did go out is sent data, and says it is partial.
-                let message = Message {
-                    bytes: written.clone(),
-                    kind: MessageKind::Partial,
-                };
-                self.push_message(*peer, Direction::Tx, event.at(), message);
-                if let Some(stats) = self.count(*peer, Direction::Tx, written.len() as u64, 1) {
-                    stats.meter(Direction::Tx).add(now, written.len() as u64);
-                }
-            }
+            Event::Closed { peer, reason, at } => self.closed(*peer, reason, *at),
+            Event::Unsent {
+                peer,
+                written,
+                written_at,
+                at,
+                ..
+            } => self.unsent(*peer, written, *written_at, *at, now),
             Event::HalfClosed { peer, side, .. } => {
+                // Nothing more comes from a peer that finished sending: a message it left unfinished
+                // is cut off here, before the row that says so.
+                if *side == Side::Peer {
+                    self.flush_received(*peer);
+                }
                 if let Some(stats) = self.peers.get_mut(peer) {
                     match side {
                         Side::Peer => stats.peer_finished = true,
@@ -237,9 +231,9 @@ impl TrafficLog {
                 }
             }
             Event::Error { error, at } => self.last_error = Some((*at, error.clone())),
-            Event::Stopped { .. } => {
+            Event::Stopped { at } => {
                 self.flush_all();
-                for row in self.drops.take_all() {
+                for row in self.drops.take_all(*at) {
                     self.push_drop_row(row);
                 }
                 // A UDP session stops without closing its remotes one by one.
@@ -251,7 +245,6 @@ impl TrafficLog {
             }
             Event::Rejected { .. }
             | Event::ReceiveBuffer { .. }
-            | Event::Unsent { .. }
             | Event::Joined { .. }
             | Event::Left { .. }
             | Event::Periodic { .. } => {}
@@ -261,14 +254,63 @@ impl TrafficLog {
         }
     }
 
+    /// `peer` closed at `at`: its last bytes and dropped sends come before the note that says so.
+    fn closed(&mut self, peer: PeerId, reason: &CloseReason, at: SystemTime) {
+        if let Some(streams) = self.streams.remove(&peer) {
+            self.flush(peer, streams);
+        }
+        if let Some(row) = self.drops.take(peer, at) {
+            self.push_drop_row(row);
+        }
+        if let Some(stats) = self.peers.get_mut(&peer)
+            && stats.is_connected()
+        {
+            stats.closed = Some(reason.clone());
+            self.connected -= 1;
+        }
+        if let CloseReason::Error(error) = reason {
+            self.last_error = Some((at, error.clone()));
+        }
+    }
+
+    /// Sends to `peer` did not go out (noted at `at`): the part of the send cut short that did go out is
+    /// sent data, says it is partial and carries the time its last byte went (only the connection's end
+    /// tells of it); dropped sends still counted come before the note.
+    fn unsent(
+        &mut self,
+        peer: PeerId,
+        written: &Bytes,
+        written_at: SystemTime,
+        at: SystemTime,
+        now: Instant,
+    ) {
+        if !written.is_empty() {
+            let message = Message {
+                bytes: written.clone(),
+                kind: MessageKind::Partial,
+            };
+            self.push_message(peer, Direction::Tx, written_at, message);
+            if let Some(stats) = self.count(peer, Direction::Tx, written.len() as u64, 1) {
+                stats.meter(Direction::Tx).add(now, written.len() as u64);
+            }
+        }
+        if let Some(row) = self.drops.take(peer, at) {
+            self.push_drop_row(row);
+        }
+    }
+
     /// Rows that wait for time to pass: messages an idle gap has ended by `now`, and dropped sends
     /// counted since a peer's last such row once [`SEND_DROPPED_EVERY`](super::SEND_DROPPED_EVERY) has passed. Returns when the next
     /// one will be due, for the caller to look again then; `None` when nothing waits.
     pub fn poll_idle(&mut self, now: Instant) -> Option<Instant> {
-        let (rows, drops_due) = self.drops.poll(now);
-        for row in rows {
-            self.push_drop_row(row);
-        }
+        // Drops are counted only from events, which anchor the clock.
+        let drops_due = self.clock.wall(now).and_then(|now_at| {
+            let (rows, due) = self.drops.poll(now, now_at);
+            for row in rows {
+                self.push_drop_row(row);
+            }
+            due
+        });
         let framing_due = self.poll_idle_gap(now);
         drops_due.into_iter().chain(framing_due).min()
     }
@@ -485,6 +527,16 @@ impl TrafficLog {
         }
     }
 
+    /// Appends what `peer`'s received-data framer still holds as a partial message.
+    fn flush_received(&mut self, peer: PeerId) {
+        if let Some(streams) = self.streams.get_mut(&peer)
+            && let Some(mut stream) = streams[dir_index(Direction::Rx)].take()
+            && let Some(message) = stream.framer.finish()
+        {
+            self.push_ended(peer, Direction::Rx, stream.last_at, message);
+        }
+    }
+
     fn flush_all(&mut self) {
         for (peer, streams) in std::mem::take(&mut self.streams) {
             self.flush(peer, streams);
@@ -604,6 +656,7 @@ mod tests {
             &Event::Unsent {
                 peer: P1,
                 written: Bytes::from_static(b"abc"),
+                written_at: wall(3),
                 bytes: 1000,
                 sends: 2,
                 at: wall(5),
@@ -614,6 +667,7 @@ mod tests {
             &Event::Unsent {
                 peer: P1,
                 written: Bytes::new(),
+                written_at: wall(5),
                 bytes: 7,
                 sends: 1,
                 at: wall(5),
@@ -628,6 +682,33 @@ mod tests {
             ]
         );
         assert_eq!(s.log.totals().tx_bytes, 3);
+        // The partial row is timed by its last byte written, not by the close that told of it.
+        assert_eq!(s.log.row(1).unwrap().at, wall(3));
+    }
+
+    #[test]
+    fn a_message_cut_off_by_the_peers_fin_comes_before_the_fin_row() {
+        let mut s = Session::new(config(delimiter(b"#")));
+        s.connect(0, P1);
+        s.rx(5, P1, b"ok#ij");
+        s.event(
+            7,
+            &Event::HalfClosed {
+                peer: P1,
+                side: Side::Peer,
+                at: wall(7),
+            },
+        );
+        s.close(9, P1, CloseReason::PeerClosed);
+        assert_eq!(
+            summary(&s.log)[1..],
+            [
+                "#1 Rx Complete ok",
+                "#1 Rx Partial ij",
+                "#1 The peer finished sending (FIN); it can still receive",
+                "#1 Closed: the peer closed the connection (FIN)",
+            ]
+        );
     }
 
     #[test]
@@ -881,24 +962,40 @@ mod tests {
                 .collect()
         };
         // The first at once, then one row a second; the last 0.5 s still waits for its second.
+        let first_single = summary(&s.log)
+            .into_iter()
+            .find(|line| line.starts_with("#1 Send"))
+            .unwrap();
+        assert_eq!(
+            first_single,
+            "#1 Send dropped: 10 bytes did not fit behind the 4000 bytes still waiting (the peer is not reading)"
+        );
         assert_eq!(dropped(&s.log, P1), [1, 100, 100]);
         assert_eq!(dropped(&s.log, P2), [1], "each peer has its own second");
         // Quiet: when the second has passed, the rest is noted without another drop.
         assert_eq!(s.log.poll_idle(s.now(3_020)), None);
         assert_eq!(dropped(&s.log, P1), [1, 100, 100, 49]);
-        // A close notes what is still counted before its own row.
+        // Drops within a second of that row are counted; a close notes them before its own row.
         s.event(3_100, &drop(P1)(3_100));
         s.event(3_110, &drop(P1)(3_110));
         s.close(3_200, P1, CloseReason::Reset);
-        assert_eq!(dropped(&s.log, P1), [1, 100, 100, 49, 1, 1]);
+        assert_eq!(dropped(&s.log, P1), [1, 100, 100, 49, 2]);
         assert!(matches!(
             s.log.row(s.log.len() - 1).unwrap().kind,
             RowKind::Note(Note::Closed(CloseReason::Reset))
         ));
         assert_eq!(
             summary(&s.log)[s.log.len() - 2],
-            "#1 Send dropped: 10 bytes did not fit behind the 4000 bytes still waiting (the peer is not reading)"
+            format!(
+                "#1 Sends dropped since {}: 2 sends (20 bytes) did not fit behind the 4000 bytes \
+                 still waiting (the peer is not reading)",
+                crate::timestamp::clock_text(wall(3_100))
+            )
         );
+        // Every row is made when it is logged: the times only go forward.
+        let times: Vec<SystemTime> = (0..s.log.len()).map(|i| s.log.row(i).unwrap().at).collect();
+        assert!(times.is_sorted(), "{times:?}");
+        assert_eq!(s.log.row(s.log.len() - 2).unwrap().at, wall(3_200));
     }
 
     #[test]

@@ -115,6 +115,8 @@ pub enum Note {
         len: usize,
         /// Bytes still waiting in the queue.
         queued: usize,
+        /// When the first of several was dropped; `None` for one.
+        since: Option<SystemTime>,
     },
     /// A multicast group was joined.
     Joined(IpAddr),
@@ -186,6 +188,7 @@ impl Note {
                     sends: 1,
                     len: *len,
                     queued: *queued,
+                    since: None,
                 },
             ),
             Event::Joined { group, .. } => (None, Self::Joined(*group)),
