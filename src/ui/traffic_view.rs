@@ -357,12 +357,15 @@ fn kind_label(kind: MessageKind, lang: Lang) -> &'static str {
 
 fn note_color(note: &Note) -> Color32 {
     match note {
-        Note::Connected(_) | Note::Listening(_) | Note::Joined(_) => {
+        Note::Opened(_) | Note::Connected(_) | Note::Listening(_) | Note::Joined(_) => {
             Color32::from_rgb(0x3C, 0xB0, 0x4C)
         }
-        Note::Error(_) | Note::SendDropped { .. } | Note::Rejected { .. } => {
-            Color32::from_rgb(0xE0, 0x40, 0x40)
-        }
+        // Data that did not go where it was meant to.
+        Note::Error(_)
+        | Note::SendDropped { .. }
+        | Note::Unsent { .. }
+        | Note::Dropped { .. }
+        | Note::Rejected { .. } => Color32::from_rgb(0xE0, 0x40, 0x40),
         _ => Color32::from_rgb(0xD0, 0x90, 0x30),
     }
 }
