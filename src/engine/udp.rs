@@ -176,14 +176,7 @@ impl Udp {
             self.queued -= queued;
             bytes += queued;
             if sends > 0 {
-                cx.emit(Event::Unsent {
-                    peer,
-                    written: Bytes::new(),
-                    written_at: SystemTime::now(),
-                    bytes,
-                    sends,
-                    at: SystemTime::now(),
-                });
+                cx.unsent(peer, bytes, sends);
             }
             cx.emit(Event::Closed {
                 peer,

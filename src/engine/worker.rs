@@ -154,6 +154,19 @@ impl Cx<'_> {
         out
     }
 
+    /// Reports `sends` to `peer` (`bytes` in all) that will never go out, none of them begun.
+    pub(crate) fn unsent(&mut self, peer: PeerId, bytes: usize, sends: usize) {
+        let now = SystemTime::now();
+        self.emit(Event::Unsent {
+            peer,
+            written: Bytes::new(),
+            written_at: now,
+            bytes,
+            sends,
+            at: now,
+        });
+    }
+
     /// Whether a delayed rule reply is still waiting to be sent to `peer`.
     pub(crate) fn has_scheduled(&self, peer: PeerId) -> bool {
         self.replier.has_delayed(peer)
@@ -411,14 +424,7 @@ fn take_commands(
             }
             Ok(Command::SetRules(rules)) => {
                 for (peer, bytes, sends) in cx.replier.set(rules) {
-                    cx.emit(Event::Unsent {
-                        peer,
-                        written: Bytes::new(),
-                        written_at: SystemTime::now(),
-                        bytes,
-                        sends,
-                        at: SystemTime::now(),
-                    });
+                    cx.unsent(peer, bytes, sends);
                 }
             }
             Ok(Command::StopWhenSent { within }) => {
