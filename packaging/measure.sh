@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Measures the release binary in a virtual X display (Xvfb): time from start to the first frame, resident
+# Measures the shipped binary in a virtual X display (Xvfb): time from start to the first frame, resident
 # memory (RSS) when idle, and CPU use when idle, once per renderer (glow, then wgpu).
 #
-# Usage: packaging/measure.sh [BINARY]      (default: target/release/netassist; RUNS=5 starts per renderer)
+# Usage: packaging/measure.sh [BINARY]      (default: target/dist/netassist, as shipped; RUNS=5 starts per renderer)
 # Needs Xvfb and xdotool (Debian: apt-get install xvfb xdotool).
 #
 # "First frame" is the moment the window becomes visible: eframe keeps the window hidden until it has
@@ -11,9 +11,9 @@
 # binary is in the file cache after the first run, so that run is shown apart.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-binary=${1:-target/release/netassist}
+binary=${1:-target/dist/netassist}
 runs=${RUNS:-5}
-[ -x "$binary" ] || { echo "no binary at $binary: run 'cargo build --release' first" >&2; exit 1; }
+[ -x "$binary" ] || { echo "no binary at $binary: run 'cargo build --profile dist' first" >&2; exit 1; }
 for tool in Xvfb xdotool; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (Debian: apt-get install xvfb xdotool)" >&2; exit 1; }
 done

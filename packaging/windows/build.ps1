@@ -1,4 +1,4 @@
-# Builds the release exe and packs it for Windows lab PCs into target\dist\:
+# Builds the shipped exe (the `dist` profile) and packs it for Windows lab PCs into target\package\:
 #   netassist-<version>-windows-x64.zip          portable: unzip anywhere and double-click netassist.exe
 #   netassist-<version>-windows-x64-setup.exe    with -Installer: per-user installer (Inno Setup 6)
 # Usage, in PowerShell from any folder:  packaging\windows\build.ps1 [-Installer]
@@ -8,18 +8,18 @@ $ErrorActionPreference = 'Stop'
 $root = Resolve-Path (Join-Path $PSScriptRoot '..\..')
 Set-Location $root
 
-cargo build --release --locked
-if ($LASTEXITCODE -ne 0) { throw 'cargo build --release failed' }
+cargo build --profile dist --locked
+if ($LASTEXITCODE -ne 0) { throw 'cargo build --profile dist failed' }
 
 $version = (cargo metadata --no-deps --format-version 1 --locked | ConvertFrom-Json).packages |
     Where-Object { $_.name -eq 'netassist' } | ForEach-Object { $_.version }
 $name = "netassist-$version-windows-x64"
-$dist = Join-Path $root 'target\dist'
+$dist = Join-Path $root 'target\package'
 $stage = Join-Path $dist $name
 if (Test-Path $stage) { Remove-Item -Recurse -Force $stage }
 New-Item -ItemType Directory -Force $stage | Out-Null
 
-Copy-Item 'target\release\netassist.exe', 'README.md' $stage
+Copy-Item 'target\dist\netassist.exe', 'README.md' $stage
 # Example presets, when the repository has any (the folder may be missing).
 $presets = @(Get-ChildItem -Path 'assets\presets' -Filter '*.ron' -File -ErrorAction SilentlyContinue)
 if ($presets.Count -gt 0) {

@@ -27,7 +27,7 @@ ArchitecturesInstallIn64BitMode=x64compatible
 MinVersion=10.0
 SetupIconFile=..\..\assets\icon.ico
 UninstallDisplayIcon={app}\netassist.exe
-OutputDir=..\..\target\dist
+OutputDir=..\..\target\package
 OutputBaseFilename=netassist-{#AppVersion}-windows-x64-setup
 Compression=lzma2
 SolidCompression=yes
@@ -40,7 +40,7 @@ Name: "english"; MessagesFile: "compiler:Default.isl"
 Name: "desktopicon"; Description: "{cm:CreateDesktopIcon}"; GroupDescription: "{cm:AdditionalIcons}"; Flags: unchecked
 
 [Files]
-Source: "..\..\target\release\netassist.exe"; DestDir: "{app}"; Flags: ignoreversion
+Source: "..\..\target\dist\netassist.exe"; DestDir: "{app}"; Flags: ignoreversion
 Source: "..\..\README.md"; DestDir: "{app}"; Flags: ignoreversion
 Source: "..\..\assets\presets\*.ron"; DestDir: "{app}\presets"; Flags: ignoreversion skipifsourcedoesntexist
 
