@@ -32,6 +32,38 @@ pub struct OnConnect {
     pub half_close: bool,
 }
 
+/// How far the periodic send has got, as its last [`Event::Periodic`] said.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeriodicProgress {
+    /// Sends made.
+    pub sent: u64,
+    /// Ticks passed over without a send because the network thread woke too late to catch up (see
+    /// [`Event::Periodic`]); the ticks asked for are `sent + skipped`.
+    pub skipped: u64,
+    /// It is still running.
+    pub running: bool,
+}
+
+impl PeriodicProgress {
+    /// The progress an event tells, if it is an [`Event::Periodic`].
+    #[must_use]
+    pub fn of(event: &Event) -> Option<Self> {
+        match *event {
+            Event::Periodic {
+                sent,
+                skipped,
+                done,
+                ..
+            } => Some(Self {
+                sent,
+                skipped,
+                running: !done,
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// What a call that took events saw.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[must_use]
@@ -72,6 +104,8 @@ pub struct Controller {
     next_checked: u64,
     /// When a stop after sending is overdue and the session is stopped outright.
     stop_by: Option<Instant>,
+    /// The last session's periodic send, if it had one.
+    periodic: Option<PeriodicProgress>,
 }
 
 impl Controller {
@@ -89,6 +123,7 @@ impl Controller {
             refused: None,
             send_failure: None,
             stop_by: None,
+            periodic: None,
         }
     }
 
@@ -116,6 +151,7 @@ impl Controller {
         let session = engine::start(config, waker)?;
         self.log.begin_session(&mode, std::time::SystemTime::now());
         self.refused = None;
+        self.periodic = None;
         self.send_failure = None;
         self.running = Some(Running {
             session,
@@ -166,6 +202,12 @@ impl Controller {
     /// The log, to clear it or change its framing.
     pub fn log_mut(&mut self) -> &mut TrafficLog {
         &mut self.log
+    }
+
+    /// How far the last session's periodic send got, if it had one.
+    #[must_use]
+    pub fn periodic(&self) -> Option<PeriodicProgress> {
+        self.periodic
     }
 
     /// The expectations and how far they are met.
@@ -325,6 +367,9 @@ impl Controller {
             {
                 self.capture_failure = Some(error);
             }
+        }
+        if let Some(progress) = PeriodicProgress::of(event) {
+            self.periodic = Some(progress);
         }
         match event {
             Event::Listening { .. } | Event::Connected { .. } => running.opened = true,

@@ -17,9 +17,11 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 use serde_json::{Map, Value, json};
 
 use crate::codec::{decode_for_display, hex};
+use crate::engine::CATCH_UP;
 use crate::expect::Expectations;
 use crate::format::{Display, dir_text, peer_name, row_line};
 use crate::i18n::{Lang, Text};
+use crate::session::PeriodicProgress;
 use crate::timestamp::{clock_text, iso_text};
 use crate::traffic::{Note, Row, RowKind, TrafficLog};
 
@@ -146,11 +148,17 @@ impl Output {
         }
     }
 
-    /// The summary: datagrams the OS dropped (UDP, when it says), and when expectations were given, when
-    /// each was met. With `--json`, one `summary` object with `dropped` and `expectations` (also those not
-    /// met); nothing when there is neither.
-    pub(super) fn summary(&mut self, expectations: &Expectations, dropped: u64) {
-        if expectations.is_empty() && dropped == 0 {
+    /// The summary: datagrams the OS dropped (UDP, when it says), the periodic send's sends made against
+    /// ticks asked for (with `--every`), and when expectations were given, when each was met. With
+    /// `--json`, one `summary` object with `dropped`, `periodic` (`sent`, `skipped`, or null) and
+    /// `expectations` (also those not met); nothing when there is none of these.
+    pub(super) fn summary(
+        &mut self,
+        expectations: &Expectations,
+        dropped: u64,
+        periodic: Option<PeriodicProgress>,
+    ) {
+        if expectations.is_empty() && dropped == 0 && periodic.is_none() {
             return;
         }
         let after = |at: SystemTime| {
@@ -174,6 +182,7 @@ impl Output {
                     "time": iso_text(SystemTime::now()),
                     "event": "summary",
                     "dropped": dropped,
+                    "periodic": periodic.map(|p| json!({ "sent": p.sent, "skipped": p.skipped })),
                     "expectations": list,
                 })
                 .to_string(),
@@ -183,6 +192,21 @@ impl Output {
         if dropped > 0 {
             self.printer.print(format!(
                 "the OS dropped {dropped} datagram(s): the receive buffer was full"
+            ));
+        }
+        if let Some(p) = periodic {
+            // Sends made against ticks asked for, so a period the machine could not keep never passes
+            // unnoticed.
+            let late = if p.skipped > 0 {
+                format!(" (the network thread was more than {CATCH_UP} periods late)")
+            } else {
+                String::new()
+            };
+            self.printer.print(format!(
+                "periodic send: {} sent of {} ticks, {} skipped{late}",
+                p.sent,
+                p.sent + p.skipped,
+                p.skipped
             ));
         }
         if expectations.all_met() {

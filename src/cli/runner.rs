@@ -98,6 +98,7 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         out.summary(
             controller.expectations(),
             controller.log().dropped_datagrams(),
+            controller.periodic(),
         );
     }
     let not_printed = out.printer.finish(PRINT_WAIT);

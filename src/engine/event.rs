@@ -185,6 +185,10 @@ pub enum Event {
     Periodic {
         /// Sends made so far.
         sent: u64,
+        /// Ticks passed over without a send so far: the worker woke more than
+        /// [`super::CATCH_UP`] ticks late (a stalled machine, a suspended laptop) and sent only that many.
+        /// A count-limited send still makes its count; skipped ticks only make it end later.
+        skipped: u64,
         /// The periodic send is over.
         done: bool,
         /// When it happened.

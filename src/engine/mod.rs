@@ -21,6 +21,7 @@ mod replies;
 mod resolve;
 mod tcp_client;
 mod tcp_server;
+mod timer;
 mod udp;
 mod udp_drops;
 mod worker;
@@ -39,7 +40,7 @@ pub use command::{Command, Target};
 pub use error::{NetError, Operation, Problem};
 pub use event::{CloseReason, Direction, Event, Side};
 pub use peer::PeerId;
-pub use periodic::MIN_INTERVAL;
+pub use periodic::{CATCH_UP, MIN_INTERVAL};
 
 /// The most times per second the worker calls the waker while events keep coming.
 pub const MAX_WAKES_PER_SECOND: u32 = 120;

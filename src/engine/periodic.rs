@@ -10,7 +10,14 @@ use super::{Command, Event, Target};
 /// The shortest interval accepted; shorter requests are raised to it.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(1);
 
-/// One periodic send in progress.
+/// The most ticks sent at once when the worker wakes late. A late wake-up of a millisecond or two (a busy
+/// machine, the OS's timer granularity) is made up in a short burst so the rate stays the one asked for;
+/// ticks further behind than this (a long stall, a suspended laptop) are skipped, counted, and reported in
+/// [`Event::Periodic`], rather than fired all at once at a device.
+pub const CATCH_UP: u64 = 4;
+
+/// One periodic send in progress. Ticks stay on the grid `start + k * every` whatever the delays, so the
+/// average rate is the one asked for.
 pub(crate) struct Periodic {
     to: Target,
     bytes: Bytes,
@@ -18,7 +25,20 @@ pub(crate) struct Periodic {
     /// Sends still to do; `None` for endless.
     remaining: Option<u64>,
     sent: u64,
+    /// Ticks of the grid passed over without a send, because the worker was more than [`CATCH_UP`] ticks
+    /// behind.
+    skipped: u64,
     next: Instant,
+}
+
+/// What a due periodic send asks of the worker.
+pub(crate) struct Due {
+    /// The send to make.
+    pub(crate) send: Command,
+    /// How many times to make it now: 1, or up to [`CATCH_UP`] after a late wake-up.
+    pub(crate) times: u64,
+    /// The progress event to emit after the sends.
+    pub(crate) progress: Event,
 }
 
 impl Periodic {
@@ -36,6 +56,7 @@ impl Periodic {
             every: every.max(MIN_INTERVAL),
             remaining: count,
             sent: 0,
+            skipped: 0,
             next: now,
         }
     }
@@ -45,27 +66,36 @@ impl Periodic {
         self.next
     }
 
-    /// If a send is due at `now`: the send command and the progress event that follows it. After the last
-    /// send [`Self::finished`] is true.
-    pub(crate) fn due(&mut self, now: Instant) -> Option<(Command, Event)> {
+    /// If sends are due at `now`: the send, how many times to make it, and the progress event that follows.
+    /// Skipped ticks do not count towards `count`: a count-limited send always makes its count, later. After
+    /// the last send [`Self::finished`] is true.
+    pub(crate) fn due(&mut self, now: Instant) -> Option<Due> {
         if now < self.next || self.finished() {
             return None;
         }
-        self.sent += 1;
+        let every = self.every.as_nanos();
+        // Ticks whose time has come, this one included.
+        let behind = u64::try_from((now - self.next).as_nanos() / every)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let mut times = behind.min(CATCH_UP);
+        self.skipped += behind - times;
         if let Some(remaining) = &mut self.remaining {
-            *remaining -= 1;
+            times = times.min(*remaining);
+            *remaining -= times;
         }
-        // Keep the average pace, but after a stall (a busy machine, a suspended laptop) start afresh
-        // instead of firing a burst to catch up.
-        self.next += self.every;
-        if self.next < now {
-            self.next = now + self.every;
-        }
-        let command = Command::Send {
+        self.sent += times;
+        let advance = u64::try_from(every * u128::from(behind)).unwrap_or(u64::MAX);
+        self.next += Duration::from_nanos(advance);
+        let send = Command::Send {
             to: self.to.clone(),
             bytes: self.bytes.clone(),
         };
-        Some((command, self.progress()))
+        Some(Due {
+            send,
+            times,
+            progress: self.progress(self.finished()),
+        })
     }
 
     /// Whether every requested send was made.
@@ -73,22 +103,18 @@ impl Periodic {
         self.remaining == Some(0)
     }
 
-    /// The progress event for the sends made so far.
-    fn progress(&self) -> Event {
+    fn progress(&self, done: bool) -> Event {
         Event::Periodic {
             sent: self.sent,
-            done: self.finished(),
+            skipped: self.skipped,
+            done,
             at: SystemTime::now(),
         }
     }
 
     /// The final progress event when the periodic send is stopped or replaced before its end.
     pub(crate) fn progress_done(&self) -> Event {
-        Event::Periodic {
-            sent: self.sent,
-            done: true,
-            at: SystemTime::now(),
-        }
+        self.progress(true)
     }
 }
 
@@ -96,43 +122,88 @@ impl Periodic {
 mod tests {
     use super::*;
 
+    fn progress(due: &Due) -> (u64, u64, bool) {
+        match due.progress {
+            Event::Periodic {
+                sent,
+                skipped,
+                done,
+                ..
+            } => (sent, skipped, done),
+            _ => unreachable!("a periodic send reports Periodic"),
+        }
+    }
+
     #[test]
     fn counts_down_and_keeps_the_pace() {
         let start = Instant::now();
         let every = Duration::from_millis(10);
         let mut periodic =
             Periodic::new(Target::All, Bytes::from_static(b"x"), every, Some(3), start);
-        assert!(periodic.due(start).is_some());
+        assert_eq!(periodic.due(start).map(|d| d.times), Some(1));
         assert!(
             periodic.due(start).is_none(),
             "not due again before the interval"
         );
         assert_eq!(periodic.next(), start + every);
         // A little late: the next one is still on the original grid.
-        assert!(periodic.due(start + Duration::from_millis(12)).is_some());
+        assert_eq!(
+            periodic
+                .due(start + Duration::from_millis(12))
+                .map(|d| d.times),
+            Some(1)
+        );
         assert_eq!(periodic.next(), start + every * 2);
-        let (_, event) = periodic.due(start + every * 2).unwrap();
-        assert!(matches!(
-            event,
-            Event::Periodic {
-                sent: 3,
-                done: true,
-                ..
-            }
-        ));
+        let due = periodic.due(start + every * 2).unwrap();
+        assert_eq!(progress(&due), (3, 0, true));
         assert!(periodic.due(start + every * 10).is_none());
     }
 
     #[test]
-    fn a_stall_does_not_cause_a_burst() {
+    fn a_late_wake_up_catches_up_in_a_bounded_burst() {
         let start = Instant::now();
         let every = Duration::from_millis(1);
         let mut periodic = Periodic::new(Target::All, Bytes::new(), every, None, start);
         periodic.due(start);
-        let late = start + Duration::from_secs(1);
-        assert!(periodic.due(late).is_some());
+        // Woken 2.5 ms late: the ticks at 1, 2 and 3 ms are all due, and all go now.
+        let late = start + Duration::from_micros(3_500);
+        let due = periodic.due(late).unwrap();
+        assert_eq!(due.times, 3);
+        assert_eq!(progress(&due), (4, 0, false));
+        assert_eq!(periodic.next(), start + every * 4, "the grid is kept");
         assert!(periodic.due(late).is_none());
-        assert_eq!(periodic.next(), late + every);
+    }
+
+    #[test]
+    fn a_long_stall_skips_beyond_the_bound_and_counts_it() {
+        let start = Instant::now();
+        let every = Duration::from_millis(1);
+        let mut periodic = Periodic::new(Target::All, Bytes::new(), every, None, start);
+        periodic.due(start);
+        // A second asleep: ticks 1..=1000 are due; CATCH_UP of them go, the rest are skipped.
+        let late = start + Duration::from_secs(1) + Duration::from_micros(300);
+        let due = periodic.due(late).unwrap();
+        assert_eq!(due.times, CATCH_UP);
+        assert_eq!(progress(&due), (1 + CATCH_UP, 1000 - CATCH_UP, false));
+        assert_eq!(periodic.next(), start + every * 1001, "the grid is kept");
+        assert!(periodic.due(late).is_none());
+        let ended = periodic.progress_done();
+        assert!(matches!(
+            ended,
+            Event::Periodic { skipped, done: true, .. } if skipped == 1000 - CATCH_UP
+        ));
+    }
+
+    #[test]
+    fn skipped_ticks_do_not_use_up_the_count() {
+        let start = Instant::now();
+        let every = Duration::from_millis(1);
+        let mut periodic = Periodic::new(Target::All, Bytes::new(), every, Some(3), start);
+        periodic.due(start);
+        let due = periodic.due(start + Duration::from_millis(50)).unwrap();
+        assert_eq!(due.times, 2, "only what is left of the count");
+        assert_eq!(progress(&due), (3, 50 - CATCH_UP, true));
+        assert!(periodic.finished());
     }
 
     #[test]

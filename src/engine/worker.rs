@@ -13,6 +13,7 @@ use super::periodic::Periodic;
 use super::replies::Replier;
 use super::tcp_client::TcpClient;
 use super::tcp_server::TcpServer;
+use super::timer::FineTimer;
 use super::udp::Udp;
 use super::{
     Command, Direction, Event, MAX_WAKES_PER_SECOND, Mode, NetError, Operation, PeerId,
@@ -21,6 +22,9 @@ use super::{
 
 /// Token of the [`mio::Waker`] that [`super::Session::send`] uses to interrupt the poll.
 pub(crate) const WAKE_TOKEN: Token = Token(0);
+
+/// Token of the loop's precise wake-up timer ([`FineTimer`]); peer tokens count up from 1 and never reach it.
+pub(crate) const TIMER_TOKEN: Token = Token(usize::MAX - 1);
 
 /// Token of the session's own socket: the TCP listener, the UDP socket, or the connecting TCP client.
 pub(crate) const SOCKET_TOKEN: Token = Token(usize::MAX);
@@ -321,6 +325,7 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
     let mut periodic: Option<Periodic> = None;
     // Set by `StopWhenSent`: stop once nothing is left to send, or at this time.
     let mut stop_by: Option<Instant> = None;
+    let mut timer = FineTimer::new(poll.registry(), TIMER_TOKEN);
     loop {
         let now = Instant::now();
         let mut timeout = match wake {
@@ -342,6 +347,7 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
         {
             timeout = Some(timeout.map_or(bound, |t: Duration| t.min(bound)));
         }
+        let timeout = timer.arm(now, timeout);
         if let Err(e) = poll.poll(&mut events, timeout)
             && e.kind() != std::io::ErrorKind::Interrupted
         {
@@ -350,7 +356,8 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
             return;
         }
         for event in &events {
-            if event.token() != WAKE_TOKEN {
+            // The waker and the timer only end the wait; the work is done below whatever woke the loop.
+            if event.token() != WAKE_TOKEN && event.token() != TIMER_TOKEN {
                 handler.ready(event, cx);
             }
         }
@@ -360,9 +367,11 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
         }
         let now = Instant::now();
         if let Some(running) = &mut periodic {
-            if let Some((send, progress)) = running.due(now) {
-                handler.command(send, cx);
-                cx.emit(progress);
+            if let Some(due) = running.due(now) {
+                for _ in 0..due.times {
+                    handler.command(due.send.clone(), cx);
+                }
+                cx.emit(due.progress);
             }
             if running.finished() {
                 periodic = None;

@@ -22,7 +22,7 @@ use crate::codec::FramerConfig;
 use crate::engine::{Command, Direction, Event, PeerId, Target};
 use crate::i18n::Lang;
 use crate::preset::{FieldError, ModeKind};
-use crate::session::Controller;
+use crate::session::{Controller, PeriodicProgress};
 use crate::traffic::{LogConfig, TrafficLog};
 
 /// Time a frame may spend taking engine events into the log. If more wait, another frame is requested at
@@ -160,8 +160,8 @@ pub struct NetAssistApp {
     pub(crate) field_error: Option<FieldError>,
     /// Why the last send did not go out.
     pub(crate) send_error: Option<Notice>,
-    /// Periodic send progress: sends made, and whether it is running.
-    pub(crate) periodic: Option<(u64, bool)>,
+    /// Periodic send progress: sends made, ticks skipped, and whether it is running.
+    pub(crate) periodic: Option<PeriodicProgress>,
     pub(crate) file: Option<FileSend>,
     pub(crate) dialogs: Box<dyn Dialogs>,
     /// The question on screen, if any.
@@ -371,7 +371,7 @@ impl NetAssistApp {
                     file.written(written.len());
                 }
             }
-            Event::Periodic { sent, done, .. } => *periodic = Some((*sent, !*done)),
+            Event::Periodic { .. } => *periodic = PeriodicProgress::of(event),
             Event::Error { error, .. } => {
                 *notice = Some(Notice::error(error.to_string(), error.zh()));
             }
@@ -392,7 +392,9 @@ impl NetAssistApp {
     /// The session ended: what belonged to it goes too.
     fn session_ended(&mut self) {
         self.file = None;
-        self.periodic = self.periodic.map(|(sent, _)| (sent, false));
+        if let Some(periodic) = &mut self.periodic {
+            periodic.running = false;
+        }
     }
 
     /// Asks for the next frame when the idle-gap framer has a deadline; otherwise nothing: idle is idle.
@@ -581,7 +583,10 @@ impl NetAssistApp {
             every,
             count,
         }) {
-            self.periodic = Some((0, true));
+            self.periodic = Some(PeriodicProgress {
+                running: true,
+                ..PeriodicProgress::default()
+            });
             self.send_error = None;
         }
     }

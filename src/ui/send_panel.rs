@@ -211,7 +211,7 @@ fn periodic_and_file_row(
     actions: &mut Vec<UiAction>,
 ) {
     ui.horizontal_wrapped(|ui| {
-        let running = app.periodic.is_some_and(|(_, running)| running);
+        let running = app.periodic.is_some_and(|p| p.running);
         let label = ui.label(lang.pick("Every (ms)", "间隔（毫秒）"));
         ui.add(
             egui::TextEdit::singleline(&mut app.settings.preset.periodic_ms).desired_width(60.0),
@@ -235,8 +235,24 @@ fn periodic_and_file_row(
         {
             actions.push(UiAction::StartPeriodic);
         }
-        if let Some((sent, _)) = app.periodic {
-            ui.label(format!("{} {sent}", lang.pick("sent", "已发送")));
+        if let Some(periodic) = app.periodic {
+            ui.label(format!("{} {}", lang.pick("sent", "已发送"), periodic.sent));
+            // Ticks not sent are shown, never only missing from the count.
+            if periodic.skipped > 0 {
+                ui.label(
+                    egui::RichText::new(format!(
+                        "{} {}",
+                        lang.pick("skipped", "跳过"),
+                        periodic.skipped
+                    ))
+                    .color(ui.visuals().warn_fg_color),
+                )
+                .on_hover_text(lang.pick(
+                    "Ticks not sent: the network thread woke too many periods late to catch up (a busy \
+                     or suspended computer), and they were not sent all at once.",
+                    "未发送的次数：网络线程醒来时已迟了太多个周期（电脑繁忙或休眠），无法补发，也没有一次集中发出。",
+                ));
+            }
         }
         ui.separator();
         match &app.file {
