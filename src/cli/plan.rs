@@ -224,8 +224,13 @@ impl Plan {
                     _ => Match::Hex(format!("* {value} *")),
                 };
                 let typed = format!("--{} '{value}'", id.replace('_', "-"));
-                let pattern = Pattern::new(&wanted, preset.encoding)
-                    .map_err(|error| format!("{typed}: {error}"))?;
+                let fail = |error| format!("{typed}: {error}");
+                if id == "expect_hex" {
+                    // Checked as typed first, so a mistake is named where the user typed it, not in
+                    // the pattern with the wildcards added.
+                    Pattern::new(&Match::Hex(value.to_owned()), preset.encoding).map_err(fail)?;
+                }
+                let pattern = Pattern::new(&wanted, preset.encoding).map_err(fail)?;
                 Ok(Expectation::new(typed, pattern))
             },
         )?;
@@ -255,12 +260,34 @@ mod tests {
     use super::*;
     use std::net::SocketAddr;
 
+    use crate::codec::TextEncoding;
+
     /// The plan for `netassist ARGS…`, or why there is none (clap's errors included).
     fn plan_of(args: &[&str]) -> Result<Plan, String> {
         let matches = Cli::command()
             .try_get_matches_from(std::iter::once("netassist").chain(args.iter().copied()))
             .map_err(|error| error.to_string())?;
         Plan::new(&matches)
+    }
+
+    #[test]
+    fn a_hex_expectation_mistake_is_named_where_it_was_typed() {
+        let error = plan_of(&[
+            "tcp-server",
+            "--bind",
+            "127.0.0.1:0",
+            "--expect-hex",
+            "AA zz",
+        ])
+        .err()
+        .unwrap();
+        assert!(error.starts_with("--expect-hex 'AA zz': "), "{error}");
+        assert!(!error.contains("* AA zz *"), "{error}");
+        let at_typed = Pattern::new(&Match::Hex("AA zz".to_owned()), TextEncoding::Utf8)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.ends_with(&at_typed), "{error} / {at_typed}");
     }
 
     #[test]
