@@ -500,8 +500,7 @@ fn a_rule_reply_is_its_own_sent_row_at_once_under_a_receive_framing() {
         "4",
     ]);
     let port = netassist.port();
-    let mut board = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    board.set_read_timeout(Some(WAIT)).unwrap();
+    let mut board = common::client(([127, 0, 0, 1], port).into());
     // Each PONG has no line ending, so under the receive framing it would never end a message: each
     // must still be a sent row of its own, printed while the board is connected.
     for _ in 0..5 {
@@ -569,8 +568,7 @@ fn stopping_lets_a_delayed_reply_go_out_first() {
         "10",
     ]);
     let port = netassist.port();
-    let mut board = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    board.set_read_timeout(Some(WAIT)).unwrap();
+    let mut board = common::client(([127, 0, 0, 1], port).into());
     board.write_all(b"ping").unwrap();
     // The expectation is met at once; the reply is due 300 ms later and still arrives before the close.
     let mut got = Vec::new();
