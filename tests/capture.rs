@@ -7,11 +7,10 @@ mod common;
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use common::{WAIT, client, read_n, server_config, tcp_server, wait_for};
+use common::{client, read_n, server_config, tcp_server, wait_for};
 use netassist::capture::{CSV_HEADER, Capture, CaptureOptions, export_csv, export_text, raw_path};
 use netassist::codec::{ControlStyle, FramerConfig, Framing, LengthPrefix, TextEncoding, hex};
 use netassist::engine::{CloseReason, Direction, Event, PeerId, Session};
@@ -154,6 +153,8 @@ fn a_capture_that_cannot_write_says_so_and_the_session_goes_on() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_full_disk_stops_the_capture_with_the_reason() {
+    use common::WAIT;
+    use std::path::Path;
     // Every write to /dev/full fails as a full disk does.
     let capture = Capture::start(Path::new("/dev/full"), options(DataView::Text, false)).unwrap();
     let event = Event::Data {

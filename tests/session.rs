@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use common::{WAIT, server_config};
 use netassist::codec::{Framing, TextEncoding};
-use netassist::engine::{Direction, Event};
+use netassist::engine::Direction;
 use netassist::expect::{Expectation, Expectations};
 use netassist::rules::{Match, Pattern};
 use netassist::session::{Controller, OnConnect};
@@ -100,6 +100,7 @@ fn a_greeting_in_pieces_meets_its_expectation_and_the_reply_goes_on_connect() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_capture_that_fails_is_reported_once_and_the_session_goes_on() {
+    use netassist::engine::Event;
     let mut c = controller();
     c.start(server_config("127.0.0.1:0"), || {}).unwrap();
     let addr = listening(&mut c);

@@ -3,6 +3,11 @@
 //! the kernel's timer slack. Measured before this: a 1 ms periodic send woke about 0.1 ms late every tick.
 //! On Linux a `timerfd` armed for the exact deadline wakes the poll on time, and the rounded-up timeout only
 //! backs it up; elsewhere the rounded timeout is all there is.
+//!
+//! On Windows the poll's timeout is only as fine as the system timer, about 15.6 ms by default, so a 1 ms
+//! periodic send would go out every 15.6 ms. While the loop waits for less than that, the process asks for
+//! 1 ms timing with `timeBeginPeriod(1)` (winmm), and gives it back with `timeEndPeriod(1)` when it next
+//! waits longer or not at all, so an idle or slow session leaves the system timer alone.
 
 use std::time::{Duration, Instant};
 
@@ -22,7 +27,14 @@ pub(crate) struct FineTimer {
     /// The deadline the timer is armed for.
     #[cfg(target_os = "linux")]
     armed: Option<Instant>,
+    /// Whether this loop holds 1 ms system timing (`timeBeginPeriod(1)` succeeded and is not yet ended).
+    #[cfg(windows)]
+    fine_period: bool,
 }
+
+/// Waits shorter than this need finer system timing on Windows: its default timer tick is 15.625 ms.
+#[cfg(windows)]
+const COARSE_TICK: Duration = Duration::from_millis(16);
 
 impl FineTimer {
     /// A timer whose expiry is a readiness event under `token` in the poll behind `registry`.
@@ -51,12 +63,22 @@ impl FineTimer {
         #[cfg(not(target_os = "linux"))]
         {
             let _ = (registry, token);
-            Self {}
+            Self {
+                #[cfg(windows)]
+                fine_period: false,
+            }
         }
     }
 
     /// Makes the poll wake `timeout` after `now`, to the microsecond where the OS allows; returns the
     /// timeout to give the poll, which then only backs the timer up.
+    #[cfg_attr(
+        not(any(target_os = "linux", windows)),
+        expect(
+            clippy::unused_self,
+            reason = "only Linux and Windows keep timer state"
+        )
+    )]
     pub(crate) fn arm(&mut self, now: Instant, timeout: Option<Duration>) -> Option<Duration> {
         #[cfg(target_os = "linux")]
         if let (Some(fd), Some(wait)) = (&self.fd, timeout)
@@ -80,8 +102,36 @@ impl FineTimer {
                 }
             }
         }
+        #[cfg(windows)]
+        self.set_fine_period(timeout.is_some_and(|wait| wait < COARSE_TICK));
         #[cfg(not(target_os = "linux"))]
         let _ = now;
         timeout
+    }
+
+    /// Holds 1 ms system timing while `fine`, and gives it back otherwise; see the [module docs](self).
+    #[cfg(windows)]
+    #[allow(unsafe_code)]
+    fn set_fine_period(&mut self, fine: bool) {
+        use windows_sys::Win32::Media::{TIMERR_NOERROR, timeBeginPeriod, timeEndPeriod};
+        if fine == self.fine_period {
+            return;
+        }
+        // SAFETY: both calls take a number by value and touch none of this program's memory. Every
+        // successful `timeBeginPeriod` is matched by one `timeEndPeriod` with the same period, as winmm
+        // requires: `fine_period` records the success, and `Drop` ends a period still held.
+        if fine {
+            self.fine_period = unsafe { timeBeginPeriod(1) } == TIMERR_NOERROR;
+        } else {
+            unsafe { timeEndPeriod(1) };
+            self.fine_period = false;
+        }
+    }
+}
+
+#[cfg(windows)]
+impl Drop for FineTimer {
+    fn drop(&mut self) {
+        self.set_fine_period(false);
     }
 }
