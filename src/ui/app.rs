@@ -174,8 +174,11 @@ pub struct NetAssistApp {
     title: String,
     /// This PC's interface addresses with their names, for the local IP choices.
     pub(crate) interfaces: Vec<(String, crate::addr::ScopedIp)>,
-    /// Whether a font with Chinese glyphs is loaded; checked on the first frame, once fonts exist.
+    /// Whether a font with Chinese glyphs is loaded; checked on the first frame, once fonts exist, and
+    /// once more after loading one of Windows' Chinese fonts by name (see [`super::fonts`]).
     pub(crate) cjk_font: Option<bool>,
+    /// A Chinese font file was looked for by name; set at most once.
+    cjk_font_looked_for: bool,
     /// The window's context, set on the first frame: the engine's waker calls its `request_repaint`, and
     /// closing the window goes through it.
     pub(crate) repaint: Option<egui::Context>,
@@ -203,6 +206,7 @@ impl NetAssistApp {
             title: super::TITLE.to_owned(),
             interfaces: interfaces(),
             cjk_font: None,
+            cjk_font_looked_for: false,
             repaint: None,
         }
     }
@@ -268,12 +272,31 @@ impl NetAssistApp {
         self.schedule(ctx);
     }
 
+    /// Finds out whether Chinese can be drawn. When the system's fallback has no Chinese font, one of
+    /// Windows' is loaded by its file name and the check is made again on the next frame, when it is in use.
+    fn check_cjk_font(&mut self, ctx: &egui::Context) {
+        if super::fonts::has_cjk(ctx) {
+            self.cjk_font = Some(true);
+            return;
+        }
+        let loaded = (!self.cjk_font_looked_for)
+            .then(super::fonts::system_fonts_dir)
+            .flatten()
+            .and_then(|dir| super::fonts::add_known_cjk_font(ctx, &dir));
+        self.cjk_font_looked_for = true;
+        if loaded.is_some() {
+            ctx.request_repaint();
+        } else {
+            self.cjk_font = Some(false);
+        }
+    }
+
     /// Draws one frame into `ui`: every panel, then the actions the user asked for. Call
     /// [`NetAssistApp::logic`] first.
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         if self.cjk_font.is_none() {
-            self.cjk_font = Some(super::fonts::has_cjk(&ctx));
+            self.check_cjk_font(&ctx);
         }
         ctx.set_theme(self.settings.theme);
 

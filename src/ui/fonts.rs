@@ -1,6 +1,26 @@
-//! Chinese glyphs. eframe's `system_fonts` feature loads the system's fonts, CJK ones included (Microsoft
-//! `YaHei` on Windows, `WenQuanYi Micro Hei` from `fonts-wqy-microhei` on Linux), so nothing is bundled. This module only checks
-//! that a Chinese glyph really is available, so the window can say so plainly instead of showing boxes.
+//! Chinese glyphs. eframe's `system_fonts` feature asks the OS's own font fallback (DirectWrite on
+//! Windows, fontconfig on Linux) for a font when a character is missing, so nothing is bundled: on Windows
+//! that finds Microsoft `YaHei`, on Linux `WenQuanYi Micro Hei` from `fonts-wqy-microhei`. Where that
+//! fallback is missing (DirectWrite's system fallback needs Windows 8.1; trimmed installs and Wine lack
+//! it), the window loads a Chinese font that Windows keeps in `%WINDIR%\Fonts` by its file name
+//! ([`WINDOWS_CJK_FONTS`]). This module also checks that a Chinese glyph really is available, so the window
+//! can say so plainly instead of showing boxes.
+
+use std::path::{Path, PathBuf};
+
+/// Font files with Chinese glyphs that Windows keeps in its fonts folder, most suitable first: Microsoft
+/// `YaHei` (Windows Vista and later; `.ttf` on Vista and 7, `.ttc` since 8), then `SimHei` and `SimSun`,
+/// which every Chinese-capable Windows since 95 has.
+pub const WINDOWS_CJK_FONTS: [&str; 5] = [
+    "msyh.ttc",
+    "msyh.ttf",
+    "simhei.ttf",
+    "simsun.ttc",
+    "simsun.ttf",
+];
+
+/// The name the loaded font is known by in egui's font definitions.
+const KNOWN_CJK_FONT: &str = "netassist-cjk";
 
 /// Whether the fonts egui has loaded can draw Chinese text.
 #[must_use]
@@ -9,4 +29,93 @@ pub fn has_cjk(ctx: &egui::Context) -> bool {
         let font = egui::FontId::proportional(14.0);
         "网络调试助手".chars().all(|c| fonts.has_glyph(&font, c))
     })
+}
+
+/// The folder Windows keeps its fonts in (`%WINDIR%\Fonts`); `None` on other systems, whose font
+/// configuration the system fallback already reads.
+#[must_use]
+pub fn system_fonts_dir() -> Option<PathBuf> {
+    if cfg!(windows) {
+        let windows = std::env::var_os("WINDIR").or_else(|| std::env::var_os("SystemRoot"))?;
+        Some(Path::new(&windows).join("Fonts"))
+    } else {
+        None
+    }
+}
+
+/// Adds the first of [`WINDOWS_CJK_FONTS`] in `fonts_dir` that can be read as the last fallback of every
+/// font family; it is drawn with from the next pass on. Returns the file loaded, or `None` when none of
+/// them is there.
+#[must_use]
+pub fn add_known_cjk_font(ctx: &egui::Context, fonts_dir: &Path) -> Option<PathBuf> {
+    WINDOWS_CJK_FONTS.iter().find_map(|name| {
+        let path = fonts_dir.join(name);
+        // A collection (`.ttc`) holds the regular face first.
+        let bytes = std::fs::read(&path).ok()?;
+        let families = [egui::FontFamily::Proportional, egui::FontFamily::Monospace]
+            .into_iter()
+            .map(|family| egui::InsertFontFamily {
+                family,
+                priority: egui::FontPriority::Lowest,
+            })
+            .collect();
+        ctx.add_font(egui::FontInsert::new(
+            KNOWN_CJK_FONT,
+            egui::FontData::from_owned(bytes),
+            families,
+        ));
+        Some(path)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A context with egui's own fonts only, which have no Chinese.
+    fn context_without_cjk() -> egui::Context {
+        let ctx = egui::Context::default();
+        pass(&ctx);
+        ctx
+    }
+
+    /// One pass of `ctx`, its output dropped (there is no renderer to hand textures to).
+    fn pass(ctx: &egui::Context) {
+        ctx.run_ui(egui::RawInput::default(), |_| {})
+            .textures_delta
+            .clear();
+    }
+
+    #[test]
+    fn a_chinese_font_in_the_windows_fonts_folder_is_loaded_by_its_file_name() {
+        let Some(font) = ["/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"]
+            .into_iter()
+            .map(Path::new)
+            .find(|path| path.is_file())
+        else {
+            eprintln!("skipped: needs fonts-wqy-microhei");
+            return;
+        };
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        // SimSun stands for any later name in the list: the first one present is loaded.
+        std::fs::copy(font, dir.path().join("simsun.ttc")).expect("the font copies");
+        let ctx = context_without_cjk();
+        assert!(!has_cjk(&ctx), "egui's own fonts have no Chinese");
+        assert_eq!(
+            add_known_cjk_font(&ctx, dir.path()),
+            Some(dir.path().join("simsun.ttc"))
+        );
+        pass(&ctx);
+        assert!(has_cjk(&ctx), "the loaded font draws Chinese");
+    }
+
+    #[test]
+    fn a_folder_without_those_fonts_loads_nothing() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::write(dir.path().join("arial.ttf"), b"not this one").expect("a file");
+        let ctx = context_without_cjk();
+        assert_eq!(add_known_cjk_font(&ctx, dir.path()), None);
+        pass(&ctx);
+        assert!(!has_cjk(&ctx));
+    }
 }
