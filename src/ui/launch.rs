@@ -86,16 +86,25 @@ pub fn run() -> eframe::Result {
         // eframe creates the app only once the renderer is up, so an error after that is not a start-up
         // failure: it is returned as it is rather than reopening the window with another renderer.
         let started = Cell::new(false);
+        // Whoever chose a renderer, or started the app from a terminal after one failed, is told which one
+        // draws: that is the first thing to know about a window that looks wrong.
+        let say_which = requested.is_some() || !failures.is_empty();
         let result = eframe::run_native(
             TITLE,
             options,
             Box::new(|cc| {
                 started.set(true);
+                if say_which {
+                    eprintln!("netassist: the window is drawn with {renderer}");
+                }
                 Ok(Box::new(NetAssistApp::from_creation_context(cc)))
             }),
         );
         match result {
-            Err(error) if !started.get() => failures.push(format!("{renderer}: {error}")),
+            Err(error) if !started.get() => {
+                eprintln!("netassist: the {renderer} renderer could not start: {error}");
+                failures.push(format!("{renderer}: {error}"));
+            }
             done => return done,
         }
     }
