@@ -724,6 +724,44 @@ fn without_a_chinese_font_the_window_says_so() {
     harness.get_by_label_contains("No Chinese font found");
 }
 
+/// Where `℃` lands when laid out after Chinese text, as a received `温度25℃` is, in each family: its
+/// glyph's width in the font atlas (0: blank space). The system's fonts, symbol fonts first if `prefer`.
+fn celsius_width_after_chinese(prefer: bool) -> Vec<f32> {
+    let ctx = egui::Context::default();
+    ctx.add_font_provider(Arc::new(
+        egui_system_font_provider::SystemFontProvider::new(),
+    ));
+    let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
+    output.textures_delta.clear();
+    if prefer {
+        netassist::ui::fonts::prefer_symbol_fonts(&ctx);
+    }
+    ctx.fonts_mut(|fonts| {
+        [egui::FontFamily::Monospace, egui::FontFamily::Proportional]
+            .into_iter()
+            .map(|family| {
+                let font = egui::FontId::new(14.0, family);
+                let galley = fonts.layout_no_wrap("温度25℃".to_owned(), font, egui::Color32::WHITE);
+                let glyph = galley.rows[0].glyphs.last().unwrap();
+                assert_eq!(glyph.chr, '℃');
+                glyph.uv_rect.size.x
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn a_symbol_after_chinese_text_is_drawn() {
+    // As the system gives them, a CJK font brought in by Chinese text may draw ℃ as nothing (WenQuanYi
+    // Micro Hei does).
+    let plain = celsius_width_after_chinese(false);
+    let preferred = celsius_width_after_chinese(true);
+    assert!(
+        preferred.iter().all(|&width| width > 0.0),
+        "{preferred:?} (without: {plain:?})"
+    );
+}
+
 /// Chooses delimiter framing in the receive settings and types `delimiter` over what the field shows.
 fn split_by_delimiter(harness: &mut Harness<'_, NetAssistApp>, delimiter: &str) {
     harness

@@ -307,6 +307,7 @@ impl NetAssistApp {
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         if self.cjk_font.is_none() {
+            super::fonts::prefer_symbol_fonts(&ctx);
             self.cjk_font = Some(super::fonts::has_cjk(&ctx));
         }
         ctx.set_theme(self.settings.theme);
