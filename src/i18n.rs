@@ -38,6 +38,15 @@ impl Lang {
         }
     }
 
+    /// Whichever of two texts is in this language.
+    #[must_use]
+    pub fn pick_owned(self, en: &str, zh: &str) -> String {
+        match self {
+            Self::En => en.to_owned(),
+            Self::Zh => zh.to_owned(),
+        }
+    }
+
     /// The other language's name, for the switch button.
     #[must_use]
     pub fn switch_label(self) -> &'static str {
@@ -67,9 +76,300 @@ pub trait Text {
     fn text(&self, lang: Lang) -> String;
 }
 
+/// [`Text`] for messages whose English is their `Display` (what the command line prints) and whose Chinese
+/// is their `zh()`.
+macro_rules! text_from_display_and_zh {
+    ($($message:ty),* $(,)?) => {
+        $(
+            impl Text for $message {
+                fn text(&self, lang: Lang) -> String {
+                    match lang {
+                        Lang::En => self.to_string(),
+                        Lang::Zh => self.zh(),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+text_from_display_and_zh!(
+    crate::addr::AddrError,
+    crate::capture::CaptureError,
+    crate::codec::ConvertError,
+    crate::codec::EncodeError,
+    crate::codec::EscapeError,
+    crate::codec::FramingError,
+    crate::codec::FramingSpecError,
+    crate::codec::HexError,
+    crate::codec::SendError,
+    crate::codec::UnknownEncoding,
+    crate::engine::NetError,
+    crate::preset::PresetError,
+    crate::preset::Warning,
+    crate::rules::RuleError,
+);
+
 #[cfg(test)]
 mod tests {
-    use super::Lang;
+    use super::{Lang, Text};
+
+    /// One of each variant of every message type a person reads. A new variant belongs here too.
+    #[allow(clippy::too_many_lines)] // a list, one entry per variant
+    fn every_message() -> Vec<(&'static str, Box<dyn Text>)> {
+        use crate::addr::AddrError;
+        use crate::codec::{
+            ConvertError, EncodeError, EscapeError, FramingError, FramingSpecError, HexError,
+            SendError, TextEncoding, UnknownEncoding,
+        };
+        use crate::engine::{NetError, Operation};
+        use crate::preset::{PresetError, Warning};
+        use crate::rules::{RuleError, RuleProblem};
+        use std::io::ErrorKind;
+
+        let hex = HexError::NotHexDigit {
+            position: 5,
+            ch: 'G',
+        };
+        let escape = EscapeError::LoneBackslash { position: 3 };
+        let encode = EncodeError {
+            position: 2,
+            ch: '😀',
+            encoding: TextEncoding::Gbk,
+        };
+        let text = |s: &str| s.to_owned();
+        let mut all: Vec<(&str, Box<dyn Text>)> = vec![
+            ("hex digit", Box::new(hex)),
+            (
+                "hex lone digit",
+                Box::new(HexError::LoneDigit {
+                    position: 1,
+                    ch: 'A',
+                }),
+            ),
+            (
+                "hex prefix",
+                Box::new(HexError::EmptyPrefix {
+                    position: 1,
+                    prefix: "0x",
+                }),
+            ),
+            ("escape lone", Box::new(escape)),
+            (
+                "escape unknown",
+                Box::new(EscapeError::Unknown {
+                    position: 1,
+                    ch: 'q',
+                }),
+            ),
+            (
+                "escape short",
+                Box::new(EscapeError::ShortHex { position: 1 }),
+            ),
+            (
+                "escape digit",
+                Box::new(EscapeError::NotHexDigit {
+                    position: 3,
+                    ch: 'z',
+                }),
+            ),
+            (
+                "escape unicode",
+                Box::new(EscapeError::UnicodeForm { position: 1 }),
+            ),
+            (
+                "escape char",
+                Box::new(EscapeError::NotAChar {
+                    position: 1,
+                    value: 0xD800,
+                }),
+            ),
+            ("encode", Box::new(encode)),
+            ("send hex", Box::new(SendError::Hex(hex))),
+            ("send escape", Box::new(SendError::Escape(escape))),
+            ("send encode", Box::new(SendError::Encode(encode))),
+            (
+                "convert input",
+                Box::new(ConvertError::Input(SendError::Hex(hex))),
+            ),
+            (
+                "convert not text",
+                Box::new(ConvertError::NotText {
+                    byte: 1,
+                    value: 0xFF,
+                    encoding: TextEncoding::Utf8,
+                }),
+            ),
+            (
+                "convert control",
+                Box::new(ConvertError::Control { byte: 1, value: 1 }),
+            ),
+            (
+                "convert not same",
+                Box::new(ConvertError::NotSame {
+                    byte: 2,
+                    encoding: TextEncoding::Gbk,
+                }),
+            ),
+            ("encoding", Box::new(UnknownEncoding(text("big5")))),
+            ("framing empty", Box::new(FramingError::EmptyDelimiter)),
+            ("framing zero", Box::new(FramingError::ZeroLength)),
+            ("framing gap", Box::new(FramingError::ZeroGap)),
+            (
+                "framing max",
+                Box::new(FramingError::MaxTooSmall { max: 1, min: 4 }),
+            ),
+            ("spec form", Box::new(FramingSpecError::Form(text("x")))),
+            (
+                "spec delimiter",
+                Box::new(FramingSpecError::Delimiter(SendError::Escape(escape))),
+            ),
+            (
+                "spec invalid",
+                Box::new(FramingSpecError::Invalid(FramingError::ZeroGap)),
+            ),
+            ("addr ip", Box::new(AddrError::NotIp(text("999.1.1.1")))),
+            (
+                "addr scope",
+                Box::new(AddrError::ScopeOnIpv4(text("1.2.3.4%1"))),
+            ),
+            (
+                "addr interface",
+                Box::new(AddrError::NoSuchInterface {
+                    text: text("fe80::1%x"),
+                    name: text("x"),
+                }),
+            ),
+            (
+                "addr named scope",
+                Box::new(AddrError::NamedScopeUnsupported {
+                    text: text("fe80::1%x"),
+                    name: text("x"),
+                }),
+            ),
+            ("addr host", Box::new(AddrError::NotHost(text("my board")))),
+            (
+                "addr host port",
+                Box::new(AddrError::NotHostPort(text("x"))),
+            ),
+            ("preset empty", Box::new(PresetError::Empty)),
+            (
+                "preset io",
+                Box::new(PresetError::Io {
+                    path: "p.ron".into(),
+                    error: std::io::Error::from(ErrorKind::NotFound),
+                }),
+            ),
+            (
+                "preset syntax",
+                Box::new(PresetError::Syntax {
+                    line: 1,
+                    col: 2,
+                    message: text("Expected ')'"),
+                }),
+            ),
+            ("warning field", Box::new(Warning::UnknownField(text("x")))),
+            ("warning version", Box::new(Warning::NewerVersion(9))),
+            (
+                "capture",
+                Box::new(crate::capture::CaptureError {
+                    path: "c.txt".into(),
+                    error: std::io::Error::from(ErrorKind::StorageFull),
+                }),
+            ),
+            (
+                "rule form",
+                Box::new(RuleError::from(RuleProblem::Form(text("x")))),
+            ),
+            (
+                "rule regex",
+                Box::new(RuleError::from(RuleProblem::Regex(text("(")))),
+            ),
+            (
+                "rule piece",
+                Box::new(RuleError::from(RuleProblem::Piece {
+                    pattern: true,
+                    piece: text(r"\q"),
+                    error: SendError::Escape(escape),
+                })),
+            ),
+            (
+                "rule no such",
+                Box::new(
+                    RuleError::from(RuleProblem::NoSuch {
+                        what: text("$2"),
+                        available: 1,
+                    })
+                    .in_rule(2),
+                ),
+            ),
+            (
+                "rule framing",
+                Box::new(RuleError::from(RuleProblem::Framing(
+                    FramingError::EmptyDelimiter,
+                ))),
+            ),
+            (
+                "field",
+                Box::new(
+                    crate::preset::Preset {
+                        local_ip: text("999.1.1.1"),
+                        ..crate::preset::Preset::default()
+                    }
+                    .session()
+                    .unwrap_err(),
+                ),
+            ),
+        ];
+        // Each kind of network problem, as the engine reports it.
+        for (op, kind) in [
+            (Operation::Bind, ErrorKind::AddrInUse),
+            (Operation::Send, ErrorKind::PermissionDenied),
+            (Operation::Bind, ErrorKind::PermissionDenied),
+            (Operation::Bind, ErrorKind::AddrNotAvailable),
+            (Operation::Connect, ErrorKind::ConnectionRefused),
+            (Operation::Connect, ErrorKind::TimedOut),
+            (Operation::Connect, ErrorKind::HostUnreachable),
+            (Operation::Receive, ErrorKind::ConnectionReset),
+            (Operation::Multicast, ErrorKind::Other),
+        ] {
+            let error = NetError::io(op, Some(text("10.0.0.1:7")), &kind.into());
+            all.push(("network", Box::new(error)));
+        }
+        all.push((
+            "network resolve",
+            Box::new(NetError::invalid(
+                Operation::Resolve,
+                Some(text("x")),
+                "bad",
+            )),
+        ));
+        all.push((
+            "network request",
+            Box::new(NetError::invalid(Operation::Send, None, "no such peer")),
+        ));
+        all
+    }
+
+    #[test]
+    fn every_message_speaks_both_languages() {
+        use crate::codec::{Checksum, LineEnding};
+        let chinese = |text: &str| {
+            text.chars()
+                .any(|ch| ('\u{4E00}'..='\u{9FFF}').contains(&ch))
+        };
+        for (name, message) in every_message() {
+            let (en, zh) = (message.text(Lang::En), message.text(Lang::Zh));
+            assert!(!en.is_empty() && !zh.is_empty(), "{name}: {en:?} {zh:?}");
+            assert_ne!(en, zh, "{name}");
+            assert!(!chinese(&en), "{name}: {en}");
+            assert!(chinese(&zh), "{name}: {zh}");
+        }
+        // Names in menus: "None" is a word.
+        assert_eq!(LineEnding::None.text(Lang::Zh), "无");
+        assert_eq!(Checksum::None.text(Lang::Zh), "无");
+        assert_eq!(Checksum::None.text(Lang::En), "None");
+    }
 
     #[test]
     fn chinese_locales_pick_chinese() {

@@ -27,6 +27,10 @@ use crate::rules::{Rule, RuleError, Rules};
 /// added fields load from older files with their defaults).
 pub const FORMAT_VERSION: u32 = 1;
 
+/// Fields that earlier versions wrote and this one skips without a warning: `delimiter_text` was a second
+/// copy of the delimiter, which `framing` holds.
+const RETIRED: [&str; 1] = ["delimiter_text"];
+
 /// The extension of preset files.
 pub const EXTENSION: &str = "ron";
 
@@ -129,10 +133,8 @@ pub struct Preset {
     pub encoding: TextEncoding,
     /// How control characters are shown.
     pub control_style: ControlStyle,
-    /// How received bytes are split into messages.
+    /// How received bytes are split into messages; the delimiter's bytes are kept only here.
     pub framing: Framing,
-    /// The delimiter as typed, with escapes (`\r\n`, `\x03`); it sets the delimiter framing's bytes.
-    pub delimiter_text: String,
     /// Send box options (text/hex, escapes, line ending, checksum); its encoding follows `encoding`.
     pub send: SendOptions,
     /// The user's quick-command buttons.
@@ -166,7 +168,6 @@ impl Default for Preset {
             encoding: TextEncoding::Utf8,
             control_style: ControlStyle::Escapes,
             framing: Framing::Raw,
-            delimiter_text: r"\n".to_owned(),
             send: SendOptions::default(),
             quick: Vec::new(),
             periodic_ms: "1000".to_owned(),
@@ -289,15 +290,6 @@ impl PresetError {
             }
         }
     }
-
-    /// The message in `lang`.
-    #[must_use]
-    pub fn message(&self, lang: Lang) -> String {
-        match lang {
-            Lang::En => self.to_string(),
-            Lang::Zh => self.zh(),
-        }
-    }
 }
 
 /// A preset as read from a file, with what the user should be told about it.
@@ -323,7 +315,10 @@ impl Preset {
         let mut deserializer = ron::Deserializer::from_str(text).map_err(spanned)?;
         let mut warnings = Vec::new();
         let parsed = serde_ignored::deserialize(&mut deserializer, |path| {
-            warnings.push(Warning::UnknownField(path.to_string()));
+            let name = path.to_string();
+            if !RETIRED.contains(&name.as_str()) {
+                warnings.push(Warning::UnknownField(name));
+            }
         });
         let preset: Self = parsed.map_err(|code| spanned(deserializer.span_error(code)))?;
         deserializer
@@ -395,6 +390,30 @@ pub enum Field {
     Rules,
 }
 
+impl Field {
+    /// Whether this field, and the mode it was checked in, are the same in `before` and `now`: an error
+    /// about it still holds.
+    #[must_use]
+    pub fn same_in(self, before: &Preset, now: &Preset) -> bool {
+        before.mode == now.mode
+            && match self {
+                Self::LocalIp => before.local_ip == now.local_ip,
+                Self::LocalPort => before.local_port == now.local_port,
+                Self::RemoteHost => before.remote_host == now.remote_host,
+                Self::RemotePort => before.remote_port == now.remote_port,
+                Self::Multicast => before.multicast_group == now.multicast_group,
+                Self::MaxClients => before.max_clients == now.max_clients,
+                Self::ReceiveBuffer => before.udp_receive_buffer_kib == now.udp_receive_buffer_kib,
+                // Rules compile for the encoding and framing too.
+                Self::Rules => {
+                    before.rules == now.rules
+                        && before.encoding == now.encoding
+                        && before.framing == now.framing
+                }
+            }
+    }
+}
+
 /// Which field is wrong and why, in both languages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
@@ -410,14 +429,11 @@ impl FieldError {
     fn new(field: Field, en: String, zh: String) -> Self {
         Self { field, en, zh }
     }
+}
 
-    /// The message in `lang`.
-    #[must_use]
-    pub fn message(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::En => &self.en,
-            Lang::Zh => &self.zh,
-        }
+impl crate::i18n::Text for FieldError {
+    fn text(&self, lang: Lang) -> String {
+        lang.pick_owned(&self.en, &self.zh)
     }
 }
 
@@ -462,6 +478,7 @@ impl Preset {
                         "请输入服务器的 IP 地址或主机名。".to_owned(),
                     ));
                 }
+                addr::parse_host(host).map_err(|error| field_error(Field::RemoteHost, &error))?;
                 let local = if self.local_ip.trim().is_empty() {
                     None
                 } else {
@@ -638,6 +655,34 @@ mod tests {
         settings.local_ip = "::".to_owned();
         settings.multicast_group = "10.0.0.1".to_owned();
         assert_eq!(settings.session().unwrap_err().field, Field::Multicast);
+
+        // A client's server host is checked at its field too, before anything is resolved.
+        let client = Preset {
+            mode: ModeKind::TcpClient,
+            remote_host: "192.168.1.300".to_owned(),
+            ..Preset::default()
+        };
+        let error = client.session().unwrap_err();
+        assert_eq!(error.field, Field::RemoteHost);
+        assert!(error.zh.contains("192.168.1.300"), "{}", error.zh);
+    }
+
+    #[test]
+    fn an_error_holds_while_its_field_and_mode_are_unchanged() {
+        let before = Preset {
+            local_ip: "999.1.1.1".to_owned(),
+            ..Preset::default()
+        };
+        let mut now = before.clone();
+        now.local_port = "7".to_owned();
+        assert!(Field::LocalIp.same_in(&before, &now));
+        now.local_ip = "127.0.0.1".to_owned();
+        assert!(!Field::LocalIp.same_in(&before, &now));
+        let udp = Preset {
+            mode: ModeKind::Udp,
+            ..before.clone()
+        };
+        assert!(!Field::LocalIp.same_in(&before, &udp));
     }
 
     #[test]

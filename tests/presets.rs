@@ -32,7 +32,6 @@ fn version_one() -> Preset {
             prefix: LengthPrefix::I32Le,
             counts_header: true,
         },
-        delimiter_text: r"\r\n".to_owned(),
         quick: vec![
             QuickCommand {
                 name: "查询".to_owned(),

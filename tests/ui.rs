@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use netassist::codec::{InputMode, TextEncoding};
 use netassist::engine::Direction;
-use netassist::preset::{ModeKind, Preset};
+use netassist::preset::{ModeKind, Preset, QuickCommand};
 use netassist::traffic::RowKind;
 use netassist::ui::files::{Dialogs, FileKind, Pending};
 use netassist::ui::{Lang, NetAssistApp, Settings};
@@ -172,7 +173,13 @@ fn main_story_board_connects_greets_and_echoes() {
     assert_eq!(rows_text(app, Direction::Tx), ["hello"]);
     let totals = app.log().totals();
     assert_eq!((totals.rx_bytes, totals.tx_bytes), (20, 5));
-    assert_eq!(app.settings.history, ["hello"]);
+    let history: Vec<&str> = app
+        .settings
+        .history
+        .iter()
+        .map(|h| h.text.as_str())
+        .collect();
+    assert_eq!(history, ["hello"]);
 
     harness.get_by_role_and_label(Role::Button, "Close").click();
     harness.run();
@@ -246,6 +253,267 @@ fn a_hex_typo_names_its_position_and_sends_nothing() {
     harness.get_by_role_and_label(Role::Button, "Send").click();
     harness.run();
     harness.get_by_label_contains("Nothing to send");
+}
+
+/// Clicks the Text or HEX switch of the send box.
+fn switch_input(harness: &mut Harness<'_, NetAssistApp>, to: &str) {
+    harness.get_by_role_and_label(Role::RadioButton, to).click();
+    harness.run();
+}
+
+#[test]
+fn switching_text_and_hex_converts_the_send_box_in_its_encoding() {
+    let mut gbk = preset();
+    gbk.encoding = TextEncoding::Gbk;
+    let mut harness = harness(with(gbk));
+    let message = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    message.focus();
+    message.type_text("你好");
+    harness.run();
+    switch_input(&mut harness, "HEX");
+    let app = harness.state();
+    assert_eq!(app.settings.send_text, "C4 E3 BA C3");
+    assert_eq!(app.settings.preset.send.input, InputMode::Hex);
+    switch_input(&mut harness, "Text");
+    assert_eq!(harness.state().settings.send_text, "你好");
+    assert_eq!(harness.state().settings.preset.send.input, InputMode::Text);
+
+    // A Modbus request is no text: it stays hex, and the window says why, in either language.
+    switch_input(&mut harness, "HEX");
+    harness.state_mut().settings.send_text = "01 03 00 00 00 01".to_owned();
+    harness.run();
+    switch_input(&mut harness, "Text");
+    let app = harness.state();
+    assert_eq!(app.settings.send_text, "01 03 00 00 00 01");
+    assert_eq!(app.settings.preset.send.input, InputMode::Hex);
+    harness.get_by_label_contains("Still hex: byte 1 (01) is a control character");
+    harness.get_by_role_and_label(Role::Button, "中文").click();
+    harness.run();
+    harness.get_by_label_contains("仍为十六进制：第 1 个字节（01）是控制字符");
+}
+
+#[test]
+fn a_hex_typo_is_named_while_typing_and_goes_when_fixed() {
+    let mut harness = harness(settings());
+    switch_input(&mut harness, "HEX");
+    let message = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    message.focus();
+    message.type_text("AA 5G");
+    harness.run();
+    // Nothing was sent or opened: the field says it by itself.
+    harness.get_by_label_contains("position 5: 'G' is not a hex digit");
+    harness.key_press(egui::Key::Backspace);
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, "Message")
+        .type_text("5");
+    harness.run();
+    assert_eq!(harness.state().settings.send_text, "AA 55");
+    assert!(
+        harness
+            .query_by_label_contains("is not a hex digit")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_history_entry_comes_back_in_the_mode_and_encoding_it_was_sent_in() {
+    let mut harness = harness(settings());
+    let mut client = server_with_client(&mut harness);
+    switch_input(&mut harness, "HEX");
+    harness.state_mut().settings.send_text = "01 03".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    assert_eq!(read_exactly(&mut client, 2), [1, 3]);
+
+    harness.state_mut().settings.send_text = "68 69".to_owned();
+    switch_input(&mut harness, "Text");
+    assert_eq!(harness.state().settings.send_text, "hi");
+    harness.state_mut().settings.preset.encoding = TextEncoding::Gbk;
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    assert_eq!(read_exactly(&mut client, 2), b"hi");
+
+    harness.get_by_value("History").click();
+    harness.run();
+    harness.get_by_label("HEX  01 03").click();
+    harness.run();
+    let app = harness.state();
+    assert_eq!(app.settings.send_text, "01 03");
+    assert_eq!(app.settings.preset.send.input, InputMode::Hex);
+    assert_eq!(app.settings.preset.encoding, TextEncoding::Utf8);
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    assert_eq!(read_exactly(&mut client, 2), [1, 3]);
+}
+
+#[test]
+fn sending_to_nobody_says_so_and_the_notice_goes_when_that_changes() {
+    let mut harness = harness(settings());
+    harness.state_mut().settings.send_text = "hello".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    harness.get_by_label("Open a session first.");
+
+    let addr = open(&mut harness);
+    assert!(harness.query_by_label("Open a session first.").is_none());
+    // "All clients" with no client: a notice, in both languages, and nothing sent.
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    harness.get_by_label_contains("No client is connected, so nothing was sent.");
+    harness.get_by_role_and_label(Role::Button, "中文").click();
+    harness.run();
+    harness.get_by_label_contains("没有已连接的客户端，未发送。");
+    assert_eq!(harness.state().log().totals().tx_bytes, 0);
+
+    let _client = TcpStream::connect(addr).unwrap();
+    step_until(&mut harness, "the client", |app| {
+        app.log().connected_peers() == 1
+    });
+    assert!(
+        harness
+            .query_by_label_contains("没有已连接的客户端")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_field_error_goes_when_the_field_is_fixed_and_a_client_host_is_marked_at_its_field() {
+    let mut harness = harness(with(Preset {
+        local_ip: "999.1.1.1".to_owned(),
+        ..preset()
+    }));
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    harness.run();
+    harness.get_by_label_contains("'999.1.1.1' is not an IP address");
+    let field = harness.get_by_role_and_label(Role::TextInput, "Local IP");
+    field.focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Local IP")
+        .type_text("127.0.0.1");
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("is not an IP address")
+            .is_none()
+    );
+    open(&mut harness);
+    harness.get_by_role_and_label(Role::Button, "Close").click();
+    harness.run();
+
+    // A client's server host, in Chinese: the field says it, in Chinese.
+    harness.state_mut().settings.preset.mode = ModeKind::TcpClient;
+    harness.state_mut().settings.preset.remote_host = "192.168.1.300".to_owned();
+    harness.state_mut().settings.lang = Lang::Zh;
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "打开").click();
+    harness.run();
+    assert!(!harness.state().is_open());
+    harness.get_by_label_contains("“192.168.1.300”既不是 IP 地址也不是主机名");
+}
+
+#[test]
+fn quick_commands_are_edited_in_a_window_moved_and_removed() {
+    let mut settings = settings();
+    for name in ["first", "second"] {
+        settings.preset.quick.push(QuickCommand {
+            name: name.to_owned(),
+            text: name.to_owned(),
+        });
+    }
+    let mut harness = harness(settings);
+    harness
+        .get_by_role_and_label(Role::Button, "first")
+        .click_secondary();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Edit…").click();
+    harness.run();
+    // Clicking into the name field keeps the editor open.
+    let name = harness.get_by_role_and_label(Role::TextInput, "Name");
+    name.click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Name")
+        .type_text(" query");
+    harness.run();
+    assert_eq!(harness.state().settings.preset.quick[0].name, "first query");
+    harness
+        .get_by_role_and_label(Role::Button, "Move right")
+        .click();
+    harness.run();
+    let names = |app: &NetAssistApp| -> Vec<String> {
+        app.settings
+            .preset
+            .quick
+            .iter()
+            .map(|q| q.name.clone())
+            .collect()
+    };
+    assert_eq!(names(harness.state()), ["second", "first query"]);
+    harness.get_by_role_and_label(Role::Button, "Done").click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_role_and_label(Role::TextInput, "Name")
+            .is_none()
+    );
+
+    harness
+        .get_by_role_and_label(Role::Button, "second")
+        .click_secondary();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::Button, "Remove")
+        .click();
+    harness.run();
+    assert_eq!(names(harness.state()), ["first query"]);
+}
+
+#[test]
+fn many_quick_commands_wrap_onto_more_rows_inside_the_window() {
+    let mut settings = settings();
+    for i in 0..30 {
+        settings.preset.quick.push(QuickCommand {
+            name: format!("command {i}"),
+            text: format!("{i}"),
+        });
+    }
+    let app = NetAssistApp::new(settings, Box::new(Scripted::default()));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1024.0, 768.0))
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(Arc::new(
+                egui_system_font_provider::SystemFontProvider::new(),
+            ));
+        })
+        .build_eframe(|_| app);
+    harness.run();
+    let mut rows = Vec::new();
+    for i in 0..30 {
+        let rect = harness
+            .get_by_role_and_label(Role::Button, &format!("command {i}"))
+            .rect();
+        assert!(rect.max.x <= 1024.0 && rect.max.y <= 768.0, "{i}: {rect:?}");
+        if !rows.contains(&rect.min.y) {
+            rows.push(rect.min.y);
+        }
+    }
+    assert!(rows.len() > 1, "{rows:?}");
+}
+
+#[test]
+fn menus_say_none_in_chinese() {
+    let mut harness = harness(Settings {
+        lang: Lang::Zh,
+        ..settings()
+    });
+    for combo in ["行尾", "校验"] {
+        let value = harness.get_by_role_and_label(Role::ComboBox, combo).value();
+        assert_eq!(value.as_deref(), Some("无"), "{combo}");
+    }
+    harness.run();
 }
 
 #[test]
@@ -456,7 +724,45 @@ fn without_a_chinese_font_the_window_says_so() {
     harness.get_by_label_contains("No Chinese font found");
 }
 
-/// Chooses delimiter framing in the receive settings and types `delimiter` (the field starts empty).
+/// Where `℃` lands when laid out after Chinese text, as a received `温度25℃` is, in each family: its
+/// glyph's width in the font atlas (0: blank space). The system's fonts, symbol fonts first if `prefer`.
+fn celsius_width_after_chinese(prefer: bool) -> Vec<f32> {
+    let ctx = egui::Context::default();
+    ctx.add_font_provider(Arc::new(
+        egui_system_font_provider::SystemFontProvider::new(),
+    ));
+    let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
+    output.textures_delta.clear();
+    if prefer {
+        netassist::ui::fonts::prefer_symbol_fonts(&ctx);
+    }
+    ctx.fonts_mut(|fonts| {
+        [egui::FontFamily::Monospace, egui::FontFamily::Proportional]
+            .into_iter()
+            .map(|family| {
+                let font = egui::FontId::new(14.0, family);
+                let galley = fonts.layout_no_wrap("温度25℃".to_owned(), font, egui::Color32::WHITE);
+                let glyph = galley.rows[0].glyphs.last().unwrap();
+                assert_eq!(glyph.chr, '℃');
+                glyph.uv_rect.size.x
+            })
+            .collect()
+    })
+}
+
+#[test]
+fn a_symbol_after_chinese_text_is_drawn() {
+    // As the system gives them, a CJK font brought in by Chinese text may draw ℃ as nothing (WenQuanYi
+    // Micro Hei does).
+    let plain = celsius_width_after_chinese(false);
+    let preferred = celsius_width_after_chinese(true);
+    assert!(
+        preferred.iter().all(|&width| width > 0.0),
+        "{preferred:?} (without: {plain:?})"
+    );
+}
+
+/// Chooses delimiter framing in the receive settings and types `delimiter` over what the field shows.
 fn split_by_delimiter(harness: &mut Harness<'_, NetAssistApp>, delimiter: &str) {
     harness
         .get_by_role_and_label(Role::ComboBox, "Split messages by")
@@ -469,16 +775,20 @@ fn split_by_delimiter(harness: &mut Harness<'_, NetAssistApp>, delimiter: &str) 
         r"Delimiter (text, escapes like \r\n or \x03)",
     );
     field.focus();
-    field.type_text(delimiter);
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by_role_and_label(
+            Role::TextInput,
+            r"Delimiter (text, escapes like \r\n or \x03)",
+        )
+        .type_text(delimiter);
     harness.run();
 }
 
 #[test]
 fn framing_choice_splits_the_stream_into_rows() {
-    let mut harness = harness(with(Preset {
-        delimiter_text: String::new(),
-        ..preset()
-    }));
+    let mut harness = harness(settings());
     let mut client = server_with_client(&mut harness);
     split_by_delimiter(&mut harness, "#");
     // Glued and split writes, as TCP delivers them: "look#lo" then "ok#".
@@ -489,6 +799,34 @@ fn framing_choice_splits_the_stream_into_rows() {
     client.write_all(b"ok#").unwrap();
     step_until(&mut harness, "the second message", |app| {
         rows_text(app, Direction::Rx) == ["look", "look"]
+    });
+}
+
+#[test]
+fn a_delimiter_picked_again_is_the_one_typed_and_the_one_used() {
+    let mut harness = harness(settings());
+    let mut client = server_with_client(&mut harness);
+    split_by_delimiter(&mut harness, "#");
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Split messages by")
+        .click();
+    harness.run();
+    harness.get_by_label("As received (raw)").click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Split messages by")
+        .click();
+    harness.run();
+    harness.get_by_label("Delimiter").click();
+    harness.run();
+    let field = harness.get_by_role_and_label(
+        Role::TextInput,
+        r"Delimiter (text, escapes like \r\n or \x03)",
+    );
+    assert_eq!(field.value().as_deref(), Some("#"));
+    client.write_all(b"look#pass#").unwrap();
+    step_until(&mut harness, "two messages split on #", |app| {
+        rows_text(app, Direction::Rx) == ["look", "pass"]
     });
 }
 
@@ -1075,10 +1413,7 @@ fn client_mode_after_a_server_session_shows_its_own_local_address() {
 
 #[test]
 fn a_send_is_its_own_row_at_once_whatever_the_receive_framing() {
-    let mut harness = harness(with(Preset {
-        delimiter_text: String::new(),
-        ..preset()
-    }));
+    let mut harness = harness(settings());
     let mut client = server_with_client(&mut harness);
     split_by_delimiter(&mut harness, "#");
 

@@ -119,6 +119,16 @@ impl Checksum {
     }
 }
 
+/// The name a menu shows, in the window's language.
+impl crate::i18n::Text for Checksum {
+    fn text(&self, lang: crate::i18n::Lang) -> String {
+        match self {
+            Self::None => lang.pick("None", "无").to_owned(),
+            other => other.label().to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@
 //! in English ([`std::fmt::Display`]) and Chinese (a `zh()` method), because the app is bilingual.
 
 pub mod checksum;
+pub mod convert;
 pub mod escape;
 pub mod framing;
 pub mod hex;
@@ -20,6 +21,7 @@ pub mod send;
 pub mod text;
 
 pub use checksum::Checksum;
+pub use convert::{ConvertError, hex_to_text, text_to_hex};
 pub use escape::EscapeError;
 pub use framing::{
     DEFAULT_MAX_MESSAGE, Framer, FramerConfig, Framing, FramingError, FramingSpecError,

@@ -14,6 +14,7 @@ use super::checksum::Checksum;
 use super::escape::{self, EscapeError, Piece};
 use super::hex::{self, HexError};
 use super::text::{EncodeError, TextEncoding};
+use crate::i18n::{Lang, Text};
 
 /// How the send box is read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -94,6 +95,16 @@ impl LineEnding {
     }
 }
 
+/// The name a menu shows, in the window's language.
+impl Text for LineEnding {
+    fn text(&self, lang: Lang) -> String {
+        match self {
+            Self::None => lang.pick("None", "无").to_owned(),
+            other => other.label().to_owned(),
+        }
+    }
+}
+
 /// Everything that decides how typed input becomes bytes. Saved in presets.
 ///
 /// ```
@@ -135,13 +146,18 @@ pub struct SendOptions {
 impl SendOptions {
     /// The bytes to send for `input`, or what is wrong with it and where.
     pub fn build(&self, input: &str) -> Result<Vec<u8>, SendError> {
-        let mut out = match self.input {
-            InputMode::Hex => hex::parse(input)?,
-            InputMode::Text => self.encode_text(input)?,
-        };
+        let mut out = self.data(input)?;
         self.checksum.append(&mut out);
         out.extend_from_slice(self.line_ending.bytes());
         Ok(out)
+    }
+
+    /// The bytes `input` stands for, before the checksum and the line ending: what the send box holds.
+    pub fn data(&self, input: &str) -> Result<Vec<u8>, SendError> {
+        match self.input {
+            InputMode::Hex => Ok(hex::parse(input)?),
+            InputMode::Text => self.encode_text(input),
+        }
     }
 
     fn encode_text(self, input: &str) -> Result<Vec<u8>, SendError> {

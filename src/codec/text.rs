@@ -103,6 +103,37 @@ impl TextEncoding {
     }
 }
 
+impl TextEncoding {
+    /// `bytes` as text in this encoding, when every byte is valid in it; otherwise the index of the first
+    /// byte that is not. Nothing is replaced or shown as an escape: this is for turning bytes back into
+    /// what someone could have typed, not for showing them (see [`decode_for_display`]).
+    pub fn decode_exact(self, bytes: &[u8]) -> Result<String, usize> {
+        let Some(encoding) = self.multi_byte() else {
+            return match self {
+                Self::Ascii => match bytes.iter().position(|byte| !byte.is_ascii()) {
+                    Some(index) => Err(index),
+                    None => Ok(encoding_rs::mem::decode_latin1(bytes).into_owned()),
+                },
+                _ => Ok(encoding_rs::mem::decode_latin1(bytes).into_owned()),
+            };
+        };
+        let mut decoder = encoding.new_decoder_without_bom_handling();
+        let mut text = String::with_capacity(
+            decoder
+                .max_utf8_buffer_length_without_replacement(bytes.len())
+                .unwrap_or(bytes.len()),
+        );
+        let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut text, true);
+        match result {
+            DecoderResult::Malformed(bad, after) => {
+                Err(read - usize::from(after) - usize::from(bad))
+            }
+            // The buffer was sized for the whole input, so all of it was read.
+            DecoderResult::InputEmpty | DecoderResult::OutputFull => Ok(text),
+        }
+    }
+}
+
 /// Reads an encoding's name as people type it: `utf-8`, `UTF8`, `gbk`, `GB18030`, `ascii`, `latin-1`, …
 impl FromStr for TextEncoding {
     type Err = UnknownEncoding;
@@ -410,6 +441,22 @@ mod tests {
                 .starts_with("'big5' is not a text encoding"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn exact_decoding_names_the_first_byte_that_is_not_text() {
+        assert_eq!(
+            TextEncoding::Gbk.decode_exact(&[0xC4, 0xE3, 0xA1, 0xE6]),
+            Ok("你℃".to_owned())
+        );
+        assert_eq!(TextEncoding::Utf8.decode_exact(b"ok\xFFno"), Err(2));
+        assert_eq!(TextEncoding::Utf8.decode_exact(b"ok\xE4\xBD"), Err(2));
+        assert_eq!(TextEncoding::Ascii.decode_exact(b"ab\x80"), Err(2));
+        assert_eq!(
+            TextEncoding::Latin1.decode_exact(b"\xE9"),
+            Ok("é".to_owned())
+        );
+        assert_eq!(TextEncoding::Gb18030.decode_exact(&[0x81]), Err(0));
     }
 
     fn encode(encoding: TextEncoding, text: &str) -> Result<Vec<u8>, EncodeError> {

@@ -18,10 +18,10 @@ use super::settings::Settings;
 use super::status_bar;
 use super::traffic_view::TrafficView;
 use crate::capture::Capture;
-use crate::codec::FramerConfig;
+use crate::codec::{FramerConfig, Framing, InputMode, SendOptions};
 use crate::engine::{Command, Direction, Event, PeerId, Target};
 use crate::i18n::Lang;
-use crate::preset::{FieldError, ModeKind};
+use crate::preset::{FieldError, ModeKind, Preset};
 use crate::session::{Controller, PeriodicProgress};
 use crate::traffic::{LogConfig, TrafficLog};
 
@@ -56,6 +56,21 @@ pub enum UiAction {
     Send,
     /// Send a quick command.
     SendQuick(usize),
+    /// Read the send box as text or hex from now on, converting what it holds.
+    SwitchInput(InputMode),
+    /// Put this history entry (by index) back in the send box, with the mode and encoding it was sent in.
+    Recall(usize),
+    /// Edit this quick command (by index) in a window of its own.
+    EditQuick(usize),
+    /// Move a quick command from one place to another.
+    MoveQuick {
+        /// Its index now.
+        from: usize,
+        /// Its index after the move.
+        to: usize,
+    },
+    /// Remove a quick command.
+    RemoveQuick(usize),
     /// Start the periodic send of the send box.
     StartPeriodic,
     /// Stop the periodic send.
@@ -145,6 +160,12 @@ impl Notice {
     }
 }
 
+impl crate::i18n::Text for Notice {
+    fn text(&self, lang: Lang) -> String {
+        lang.pick_owned(&self.en, &self.zh)
+    }
+}
+
 /// The application state: saved settings plus everything that lives only while the window is open.
 pub struct NetAssistApp {
     /// What is remembered between runs.
@@ -156,10 +177,20 @@ pub struct NetAssistApp {
     pub(crate) target: SendTarget,
     /// The status bar's message.
     pub(crate) notice: Option<Notice>,
-    /// The settings field that stopped the last Open.
-    pub(crate) field_error: Option<FieldError>,
-    /// Why the last send did not go out.
-    pub(crate) send_error: Option<Notice>,
+    /// The settings field that stopped the last Open, with the settings it was about: it goes when that
+    /// field (or the mode) changes, or a session opens.
+    pub(crate) field_error: Option<(FieldError, Preset)>,
+    /// Why the last send (or switch between text and hex) did not happen, with what it was about: it goes
+    /// when that changes.
+    pub(crate) send_error: Option<(Notice, SendState)>,
+    /// The quick command being edited in its window, by index.
+    pub(crate) quick_edit: Option<usize>,
+    /// Framings the user switched away from, one of each kind, so picking one again brings it back as it
+    /// was (the delimiter typed before, not the default).
+    pub(crate) earlier_framings: Vec<Framing>,
+    /// The delimiter field's text while it differs from the framing's delimiter (half-typed, wrong, or
+    /// written another way), with the delimiter it was typed over.
+    pub(crate) delimiter_typed: Option<(String, Vec<u8>)>,
     /// Periodic send progress: sends made, ticks skipped, and whether it is running.
     pub(crate) periodic: Option<PeriodicProgress>,
     pub(crate) file: Option<FileSend>,
@@ -197,6 +228,9 @@ impl NetAssistApp {
             notice: None,
             field_error: None,
             send_error: None,
+            quick_edit: None,
+            earlier_framings: Vec::new(),
+            delimiter_typed: None,
             periodic: None,
             file: None,
             dialogs,
@@ -296,10 +330,12 @@ impl NetAssistApp {
     pub fn frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         if self.cjk_font.is_none() {
+            super::fonts::prefer_symbol_fonts(&ctx);
             self.check_cjk_font(&ctx);
         }
         ctx.set_theme(self.settings.theme);
 
+        self.drop_stale_errors();
         let mut actions = Vec::new();
         self.window_input(&ctx, &mut actions);
         egui::Panel::top("menu").show(ui, |ui| menu::ui(ui, self, &mut actions));
@@ -323,6 +359,7 @@ impl NetAssistApp {
             self.view = view;
         });
         rules_panel::ui(&ctx, self, &mut actions);
+        send_panel::quick_edit_window(&ctx, self, &mut actions);
         if let Some(answer) = self.pending_ui(&ctx) {
             actions.push(UiAction::Answer(answer));
         }
@@ -438,7 +475,26 @@ impl NetAssistApp {
             UiAction::Send => {
                 let text = self.settings.send_text.clone();
                 if self.send_text(&text) {
-                    self.settings.remember(&text);
+                    self.settings.remember();
+                }
+            }
+            UiAction::SwitchInput(input) => self.switch_input(input),
+            UiAction::Recall(index) => self.recall(index),
+            UiAction::EditQuick(index) => self.quick_edit = Some(index),
+            UiAction::MoveQuick { from, to } => {
+                let quick = &mut self.settings.preset.quick;
+                if from < quick.len() && to < quick.len() {
+                    let moved = quick.remove(from);
+                    quick.insert(to, moved);
+                    if self.quick_edit == Some(from) {
+                        self.quick_edit = Some(to);
+                    }
+                }
+            }
+            UiAction::RemoveQuick(index) => {
+                if index < self.settings.preset.quick.len() {
+                    self.settings.preset.quick.remove(index);
+                    self.quick_edit = None;
                 }
             }
             UiAction::SendQuick(index) => {
@@ -496,7 +552,7 @@ impl NetAssistApp {
             Ok(config) => config,
             Err(error) => {
                 // Shown at the field it is about, not again in the status bar.
-                self.field_error = Some(error);
+                self.field_error = Some((error, self.settings.preset.clone()));
                 return;
             }
         };
@@ -558,7 +614,7 @@ impl NetAssistApp {
                 true
             }
             Err(notice) => {
-                self.send_error = Some(notice);
+                self.fail_send(notice);
                 false
             }
         }
@@ -568,6 +624,19 @@ impl NetAssistApp {
     fn bytes_to_send(&self, text: &str) -> Result<Bytes, Notice> {
         if !self.is_open() {
             return Err(Notice::error("Open a session first.", "请先打开连接。"));
+        }
+        if self.target == SendTarget::All && self.log().connected_peers() == 0 {
+            return Err(match self.open_mode() {
+                Some(ModeKind::Udp) => Notice::error(
+                    "No remote has sent anything yet, so \"all\" is nobody: nothing was sent. Set a \
+                     remote IP and port, or wait for a datagram.",
+                    "还没有收到任何远程主机的数据，“全部”为空，未发送。请填写远程 IP 和端口，或等待对方先发来数据。",
+                ),
+                _ => Notice::error(
+                    "No client is connected, so nothing was sent. Wait for a device to connect.",
+                    "没有已连接的客户端，未发送。请等待设备连接。",
+                ),
+            });
         }
         if text.is_empty() {
             return Err(Notice::error(
@@ -588,14 +657,14 @@ impl NetAssistApp {
         let bytes = match self.bytes_to_send(&text) {
             Ok(bytes) => bytes,
             Err(notice) => {
-                self.send_error = Some(notice);
+                self.fail_send(notice);
                 return;
             }
         };
         let (every, count) = match self.settings.preset.periodic() {
             Ok(periodic) => periodic,
             Err((en, zh)) => {
-                self.send_error = Some(Notice::error(en, zh));
+                self.fail_send(Notice::error(en, zh));
                 return;
             }
         };
@@ -616,7 +685,7 @@ impl NetAssistApp {
 
     fn send_file(&mut self) {
         if !self.is_open() {
-            self.send_error = Some(Notice::error("Open a session first.", "请先打开连接。"));
+            self.fail_send(Notice::error("Open a session first.", "请先打开连接。"));
             return;
         }
         let Some(path) = self.dialogs.open(FileKind::Send) else {
@@ -637,7 +706,7 @@ impl NetAssistApp {
                 self.feed_file();
             }
             Err(e) => {
-                self.send_error = Some(Notice::error(
+                self.fail_send(Notice::error(
                     format!("Cannot read {}: {e}", path.display()),
                     format!("无法读取 {}：{e}", path.display()),
                 ));
@@ -664,12 +733,109 @@ impl NetAssistApp {
                 }
             }
             Err(e) => {
-                self.send_error = Some(Notice::error(
+                self.fail_send(Notice::error(
                     format!("Reading the file failed: {e}"),
                     format!("读取文件失败：{e}"),
                 ));
                 self.file = None;
             }
+        }
+    }
+
+    /// Shows why a send did not happen until what it was about changes.
+    fn fail_send(&mut self, notice: Notice) {
+        self.send_error = Some((notice, SendState::of(self)));
+    }
+
+    /// Errors go when what caused them changed: a send error when the send box, its options, the session
+    /// or its clients changed; a field error when that field (or the mode) was edited.
+    fn drop_stale_errors(&mut self) {
+        if self
+            .send_error
+            .as_ref()
+            .is_some_and(|(_, state)| *state != SendState::of(self))
+        {
+            self.send_error = None;
+        }
+        if self
+            .field_error
+            .as_ref()
+            .is_some_and(|(error, typed)| !error.field.same_in(typed, &self.settings.preset))
+        {
+            self.field_error = None;
+        }
+    }
+
+    /// Reads the send box as `input` from now on. What it holds is converted (text to the hex of its
+    /// bytes in the encoding, hex to text when the bytes are text); when it cannot be, the box and its
+    /// mode stay as they were and the send error says why.
+    fn switch_input(&mut self, input: InputMode) {
+        let options = self.settings.preset.send_options();
+        if options.input == input {
+            return;
+        }
+        let converted = match input {
+            InputMode::Hex => crate::codec::text_to_hex(&self.settings.send_text, &options)
+                .map_err(crate::codec::ConvertError::Input),
+            InputMode::Text => crate::codec::hex_to_text(&self.settings.send_text, &options),
+        };
+        match converted {
+            Ok(text) => {
+                self.settings.send_text = text;
+                self.settings.preset.send.input = input;
+            }
+            Err(error) => {
+                let (en, zh) = match input {
+                    InputMode::Hex => ("Still text: ", "仍为文本："),
+                    InputMode::Text => ("Still hex: ", "仍为十六进制："),
+                };
+                self.fail_send(Notice::error(
+                    format!("{en}{error}"),
+                    format!("{zh}{}", error.zh()),
+                ));
+            }
+        }
+    }
+
+    /// Puts a history entry back in the send box with the mode and encoding it was sent in.
+    fn recall(&mut self, index: usize) {
+        let Some(entry) = self.settings.history.get(index).cloned() else {
+            return;
+        };
+        let encoding_changed = self.settings.preset.encoding != entry.encoding;
+        self.settings.send_text = entry.text;
+        self.settings.preset.send.input = entry.input;
+        self.settings.preset.encoding = entry.encoding;
+        // Rules match and reply in the session's encoding.
+        if encoding_changed && !self.settings.preset.rules.is_empty() {
+            self.send_rules();
+        }
+    }
+}
+
+/// What a send error is about: the send box, how it is read, the session and whom it sends to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SendState {
+    text: String,
+    options: SendOptions,
+    open: bool,
+    target: SendTarget,
+    connected: usize,
+    periodic: (String, String),
+}
+
+impl SendState {
+    fn of(app: &NetAssistApp) -> Self {
+        Self {
+            text: app.settings.send_text.clone(),
+            options: app.settings.preset.send_options(),
+            open: app.is_open(),
+            target: app.target,
+            connected: app.log().connected_peers(),
+            periodic: (
+                app.settings.preset.periodic_ms.clone(),
+                app.settings.preset.periodic_count.clone(),
+            ),
         }
     }
 }

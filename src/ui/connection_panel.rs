@@ -1,11 +1,14 @@
 //! The left panel: the session's mode and addresses with the Open/Close button, then how received data is
 //! shown and split into messages.
 
-use egui::{Color32, RichText};
+use egui::RichText;
 
 use super::app::{NetAssistApp, UiAction};
-use crate::codec::{ControlStyle, Framing, InputMode, LengthPrefix, SendOptions, TextEncoding};
-use crate::i18n::Lang;
+use crate::codec::{
+    ControlStyle, Framing, InputMode, LengthPrefix, SendError, SendOptions, TextEncoding,
+    decode_for_display,
+};
+use crate::i18n::{Lang, Text};
 use crate::preset::{DataView, Field, ModeKind};
 
 /// Draws the panel; what needs more than a settings change goes into `actions`.
@@ -16,8 +19,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
         let open = app.is_open();
         ui.add_enabled_ui(!open, |ui| network_fields(ui, app, lang));
         open_close_button(ui, app, lang, actions);
-        if let Some(error) = &app.field_error {
-            ui.colored_label(Color32::RED, error.message(lang));
+        if let Some((error, _)) = &app.field_error {
+            ui.colored_label(ui.visuals().error_fg_color, error.text(lang));
         }
         ui.horizontal(|ui| {
             if ui.button(lang.pick("Reply rules…", "回复规则…")).clicked() {
@@ -38,7 +41,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
 }
 
 fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
-    let wrong = app.field_error.as_ref().map(|e| e.field);
+    let wrong = app.field_error.as_ref().map(|(e, _)| e.field);
     let settings = &mut app.settings;
     let label = ui.label(lang.pick("Mode", "协议类型"));
     egui::ComboBox::from_id_salt("mode")
@@ -153,14 +156,17 @@ fn local_ip_choices(
         .on_hover_text(label);
 }
 
-/// A labelled single-line field, outlined in red when `wrong`.
+/// A labelled single-line field, outlined in the theme's error colour when `wrong`.
 fn field(ui: &mut egui::Ui, text: &mut String, label: &str, wrong: bool) {
     let label = ui.label(label);
-    let mut edit = egui::TextEdit::singleline(text).desired_width(f32::INFINITY);
-    if wrong {
-        edit = edit.background_color(Color32::from_rgb(0x80, 0x20, 0x20));
-    }
-    ui.add(edit).labelled_by(label.id);
+    ui.scope(|ui| {
+        if wrong {
+            super::outline_as_error(ui);
+        }
+        ui.add(egui::TextEdit::singleline(text).desired_width(f32::INFINITY))
+    })
+    .inner
+    .labelled_by(label.id);
 }
 
 fn open_close_button(
@@ -170,20 +176,24 @@ fn open_close_button(
     actions: &mut Vec<UiAction>,
 ) {
     ui.add_space(6.0);
-    let (text, fill, action) = if app.is_open() {
+    // The theme's colours: the selection's for Open (the main action), the error's for Close.
+    let visuals = ui.visuals();
+    let (text, fill, text_color, action) = if app.is_open() {
         (
             lang.pick("Close", "关闭"),
-            Color32::from_rgb(0xB0, 0x30, 0x30),
+            visuals.error_fg_color,
+            visuals.extreme_bg_color,
             UiAction::Close,
         )
     } else {
         (
             lang.pick("Open", "打开"),
-            Color32::from_rgb(0x2E, 0x7D, 0x32),
+            visuals.selection.bg_fill,
+            visuals.selection.stroke.color,
             UiAction::Open,
         )
     };
-    let button = egui::Button::new(RichText::new(text).color(Color32::WHITE).strong())
+    let button = egui::Button::new(RichText::new(text).color(text_color).strong())
         .fill(fill)
         .min_size(egui::vec2(ui.available_width(), 32.0));
     if ui.add(button).clicked() {
@@ -197,7 +207,12 @@ fn receive_options(
     lang: Lang,
     actions: &mut Vec<UiAction>,
 ) {
-    let settings = &mut app.settings;
+    let NetAssistApp {
+        settings,
+        earlier_framings,
+        delimiter_typed,
+        ..
+    } = app;
     ui.heading(lang.pick("Receive", "接收设置"));
     ui.horizontal(|ui| {
         ui.radio_value(
@@ -258,13 +273,20 @@ fn receive_options(
                     .clicked()
                     && !selected
                 {
-                    settings.preset.framing = mode;
+                    // A mode picked again comes back as it was left (the delimiter typed before).
+                    let earlier = earlier_framings
+                        .iter()
+                        .position(|f| std::mem::discriminant(f) == std::mem::discriminant(&mode))
+                        .map(|index| earlier_framings.swap_remove(index));
+                    let left =
+                        std::mem::replace(&mut settings.preset.framing, earlier.unwrap_or(mode));
+                    earlier_framings.push(left);
                 }
             }
         })
         .response
         .labelled_by(label.id);
-    framing_parameters(ui, settings, lang);
+    framing_parameters(ui, settings, delimiter_typed, lang);
     ui.horizontal(|ui| {
         let label = ui.label(lang.pick("Log memory (MiB)", "记录内存上限（MiB）"));
         ui.add(egui::DragValue::new(&mut settings.log_mib).range(1..=4096))
@@ -289,7 +311,27 @@ fn framing_label(framing: &Framing, lang: Lang) -> &'static str {
     }
 }
 
-fn framing_parameters(ui: &mut egui::Ui, settings: &mut super::settings::Settings, lang: Lang) {
+/// Reads a delimiter as typed: text with escapes (`\r\n`, `\x03`), at least one byte.
+fn parse_delimiter(typed: &str) -> Result<Vec<u8>, SendError> {
+    SendOptions {
+        input: InputMode::Text,
+        escapes: true,
+        ..SendOptions::default()
+    }
+    .build(typed)
+}
+
+/// The delimiter's bytes as they are typed: the escapes style reads back as the same bytes.
+fn delimiter_shown(delimiter: &[u8]) -> String {
+    decode_for_display(delimiter, TextEncoding::Utf8, ControlStyle::Escapes)
+}
+
+fn framing_parameters(
+    ui: &mut egui::Ui,
+    settings: &mut super::settings::Settings,
+    delimiter_typed: &mut Option<(String, Vec<u8>)>,
+    lang: Lang,
+) {
     match &mut settings.preset.framing {
         Framing::Raw => {}
         Framing::Delimiter { delimiter, keep } => {
@@ -297,27 +339,47 @@ fn framing_parameters(ui: &mut egui::Ui, settings: &mut super::settings::Setting
                 r"Delimiter (text, escapes like \r\n or \x03)",
                 r"分隔符（文本，可用 \r\n、\x03 等转义）",
             ));
-            let response = ui
-                .add(
-                    egui::TextEdit::singleline(&mut settings.preset.delimiter_text)
-                        .desired_width(f32::INFINITY),
-                )
-                .labelled_by(label.id);
-            let parsed = SendOptions {
-                input: InputMode::Text,
-                escapes: true,
-                ..SendOptions::default()
+            // The framing's bytes are the delimiter; the field shows them, or what is being typed while
+            // it is not (yet) a delimiter or is written another way.
+            if delimiter_typed
+                .as_ref()
+                .is_some_and(|(_, bytes)| bytes != delimiter)
+            {
+                *delimiter_typed = None;
             }
-            .build(&settings.preset.delimiter_text);
-            match parsed {
-                Ok(bytes) if !bytes.is_empty() => {
-                    if response.changed() {
-                        *delimiter = bytes;
+            let mut text = delimiter_typed
+                .as_ref()
+                .map_or_else(|| delimiter_shown(delimiter), |(typed, _)| typed.clone());
+            let parsed = parse_delimiter(&text);
+            let wrong = !matches!(&parsed, Ok(bytes) if !bytes.is_empty());
+            let response = ui
+                .scope(|ui| {
+                    if wrong {
+                        super::outline_as_error(ui);
                     }
+                    ui.add(egui::TextEdit::singleline(&mut text).desired_width(f32::INFINITY))
+                })
+                .inner
+                .labelled_by(label.id);
+            let parsed = if response.changed() {
+                let parsed = parse_delimiter(&text);
+                if let Ok(bytes) = &parsed
+                    && !bytes.is_empty()
+                {
+                    delimiter.clone_from(bytes);
                 }
+                parsed
+            } else {
+                parsed
+            };
+            let settled = !response.has_focus() && !wrong;
+            *delimiter_typed =
+                (!settled && text != delimiter_shown(delimiter)).then(|| (text, delimiter.clone()));
+            match parsed {
+                Ok(bytes) if !bytes.is_empty() => {}
                 Ok(_) => {
                     ui.colored_label(
-                        Color32::RED,
+                        ui.visuals().error_fg_color,
                         lang.pick(
                             "A delimiter needs at least one byte.",
                             "分隔符至少一个字节。",
@@ -325,11 +387,7 @@ fn framing_parameters(ui: &mut egui::Ui, settings: &mut super::settings::Setting
                     );
                 }
                 Err(error) => {
-                    let text = match lang {
-                        Lang::En => error.to_string(),
-                        Lang::Zh => error.zh(),
-                    };
-                    ui.colored_label(Color32::RED, text);
+                    ui.colored_label(ui.visuals().error_fg_color, error.text(lang));
                 }
             }
             ui.checkbox(keep, lang.pick("Keep the delimiter", "保留分隔符"));

@@ -1,10 +1,14 @@
-//! Chinese glyphs. eframe's `system_fonts` feature asks the OS's own font fallback (DirectWrite on
-//! Windows, fontconfig on Linux) for a font when a character is missing, so nothing is bundled: on Windows
-//! that finds Microsoft `YaHei`, on Linux `WenQuanYi Micro Hei` from `fonts-wqy-microhei`. Where that
-//! fallback is missing (DirectWrite's system fallback needs Windows 8.1; trimmed installs and Wine lack
+//! Chinese glyphs and symbols. eframe's `system_fonts` feature asks the OS's own font fallback
+//! (DirectWrite on Windows, fontconfig on Linux) for a font when text needs one, so nothing is bundled: on
+//! Windows that finds Microsoft `YaHei`, on Linux `WenQuanYi Micro Hei` from `fonts-wqy-microhei`. Where
+//! that fallback is missing (DirectWrite's system fallback needs Windows 8.1; trimmed installs and Wine lack
 //! it), the window loads a Chinese font that Windows keeps in `%WINDIR%\Fonts` by its file name
-//! ([`WINDOWS_CJK_FONTS`]). This module also checks that a Chinese glyph really is available, so the window
-//! can say so plainly instead of showing boxes.
+//! ([`WINDOWS_CJK_FONTS`]). This module checks that a Chinese glyph really is available, so the window can
+//! say so plainly instead of showing boxes, and puts the system's symbol fonts ahead of the CJK one.
+//!
+//! Each font the system provides is added behind those already in a family, and a character is drawn
+//! by the first font that maps it. `WenQuanYi Micro Hei` maps `℃` to an empty glyph, so once Chinese text
+//! had brought it in, a `℃` received in GBK decoded correctly and drew as blank space.
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +25,22 @@ pub const WINDOWS_CJK_FONTS: [&str; 5] = [
 
 /// The name the loaded font is known by in egui's font definitions.
 const KNOWN_CJK_FONT: &str = "netassist-cjk";
+
+/// Characters that CJK fonts may map to empty glyphs; asking for them first brings a font that draws
+/// them (`DejaVu Sans`, `Noto Sans Mono`, Segoe UI) into each family before any CJK font.
+const SYMBOLS: [char; 1] = ['℃'];
+
+/// Asks for the symbol fonts before anything Chinese is laid out. Call it once, on the first frame.
+pub fn prefer_symbol_fonts(ctx: &egui::Context) {
+    ctx.fonts_mut(|fonts| {
+        for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+            let font = egui::FontId::new(14.0, family);
+            for symbol in SYMBOLS {
+                fonts.has_glyph(&font, symbol);
+            }
+        }
+    });
+}
 
 /// Whether the fonts egui has loaded can draw Chinese text.
 #[must_use]

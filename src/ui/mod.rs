@@ -23,5 +23,15 @@ pub use app::{NetAssistApp, UiAction};
 pub use launch::run;
 pub use settings::Settings;
 
+/// Marks the widgets added to `ui` after it as holding a wrong value: their outline takes the theme's
+/// error colour, in every state. Use it in a scope around the one widget.
+pub(crate) fn outline_as_error(ui: &mut egui::Ui) {
+    let visuals = ui.visuals_mut();
+    let stroke = egui::Stroke::new(2.0, visuals.error_fg_color);
+    visuals.widgets.inactive.bg_stroke = stroke;
+    visuals.widgets.hovered.bg_stroke = stroke;
+    visuals.selection.stroke = stroke;
+}
+
 /// The window's title.
 pub const TITLE: &str = "NetAssist 网络调试助手";

@@ -4,13 +4,13 @@
 //! [`UiAction::RulesChanged`], and the app hands the compiled rules to the open session, whose worker
 //! answers from then on. What the rules mean is in [`crate::rules`].
 
-use egui::{Color32, RichText};
+use egui::RichText;
 
 use super::app::{NetAssistApp, UiAction};
 use crate::codec::{
     ControlStyle, Framing, InputMode, SendOptions, TextEncoding, decode_for_display, hex,
 };
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::rules::{Match, Reply, Rule, RuleError, Rules};
 
 /// What a compiled set of rules was made from: the rules, the encoding and the framing.
@@ -67,7 +67,7 @@ pub fn ui(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiActio
                 app.rules_panel
                     .compiled(&preset.rules, preset.encoding, &preset.framing);
             if let Err(error) = &compiled {
-                ui.colored_label(Color32::RED, message(error, lang));
+                ui.colored_label(ui.visuals().error_fg_color, error.text(lang));
             }
             ui.separator();
             sample_ui(
@@ -79,13 +79,6 @@ pub fn ui(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiActio
             );
         });
     app.rules_panel.open = open;
-}
-
-fn message(error: &RuleError, lang: Lang) -> String {
-    match lang {
-        Lang::En => error.to_string(),
-        Lang::Zh => error.zh(),
-    }
 }
 
 fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) {
@@ -223,11 +216,7 @@ fn sample_ui(
     .build(sample);
     let text = match typed {
         Err(error) => {
-            let text = match lang {
-                Lang::En => error.to_string(),
-                Lang::Zh => error.zh(),
-            };
-            ui.colored_label(Color32::RED, text);
+            ui.colored_label(ui.visuals().error_fg_color, error.text(lang));
             return;
         }
         Ok(bytes) => {

@@ -1,11 +1,12 @@
 //! The bottom panel: the send box with its options (text or hex, escapes, line ending, checksum), Send and
-//! Ctrl+Enter, history, quick commands, periodic send and file send.
+//! Ctrl+Enter, history, quick commands, periodic send and file send; and the window that edits a quick
+//! command.
 
-use egui::{Color32, Key, KeyboardShortcut, Modifiers};
+use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::app::{NetAssistApp, SendTarget, UiAction};
-use crate::codec::{Checksum, InputMode, LineEnding};
-use crate::i18n::Lang;
+use crate::codec::{Checksum, InputMode, LineEnding, hex};
+use crate::i18n::{Lang, Text};
 use crate::preset::QuickCommand;
 
 /// The keyboard shortcut that sends.
@@ -14,7 +15,12 @@ pub const SEND_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COM
 /// Draws the panel.
 pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
     let lang = app.settings.lang;
-    options_row(ui, app, lang);
+    options_row(ui, app, lang, actions);
+    // A hex typo is named while it is typed, before anything is sent.
+    let hex_typo = match app.settings.preset.send.input {
+        InputMode::Hex => hex::parse(&app.settings.send_text).err(),
+        InputMode::Text => None,
+    };
     ui.horizontal(|ui| {
         let send_width = 110.0;
         let label = ui.label(lang.pick("Message", "发送内容"));
@@ -34,12 +40,20 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
             .desired_rows(3)
             .desired_width(ui.available_width() - send_width)
             .font(egui::TextStyle::Monospace);
-        let response = ui.add(edit).labelled_by(label.id);
+        let response = ui
+            .scope(|ui| {
+                if hex_typo.is_some() {
+                    super::outline_as_error(ui);
+                }
+                ui.add(edit)
+            })
+            .inner
+            .labelled_by(label.id);
         if response.has_focus() && ui.input_mut(|i| i.consume_shortcut(&SEND_SHORTCUT)) {
             actions.push(UiAction::Send);
         }
         if response.has_focus() {
-            history_keys(ui, app);
+            history_keys(ui, app, actions);
         }
         ui.vertical(|ui| {
             let button = egui::Button::new(lang.pick("Send", "发送"))
@@ -51,22 +65,32 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
             {
                 actions.push(UiAction::Send);
             }
-            history_menu(ui, app, lang);
+            history_menu(ui, app, lang, actions);
         });
     });
-    if let Some(error) = &app.send_error {
-        ui.colored_label(Color32::RED, error.text(lang));
+    let error_color = ui.visuals().error_fg_color;
+    if let Some(typo) = hex_typo {
+        ui.colored_label(error_color, typo.text(lang));
+    } else if let Some((error, _)) = &app.send_error {
+        ui.colored_label(error_color, error.text(lang));
     }
     quick_row(ui, app, lang, actions);
     periodic_and_file_row(ui, app, lang, actions);
 }
 
-fn options_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
+fn options_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mut Vec<UiAction>) {
     let target = target_text(app, lang);
     let send = &mut app.settings.preset.send;
     ui.horizontal_wrapped(|ui| {
-        ui.radio_value(&mut send.input, InputMode::Text, lang.pick("Text", "文本"));
-        ui.radio_value(&mut send.input, InputMode::Hex, "HEX");
+        // Switching converts what the box holds, so the app does it.
+        for (input, name) in [
+            (InputMode::Text, lang.pick("Text", "文本")),
+            (InputMode::Hex, "HEX"),
+        ] {
+            if ui.radio(send.input == input, name).clicked() {
+                actions.push(UiAction::SwitchInput(input));
+            }
+        }
         ui.add_enabled(
             send.input == InputMode::Text,
             egui::Checkbox::new(
@@ -76,20 +100,20 @@ fn options_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
         );
         let label = ui.label(lang.pick("Line end", "行尾"));
         egui::ComboBox::from_id_salt("line_ending")
-            .selected_text(send.line_ending.label())
+            .selected_text(send.line_ending.text(lang))
             .show_ui(ui, |ui| {
                 for ending in LineEnding::ALL {
-                    ui.selectable_value(&mut send.line_ending, ending, ending.label());
+                    ui.selectable_value(&mut send.line_ending, ending, ending.text(lang));
                 }
             })
             .response
             .labelled_by(label.id);
         let label = ui.label(lang.pick("Checksum", "校验"));
         egui::ComboBox::from_id_salt("checksum")
-            .selected_text(send.checksum.label())
+            .selected_text(send.checksum.text(lang))
             .show_ui(ui, |ui| {
                 for checksum in Checksum::ALL {
-                    ui.selectable_value(&mut send.checksum, checksum, checksum.label());
+                    ui.selectable_value(&mut send.checksum, checksum, checksum.text(lang));
                 }
             })
             .response
@@ -110,8 +134,8 @@ fn target_text(app: &NetAssistApp, lang: Lang) -> String {
     }
 }
 
-/// Up and Down in the send box walk the history, like a shell.
-fn history_keys(ui: &egui::Ui, app: &mut NetAssistApp) {
+/// Alt+Up and Alt+Down in the send box walk the history, like a shell; an entry comes back as it was sent.
+fn history_keys(ui: &egui::Ui, app: &NetAssistApp, actions: &mut Vec<UiAction>) {
     let history = &app.settings.history;
     if history.is_empty() {
         return;
@@ -125,7 +149,9 @@ fn history_keys(ui: &egui::Ui, app: &mut NetAssistApp) {
     if !(up || down) {
         return;
     }
-    let position = history.iter().rposition(|h| *h == app.settings.send_text);
+    let position = history
+        .iter()
+        .rposition(|h| h.text == app.settings.send_text);
     let next = match (position, up) {
         (None, true) => Some(history.len() - 1),
         (Some(i), true) => Some(i.saturating_sub(1)),
@@ -133,20 +159,26 @@ fn history_keys(ui: &egui::Ui, app: &mut NetAssistApp) {
         _ => None,
     };
     if let Some(i) = next {
-        app.settings.send_text = history[i].clone();
+        actions.push(UiAction::Recall(i));
     }
 }
 
-fn history_menu(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
-    let mut chosen = None;
+fn history_menu(ui: &mut egui::Ui, app: &NetAssistApp, lang: Lang, actions: &mut Vec<UiAction>) {
     egui::ComboBox::from_id_salt("history")
         .selected_text(lang.pick("History", "历史"))
         .width(90.0)
         .show_ui(ui, |ui| {
-            for entry in app.settings.history.iter().rev() {
-                let shown: String = entry.chars().take(40).collect();
-                if ui.selectable_label(false, shown).clicked() {
-                    chosen = Some(entry.clone());
+            for (index, entry) in app.settings.history.iter().enumerate().rev() {
+                let mut shown: String = entry.text.chars().take(40).collect();
+                if entry.input == InputMode::Hex {
+                    shown.insert_str(0, "HEX  ");
+                }
+                if ui
+                    .selectable_label(false, shown)
+                    .on_hover_text(entry.encoding.label())
+                    .clicked()
+                {
+                    actions.push(UiAction::Recall(index));
                 }
             }
         })
@@ -155,44 +187,55 @@ fn history_menu(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
             "Alt+Up / Alt+Down in the send box",
             "在发送框中按 Alt+↑ / Alt+↓",
         ));
-    if let Some(entry) = chosen {
-        app.settings.send_text = entry;
-    }
 }
 
 fn quick_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mut Vec<UiAction>) {
+    // Wrapped: however many there are, they take more rows, not more width.
     ui.horizontal_wrapped(|ui| {
         ui.label(lang.pick("Quick:", "快捷指令："));
-        let mut remove = None;
-        for (index, quick) in app.settings.preset.quick.iter_mut().enumerate() {
+        let count = app.settings.preset.quick.len();
+        for (index, quick) in app.settings.preset.quick.iter().enumerate() {
             let response = ui
                 .button(quick.name.as_str())
                 .on_hover_text(quick.text.as_str());
             if response.clicked() {
                 actions.push(UiAction::SendQuick(index));
             }
-            // Right-click edits in place: name, text, or remove.
             response.context_menu(|ui| {
-                let label = ui.label(lang.pick("Name", "名称"));
-                ui.text_edit_singleline(&mut quick.name)
-                    .labelled_by(label.id);
-                let label = ui.label(lang.pick("Sends", "发送内容"));
-                ui.text_edit_multiline(&mut quick.text)
-                    .labelled_by(label.id);
+                if ui.button(lang.pick("Edit…", "编辑…")).clicked() {
+                    actions.push(UiAction::EditQuick(index));
+                }
+                if ui
+                    .add_enabled(index > 0, egui::Button::new(lang.pick("Move left", "左移")))
+                    .clicked()
+                {
+                    actions.push(UiAction::MoveQuick {
+                        from: index,
+                        to: index - 1,
+                    });
+                }
+                if ui
+                    .add_enabled(
+                        index + 1 < count,
+                        egui::Button::new(lang.pick("Move right", "右移")),
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::MoveQuick {
+                        from: index,
+                        to: index + 1,
+                    });
+                }
                 if ui.button(lang.pick("Remove", "删除")).clicked() {
-                    remove = Some(index);
-                    ui.close();
+                    actions.push(UiAction::RemoveQuick(index));
                 }
             });
-        }
-        if let Some(index) = remove {
-            app.settings.preset.quick.remove(index);
         }
         if ui
             .small_button(lang.pick("+ Add from send box", "+ 用发送框内容添加"))
             .on_hover_text(lang.pick(
-                "Right-click a quick button to edit or remove it",
-                "右键快捷按钮可编辑或删除",
+                "Right-click a quick button to edit, move or remove it",
+                "右键快捷按钮可编辑、移动或删除",
             ))
             .clicked()
             && !app.settings.send_text.is_empty()
@@ -202,6 +245,65 @@ fn quick_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mu
             app.settings.preset.quick.push(QuickCommand { name, text });
         }
     });
+}
+
+/// The window that edits one quick command: its name and what it sends, with moving and removing. A
+/// window of its own, so clicking into its fields does not close it as a menu would.
+pub fn quick_edit_window(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
+    let Some(index) = app.quick_edit else {
+        return;
+    };
+    let lang = app.settings.lang;
+    let count = app.settings.preset.quick.len();
+    let Some(quick) = app.settings.preset.quick.get_mut(index) else {
+        app.quick_edit = None;
+        return;
+    };
+    let mut open = true;
+    let mut done = false;
+    egui::Window::new(lang.pick("Quick command", "快捷指令"))
+        .id(egui::Id::unique("quick_edit"))
+        .open(&mut open)
+        .collapsible(false)
+        .resizable(false)
+        .show(ctx, |ui| {
+            let label = ui.label(lang.pick("Name", "名称"));
+            ui.text_edit_singleline(&mut quick.name)
+                .labelled_by(label.id);
+            let label = ui.label(lang.pick("Sends", "发送内容"));
+            ui.text_edit_multiline(&mut quick.text)
+                .labelled_by(label.id);
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(index > 0, egui::Button::new(lang.pick("Move left", "左移")))
+                    .clicked()
+                {
+                    actions.push(UiAction::MoveQuick {
+                        from: index,
+                        to: index - 1,
+                    });
+                }
+                if ui
+                    .add_enabled(
+                        index + 1 < count,
+                        egui::Button::new(lang.pick("Move right", "右移")),
+                    )
+                    .clicked()
+                {
+                    actions.push(UiAction::MoveQuick {
+                        from: index,
+                        to: index + 1,
+                    });
+                }
+                if ui.button(lang.pick("Remove", "删除")).clicked() {
+                    actions.push(UiAction::RemoveQuick(index));
+                }
+                done = ui.button(lang.pick("Done", "完成")).clicked();
+            });
+        });
+    if !open || done {
+        app.quick_edit = None;
+    }
 }
 
 fn periodic_and_file_row(

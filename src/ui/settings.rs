@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::codec::{InputMode, TextEncoding};
 use crate::i18n::Lang;
 use crate::preset::Preset;
 
@@ -34,9 +35,55 @@ pub struct Settings {
     /// What is in the send box.
     pub send_text: String,
     /// Sent inputs, newest last, at most [`HISTORY_LEN`].
-    pub history: Vec<String>,
+    pub history: Vec<HistoryEntry>,
     /// Capture writes each peer's raw bytes to files of their own instead of readable lines.
     pub capture_raw: bool,
+}
+
+/// A sent input as it was sent: the text and how it was read, so it comes back meaning the same bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredEntry")]
+pub struct HistoryEntry {
+    /// What was in the send box.
+    pub text: String,
+    /// Whether it was read as text or hex.
+    pub input: InputMode,
+    /// The encoding text was sent in.
+    pub encoding: TextEncoding,
+}
+
+/// A history entry as settings files hold it: an entry, or only its text, as versions before the mode was
+/// kept wrote it (read as UTF-8 text, the default).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredEntry {
+    Entry {
+        text: String,
+        input: InputMode,
+        encoding: TextEncoding,
+    },
+    Text(String),
+}
+
+impl From<StoredEntry> for HistoryEntry {
+    fn from(stored: StoredEntry) -> Self {
+        match stored {
+            StoredEntry::Entry {
+                text,
+                input,
+                encoding,
+            } => Self {
+                text,
+                input,
+                encoding,
+            },
+            StoredEntry::Text(text) => Self {
+                text,
+                input: InputMode::Text,
+                encoding: TextEncoding::Utf8,
+            },
+        }
+    }
 }
 
 /// How many sent inputs the history keeps.
@@ -65,13 +112,19 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Records a sent input in the history: newest last, no repeats, at most [`HISTORY_LEN`].
-    pub fn remember(&mut self, input: &str) {
-        if input.is_empty() {
+    /// Records the send box's input, as it was just sent, in the history: newest last, no repeats, at most
+    /// [`HISTORY_LEN`].
+    pub fn remember(&mut self) {
+        if self.send_text.is_empty() {
             return;
         }
-        self.history.retain(|old| old != input);
-        self.history.push(input.to_owned());
+        let entry = HistoryEntry {
+            text: self.send_text.clone(),
+            input: self.preset.send.input,
+            encoding: self.preset.encoding,
+        };
+        self.history.retain(|old| *old != entry);
+        self.history.push(entry);
         if self.history.len() > HISTORY_LEN {
             self.history.remove(0);
         }
@@ -121,16 +174,57 @@ mod tests {
     #[test]
     fn history_keeps_the_newest_fifty_without_repeats() {
         let mut settings = Settings::default();
+        let send = |settings: &mut Settings, text: &str| {
+            settings.send_text = text.to_owned();
+            settings.remember();
+        };
         for i in 0..60 {
-            settings.remember(&format!("cmd {i}"));
+            send(&mut settings, &format!("cmd {i}"));
         }
-        settings.remember("cmd 20");
-        settings.remember("");
+        send(&mut settings, "cmd 20");
+        send(&mut settings, "");
         assert_eq!(settings.history.len(), HISTORY_LEN);
-        assert_eq!(settings.history.last().map(String::as_str), Some("cmd 20"));
+        let last = settings.history.last().map(|h| h.text.as_str());
+        assert_eq!(last, Some("cmd 20"));
         assert_eq!(
-            settings.history.iter().filter(|h| *h == "cmd 20").count(),
+            settings
+                .history
+                .iter()
+                .filter(|h| h.text == "cmd 20")
+                .count(),
             1
+        );
+    }
+
+    #[test]
+    fn history_keeps_the_mode_and_encoding_and_reads_old_settings() {
+        let mut settings = Settings::default();
+        settings.preset.send.input = InputMode::Hex;
+        settings.preset.encoding = TextEncoding::Gbk;
+        settings.send_text = "01 03".to_owned();
+        settings.remember();
+        let entry = HistoryEntry {
+            text: "01 03".to_owned(),
+            input: InputMode::Hex,
+            encoding: TextEncoding::Gbk,
+        };
+        assert_eq!(settings.history, [entry]);
+        // The same text as text is another entry.
+        settings.preset.send.input = InputMode::Text;
+        settings.remember();
+        assert_eq!(settings.history.len(), 2);
+
+        let text = ron::to_string(&settings).unwrap();
+        let restored: Settings = ron::from_str(&text).unwrap();
+        assert_eq!(restored.history, settings.history);
+        let old: Settings = ron::from_str(r#"(history: ["hello"])"#).unwrap();
+        assert_eq!(
+            old.history,
+            [HistoryEntry {
+                text: "hello".to_owned(),
+                input: InputMode::Text,
+                encoding: TextEncoding::Utf8,
+            }]
         );
     }
 
@@ -185,7 +279,7 @@ mod tests {
             name: "查询".to_owned(),
             text: "AA 55 01".to_owned(),
         });
-        settings.remember("hello");
+        settings.remember();
         settings.adopt_preset(Path::new("board.ron"), settings.preset.clone());
         settings.preset.echo = true;
         let text = ron::to_string(&settings).unwrap();
