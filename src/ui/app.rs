@@ -318,7 +318,9 @@ impl NetAssistApp {
             .flatten()
             .and_then(|dir| super::fonts::add_known_cjk_font(ctx, &dir));
         self.cjk_font_looked_for = true;
-        if loaded.is_some() {
+        if let Some(path) = loaded {
+            // For whoever started it from a terminal: which font stands in for the system's fallback.
+            eprintln!("netassist: Chinese is drawn with {}", path.display());
             ctx.request_repaint();
         } else {
             self.cjk_font = Some(false);

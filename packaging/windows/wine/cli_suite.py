@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""The Windows command-line suite: runs netassist.exe (through the command given, e.g. `wine netassist.exe`)
+against small peers on loopback and checks exit codes and output as a script on a lab PC would.
+
+Usage: cli_suite.py REPORT.json COMMAND...
+Every case prints PASS or FAIL with what it saw; the exit code is the number of failed cases (0: all passed).
+Peers are written here (standard library only) so the suite needs nothing beside the project.
+"""
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+REPORT = sys.argv[1]
+EXE = sys.argv[2:]
+# Every case is bounded: the exe's own --seconds, and this for the process as a whole.
+PROCESS_TIMEOUT = 60
+GREETING = "Hello 01Studio!"
+
+
+class Run:
+    """One netassist.exe process; stdout lines are collected by a thread as they come."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen(
+            EXE + list(args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+        )
+        self.lines = []
+        self.listening = threading.Event()
+        self.addr = None
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            self.lines.append(line)
+            if self.addr is None and "Listening on " in line:
+                self.addr = line.split("Listening on ", 1)[1].split()[0].strip('"},')
+                self.listening.set()
+
+    def port(self):
+        """The port the exe listens on, read from its `Listening on` line."""
+        if not self.listening.wait(PROCESS_TIMEOUT):
+            raise RuntimeError("no 'Listening on' line")
+        return int(self.addr.rsplit(":", 1)[1])
+
+    def finish(self):
+        """Waits for the exit; returns (exit code, stdout lines, stderr text)."""
+        try:
+            code = self.proc.wait(PROCESS_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = "killed after %d s" % PROCESS_TIMEOUT
+        self.thread.join(5)
+        return code, self.lines, self.proc.stderr.read().decode("utf-8", "replace")
+
+
+def board(port, greeting=GREETING, seconds=5.0):
+    """The board's client: connect, greet, echo every chunk back; returns what it echoed."""
+    echoed = []
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(greeting.encode())
+        s.settimeout(0.2)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                data = s.recv(128)
+            except socket.timeout:
+                continue
+            if not data:
+                break
+            echoed.append(data)
+            s.sendall(data)
+    return b"".join(echoed)
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    """A loopback port nothing listens on: bound, read back and released."""
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def case_board_check_met():
+    run = Run("tcp-server", "--bind", "127.0.0.1:0", "--expect", GREETING, "--seconds", "20")
+    board(run.port(), seconds=2)
+    code, lines, err = run.finish()
+    rx = any("RX" in l and GREETING in l for l in lines)
+    return code == 0 and rx, "exit %s, greeting row %s; %s" % (code, rx, err.strip()[-200:])
+
+
+def case_board_check_wrong():
+    run = Run("tcp-server", "--bind", "127.0.0.1:0", "--expect", GREETING, "--seconds", "3")
+    board(run.port(), greeting="Hello World", seconds=1)
+    code, _, _ = run.finish()
+    return code == 1, "exit %s (want 1)" % code
+
+
+def case_port_in_use():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, lines, err = Run("tcp-server", "--bind", "127.0.0.1:%d" % port, "--seconds", "3").finish()
+    return code == 3, "exit %s (want 3): %s" % (code, (err.strip() or " / ".join(lines))[-200:])
+
+
+def case_refused():
+    port = free_port()
+    code, lines, err = Run("tcp-client", "--connect", "127.0.0.1:%d" % port, "--seconds", "5").finish()
+    return code == 3, "exit %s (want 3): %s" % (code, (err.strip() or " / ".join(lines))[-200:])
+
+
+def case_json_parses():
+    run = Run("tcp-server", "--bind", "127.0.0.1:0", "--json", "--send", "ping",
+              "--expect", GREETING, "--expect", "ping", "--seconds", "20")
+    # --json lines carry `"addr":"127.0.0.1:PORT"` on the listening event.
+    echoed = board(run.port(), seconds=2)
+    code, lines, _ = run.finish()
+    try:
+        events = [json.loads(l) for l in lines if l.strip()]
+    except ValueError as error:
+        return False, "a line is not JSON: %s" % error
+    kinds = [e.get("event") for e in events]
+    # The greeting and the echo may arrive in one read (raw framing), so two data events at least.
+    ok = code == 0 and echoed == b"ping" and "listening" in kinds and kinds.count("data") >= 2
+    return ok, "exit %s, echoed %r, events %s" % (code, echoed, kinds)
+
+
+def case_udp_echo():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as echo:
+        echo.bind(("127.0.0.1", 0))
+        echo.settimeout(0.2)
+        port = echo.getsockname()[1]
+        stop = threading.Event()
+
+        def serve():
+            while not stop.is_set():
+                try:
+                    data, addr = echo.recvfrom(65535)
+                except socket.timeout:
+                    continue
+                echo.sendto(data, addr)
+
+        server = threading.Thread(target=serve, daemon=True)
+        server.start()
+        code, lines, err = Run("udp", "--bind", "127.0.0.1:0", "--to", "127.0.0.1:%d" % port,
+                               "--send", "ping 你好", "--expect", "ping 你好", "--seconds", "10").finish()
+        stop.set()
+        server.join(2)
+    return code == 0, "exit %s: %s" % (code, (err.strip() or " / ".join(lines))[-300:])
+
+
+def case_preset():
+    run = Run("run", "assets/presets/board-check.ron", "--bind", "127.0.0.1:0", "--send", "ping",
+              "--expect", GREETING, "--expect", "ping", "--seconds", "20")
+    echoed = board(run.port(), seconds=2)
+    code, lines, err = run.finish()
+    return code == 0 and echoed == b"ping", "exit %s, echoed %r; %s" % (code, echoed, err.strip()[-200:])
+
+
+def case_periodic_1ms():
+    """A 1 ms periodic send for 2 s: counts what arrives. Under Wine the timing is Linux's, so this shows
+    the Windows timer code runs, not that Windows keeps time."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rx:
+        rx.bind(("127.0.0.1", 0))
+        rx.settimeout(0.2)
+        port = rx.getsockname()[1]
+        arrivals = []
+        stop = threading.Event()
+
+        def receive():
+            while not stop.is_set():
+                try:
+                    rx.recv(64)
+                except socket.timeout:
+                    continue
+                arrivals.append(time.monotonic())
+
+        receiver = threading.Thread(target=receive, daemon=True)
+        receiver.start()
+        code, lines, err = Run("udp", "--bind", "127.0.0.1:0", "--to", "127.0.0.1:%d" % port,
+                               "--send-hex", "00", "--every", "1", "--seconds", "3").finish()
+        time.sleep(0.3)
+        stop.set()
+        receiver.join(2)
+    if len(arrivals) < 2:
+        return False, "exit %s, %d datagrams" % (code, len(arrivals))
+    span = arrivals[-1] - arrivals[0]
+    rate = (len(arrivals) - 1) / span if span > 0 else 0
+    gaps = sorted(b - a for a, b in zip(arrivals, arrivals[1:]))
+    median = gaps[len(gaps) // 2] * 1000
+    summary = [l for l in lines if "skipped" in l or "Periodic" in l][-1:]
+    # A coarse 15.6 ms system timer would give about 64 a second; 1 ms timing gives about 1000, less on a
+    # busy machine.
+    ok = code == 0 and rate > 500
+    return ok, "exit %s, %d datagrams, %.0f/s, median gap %.2f ms; %s" % (
+        code, len(arrivals), rate, median, " ".join(summary))
+
+
+CASES = [
+    case_board_check_met,
+    case_board_check_wrong,
+    case_port_in_use,
+    case_refused,
+    case_json_parses,
+    case_udp_echo,
+    case_preset,
+    case_periodic_1ms,
+]
+
+
+def main():
+    results = []
+    for case in CASES:
+        name = case.__name__[len("case_"):]
+        started = time.monotonic()
+        try:
+            ok, detail = case()
+        except Exception as error:  # a broken case is a failed case, with its reason
+            ok, detail = False, "error: %r" % error
+        took = time.monotonic() - started
+        print("%s %-20s %5.1f s  %s" % ("PASS" if ok else "FAIL", name, took, detail), flush=True)
+        results.append({"case": name, "passed": ok, "seconds": round(took, 1), "detail": detail})
+    with open(REPORT, "w", encoding="utf-8") as out:
+        json.dump(results, out, ensure_ascii=False, indent=1)
+    sys.exit(sum(not r["passed"] for r in results))
+
+
+if __name__ == "__main__":
+    main()
