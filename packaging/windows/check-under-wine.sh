@@ -5,6 +5,7 @@
 #   3. runs the Windows command-line suite against it under Wine (wine/cli_suite.py);
 #   4. opens the window under Xvfb with each renderer, and in Chinese, and with no renderer able to
 #      start (the message box), saving a screenshot of each and failing when a window is missing or blank;
+#      closes it as a user does and finds its settings under %APPDATA%, or beside it in portable mode;
 #   5. checks the exe's PE header: GUI subsystem, icon and version resources (wine/pe_check.py).
 # Usage: packaging/windows/check-under-wine.sh [OUT_DIR]   (screenshots and reports; default
 # target/windows-check). Exit code: the number of failed checks (0: all passed).
@@ -71,9 +72,12 @@ note "exe: $(du -h "$exe" | cut -f1)"
 # --- A throwaway Wine prefix. ---
 scratch=$(mktemp -d)
 export WINEPREFIX=$scratch/prefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
+# Ends every Wine process and waits until the wineserver is gone: a program started while the old one is
+# still shutting down does not start at all.
+stop_wine() { wineserver -k 2>/dev/null || true; wineserver -w 2>/dev/null || true; }
 xvfb_pids=()
 cleanup() {
-  wineserver -k 2>/dev/null || true
+  stop_wine
   for pid in "${xvfb_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   rm -rf "$scratch"
 }
@@ -114,7 +118,7 @@ window() {
   local name=$1 display=$2 want=$3; shift 3
   local log=$out/$name.log shot=$out/$name.png
   env DISPLAY="$display" "$@" wine "$exe" >"$log" 2>&1 &
-  # `wineserver -k` ends it below; disowned, the shell does not report the kill.
+  # stop_wine ends it below; disowned, the shell does not report the kill.
   disown $!
   local ok=0 drawn=0
   if [ "$want" = none ]; then
@@ -133,7 +137,7 @@ window() {
     sleep 0.2
   done
   note "    $name: $(grep -hoE 'drawn with [a-z]+|could not start|Chinese is drawn with .*' "$log" | sort -u | tr '\n' ';') $(colours "$display" "$shot") colours"
-  wineserver -k 2>/dev/null || true
+  stop_wine
   [ $ok = 1 ] && [ $drawn = 1 ]
 }
 screen=$(start_xvfb 1280x800)
@@ -148,6 +152,35 @@ check "window in Chinese with msyh.ttc from the Windows fonts folder" chinese
 # No GLX for OpenGL, and no Direct3D 12 or Vulkan: nothing can draw, and a message box says why.
 bare=$(start_xvfb 1024x768 -extension GLX)
 check "no renderer: the message box says why" window no-renderer "$bare" none WINEDLLOVERRIDES="$WINEDLLOVERRIDES;d3d12,vulkan-1,winevulkan=d"
+
+# Where the window keeps its settings: closed with Alt+F4 as a user would, it writes them to %APPDATA%, or
+# beside the exe when a `portable` marker is there.
+# settings_kept NAME MARKER FILE: copies the exe to C:\NetAssist (with the marker file MARKER unless it is
+# -), opens and closes the window, and checks that FILE (a Unix path in the prefix) was written.
+settings_kept() {
+  local name=$1 marker=$2 file=$3 dir=$WINEPREFIX/drive_c/NetAssist log=$out/$1.log
+  rm -rf "$dir" "$WINEPREFIX/drive_c/users/"*/AppData/Roaming/netassist
+  mkdir -p "$dir" && cp "$exe" "$dir/"
+  [ "$marker" = - ] || touch "$dir/$marker"
+  env DISPLAY="$screen" NETASSIST_RENDERER=glow wine 'C:\NetAssist\netassist.exe' >"$log" 2>&1 &
+  local app=$! wid=""
+  disown "$app"
+  wait_for_line "$log" 90 "window is drawn with" || return 1
+  for _ in $(seq 100); do
+    wid=$(DISPLAY=$screen xdotool search --onlyvisible --name NetAssist 2>/dev/null | head -1)
+    [ -n "$wid" ] && break
+    sleep 0.2
+  done
+  DISPLAY=$screen xdotool windowfocus "$wid" key alt+F4
+  for _ in $(seq 100); do kill -0 "$app" 2>/dev/null || break; sleep 0.2; done
+  # shellcheck disable=SC2086 # the user folder's name is Wine's choice: a glob finds it
+  local kept=1
+  ls $file >/dev/null 2>&1 || kept=0
+  stop_wine
+  [ $kept = 1 ]
+}
+check "settings under %APPDATA%" settings_kept settings-appdata - "$WINEPREFIX/drive_c/users/*/AppData/Roaming/netassist/data/app.ron"
+check "portable mode: settings beside the exe" settings_kept settings-portable portable "$WINEPREFIX/drive_c/NetAssist/netassist-settings.ron"
 
 # --- 5. The PE header. ---
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
