@@ -475,6 +475,7 @@ fn hold_clients(addr: &str) {
 }
 
 /// Raises the soft descriptor limit to what `CLIENTS` connections need, or as far as the hard limit allows.
+#[cfg(unix)]
 fn raise_descriptor_limit() -> bool {
     let want = CLIENTS as u64 + 1000;
     let (soft, hard) = rlimit::Resource::NOFILE.get().unwrap();
@@ -482,6 +483,12 @@ fn raise_descriptor_limit() -> bool {
         let _ = rlimit::Resource::NOFILE.set(want.min(hard), hard);
     }
     rlimit::Resource::NOFILE.get().unwrap().0 >= want
+}
+
+/// Windows sockets are handles, with no per-process limit to raise.
+#[cfg(not(unix))]
+fn raise_descriptor_limit() -> bool {
+    true
 }
 
 /// Starts the child that opens the clients, runs `serve` (which returns once all are in), then lets the

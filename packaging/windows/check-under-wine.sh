@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the Windows build on Debian, without Windows:
-#   1. lints lib, bins and tests for x86_64-pc-windows-gnu with warnings as errors (Debian's clippy);
+#   1. lints every target (lib, bins, tests, benches) for x86_64-pc-windows-gnu with warnings as errors (Debian's clippy);
 #   2. builds the release netassist.exe (Debian's rustc with its std source, mingw-w64 to link);
 #   3. runs the Windows command-line suite against it under Wine (wine/cli_suite.py);
 #   4. opens the window under Xvfb with each renderer, and in Chinese, and with no renderer able to
@@ -55,7 +55,7 @@ build_std=(-Zbuild-std=std,panic_unwind --target "$target" --locked)
 # would pass them. ---
 lint() {
   RUSTC_WORKSPACE_WRAPPER=/usr/bin/clippy-driver CLIPPY_ARGS=-Dwarnings \
-    cargo check "${build_std[@]}" --lib --bins --tests 2>&1 | tee "$out/lint.log" | grep -E '^(warning|error)' -A6 || true
+    cargo check "${build_std[@]}" --all-targets 2>&1 | tee "$out/lint.log" | grep -E '^(warning|error)' -A6 || true
   ! grep -qE '^(warning|error)' "$out/lint.log"
 }
 check "lint for $target (warnings are errors)" lint
