@@ -101,6 +101,16 @@ pub fn peer_name(log: &TrafficLog, peer: Option<PeerId>) -> String {
     }
 }
 
+/// The peer of a row as the row names it: the address it was logged with, which stays after the log
+/// forgets the peer.
+#[must_use]
+pub fn row_peer_name(row: &Row) -> String {
+    match (&row.addr, row.peer) {
+        (Some(addr), _) => addr.to_string(),
+        (None, peer) => peer.map_or_else(String::new, |id| id.to_string()),
+    }
+}
+
 /// The word every record (lines, CSV, JSON) uses for a row's kind: `message` (whole), `piece` (of a
 /// message longer than the maximum size), `partial` (cut off by the close or a stop) or `skipped` (bytes
 /// dropped to get back in step, such as an impossible length header).
@@ -143,9 +153,9 @@ pub fn note_line(time: &str, peer: &str, note: &Note) -> String {
 
 /// A row of the log as a line of text, as the window shows it (for the clipboard and text exports).
 #[must_use]
-pub fn row_line(log: &TrafficLog, row: &Row, display: &Display) -> String {
+pub fn row_line(row: &Row, display: &Display) -> String {
     let time = clock_text(row.at);
-    let peer = peer_name(log, row.peer);
+    let peer = row_peer_name(row);
     match &row.kind {
         RowKind::Data { dir, bytes, kind } => {
             let mut line = String::new();
@@ -366,7 +376,7 @@ mod tests {
         (0..log.len())
             .filter_map(|i| log.row(i))
             .map(|row| {
-                let line = row_line(log, row, &display);
+                let line = row_line(row, &display);
                 line.split_once(' ').unwrap().1.to_owned()
             })
             .collect()
