@@ -234,6 +234,7 @@ fn note_en(note: &Note) -> String {
             "The OS dropped {new} datagram(s) ({total} in all): the receive buffer was full"
         ),
         Note::Connected(_) => "Connected".to_owned(),
+        Note::FirstDatagram(addr) => format!("First datagram from {addr}"),
         Note::HalfClosed(Side::Peer) => {
             "The peer finished sending (FIN); it can still receive".to_owned()
         }
@@ -313,6 +314,7 @@ fn note_zh(note: &Note) -> String {
             format!("系统丢弃了 {new} 个数据报（共 {total} 个）：接收缓冲区已满")
         }
         Note::Connected(_) => "已连接".to_owned(),
+        Note::FirstDatagram(addr) => format!("收到来自 {addr} 的第一个数据报"),
         Note::HalfClosed(Side::Peer) => "对方已结束发送 (FIN)，仍可接收".to_owned(),
         Note::HalfClosed(Side::Local) => "你已结束发送 (已发 FIN)，对方仍可发送".to_owned(),
         Note::Unsent { bytes, sends } => {
@@ -447,6 +449,11 @@ mod tests {
         let error = net_error(std::io::ErrorKind::ConnectionRefused);
         let cases = [
             (Note::Connected(addr(1)), "Connected", "已连接"),
+            (
+                Note::FirstDatagram(addr(1)),
+                "First datagram from 192.168.1.20:1",
+                "收到来自 192.168.1.20:1 的第一个数据报",
+            ),
             (
                 Note::Closed(CloseReason::PeerClosed),
                 "Closed: the peer closed the connection (FIN)",

@@ -266,7 +266,8 @@ fn json_line(row: &Row, display: Display) -> Value {
                     object.insert("new".into(), (*new).into());
                     "dropped"
                 }
-                Note::Connected(_) => "connected",
+                // Scripts read one event name for a new remote, whatever the transport.
+                Note::Connected(_) | Note::FirstDatagram(_) => "connected",
                 Note::HalfClosed(_) => "half_closed",
                 Note::Unsent { .. } => "unsent",
                 Note::Closed(_) => "closed",

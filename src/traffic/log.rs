@@ -262,6 +262,10 @@ impl TrafficLog {
             | Event::Periodic { .. } => {}
         }
         if let Some((peer, note)) = Note::of(event) {
+            let note = match note {
+                Note::Connected(addr) if self.datagrams => Note::FirstDatagram(addr),
+                note => note,
+            };
             self.push_note(event.at(), peer, note);
         }
         if matches!(event, Event::Closed { .. }) {
@@ -447,7 +451,8 @@ impl TrafficLog {
 
     /// Every connected peer and the last [`CLOSED_PEERS_KEPT`] closed ones, in [`PeerId`] order (the order
     /// they appeared).
-    pub fn peers(&self) -> impl Iterator<Item = &PeerStats> {
+    #[must_use]
+    pub fn peers(&self) -> impl DoubleEndedIterator<Item = &PeerStats> {
         self.peers.values()
     }
 

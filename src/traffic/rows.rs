@@ -90,8 +90,11 @@ pub enum Note {
         /// Dropped since the session started.
         total: u64,
     },
-    /// The row's peer connected from this address (UDP: its first datagram).
+    /// The row's peer connected from this address.
     Connected(SocketAddr),
+    /// UDP has no connections: the first datagram from this address, which the session now knows as a
+    /// remote.
+    FirstDatagram(SocketAddr),
     /// The row's peer (`Side::Peer`) or we (`Side::Local`) finished sending: a TCP half-close (FIN).
     HalfClosed(Side),
     /// Sends to the row's peer that did not go out because the connection ended first.

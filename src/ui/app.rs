@@ -11,7 +11,7 @@ use super::connection_panel;
 use super::file_send::FileSend;
 use super::files::{Answer, Dialogs, FileKind, NativeDialogs, Pending, Rows};
 use super::menu;
-use super::peers_panel;
+use super::peers_panel::{self, PeersView};
 use super::rules_panel::{self, RulesPanel};
 use super::send_panel;
 use super::settings::Settings;
@@ -153,6 +153,8 @@ pub struct NetAssistApp {
     pub(crate) ctl: Controller,
     /// The traffic log view's filter, selection and pause state.
     pub view: TrafficView,
+    /// The peers panel's filter and whether it lists closed peers.
+    pub peers_view: PeersView,
     pub(crate) target: SendTarget,
     /// The status bar's message.
     pub(crate) notice: Option<Notice>,
@@ -190,6 +192,7 @@ impl NetAssistApp {
             settings,
             ctl: Controller::new(log),
             view: TrafficView::default(),
+            peers_view: PeersView::default(),
             target: SendTarget::All,
             notice: None,
             field_error: None,
@@ -292,7 +295,11 @@ impl NetAssistApp {
         egui::Panel::right("peers")
             .resizable(true)
             .default_size(260.0)
-            .show(ui, |ui| peers_panel::ui(ui, self, &mut actions));
+            .show(ui, |ui| {
+                let mut view = std::mem::take(&mut self.peers_view);
+                peers_panel::ui(ui, self, &mut view, &mut actions);
+                self.peers_view = view;
+            });
         egui::CentralPanel::default().show(ui, |ui| {
             let lang = self.settings.lang;
             let mut view = std::mem::take(&mut self.view);

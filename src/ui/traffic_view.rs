@@ -356,9 +356,11 @@ fn kind_label(kind: MessageKind, lang: Lang) -> &'static str {
 
 fn note_color(note: &Note) -> Color32 {
     match note {
-        Note::Opened(_) | Note::Connected(_) | Note::Listening(_) | Note::Joined(_) => {
-            Color32::from_rgb(0x3C, 0xB0, 0x4C)
-        }
+        Note::Opened(_)
+        | Note::Connected(_)
+        | Note::FirstDatagram(_)
+        | Note::Listening(_)
+        | Note::Joined(_) => Color32::from_rgb(0x3C, 0xB0, 0x4C),
         // Data that did not go where it was meant to.
         Note::Error(_)
         | Note::SendDropped { .. }
