@@ -217,11 +217,11 @@ impl TrafficView {
             .resizable(true)
             .stick_to_bottom(settings.auto_scroll)
             .sense(egui::Sense::click())
-            .column(Column::exact(96.0))
-            .column(Column::exact(30.0))
-            .column(Column::initial(150.0).at_least(60.0).clip(true))
-            .column(Column::exact(50.0))
-            .column(Column::remainder().clip(true));
+            .column(Column::initial(88.0).at_least(40.0).clip(true))
+            .column(Column::initial(28.0).at_least(20.0).clip(true))
+            .column(Column::initial(110.0).at_least(40.0).clip(true))
+            .column(Column::initial(40.0).at_least(24.0).clip(true))
+            .column(Column::remainder().at_least(80.0).clip(true));
         let table = table.header(20.0, |mut header| {
             for title in [
                 lang.pick("Time", "时间"),
