@@ -16,6 +16,8 @@
     clippy::cast_possible_wrap
 )]
 
+mod clients;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,10 +39,7 @@ const ROUND_TRIPS: usize = 20_000;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, addr] = &args[..]
-        && flag == "--hold-clients"
-    {
-        hold_clients(addr);
+    if clients::child(&args) {
         return;
     }
     // Cargo passes `--bench`; any other word picks the figures to run: stream, echo, udp, clients,
@@ -455,58 +454,8 @@ fn rss_mib() -> f64 {
         .map_or(f64::NAN, |kib| kib / 1024.0)
 }
 
-/// The child process's part of figure 2: open `CLIENTS` connections to `addr`, each sending one line, say
-/// so on stdout, and hold them until stdin closes. A child holds the client ends so each process needs only
-/// one descriptor per connection.
-fn hold_clients(addr: &str) {
-    raise_descriptor_limit();
-    let addr: SocketAddr = addr.parse().unwrap();
-    let held: Vec<TcpStream> = (0..CLIENTS)
-        .map(|i| {
-            let mut stream = TcpStream::connect(addr).unwrap();
-            stream
-                .write_all(format!("client {i}\n").as_bytes())
-                .unwrap();
-            stream
-        })
-        .collect();
-    println!("connected {}", held.len());
-    let _ = std::io::stdin().read_to_end(&mut Vec::new());
-}
-
-/// Raises the soft descriptor limit to what `CLIENTS` connections need, or as far as the hard limit allows.
-#[cfg(unix)]
-fn raise_descriptor_limit() -> bool {
-    let want = CLIENTS as u64 + 1000;
-    let (soft, hard) = rlimit::Resource::NOFILE.get().unwrap();
-    if soft < want {
-        let _ = rlimit::Resource::NOFILE.set(want.min(hard), hard);
-    }
-    rlimit::Resource::NOFILE.get().unwrap().0 >= want
-}
-
-/// Windows sockets are handles, with no per-process limit to raise.
-#[cfg(not(unix))]
-fn raise_descriptor_limit() -> bool {
-    true
-}
-
-/// Starts the child that opens the clients, runs `serve` (which returns once all are in), then lets the
-/// child go.
-fn with_clients(addr: SocketAddr, serve: impl FnOnce()) {
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--hold-clients", &addr.to_string()])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    serve();
-    drop(child.stdin.take());
-    child.wait().unwrap();
-}
-
 fn many_clients() {
-    if !raise_descriptor_limit() {
+    if !clients::raise_descriptor_limit(CLIENTS) {
         println!("| 2. {CLIENTS} clients | skipped: too few file descriptors allowed | | |");
         return;
     }
@@ -520,7 +469,7 @@ fn many_clients() {
     let addr = listener.local_addr().unwrap();
     let started = Instant::now();
     let mut base_secs = 0.0;
-    with_clients(addr, || {
+    clients::with_clients(addr, CLIENTS, || {
         let mut held = Vec::with_capacity(CLIENTS);
         let mut line = [0u8; 64];
         for _ in 0..CLIENTS {
@@ -536,7 +485,7 @@ fn many_clients() {
     let (session, addr) = server(server_config());
     let started = Instant::now();
     let (mut ours_secs, mut errors, mut rss_after) = (0.0, 0, 0.0);
-    with_clients(addr, || {
+    clients::with_clients(addr, CLIENTS, || {
         let all_lines: usize = (0..CLIENTS).map(|i| format!("client {i}\n").len()).sum();
         let (mut connected, mut line_bytes) = (0, 0);
         let all = session.consume(Duration::from_secs(30), |e| {

@@ -1,8 +1,12 @@
 //! UI frame benchmark, headless (`egui_kittest`, no GPU): the time of one whole frame — taking the engine's
-//! events, updating the log and drawing every panel — while a peer floods the session with lines, once with
-//! a log of 10 rows (the baseline) and once with 1,000,000 rows, side by side in the same run.
+//! events, updating the log and drawing every panel — side by side in the same run:
+//! - while a peer floods the session with lines, with a log of 10 rows (the baseline) and of 1,000,000 rows;
+//! - with 10 connected clients (the baseline) and with 10,000, held by a child process.
+//!
 //! Run with `cargo bench --bench ui`.
 #![allow(clippy::unwrap_used)]
+
+mod clients;
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
@@ -22,6 +26,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const FRAMES: usize = 200;
 const BIG_LOG: usize = 1_000_000;
+const MANY_CLIENTS: usize = 10_000;
+const FEW_CLIENTS: usize = 10;
 
 /// The bench opens no files.
 struct NoDialogs;
@@ -126,7 +132,41 @@ fn frames_while_flooding(harness: &mut Harness<'static, NetAssistApp>, small: bo
     (mean, worst)
 }
 
+/// Mean and worst frame time in milliseconds over `FRAMES` frames with `count` clients connected (each sent
+/// one line, then nothing).
+fn frames_with_clients(count: usize) -> (f64, f64) {
+    let mut harness = harness();
+    let addr = harness.state().log().local_addr().unwrap();
+    clients::with_clients(addr, count, || {
+        let deadline = Instant::now() + Duration::from_mins(2);
+        while harness.state().log().connected_peers() < count && Instant::now() < deadline {
+            harness.step();
+        }
+        assert_eq!(harness.state().log().connected_peers(), count);
+        let mut times = Vec::with_capacity(FRAMES);
+        for _ in 0..FRAMES {
+            let started = Instant::now();
+            harness.step();
+            times.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        let mean = times.iter().sum::<f64>() / times.len() as f64;
+        let worst = times.iter().copied().fold(0.0, f64::max);
+        (mean, worst)
+    })
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if clients::child(&args) {
+        return;
+    }
+    let clients_figures = clients::raise_descriptor_limit(MANY_CLIENTS).then(|| {
+        (
+            frames_with_clients(FEW_CLIENTS),
+            frames_with_clients(MANY_CLIENTS),
+        )
+    });
+
     let mut small = harness();
     let (small_mean, small_worst) = frames_while_flooding(&mut small, true);
     let small_rows = small.state().log().len();
@@ -161,4 +201,17 @@ fn main() {
         "\nmean frame, large log / small log: {:.2}x (target: at most 4 ms a frame)",
         big_mean / small_mean
     );
+    println!("\n| connected clients | mean frame | worst frame |");
+    println!("|---|---|---|");
+    match clients_figures {
+        Some(((few_mean, few_worst), (many_mean, many_worst))) => {
+            println!("| baseline: {FEW_CLIENTS} | {few_mean:.2} ms | {few_worst:.2} ms |");
+            println!("| {MANY_CLIENTS} | {many_mean:.2} ms | {many_worst:.2} ms |");
+            println!(
+                "\nmean frame, {MANY_CLIENTS} clients / {FEW_CLIENTS}: {:.2}x (target: at most 1.2x and 4 ms a frame)",
+                many_mean / few_mean
+            );
+        }
+        None => println!("| {MANY_CLIENTS} | skipped: too few file descriptors allowed | |"),
+    }
 }

@@ -24,7 +24,9 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::codec::{ControlStyle, MessageKind, TextEncoding, decode_for_display, hex};
 use crate::engine::{Direction, Event, PeerId};
-use crate::format::{Display, dir_text, kind_word, note_line, peer_name, push_data_head, row_line};
+use crate::format::{
+    Display, dir_text, kind_word, note_line, push_data_head, row_line, row_peer_name,
+};
 use crate::i18n::{Lang, Text};
 use crate::timestamp::{Stamps, iso_text};
 use crate::traffic::{Note, RowKind, TrafficLog};
@@ -41,7 +43,7 @@ pub fn export_text(
 ) -> io::Result<()> {
     let mut out = BufWriter::new(out);
     for row in indices.into_iter().filter_map(|i| log.row(i)) {
-        writeln!(out, "{}", row_line(log, row, display))?;
+        writeln!(out, "{}", row_line(row, display))?;
     }
     out.flush()
 }
@@ -63,7 +65,7 @@ pub fn export_csv(
     writer.write_record(CSV_HEADER)?;
     for row in indices.into_iter().filter_map(|i| log.row(i)) {
         let time = iso_text(row.at);
-        let peer = peer_name(log, row.peer);
+        let peer = row_peer_name(row);
         match &row.kind {
             RowKind::Data { dir, bytes, kind } => writer.write_record([
                 time.as_str(),

@@ -101,6 +101,16 @@ pub fn peer_name(log: &TrafficLog, peer: Option<PeerId>) -> String {
     }
 }
 
+/// The peer of a row as the row names it: the address it was logged with, which stays after the log
+/// forgets the peer.
+#[must_use]
+pub fn row_peer_name(row: &Row) -> String {
+    match (&row.addr, row.peer) {
+        (Some(addr), _) => addr.to_string(),
+        (None, peer) => peer.map_or_else(String::new, |id| id.to_string()),
+    }
+}
+
 /// The word every record (lines, CSV, JSON) uses for a row's kind: `message` (whole), `piece` (of a
 /// message longer than the maximum size), `partial` (cut off by the close or a stop) or `skipped` (bytes
 /// dropped to get back in step, such as an impossible length header).
@@ -143,9 +153,9 @@ pub fn note_line(time: &str, peer: &str, note: &Note) -> String {
 
 /// A row of the log as a line of text, as the window shows it (for the clipboard and text exports).
 #[must_use]
-pub fn row_line(log: &TrafficLog, row: &Row, display: &Display) -> String {
+pub fn row_line(row: &Row, display: &Display) -> String {
     let time = clock_text(row.at);
-    let peer = peer_name(log, row.peer);
+    let peer = row_peer_name(row);
     match &row.kind {
         RowKind::Data { dir, bytes, kind } => {
             let mut line = String::new();
@@ -224,6 +234,7 @@ fn note_en(note: &Note) -> String {
             "The OS dropped {new} datagram(s) ({total} in all): the receive buffer was full"
         ),
         Note::Connected(_) => "Connected".to_owned(),
+        Note::FirstDatagram(addr) => format!("First datagram from {addr}"),
         Note::HalfClosed(Side::Peer) => {
             "The peer finished sending (FIN); it can still receive".to_owned()
         }
@@ -303,6 +314,7 @@ fn note_zh(note: &Note) -> String {
             format!("系统丢弃了 {new} 个数据报（共 {total} 个）：接收缓冲区已满")
         }
         Note::Connected(_) => "已连接".to_owned(),
+        Note::FirstDatagram(addr) => format!("收到来自 {addr} 的第一个数据报"),
         Note::HalfClosed(Side::Peer) => "对方已结束发送 (FIN)，仍可接收".to_owned(),
         Note::HalfClosed(Side::Local) => "你已结束发送 (已发 FIN)，对方仍可发送".to_owned(),
         Note::Unsent { bytes, sends } => {
@@ -366,7 +378,7 @@ mod tests {
         (0..log.len())
             .filter_map(|i| log.row(i))
             .map(|row| {
-                let line = row_line(log, row, &display);
+                let line = row_line(row, &display);
                 line.split_once(' ').unwrap().1.to_owned()
             })
             .collect()
@@ -437,6 +449,11 @@ mod tests {
         let error = net_error(std::io::ErrorKind::ConnectionRefused);
         let cases = [
             (Note::Connected(addr(1)), "Connected", "已连接"),
+            (
+                Note::FirstDatagram(addr(1)),
+                "First datagram from 192.168.1.20:1",
+                "收到来自 192.168.1.20:1 的第一个数据报",
+            ),
             (
                 Note::Closed(CloseReason::PeerClosed),
                 "Closed: the peer closed the connection (FIN)",

@@ -2,11 +2,12 @@
 //! clicks and types, and the tests check what the app did. Network traffic stays on loopback.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::VecDeque;
+mod window;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
@@ -16,95 +17,9 @@ use netassist::codec::{InputMode, TextEncoding};
 use netassist::engine::Direction;
 use netassist::preset::{ModeKind, Preset, QuickCommand};
 use netassist::traffic::RowKind;
-use netassist::ui::files::{Dialogs, FileKind, Pending};
+use netassist::ui::files::Pending;
 use netassist::ui::{Lang, NetAssistApp, Settings};
-
-const WAIT: Duration = Duration::from_secs(10);
-
-/// File dialogs that answer with the paths a test queued, in order, and then "cancelled"; tests never open
-/// a real dialog. Clones share the queue, so a test can queue more after handing one to the app.
-#[derive(Clone, Default)]
-struct Scripted(Arc<Mutex<VecDeque<PathBuf>>>);
-
-impl Scripted {
-    fn with(paths: &[&Path]) -> Self {
-        let scripted = Self::default();
-        for path in paths {
-            scripted.queue(path);
-        }
-        scripted
-    }
-
-    fn queue(&self, path: &Path) {
-        self.0.lock().unwrap().push_back(path.to_owned());
-    }
-}
-
-impl Dialogs for Scripted {
-    fn open(&mut self, _: FileKind) -> Option<PathBuf> {
-        self.0.lock().unwrap().pop_front()
-    }
-
-    fn save(&mut self, _: FileKind, _: &str) -> Option<PathBuf> {
-        self.0.lock().unwrap().pop_front()
-    }
-}
-
-/// A loopback server on a free port: what most tests start from.
-fn preset() -> Preset {
-    Preset {
-        local_ip: "127.0.0.1".to_owned(),
-        local_port: "0".to_owned(),
-        ..Preset::default()
-    }
-}
-
-/// English window settings around `preset`.
-fn with(preset: Preset) -> Settings {
-    Settings {
-        lang: Lang::En,
-        preset,
-        ..Settings::default()
-    }
-}
-
-fn settings() -> Settings {
-    with(preset())
-}
-
-/// The window as eframe sets it up: the system's fonts (CJK included) behind egui's own.
-fn harness(settings: Settings) -> Harness<'static, NetAssistApp> {
-    harness_for(NetAssistApp::new(settings, Box::new(Scripted::default())))
-}
-
-fn harness_for(app: NetAssistApp) -> Harness<'static, NetAssistApp> {
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_context_setup(|ctx| {
-            ctx.add_font_provider(Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
-        })
-        .build_eframe(|_| app);
-    harness.run();
-    harness
-}
-
-/// Steps frames until `done` holds, failing after [`WAIT`]; the engine wakes the app from its own thread,
-/// so each step picks up whatever arrived since the last.
-fn step_until(
-    harness: &mut Harness<'_, NetAssistApp>,
-    what: &str,
-    done: impl Fn(&NetAssistApp) -> bool,
-) {
-    let deadline = Instant::now() + WAIT;
-    while !done(harness.state()) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    harness.step();
-}
+use window::*;
 
 fn rows_text(app: &NetAssistApp, dir: Direction) -> Vec<String> {
     let log = app.log();
@@ -117,15 +32,6 @@ fn rows_text(app: &NetAssistApp, dir: Direction) -> Vec<String> {
             _ => None,
         })
         .collect()
-}
-
-fn open(harness: &mut Harness<'_, NetAssistApp>) -> std::net::SocketAddr {
-    harness.get_by_role_and_label(Role::Button, "Open").click();
-    harness.run();
-    step_until(harness, "the session to listen", |app| {
-        app.log().local_addr().is_some()
-    });
-    harness.state().log().local_addr().unwrap()
 }
 
 #[test]
@@ -1278,7 +1184,7 @@ fn data_row<'a>(app: &'a NetAssistApp, text: &str) -> (usize, &'a netassist::tra
 /// The address the log gives the peer of the data row `text`.
 fn row_addr(app: &NetAssistApp, text: &str) -> std::net::SocketAddr {
     let peer = data_row(app, text).1.peer.unwrap();
-    app.log().peer(peer).unwrap().addr
+    *app.log().peer(peer).unwrap().addr
 }
 
 #[test]
@@ -1351,9 +1257,12 @@ fn rows_keep_their_peer_across_sessions_in_the_log_export_filter_and_detail() {
         "{text}"
     );
 
-    // Show only the first client's rows (the newest peer is listed first, so it is the last).
+    // Show only the first client's rows (closed peers are folded until asked for; the newest peer is
+    // listed first, so it is the last).
+    harness.get_by_label("Show closed (2)").click();
+    harness.run();
     harness
-        .get_all_by_role_and_label(Role::CheckBox, "Show only its rows")
+        .get_all_by_role_and_label(Role::CheckBox, "Only its rows")
         .last()
         .unwrap()
         .click();

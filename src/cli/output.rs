@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::codec::{decode_for_display, hex};
 use crate::engine::CATCH_UP;
 use crate::expect::Expectations;
-use crate::format::{Display, dir_text, peer_name, row_line};
+use crate::format::{Display, dir_text, row_line, row_peer_name};
 use crate::i18n::{Lang, Text};
 use crate::session::PeriodicProgress;
 use crate::timestamp::{clock_text, iso_text};
@@ -140,9 +140,9 @@ impl Output {
             }
             self.next_seq += 1;
             let line = if self.json {
-                json_line(log, row, self.display).to_string()
+                json_line(row, self.display).to_string()
             } else {
-                row_line(log, row, &self.display)
+                row_line(row, &self.display)
             };
             self.printer.print(line);
         }
@@ -229,10 +229,10 @@ impl Output {
 /// `hex` and `kind` (`message`, `piece`, `partial` or `skipped`, as
 /// [`kind_word`](crate::format::kind_word) names them; a skipped header's bytes are in `hex`); for notes
 /// `peer` when one is concerned, `reason` (the note as the window shows it), and `addr` for `listening`.
-fn json_line(log: &TrafficLog, row: &Row, display: Display) -> Value {
+fn json_line(row: &Row, display: Display) -> Value {
     let mut object = Map::new();
     object.insert("time".into(), iso_text(row.at).into());
-    let peer = peer_name(log, row.peer);
+    let peer = row_peer_name(row);
     match &row.kind {
         RowKind::Data { dir, bytes, kind } => {
             object.insert("event".into(), "data".into());
@@ -266,7 +266,8 @@ fn json_line(log: &TrafficLog, row: &Row, display: Display) -> Value {
                     object.insert("new".into(), (*new).into());
                     "dropped"
                 }
-                Note::Connected(_) => "connected",
+                // Scripts read one event name for a new remote, whatever the transport.
+                Note::Connected(_) | Note::FirstDatagram(_) => "connected",
                 Note::HalfClosed(_) => "half_closed",
                 Note::Unsent { .. } => "unsent",
                 Note::Closed(_) => "closed",

@@ -267,6 +267,7 @@ mod tests {
             seq: 0,
             at: wall(0),
             peer: Some(peer),
+            addr: None,
             kind: RowKind::Data {
                 dir,
                 bytes: Bytes::copy_from_slice(bytes),
@@ -345,6 +346,7 @@ mod tests {
             seq: 0,
             at: wall(0),
             peer,
+            addr: None,
             kind: RowKind::Note(note),
         };
         let closed = note(Some(P2), Note::Closed(CloseReason::Reset));

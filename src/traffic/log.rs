@@ -2,8 +2,9 @@
 //! data per direction with a [`Framer`], maps the engine's event times onto the caller's clock
 //! ([`EventClock`]) for idle-gap framing, and keeps the rows in the row store and the counts in the stats.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
@@ -18,6 +19,10 @@ use super::stats::{Counters, PeerStats};
 
 /// The default [`LogConfig::byte_budget`]: 64 MiB.
 pub const DEFAULT_BYTE_BUDGET: usize = 64 << 20;
+
+/// Closed peers the log keeps (their counters, for the peers panel); older ones are forgotten, while
+/// their rows keep their address.
+pub const CLOSED_PEERS_KEPT: usize = 1000;
 
 /// Both directions, in the order a peer's framers are kept and flushed.
 const DIRECTIONS: [Direction; 2] = [Direction::Rx, Direction::Tx];
@@ -111,6 +116,8 @@ pub struct TrafficLog {
     clock: EventClock,
     totals: Counters,
     peers: BTreeMap<PeerId, PeerStats>,
+    /// Closed peers still in `peers`, in the order they closed: the first are forgotten first.
+    closed: VecDeque<PeerId>,
     connected: usize,
     last_error: Option<(SystemTime, NetError)>,
     local_addr: Option<SocketAddr>,
@@ -139,6 +146,7 @@ impl TrafficLog {
             clock: EventClock::default(),
             totals: Counters::default(),
             peers: BTreeMap::new(),
+            closed: VecDeque::new(),
             connected: 0,
             last_error: None,
             local_addr: None,
@@ -238,9 +246,13 @@ impl TrafficLog {
                 }
                 // A UDP session stops without closing its remotes one by one.
                 for stats in self.peers.values_mut() {
-                    stats.closed.get_or_insert(CloseReason::SessionStopped);
+                    if stats.closed.is_none() {
+                        stats.closed = Some(CloseReason::SessionStopped);
+                        self.closed.push_back(stats.id);
+                    }
                 }
                 self.connected = 0;
+                self.forget_closed();
                 self.stopped = true;
             }
             Event::Rejected { .. }
@@ -250,7 +262,23 @@ impl TrafficLog {
             | Event::Periodic { .. } => {}
         }
         if let Some((peer, note)) = Note::of(event) {
+            let note = match note {
+                Note::Connected(addr) if self.datagrams => Note::FirstDatagram(addr),
+                note => note,
+            };
             self.push_note(event.at(), peer, note);
+        }
+        if matches!(event, Event::Closed { .. }) {
+            self.forget_closed();
+        }
+    }
+
+    /// Forgets the peers that closed first, beyond [`CLOSED_PEERS_KEPT`].
+    fn forget_closed(&mut self) {
+        while self.closed.len() > CLOSED_PEERS_KEPT
+            && let Some(peer) = self.closed.pop_front()
+        {
+            self.peers.remove(&peer);
         }
     }
 
@@ -267,6 +295,7 @@ impl TrafficLog {
         {
             stats.closed = Some(reason.clone());
             self.connected -= 1;
+            self.closed.push_back(peer);
         }
         if let CloseReason::Error(error) = reason {
             self.last_error = Some((at, error.clone()));
@@ -420,8 +449,10 @@ impl TrafficLog {
         self.dropped_datagrams
     }
 
-    /// Every peer seen, closed ones included, in [`PeerId`] order (the order they appeared).
-    pub fn peers(&self) -> impl Iterator<Item = &PeerStats> {
+    /// Every connected peer and the last [`CLOSED_PEERS_KEPT`] closed ones, in [`PeerId`] order (the order
+    /// they appeared).
+    #[must_use]
+    pub fn peers(&self) -> impl DoubleEndedIterator<Item = &PeerStats> {
         self.peers.values()
     }
 
@@ -549,7 +580,8 @@ impl TrafficLog {
             bytes: message.bytes,
             kind: message.kind,
         };
-        self.rows.push(at, Some(peer), kind);
+        let addr = self.addr_of(peer);
+        self.rows.push(at, Some(peer), addr, kind);
     }
 
     /// Appends and counts a message that ended without new bytes: by an idle gap, or by a flush.
@@ -559,7 +591,13 @@ impl TrafficLog {
     }
 
     fn push_note(&mut self, at: SystemTime, peer: Option<PeerId>, note: Note) {
-        self.rows.push(at, peer, RowKind::Note(note));
+        let addr = peer.and_then(|peer| self.addr_of(peer));
+        self.rows.push(at, peer, addr, RowKind::Note(note));
+    }
+
+    /// The address of a peer the log knows, for its rows.
+    fn addr_of(&self, peer: PeerId) -> Option<Arc<SocketAddr>> {
+        self.peers.get(&peer).map(|stats| Arc::clone(&stats.addr))
     }
 
     /// Adds to the totals and to the peer's counters; returns the peer, if it is known.
@@ -749,6 +787,30 @@ mod tests {
             summary(&s.log)[2..],
             ["#2 Rx Partial two", "- Session closed"]
         );
+    }
+
+    #[test]
+    fn closed_peers_beyond_the_limit_are_forgotten_and_their_rows_keep_their_address() {
+        let mut s = Session::new(LogConfig::default());
+        let total = CLOSED_PEERS_KEPT as u64 + 5;
+        for id in 1..=total {
+            s.connect(0, PeerId(id));
+            s.rx(1, PeerId(id), b"hi");
+            s.close(2, PeerId(id), CloseReason::PeerClosed);
+        }
+        s.connect(3, PeerId(total + 1));
+        assert_eq!(s.log.peers().count(), CLOSED_PEERS_KEPT + 1);
+        assert!(s.log.peer(P1).is_none(), "the first to close is forgotten");
+        assert!(s.log.peer(PeerId(6)).is_some());
+        let first_rx = s.log.row(1).unwrap();
+        assert_eq!(first_rx.peer, Some(P1));
+        assert_eq!(
+            crate::format::row_peer_name(first_rx),
+            addr(50_001).to_string()
+        );
+        // A session that stops closes the rest, and the limit still holds.
+        s.event(4, &Event::Stopped { at: wall(4) });
+        assert_eq!(s.log.peers().count(), CLOSED_PEERS_KEPT);
     }
 
     #[test]
@@ -1036,7 +1098,7 @@ mod tests {
             ]
         );
         // The first session's peer keeps its own address.
-        assert_eq!(s.log.peer(P1).unwrap().addr, addr(50_001));
+        assert_eq!(*s.log.peer(P1).unwrap().addr, addr(50_001));
     }
 
     #[test]

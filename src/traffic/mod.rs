@@ -33,6 +33,6 @@ pub(crate) mod test_support;
 
 pub use drops::SEND_DROPPED_EVERY;
 pub use filter::{Filter, FilteredView};
-pub use log::{DEFAULT_BYTE_BUDGET, LogConfig, TrafficLog};
+pub use log::{CLOSED_PEERS_KEPT, DEFAULT_BYTE_BUDGET, LogConfig, TrafficLog};
 pub use rows::{Note, ROW_OVERHEAD, Row, RowKind};
 pub use stats::{Counters, PeerStats};

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
@@ -13,7 +14,7 @@ use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId, Side}
 
 /// What a row costs in the byte budget besides its payload, in bytes.
 ///
-/// It covers the row's slot in the log (`size_of::<Row>()`: 112 bytes on 64-bit targets; a test checks
+/// It covers the row's slot in the log (`size_of::<Row>()`: 120 bytes on 64-bit targets; a test checks
 /// that it fits) and a share of the buffer header that the messages cut from one read have in common.
 /// Note rows count only this, as their text is short. Bytes a framing strips (delimiters, length headers)
 /// are not counted.
@@ -32,6 +33,9 @@ pub struct Row {
     pub at: SystemTime,
     /// The peer it concerns, if any.
     pub peer: Option<PeerId>,
+    /// That peer's address, shared with its [`PeerStats`](super::PeerStats): the row keeps it after the
+    /// log forgets the peer.
+    pub addr: Option<Arc<SocketAddr>>,
     /// What it is.
     pub kind: RowKind,
 }
@@ -86,8 +90,11 @@ pub enum Note {
         /// Dropped since the session started.
         total: u64,
     },
-    /// The row's peer connected from this address (UDP: its first datagram).
+    /// The row's peer connected from this address.
     Connected(SocketAddr),
+    /// UDP has no connections: the first datagram from this address, which the session now knows as a
+    /// remote.
+    FirstDatagram(SocketAddr),
     /// The row's peer (`Side::Peer`) or we (`Side::Local`) finished sending: a TCP half-close (FIN).
     HalfClosed(Side),
     /// Sends to the row's peer that did not go out because the connection ended first.
@@ -242,11 +249,18 @@ impl Rows {
 
     /// Appends a row, then drops the oldest rows until the budget holds (the new row too, if it alone is
     /// over the budget).
-    pub(super) fn push(&mut self, at: SystemTime, peer: Option<PeerId>, kind: RowKind) {
+    pub(super) fn push(
+        &mut self,
+        at: SystemTime,
+        peer: Option<PeerId>,
+        addr: Option<Arc<SocketAddr>>,
+        kind: RowKind,
+    ) {
         let row = Row {
             seq: self.next_seq,
             at,
             peer,
+            addr,
             kind,
         };
         self.next_seq += 1;

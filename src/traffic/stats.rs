@@ -3,6 +3,7 @@
 //! byte budget dropped.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::engine::{CloseReason, Direction, PeerId};
@@ -50,8 +51,8 @@ impl Counters {
 pub struct PeerStats {
     /// The engine's id for it.
     pub id: PeerId,
-    /// Its address.
-    pub addr: SocketAddr,
+    /// Its address, shared with its rows (which keep it after the log forgets the peer).
+    pub addr: Arc<SocketAddr>,
     /// When it connected.
     pub since: SystemTime,
     /// Why it closed, once it has.
@@ -70,7 +71,7 @@ impl PeerStats {
     pub(super) fn new(id: PeerId, addr: SocketAddr, since: SystemTime, now: Instant) -> Self {
         Self {
             id,
-            addr,
+            addr: Arc::new(addr),
             since,
             closed: None,
             peer_finished: false,
@@ -228,7 +229,7 @@ mod tests {
                 tx_messages: 1,
             }
         );
-        assert_eq!((p2.addr, p2.since), (addr(50_002), wall(2)));
+        assert_eq!((*p2.addr, p2.since), (addr(50_002), wall(2)));
         assert_eq!(p2.closed, Some(CloseReason::Reset));
         assert!(!p1.is_connected() && !p2.is_connected());
         assert_eq!(log.connected_peers(), 0);

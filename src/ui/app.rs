@@ -11,7 +11,7 @@ use super::connection_panel;
 use super::file_send::FileSend;
 use super::files::{Answer, Dialogs, FileKind, NativeDialogs, Pending, Rows};
 use super::menu;
-use super::peers_panel;
+use super::peers_panel::{self, PeersView};
 use super::rules_panel::{self, RulesPanel};
 use super::send_panel;
 use super::settings::Settings;
@@ -33,6 +33,9 @@ use crate::traffic::{LogConfig, TrafficLog};
 /// size (`cargo bench --bench ui`: 2.9 ms a frame with 1,000,000 rows and with 10; with a 3 ms budget it
 /// was 4.2–5.1 ms).
 pub const EVENT_TIME_PER_FRAME: Duration = Duration::from_millis(2);
+
+/// Width of a side panel folded to a strip.
+const FOLDED_PANEL: f32 = 30.0;
 
 /// Where the send box's bytes go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,6 +177,8 @@ pub struct NetAssistApp {
     pub(crate) ctl: Controller,
     /// The traffic log view's filter, selection and pause state.
     pub view: TrafficView,
+    /// The peers panel's filter and whether it lists closed peers.
+    pub peers_view: PeersView,
     pub(crate) target: SendTarget,
     /// The status bar's message.
     pub(crate) notice: Option<Notice>,
@@ -224,6 +229,7 @@ impl NetAssistApp {
             settings,
             ctl: Controller::new(log),
             view: TrafficView::default(),
+            peers_view: PeersView::default(),
             target: SendTarget::All,
             notice: None,
             field_error: None,
@@ -345,15 +351,57 @@ impl NetAssistApp {
         egui::Panel::bottom("send")
             .resizable(true)
             .default_size(170.0)
-            .show(ui, |ui| send_panel::ui(ui, self, &mut actions));
-        egui::Panel::left("connection")
+            .show(ui, |ui| {
+                // On a small screen the send area scrolls rather than pushing controls out of reach.
+                egui::ScrollArea::vertical()
+                    .id_salt("send scroll")
+                    .show(ui, |ui| send_panel::ui(ui, self, &mut actions));
+            });
+        let width = ctx.content_rect().width();
+        let settings_strip = egui::Panel::left("connection folded").exact_size(FOLDED_PANEL);
+        let settings_panel = egui::Panel::left("connection")
             .resizable(true)
-            .default_size(250.0)
-            .show(ui, |ui| connection_panel::ui(ui, self, &mut actions));
-        egui::Panel::right("peers")
+            .min_size(160.0)
+            .default_size((width * 0.16).clamp(190.0, 260.0));
+        let was_open = self.settings.panels.settings;
+        let mut open = was_open;
+        egui::Panel::show_switched(
+            ui,
+            &mut open,
+            settings_strip,
+            settings_panel,
+            |ui, expanded| {
+                if expanded {
+                    egui::ScrollArea::vertical()
+                        .id_salt("connection scroll")
+                        .show(ui, |ui| connection_panel::ui(ui, self, &mut actions));
+                } else {
+                    self.unfold_button(ui, true);
+                }
+            },
+        );
+        if open != was_open {
+            self.settings.panels.settings = open;
+        }
+        let peers_strip = egui::Panel::right("peers folded").exact_size(FOLDED_PANEL);
+        let peers_panel = egui::Panel::right("peers")
             .resizable(true)
-            .default_size(260.0)
-            .show(ui, |ui| peers_panel::ui(ui, self, &mut actions));
+            .min_size(150.0)
+            .default_size((width * 0.15).clamp(170.0, 260.0));
+        let was_open = self.settings.panels.peers_open(width);
+        let mut open = was_open;
+        egui::Panel::show_switched(ui, &mut open, peers_strip, peers_panel, |ui, expanded| {
+            if expanded {
+                let mut view = std::mem::take(&mut self.peers_view);
+                peers_panel::ui(ui, self, &mut view, &mut actions);
+                self.peers_view = view;
+            } else {
+                self.unfold_button(ui, false);
+            }
+        });
+        if open != was_open {
+            self.settings.panels.peers = Some(open);
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             let lang = self.settings.lang;
             let mut view = std::mem::take(&mut self.view);
@@ -372,6 +420,28 @@ impl NetAssistApp {
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
+        }
+    }
+
+    /// The button on a folded side panel's strip that opens it again: the settings (`left`) or the peers.
+    fn unfold_button(&mut self, ui: &mut egui::Ui, left: bool) {
+        let lang = self.settings.lang;
+        let (arrow, tip) = if left {
+            ("▶", lang.pick("Show the settings", "显示设置"))
+        } else {
+            ("◀", lang.pick("Show the peers", "显示连接对象"))
+        };
+        let count = self.log().connected_peers();
+        if ui.button(arrow).on_hover_text(tip).clicked() {
+            if left {
+                self.settings.panels.settings = true;
+            } else {
+                self.settings.panels.peers = Some(true);
+            }
+        }
+        if !left && count > 0 {
+            ui.label(count.to_string())
+                .on_hover_text(lang.pick("Connected peers", "当前连接数"));
         }
     }
 

@@ -114,13 +114,14 @@ pub fn run() -> eframe::Result {
     Err(eframe::Error::AppCreation(reasons.into()))
 }
 
-/// The window: title, size and icon, with [`APP_ID`] as its app id.
+/// The window: title, size and icon, with [`APP_ID`] as its app id. It may be made as small as a
+/// projector's 800×600 and smaller; the panels fold and scroll to fit.
 fn viewport() -> egui::ViewportBuilder {
     let viewport = egui::ViewportBuilder::default()
         .with_title(TITLE)
         .with_app_id(APP_ID)
         .with_inner_size([1200.0, 760.0])
-        .with_min_inner_size([900.0, 560.0]);
+        .with_min_inner_size([640.0, 480.0]);
     // The icon is checked in; if it ever fails to decode, the window simply has the default icon.
     match eframe::icon_data::from_png_bytes(ICON_PNG) {
         Ok(icon) => viewport.with_icon(std::sync::Arc::new(icon)),

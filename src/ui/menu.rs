@@ -1,4 +1,5 @@
-//! The menu bar: presets (open, save, save as, recent) and the log on disk (export, capture).
+//! The menu bar: presets (open, save, save as, recent), the log on disk (export, capture), and which side
+//! panels are open.
 
 use super::app::{NetAssistApp, UiAction};
 use super::files::Rows;
@@ -87,6 +88,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
                 ),
             );
         });
+        view_menu(ui, app);
         if let Some(capture) = app.capture() {
             ui.separator();
             ui.colored_label(
@@ -97,6 +99,27 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
                     capture.path().display()
                 ),
             );
+        }
+    });
+}
+
+/// The View menu: which side panels are open.
+fn view_menu(ui: &mut egui::Ui, app: &mut NetAssistApp) {
+    let lang = app.settings.lang;
+    ui.menu_button(lang.pick("View", "视图"), |ui| {
+        let mut peers = app
+            .settings
+            .panels
+            .peers_open(ui.ctx().content_rect().width());
+        ui.checkbox(
+            &mut app.settings.panels.settings,
+            lang.pick("Settings panel", "设置面板"),
+        );
+        if ui
+            .checkbox(&mut peers, lang.pick("Peers panel", "连接对象面板"))
+            .changed()
+        {
+            app.settings.panels.peers = Some(peers);
         }
     });
 }

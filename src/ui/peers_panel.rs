@@ -1,26 +1,117 @@
 //! The right panel: who the session talks to. Pick the send target ("All" or one peer), see each peer's
-//! counters and rate, disconnect one or finish sending to it (TCP), see which side finished sending, or
-//! show only its rows in the log.
+//! counters and rate, disconnect one (UDP: forget it) or finish sending to it (TCP), see which side
+//! finished sending, or show only its rows in the log.
+//!
+//! Thousands of peers cost no more than ten: connected peers come first, closed ones are folded into a
+//! count until asked for, and only the rows on screen are laid out.
 
 use std::time::{Instant, SystemTime};
 
-use egui::{Color32, RichText};
+use egui::RichText;
 
 use super::app::{NetAssistApp, SendTarget, UiAction};
 use crate::i18n::Lang;
 use crate::preset::ModeKind;
 use crate::traffic::PeerStats;
 
+/// Text lines one peer takes: its address, its figures, its buttons.
+const PEER_LINES: f32 = 3.0;
+
+/// The panel's own state (not saved): its filter and whether closed peers are listed.
+#[derive(Default)]
+pub struct PeersView {
+    /// Only peers whose address contains this are listed.
+    pub filter: String,
+    /// List closed peers after the connected ones, instead of only counting them.
+    pub show_closed: bool,
+}
+
 /// Draws the panel.
-pub fn ui(ui: &mut egui::Ui, app: &NetAssistApp, actions: &mut Vec<UiAction>) {
+pub fn ui(
+    ui: &mut egui::Ui,
+    app: &NetAssistApp,
+    view: &mut PeersView,
+    actions: &mut Vec<UiAction>,
+) {
     let lang = app.settings.lang;
     let mode = app.open_mode().unwrap_or(app.settings.preset.mode);
     ui.heading(match mode {
         ModeKind::TcpServer => lang.pick("Clients", "客户端列表"),
         ModeKind::TcpClient => lang.pick("Server", "服务器"),
-        ModeKind::Udp => lang.pick("Remotes", "远程主机"),
+        ModeKind::Udp => lang.pick("Remotes seen", "已知远程主机"),
     });
     ui.label(lang.pick("Send to:", "发送目标："));
+    targets_ui(ui, app, mode, lang, actions);
+    ui.separator();
+
+    let filter = view.filter.trim();
+    let passes = |peer: &&PeerStats| filter.is_empty() || peer.addr.to_string().contains(filter);
+    // Newest first within each group.
+    let mut peers: Vec<&PeerStats> = app
+        .log()
+        .peers()
+        .rev()
+        .filter(|peer| peer.is_connected())
+        .filter(passes)
+        .collect();
+    let connected = peers.len();
+    let closed = app
+        .log()
+        .peers()
+        .filter(|peer| !peer.is_connected())
+        .count();
+    if view.show_closed {
+        peers.extend(
+            app.log()
+                .peers()
+                .rev()
+                .filter(|peer| !peer.is_connected())
+                .filter(passes),
+        );
+    }
+
+    let label = ui.label(lang.pick("Find", "查找"));
+    ui.add(
+        egui::TextEdit::singleline(&mut view.filter)
+            .hint_text(lang.pick("address or port", "地址或端口"))
+            .desired_width(f32::INFINITY),
+    )
+    .labelled_by(label.id);
+    if closed > 0 {
+        ui.checkbox(
+            &mut view.show_closed,
+            format!("{} ({closed})", lang.pick("Show closed", "显示已断开")),
+        );
+    }
+    if connected == 0 && !(view.show_closed && closed > 0) {
+        ui.weak(lang.pick("Nobody connected.", "暂无连接。"));
+    }
+
+    let now = Instant::now();
+    let line = ui.text_style_height(&egui::TextStyle::Button) + ui.spacing().item_spacing.y;
+    let row_height = line * PEER_LINES + ui.spacing().item_spacing.y;
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, peers.len(), |ui, range| {
+            for peer in &peers[range] {
+                let size = egui::vec2(ui.available_width(), row_height);
+                ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
+                    ui.set_min_size(size);
+                    ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
+                    peer_ui(ui, app, peer, now, actions);
+                });
+            }
+        });
+}
+
+/// The send targets of the session's mode besides single peers.
+fn targets_ui(
+    ui: &mut egui::Ui,
+    app: &NetAssistApp,
+    mode: ModeKind,
+    lang: Lang,
+    actions: &mut Vec<UiAction>,
+) {
     match mode {
         ModeKind::TcpServer => target_choice(
             ui,
@@ -60,22 +151,10 @@ pub fn ui(ui: &mut egui::Ui, app: &NetAssistApp, actions: &mut Vec<UiAction>) {
             );
         }
     }
-    ui.separator();
-    let now = Instant::now();
-    let peers: Vec<_> = app.log().peers().collect();
-    if peers.is_empty() {
-        ui.weak(lang.pick("Nobody yet.", "暂无。"));
-    }
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        for peer in peers.into_iter().rev() {
-            peer_ui(ui, app, peer, now, actions);
-            ui.separator();
-        }
-    });
 }
 
-/// One peer: its address (click to send to it), disconnect and finish sending, which side finished
-/// sending, counters and rate, and the log filter.
+/// One peer in three lines: its address (click to send to it); its counters and rate, or which side
+/// finished sending; disconnect (UDP: forget), finish sending and the log filter.
 fn peer_ui(
     ui: &mut egui::Ui,
     app: &NetAssistApp,
@@ -84,30 +163,62 @@ fn peer_ui(
     actions: &mut Vec<UiAction>,
 ) {
     let lang = app.settings.lang;
-    let selected = app.target == SendTarget::Peer(peer.id);
+    let udp = app.open_mode() == Some(ModeKind::Udp);
     let connected = peer.is_connected();
     let title = if connected {
         RichText::new(peer.addr.to_string()).strong()
     } else {
         RichText::new(format!("{} ({})", peer.addr, lang.pick("closed", "已断开"))).weak()
     };
-    // Wrapped, so the buttons go under a long address instead of widening the panel.
-    ui.horizontal_wrapped(|ui| {
-        if ui
-            .add_enabled(connected, egui::Button::selectable(selected, title))
-            .clicked()
-        {
-            actions.push(UiAction::Target(SendTarget::Peer(peer.id)));
+    let selected = app.target == SendTarget::Peer(peer.id);
+    if ui
+        .add_enabled(
+            connected,
+            egui::Button::selectable(selected, title).truncate(),
+        )
+        .clicked()
+    {
+        actions.push(UiAction::Target(SendTarget::Peer(peer.id)));
+    }
+
+    let figures = figures_text(peer, udp, now, lang);
+    match half_close_text(peer, lang).filter(|_| connected) {
+        Some(state) => {
+            let color = ui.visuals().warn_fg_color;
+            ui.add(egui::Label::new(RichText::new(state).color(color)).truncate())
+                .on_hover_text(figures);
         }
-        if connected && ui.small_button(lang.pick("Disconnect", "断开")).clicked() {
+        None => {
+            ui.add(egui::Label::new(RichText::new(figures.as_str()).weak()).truncate())
+                .on_hover_text(figures);
+        }
+    }
+
+    ui.horizontal(|ui| {
+        let (drop_text, drop_tip) = if udp {
+            (
+                lang.pick("Forget", "忘记"),
+                lang.pick(
+                    "UDP has no connection: stop counting this remote as one. It comes back with its next datagram.",
+                    "UDP 没有连接：不再把它算作已知远程主机。它再发数据报时会重新出现。",
+                ),
+            )
+        } else {
+            (
+                lang.pick("Disconnect", "断开"),
+                lang.pick("Close this connection", "关闭这个连接"),
+            )
+        };
+        if connected
+            && ui
+                .small_button(drop_text)
+                .on_hover_text(drop_tip)
+                .clicked()
+        {
             actions.push(UiAction::Kick(peer.id));
         }
-        let tcp = matches!(
-            app.open_mode(),
-            Some(ModeKind::TcpServer | ModeKind::TcpClient)
-        );
         if connected
-            && tcp
+            && !udp
             && !peer.local_finished
             && ui
                 .small_button(lang.pick("Finish sending", "结束发送"))
@@ -120,42 +231,42 @@ fn peer_ui(
         {
             actions.push(UiAction::HalfClose(peer.id));
         }
+        let mut only = app.view.filter.peer == Some(peer.id);
+        if ui
+            .checkbox(&mut only, lang.pick("Only its rows", "只看它"))
+            .on_hover_text(lang.pick(
+                "Show only this peer's rows in the log",
+                "日志中只显示它的记录",
+            ))
+            .changed()
+        {
+            actions.push(UiAction::ShowOnly(only.then_some(peer.id)));
+        }
     });
-    if connected && let Some(state) = half_close_text(peer, lang) {
-        let color = ui.visuals().warn_fg_color;
-        ui.colored_label(color, state);
-    }
+}
+
+/// A peer's counters and rates: how long since it connected (UDP: since its first datagram), bytes and
+/// messages each way, and bytes a second each way.
+fn figures_text(peer: &PeerStats, udp: bool, now: Instant, lang: Lang) -> String {
     let since = SystemTime::now()
         .duration_since(peer.since)
         .map_or(0, |d| d.as_secs());
-    ui.label(
-        RichText::new(format!(
-            "{} {}s · RX {} B / {} · TX {} B / {}\n{:.0} B/s {} · {:.0} B/s {}",
-            lang.pick("for", "已连接"),
-            since,
-            peer.counters.rx_bytes,
-            peer.counters.rx_messages,
-            peer.counters.tx_bytes,
-            peer.counters.tx_messages,
-            peer.rx_rate(now),
-            lang.pick("in", "收"),
-            peer.tx_rate(now),
-            lang.pick("out", "发"),
-        ))
-        .small()
-        .color(if connected {
-            Color32::GRAY
-        } else {
-            Color32::DARK_GRAY
-        }),
-    );
-    let mut only = app.view.filter.peer == Some(peer.id);
-    if ui
-        .checkbox(&mut only, lang.pick("Show only its rows", "只看它的记录"))
-        .changed()
-    {
-        actions.push(UiAction::ShowOnly(only.then_some(peer.id)));
-    }
+    let since = if udp {
+        format!("{} {since}s", lang.pick("first datagram", "首个数据报"))
+    } else {
+        format!("{} {since}s", lang.pick("for", "已连接"))
+    };
+    format!(
+        "RX {} B / {} · TX {} B / {} · {:.0} B/s {} · {:.0} B/s {} · {since}",
+        peer.counters.rx_bytes,
+        peer.counters.rx_messages,
+        peer.counters.tx_bytes,
+        peer.counters.tx_messages,
+        peer.rx_rate(now),
+        lang.pick("in", "收"),
+        peer.tx_rate(now),
+        lang.pick("out", "发"),
+    )
 }
 
 /// Which sides of a connected peer finished sending, if any did.

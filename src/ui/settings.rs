@@ -38,6 +38,8 @@ pub struct Settings {
     pub history: Vec<HistoryEntry>,
     /// Capture writes each peer's raw bytes to files of their own instead of readable lines.
     pub capture_raw: bool,
+    /// Which side panels are open.
+    pub panels: Panels,
 }
 
 /// A sent input as it was sent: the text and how it was read, so it comes back meaning the same bytes.
@@ -86,6 +88,39 @@ impl From<StoredEntry> for HistoryEntry {
     }
 }
 
+/// Which side panels are open; a folded one is a strip with a button that opens it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Panels {
+    /// The settings panel on the left.
+    pub settings: bool,
+    /// The peers panel on the right; until the user chooses, it opens when the window is wide enough to
+    /// leave the log room ([`PEERS_PANEL_MIN_WINDOW`]).
+    pub peers: Option<bool>,
+}
+
+impl Default for Panels {
+    fn default() -> Self {
+        Self {
+            settings: true,
+            peers: None,
+        }
+    }
+}
+
+impl Panels {
+    /// Whether the peers panel is open in a window `width` points wide: as the user chose, or open when
+    /// the window is at least [`PEERS_PANEL_MIN_WINDOW`] wide.
+    #[must_use]
+    pub fn peers_open(&self, width: f32) -> bool {
+        self.peers.unwrap_or(width >= PEERS_PANEL_MIN_WINDOW)
+    }
+}
+
+/// The narrowest window in which the peers panel opens unless the user said otherwise: below it, the
+/// log's data column needs the room.
+pub const PEERS_PANEL_MIN_WINDOW: f32 = 1200.0;
+
 /// How many sent inputs the history keeps.
 pub const HISTORY_LEN: usize = 50;
 
@@ -107,6 +142,7 @@ impl Default for Settings {
             send_text: String::new(),
             history: Vec::new(),
             capture_raw: false,
+            panels: Panels::default(),
         }
     }
 }
@@ -273,6 +309,10 @@ mod tests {
             auto_scroll: false,
             send_text: "AA 55".to_owned(),
             capture_raw: true,
+            panels: Panels {
+                settings: false,
+                peers: Some(true),
+            },
             ..Settings::default()
         };
         settings.preset.quick.push(crate::preset::QuickCommand {

@@ -1,62 +1,50 @@
 //! The status bar: session state, local address, counters, connections, the last message in plain words,
 //! and the language and theme switches.
 
-use egui::Color32;
-
 use super::app::{NetAssistApp, UiAction};
 use crate::i18n::Lang;
 use crate::preset::ModeKind;
 
-/// Draws the bar.
+/// Widths of the bar's controls, the same in both languages, so they stay where they are whatever the
+/// language and however the counters grow.
+const RESET_WIDTH: f32 = 104.0;
+const LANG_WIDTH: f32 = 76.0;
+const THEME_WIDTH: f32 = 120.0;
+
+/// Draws the bar: the controls at fixed places on the right, the state and counters in the room left of
+/// them (cut short, with the whole text on hover, when it is too narrow), and the last message below.
 pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
     let lang = app.settings.lang;
-    ui.horizontal_wrapped(|ui| {
-        let (state, color) = state_text(app, lang);
-        ui.colored_label(color, state);
-        ui.separator();
-        let totals = app.log().totals();
-        ui.label(format!(
-            "RX {} B / {} {} · TX {} B / {} {}",
-            totals.rx_bytes,
-            totals.rx_messages,
-            lang.pick("msgs", "条"),
-            totals.tx_bytes,
-            totals.tx_messages,
-            lang.pick("msgs", "条"),
-        ));
-        ui.separator();
-        ui.label(format!("{} {}", lang.pick("Connections:", "连接数："), app.log().connected_peers()));
-        let dropped = app.log().dropped_datagrams();
-        if dropped > 0 {
-            ui.separator();
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                format!("{} {dropped}", lang.pick("Dropped by the OS:", "被系统丢弃：")),
-            )
-            .on_hover_text(lang.pick(
-                "UDP datagrams the OS dropped because the socket's receive buffer was full. \
-                 A larger receive buffer in the preset, or a sender that pauses, loses fewer.",
-                "接收缓冲区已满时被系统丢弃的 UDP 数据报。在预设中调大接收缓冲区，或让发送方放慢，可减少丢失。",
-            ));
+    // One row high, whatever the panel's height was last frame.
+    let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+    let right_to_left = egui::Layout::right_to_left(egui::Align::Center);
+    ui.allocate_ui_with_layout(row, right_to_left, |ui| {
+        theme_choice(ui, &mut app.settings.theme, lang);
+        let switch = egui::Button::new(lang.switch_label()).min_size(egui::vec2(LANG_WIDTH, 0.0));
+        if ui.add(switch).clicked() {
+            app.settings.lang = lang.other();
         }
-        if ui.small_button(lang.pick("Reset counters", "计数清零")).clicked() {
+        let reset = egui::Button::new(lang.pick("Reset counters", "计数清零"))
+            .min_size(egui::vec2(RESET_WIDTH, 0.0));
+        if ui.add(reset).clicked() {
             actions.push(UiAction::ResetCounters);
         }
         ui.separator();
-        if ui.small_button(lang.switch_label()).clicked() {
-            app.settings.lang = lang.other();
-        }
-        theme_choice(ui, &mut app.settings.theme, lang);
-        if app.cjk_font == Some(false) {
-            ui.colored_label(
-                Color32::from_rgb(0xE0, 0x90, 0x20),
-                "No Chinese font found: Chinese text shows as boxes. Install one (Linux: fonts-wqy-microhei).",
-            );
-        }
+        ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+            figures_ui(ui, app, lang);
+        });
     });
+    if app.cjk_font == Some(false) {
+        // Both languages: Chinese text is what cannot be drawn.
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "No Chinese font found: Chinese text shows as boxes. Install one (Linux: fonts-wqy-microhei). \
+             未找到中文字体，中文会显示为方框。",
+        );
+    }
     if let Some(notice) = app.notice() {
         let color = if notice.is_error {
-            Color32::from_rgb(0xE0, 0x40, 0x40)
+            ui.visuals().error_fg_color
         } else {
             ui.visuals().text_color()
         };
@@ -64,10 +52,59 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
     }
 }
 
-fn state_text(app: &NetAssistApp, lang: Lang) -> (String, Color32) {
-    let green = Color32::from_rgb(0x3C, 0xB0, 0x4C);
+/// The session's state, the totals, the connections and what the OS dropped, each cut short to fit.
+fn figures_ui(ui: &mut egui::Ui, app: &NetAssistApp, lang: Lang) {
+    let (state, open) = state_text(app, lang);
+    let color = if open {
+        ui.visuals().strong_text_color()
+    } else {
+        ui.visuals().weak_text_color()
+    };
+    let totals = app.log().totals();
+    let counters = format!(
+        "RX {} B / {} {} · TX {} B / {} {}",
+        totals.rx_bytes,
+        totals.rx_messages,
+        lang.pick("msgs", "条"),
+        totals.tx_bytes,
+        totals.tx_messages,
+        lang.pick("msgs", "条"),
+    );
+    let connections = format!(
+        "{} {}",
+        lang.pick("Connections:", "连接数："),
+        app.log().connected_peers()
+    );
+    ui.add(egui::Label::new(egui::RichText::new(state).color(color)).truncate());
+    ui.separator();
+    ui.add(egui::Label::new(counters).truncate());
+    ui.separator();
+    ui.add(egui::Label::new(connections).truncate());
+    let dropped = app.log().dropped_datagrams();
+    if dropped > 0 {
+        ui.separator();
+        ui.add(
+            egui::Label::new(
+                egui::RichText::new(format!(
+                    "{} {dropped}",
+                    lang.pick("Dropped by the OS:", "被系统丢弃：")
+                ))
+                .color(ui.visuals().warn_fg_color),
+            )
+            .truncate(),
+        )
+        .on_hover_text(lang.pick(
+            "UDP datagrams the OS dropped because the socket's receive buffer was full. \
+             A larger receive buffer in the preset, or a sender that pauses, loses fewer.",
+            "接收缓冲区已满时被系统丢弃的 UDP 数据报。在预设中调大接收缓冲区，或让发送方放慢，可减少丢失。",
+        ));
+    }
+}
+
+/// The session's state in words, and whether a session is open.
+fn state_text(app: &NetAssistApp, lang: Lang) -> (String, bool) {
     let Some(mode) = app.open_mode() else {
-        return (lang.pick("● Closed", "● 未打开").to_owned(), Color32::GRAY);
+        return (lang.pick("● Closed", "● 未打开").to_owned(), false);
     };
     let local = app
         .log()
@@ -89,19 +126,31 @@ fn state_text(app: &NetAssistApp, lang: Lang) -> (String, Color32) {
         ModeKind::TcpClient => lang.pick("● Connecting…", "● 正在连接…").to_owned(),
         _ => lang.pick("● Opening…", "● 正在打开…").to_owned(),
     };
-    (text, green)
+    (text, true)
 }
 
-/// Light, dark, or following the system, as three small toggles.
+/// Light, dark, or following the system, as a drop-down of a fixed width.
 fn theme_choice(ui: &mut egui::Ui, theme: &mut egui::ThemePreference, lang: Lang) {
-    for (choice, label) in [
+    let choices = [
         (
             egui::ThemePreference::System,
             lang.pick("System theme", "跟随系统"),
         ),
         (egui::ThemePreference::Light, lang.pick("Light", "浅色")),
         (egui::ThemePreference::Dark, lang.pick("Dark", "深色")),
-    ] {
-        ui.selectable_value(theme, choice, label);
-    }
+    ];
+    let current = choices
+        .iter()
+        .find(|(choice, _)| choice == theme)
+        .map_or("", |(_, label)| label);
+    egui::ComboBox::from_id_salt("theme")
+        .width(THEME_WIDTH)
+        .selected_text(current)
+        .show_ui(ui, |ui| {
+            for (choice, label) in choices {
+                ui.selectable_value(theme, choice, label);
+            }
+        })
+        .response
+        .on_hover_text(lang.pick("Theme", "主题"));
 }

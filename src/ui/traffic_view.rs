@@ -9,7 +9,7 @@ use super::app::UiAction;
 use super::settings::Settings;
 use crate::codec::{ControlStyle, MessageKind, decode_for_display, hex};
 use crate::engine::Direction;
-use crate::format::{Display, peer_name, row_line};
+use crate::format::{Display, peer_name, row_line, row_peer_name};
 use crate::i18n::{Lang, Text};
 use crate::preset::DataView;
 use crate::timestamp::clock_text;
@@ -72,7 +72,7 @@ impl TrafficView {
             self.table(ui, log, settings, lang, shown);
         });
         ui.separator();
-        detail_ui(ui, log, row, settings, lang);
+        detail_ui(ui, row, settings, lang);
     }
 
     /// The log indices of the rows the filter shows, oldest first.
@@ -183,7 +183,7 @@ impl TrafficView {
                 .clicked()
                 && let Some(row) = selected
             {
-                let line = row_line(log, row, &Display::of(&settings.preset));
+                let line = row_line(row, &Display::of(&settings.preset));
                 ui.ctx().copy_text(line);
             }
             if log.dropped_rows() > 0 {
@@ -217,11 +217,11 @@ impl TrafficView {
             .resizable(true)
             .stick_to_bottom(settings.auto_scroll)
             .sense(egui::Sense::click())
-            .column(Column::exact(96.0))
-            .column(Column::exact(30.0))
-            .column(Column::initial(150.0).at_least(60.0).clip(true))
-            .column(Column::exact(50.0))
-            .column(Column::remainder().clip(true));
+            .column(Column::initial(88.0).at_least(40.0).clip(true))
+            .column(Column::initial(28.0).at_least(20.0).clip(true))
+            .column(Column::initial(110.0).at_least(40.0).clip(true))
+            .column(Column::initial(40.0).at_least(24.0).clip(true))
+            .column(Column::remainder().at_least(80.0).clip(true));
         let table = table.header(20.0, |mut header| {
             for title in [
                 lang.pick("Time", "时间"),
@@ -244,7 +244,7 @@ impl TrafficView {
                 return;
             };
             table_row.set_selected(*selected == Some(row.seq));
-            cells(&mut table_row, log, row, settings, lang, wrap);
+            cells(&mut table_row, row, settings, lang, wrap);
             if table_row.response().clicked() {
                 *selected = if *selected == Some(row.seq) {
                     None
@@ -292,7 +292,6 @@ fn estimated_lines(row: &Row, view: DataView, chars_per_line: f32) -> usize {
 
 fn cells(
     table_row: &mut egui_extras::TableRow<'_, '_>,
-    log: &TrafficLog,
     row: &Row,
     settings: &Settings,
     lang: Lang,
@@ -311,7 +310,7 @@ fn cells(
                 ui.label(RichText::new(text).color(color).strong());
             });
             table_row.col(|ui| {
-                ui.label(peer_name(log, row.peer));
+                ui.label(row_peer_name(row));
             });
             table_row.col(|ui| {
                 ui.monospace(bytes.len().to_string());
@@ -334,7 +333,7 @@ fn cells(
                 ui.label("•");
             });
             table_row.col(|ui| {
-                ui.label(peer_name(log, row.peer));
+                ui.label(row_peer_name(row));
             });
             table_row.col(|_| {});
             table_row.col(|ui| {
@@ -357,9 +356,11 @@ fn kind_label(kind: MessageKind, lang: Lang) -> &'static str {
 
 fn note_color(note: &Note) -> Color32 {
     match note {
-        Note::Opened(_) | Note::Connected(_) | Note::Listening(_) | Note::Joined(_) => {
-            Color32::from_rgb(0x3C, 0xB0, 0x4C)
-        }
+        Note::Opened(_)
+        | Note::Connected(_)
+        | Note::FirstDatagram(_)
+        | Note::Listening(_)
+        | Note::Joined(_) => Color32::from_rgb(0x3C, 0xB0, 0x4C),
         // Data that did not go where it was meant to.
         Note::Error(_)
         | Note::SendDropped { .. }
@@ -370,14 +371,10 @@ fn note_color(note: &Note) -> Color32 {
     }
 }
 
-fn detail_ui(ui: &mut egui::Ui, log: &TrafficLog, row: &Row, settings: &Settings, lang: Lang) {
+fn detail_ui(ui: &mut egui::Ui, row: &Row, settings: &Settings, lang: Lang) {
     ui.horizontal(|ui| {
         ui.strong(lang.pick("Selected row", "选中行"));
-        ui.label(format!(
-            "{} {}",
-            clock_text(row.at),
-            peer_name(log, row.peer)
-        ));
+        ui.label(format!("{} {}", clock_text(row.at), row_peer_name(row)));
     });
     egui::ScrollArea::vertical()
         .auto_shrink([false, true])

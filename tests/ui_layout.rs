@@ -1,0 +1,116 @@
+//! The window at the screen sizes of lab PCs and projectors, driven through `egui_kittest`: what is on
+//! screen, where, and how wide.
+#![allow(clippy::unwrap_used)]
+
+mod window;
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use netassist::ui::{Lang, NetAssistApp};
+use window::*;
+
+/// The window at `width`×`height` with the default settings in English.
+fn sized(width: f32, height: f32) -> Harness<'static, NetAssistApp> {
+    let app = NetAssistApp::new(settings(), Box::new(Scripted::default()));
+    harness_sized(app, egui::vec2(width, height))
+}
+
+/// The rectangle of the one widget with this role and label.
+fn rect_of(harness: &Harness<'_, NetAssistApp>, role: Role, label: &str) -> egui::Rect {
+    harness.get_by_role_and_label(role, label).rect()
+}
+
+#[test]
+fn at_every_screen_size_the_data_column_is_wide_and_the_main_controls_are_on_screen() {
+    // (width, height, the least share of the window the Data column gets)
+    for (width, height, share) in [
+        (1366.0, 768.0, 0.40),
+        (1280.0, 800.0, 0.40),
+        (1024.0, 768.0, 0.40),
+        (800.0, 600.0, 0.25),
+    ] {
+        let harness = sized(width, height);
+        let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(width, height));
+        let data = harness.get_by_label("Data").rect();
+        // The column runs from its title to the log's right edge: the peers panel or its folded strip.
+        let right = harness
+            .query_by_label("Clients")
+            .or_else(|| harness.query_by_role_and_label(Role::Button, "◀"))
+            .unwrap()
+            .rect()
+            .left();
+        let data_width = right - data.left();
+        assert!(
+            data_width >= share * width,
+            "at {width}×{height} the Data column is {data_width} px"
+        );
+        for (role, label) in [
+            (Role::Button, "Open"),
+            (Role::Button, "Send"),
+            (Role::ComboBox, "Mode"),
+        ] {
+            let rect = rect_of(&harness, role, label);
+            assert!(
+                window.contains_rect(rect),
+                "at {width}×{height} {label} is at {rect:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn side_panels_fold_and_unfold_and_the_choice_is_remembered() {
+    let mut harness = sized(1024.0, 768.0);
+    // Too narrow for the peers panel by default: it is a strip that opens it.
+    assert!(harness.query_by_label("Clients").is_none());
+    harness.get_by_role_and_label(Role::Button, "◀").click();
+    harness.run();
+    harness.get_by_label("Clients");
+    assert_eq!(harness.state().settings.panels.peers, Some(true));
+
+    // The View menu folds the settings panel.
+    harness.get_by_role_and_label(Role::Button, "View").click();
+    harness.run();
+    harness.get_by_label("Settings panel").click();
+    harness.run();
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(!harness.state().settings.panels.settings);
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Open")
+            .is_none()
+    );
+    harness.get_by_role_and_label(Role::Button, "▶").click();
+    harness.run();
+    rect_of(&harness, Role::Button, "Open");
+    assert!(harness.state().settings.panels.settings);
+}
+
+#[test]
+fn status_bar_controls_stay_put_when_the_language_changes_or_counters_grow() {
+    let mut harness = sized(1024.0, 768.0);
+    let reset_en = rect_of(&harness, Role::Button, "Reset counters");
+    let switch_en = rect_of(&harness, Role::Button, "中文");
+    harness.state_mut().settings.lang = Lang::Zh;
+    harness.run();
+    assert_eq!(rect_of(&harness, Role::Button, "计数清零"), reset_en);
+    assert_eq!(rect_of(&harness, Role::Button, "English"), switch_en);
+
+    // Counters in the millions take more room; the controls do not move.
+    harness.state_mut().settings.lang = Lang::En;
+    harness.run();
+    let addr = open(&mut harness);
+    let reset_open = rect_of(&harness, Role::Button, "Reset counters");
+    let mut client = std::net::TcpStream::connect(addr).unwrap();
+    std::io::Write::write_all(&mut client, &vec![b'x'; 3 << 20]).unwrap();
+    step_until(&mut harness, "the bytes", |app| {
+        app.log().totals().rx_bytes == 3 << 20
+    });
+    assert_eq!(
+        rect_of(&harness, Role::Button, "Reset counters"),
+        reset_open
+    );
+    assert_eq!(reset_open, reset_en);
+}
