@@ -122,6 +122,9 @@ mod tests {
             ConvertError, EncodeError, EscapeError, FramingError, FramingSpecError, HexError,
             SendError, TextEncoding, UnknownEncoding,
         };
+        use crate::doctor::adapters::AdapterKind;
+        use crate::doctor::firewall::Tool;
+        use crate::doctor::{Check, Status};
         use crate::engine::{NetError, Operation};
         use crate::preset::{PresetError, Warning};
         use crate::rules::{RuleError, RuleProblem};
@@ -348,12 +351,46 @@ mod tests {
             "network request",
             Box::new(NetError::invalid(Operation::Send, None, "no such peer")),
         ));
+        // The connection doctor: each finding, what to do about it, and the words around them.
+        for finding in crate::doctor::one_of_each() {
+            // Leaked so the advice, which borrows its finding, lives as long as the list; a test only.
+            let finding: &'static crate::doctor::Finding = Box::leak(Box::new(finding));
+            all.push(("doctor finding", Box::new(finding.clone())));
+            if let Some(advice) = finding.advice() {
+                all.push(("doctor advice", Box::new(advice)));
+            }
+        }
+        for status in [
+            Status::Ok,
+            Status::Unknown,
+            Status::Warning,
+            Status::Problem,
+        ] {
+            all.push(("doctor status", Box::new(status)));
+        }
+        for check in [
+            Check::Adapters,
+            Check::Port,
+            Check::Firewall,
+            Check::Reachability,
+        ] {
+            all.push(("doctor check", Box::new(check)));
+        }
+        all.push(("windows firewall", Box::new(Tool::WindowsFirewall)));
+        for kind in [
+            AdapterKind::Loopback,
+            AdapterKind::Ethernet,
+            AdapterKind::Other,
+        ] {
+            all.push(("adapter kind", Box::new(kind)));
+        }
         all
     }
 
     #[test]
     fn every_message_speaks_both_languages() {
         use crate::codec::{Checksum, LineEnding};
+        use crate::doctor::{adapters::AdapterKind, firewall::Tool};
         let chinese = |text: &str| {
             text.chars()
                 .any(|ch| ('\u{4E00}'..='\u{9FFF}').contains(&ch))
@@ -369,6 +406,9 @@ mod tests {
         assert_eq!(LineEnding::None.text(Lang::Zh), "无");
         assert_eq!(Checksum::None.text(Lang::Zh), "无");
         assert_eq!(Checksum::None.text(Lang::En), "None");
+        // Names of things, the same in both languages.
+        assert_eq!(AdapterKind::WiFi.text(Lang::Zh), "Wi-Fi");
+        assert_eq!(Tool::Nftables.text(Lang::Zh), "nftables");
     }
 
     #[test]

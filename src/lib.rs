@@ -25,6 +25,9 @@
 //!   the session's worker. Pure, no I/O.
 //! - [`capture`]: traffic streamed to files as it arrives, on a thread of its own; and exports of the log
 //!   as text and CSV, in [`format`](mod@format)'s words.
+//! - [`doctor`]: the connection doctor: this PC's adapters against a bind address and a target, whether a
+//!   port can be opened and who holds it, firewall rules, and whether a target answers, as findings with a
+//!   status, an explanation and what to do (`netassist doctor`; the window calls it off its UI thread).
 //! - [`cli`]: the headless command line (`netassist tcp-server …`, `netassist run PRESET.ron`): clap's
 //!   arguments (`cli/args.rs`), the plan from flags or a preset file (`plan.rs`), the session loop
 //!   (`runner.rs`), and event lines as text or JSON with the expectations' summary (`output.rs`); exit codes
@@ -38,12 +41,13 @@
 //!   what the user asked for.
 //!
 //! Dependencies run one way: each module uses only modules listed before it here: `codec`, `i18n`,
-//! `timestamp`; `rules`; `engine`; `preset`; `traffic`; `format`; `capture`; `cli`; `ui`.
+//! `timestamp`; `rules`; `engine`; `doctor`; `preset`; `traffic`; `format`; `capture`; `cli`; `ui`.
 
 pub mod addr;
 pub mod capture;
 pub mod cli;
 pub mod codec;
+pub mod doctor;
 pub mod engine;
 pub mod expect;
 pub mod format;

@@ -523,3 +523,43 @@ fn a_periodic_send_keeps_its_period_and_its_progress_adds_up() {
         sent + skipped
     );
 }
+
+#[test]
+fn a_session_keeps_receiving_after_a_port_unreachable() {
+    let running = start(udp_config("127.0.0.1:0", None, false));
+    let addr = common::listening(&running.session);
+    // A port where nothing listens: it answers datagrams with ICMP "port unreachable", as the doctor
+    // confirms (Linux reports it on a connected socket, Windows as a reset on the next receive).
+    let closed = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    assert_eq!(
+        netassist::doctor::reachability::probe(closed, netassist::doctor::Protocol::Udp, WAIT),
+        netassist::doctor::Finding::UdpNothingListening { target: closed }
+    );
+    for _ in 0..3 {
+        send(&running.session, Target::Addr(closed), b"anyone?".to_vec());
+        wait_for(&running.session, "the send", |e| match e {
+            Event::Data {
+                dir: Direction::Tx, ..
+            } => Some(()),
+            Event::Error { error, .. } => panic!("the send failed: {error}"),
+            _ => None,
+        });
+    }
+    // A device sends afterwards, and the session still receives it.
+    let device = socket("127.0.0.1:0");
+    device.send_to(b"still there?", addr).unwrap();
+    let received = wait_for(&running.session, "a datagram after the ICMP", |e| match e {
+        Event::Data {
+            dir: Direction::Rx,
+            bytes,
+            ..
+        } => Some(bytes.clone()),
+        Event::Error { error, .. } => panic!("the session reported {error}"),
+        Event::Stopped { .. } => panic!("the session stopped"),
+        _ => None,
+    });
+    assert_eq!(&received[..], b"still there?");
+}

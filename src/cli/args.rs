@@ -62,6 +62,9 @@ pub enum CliCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Check why a board does not connect: this PC's adapters, the bind port (who holds it), the
+    /// firewall, and whether a target answers. Exit 0 when nothing is a problem, 1 when something is.
+    Doctor(DoctorArgs),
     /// Run a preset saved by the window; flags override its values.
     Run {
         /// The preset file (.ron).
@@ -79,6 +82,25 @@ pub enum CliCommand {
         #[command(flatten)]
         common: Common,
     },
+}
+
+/// What `netassist doctor` checks. With neither address it lists the adapters only.
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// Where a TCP server listens or a UDP session binds, such as 0.0.0.0:5000: checks the adapters
+    /// against it, whether the port can be opened (and which program holds it), and the firewall.
+    #[arg(long, value_name = "IP:PORT")]
+    pub bind: Option<String>,
+    /// A device to test, such as 192.168.1.50:5000: which adapter reaches it, and whether it answers (a
+    /// TCP connect, or with --udp an empty datagram).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub target: Option<String>,
+    /// Check UDP instead of TCP.
+    #[arg(long)]
+    pub udp: bool,
+    /// Print one JSON object per finding, one per line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The window's send options as flags, and how the sends end; given ones override the preset's values.

@@ -9,7 +9,8 @@
 //!
 //! Exit codes ([`run`]): 0 when every expectation was met (or none was given and the session ended
 //! cleanly), 1 when one was not met in time, 2 for bad arguments or a bad preset, 3 when the network
-//! refused (bind or connect failed).
+//! refused (bind or connect failed). `netassist doctor` runs the [connection doctor](crate::doctor) instead
+//! of a session: 0 when no finding is a problem, 1 when one is, 2 for bad arguments.
 //!
 //! The parts: `args` (clap's types), `plan` (flags and preset to a checked plan), `runner` (the session
 //! loop), `output` (text or JSON lines and the summary).
@@ -22,15 +23,17 @@ mod runner;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::CommandFactory;
+use clap::{CommandFactory, FromArgMatches};
 
-pub use args::{Cli, CliCommand, Common, SendFlags};
+pub use args::{Cli, CliCommand, Common, DoctorArgs, SendFlags};
 use plan::Plan;
 
 /// Exit code: bad arguments or a bad preset.
 const EXIT_USAGE: u8 = 2;
 /// Exit code: an expectation was not met in time.
 const EXIT_UNMET: u8 = 1;
+/// Exit code of `doctor`: a finding is a problem.
+const EXIT_PROBLEM: u8 = 1;
 /// Exit code: the network refused (bind or connect failed).
 const EXIT_NETWORK: u8 = 3;
 
@@ -44,6 +47,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(EXIT_USAGE));
         }
     };
+    if let Ok(CliCommand::Doctor(args)) = Cli::from_arg_matches(&matches).map(|cli| cli.command) {
+        return runner::doctor(&args);
+    }
     match Plan::new(&matches) {
         Ok(plan) => runner::run(plan),
         Err(message) => {

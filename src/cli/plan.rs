@@ -7,9 +7,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use clap::{ArgMatches, FromArgMatches};
 
-use super::args::{Cli, CliCommand, Common};
-use crate::addr::split_host_port;
+use super::args::{Cli, CliCommand, Common, DoctorArgs};
+use crate::addr::{parse_ip, split_host_port};
 use crate::codec::{InputMode, SendOptions};
+use crate::doctor::{self, Protocol, Request};
+use crate::engine::HostPort;
 use crate::engine::{Mode, SessionConfig};
 use crate::expect::Expectation;
 use crate::preset::{DataView, ModeKind, Preset};
@@ -128,6 +130,49 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
             }
             (preset, common)
         }
+        CliCommand::Doctor(_) => return Err("doctor runs no session".to_owned()),
+    })
+}
+
+/// A port as typed after `HOST:`, for the message when it is not one.
+fn port_of(text: &str, port: &str) -> Result<u16, String> {
+    port.parse()
+        .map_err(|_| format!("'{text}': '{port}' is not a port (0 to 65535)"))
+}
+
+/// What `netassist doctor` is asked to check: `--bind` must be an IP address of this PC's kind (a name
+/// would hide which adapter is meant), `--target` may be a host name.
+pub(super) fn doctor_request(args: &DoctorArgs) -> Result<Request, String> {
+    let bind = args
+        .bind
+        .as_deref()
+        .map(|text| {
+            let (ip, port) = split_host_port(text).map_err(|error| format!("--bind {error}"))?;
+            let ip = parse_ip(ip).map_err(|error| format!("--bind {error}"))?;
+            Ok::<_, String>(ip.with_port(port_of(text, port)?))
+        })
+        .transpose()?;
+    let target = args
+        .target
+        .as_deref()
+        .map(|text| {
+            let (host, port) =
+                split_host_port(text).map_err(|error| format!("--target {error}"))?;
+            Ok::<_, String>(HostPort {
+                host: host.to_owned(),
+                port: port_of(text, port)?,
+            })
+        })
+        .transpose()?;
+    Ok(Request {
+        bind,
+        target,
+        protocol: if args.udp {
+            Protocol::Udp
+        } else {
+            Protocol::Tcp
+        },
+        timeout: doctor::DEFAULT_TIMEOUT,
     })
 }
 
@@ -268,6 +313,49 @@ mod tests {
             .try_get_matches_from(std::iter::once("netassist").chain(args.iter().copied()))
             .map_err(|error| error.to_string())?;
         Plan::new(&matches)
+    }
+
+    fn doctor_args(bind: Option<&str>, target: Option<&str>, udp: bool) -> DoctorArgs {
+        DoctorArgs {
+            bind: bind.map(str::to_owned),
+            target: target.map(str::to_owned),
+            udp,
+            json: false,
+        }
+    }
+
+    #[test]
+    fn doctor_addresses_are_checked_before_anything_runs() {
+        let request = doctor_request(&doctor_args(
+            Some("0.0.0.0:5000"),
+            Some("board.local:7"),
+            true,
+        ))
+        .unwrap();
+        assert_eq!(request.bind, Some("0.0.0.0:5000".parse().unwrap()));
+        assert_eq!(
+            request.target,
+            Some(HostPort {
+                host: "board.local".to_owned(),
+                port: 7
+            })
+        );
+        assert_eq!(request.protocol, Protocol::Udp);
+        let scoped = doctor_request(&doctor_args(Some("[::1]:0"), None, false)).unwrap();
+        assert_eq!(
+            (scoped.bind, scoped.target, scoped.protocol),
+            (Some("[::1]:0".parse().unwrap()), None, Protocol::Tcp)
+        );
+        for (bind, target, wanted) in [
+            (Some("board.local:5000"), None, "--bind"),
+            (Some("127.0.0.1:99999"), None, "not a port"),
+            (Some("127.0.0.1"), None, "--bind"),
+            (None, Some("192.168.1.5"), "--target"),
+            (None, Some("192.168.1.5:x"), "not a port"),
+        ] {
+            let error = doctor_request(&doctor_args(bind, target, false)).unwrap_err();
+            assert!(error.contains(wanted), "{bind:?} {target:?}: {error}");
+        }
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! The session loop: runs the plan's session through the [`Controller`] (which sends on connect and checks
 //! the expectations), prints its rows, and ends at the deadline, on Ctrl+C, when every expectation is met,
 //! or when the session ends by itself. Ending lets what is already scheduled go out first, for at most
-//! [`STOP_WAIT`].
+//! [`STOP_WAIT`]. Also the doctor's run: its checks, printed, and its exit code.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
-use super::output::{Output, Printer};
-use super::plan::Plan;
-use super::{EXIT_NETWORK, EXIT_UNMET};
+use super::args::DoctorArgs;
+use super::output::{Output, Printer, finding_json, findings_text};
+use super::plan::{Plan, doctor_request};
+use super::{EXIT_NETWORK, EXIT_PROBLEM, EXIT_UNMET, EXIT_USAGE};
 use crate::codec::FramerConfig;
+use crate::doctor::{Status, diagnose};
 use crate::expect::Expectations;
 use crate::format::Display;
 use crate::preset::ModeKind;
@@ -137,4 +139,29 @@ fn finish(controller: &Controller) -> ExitCode {
         );
     }
     ExitCode::from(EXIT_UNMET)
+}
+
+/// Runs `netassist doctor`: the checks asked for, printed as text or JSON lines; 1 when a finding is a
+/// problem.
+pub(super) fn doctor(args: &DoctorArgs) -> ExitCode {
+    let request = match doctor_request(args) {
+        Ok(request) => request,
+        Err(message) => {
+            eprintln!("netassist: {message}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let findings = diagnose(&request);
+    if args.json {
+        for finding in &findings {
+            println!("{}", finding_json(finding));
+        }
+    } else {
+        print!("{}", findings_text(&findings));
+    }
+    if findings.iter().any(|f| f.status() == Status::Problem) {
+        ExitCode::from(EXIT_PROBLEM)
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -41,6 +41,7 @@ pub use error::{NetError, Operation, Problem};
 pub use event::{CloseReason, Direction, Event, Side};
 pub use peer::PeerId;
 pub use periodic::{CATCH_UP, MIN_INTERVAL};
+pub(crate) use resolve::resolve;
 
 /// The most times per second the worker calls the waker while events keep coming.
 pub const MAX_WAKES_PER_SECOND: u32 = 120;
@@ -213,6 +214,16 @@ pub struct Session {
     /// [`SessionConfig::max_backlog_bytes`]).
     backlog: Arc<AtomicUsize>,
     worker: Option<JoinHandle<()>>,
+}
+
+/// Opens and at once closes the socket a TCP server (`udp` false) or UDP session (`udp` true) would bind at
+/// `addr`, with the same options, so a check sees exactly what opening that session would see.
+pub(crate) fn try_bind(addr: SocketAddr, udp: bool) -> std::io::Result<()> {
+    if udp {
+        udp::bind(addr, false, 0).map(drop)
+    } else {
+        tcp_server::listen(addr).map(drop)
+    }
 }
 
 /// Starts a session on its own worker thread. `waker` is called (from the worker thread) after events were

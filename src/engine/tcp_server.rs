@@ -259,7 +259,7 @@ impl Handler for TcpServer {
 /// Creates the listening socket. On Unix `SO_REUSEADDR` lets the user reopen the port right after closing
 /// (old connections in `TIME_WAIT` would block it otherwise) while a second listener on the same port is
 /// still refused; on Windows that option would let another program steal the port, so it is left off there.
-fn listen(bind: SocketAddr) -> io::Result<TcpListener> {
+pub(super) fn listen(bind: SocketAddr) -> io::Result<TcpListener> {
     let socket = Socket::new(Domain::for_address(bind), Type::STREAM, None)?;
     #[cfg(unix)]
     socket.set_reuse_address(true)?;

@@ -479,7 +479,7 @@ impl Handler for Udp {
 /// Creates the UDP socket with a receive buffer of (up to) `receive_buffer` bytes, and says how large the
 /// OS made it. Unlike the TCP listener it does not set `SO_REUSEADDR`: on Linux that would let a second
 /// session bind the same port without error and silently take the datagrams meant for the first.
-fn bind(
+pub(super) fn bind(
     addr: SocketAddr,
     broadcast: bool,
     receive_buffer: usize,

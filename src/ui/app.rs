@@ -931,16 +931,16 @@ fn interfaces() -> Vec<(String, crate::addr::ScopedIp)> {
             unscoped(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
         ),
     ];
-    // Without the list the user can still type an address, so a failure to read it is not an error.
-    for interface in if_addrs::get_if_addrs().unwrap_or_default() {
-        let ip = interface.ip();
-        let scope_id = match ip {
-            IpAddr::V6(v6) if v6.is_unicast_link_local() => interface.index.unwrap_or(0),
-            _ => 0,
-        };
-        let choice = crate::addr::ScopedIp { ip, scope_id };
-        if !list.iter().any(|(_, known)| *known == choice) {
-            list.push((interface.name, choice));
+    // Without the list the user can still type an address, so an empty one is not an error.
+    for adapter in crate::doctor::adapters::adapters() {
+        for addr in adapter.addrs {
+            let choice = crate::addr::ScopedIp {
+                ip: addr.ip,
+                scope_id: addr.scope_id,
+            };
+            if !list.iter().any(|(_, known)| *known == choice) {
+                list.push((adapter.name.clone(), choice));
+            }
         }
     }
     list
