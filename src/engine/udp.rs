@@ -495,6 +495,37 @@ pub(super) fn bind(
         reported
     };
     os::count_drops(&socket)?;
+    #[cfg(windows)]
+    ignore_port_unreachable(&socket);
     bind_nonblocking(&socket, addr)?;
     Ok((UdpSocket::from_std(socket.into()), granted))
+}
+
+/// Windows reports an ICMP "port unreachable" for an earlier datagram as `WSAECONNRESET` on a later
+/// receive of the same socket, which says nothing about the datagrams waiting. `SIO_UDP_CONNRESET` off
+/// stops those reports, so a session that sends to a closed port keeps receiving without them; should the
+/// call fail, the receive loop reads on past the reset anyway.
+#[cfg(windows)]
+#[allow(unsafe_code)]
+fn ignore_port_unreachable(socket: &Socket) {
+    use std::os::windows::io::AsRawSocket;
+    use windows_sys::Win32::Networking::WinSock::{SIO_UDP_CONNRESET, SOCKET, WSAIoctl};
+    // The option's value is a Windows BOOL: FALSE turns the reports off.
+    let off: i32 = 0;
+    let mut returned = 0u32;
+    // SAFETY: the input buffer is `off`, 4 bytes that live across the call; there is no output buffer and
+    // no overlapped I/O (null pointers and no completion routine), and `returned` is a valid u32 to write.
+    unsafe {
+        WSAIoctl(
+            socket.as_raw_socket() as SOCKET,
+            SIO_UDP_CONNRESET,
+            (&raw const off).cast(),
+            4,
+            std::ptr::null_mut(),
+            0,
+            &raw mut returned,
+            std::ptr::null_mut(),
+            None,
+        );
+    }
 }

@@ -158,6 +158,24 @@ def case_udp_echo():
     return code == 0, "exit %s: %s" % (code, (err.strip() or " / ".join(lines))[-300:])
 
 
+def case_udp_survives_port_unreachable():
+    """A UDP session that sends to a closed port (each datagram answered by an ICMP port unreachable, which
+    Windows reports as a reset on the socket) still receives what comes next."""
+    closed = free_port(socket.SOCK_DGRAM)
+    run = Run("udp", "--bind", "127.0.0.1:0", "--to", "127.0.0.1:%d" % closed, "--send-hex", "00",
+              "--every", "50", "--expect", "still here", "--seconds", "15")
+    port = run.port()
+    deadline = time.monotonic() + 10
+    while sum(" TX " in l for l in run.lines) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as peer:
+        peer.sendto(b"still here", ("127.0.0.1", port))
+    code, lines, err = run.finish()
+    sent = sum(" TX " in l for l in lines)
+    return code == 0 and sent >= 3, "exit %s, %d sent to the closed port first; %s" % (
+        code, sent, (err.strip() or lines[-1] if lines else "")[-200:])
+
+
 def case_preset():
     run = Run("run", "assets/presets/board-check.ron", "--bind", "127.0.0.1:0", "--send", "ping",
               "--expect", GREETING, "--expect", "ping", "--seconds", "20")
@@ -220,6 +238,7 @@ CASES = [
     case_refused,
     case_json_parses,
     case_udp_echo,
+    case_udp_survives_port_unreachable,
     case_preset,
     case_periodic_1ms,
 ]
