@@ -2,11 +2,11 @@
 # Checks the Windows build on Debian, without Windows:
 #   1. lints every target (lib, bins, tests, benches) for x86_64-pc-windows-gnu with warnings as errors (Debian's clippy);
 #   2. builds the release netassist.exe (Debian's rustc with its std source, mingw-w64 to link);
-#   3. runs the Windows command-line suite against it under Wine (wine/cli_suite.py);
+#   3. runs the Windows command-line suite against it under Wine (cli_suite.py);
 #   4. opens the window under Xvfb with each renderer, and in Chinese, and with no renderer able to
 #      start (the message box), saving a screenshot of each and failing when a window is missing or blank;
 #      closes it as a user does and finds its settings under %APPDATA%, or beside it in portable mode;
-#   5. checks the exe's PE header: GUI subsystem, icon and version resources (wine/pe_check.py).
+#   5. checks the exe's PE header: GUI subsystem, icon and version resources (pe_check.py).
 # Usage: packaging/windows/check-under-wine.sh [OUT_DIR]   (screenshots and reports; default
 # target/windows-check). Exit code: the number of failed checks (0: all passed).
 #
@@ -91,7 +91,7 @@ x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/windows/system32/bcry
 cp /usr/share/fonts/truetype/wqy/wqy-microhei.ttc "$WINEPREFIX/drive_c/windows/Fonts/msyh.ttc"
 
 # --- 3. The command line under Wine. ---
-check "command-line suite under Wine" python3 packaging/windows/wine/cli_suite.py "$out/cli.json" wine "$exe"
+check "command-line suite under Wine" python3 packaging/windows/cli_suite.py "$out/cli.json" wine "$exe"
 
 # --- 4. The window under Xvfb. ---
 # An X display nobody uses, WIDTHxHEIGHT, and more Xvfb arguments; prints the display.
@@ -183,8 +183,7 @@ check "settings under %APPDATA%" settings_kept settings-appdata - "$WINEPREFIX/d
 check "portable mode: settings beside the exe" settings_kept settings-portable portable "$WINEPREFIX/drive_c/NetAssist/netassist-settings.ron"
 
 # --- 5. The PE header. ---
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
-check "PE header" python3 packaging/windows/wine/pe_check.py "$exe" "$version"
+check "PE header" python3 packaging/windows/pe_check.py "$exe"
 
 note "took $((SECONDS - started)) s; $failed failed; screenshots and logs in $out"
 exit "$failed"

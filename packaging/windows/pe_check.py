@@ -2,14 +2,19 @@
 """Checks the PE header of a release netassist.exe: a GUI-subsystem program (no console window opens on a
 double-click), with an icon and version information whose version is the crate's.
 
-Usage: pe_check.py EXE VERSION. Prints each check as PASS or FAIL; the exit code is the number failed.
+Usage: pe_check.py EXE, from the project's folder (the version is read from its Cargo.toml). Prints each
+check as PASS or FAIL; the exit code is the number failed.
 Reads the file with pefile (PyPI), the usual Python library for PE files.
 """
+import re
 import sys
 
 import pefile
 
-exe, version = sys.argv[1], sys.argv[2]
+exe = sys.argv[1]
+with open("Cargo.toml", encoding="utf-8") as manifest:
+    # The package's own version: the first `version = "…"` line, in [package].
+    version = re.search(r'^version = "([^"]+)"', manifest.read(), re.M).group(1)
 pe = pefile.PE(exe, fast_load=True)
 pe.parse_data_directories(directories=[pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_RESOURCE"]])
 resources = set()
