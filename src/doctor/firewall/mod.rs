@@ -92,6 +92,14 @@ fn list(program: &str, args: &[&str]) -> Listing {
     command.args(args).stdin(Stdio::null());
     // Tools print their messages in the user's language; the parsers read English.
     command.env("LC_ALL", "C");
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt;
+        // The window is a GUI program: a console tool it starts would flash up a console window of its
+        // own. `CREATE_NO_WINDOW` (process creation flags, Win32 `CreateProcess`) keeps it hidden.
+        const CREATE_NO_WINDOW: u32 = 0x0800_0000;
+        command.creation_flags(CREATE_NO_WINDOW);
+    }
     let (done_tx, done_rx) = crossbeam_channel::bounded(1);
     let spawned = std::thread::Builder::new()
         .name("netassist-doctor-tool".to_owned())
