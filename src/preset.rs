@@ -435,6 +435,8 @@ pub enum Field {
     ReceiveBuffer,
     /// The reply rules.
     Rules,
+    /// The delimiter that splits received messages, as typed.
+    Delimiter,
 }
 
 impl Field {
@@ -451,6 +453,8 @@ impl Field {
                 Self::Multicast => before.multicast_group == now.multicast_group,
                 Self::MaxClients => before.max_clients == now.max_clients,
                 Self::ReceiveBuffer => before.udp_receive_buffer_kib == now.udp_receive_buffer_kib,
+                // The typed text is the window's; a usable one changes the framing.
+                Self::Delimiter => before.framing == now.framing,
                 // Rules compile for the encoding and framing too.
                 Self::Rules => {
                     before.rules == now.rules
@@ -473,7 +477,9 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: Field, en: String, zh: String) -> Self {
+    /// The error about `field`, in English and Chinese.
+    #[must_use]
+    pub fn new(field: Field, en: String, zh: String) -> Self {
         Self { field, en, zh }
     }
 }

@@ -928,6 +928,41 @@ fn a_delimiter_picked_again_is_the_one_typed_and_the_one_used() {
 }
 
 #[test]
+fn an_empty_delimiter_stops_open_at_its_field() {
+    let mut harness = harness(settings());
+    split_by_delimiter(&mut harness, "#");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.key_press(egui::Key::Backspace);
+    harness.run();
+    harness.get_by_label("A delimiter needs at least one byte.");
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    harness.run();
+    assert!(!harness.state().is_open(), "opened with the old delimiter");
+    // The field and the Open button both say it.
+    assert_eq!(
+        harness
+            .get_all_by_label("A delimiter needs at least one byte.")
+            .count(),
+        2
+    );
+    let field = r"Delimiter (text, escapes like \r\n or \x03)";
+    harness
+        .get_by_role_and_label(Role::TextInput, field)
+        .focus();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, field)
+        .type_text("#");
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("A delimiter needs at least one byte.")
+            .is_none()
+    );
+    open(&mut harness);
+}
+
+#[test]
 fn send_file_streams_the_whole_file_with_progress() {
     let path = std::env::temp_dir().join(format!("netassist-ui-test-{}.bin", std::process::id()));
     let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();

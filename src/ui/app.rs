@@ -21,7 +21,7 @@ use crate::capture::Capture;
 use crate::codec::{FramerConfig, Framing, InputMode, SendOptions};
 use crate::engine::{Command, Direction, Event, PeerId, Target};
 use crate::i18n::Lang;
-use crate::preset::{FieldError, ModeKind, Preset};
+use crate::preset::{Field, FieldError, ModeKind, Preset};
 use crate::session::{Controller, PeriodicProgress};
 use crate::traffic::{LogConfig, TrafficLog};
 
@@ -151,6 +151,17 @@ impl Notice {
             zh: zh.into(),
             is_error: false,
         }
+    }
+
+    /// The send target `addr` is no longer connected, so nothing was sent.
+    #[must_use]
+    pub fn target_gone(addr: &str) -> Self {
+        Self::error(
+            format!(
+                "{addr} is no longer connected: nothing sent. Pick another target in the peers panel."
+            ),
+            format!("{addr} 已断开连接：未发送。请在连接列表中选择其他目标。"),
+        )
     }
 
     /// The text in `lang`.
@@ -624,7 +635,11 @@ impl NetAssistApp {
         if self.is_open() {
             return;
         }
-        let config = match self.settings.preset.session() {
+        let checked = match self.delimiter_error() {
+            Some(error) => Err(error),
+            None => self.settings.preset.session(),
+        };
+        let config = match checked {
             Ok(config) => config,
             Err(error) => {
                 // Shown at the field it is about, not again in the status bar.
@@ -660,6 +675,16 @@ impl NetAssistApp {
                 ));
             }
         }
+    }
+
+    /// What is wrong with the delimiter field while the framing is by delimiter and the field holds
+    /// something that is not one (the framing keeps the last good delimiter meanwhile).
+    fn delimiter_error(&self) -> Option<FieldError> {
+        if !matches!(self.settings.preset.framing, Framing::Delimiter { .. }) {
+            return None;
+        }
+        let (typed, _) = self.delimiter_typed.as_ref()?;
+        connection_panel::delimiter_error(typed)
     }
 
     /// Hands the preset's rules to the open session, whose worker answers by them from now on. Rules that
@@ -725,13 +750,7 @@ impl NetAssistApp {
                     .log()
                     .peer(peer)
                     .map_or_else(|| peer.to_string(), |stats| stats.addr.to_string());
-                return Err(Notice::error(
-                    format!(
-                        "{addr} is no longer connected: nothing sent. Pick another target in the peers \
-                         panel."
-                    ),
-                    format!("{addr} 已断开连接：未发送。请在连接列表中选择其他目标。"),
-                ));
+                return Err(Notice::target_gone(&addr));
             }
         }
         if text.is_empty() {
@@ -851,11 +870,10 @@ impl NetAssistApp {
         {
             self.send_error = None;
         }
-        if self
-            .field_error
-            .as_ref()
-            .is_some_and(|(error, typed)| !error.field.same_in(typed, &self.settings.preset))
-        {
+        if self.field_error.as_ref().is_some_and(|(error, typed)| {
+            !error.field.same_in(typed, &self.settings.preset)
+                || (error.field == Field::Delimiter && self.delimiter_error().is_none())
+        }) {
             self.field_error = None;
         }
     }
