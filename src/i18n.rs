@@ -272,6 +272,10 @@ mod tests {
                 }),
             ),
             ("warning field", Box::new(Warning::UnknownField(text("x")))),
+            (
+                "target gone",
+                Box::new(crate::ui::app::Notice::target_gone("10.0.0.2:5000")),
+            ),
             ("warning version", Box::new(Warning::NewerVersion(9))),
             (
                 "capture",
@@ -377,6 +381,10 @@ mod tests {
             all.push(("doctor check", Box::new(check)));
         }
         all.push(("windows firewall", Box::new(Tool::WindowsFirewall)));
+        for typed in ["", r"\q"] {
+            let error = crate::ui::connection_panel::delimiter_error(typed);
+            all.push(("delimiter", Box::new(error.expect("not a delimiter"))));
+        }
         for kind in [
             AdapterKind::Loopback,
             AdapterKind::Ethernet,

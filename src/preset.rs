@@ -18,14 +18,19 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::addr::{self, AddrError, ScopedIp};
-use crate::codec::{ControlStyle, FramerConfig, Framing, SendOptions, TextEncoding};
+use crate::codec::{ControlStyle, FramerConfig, Framing, InputMode, SendOptions, TextEncoding};
 use crate::engine::{self, HostPort, Mode, SessionConfig};
 use crate::i18n::Lang;
 use crate::rules::{Rule, RuleError, Rules};
 
 /// The format version this build writes. Raise it when a field changes meaning (not when one is added:
-/// added fields load from older files with their defaults).
-pub const FORMAT_VERSION: u32 = 1;
+/// added fields load from older files with their defaults), and bring older presets up in
+/// [`Preset::upgrade`].
+///
+/// Version 2: `send.encoding` is the send box's own encoding (in version 1 sending used `encoding`, the
+/// display's), and quick commands keep their input mode, encoding and escapes (in version 1 they were
+/// read with the send box's).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Fields that earlier versions wrote and this one skips without a warning: `delimiter_text` was a second
 /// copy of the delimiter, which `framing` holds.
@@ -84,13 +89,37 @@ pub enum DataView {
 }
 
 /// A named button that sends its text.
+///
+/// It keeps what decides the bytes its text stands for (text or hex, the encoding, escapes), as it was
+/// added, so it sends the same bytes whatever the send box is set to. The line ending and the checksum are
+/// the send box's: they frame every message for the device at the other end, so a change there applies
+/// to every quick command too. Fields missing from a file take their defaults (UTF-8 text, no escapes).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QuickCommand {
     /// The button's label.
     pub name: String,
-    /// What is sent, read with the send box's options.
+    /// What is sent, read as `input` says.
     pub text: String,
+    /// Whether the text is read as text or hex.
+    pub input: InputMode,
+    /// The encoding of text.
+    pub encoding: TextEncoding,
+    /// Whether backslash escapes in text are read.
+    pub escapes: bool,
+}
+
+impl QuickCommand {
+    /// The send box's options with this command's input mode, encoding and escapes.
+    #[must_use]
+    pub fn options(&self, send: SendOptions) -> SendOptions {
+        SendOptions {
+            input: self.input,
+            encoding: self.encoding,
+            escapes: self.escapes,
+            ..send
+        }
+    }
 }
 
 /// Everything that makes up a session as the user set it up.
@@ -129,13 +158,13 @@ pub struct Preset {
     pub echo: bool,
     /// Show data as text, hex or both.
     pub view: DataView,
-    /// Encoding of text shown and sent.
+    /// Encoding of text shown in the log, matched and answered by the reply rules.
     pub encoding: TextEncoding,
     /// How control characters are shown.
     pub control_style: ControlStyle,
     /// How received bytes are split into messages; the delimiter's bytes are kept only here.
     pub framing: Framing,
-    /// Send box options (text/hex, escapes, line ending, checksum); its encoding follows `encoding`.
+    /// Send box options (text/hex, its own encoding, escapes, line ending, checksum).
     pub send: SendOptions,
     /// The user's quick-command buttons.
     pub quick: Vec<QuickCommand>,
@@ -327,7 +356,25 @@ impl Preset {
         if preset.version > FORMAT_VERSION {
             warnings.insert(0, Warning::NewerVersion(preset.version));
         }
+        let mut preset = preset;
+        preset.upgrade();
         Ok(Loaded { preset, warnings })
+    }
+
+    /// Brings a preset written by an older version to this one's meaning, so it sends the same bytes as it
+    /// did: from version 1, the send box's encoding is the one it shared with the display, and quick
+    /// commands are read as the send box was. Presets of this version or newer are left as they are.
+    pub fn upgrade(&mut self) {
+        if self.version < 2 {
+            self.send.encoding = self.encoding;
+            let send = self.send;
+            for quick in &mut self.quick {
+                quick.input = send.input;
+                quick.encoding = send.encoding;
+                quick.escapes = send.escapes;
+            }
+        }
+        self.version = self.version.max(FORMAT_VERSION);
     }
 
     /// The preset as pretty RON, stamped with this build's [`FORMAT_VERSION`].
@@ -388,6 +435,8 @@ pub enum Field {
     ReceiveBuffer,
     /// The reply rules.
     Rules,
+    /// The delimiter that splits received messages, as typed.
+    Delimiter,
 }
 
 impl Field {
@@ -404,6 +453,8 @@ impl Field {
                 Self::Multicast => before.multicast_group == now.multicast_group,
                 Self::MaxClients => before.max_clients == now.max_clients,
                 Self::ReceiveBuffer => before.udp_receive_buffer_kib == now.udp_receive_buffer_kib,
+                // The typed text is the window's; a usable one changes the framing.
+                Self::Delimiter => before.framing == now.framing,
                 // Rules compile for the encoding and framing too.
                 Self::Rules => {
                     before.rules == now.rules
@@ -426,7 +477,9 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: Field, en: String, zh: String) -> Self {
+    /// The error about `field`, in English and Chinese.
+    #[must_use]
+    pub fn new(field: Field, en: String, zh: String) -> Self {
         Self { field, en, zh }
     }
 }
@@ -586,15 +639,6 @@ impl Preset {
                 format!("最大客户端数“{text}”不是整数（留空表示不限）。"),
             )
         })
-    }
-
-    /// The send options with the display encoding, which sending shares.
-    #[must_use]
-    pub fn send_options(&self) -> SendOptions {
-        SendOptions {
-            encoding: self.encoding,
-            ..self.send
-        }
     }
 
     /// The periodic interval and count as typed, or a message saying which is wrong.

@@ -12,10 +12,18 @@ use netassist::preset::{
     DataView, FORMAT_VERSION, Field, ModeKind, Preset, PresetError, QuickCommand, Warning,
 };
 
-/// The checked-in version-1 preset, as it must load forever.
+/// The checked-in version-1 preset, as it must load forever: brought up to this version, its quick
+/// commands read as its send box was (hex), as version 1 sent them.
 fn version_one() -> Preset {
+    let quick = |name: &str, text: &str| QuickCommand {
+        name: name.to_owned(),
+        text: text.to_owned(),
+        input: InputMode::Hex,
+        encoding: TextEncoding::Gbk,
+        escapes: true,
+    };
     let mut preset = Preset {
-        version: 1,
+        version: FORMAT_VERSION,
         mode: ModeKind::Udp,
         local_ip: "192.168.1.20".to_owned(),
         local_port: "7088".to_owned(),
@@ -32,16 +40,7 @@ fn version_one() -> Preset {
             prefix: LengthPrefix::I32Le,
             counts_header: true,
         },
-        quick: vec![
-            QuickCommand {
-                name: "查询".to_owned(),
-                text: "AA 55 01".to_owned(),
-            },
-            QuickCommand {
-                name: "reset".to_owned(),
-                text: "AA 55 FF".to_owned(),
-            },
-        ],
+        quick: vec![quick("查询", "AA 55 01"), quick("reset", "AA 55 FF")],
         periodic_ms: "250".to_owned(),
         periodic_count: "10".to_owned(),
         ..Preset::default()
@@ -83,6 +82,37 @@ fn the_checked_in_version_one_preset_keeps_loading() {
     let loaded = Preset::load(Path::new("tests/data/preset-v1.ron")).unwrap();
     assert_eq!(loaded.preset, version_one());
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+}
+
+#[test]
+fn a_version_one_preset_sends_the_same_bytes_in_this_version() {
+    // Version 1 sent in the display's encoding, whatever `send.encoding` said, and read quick commands
+    // with the send box's options.
+    let old = r#"(version: 1, encoding: Gbk, send: (input: Text, encoding: Utf8),
+        quick: [(name: "hello", text: "你好")])"#;
+    let preset = Preset::from_ron(old).unwrap().preset;
+    assert_eq!(preset.version, FORMAT_VERSION);
+    assert_eq!(preset.send.encoding, TextEncoding::Gbk);
+    let quick = &preset.quick[0];
+    assert_eq!(
+        quick.options(preset.send).build("你好").unwrap(),
+        [0xC4, 0xE3, 0xBA, 0xC3]
+    );
+    // Written by this version, a quick command without its mode is UTF-8 text, and the send box keeps
+    // its own encoding.
+    let new = r#"(version: 2, encoding: Gbk, send: (input: Hex, encoding: Utf8),
+        quick: [(name: "hello", text: "你好")])"#;
+    let preset = Preset::from_ron(new).unwrap().preset;
+    assert_eq!(preset.send.encoding, TextEncoding::Utf8);
+    let quick = &preset.quick[0];
+    assert_eq!(
+        (quick.input, quick.encoding, quick.escapes),
+        (InputMode::Text, TextEncoding::Utf8, false)
+    );
+    assert_eq!(
+        quick.options(preset.send).build("你好").unwrap(),
+        "你好".as_bytes()
+    );
 }
 
 #[test]

@@ -170,7 +170,7 @@ fn switch_input(harness: &mut Harness<'_, NetAssistApp>, to: &str) {
 #[test]
 fn switching_text_and_hex_converts_the_send_box_in_its_encoding() {
     let mut gbk = preset();
-    gbk.encoding = TextEncoding::Gbk;
+    gbk.send.encoding = TextEncoding::Gbk;
     let mut harness = harness(with(gbk));
     let message = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
     message.focus();
@@ -235,10 +235,12 @@ fn a_history_entry_comes_back_in_the_mode_and_encoding_it_was_sent_in() {
     harness.state_mut().settings.send_text = "68 69".to_owned();
     switch_input(&mut harness, "Text");
     assert_eq!(harness.state().settings.send_text, "hi");
-    harness.state_mut().settings.preset.encoding = TextEncoding::Gbk;
+    harness.state_mut().settings.preset.send.encoding = TextEncoding::Gbk;
     harness.get_by_role_and_label(Role::Button, "Send").click();
     harness.run();
     assert_eq!(read_exactly(&mut client, 2), b"hi");
+    // The log is shown in an encoding of its own, which recalling does not touch.
+    harness.state_mut().settings.preset.encoding = TextEncoding::Latin1;
 
     harness.get_by_value("History").click();
     harness.run();
@@ -247,10 +249,197 @@ fn a_history_entry_comes_back_in_the_mode_and_encoding_it_was_sent_in() {
     let app = harness.state();
     assert_eq!(app.settings.send_text, "01 03");
     assert_eq!(app.settings.preset.send.input, InputMode::Hex);
-    assert_eq!(app.settings.preset.encoding, TextEncoding::Utf8);
+    assert_eq!(app.settings.preset.send.encoding, TextEncoding::Utf8);
+    assert_eq!(app.settings.preset.encoding, TextEncoding::Latin1);
     harness.get_by_role_and_label(Role::Button, "Send").click();
     harness.run();
     assert_eq!(read_exactly(&mut client, 2), [1, 3]);
+}
+
+#[test]
+fn quick_commands_send_in_the_mode_and_encoding_they_were_added_with() {
+    let mut harness = harness(settings());
+    let mut client = server_with_client(&mut harness);
+    let add = |harness: &mut Harness<'_, NetAssistApp>, input, encoding, text: &str| {
+        let send = &mut harness.state_mut().settings.preset.send;
+        send.input = input;
+        send.encoding = encoding;
+        harness.state_mut().settings.send_text = text.to_owned();
+        harness
+            .get_by_role_and_label(Role::Button, "+ Add from send box")
+            .click();
+        harness.run();
+    };
+    add(&mut harness, InputMode::Hex, TextEncoding::Utf8, "AA 55");
+    add(&mut harness, InputMode::Text, TextEncoding::Gbk, "你好");
+    add(&mut harness, InputMode::Text, TextEncoding::Utf8, "hi");
+
+    // The send box is UTF-8 text now: each command still sends its own bytes.
+    harness.state_mut().settings.send_text.clear();
+    harness.state_mut().settings.preset.send.encoding = TextEncoding::Utf8;
+    switch_input(&mut harness, "Text");
+    // The hex command's button says it is hex.
+    harness
+        .get_by_role_and_label(Role::Button, "HEX AA 55")
+        .click();
+    harness.run();
+    assert_eq!(read_exactly(&mut client, 2), [0xAA, 0x55]);
+    harness.get_by_role_and_label(Role::Button, "你好").click();
+    harness.run();
+    assert_eq!(read_exactly(&mut client, 4), [0xC4, 0xE3, 0xBA, 0xC3]);
+    // A text command from a hex send box: its text, and no hex error.
+    switch_input(&mut harness, "HEX");
+    harness.get_by_role_and_label(Role::Button, "hi").click();
+    harness.run();
+    assert_eq!(read_exactly(&mut client, 2), b"hi");
+    assert!(harness.state().send_error().is_none());
+
+    // Its window shows how it is read, and changes it.
+    harness
+        .get_by_role_and_label(Role::Button, "hi")
+        .click_secondary();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Edit…").click();
+    harness.run();
+    let read_as = harness.get_by_role_and_label(Role::ComboBox, "Read as");
+    assert_eq!(read_as.value().as_deref(), Some("Text, UTF-8"));
+    read_as.click();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "HEX").click();
+    harness.run();
+    // "hi" is no hex: the window names the typo at once.
+    harness.get_by_label_contains("position 1: 'h' is not a hex digit");
+    harness
+        .get_by_role_and_label(Role::TextInput, "Name")
+        .focus();
+    let sends = harness.get_by_role_and_label(Role::MultilineTextInput, "Sends");
+    sends.focus();
+    harness.key_press(egui::Key::Backspace);
+    harness.key_press(egui::Key::Backspace);
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, "Sends")
+        .type_text("0D 0A");
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Done").click();
+    harness.run();
+    let quick = &harness.state().settings.preset.quick[2];
+    assert_eq!(
+        (quick.input, quick.text.as_str()),
+        (InputMode::Hex, "0D 0A")
+    );
+    harness
+        .get_by_role_and_label(Role::Button, "HEX hi")
+        .click();
+    harness.run();
+    assert_eq!(read_exactly(&mut client, 2), b"\r\n");
+}
+
+#[test]
+fn a_long_message_scrolls_in_its_box_and_the_controls_stay_in_the_window() {
+    let mut settings = settings();
+    settings.send_text = "0123456789".repeat(12_000);
+    let app = NetAssistApp::new(settings, Box::new(Scripted::default()));
+    let mut harness = harness_sized(app, egui::vec2(1024.0, 768.0));
+    harness.run();
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1024.0, 768.0));
+    for (role, label) in [
+        (Role::Button, "Send"),
+        (Role::Button, "Reset counters"),
+        (Role::Button, "Start periodic"),
+        (Role::Button, "Preset"),
+    ] {
+        let rect = harness.get_by_role_and_label(role, label).rect();
+        assert!(window.contains_rect(rect), "{label}: {rect:?}");
+    }
+    // The box shows at most 30% of the window; what is below it starts right after.
+    let message = harness
+        .get_by_role_and_label(Role::MultilineTextInput, "Message")
+        .rect();
+    let below = harness
+        .get_by_role_and_label(Role::Button, "+ Add from send box")
+        .rect();
+    assert!(
+        below.min.y - message.min.y <= 768.0 * 0.3 + 60.0,
+        "{message:?} {below:?}"
+    );
+}
+
+#[test]
+fn a_target_that_disconnected_stays_the_target_and_nothing_goes_to_the_others() {
+    let mut harness = harness(settings());
+    let first = server_with_client(&mut harness);
+    let addr = harness.state().log().local_addr().unwrap();
+    let mut second = TcpStream::connect(addr).unwrap();
+    second
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    step_until(&mut harness, "two clients", |app| {
+        app.log().connected_peers() == 2
+    });
+    let first_addr = first.local_addr().unwrap().to_string();
+    harness
+        .get_by_role_and_label(Role::Button, &first_addr)
+        .click();
+    harness.run();
+    drop(first);
+    step_until(&mut harness, "the first client to leave", |app| {
+        app.log().connected_peers() == 1
+    });
+    harness.state_mut().settings.send_text = "secret".to_owned();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    harness.get_by_label_contains(&format!(
+        "{first_addr} is no longer connected: nothing sent"
+    ));
+    let mut buf = [0; 1];
+    assert!(second.read(&mut buf).is_err(), "the other client got data");
+    assert_eq!(harness.state().log().totals().tx_bytes, 0);
+    harness.get_by_role_and_label(Role::Button, "中文").click();
+    harness.run();
+    harness.get_by_label_contains(&format!("{first_addr} 已断开连接：未发送"));
+}
+
+#[test]
+fn escape_typos_and_characters_the_encoding_cannot_write_are_named_while_typing() {
+    let mut harness = harness(settings());
+    harness.state_mut().settings.preset.send.escapes = true;
+    let message = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    message.focus();
+    message.type_text("go\\q");
+    harness.run();
+    harness.get_by_label_contains("position 3: '\\q' is not an escape");
+    harness.state_mut().settings.send_text = "\\x4".to_owned();
+    harness.run();
+    harness.get_by_label_contains("position 1: \\x needs two hex digits");
+    harness.state_mut().settings.send_text = "a你".to_owned();
+    harness.state_mut().settings.preset.send.encoding = TextEncoding::Ascii;
+    harness.run();
+    harness.get_by_label_contains("position 2");
+    harness.state_mut().settings.preset.send.encoding = TextEncoding::Gbk;
+    harness.run();
+    assert!(harness.query_by_label_contains("position").is_none());
+}
+
+#[test]
+fn quick_commands_with_long_names_read_apart() {
+    let mut harness = harness(settings());
+    for i in 1..=7 {
+        harness.state_mut().settings.send_text = format!("LONG_COMMAND_NAME_{i:02}");
+        harness
+            .get_by_role_and_label(Role::Button, "+ Add from send box")
+            .click();
+        harness.run();
+    }
+    harness.state_mut().settings.send_text =
+        "A_MUCH_LONGER_COMMAND_THAT_DOES_NOT_FIT_08".to_owned();
+    harness
+        .get_by_role_and_label(Role::Button, "+ Add from send box")
+        .click();
+    harness.run();
+    for i in 1..=7 {
+        harness.get_by_role_and_label(Role::Button, &format!("LONG_COMMAND_NAME_{i:02}"));
+    }
+    harness.get_by_role_and_label(Role::Button, "A_MUCH_LONGE…_NOT_FIT_08");
 }
 
 #[test]
@@ -327,6 +516,7 @@ fn quick_commands_are_edited_in_a_window_moved_and_removed() {
         settings.preset.quick.push(QuickCommand {
             name: name.to_owned(),
             text: name.to_owned(),
+            ..QuickCommand::default()
         });
     }
     let mut harness = harness(settings);
@@ -384,6 +574,7 @@ fn many_quick_commands_wrap_onto_more_rows_inside_the_window() {
         settings.preset.quick.push(QuickCommand {
             name: format!("command {i}"),
             text: format!("{i}"),
+            ..QuickCommand::default()
         });
     }
     let app = NetAssistApp::new(settings, Box::new(Scripted::default()));
@@ -734,6 +925,41 @@ fn a_delimiter_picked_again_is_the_one_typed_and_the_one_used() {
     step_until(&mut harness, "two messages split on #", |app| {
         rows_text(app, Direction::Rx) == ["look", "pass"]
     });
+}
+
+#[test]
+fn an_empty_delimiter_stops_open_at_its_field() {
+    let mut harness = harness(settings());
+    split_by_delimiter(&mut harness, "#");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.key_press(egui::Key::Backspace);
+    harness.run();
+    harness.get_by_label("A delimiter needs at least one byte.");
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    harness.run();
+    assert!(!harness.state().is_open(), "opened with the old delimiter");
+    // The field and the Open button both say it.
+    assert_eq!(
+        harness
+            .get_all_by_label("A delimiter needs at least one byte.")
+            .count(),
+        2
+    );
+    let field = r"Delimiter (text, escapes like \r\n or \x03)";
+    harness
+        .get_by_role_and_label(Role::TextInput, field)
+        .focus();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, field)
+        .type_text("#");
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("A delimiter needs at least one byte.")
+            .is_none()
+    );
+    open(&mut harness);
 }
 
 #[test]

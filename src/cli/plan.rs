@@ -181,6 +181,7 @@ fn override_preset(preset: &mut Preset, common: &Common) {
     preset.echo |= common.echo;
     if let Some(encoding) = common.encoding {
         preset.encoding = encoding;
+        preset.send.encoding = encoding;
     }
     if let Some(framing) = common.framing.clone() {
         preset.framing = framing;
@@ -219,7 +220,7 @@ impl Plan {
         // The window offers no echo for a client; a script asking for one gets it.
         config.echo |= common.echo;
 
-        let send_options = preset.send_options();
+        let send_options = preset.send;
         let sends = in_order(
             matches,
             &[("send", &common.send), ("send_hex", &common.send_hex)],

@@ -9,8 +9,9 @@ use std::fmt::{self, Write as _};
 
 use super::hex::push_pair;
 
-/// The escapes [`parse`] understands, for messages that list them.
-const KNOWN: &str = "\\r \\n \\t \\\\ \\0 \\xNN \\u{...}";
+/// The escapes [`parse`] understands besides `\\` (which messages name on its own, as the way to write a
+/// backslash), for messages that list them.
+const KNOWN: &str = "\\r \\n \\t \\0 \\xNN \\u{...}";
 
 /// One piece of typed text, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -481,7 +482,7 @@ mod tests {
                 ch: 'q'
             }
             .to_string(),
-            "position 5: '\\q' is not an escape; use \\r \\n \\t \\\\ \\0 \\xNN \\u{...}, and \\\\ for a backslash"
+            "position 5: '\\q' is not an escape; use \\r \\n \\t \\0 \\xNN \\u{...}, and \\\\ for a backslash"
         );
         assert_eq!(
             EscapeError::ShortHex { position: 2 }.to_string(),

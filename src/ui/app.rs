@@ -21,7 +21,7 @@ use crate::capture::Capture;
 use crate::codec::{FramerConfig, Framing, InputMode, SendOptions};
 use crate::engine::{Command, Direction, Event, PeerId, Target};
 use crate::i18n::Lang;
-use crate::preset::{FieldError, ModeKind, Preset};
+use crate::preset::{Field, FieldError, ModeKind, Preset};
 use crate::session::{Controller, PeriodicProgress};
 use crate::traffic::{LogConfig, TrafficLog};
 
@@ -153,6 +153,17 @@ impl Notice {
         }
     }
 
+    /// The send target `addr` is no longer connected, so nothing was sent.
+    #[must_use]
+    pub fn target_gone(addr: &str) -> Self {
+        Self::error(
+            format!(
+                "{addr} is no longer connected: nothing sent. Pick another target in the peers panel."
+            ),
+            format!("{addr} 已断开连接：未发送。请在连接列表中选择其他目标。"),
+        )
+    }
+
     /// The text in `lang`.
     #[must_use]
     pub fn text(&self, lang: Lang) -> &str {
@@ -254,10 +265,11 @@ impl NetAssistApp {
     /// The eframe entry: settings from storage (or defaults), fonts checked, native file dialogs.
     #[must_use]
     pub fn from_creation_context(cc: &eframe::CreationContext<'_>) -> Self {
-        let settings: Settings = cc
+        let mut settings: Settings = cc
             .storage
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
             .unwrap_or_default();
+        settings.upgrade();
         Self::new(settings, Box::new(NativeDialogs))
     }
 
@@ -289,6 +301,12 @@ impl NetAssistApp {
     #[must_use]
     pub fn capture(&self) -> Option<&Capture> {
         self.ctl.capture()
+    }
+
+    /// Why the last send did not happen, while it still holds.
+    #[must_use]
+    pub fn send_error(&self) -> Option<&Notice> {
+        self.send_error.as_ref().map(|(notice, _)| notice)
     }
 
     /// The status bar's current message.
@@ -485,7 +503,6 @@ impl NetAssistApp {
             file,
             periodic,
             notice,
-            target,
             ..
         } = self;
         let intake = ctl.take_events(EVENT_TIME_PER_FRAME, |event| match event {
@@ -506,9 +523,6 @@ impl NetAssistApp {
             Event::Periodic { .. } => *periodic = PeriodicProgress::of(event),
             Event::Error { error, .. } => {
                 *notice = Some(Notice::error(error.to_string(), error.zh()));
-            }
-            Event::Closed { peer, .. } if *target == SendTarget::Peer(*peer) => {
-                *target = SendTarget::All;
             }
             _ => {}
         });
@@ -546,7 +560,7 @@ impl NetAssistApp {
             }
             UiAction::Send => {
                 let text = self.settings.send_text.clone();
-                if self.send_text(&text) {
+                if self.send_text(&text, self.settings.preset.send) {
                     self.settings.remember();
                 }
             }
@@ -572,7 +586,8 @@ impl NetAssistApp {
             UiAction::SendQuick(index) => {
                 if let Some(quick) = self.settings.preset.quick.get(index) {
                     let text = quick.text.clone();
-                    self.send_text(&text);
+                    let options = quick.options(self.settings.preset.send);
+                    self.send_text(&text, options);
                 }
             }
             UiAction::StartPeriodic => self.start_periodic(),
@@ -620,7 +635,11 @@ impl NetAssistApp {
         if self.is_open() {
             return;
         }
-        let config = match self.settings.preset.session() {
+        let checked = match self.delimiter_error() {
+            Some(error) => Err(error),
+            None => self.settings.preset.session(),
+        };
+        let config = match checked {
             Ok(config) => config,
             Err(error) => {
                 // Shown at the field it is about, not again in the status bar.
@@ -658,6 +677,16 @@ impl NetAssistApp {
         }
     }
 
+    /// What is wrong with the delimiter field while the framing is by delimiter and the field holds
+    /// something that is not one (the framing keeps the last good delimiter meanwhile).
+    fn delimiter_error(&self) -> Option<FieldError> {
+        if !matches!(self.settings.preset.framing, Framing::Delimiter { .. }) {
+            return None;
+        }
+        let (typed, _) = self.delimiter_typed.as_ref()?;
+        connection_panel::delimiter_error(typed)
+    }
+
     /// Hands the preset's rules to the open session, whose worker answers by them from now on. Rules that
     /// do not compile stay out (the rules window says why) and the session keeps the ones it had.
     fn send_rules(&self) {
@@ -675,10 +704,10 @@ impl NetAssistApp {
         }
     }
 
-    /// Builds bytes from `text` with the send options and sends them; on bad input says where, and sends
+    /// Builds bytes from `text` with `options` and sends them; on bad input says where, and sends
     /// nothing. Returns whether it was sent.
-    fn send_text(&mut self, text: &str) -> bool {
-        match self.bytes_to_send(text) {
+    fn send_text(&mut self, text: &str, options: SendOptions) -> bool {
+        match self.bytes_to_send(text, options) {
             Ok(bytes) => {
                 let to = self.engine_target();
                 self.ctl.command(Command::Send { to, bytes });
@@ -692,8 +721,8 @@ impl NetAssistApp {
         }
     }
 
-    /// The bytes `text` stands for, or why it cannot be sent now.
-    fn bytes_to_send(&self, text: &str) -> Result<Bytes, Notice> {
+    /// The bytes `text` stands for with `options`, or why it cannot be sent now.
+    fn bytes_to_send(&self, text: &str, options: SendOptions) -> Result<Bytes, Notice> {
         if !self.is_open() {
             return Err(Notice::error("Open a session first.", "请先打开连接。"));
         }
@@ -710,15 +739,27 @@ impl NetAssistApp {
                 ),
             });
         }
+        if let SendTarget::Peer(peer) = self.target {
+            // The target stays on a peer that left, so its bytes never go to someone else unasked.
+            let gone = self
+                .log()
+                .peer(peer)
+                .is_none_or(|stats| stats.closed.is_some());
+            if gone {
+                let addr = self
+                    .log()
+                    .peer(peer)
+                    .map_or_else(|| peer.to_string(), |stats| stats.addr.to_string());
+                return Err(Notice::target_gone(&addr));
+            }
+        }
         if text.is_empty() {
             return Err(Notice::error(
                 "Nothing to send: the send box is empty.",
                 "发送框是空的，没有可发送的内容。",
             ));
         }
-        self.settings
-            .preset
-            .send_options()
+        options
             .build(text)
             .map(Bytes::from)
             .map_err(|error| Notice::error(error.to_string(), error.zh()))
@@ -726,7 +767,7 @@ impl NetAssistApp {
 
     fn start_periodic(&mut self) {
         let text = self.settings.send_text.clone();
-        let bytes = match self.bytes_to_send(&text) {
+        let bytes = match self.bytes_to_send(&text, self.settings.preset.send) {
             Ok(bytes) => bytes,
             Err(notice) => {
                 self.fail_send(notice);
@@ -829,11 +870,10 @@ impl NetAssistApp {
         {
             self.send_error = None;
         }
-        if self
-            .field_error
-            .as_ref()
-            .is_some_and(|(error, typed)| !error.field.same_in(typed, &self.settings.preset))
-        {
+        if self.field_error.as_ref().is_some_and(|(error, typed)| {
+            !error.field.same_in(typed, &self.settings.preset)
+                || (error.field == Field::Delimiter && self.delimiter_error().is_none())
+        }) {
             self.field_error = None;
         }
     }
@@ -842,7 +882,7 @@ impl NetAssistApp {
     /// bytes in the encoding, hex to text when the bytes are text); when it cannot be, the box and its
     /// mode stay as they were and the send error says why.
     fn switch_input(&mut self, input: InputMode) {
-        let options = self.settings.preset.send_options();
+        let options = self.settings.preset.send;
         if options.input == input {
             return;
         }
@@ -869,19 +909,15 @@ impl NetAssistApp {
         }
     }
 
-    /// Puts a history entry back in the send box with the mode and encoding it was sent in.
+    /// Puts a history entry back in the send box with the mode and encoding it was sent in. Only the send
+    /// side changes: the log keeps the encoding it is shown in.
     fn recall(&mut self, index: usize) {
         let Some(entry) = self.settings.history.get(index).cloned() else {
             return;
         };
-        let encoding_changed = self.settings.preset.encoding != entry.encoding;
         self.settings.send_text = entry.text;
         self.settings.preset.send.input = entry.input;
-        self.settings.preset.encoding = entry.encoding;
-        // Rules match and reply in the session's encoding.
-        if encoding_changed && !self.settings.preset.rules.is_empty() {
-            self.send_rules();
-        }
+        self.settings.preset.send.encoding = entry.encoding;
     }
 }
 
@@ -900,7 +936,7 @@ impl SendState {
     fn of(app: &NetAssistApp) -> Self {
         Self {
             text: app.settings.send_text.clone(),
-            options: app.settings.preset.send_options(),
+            options: app.settings.preset.send,
             open: app.is_open(),
             target: app.target,
             connected: app.log().connected_peers(),

@@ -9,7 +9,7 @@ use crate::codec::{
     decode_for_display,
 };
 use crate::i18n::{Lang, Text};
-use crate::preset::{DataView, Field, ModeKind};
+use crate::preset::{DataView, Field, FieldError, ModeKind};
 
 /// Draws the panel; what needs more than a settings change goes into `actions`.
 pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
@@ -311,6 +311,23 @@ fn framing_label(framing: &Framing, lang: Lang) -> &'static str {
     }
 }
 
+/// What is wrong with a delimiter as typed, as an error at its field; `None` when it is a delimiter.
+pub(crate) fn delimiter_error(typed: &str) -> Option<FieldError> {
+    match parse_delimiter(typed) {
+        Ok(bytes) if !bytes.is_empty() => None,
+        Ok(_) => Some(FieldError::new(
+            Field::Delimiter,
+            "A delimiter needs at least one byte.".to_owned(),
+            "分隔符至少一个字节。".to_owned(),
+        )),
+        Err(error) => Some(FieldError::new(
+            Field::Delimiter,
+            format!("Delimiter: {error}"),
+            format!("分隔符：{}", error.zh()),
+        )),
+    }
+}
+
 /// Reads a delimiter as typed: text with escapes (`\r\n`, `\x03`), at least one byte.
 fn parse_delimiter(typed: &str) -> Result<Vec<u8>, SendError> {
     SendOptions {
@@ -350,8 +367,7 @@ fn framing_parameters(
             let mut text = delimiter_typed
                 .as_ref()
                 .map_or_else(|| delimiter_shown(delimiter), |(typed, _)| typed.clone());
-            let parsed = parse_delimiter(&text);
-            let wrong = !matches!(&parsed, Ok(bytes) if !bytes.is_empty());
+            let wrong = delimiter_error(&text).is_some();
             let response = ui
                 .scope(|ui| {
                     if wrong {
@@ -361,35 +377,18 @@ fn framing_parameters(
                 })
                 .inner
                 .labelled_by(label.id);
-            let parsed = if response.changed() {
-                let parsed = parse_delimiter(&text);
-                if let Ok(bytes) = &parsed
-                    && !bytes.is_empty()
-                {
-                    delimiter.clone_from(bytes);
-                }
-                parsed
-            } else {
-                parsed
-            };
+            if response.changed()
+                && let Ok(bytes) = parse_delimiter(&text)
+                && !bytes.is_empty()
+            {
+                *delimiter = bytes;
+            }
+            if let Some(error) = delimiter_error(&text) {
+                ui.colored_label(ui.visuals().error_fg_color, error.text(lang));
+            }
             let settled = !response.has_focus() && !wrong;
             *delimiter_typed =
                 (!settled && text != delimiter_shown(delimiter)).then(|| (text, delimiter.clone()));
-            match parsed {
-                Ok(bytes) if !bytes.is_empty() => {}
-                Ok(_) => {
-                    ui.colored_label(
-                        ui.visuals().error_fg_color,
-                        lang.pick(
-                            "A delimiter needs at least one byte.",
-                            "分隔符至少一个字节。",
-                        ),
-                    );
-                }
-                Err(error) => {
-                    ui.colored_label(ui.visuals().error_fg_color, error.text(lang));
-                }
-            }
             ui.checkbox(keep, lang.pick("Keep the delimiter", "保留分隔符"));
         }
         Framing::FixedLength { len } => {

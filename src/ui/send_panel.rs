@@ -2,25 +2,32 @@
 //! Ctrl+Enter, history, quick commands, periodic send and file send; and the window that edits a quick
 //! command.
 
+use std::borrow::Cow;
+
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::app::{NetAssistApp, SendTarget, UiAction};
-use crate::codec::{Checksum, InputMode, LineEnding, hex};
+use crate::codec::{Checksum, InputMode, LineEnding, SendError, TextEncoding};
 use crate::i18n::{Lang, Text};
 use crate::preset::QuickCommand;
 
 /// The keyboard shortcut that sends.
 pub const SEND_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
 
+/// The most of the window's height the send box takes; longer input scrolls inside it, so the controls
+/// below it, the status bar and the menu stay in the window.
+const SEND_BOX_SHARE: f32 = 0.3;
+
+/// The most characters a quick command's button shows of its name; a longer name loses its middle.
+const QUICK_LABEL_CHARS: usize = 24;
+
 /// Draws the panel.
 pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
     let lang = app.settings.lang;
     options_row(ui, app, lang, actions);
-    // A hex typo is named while it is typed, before anything is sent.
-    let hex_typo = match app.settings.preset.send.input {
-        InputMode::Hex => hex::parse(&app.settings.send_text).err(),
-        InputMode::Text => None,
-    };
+    // A typo (hex, escape, or a character the encoding cannot write) is named while it is typed.
+    let typo = app.settings.preset.send.data(&app.settings.send_text).err();
+    let max_height = ui.ctx().content_rect().height() * SEND_BOX_SHARE;
     ui.horizontal(|ui| {
         let send_width = 110.0;
         let label = ui.label(lang.pick("Message", "发送内容"));
@@ -34,18 +41,24 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
                 "要发送的十六进制，如 AA 55 01（Ctrl+Enter 发送）",
             ),
         };
+        let width = ui.available_width() - send_width;
         let edit = egui::TextEdit::multiline(&mut app.settings.send_text)
             .id_salt("send_text")
             .hint_text(hint)
             .desired_rows(3)
-            .desired_width(ui.available_width() - send_width)
+            .desired_width(width)
             .font(egui::TextStyle::Monospace);
         let response = ui
             .scope(|ui| {
-                if hex_typo.is_some() {
+                if typo.is_some() {
                     super::outline_as_error(ui);
                 }
-                ui.add(edit)
+                egui::ScrollArea::vertical()
+                    .id_salt("send_text scroll")
+                    .max_height(max_height)
+                    .max_width(width)
+                    .show(ui, |ui| ui.add(edit))
+                    .inner
             })
             .inner
             .labelled_by(label.id);
@@ -69,10 +82,13 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
         });
     });
     let error_color = ui.visuals().error_fg_color;
-    if let Some(typo) = hex_typo {
+    // The line is there with or without a message, so the controls below do not move when one appears.
+    if let Some(typo) = typo {
         ui.colored_label(error_color, typo.text(lang));
     } else if let Some((error, _)) = &app.send_error {
         ui.colored_label(error_color, error.text(lang));
+    } else {
+        ui.label("");
     }
     quick_row(ui, app, lang, actions);
     periodic_and_file_row(ui, app, lang, actions);
@@ -91,13 +107,15 @@ fn options_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &
                 actions.push(UiAction::SwitchInput(input));
             }
         }
-        ui.add_enabled(
-            send.input == InputMode::Text,
-            egui::Checkbox::new(
-                &mut send.escapes,
-                lang.pick(r"Escapes (\r \n \x..)", r"转义（\r \n \x..）"),
-            ),
-        );
+        let label = ui.label(lang.pick("Send encoding", "发送编码"));
+        encoding_combo(ui, "send_encoding", &mut send.encoding)
+            .on_hover_text(lang.pick(
+                "How text is written as bytes when sent; the log is shown in the Encoding of the \
+                 settings panel",
+                "发送时文本转换为字节所用的编码；日志按设置面板中的“编码”显示",
+            ))
+            .labelled_by(label.id);
+        escapes_checkbox(ui, send.input, &mut send.escapes, lang);
         let label = ui.label(lang.pick("Line end", "行尾"));
         egui::ComboBox::from_id_salt("line_ending")
             .selected_text(send.line_ending.text(lang))
@@ -122,12 +140,64 @@ fn options_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &
     });
 }
 
+/// The encoding combo box, with `id` to tell it from others.
+fn encoding_combo(ui: &mut egui::Ui, id: &str, encoding: &mut TextEncoding) -> egui::Response {
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(encoding.label())
+        .width(80.0)
+        .show_ui(ui, |ui| {
+            for choice in TextEncoding::ALL {
+                ui.selectable_value(encoding, choice, choice.label());
+            }
+        })
+        .response
+}
+
+/// The escapes switch, which only text reads.
+fn escapes_checkbox(ui: &mut egui::Ui, input: InputMode, escapes: &mut bool, lang: Lang) {
+    ui.add_enabled(
+        input == InputMode::Text,
+        egui::Checkbox::new(
+            escapes,
+            lang.pick(r"Escapes (\r \n \x..)", r"转义（\r \n \x..）"),
+        ),
+    );
+}
+
+/// The typo in `error`, if any, in the theme's error colour.
+fn typo_ui(ui: &mut egui::Ui, error: Option<SendError>, lang: Lang) {
+    if let Some(error) = error {
+        ui.colored_label(ui.visuals().error_fg_color, error.text(lang));
+    }
+}
+
+/// `name` as a button shows it: whole when short, otherwise its start and end around an ellipsis, so
+/// names that differ only at the end (`LONG_COMMAND_NAME_01`, `…_02`) still read apart.
+#[must_use]
+pub fn short_label(name: &str) -> Cow<'_, str> {
+    let count = name.chars().count();
+    if count <= QUICK_LABEL_CHARS {
+        return Cow::Borrowed(name);
+    }
+    let tail = (QUICK_LABEL_CHARS - 1) / 2;
+    let head = QUICK_LABEL_CHARS - 1 - tail;
+    let mut short: String = name.chars().take(head).collect();
+    short.push('…');
+    short.extend(name.chars().skip(count - tail));
+    Cow::Owned(short)
+}
+
 fn target_text(app: &NetAssistApp, lang: Lang) -> String {
     let to = lang.pick("to", "目标");
     match app.target {
         SendTarget::All => format!("→ {to}: {}", lang.pick("all", "全部")),
         SendTarget::Default => format!("→ {to}: {}", lang.pick("the remote", "远程")),
         SendTarget::Peer(peer) => match app.log().peer(peer) {
+            Some(stats) if stats.closed.is_some() => format!(
+                "→ {to}: {} ({})",
+                stats.addr,
+                lang.pick("disconnected", "已断开")
+            ),
             Some(stats) => format!("→ {to}: {}", stats.addr),
             None => format!("→ {to}: {peer}"),
         },
@@ -195,9 +265,17 @@ fn quick_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mu
         ui.label(lang.pick("Quick:", "快捷指令："));
         let count = app.settings.preset.quick.len();
         for (index, quick) in app.settings.preset.quick.iter().enumerate() {
+            let name = short_label(&quick.name);
+            let (button, read_as) = match quick.input {
+                InputMode::Hex => (
+                    egui::Button::new((egui::RichText::new("HEX").small().weak(), name.as_ref())),
+                    "HEX",
+                ),
+                InputMode::Text => (egui::Button::new(name.as_ref()), quick.encoding.label()),
+            };
             let response = ui
-                .button(quick.name.as_str())
-                .on_hover_text(quick.text.as_str());
+                .add(button)
+                .on_hover_text(format!("{}  ({read_as})\n{}", quick.name, quick.text));
             if response.clicked() {
                 actions.push(UiAction::SendQuick(index));
             }
@@ -241,20 +319,30 @@ fn quick_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mu
             && !app.settings.send_text.is_empty()
         {
             let text = app.settings.send_text.clone();
-            let name: String = text.chars().take(12).collect();
-            app.settings.preset.quick.push(QuickCommand { name, text });
+            let first_line = text.lines().next().unwrap_or_default();
+            let name = short_label(first_line).into_owned();
+            let send = app.settings.preset.send;
+            app.settings.preset.quick.push(QuickCommand {
+                name,
+                text,
+                input: send.input,
+                encoding: send.encoding,
+                escapes: send.escapes,
+            });
         }
     });
 }
 
-/// The window that edits one quick command: its name and what it sends, with moving and removing. A
-/// window of its own, so clicking into its fields does not close it as a menu would.
+/// The window that edits one quick command: its name, what it sends and how that is read (text in an
+/// encoding, or hex), with moving and removing. A window of its own, so clicking into its fields does not
+/// close it as a menu would.
 pub fn quick_edit_window(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
     let Some(index) = app.quick_edit else {
         return;
     };
     let lang = app.settings.lang;
     let count = app.settings.preset.quick.len();
+    let send = app.settings.preset.send;
     let Some(quick) = app.settings.preset.quick.get_mut(index) else {
         app.quick_edit = None;
         return;
@@ -270,9 +358,43 @@ pub fn quick_edit_window(ctx: &egui::Context, app: &mut NetAssistApp, actions: &
             let label = ui.label(lang.pick("Name", "名称"));
             ui.text_edit_singleline(&mut quick.name)
                 .labelled_by(label.id);
+            ui.horizontal(|ui| {
+                let label = ui.label(lang.pick("Read as", "读作"));
+                egui::ComboBox::from_id_salt("quick_read_as")
+                    .selected_text(read_as_text(quick.input, quick.encoding, lang))
+                    .show_ui(ui, |ui| {
+                        for encoding in TextEncoding::ALL {
+                            let text = read_as_text(InputMode::Text, encoding, lang);
+                            let chosen =
+                                quick.input == InputMode::Text && quick.encoding == encoding;
+                            if ui.selectable_label(chosen, text).clicked() {
+                                quick.input = InputMode::Text;
+                                quick.encoding = encoding;
+                            }
+                        }
+                        let text = read_as_text(InputMode::Hex, quick.encoding, lang);
+                        if ui
+                            .selectable_label(quick.input == InputMode::Hex, text)
+                            .clicked()
+                        {
+                            quick.input = InputMode::Hex;
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                escapes_checkbox(ui, quick.input, &mut quick.escapes, lang);
+            });
+            let typo = quick.options(send).data(&quick.text).err();
             let label = ui.label(lang.pick("Sends", "发送内容"));
-            ui.text_edit_multiline(&mut quick.text)
-                .labelled_by(label.id);
+            ui.scope(|ui| {
+                if typo.is_some() {
+                    super::outline_as_error(ui);
+                }
+                ui.text_edit_multiline(&mut quick.text)
+            })
+            .inner
+            .labelled_by(label.id);
+            typo_ui(ui, typo, lang);
             ui.horizontal(|ui| {
                 if ui
                     .add_enabled(index > 0, egui::Button::new(lang.pick("Move left", "左移")))
@@ -303,6 +425,14 @@ pub fn quick_edit_window(ctx: &egui::Context, app: &mut NetAssistApp, actions: &
         });
     if !open || done {
         app.quick_edit = None;
+    }
+}
+
+/// How a quick command's text is read, as its window's choice shows it: "Text, GBK" or "HEX".
+fn read_as_text(input: InputMode, encoding: TextEncoding, lang: Lang) -> String {
+    match input {
+        InputMode::Text => format!("{}, {}", lang.pick("Text", "文本"), encoding.label()),
+        InputMode::Hex => "HEX".to_owned(),
     }
 }
 
@@ -376,4 +506,22 @@ fn periodic_and_file_row(
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_label_keeps_its_start_and_end() {
+        assert_eq!(short_label("LONG_COMMAND_NAME_01"), "LONG_COMMAND_NAME_01");
+        let long = "A_MUCH_LONGER_COMMAND_THAT_DOES_NOT_FIT_08";
+        let short = short_label(long);
+        assert_eq!(short, "A_MUCH_LONGE…_NOT_FIT_08");
+        assert_eq!(short.chars().count(), QUICK_LABEL_CHARS);
+        assert_eq!(
+            short_label("查询温度和湿度的命令查询温度和湿度的命令查询温度和湿度的命令"),
+            "查询温度和湿度的命令查询…令查询温度和湿度的命令"
+        );
+    }
 }

@@ -157,12 +157,20 @@ impl Settings {
         let entry = HistoryEntry {
             text: self.send_text.clone(),
             input: self.preset.send.input,
-            encoding: self.preset.encoding,
+            encoding: self.preset.send.encoding,
         };
         self.history.retain(|old| *old != entry);
         self.history.push(entry);
         if self.history.len() > HISTORY_LEN {
             self.history.remove(0);
+        }
+    }
+
+    /// Brings the presets kept from an older version to this one's meaning ([`Preset::upgrade`]).
+    pub fn upgrade(&mut self) {
+        self.preset.upgrade();
+        if let Some(saved) = &mut self.saved {
+            saved.upgrade();
         }
     }
 
@@ -206,6 +214,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::preset::QuickCommand;
 
     #[test]
     fn history_keeps_the_newest_fifty_without_repeats() {
@@ -236,7 +245,7 @@ mod tests {
     fn history_keeps_the_mode_and_encoding_and_reads_old_settings() {
         let mut settings = Settings::default();
         settings.preset.send.input = InputMode::Hex;
-        settings.preset.encoding = TextEncoding::Gbk;
+        settings.preset.send.encoding = TextEncoding::Gbk;
         settings.send_text = "01 03".to_owned();
         settings.remember();
         let entry = HistoryEntry {
@@ -315,9 +324,10 @@ mod tests {
             },
             ..Settings::default()
         };
-        settings.preset.quick.push(crate::preset::QuickCommand {
+        settings.preset.quick.push(QuickCommand {
             name: "查询".to_owned(),
             text: "AA 55 01".to_owned(),
+            ..QuickCommand::default()
         });
         settings.remember();
         settings.adopt_preset(Path::new("board.ron"), settings.preset.clone());
