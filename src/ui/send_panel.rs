@@ -283,30 +283,7 @@ fn quick_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mu
                 if ui.button(lang.pick("Edit…", "编辑…")).clicked() {
                     actions.push(UiAction::EditQuick(index));
                 }
-                if ui
-                    .add_enabled(index > 0, egui::Button::new(lang.pick("Move left", "左移")))
-                    .clicked()
-                {
-                    actions.push(UiAction::MoveQuick {
-                        from: index,
-                        to: index - 1,
-                    });
-                }
-                if ui
-                    .add_enabled(
-                        index + 1 < count,
-                        egui::Button::new(lang.pick("Move right", "右移")),
-                    )
-                    .clicked()
-                {
-                    actions.push(UiAction::MoveQuick {
-                        from: index,
-                        to: index + 1,
-                    });
-                }
-                if ui.button(lang.pick("Remove", "删除")).clicked() {
-                    actions.push(UiAction::RemoveQuick(index));
-                }
+                order_buttons(ui, index, count, lang, actions);
             });
         }
         if ui
@@ -396,30 +373,7 @@ pub fn quick_edit_window(ctx: &egui::Context, app: &mut NetAssistApp, actions: &
             .labelled_by(label.id);
             typo_ui(ui, typo, lang);
             ui.horizontal(|ui| {
-                if ui
-                    .add_enabled(index > 0, egui::Button::new(lang.pick("Move left", "左移")))
-                    .clicked()
-                {
-                    actions.push(UiAction::MoveQuick {
-                        from: index,
-                        to: index - 1,
-                    });
-                }
-                if ui
-                    .add_enabled(
-                        index + 1 < count,
-                        egui::Button::new(lang.pick("Move right", "右移")),
-                    )
-                    .clicked()
-                {
-                    actions.push(UiAction::MoveQuick {
-                        from: index,
-                        to: index + 1,
-                    });
-                }
-                if ui.button(lang.pick("Remove", "删除")).clicked() {
-                    actions.push(UiAction::RemoveQuick(index));
-                }
+                order_buttons(ui, index, count, lang, actions);
                 done = ui.button(lang.pick("Done", "完成")).clicked();
             });
         });
@@ -506,6 +460,41 @@ fn periodic_and_file_row(
             }
         }
     });
+}
+
+/// Move left, Move right and Remove for quick command `index` of `count`, in its context menu and its edit
+/// window alike.
+fn order_buttons(
+    ui: &mut egui::Ui,
+    index: usize,
+    count: usize,
+    lang: Lang,
+    actions: &mut Vec<UiAction>,
+) {
+    if ui
+        .add_enabled(index > 0, egui::Button::new(lang.pick("Move left", "左移")))
+        .clicked()
+    {
+        actions.push(UiAction::MoveQuick {
+            from: index,
+            to: index - 1,
+        });
+    }
+    if ui
+        .add_enabled(
+            index + 1 < count,
+            egui::Button::new(lang.pick("Move right", "右移")),
+        )
+        .clicked()
+    {
+        actions.push(UiAction::MoveQuick {
+            from: index,
+            to: index + 1,
+        });
+    }
+    if ui.button(lang.pick("Remove", "删除")).clicked() {
+        actions.push(UiAction::RemoveQuick(index));
+    }
 }
 
 #[cfg(test)]
