@@ -13,6 +13,7 @@ mod finding;
 pub mod firewall;
 pub mod port;
 pub mod reachability;
+mod report;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -23,6 +24,7 @@ use serde::Serialize;
 #[cfg(test)]
 pub(crate) use finding::one_of_each;
 pub use finding::{Advice, Check, Finding, Status};
+pub use report::report;
 
 use crate::engine::HostPort;
 
@@ -62,6 +64,9 @@ pub struct Request {
     pub protocol: Protocol,
     /// How long a reachability test waits for an answer.
     pub timeout: Duration,
+    /// The address this program's own session holds in `protocol`, when one is open: a bind on its port is
+    /// then reported as this session's ([`Finding::PortThisSession`]), not as taken by another program.
+    pub own_session: Option<SocketAddr>,
 }
 
 /// Runs the checks `request` asks for, and returns the findings ordered by [`Check`]: the adapters (always),
@@ -73,7 +78,11 @@ pub fn diagnose(request: &Request) -> Vec<Finding> {
     let mut findings = adapters::adapter_findings(&adapters);
     if let Some(bind) = request.bind {
         findings.extend(adapters::bind_findings(&adapters, bind.ip()));
-        findings.push(port::port_finding(bind, request.protocol));
+        findings.push(port::port_finding(
+            bind,
+            request.protocol,
+            request.own_session,
+        ));
         if bind.port() != 0 {
             findings.extend(firewall::firewall_findings(request.protocol, bind.port()));
         }
