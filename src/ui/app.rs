@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::connection_panel;
+use super::diagnose::{DiagnoseFields, DiagnoseView};
 use super::file_send::FileSend;
 use super::files::{Answer, Dialogs, FileKind, NativeDialogs, Pending, Rows};
 use super::menu;
@@ -119,6 +120,10 @@ pub enum UiAction {
     StopCapture,
     /// The user answered the question on screen.
     Answer(Answer),
+    /// Show the Diagnose window, its fields from the current mode.
+    OpenDiagnose,
+    /// Run the Diagnose window's checks.
+    RunDiagnose,
 }
 
 /// A message for the status bar, in both languages.
@@ -204,6 +209,8 @@ pub struct NetAssistApp {
     pub(crate) pending: Option<Pending>,
     /// The reply rules window.
     pub rules_panel: RulesPanel,
+    /// The Diagnose window: the connection doctor, its fields and its last findings.
+    pub diagnose: DiagnoseView,
     /// The user chose to close the window; the next close request goes through.
     pub(crate) closing: bool,
     /// The title last given to the window, so it is only sent when it changes.
@@ -242,6 +249,7 @@ impl NetAssistApp {
             dialogs,
             pending: None,
             rules_panel: RulesPanel::default(),
+            diagnose: DiagnoseView::default(),
             closing: false,
             title: super::TITLE.to_owned(),
             interfaces: interfaces(),
@@ -306,6 +314,7 @@ impl NetAssistApp {
             self.repaint = Some(ctx.clone());
         }
         self.take_events(ctx);
+        self.diagnose.take_result();
         if self.ctl.capture_failed() {
             self.stop_capture();
         }
@@ -410,6 +419,7 @@ impl NetAssistApp {
         });
         rules_panel::ui(&ctx, self, &mut actions);
         send_panel::quick_edit_window(&ctx, self, &mut actions);
+        self.diagnose.ui(&ctx, self.settings.lang, &mut actions);
         if let Some(answer) = self.pending_ui(&ctx) {
             actions.push(UiAction::Answer(answer));
         }
@@ -613,6 +623,33 @@ impl NetAssistApp {
                 self.send_rules();
             }
             UiAction::RulesChanged => self.send_rules(),
+            UiAction::OpenDiagnose => {
+                let preset = &self.settings.preset;
+                // The open session's address names the port when the preset asks for any.
+                let bound = (self.open_mode() == Some(preset.mode)
+                    && preset.mode != ModeKind::TcpClient)
+                    .then(|| self.log().local_addr())
+                    .flatten();
+                self.diagnose
+                    .show(DiagnoseFields::for_preset(preset, bound));
+            }
+            UiAction::RunDiagnose => {
+                let own = self.own_session(self.diagnose.fields.protocol());
+                if let Some(ctx) = self.repaint.clone() {
+                    self.diagnose.run(&ctx, own);
+                }
+            }
+        }
+    }
+
+    /// Where the open session holds a port in `protocol`: a TCP server's listening address, a UDP socket's.
+    fn own_session(&self, protocol: crate::doctor::Protocol) -> Option<std::net::SocketAddr> {
+        use crate::doctor::Protocol;
+        match (self.open_mode()?, protocol) {
+            (ModeKind::TcpServer, Protocol::Tcp) | (ModeKind::Udp, Protocol::Udp) => {
+                self.log().local_addr()
+            }
+            _ => None,
         }
     }
 
