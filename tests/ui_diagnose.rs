@@ -123,3 +123,52 @@ fn diagnose_calls_the_port_of_this_sessions_own_server_ok_in_either_language() {
     harness.run();
     harness.get_by_label(&format!("本会话正在 TCP {addr} 上监听。"));
 }
+
+#[test]
+fn a_server_without_a_client_offers_a_diagnosis_after_the_set_time_until_one_connects() {
+    const OFFER: &str = "No client yet — diagnose?";
+    let mut settings = settings();
+    settings.no_client_secs = 1;
+    let mut harness = harness(settings);
+    let opened = std::time::Instant::now();
+    let addr = open(&mut harness);
+    harness.run();
+    assert!(harness.query_by_label(OFFER).is_none());
+    // No frame until the offer is due: one is asked for at that moment, not before and not in a loop.
+    let delay = harness.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
+    assert!(
+        delay > std::time::Duration::from_millis(500) && delay <= std::time::Duration::from_secs(1),
+        "{delay:?}"
+    );
+
+    step_until(&mut harness, "the offer", |app| {
+        app.waiting_without_clients().is_some()
+    });
+    harness.run();
+    assert!(opened.elapsed() >= std::time::Duration::from_secs(1));
+    harness.get_by_label(OFFER).click();
+    harness.step();
+    harness.step();
+    step_until(&mut harness, "the findings", |app| {
+        app.diagnose.findings().is_some()
+    });
+    harness.run();
+    // The listening port, as this session's, and the adapters; no target.
+    assert_eq!(
+        port_finding(harness.state()),
+        Finding::PortThisSession {
+            addr,
+            protocol: netassist::doctor::Protocol::Tcp
+        }
+    );
+    let findings = harness.state().diagnose.findings().unwrap();
+    assert!(findings.iter().any(|f| f.check() == Check::Adapters));
+    assert!(findings.iter().all(|f| f.check() != Check::Reachability));
+
+    let _client = std::net::TcpStream::connect(addr).unwrap();
+    step_until(&mut harness, "the client", |app| {
+        app.log().connected_peers() == 1
+    });
+    harness.run();
+    assert!(harness.query_by_label(OFFER).is_none());
+}

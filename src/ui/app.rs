@@ -124,6 +124,8 @@ pub enum UiAction {
     OpenDiagnose,
     /// Run the Diagnose window's checks.
     RunDiagnose,
+    /// The server has waited for a client: check its port and the adapters, in the Diagnose window.
+    DiagnoseWaiting,
 }
 
 /// A message for the status bar, in both languages.
@@ -211,6 +213,8 @@ pub struct NetAssistApp {
     pub rules_panel: RulesPanel,
     /// The Diagnose window: the connection doctor, its fields and its last findings.
     pub diagnose: DiagnoseView,
+    /// Since when the open TCP server has listened without a client, while it does.
+    waiting_since: Option<Instant>,
     /// The user chose to close the window; the next close request goes through.
     pub(crate) closing: bool,
     /// The title last given to the window, so it is only sent when it changes.
@@ -250,6 +254,7 @@ impl NetAssistApp {
             pending: None,
             rules_panel: RulesPanel::default(),
             diagnose: DiagnoseView::default(),
+            waiting_since: None,
             closing: false,
             title: super::TITLE.to_owned(),
             interfaces: interfaces(),
@@ -319,6 +324,39 @@ impl NetAssistApp {
             self.stop_capture();
         }
         self.schedule(ctx);
+        self.watch_for_clients(ctx);
+    }
+
+    /// Keeps the time the open TCP server has listened without a client, and asks for a frame at the
+    /// moment the "no client yet" offer is due ([`Settings::no_client_secs`]); nothing more, so idle stays
+    /// idle.
+    fn watch_for_clients(&mut self, ctx: &egui::Context) {
+        let waiting = self.open_mode() == Some(ModeKind::TcpServer)
+            && self.log().local_addr().is_some()
+            && self.log().connected_peers() == 0;
+        if !waiting {
+            self.waiting_since = None;
+            return;
+        }
+        let since = *self.waiting_since.get_or_insert_with(Instant::now);
+        if self.settings.no_client_secs > 0 {
+            let due = since + Duration::from_secs(self.settings.no_client_secs);
+            let now = Instant::now();
+            if now < due {
+                ctx.request_repaint_after(due - now);
+            }
+        }
+    }
+
+    /// Where the TCP server listens, once it has waited [`Settings::no_client_secs`] without a client: the
+    /// status bar then offers a diagnosis.
+    #[must_use]
+    pub fn waiting_without_clients(&self) -> Option<std::net::SocketAddr> {
+        let secs = self.settings.no_client_secs;
+        let since = self.waiting_since?;
+        (secs > 0 && since.elapsed() >= Duration::from_secs(secs))
+            .then(|| self.log().local_addr())
+            .flatten()
     }
 
     /// Finds out whether Chinese can be drawn. When the system's fallback has no Chinese font, one of
@@ -633,12 +671,21 @@ impl NetAssistApp {
                 self.diagnose
                     .show(DiagnoseFields::for_preset(preset, bound));
             }
-            UiAction::RunDiagnose => {
-                let own = self.own_session(self.diagnose.fields.protocol());
-                if let Some(ctx) = self.repaint.clone() {
-                    self.diagnose.run(&ctx, own);
+            UiAction::RunDiagnose => self.run_diagnose(),
+            UiAction::DiagnoseWaiting => {
+                if let Some(addr) = self.waiting_without_clients() {
+                    self.diagnose.show(DiagnoseFields::listening(addr));
+                    self.run_diagnose();
                 }
             }
+        }
+    }
+
+    /// Runs the Diagnose window's checks on its fields.
+    fn run_diagnose(&mut self) {
+        let own = self.own_session(self.diagnose.fields.protocol());
+        if let Some(ctx) = self.repaint.clone() {
+            self.diagnose.run(&ctx, own);
         }
     }
 

@@ -1,5 +1,5 @@
 //! The status bar: session state, local address, counters, connections, the last message in plain words,
-//! and the language and theme switches.
+//! the offer of a diagnosis when a server has waited long for a client, and the language and theme switches.
 
 use super::app::{NetAssistApp, UiAction};
 use crate::i18n::Lang;
@@ -41,6 +41,15 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
             "No Chinese font found: Chinese text shows as boxes. Install one (Linux: fonts-wqy-microhei). \
              未找到中文字体，中文会显示为方框。",
         );
+    }
+    if app.waiting_without_clients().is_some() {
+        let offer = egui::RichText::new(
+            lang.pick("No client yet — diagnose?", "还没有客户端连接——诊断一下？"),
+        )
+        .color(ui.visuals().warn_fg_color);
+        if ui.link(offer).clicked() {
+            actions.push(UiAction::DiagnoseWaiting);
+        }
     }
     if let Some(notice) = app.notice() {
         let color = if notice.is_error {
