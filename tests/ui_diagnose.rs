@@ -172,3 +172,32 @@ fn a_server_without_a_client_offers_a_diagnosis_after_the_set_time_until_one_con
     harness.run();
     assert!(harness.query_by_label(OFFER).is_none());
 }
+
+#[test]
+fn a_close_reason_on_a_peer_explains_what_it_usually_means() {
+    let mut harness = harness(settings());
+    let addr = open(&mut harness);
+    let client = std::net::TcpStream::connect(addr).unwrap();
+    step_until(&mut harness, "the client", |app| {
+        app.log().connected_peers() == 1
+    });
+    // Closed with an RST: lingering for no time drops what is queued and resets.
+    let client = socket2::Socket::from(client);
+    client.set_linger(Some(std::time::Duration::ZERO)).unwrap();
+    drop(client);
+    step_until(&mut harness, "the reset", |app| {
+        app.log().connected_peers() == 0
+    });
+    harness.run();
+    harness.get_by_label("Show closed (1)").click();
+    harness.run();
+    harness.get_by_label("reset (RST)");
+    assert!(harness.query_by_label_contains("Reset by the peer").is_none());
+    harness.get_by_role_and_label(Role::Button, "why?").click();
+    harness.run();
+    harness.get_by_label_contains("Reset by the peer (TCP RST)");
+
+    harness.state_mut().settings.lang = netassist::ui::Lang::Zh;
+    harness.run();
+    harness.get_by_label_contains("被对方重置（TCP RST）");
+}

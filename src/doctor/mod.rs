@@ -9,6 +9,7 @@
 //! read (adapters, a bind error, a tool's listing, a socket's result), tested with fixtures.
 
 pub mod adapters;
+pub mod closed;
 mod finding;
 pub mod firewall;
 pub mod port;
