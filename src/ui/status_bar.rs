@@ -59,6 +59,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
         };
         ui.colored_label(color, notice.text(lang));
     }
+    // A line more than last frame does not fit the bar's old height: the next frame has the new height, so
+    // ask for it now, or the line shows cut off until something else asks for a frame.
+    if ui.min_rect().bottom() > ui.clip_rect().bottom() + 0.5 {
+        ui.ctx().request_repaint();
+    }
 }
 
 /// The session's state, the totals, the connections and what the OS dropped, each cut short to fit.
