@@ -234,42 +234,40 @@ impl DiagnoseView {
     }
 
     fn contents_ui(&mut self, ui: &mut egui::Ui, lang: Lang, actions: &mut Vec<UiAction>) {
-        egui::Grid::new("diagnose fields")
-            .num_columns(4)
-            .show(ui, |ui| {
-                let fields = &mut self.fields;
-                let bind_hint = lang.pick("empty: not checked", "留空则不检查");
-                field_ui(
-                    ui,
-                    &mut fields.local_ip,
-                    lang.pick("Local IP", "本地 IP"),
-                    bind_hint,
-                    150.0,
-                );
-                field_ui(
-                    ui,
-                    &mut fields.local_port,
-                    lang.pick("Port", "端口"),
-                    "",
-                    60.0,
-                );
-                ui.end_row();
-                field_ui(
-                    ui,
-                    &mut fields.remote_host,
-                    lang.pick("Target", "目标"),
-                    bind_hint,
-                    150.0,
-                );
-                field_ui(
-                    ui,
-                    &mut fields.remote_port,
-                    lang.pick("Port", "端口"),
-                    "",
-                    60.0,
-                );
-                ui.end_row();
-            });
+        let fields = &mut self.fields;
+        let hint = lang.pick("empty: not checked", "留空则不检查");
+        egui::Grid::new("diagnose fields").show(ui, |ui| {
+            field_ui(
+                ui,
+                &mut fields.local_ip,
+                lang.pick("Local IP", "本地 IP"),
+                hint,
+                170.0,
+            );
+            field_ui(
+                ui,
+                &mut fields.local_port,
+                lang.pick("Port", "端口"),
+                "",
+                60.0,
+            );
+            ui.end_row();
+            field_ui(
+                ui,
+                &mut fields.remote_host,
+                lang.pick("Target", "目标"),
+                hint,
+                170.0,
+            );
+            field_ui(
+                ui,
+                &mut fields.remote_port,
+                lang.pick("Port", "端口"),
+                "",
+                60.0,
+            );
+            ui.end_row();
+        });
         ui.checkbox(&mut self.fields.udp, "UDP");
         self.drop_stale();
         ui.horizontal(|ui| {
@@ -299,15 +297,12 @@ impl DiagnoseView {
     }
 }
 
-/// A labelled text field of `width` in the fields' grid.
+/// A text field of `width` after its label, in the fields' grid.
 fn field_ui(ui: &mut egui::Ui, text: &mut String, label: &str, hint: &str, width: f32) {
     let label = ui.label(label);
-    ui.add(
-        egui::TextEdit::singleline(text)
-            .hint_text(hint)
-            .desired_width(width),
-    )
-    .labelled_by(label.id);
+    let edit = egui::TextEdit::singleline(text).hint_text(hint);
+    ui.add_sized([width, ui.spacing().interact_size.y], edit)
+        .labelled_by(label.id);
 }
 
 /// The findings under a heading per check.
