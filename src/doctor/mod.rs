@@ -2,7 +2,8 @@
 //! checks this PC's adapters against the bind address and the target (`adapters`), whether the bind port
 //! can be opened and who holds it (`port`), whether a firewall lets the port in (`firewall`), and whether
 //! the target answers (`reachability`); each fact is a [`Finding`] (in `finding`) with a [`Status`], an
-//! explanation and what to do, in English and Chinese.
+//! explanation and what to do, in English and Chinese, and [`report`] puts them in a text. `closed` says
+//! what a connection's close reason (an RST, a time-out) usually means.
 //!
 //! [`diagnose`] blocks for up to a few seconds (connect tests, firewall tools): a window calls it off its
 //! UI thread and shows the findings it returns. Each check's reasoning is a pure function over what it

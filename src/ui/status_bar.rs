@@ -30,6 +30,16 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
             actions.push(UiAction::ResetCounters);
         }
         ui.separator();
+        // On the bar's own row, which has its height already: a line more would show cut off until the
+        // next frame, and the offer comes at a scheduled frame with none after it.
+        if app.waiting_without_clients().is_some() {
+            let offer = lang.pick("No client yet — diagnose?", "还没有客户端连接——诊断一下？");
+            let offer = egui::RichText::new(offer).color(ui.visuals().warn_fg_color);
+            if ui.link(offer).clicked() {
+                actions.push(UiAction::DiagnoseWaiting);
+            }
+            ui.separator();
+        }
         ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
             figures_ui(ui, app, lang);
         });
@@ -42,15 +52,6 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
              未找到中文字体，中文会显示为方框。",
         );
     }
-    if app.waiting_without_clients().is_some() {
-        let offer = egui::RichText::new(
-            lang.pick("No client yet — diagnose?", "还没有客户端连接——诊断一下？"),
-        )
-        .color(ui.visuals().warn_fg_color);
-        if ui.link(offer).clicked() {
-            actions.push(UiAction::DiagnoseWaiting);
-        }
-    }
     if let Some(notice) = app.notice() {
         let color = if notice.is_error {
             ui.visuals().error_fg_color
@@ -58,11 +59,6 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
             ui.visuals().text_color()
         };
         ui.colored_label(color, notice.text(lang));
-    }
-    // A line more than last frame does not fit the bar's old height: the next frame has the new height, so
-    // ask for it now, or the line shows cut off until something else asks for a frame.
-    if ui.min_rect().bottom() > ui.clip_rect().bottom() + 0.5 {
-        ui.ctx().request_repaint();
     }
 }
 
