@@ -205,6 +205,31 @@ fn opened_text(mode: &Mode, lang: Lang) -> String {
     }
 }
 
+/// Why a connection ended, in a few words: `reset (RST)`. [`crate::doctor::closed`] says what it means.
+impl Text for CloseReason {
+    fn text(&self, lang: Lang) -> String {
+        match self {
+            Self::PeerClosed => lang.pick(
+                "the peer closed the connection (FIN)",
+                "对方关闭了连接 (FIN)",
+            ),
+            Self::Reset => lang.pick("reset (RST)", "连接被重置 (RST)"),
+            Self::TimedOut => lang.pick(
+                "timed out: the peer stopped answering",
+                "超时：对方不再响应",
+            ),
+            Self::Kicked => lang.pick("disconnected by you", "已由你断开"),
+            Self::Forgotten => lang.pick(
+                "forgotten to make room for newer remotes",
+                "为给新的远端腾出位置而移除",
+            ),
+            Self::SessionStopped => lang.pick("the session was stopped", "会话已停止"),
+            Self::Error(error) => return error.text(lang),
+        }
+        .to_owned()
+    }
+}
+
 /// A note in English.
 fn note_en(note: &Note) -> String {
     match note {
@@ -244,18 +269,7 @@ fn note_en(note: &Note) -> String {
         Note::Unsent { bytes, sends } => format!(
             "Not sent: {bytes} bytes of {sends} send(s) were still queued when the connection ended"
         ),
-        Note::Closed(reason) => {
-            let why = match reason {
-                CloseReason::PeerClosed => "the peer closed the connection (FIN)".to_owned(),
-                CloseReason::Reset => "reset (RST)".to_owned(),
-                CloseReason::TimedOut => "timed out: the peer stopped answering".to_owned(),
-                CloseReason::Kicked => "disconnected by you".to_owned(),
-                CloseReason::Forgotten => "forgotten to make room for newer remotes".to_owned(),
-                CloseReason::SessionStopped => "the session was stopped".to_owned(),
-                CloseReason::Error(error) => error.to_string(),
-            };
-            format!("Closed: {why}")
-        }
+        Note::Closed(reason) => format!("Closed: {}", reason.text(Lang::En)),
         Note::Rejected { addr, max_clients } => {
             format!("Refused {addr}: the server already has its maximum of {max_clients} clients")
         }
@@ -320,18 +334,7 @@ fn note_zh(note: &Note) -> String {
         Note::Unsent { bytes, sends } => {
             format!("未发送：连接结束时还有 {sends} 次发送共 {bytes} 字节在排队")
         }
-        Note::Closed(reason) => {
-            let why = match reason {
-                CloseReason::PeerClosed => "对方关闭了连接 (FIN)".to_owned(),
-                CloseReason::Reset => "连接被重置 (RST)".to_owned(),
-                CloseReason::TimedOut => "超时：对方不再响应".to_owned(),
-                CloseReason::Kicked => "已由你断开".to_owned(),
-                CloseReason::Forgotten => "为给新的远端腾出位置而移除".to_owned(),
-                CloseReason::SessionStopped => "会话已停止".to_owned(),
-                CloseReason::Error(error) => error.zh(),
-            };
-            format!("已断开：{why}")
-        }
+        Note::Closed(reason) => format!("已断开：{}", reason.text(Lang::Zh)),
         Note::Rejected { addr, max_clients } => {
             format!("拒绝 {addr}：服务器已达到最大客户端数 {max_clients}")
         }

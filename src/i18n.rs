@@ -125,7 +125,7 @@ mod tests {
         use crate::doctor::adapters::AdapterKind;
         use crate::doctor::firewall::Tool;
         use crate::doctor::{Check, Status};
-        use crate::engine::{NetError, Operation};
+        use crate::engine::{CloseReason, NetError, Operation};
         use crate::preset::{PresetError, Warning};
         use crate::rules::{RuleError, RuleProblem};
         use std::io::ErrorKind;
@@ -379,6 +379,29 @@ mod tests {
             Check::Reachability,
         ] {
             all.push(("doctor check", Box::new(check)));
+        }
+        // Close reasons, and what they mean.
+        let refused = NetError::io(
+            Operation::Connect,
+            None,
+            &ErrorKind::ConnectionRefused.into(),
+        );
+        let unreachable =
+            NetError::io(Operation::Connect, None, &ErrorKind::HostUnreachable.into());
+        for reason in [
+            CloseReason::PeerClosed,
+            CloseReason::Reset,
+            CloseReason::TimedOut,
+            CloseReason::Kicked,
+            CloseReason::Forgotten,
+            CloseReason::SessionStopped,
+            CloseReason::Error(refused),
+            CloseReason::Error(unreachable),
+        ] {
+            if let Some(why) = crate::doctor::closed::explain(&reason) {
+                all.push(("close explanation", Box::new(why)));
+            }
+            all.push(("close reason", Box::new(reason)));
         }
         all.push(("windows firewall", Box::new(Tool::WindowsFirewall)));
         for typed in ["", r"\q"] {

@@ -27,7 +27,8 @@
 //!   as text and CSV, in [`format`](mod@format)'s words.
 //! - [`doctor`]: the connection doctor: this PC's adapters against a bind address and a target, whether a
 //!   port can be opened and who holds it, firewall rules, and whether a target answers, as findings with a
-//!   status, an explanation and what to do (`netassist doctor`; the window calls it off its UI thread).
+//!   status, an explanation and what to do, and a text report of them (`netassist doctor`; the window's
+//!   Diagnose calls it off its UI thread); also what a connection's close reason usually means.
 //! - [`cli`]: the headless command line (`netassist tcp-server …`, `netassist run PRESET.ron`): clap's
 //!   arguments (`cli/args.rs`), the plan from flags or a preset file (`plan.rs`), the session loop
 //!   (`runner.rs`), and event lines as text or JSON with the expectations' summary (`output.rs`); exit codes

@@ -507,6 +507,13 @@ pub fn parse_ip(text: &str, field: Field) -> Result<ScopedIp, FieldError> {
     addr::parse_ip(text).map_err(|error| field_error(field, &error))
 }
 
+/// Checks a host as typed: an IP address or a host name.
+pub fn parse_host(text: &str, field: Field) -> Result<(), FieldError> {
+    addr::parse_host(text)
+        .map(|_| ())
+        .map_err(|error| field_error(field, &error))
+}
+
 fn field_error(field: Field, error: &AddrError) -> FieldError {
     FieldError::new(field, error.to_string(), error.zh())
 }
@@ -531,7 +538,7 @@ impl Preset {
                         "请输入服务器的 IP 地址或主机名。".to_owned(),
                     ));
                 }
-                addr::parse_host(host).map_err(|error| field_error(Field::RemoteHost, &error))?;
+                parse_host(host, Field::RemoteHost)?;
                 let local = if self.local_ip.trim().is_empty() {
                     None
                 } else {

@@ -27,7 +27,7 @@ fn owner_pids(finding: &Finding) -> Vec<u32> {
 fn a_port_held_by_this_test_names_its_pid() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let finding = port_finding(addr, Protocol::Tcp);
+    let finding = port_finding(addr, Protocol::Tcp, None);
     assert_eq!(finding.status(), Status::Problem);
     assert!(
         owner_pids(&finding).contains(&std::process::id()),
@@ -35,7 +35,7 @@ fn a_port_held_by_this_test_names_its_pid() {
     );
 
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let finding = port_finding(socket.local_addr().unwrap(), Protocol::Udp);
+    let finding = port_finding(socket.local_addr().unwrap(), Protocol::Udp, None);
     assert!(
         owner_pids(&finding).contains(&std::process::id()),
         "{finding:?}"
@@ -44,7 +44,7 @@ fn a_port_held_by_this_test_names_its_pid() {
     // Once closed, the port is free.
     drop(listener);
     assert_eq!(
-        port_finding(addr, Protocol::Tcp),
+        port_finding(addr, Protocol::Tcp, None),
         Finding::PortFree {
             addr,
             protocol: Protocol::Tcp

@@ -7,7 +7,6 @@
 //! what it should. Lines that did not fit in the queue, or were never written, are counted and reported
 //! on stderr at the end.
 
-use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,7 +18,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 use serde_json::{Map, Value, json};
 
 use crate::codec::{decode_for_display, hex};
-use crate::doctor::{Finding, Status};
+use crate::doctor::Finding;
 use crate::engine::CATCH_UP;
 use crate::expect::Expectations;
 use crate::format::{Display, dir_text, row_line, row_peer_name};
@@ -289,34 +288,6 @@ fn json_line(row: &Row, display: Display) -> Value {
         }
     }
     Value::Object(object)
-}
-
-/// The doctor's findings as text, in English like the rest of the command line: a heading per check, one
-/// line per finding with its status, and what to do on the line after it; then how many of each status.
-pub(super) fn findings_text(findings: &[Finding]) -> String {
-    let lang = Lang::En;
-    let mut text = String::new();
-    let mut check = None;
-    for finding in findings {
-        if check != Some(finding.check()) {
-            check = Some(finding.check());
-            let _ = writeln!(text, "{}", finding.check().text(lang));
-        }
-        let status = format!("[{}]", finding.status().text(lang));
-        let _ = writeln!(text, "  {status:<10} {}", finding.text(lang));
-        if let Some(advice) = finding.advice() {
-            let _ = writeln!(text, "  {:<10} -> {}", "", advice.text(lang));
-        }
-    }
-    let count = |status| findings.iter().filter(|f| f.status() == status).count();
-    let _ = writeln!(
-        text,
-        "{} problem(s), {} warning(s), {} unknown",
-        count(Status::Problem),
-        count(Status::Warning),
-        count(Status::Unknown)
-    );
-    text
 }
 
 /// One finding as a JSON object: `check`, `status`, `kind` and the finding's own fields, then `message`

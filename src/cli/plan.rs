@@ -173,6 +173,7 @@ pub(super) fn doctor_request(args: &DoctorArgs) -> Result<Request, String> {
             Protocol::Tcp
         },
         timeout: doctor::DEFAULT_TIMEOUT,
+        own_session: None,
     })
 }
 

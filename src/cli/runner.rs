@@ -7,13 +7,14 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::args::DoctorArgs;
-use super::output::{Output, Printer, finding_json, findings_text};
+use super::output::{Output, Printer, finding_json};
 use super::plan::{Plan, doctor_request};
 use super::{EXIT_NETWORK, EXIT_PROBLEM, EXIT_UNMET, EXIT_USAGE};
 use crate::codec::FramerConfig;
 use crate::doctor::{Status, diagnose};
 use crate::expect::Expectations;
 use crate::format::Display;
+use crate::i18n::Lang;
 use crate::preset::ModeKind;
 use crate::session::{Controller, OnConnect};
 use crate::traffic::{LogConfig, TrafficLog};
@@ -157,7 +158,7 @@ pub(super) fn doctor(args: &DoctorArgs) -> ExitCode {
             println!("{}", finding_json(finding));
         }
     } else {
-        print!("{}", findings_text(&findings));
+        print!("{}", crate::doctor::report(&findings, Lang::En));
     }
     if findings.iter().any(|f| f.status() == Status::Problem) {
         ExitCode::from(EXIT_PROBLEM)

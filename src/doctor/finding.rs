@@ -156,6 +156,13 @@ pub enum Finding {
         /// TCP or UDP.
         protocol: Protocol,
     },
+    /// This program's own session listens (TCP) or is bound (UDP) here: the port is in use, as it should be.
+    PortThisSession {
+        /// The address the session holds.
+        addr: SocketAddr,
+        /// TCP or UDP.
+        protocol: Protocol,
+    },
     /// Another socket holds the port.
     PortTaken {
         /// The bind address and port.
@@ -346,6 +353,7 @@ impl Finding {
             | Self::TargetViaRouter { .. }
             | Self::PortAny { .. }
             | Self::PortFree { .. }
+            | Self::PortThisSession { .. }
             | Self::NoFirewall
             | Self::FirewallOff { .. }
             | Self::FirewallAllows { .. }
@@ -394,6 +402,7 @@ impl Finding {
             | Self::TargetNoRoute { .. } => Check::Adapters,
             Self::PortAny { .. }
             | Self::PortFree { .. }
+            | Self::PortThisSession { .. }
             | Self::PortTaken { .. }
             | Self::PortPrivileged { .. }
             | Self::BindNotHere { .. }
@@ -611,6 +620,7 @@ impl Finding {
             | Self::TargetViaRouter { .. }
             | Self::PortAny { .. }
             | Self::PortFree { .. }
+            | Self::PortThisSession { .. }
             | Self::BindFailed { .. }
             | Self::NoFirewall
             | Self::FirewallOff { .. }
@@ -720,6 +730,10 @@ pub(crate) fn one_of_each() -> Vec<Finding> {
         Finding::TargetNoRoute { target },
         Finding::PortAny { protocol },
         Finding::PortFree {
+            addr: target,
+            protocol,
+        },
+        Finding::PortThisSession {
             addr: target,
             protocol,
         },
@@ -938,6 +952,11 @@ impl Text for Finding {
                 lang,
                 "{protocol} {addr} is free: the session can open it.",
                 "{protocol} {addr} 空闲：会话可以打开它。"
+            ),
+            Self::PortThisSession { addr, protocol } => say!(
+                lang,
+                "This session is listening on {protocol} {addr}.",
+                "本会话正在 {protocol} {addr} 上监听。"
             ),
             Self::PortTaken {
                 addr,

@@ -2,17 +2,20 @@
 //! checks this PC's adapters against the bind address and the target (`adapters`), whether the bind port
 //! can be opened and who holds it (`port`), whether a firewall lets the port in (`firewall`), and whether
 //! the target answers (`reachability`); each fact is a [`Finding`] (in `finding`) with a [`Status`], an
-//! explanation and what to do, in English and Chinese.
+//! explanation and what to do, in English and Chinese, and [`report`] puts them in a text. `closed` says
+//! what a connection's close reason (an RST, a time-out) usually means.
 //!
 //! [`diagnose`] blocks for up to a few seconds (connect tests, firewall tools): a window calls it off its
 //! UI thread and shows the findings it returns. Each check's reasoning is a pure function over what it
 //! read (adapters, a bind error, a tool's listing, a socket's result), tested with fixtures.
 
 pub mod adapters;
+pub mod closed;
 mod finding;
 pub mod firewall;
 pub mod port;
 pub mod reachability;
+mod report;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -23,6 +26,7 @@ use serde::Serialize;
 #[cfg(test)]
 pub(crate) use finding::one_of_each;
 pub use finding::{Advice, Check, Finding, Status};
+pub use report::report;
 
 use crate::engine::HostPort;
 
@@ -62,6 +66,9 @@ pub struct Request {
     pub protocol: Protocol,
     /// How long a reachability test waits for an answer.
     pub timeout: Duration,
+    /// The address this program's own session holds in `protocol`, when one is open: a bind on its port is
+    /// then reported as this session's ([`Finding::PortThisSession`]), not as taken by another program.
+    pub own_session: Option<SocketAddr>,
 }
 
 /// Runs the checks `request` asks for, and returns the findings ordered by [`Check`]: the adapters (always),
@@ -73,7 +80,11 @@ pub fn diagnose(request: &Request) -> Vec<Finding> {
     let mut findings = adapters::adapter_findings(&adapters);
     if let Some(bind) = request.bind {
         findings.extend(adapters::bind_findings(&adapters, bind.ip()));
-        findings.push(port::port_finding(bind, request.protocol));
+        findings.push(port::port_finding(
+            bind,
+            request.protocol,
+            request.own_session,
+        ));
         if bind.port() != 0 {
             findings.extend(firewall::firewall_findings(request.protocol, bind.port()));
         }

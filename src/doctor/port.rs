@@ -1,10 +1,10 @@
 //! Whether the bind port can be opened, by opening it as the session would (same socket options), and when
-//! it cannot, why: taken (with the processes that hold it, through `listeners`), below Linux's first
+//! it cannot, why: held by this program's own session (which is as it should be), or taken (with the processes that hold it, through `listeners`), below Linux's first
 //! unprivileged port, or an address this PC does not have. [`port_finding`] does the I/O; the reasoning,
 //! [`bind_failure`], is pure.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
@@ -27,11 +27,25 @@ impl fmt::Display for Owner {
     }
 }
 
-/// What opening the port at `addr` says, as the session in `protocol` would open it.
+/// What opening the port at `addr` says, as the session in `protocol` would open it. `own_session` is the
+/// address this program's own session holds in `protocol`, if one is open: when it is the port asked about,
+/// the port is this session's, not taken.
 #[must_use]
-pub fn port_finding(addr: SocketAddr, protocol: Protocol) -> Finding {
+pub fn port_finding(
+    addr: SocketAddr,
+    protocol: Protocol,
+    own_session: Option<SocketAddr>,
+) -> Finding {
     if addr.port() == 0 {
         return Finding::PortAny { protocol };
+    }
+    if let Some(own) =
+        own_session.filter(|own| own.port() == addr.port() && overlap(own.ip(), addr.ip()))
+    {
+        return Finding::PortThisSession {
+            addr: own,
+            protocol,
+        };
     }
     match crate::engine::try_bind(addr, protocol == Protocol::Udp) {
         Ok(()) => Finding::PortFree { addr, protocol },
@@ -97,6 +111,11 @@ fn first_unprivileged_port() -> Option<u16> {
     Some(set.unwrap_or(1024))
 }
 
+/// Whether a socket on `a` and one on `b` (with the same port) clash: the same address, or either a wildcard.
+fn overlap(a: IpAddr, b: IpAddr) -> bool {
+    a == b || a.is_unspecified() || b.is_unspecified()
+}
+
 /// The processes holding `protocol` port `addr.port()` on an address that overlaps `addr`'s (the same
 /// one, or either a wildcard), each once. Empty when the OS would not say.
 fn owners(addr: SocketAddr, protocol: Protocol) -> Vec<Owner> {
@@ -111,11 +130,7 @@ fn owners(addr: SocketAddr, protocol: Protocol) -> Vec<Owner> {
         .into_iter()
         .filter(|l| l.protocol == wanted && l.socket.port() == addr.port())
         .filter(|l| wanted == listeners::Protocol::UDP || l.state == listeners::SocketState::Listen)
-        .filter(|l| {
-            l.socket.ip() == addr.ip()
-                || l.socket.ip().is_unspecified()
-                || addr.ip().is_unspecified()
-        })
+        .filter(|l| overlap(l.socket.ip(), addr.ip()))
         .map(|l| Owner {
             pid: l.process.pid,
             name: l.process.name,
@@ -194,6 +209,40 @@ mod tests {
             Finding::BindNotHere {
                 ip: "10.9.9.9".parse().unwrap()
             }
+        );
+    }
+
+    #[test]
+    fn the_port_of_this_programs_own_session_is_not_taken() {
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let at = held.local_addr().unwrap();
+        let tcp = Protocol::Tcp;
+        assert_eq!(
+            port_finding(at, tcp, Some(at)),
+            Finding::PortThisSession {
+                addr: at,
+                protocol: tcp
+            }
+        );
+        // A wildcard bind on the same port is the session's too.
+        let wildcard = SocketAddr::new("0.0.0.0".parse().unwrap(), at.port());
+        assert!(matches!(
+            port_finding(wildcard, tcp, Some(at)),
+            Finding::PortThisSession { .. }
+        ));
+        // Held by someone else (here the test), or the session is elsewhere: taken.
+        assert!(matches!(
+            port_finding(at, tcp, None),
+            Finding::PortTaken { .. }
+        ));
+        let elsewhere = SocketAddr::new(at.ip(), at.port().wrapping_add(1).max(1));
+        assert!(matches!(
+            port_finding(at, tcp, Some(elsewhere)),
+            Finding::PortTaken { .. }
+        ));
+        assert_eq!(
+            port_finding(at, tcp, Some(at)).status(),
+            super::super::Status::Ok
         );
     }
 

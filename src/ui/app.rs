@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::connection_panel;
+use super::diagnose::{DiagnoseFields, DiagnoseView};
 use super::file_send::FileSend;
 use super::files::{Answer, Dialogs, FileKind, NativeDialogs, Pending, Rows};
 use super::menu;
@@ -119,6 +120,12 @@ pub enum UiAction {
     StopCapture,
     /// The user answered the question on screen.
     Answer(Answer),
+    /// Show the Diagnose window, its fields from the current mode.
+    OpenDiagnose,
+    /// Run the Diagnose window's checks.
+    RunDiagnose,
+    /// The server has waited for a client: check its port and the adapters, in the Diagnose window.
+    DiagnoseWaiting,
 }
 
 /// A message for the status bar, in both languages.
@@ -215,6 +222,10 @@ pub struct NetAssistApp {
     pub(crate) pending: Option<Pending>,
     /// The reply rules window.
     pub rules_panel: RulesPanel,
+    /// The Diagnose window: the connection doctor, its fields and its last findings.
+    pub diagnose: DiagnoseView,
+    /// Since when the open TCP server has listened without a client, while it does.
+    waiting_since: Option<Instant>,
     /// The user chose to close the window; the next close request goes through.
     pub(crate) closing: bool,
     /// The title last given to the window, so it is only sent when it changes.
@@ -253,6 +264,8 @@ impl NetAssistApp {
             dialogs,
             pending: None,
             rules_panel: RulesPanel::default(),
+            diagnose: DiagnoseView::default(),
+            waiting_since: None,
             closing: false,
             title: super::TITLE.to_owned(),
             interfaces: interfaces(),
@@ -324,10 +337,44 @@ impl NetAssistApp {
             self.repaint = Some(ctx.clone());
         }
         self.take_events(ctx);
+        self.diagnose.take_result();
         if self.ctl.capture_failed() {
             self.stop_capture();
         }
         self.schedule(ctx);
+        self.watch_for_clients(ctx);
+    }
+
+    /// Keeps the time the open TCP server has listened without a client, and asks for a frame at the
+    /// moment the "no client yet" offer is due ([`Settings::no_client_secs`]); nothing more, so idle stays
+    /// idle.
+    fn watch_for_clients(&mut self, ctx: &egui::Context) {
+        let waiting = self.open_mode() == Some(ModeKind::TcpServer)
+            && self.log().local_addr().is_some()
+            && self.log().connected_peers() == 0;
+        if !waiting {
+            self.waiting_since = None;
+            return;
+        }
+        let since = *self.waiting_since.get_or_insert_with(Instant::now);
+        if self.settings.no_client_secs > 0 {
+            let due = since + Duration::from_secs(self.settings.no_client_secs);
+            let now = Instant::now();
+            if now < due {
+                ctx.request_repaint_after(due - now);
+            }
+        }
+    }
+
+    /// Where the TCP server listens, once it has waited [`Settings::no_client_secs`] without a client: the
+    /// status bar then offers a diagnosis.
+    #[must_use]
+    pub fn waiting_without_clients(&self) -> Option<std::net::SocketAddr> {
+        let secs = self.settings.no_client_secs;
+        let since = self.waiting_since?;
+        (secs > 0 && since.elapsed() >= Duration::from_secs(secs))
+            .then(|| self.log().local_addr())
+            .flatten()
     }
 
     /// Finds out whether Chinese can be drawn. When the system's fallback has no Chinese font, one of
@@ -428,6 +475,7 @@ impl NetAssistApp {
         });
         rules_panel::ui(&ctx, self, &mut actions);
         send_panel::quick_edit_window(&ctx, self, &mut actions);
+        self.diagnose.ui(&ctx, self.settings.lang, &mut actions);
         if let Some(answer) = self.pending_ui(&ctx) {
             actions.push(UiAction::Answer(answer));
         }
@@ -628,6 +676,42 @@ impl NetAssistApp {
                 self.send_rules();
             }
             UiAction::RulesChanged => self.send_rules(),
+            UiAction::OpenDiagnose => {
+                let preset = &self.settings.preset;
+                // The open session's address names the port when the preset asks for any.
+                let bound = (self.open_mode() == Some(preset.mode)
+                    && preset.mode != ModeKind::TcpClient)
+                    .then(|| self.log().local_addr())
+                    .flatten();
+                self.diagnose
+                    .show(DiagnoseFields::for_preset(preset, bound));
+            }
+            UiAction::RunDiagnose => self.run_diagnose(),
+            UiAction::DiagnoseWaiting => {
+                if let Some(addr) = self.waiting_without_clients() {
+                    self.diagnose.show(DiagnoseFields::listening(addr));
+                    self.run_diagnose();
+                }
+            }
+        }
+    }
+
+    /// Runs the Diagnose window's checks on its fields.
+    fn run_diagnose(&mut self) {
+        let own = self.own_session(self.diagnose.fields.protocol());
+        if let Some(ctx) = self.repaint.clone() {
+            self.diagnose.run(&ctx, own);
+        }
+    }
+
+    /// Where the open session holds a port in `protocol`: a TCP server's listening address, a UDP socket's.
+    fn own_session(&self, protocol: crate::doctor::Protocol) -> Option<std::net::SocketAddr> {
+        use crate::doctor::Protocol;
+        match (self.open_mode()?, protocol) {
+            (ModeKind::TcpServer, Protocol::Tcp) | (ModeKind::Udp, Protocol::Udp) => {
+                self.log().local_addr()
+            }
+            _ => None,
         }
     }
 

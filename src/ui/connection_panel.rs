@@ -35,6 +35,17 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
                 .count();
             ui.label(format!("{on} {}", lang.pick("on", "条启用")));
         });
+        if app.settings.preset.mode == ModeKind::TcpServer {
+            ui.horizontal_wrapped(|ui| {
+                let label = ui.label(lang.pick(
+                    "No client after (s): offer a diagnosis",
+                    "多少秒无客户端时提示诊断",
+                ));
+                ui.add(egui::DragValue::new(&mut app.settings.no_client_secs).range(0..=3600))
+                    .labelled_by(label.id)
+                    .on_hover_text(lang.pick("0: never", "0：不提示"));
+            });
+        }
         ui.separator();
         receive_options(ui, app, lang, actions);
     });

@@ -1,5 +1,5 @@
-//! The menu bar: presets (open, save, save as, recent), the log on disk (export, capture), and which side
-//! panels are open.
+//! The menu bar: presets (open, save, save as, recent), the log on disk (export, capture), which side
+//! panels are open, and the Diagnose window.
 
 use super::app::{NetAssistApp, UiAction};
 use super::files::Rows;
@@ -89,6 +89,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
             );
         });
         view_menu(ui, app);
+        if ui.button(lang.pick("Diagnose…", "诊断…")).clicked() {
+            actions.push(UiAction::OpenDiagnose);
+        }
         if let Some(capture) = app.capture() {
             ui.separator();
             ui.colored_label(

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod connection_panel;
+pub mod diagnose;
 pub mod file_send;
 pub mod files;
 pub mod fonts;

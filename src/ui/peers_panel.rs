@@ -1,6 +1,6 @@
 //! The right panel: who the session talks to. Pick the send target ("All" or one peer), see each peer's
 //! counters and rate, disconnect one (UDP: forget it) or finish sending to it (TCP), see which side
-//! finished sending, or show only its rows in the log.
+//! finished sending, why a closed one ended (and what that usually means), or show only its rows in the log.
 //!
 //! Thousands of peers cost no more than ten: connected peers come first, closed ones are folded into a
 //! count until asked for, and only the rows on screen are laid out.
@@ -10,7 +10,9 @@ use std::time::{Instant, SystemTime};
 use egui::RichText;
 
 use super::app::{NetAssistApp, SendTarget, UiAction};
-use crate::i18n::Lang;
+use crate::doctor::closed::explain;
+use crate::engine::CloseReason;
+use crate::i18n::{Lang, Text};
 use crate::preset::ModeKind;
 use crate::traffic::PeerStats;
 
@@ -242,7 +244,21 @@ fn peer_ui(
         {
             actions.push(UiAction::ShowOnly(only.then_some(peer.id)));
         }
+        if let Some(reason) = &peer.closed {
+            close_reason_ui(ui, reason, lang);
+        }
     });
+}
+
+/// Why a peer's connection ended, with a "why?" that explains what that usually means, when it needs it.
+fn close_reason_ui(ui: &mut egui::Ui, reason: &CloseReason, lang: Lang) {
+    if let Some(why) = explain(reason) {
+        let button = ui.small_button(lang.pick("why?", "为什么？"));
+        egui::Popup::from_toggle_button_response(&button)
+            .width(280.0)
+            .show(|ui| ui.label(why.text(lang)));
+    }
+    ui.add(egui::Label::new(RichText::new(reason.text(lang)).weak()).truncate());
 }
 
 /// A peer's counters and rates: how long since it connected (UDP: since its first datagram), bytes and

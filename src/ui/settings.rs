@@ -40,6 +40,8 @@ pub struct Settings {
     pub capture_raw: bool,
     /// Which side panels are open.
     pub panels: Panels,
+    /// Seconds a TCP server may wait without a client before the status bar offers a diagnosis; 0: never.
+    pub no_client_secs: u64,
 }
 
 /// A sent input as it was sent: the text and how it was read, so it comes back meaning the same bytes.
@@ -143,6 +145,7 @@ impl Default for Settings {
             history: Vec::new(),
             capture_raw: false,
             panels: Panels::default(),
+            no_client_secs: 10,
         }
     }
 }
@@ -318,6 +321,7 @@ mod tests {
             auto_scroll: false,
             send_text: "AA 55".to_owned(),
             capture_raw: true,
+            no_client_secs: 3,
             panels: Panels {
                 settings: false,
                 peers: Some(true),

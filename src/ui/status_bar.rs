@@ -1,5 +1,5 @@
 //! The status bar: session state, local address, counters, connections, the last message in plain words,
-//! and the language and theme switches.
+//! the offer of a diagnosis when a server has waited long for a client, and the language and theme switches.
 
 use super::app::{NetAssistApp, UiAction};
 use crate::i18n::Lang;
@@ -30,6 +30,16 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
             actions.push(UiAction::ResetCounters);
         }
         ui.separator();
+        // On the bar's own row, which has its height already: a line more would show cut off until the
+        // next frame, and the offer comes at a scheduled frame with none after it.
+        if app.waiting_without_clients().is_some() {
+            let offer = lang.pick("No client yet — diagnose?", "还没有客户端连接——诊断一下？");
+            let offer = egui::RichText::new(offer).color(ui.visuals().warn_fg_color);
+            if ui.link(offer).clicked() {
+                actions.push(UiAction::DiagnoseWaiting);
+            }
+            ui.separator();
+        }
         ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
             figures_ui(ui, app, lang);
         });
