@@ -41,6 +41,8 @@ pub struct TrafficView {
     pub selected: Option<u64>,
     /// While paused, rows from this sequence number on are hidden (they are still logged and counted).
     pub paused_at: Option<u64>,
+    /// Where the table was scrolled to at the end of the last frame, and how tall its visible part was.
+    last_scroll: Option<(f32, f32)>,
 }
 
 impl TrafficView {
@@ -61,18 +63,20 @@ impl TrafficView {
             .selected
             .and_then(|seq| log.index_of_seq(seq))
             .and_then(|index| log.row(index));
-        let Some(row) = selected_row else {
-            self.table(ui, log, settings, lang, shown);
-            return;
+        // The table gets what the detail pane leaves; a child area keeps its column lines out of the pane,
+        // and is there with or without the pane so the table keeps its scroll position.
+        let table_height = match selected_row {
+            Some(_) => (ui.available_height() - DETAIL_HEIGHT).max(80.0),
+            None => ui.available_height(),
         };
-        // The table gets what the detail pane leaves; a child area keeps its column lines out of the pane.
-        let table_height = (ui.available_height() - DETAIL_HEIGHT).max(80.0);
         let size = egui::vec2(ui.available_width(), table_height);
         ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
             self.table(ui, log, settings, lang, shown);
         });
-        ui.separator();
-        detail_ui(ui, row, settings, lang);
+        if let Some(row) = selected_row {
+            ui.separator();
+            detail_ui(ui, row, settings, lang);
+        }
     }
 
     /// The log indices of the rows the filter shows, oldest first.
@@ -211,7 +215,23 @@ impl TrafficView {
         let chars_per_line = (ui.available_width() - 330.0).max(80.0) / 7.5;
         // Selectable labels would take the click that selects the row; copying has its own button.
         ui.style_mut().interaction.selectable_labels = false;
-        let table = TableBuilder::new(ui)
+        let wrap = settings.wrap && shown <= MAX_WRAPPED_ROWS;
+        let filtered = &self.filtered;
+        let row_at = |i: usize| filtered.row_index(i).and_then(|index| log.row(index));
+        let row_height = |i: usize| {
+            if wrap {
+                // Heights come from the byte count, not from laying the text out, so a million rows
+                // cost a million multiplications per frame, not a million layouts.
+                let lines = row_at(i).map_or(1, |row| {
+                    estimated_lines(row, settings.preset.view, chars_per_line)
+                });
+                line_height * lines as f32
+            } else {
+                line_height
+            }
+        };
+        let spacing = ui.spacing().item_spacing.y;
+        let mut table = TableBuilder::new(ui)
             .striped(true)
             .auto_shrink([false, false])
             .resizable(true)
@@ -222,6 +242,21 @@ impl TrafficView {
             .column(Column::initial(110.0).at_least(40.0).clip(true))
             .column(Column::initial(40.0).at_least(24.0).clip(true))
             .column(Column::remainder().at_least(80.0).clip(true));
+        // When old rows give way to new ones faster than a frame, the table is shorter than a frame ago, and
+        // last frame's scroll position lies past its end: the rows there would be missing for a frame (a
+        // blank table while flooding). Start this frame inside the table instead; moving only back, within
+        // last frame's bounds, the scroll area has nothing to spring back from and asks for no frames.
+        if let Some((offset, visible)) = self.last_scroll {
+            let content = if wrap {
+                (0..shown).map(|i| row_height(i) + spacing).sum::<f32>()
+            } else {
+                shown as f32 * (line_height + spacing)
+            };
+            let end = (content - visible).max(0.0);
+            if offset > end {
+                table = table.vertical_scroll_offset(end);
+            }
+        }
         let table = table.header(20.0, |mut header| {
             for title in [
                 lang.pick("Time", "时间"),
@@ -235,10 +270,7 @@ impl TrafficView {
                 });
             }
         });
-        let wrap = settings.wrap && shown <= MAX_WRAPPED_ROWS;
-        let filtered = &self.filtered;
         let selected = &mut self.selected;
-        let row_at = |i: usize| filtered.row_index(i).and_then(|index| log.row(index));
         let mut draw = |mut table_row: egui_extras::TableRow<'_, '_>| {
             let Some(row) = row_at(table_row.index()) else {
                 return;
@@ -253,21 +285,17 @@ impl TrafficView {
                 };
             }
         };
-        table.body(|body| {
+        let scrolled = table.body(|body| {
             if wrap {
-                // Heights come from the byte count, not from laying the text out, so a million rows cost
-                // a million multiplications per frame, not a million layouts.
-                let heights = (0..shown).map(|i| {
-                    let lines = row_at(i).map_or(1, |row| {
-                        estimated_lines(row, settings.preset.view, chars_per_line)
-                    });
-                    line_height * lines as f32
-                });
-                body.heterogeneous_rows(heights, &mut draw);
+                body.heterogeneous_rows((0..shown).map(row_height), &mut draw);
             } else {
                 body.rows(line_height, shown, draw);
             }
         });
+        self.last_scroll = Some((
+            scrolled.state.clamped_offset().y,
+            scrolled.inner_rect.height(),
+        ));
     }
 }
 
