@@ -12,6 +12,7 @@ pub mod fonts;
 pub mod launch;
 pub mod menu;
 pub mod peers_panel;
+pub mod row_selection;
 pub mod rules_panel;
 pub mod send_panel;
 pub mod settings;

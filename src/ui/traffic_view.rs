@@ -1,15 +1,17 @@
 //! The traffic log in the middle of the window: a toolbar (filter, pause, clear, auto-scroll, wrap, copy),
 //! a virtualised table that lays out only the rows on screen, so a million rows draw as fast as ten, and a
-//! detail pane with the hex dump of the selected row.
+//! detail pane with the hex dump of the row clicked last. Which rows are selected, and copying them, is
+//! [`super::row_selection`].
 
 use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::app::UiAction;
+use super::row_selection::{Selection, row_menu};
 use super::settings::Settings;
 use crate::codec::{ControlStyle, MessageKind, decode_for_display, hex};
 use crate::engine::Direction;
-use crate::format::{Display, peer_name, row_line, row_peer_name};
+use crate::format::{Display, peer_name, row_peer_name};
 use crate::i18n::{Lang, Text};
 use crate::preset::DataView;
 use crate::timestamp::clock_text;
@@ -37,8 +39,8 @@ pub struct TrafficView {
     /// What rows are shown.
     pub filter: Filter,
     filtered: FilteredView,
-    /// The selected row, by sequence number, so it stays selected while old rows are dropped.
-    pub selected: Option<u64>,
+    /// The selected rows.
+    pub selection: Selection,
     /// While paused, rows from this sequence number on are hidden (they are still logged and counted).
     pub paused_at: Option<u64>,
     /// Where the table was scrolled to at the end of the last frame, and how tall its visible part was.
@@ -59,8 +61,15 @@ impl TrafficView {
         self.toolbar(ui, log, settings, lang, actions);
         self.filtered.refresh(log, &self.filter);
         let shown = self.shown_rows(log);
+        let copy = ui.input(|input| input.events.contains(&egui::Event::Copy));
+        // Ctrl+C in a text field copies its text, not rows.
+        if copy && !ui.ctx().egui_wants_keyboard_input() && !self.selection.is_empty() {
+            let lines = self.selection.lines(log, &Display::of(&settings.preset));
+            ui.ctx().copy_text(lines);
+        }
         let selected_row = self
-            .selected
+            .selection
+            .focus()
             .and_then(|seq| log.index_of_seq(seq))
             .and_then(|index| log.row(index));
         // The table gets what the detail pane leaves; a child area keeps its column lines out of the pane,
@@ -86,24 +95,10 @@ impl TrafficView {
 
     /// How many filtered rows are on screen: all of them, or while paused those from before the pause.
     fn shown_rows(&self, log: &TrafficLog) -> usize {
-        let Some(paused_at) = self.paused_at else {
-            return self.filtered.len();
-        };
-        let (mut low, mut high) = (0, self.filtered.len());
-        while low < high {
-            let middle = usize::midpoint(low, high);
-            let seq = self
-                .filtered
-                .row_index(middle)
-                .and_then(|index| log.row(index))
-                .map_or(u64::MAX, |row| row.seq);
-            if seq < paused_at {
-                low = middle + 1;
-            } else {
-                high = middle;
-            }
+        match self.paused_at {
+            Some(paused_at) => position_of(&self.filtered, log, paused_at),
+            None => self.filtered.len(),
         }
-        low
     }
 
     fn toolbar(
@@ -163,7 +158,7 @@ impl TrafficView {
                 };
             }
             if ui.button(lang.pick("Clear", "清空")).clicked() {
-                self.selected = None;
+                self.selection.clear();
                 actions.push(UiAction::Clear);
             }
             ui.checkbox(
@@ -175,20 +170,16 @@ impl TrafficView {
                     "Long rows take up to 6 lines; with more than 20,000 rows shown, one line each",
                     "长行最多占 6 行；显示超过 20,000 行时每行一行",
                 ));
-            let selected = self
-                .selected
-                .and_then(|seq| log.index_of_seq(seq))
-                .and_then(|i| log.row(i));
             if ui
                 .add_enabled(
-                    selected.is_some(),
-                    egui::Button::new(lang.pick("Copy row", "复制该行")),
+                    !self.selection.is_empty(),
+                    egui::Button::new(lang.pick("Copy rows", "复制选中行")),
                 )
+                .on_hover_text("Ctrl+C")
                 .clicked()
-                && let Some(row) = selected
             {
-                let line = row_line(row, &Display::of(&settings.preset));
-                ui.ctx().copy_text(line);
+                let lines = self.selection.lines(log, &Display::of(&settings.preset));
+                ui.ctx().copy_text(lines);
             }
             if log.dropped_rows() > 0 {
                 ui.weak(format!(
@@ -270,20 +261,21 @@ impl TrafficView {
                 });
             }
         });
-        let selected = &mut self.selected;
+        let display = Display::of(&settings.preset);
+        let mut clicked = None;
+        let mut peer_filter = self.filter.peer;
+        let selection = &self.selection;
         let mut draw = |mut table_row: egui_extras::TableRow<'_, '_>| {
             let Some(row) = row_at(table_row.index()) else {
                 return;
             };
-            table_row.set_selected(*selected == Some(row.seq));
+            table_row.set_selected(selection.contains(row.seq));
             cells(&mut table_row, row, settings, lang, wrap);
-            if table_row.response().clicked() {
-                *selected = if *selected == Some(row.seq) {
-                    None
-                } else {
-                    Some(row.seq)
-                };
+            let response = table_row.response();
+            if response.clicked() {
+                clicked = Some((row.seq, response.ctx.input(|input| input.modifiers)));
             }
+            response.context_menu(|ui| row_menu(ui, row, &display, lang, &mut peer_filter));
         };
         let scrolled = table.body(|body| {
             if wrap {
@@ -296,7 +288,37 @@ impl TrafficView {
             scrolled.state.clamped_offset().y,
             scrolled.inner_rect.height(),
         ));
+        self.filter.peer = peer_filter;
+        if let Some((seq, modifiers)) = clicked {
+            let filtered = &self.filtered;
+            self.selection.click(seq, modifiers, |from, to| {
+                let (from, to) = (from.min(to), from.max(to));
+                (position_of(filtered, log, from)..filtered.len())
+                    .filter_map(|i| filtered.row_index(i).and_then(|index| log.row(index)))
+                    .map(|row| row.seq)
+                    .take_while(|&seq| seq <= to)
+                    .collect()
+            });
+        }
     }
+}
+
+/// Where among the filtered rows the first one with sequence number `seq` or later is.
+fn position_of(filtered: &FilteredView, log: &TrafficLog, seq: u64) -> usize {
+    let (mut low, mut high) = (0, filtered.len());
+    while low < high {
+        let middle = usize::midpoint(low, high);
+        let row_seq = filtered
+            .row_index(middle)
+            .and_then(|index| log.row(index))
+            .map_or(u64::MAX, |row| row.seq);
+        if row_seq < seq {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    low
 }
 
 fn estimated_lines(row: &Row, view: DataView, chars_per_line: f32) -> usize {
