@@ -10,6 +10,7 @@ use bytes::Bytes;
 use super::connection_panel;
 use super::file_send::FileSend;
 use super::files::{Answer, Dialogs, FileKind, NativeDialogs, Pending, Rows};
+use super::help::{self, Help};
 use super::menu;
 use super::peers_panel::{self, PeersView};
 use super::rules_panel::{self, RulesPanel};
@@ -47,6 +48,14 @@ pub enum SendTarget {
     /// One peer.
     Peer(PeerId),
 }
+
+/// Opens a preset (the Preset menu's Open).
+pub const OPEN_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
+
+/// Exports the whole log as text (the Log menu's first export).
+pub const EXPORT_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
 
 /// Something the user asked for while a panel was drawn; applied after drawing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -204,6 +213,8 @@ pub struct NetAssistApp {
     pub(crate) pending: Option<Pending>,
     /// The reply rules window.
     pub rules_panel: RulesPanel,
+    /// The Help menu's windows and the example presets' folder.
+    pub help: Help,
     /// The user chose to close the window; the next close request goes through.
     pub(crate) closing: bool,
     /// The title last given to the window, so it is only sent when it changes.
@@ -242,6 +253,7 @@ impl NetAssistApp {
             dialogs,
             pending: None,
             rules_panel: RulesPanel::default(),
+            help: Help::new(),
             closing: false,
             title: super::TITLE.to_owned(),
             interfaces: interfaces(),
@@ -409,6 +421,7 @@ impl NetAssistApp {
             self.view = view;
         });
         rules_panel::ui(&ctx, self, &mut actions);
+        help::windows(&ctx, &mut self.help, self.settings.lang);
         send_panel::quick_edit_window(&ctx, self, &mut actions);
         if let Some(answer) = self.pending_ui(&ctx) {
             actions.push(UiAction::Answer(answer));
@@ -447,13 +460,10 @@ impl NetAssistApp {
 
     /// Keyboard shortcuts, files dropped on the window, and a request to close it.
     fn window_input(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
-        use egui::{Key, KeyboardShortcut, Modifiers};
-        let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
-        let save = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
         let (open, save, dropped, close) = ctx.input_mut(|input| {
             (
-                input.consume_shortcut(&open),
-                input.consume_shortcut(&save),
+                input.consume_shortcut(&OPEN_SHORTCUT),
+                input.consume_shortcut(&EXPORT_SHORTCUT),
                 input
                     .raw
                     .dropped_files

@@ -1,5 +1,5 @@
 //! The menu bar: presets (open, save, save as, recent), the log on disk (export, capture), and which side
-//! panels are open.
+//! panels are open; the Help menu is [`super::help`].
 
 use super::app::{NetAssistApp, UiAction};
 use super::files::Rows;
@@ -89,6 +89,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
             );
         });
         view_menu(ui, app);
+        super::help::menu(ui, &mut app.help, lang);
         if let Some(capture) = app.capture() {
             ui.separator();
             ui.colored_label(

@@ -9,6 +9,7 @@ pub mod connection_panel;
 pub mod file_send;
 pub mod files;
 pub mod fonts;
+pub mod help;
 pub mod launch;
 pub mod menu;
 pub mod peers_panel;
