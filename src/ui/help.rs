@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use egui::KeyboardShortcut;
 
 use super::app::{EXPORT_SHORTCUT, OPEN_SHORTCUT};
+use super::row_selection::COPY_SHORTCUT;
 use super::send_panel::SEND_SHORTCUT;
 use crate::i18n::Lang;
 
@@ -130,7 +131,6 @@ fn shortcuts_ui(ui: &mut egui::Ui, lang: Lang) {
             lang.pick("click", "单击")
         )
     };
-    let copy = KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::C);
     let rows = [
         (key(&OPEN_SHORTCUT), lang.pick("Open a preset", "打开预设")),
         (
@@ -161,7 +161,7 @@ fn shortcuts_ui(ui: &mut egui::Ui, lang: Lang) {
             lang.pick("Select the rows up to here", "选中到此行为止的各行"),
         ),
         (
-            key(&copy),
+            key(&COPY_SHORTCUT),
             lang.pick("Copy the selected rows", "复制选中的行"),
         ),
         (

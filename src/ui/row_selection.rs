@@ -13,6 +13,10 @@ use crate::i18n::{Lang, Text};
 use crate::preset::DataView;
 use crate::traffic::{Row, RowKind, TrafficLog};
 
+/// Copies the selected rows (in the window, where no text field has the keyboard).
+pub const COPY_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::C);
+
 /// The selected rows, by sequence number.
 #[derive(Default)]
 pub struct Selection {

@@ -7,7 +7,7 @@ use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::app::UiAction;
-use super::row_selection::{Selection, row_menu};
+use super::row_selection::{COPY_SHORTCUT, Selection, row_menu};
 use super::settings::Settings;
 use crate::codec::{ControlStyle, MessageKind, decode_for_display, hex};
 use crate::engine::Direction;
@@ -175,7 +175,7 @@ impl TrafficView {
                     !self.selection.is_empty(),
                     egui::Button::new(lang.pick("Copy rows", "复制选中行")),
                 )
-                .on_hover_text("Ctrl+C")
+                .on_hover_text(ui.ctx().format_shortcut(&COPY_SHORTCUT))
                 .clicked()
             {
                 let lines = self.selection.lines(log, &Display::of(&settings.preset));
