@@ -147,3 +147,32 @@ fn a_rows_context_menu_copies_its_text_or_hex_and_shows_only_its_peer() {
     assert!(harness.query_by_label("other").is_some());
     assert!(harness.query_by_label("three").is_none());
 }
+
+#[test]
+fn a_wrapped_row_keeps_its_text_inside_its_own_height() {
+    let (mut harness, mut client) = with_four_rows();
+    // Words that leave room at each line's end, so a count of characters alone would give too few lines.
+    let long = "abcdefghijklmnopqrstuvwxyz ".repeat(5);
+    client
+        .write_all(format!("{}\nafter\n", long.trim_end()).as_bytes())
+        .unwrap();
+    step_until(&mut harness, "the long row", |app| {
+        data_rows(app).len() == 6
+    });
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::CheckBox, "Wrap")
+        .click();
+    harness.run();
+    let wrapped = harness
+        .get_by_label_contains("abcdefghijklmnopqrstuvwxyz")
+        .rect();
+    let next = harness.get_by_label("after").rect();
+    assert!(
+        wrapped.height() > 2.0 * next.height(),
+        "the long row takes several lines: {wrapped:?}"
+    );
+    assert!(
+        wrapped.bottom() <= next.top(),
+        "the long row {wrapped:?} runs into the next {next:?}"
+    );
+}

@@ -45,6 +45,9 @@ pub struct TrafficView {
     pub paused_at: Option<u64>,
     /// Where the table was scrolled to at the end of the last frame, and how tall its visible part was.
     last_scroll: Option<(f32, f32)>,
+    /// The Data column's width at the end of the last frame: wrapped rows are as tall as their text
+    /// wrapped at this width.
+    data_width: Option<f32>,
 }
 
 impl TrafficView {
@@ -194,6 +197,15 @@ impl TrafficView {
         });
     }
 
+    /// How many monospace characters a line of the Data column holds.
+    fn chars_per_line(&self, ui: &egui::Ui) -> f32 {
+        let font = egui::TextStyle::Monospace.resolve(ui.style());
+        let glyph_width = ui.fonts_mut(|fonts| fonts.glyph_width(&font, '0')).max(1.0);
+        let data_width = self.data_width.unwrap_or_else(|| ui.available_width());
+        // A pixel to spare for rounding, so a full line is not taken for two.
+        ((data_width - 1.0) / glyph_width).floor().max(1.0)
+    }
+
     fn table(
         &mut self,
         ui: &mut egui::Ui,
@@ -203,7 +215,7 @@ impl TrafficView {
         shown: usize,
     ) {
         let line_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
-        let chars_per_line = (ui.available_width() - 330.0).max(80.0) / 7.5;
+        let chars_per_line = self.chars_per_line(ui);
         // Selectable labels would take the click that selects the row; copying has its own button.
         ui.style_mut().interaction.selectable_labels = false;
         let wrap = settings.wrap && shown <= MAX_WRAPPED_ROWS;
@@ -248,19 +260,7 @@ impl TrafficView {
                 table = table.vertical_scroll_offset(end);
             }
         }
-        let table = table.header(20.0, |mut header| {
-            for title in [
-                lang.pick("Time", "时间"),
-                lang.pick("Dir", "方向"),
-                lang.pick("Peer", "对象"),
-                lang.pick("Len", "长度"),
-                lang.pick("Data", "数据"),
-            ] {
-                header.col(|ui| {
-                    ui.strong(title);
-                });
-            }
-        });
+        let table = table.header(20.0, |header| header_ui(header, lang));
         let display = Display::of(&settings.preset);
         let mut clicked = None;
         let mut peer_filter = self.filter.peer;
@@ -270,14 +270,17 @@ impl TrafficView {
                 return;
             };
             table_row.set_selected(selection.contains(row.seq));
-            cells(&mut table_row, row, settings, lang, wrap);
+            let lines = wrap.then(|| estimated_lines(row, settings.preset.view, chars_per_line));
+            cells(&mut table_row, row, settings, lang, lines);
             let response = table_row.response();
             if response.clicked() {
                 clicked = Some((row.seq, response.ctx.input(|input| input.modifiers)));
             }
             response.context_menu(|ui| row_menu(ui, row, &display, lang, &mut peer_filter));
         };
+        let mut measured_width = None;
         let scrolled = table.body(|body| {
+            measured_width = body.widths().last().copied();
             if wrap {
                 body.heterogeneous_rows((0..shown).map(row_height), &mut draw);
             } else {
@@ -289,6 +292,17 @@ impl TrafficView {
             scrolled.inner_rect.height(),
         ));
         self.filter.peer = peer_filter;
+        if let Some(width) = measured_width
+            && self
+                .data_width
+                .is_none_or(|before| (width - before).abs() > 0.5)
+        {
+            self.data_width = Some(width);
+            if wrap {
+                // Wrapped rows' heights depend on the width: draw once more with this one.
+                ui.ctx().request_repaint();
+            }
+        }
         if let Some((seq, modifiers)) = clicked {
             let filtered = &self.filtered;
             self.selection.click(seq, modifiers, |from, to| {
@@ -321,6 +335,20 @@ fn position_of(filtered: &FilteredView, log: &TrafficLog, seq: u64) -> usize {
     low
 }
 
+fn header_ui(mut header: egui_extras::TableRow<'_, '_>, lang: Lang) {
+    for title in [
+        lang.pick("Time", "时间"),
+        lang.pick("Dir", "方向"),
+        lang.pick("Peer", "对象"),
+        lang.pick("Len", "长度"),
+        lang.pick("Data", "数据"),
+    ] {
+        header.col(|ui| {
+            ui.strong(title);
+        });
+    }
+}
+
 fn estimated_lines(row: &Row, view: DataView, chars_per_line: f32) -> usize {
     let RowKind::Data { bytes, .. } = &row.kind else {
         return 1;
@@ -345,7 +373,7 @@ fn cells(
     row: &Row,
     settings: &Settings,
     lang: Lang,
-    wrap: bool,
+    lines: Option<usize>,
 ) {
     table_row.col(|ui| {
         ui.monospace(clock_text(row.at));
@@ -374,8 +402,20 @@ fn cells(
                 if *kind != MessageKind::Complete {
                     text = format!("[{}] {text}", kind_label(*kind, lang));
                 }
-                let label = egui::Label::new(RichText::new(text).monospace());
-                ui.add(if wrap { label.wrap() } else { label.truncate() });
+                let Some(lines) = lines else {
+                    ui.add(egui::Label::new(RichText::new(text).monospace()).truncate());
+                    return;
+                };
+                // Broken anywhere, as the row's height was worked out, and never more lines than it has:
+                // text that does not fit ends in "…" rather than under the next row.
+                let format = egui::TextFormat::simple(
+                    egui::TextStyle::Monospace.resolve(ui.style()),
+                    ui.visuals().text_color(),
+                );
+                let mut job = egui::text::LayoutJob::simple_format(text, format);
+                job.wrap.max_rows = lines;
+                job.wrap.break_anywhere = true;
+                ui.add(egui::Label::new(job).wrap());
             });
         }
         RowKind::Note(note) => {
