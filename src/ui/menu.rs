@@ -95,7 +95,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
         if let Some(capture) = app.capture() {
             ui.separator();
             ui.colored_label(
-                egui::Color32::from_rgb(0xE0, 0x40, 0x40),
+                ui.visuals().error_fg_color,
                 format!(
                     "{} {}",
                     lang.pick("Capturing to", "正在记录到"),

@@ -381,9 +381,10 @@ fn cells(
     match &row.kind {
         RowKind::Data { dir, bytes, kind } => {
             table_row.col(|ui| {
+                let colors = LogColors::of(ui.visuals());
                 let (text, color) = match dir {
-                    Direction::Rx => ("RX", Color32::from_rgb(0x3C, 0x8C, 0xE7)),
-                    Direction::Tx => ("TX", Color32::from_rgb(0x3C, 0xB0, 0x4C)),
+                    Direction::Rx => ("RX", colors.rx),
+                    Direction::Tx => ("TX", colors.tx),
                 };
                 ui.label(RichText::new(text).color(color).strong());
             });
@@ -429,8 +430,12 @@ fn cells(
             table_row.col(|ui| {
                 let text = note.text(lang);
                 ui.add(
-                    egui::Label::new(RichText::new(text).color(note_color(note)).italics())
-                        .truncate(),
+                    egui::Label::new(
+                        RichText::new(text)
+                            .color(LogColors::of(ui.visuals()).note(note))
+                            .italics(),
+                    )
+                    .truncate(),
                 );
             });
         }
@@ -444,20 +449,57 @@ fn kind_label(kind: MessageKind, lang: Lang) -> &'static str {
     }
 }
 
-fn note_color(note: &Note) -> Color32 {
-    match note {
-        Note::Opened(_)
-        | Note::Connected(_)
-        | Note::FirstDatagram(_)
-        | Note::Listening(_)
-        | Note::Joined(_) => Color32::from_rgb(0x3C, 0xB0, 0x4C),
-        // Data that did not go where it was meant to.
-        Note::Error(_)
-        | Note::SendDropped { .. }
-        | Note::Unsent { .. }
-        | Note::Dropped { .. }
-        | Note::Rejected { .. } => Color32::from_rgb(0xE0, 0x40, 0x40),
-        _ => Color32::from_rgb(0xD0, 0x90, 0x30),
+/// The colours the log writes directions and notes in, one set per theme so each reads on its background.
+struct LogColors {
+    rx: Color32,
+    tx: Color32,
+    /// A session or peer that started.
+    good: Color32,
+    /// Data that did not go where it was meant to.
+    bad: Color32,
+    /// Anything else that happened.
+    info: Color32,
+}
+
+impl LogColors {
+    fn of(visuals: &egui::Visuals) -> Self {
+        let (rx, green, info) = if visuals.dark_mode {
+            (
+                visuals.hyperlink_color,
+                Color32::from_rgb(0x6E, 0xC8, 0x78),
+                visuals.warn_fg_color,
+            )
+        } else {
+            // The light theme's own link and warning colours are too pale for small text on white.
+            (
+                Color32::from_rgb(0x00, 0x5A, 0xC8),
+                Color32::from_rgb(0x00, 0x7D, 0x32),
+                Color32::from_rgb(0xAA, 0x5A, 0x00),
+            )
+        };
+        Self {
+            rx,
+            tx: green,
+            good: green,
+            bad: visuals.error_fg_color,
+            info,
+        }
+    }
+
+    fn note(&self, note: &Note) -> Color32 {
+        match note {
+            Note::Opened(_)
+            | Note::Connected(_)
+            | Note::FirstDatagram(_)
+            | Note::Listening(_)
+            | Note::Joined(_) => self.good,
+            Note::Error(_)
+            | Note::SendDropped { .. }
+            | Note::Unsent { .. }
+            | Note::Dropped { .. }
+            | Note::Rejected { .. } => self.bad,
+            _ => self.info,
+        }
     }
 }
 
@@ -490,4 +532,45 @@ fn detail_ui(ui: &mut egui::Ui, row: &Row, settings: &Settings, lang: Lang) {
                 ui.label(note.text(lang));
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The WCAG contrast ratio of two colours.
+    fn contrast(a: Color32, b: Color32) -> f32 {
+        let luminance = |c: Color32| {
+            let linear = egui::Rgba::from(c);
+            0.2126 * linear.r() + 0.7152 * linear.g() + 0.0722 * linear.b()
+        };
+        let (a, b) = (luminance(a), luminance(b));
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    #[test]
+    fn log_colours_read_on_both_themes_backgrounds() {
+        for visuals in [egui::Visuals::dark(), egui::Visuals::light()] {
+            let colors = LogColors::of(&visuals);
+            let notes = [
+                Note::Connected(std::net::SocketAddr::from(([127, 0, 0, 1], 1))),
+                Note::Unsent { bytes: 1, sends: 1 },
+                Note::Stopped,
+            ];
+            let all = [colors.rx, colors.tx]
+                .into_iter()
+                .chain(notes.iter().map(|note| colors.note(note)));
+            for color in all {
+                // Plain rows and striped ones.
+                for background in [visuals.panel_fill, visuals.faint_bg_color] {
+                    let ratio = contrast(color, background);
+                    assert!(
+                        ratio >= 3.0,
+                        "{color:?} on {background:?} (dark: {}): {ratio}",
+                        visuals.dark_mode
+                    );
+                }
+            }
+        }
+    }
 }
