@@ -250,7 +250,14 @@ fn note_en(note: &Note) -> String {
                 CloseReason::Reset => "reset (RST)".to_owned(),
                 CloseReason::TimedOut => "timed out: the peer stopped answering".to_owned(),
                 CloseReason::Kicked => "disconnected by you".to_owned(),
-                CloseReason::Forgotten => "forgotten to make room for newer remotes".to_owned(),
+                // UDP has no connection to close: a remote is forgotten.
+                CloseReason::Forgotten => {
+                    return "Forgotten to make room for newer remotes".to_owned();
+                }
+                CloseReason::ForgottenByYou => {
+                    return "Forgotten by you: its next datagram makes it a remote again"
+                        .to_owned();
+                }
                 CloseReason::SessionStopped => "the session was stopped".to_owned(),
                 CloseReason::Error(error) => error.to_string(),
             };
@@ -326,7 +333,10 @@ fn note_zh(note: &Note) -> String {
                 CloseReason::Reset => "连接被重置 (RST)".to_owned(),
                 CloseReason::TimedOut => "超时：对方不再响应".to_owned(),
                 CloseReason::Kicked => "已由你断开".to_owned(),
-                CloseReason::Forgotten => "为给新的远端腾出位置而移除".to_owned(),
+                CloseReason::Forgotten => return "已忘记：为给新的远端腾出位置".to_owned(),
+                CloseReason::ForgottenByYou => {
+                    return "已由你忘记：再收到它的数据报时会重新成为远端".to_owned();
+                }
                 CloseReason::SessionStopped => "会话已停止".to_owned(),
                 CloseReason::Error(error) => error.zh(),
             };
@@ -468,6 +478,16 @@ mod tests {
                 Note::Closed(CloseReason::Kicked),
                 "Closed: disconnected by you",
                 "已断开：已由你断开",
+            ),
+            (
+                Note::Closed(CloseReason::Forgotten),
+                "Forgotten to make room for newer remotes",
+                "已忘记：为给新的远端腾出位置",
+            ),
+            (
+                Note::Closed(CloseReason::ForgottenByYou),
+                "Forgotten by you: its next datagram makes it a remote again",
+                "已由你忘记：再收到它的数据报时会重新成为远端",
             ),
             (
                 Note::Rejected {
