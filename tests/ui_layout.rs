@@ -60,6 +60,37 @@ fn at_every_screen_size_the_data_column_is_wide_and_the_main_controls_are_on_scr
 }
 
 #[test]
+fn at_800_by_600_the_settings_panel_wraps_its_rows_and_leaves_room_for_the_data() {
+    let harness = sized(800.0, 600.0);
+    // The Open button fills the panel's width.
+    let panel = rect_of(&harness, Role::Button, "Open");
+    assert!(
+        panel.right() <= 0.25 * 800.0,
+        "the settings panel reaches {}",
+        panel.right()
+    );
+    for (role, label) in [
+        (Role::RadioButton, "Both"),
+        (Role::RadioButton, "Symbols"),
+        (Role::RadioButton, "Escapes"),
+        (Role::Button, "Reply rules…"),
+    ] {
+        let rect = rect_of(&harness, role, label);
+        assert!(
+            rect.right() <= panel.right() + 1.0,
+            "{label} at {rect:?} runs past the panel's edge {}",
+            panel.right()
+        );
+    }
+    let data = harness.get_by_label("Data").rect();
+    assert!(
+        800.0 - data.left() >= 0.4 * 800.0,
+        "the Data column starts at {}",
+        data.left()
+    );
+}
+
+#[test]
 fn side_panels_fold_and_unfold_and_the_choice_is_remembered() {
     let mut harness = sized(1024.0, 768.0);
     // Too narrow for the peers panel by default: it is a strip that opens it.

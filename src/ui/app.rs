@@ -374,7 +374,7 @@ impl NetAssistApp {
         let settings_panel = egui::Panel::left("connection")
             .resizable(true)
             .min_size(160.0)
-            .default_size((width * 0.16).clamp(190.0, 260.0));
+            .default_size((width * 0.16).clamp(160.0, 260.0));
         let was_open = self.settings.panels.settings;
         let mut open = was_open;
         egui::Panel::show_switched(
