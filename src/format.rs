@@ -219,9 +219,14 @@ impl Text for CloseReason {
                 "超时：对方不再响应",
             ),
             Self::Kicked => lang.pick("disconnected by you", "已由你断开"),
+            // Whole sentences: a forgotten remote's note is this alone, not "Closed: …".
             Self::Forgotten => lang.pick(
-                "forgotten to make room for newer remotes",
-                "为给新的远端腾出位置而移除",
+                "Forgotten to make room for newer remotes",
+                "已忘记：为给新的远端腾出位置",
+            ),
+            Self::ForgottenByYou => lang.pick(
+                "Forgotten by you: its next datagram makes it a remote again",
+                "已由你忘记：再收到它的数据报时会重新成为远端",
             ),
             Self::SessionStopped => lang.pick("the session was stopped", "会话已停止"),
             Self::Error(error) => return error.text(lang),
@@ -269,7 +274,11 @@ fn note_en(note: &Note) -> String {
         Note::Unsent { bytes, sends } => format!(
             "Not sent: {bytes} bytes of {sends} send(s) were still queued when the connection ended"
         ),
-        Note::Closed(reason) => format!("Closed: {}", reason.text(Lang::En)),
+        Note::Closed(reason) => match reason {
+            // UDP has no connection to close: a remote is forgotten, and the note says just that.
+            CloseReason::Forgotten | CloseReason::ForgottenByYou => reason.text(Lang::En),
+            _ => format!("Closed: {}", reason.text(Lang::En)),
+        },
         Note::Rejected { addr, max_clients } => {
             format!("Refused {addr}: the server already has its maximum of {max_clients} clients")
         }
@@ -334,7 +343,10 @@ fn note_zh(note: &Note) -> String {
         Note::Unsent { bytes, sends } => {
             format!("未发送：连接结束时还有 {sends} 次发送共 {bytes} 字节在排队")
         }
-        Note::Closed(reason) => format!("已断开：{}", reason.text(Lang::Zh)),
+        Note::Closed(reason) => match reason {
+            CloseReason::Forgotten | CloseReason::ForgottenByYou => reason.text(Lang::Zh),
+            _ => format!("已断开：{}", reason.text(Lang::Zh)),
+        },
         Note::Rejected { addr, max_clients } => {
             format!("拒绝 {addr}：服务器已达到最大客户端数 {max_clients}")
         }
@@ -471,6 +483,16 @@ mod tests {
                 Note::Closed(CloseReason::Kicked),
                 "Closed: disconnected by you",
                 "已断开：已由你断开",
+            ),
+            (
+                Note::Closed(CloseReason::Forgotten),
+                "Forgotten to make room for newer remotes",
+                "已忘记：为给新的远端腾出位置",
+            ),
+            (
+                Note::Closed(CloseReason::ForgottenByYou),
+                "Forgotten by you: its next datagram makes it a remote again",
+                "已由你忘记：再收到它的数据报时会重新成为远端",
             ),
             (
                 Note::Rejected {

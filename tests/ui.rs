@@ -1048,18 +1048,6 @@ fn udp_mode_answers_a_sender() {
     assert_eq!((&buf[..n], from), (&b"pong"[..], addr));
 }
 
-/// Clicks a menu, then an entry in it.
-fn menu(harness: &mut Harness<'_, NetAssistApp>, menu: &str, entry: &str) {
-    harness.get_by_role_and_label(Role::Button, menu).click();
-    harness.run();
-    // Entries with a shortcut carry it in their label ("Open… Ctrl+O").
-    match harness.query_by_label(entry) {
-        Some(node) => node.click(),
-        None => harness.get_by_label_contains(entry).click(),
-    }
-    harness.run();
-}
-
 fn udp_preset() -> Preset {
     Preset {
         mode: ModeKind::Udp,

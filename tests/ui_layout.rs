@@ -60,6 +60,37 @@ fn at_every_screen_size_the_data_column_is_wide_and_the_main_controls_are_on_scr
 }
 
 #[test]
+fn at_800_by_600_the_settings_panel_wraps_its_rows_and_leaves_room_for_the_data() {
+    let harness = sized(800.0, 600.0);
+    // The Open button fills the panel's width.
+    let panel = rect_of(&harness, Role::Button, "Open");
+    assert!(
+        panel.right() <= 0.25 * 800.0,
+        "the settings panel reaches {}",
+        panel.right()
+    );
+    for (role, label) in [
+        (Role::RadioButton, "Both"),
+        (Role::RadioButton, "Symbols"),
+        (Role::RadioButton, "Escapes"),
+        (Role::Button, "Reply rules…"),
+    ] {
+        let rect = rect_of(&harness, role, label);
+        assert!(
+            rect.right() <= panel.right() + 1.0,
+            "{label} at {rect:?} runs past the panel's edge {}",
+            panel.right()
+        );
+    }
+    let data = harness.get_by_label("Data").rect();
+    assert!(
+        800.0 - data.left() >= 0.4 * 800.0,
+        "the Data column starts at {}",
+        data.left()
+    );
+}
+
+#[test]
 fn side_panels_fold_and_unfold_and_the_choice_is_remembered() {
     let mut harness = sized(1024.0, 768.0);
     // Too narrow for the peers panel by default: it is a strip that opens it.
@@ -113,4 +144,52 @@ fn status_bar_controls_stay_put_when_the_language_changes_or_counters_grow() {
         reset_open
     );
     assert_eq!(reset_open, reset_en);
+}
+
+#[test]
+fn the_log_stays_drawn_while_a_flood_makes_old_rows_give_way() {
+    // A small log, filled by many short lines and then a long one that pushes thousands of them out:
+    // the table has fewer rows than a frame ago, and must still show the newest.
+    let mut app_settings = with(netassist::preset::Preset {
+        framing: netassist::codec::Framing::Delimiter {
+            delimiter: b"\n".to_vec(),
+            keep: false,
+        },
+        ..preset()
+    });
+    app_settings.log_mib = 1;
+    let mut harness = harness_for(NetAssistApp::new(
+        app_settings,
+        Box::new(Scripted::default()),
+    ));
+    let addr = open(&mut harness);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flooding = {
+        let stop = std::sync::Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let mut client = std::net::TcpStream::connect(addr).unwrap();
+            let short = "short line\n".repeat(4000);
+            let long = format!("{}\n", "x".repeat(600_000));
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                use std::io::Write;
+                if client.write_all(short.as_bytes()).is_err()
+                    || client.write_all(long.as_bytes()).is_err()
+                {
+                    return;
+                }
+            }
+        })
+    };
+    let mut blank = 0;
+    for _ in 0..300 {
+        harness.step();
+        let rows = harness.state().log().len();
+        if rows > 50 && harness.query_all_by_label("RX").next().is_none() {
+            blank += 1;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    drop(harness);
+    flooding.join().unwrap();
+    assert_eq!(blank, 0, "frames with rows in the log and none drawn");
 }

@@ -91,6 +91,12 @@ fn udp_speaks_of_remotes_seen_first_datagrams_and_forgetting() {
     step_until(&mut harness, "the remote forgotten", |app| {
         app.log().connected_peers() == 0
     });
+    harness.get_by_label("Forgotten by you: its next datagram makes it a remote again");
+    assert!(
+        harness
+            .query_by_label("Closed: disconnected by you")
+            .is_none()
+    );
 
     // The same words in Chinese.
     device.send_to(b"ping", addr).unwrap();
@@ -103,4 +109,5 @@ fn udp_speaks_of_remotes_seen_first_datagrams_and_forgetting() {
     harness.get_by_role_and_label(Role::Button, "忘记");
     let note = format!("收到来自 {sender} 的第一个数据报");
     assert_eq!(harness.query_all_by_label(&note).count(), 2);
+    harness.get_by_label("已由你忘记：再收到它的数据报时会重新成为远端");
 }

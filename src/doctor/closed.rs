@@ -19,7 +19,7 @@ enum Cause {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CloseExplanation(Cause);
 
-/// The explanation of `reason`, when it needs one (not for the user's own disconnect or stop, nor for an
+/// The explanation of `reason`, when it needs one (not for the user's own disconnect, forget or stop, nor for an
 /// error that says all there is).
 #[must_use]
 pub fn explain(reason: &CloseReason) -> Option<CloseExplanation> {
@@ -35,7 +35,9 @@ pub fn explain(reason: &CloseReason) -> Option<CloseExplanation> {
             Problem::Unreachable => Cause::Unreachable,
             _ => return None,
         },
-        CloseReason::Kicked | CloseReason::SessionStopped => return None,
+        CloseReason::Kicked | CloseReason::ForgottenByYou | CloseReason::SessionStopped => {
+            return None;
+        }
     };
     Some(CloseExplanation(cause))
 }

@@ -38,6 +38,8 @@ pub enum CloseReason {
     Kicked,
     /// UDP: the remote was dropped from the peer table to make room for newer ones.
     Forgotten,
+    /// UDP: the user asked to forget the remote; its next datagram makes it a remote again.
+    ForgottenByYou,
     /// The session was stopped while the peer was connected.
     SessionStopped,
     /// Any other error on this peer's socket; the other peers are not affected.

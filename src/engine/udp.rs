@@ -425,7 +425,7 @@ impl Handler for Udp {
             }
             Command::Disconnect(peer) => {
                 if self.peers.contains_key(&peer) {
-                    self.forget(peer, CloseReason::Kicked, cx);
+                    self.forget(peer, CloseReason::ForgottenByYou, cx);
                 } else {
                     cx.error(no_such_peer(peer));
                 }

@@ -883,7 +883,7 @@ mod tests {
                 "#1 Rx Complete a",
                 "#1 Rx Complete b",
                 "#1 Rx Complete c",
-                "#1 Closed: forgotten to make room for newer remotes",
+                "#1 Forgotten to make room for newer remotes",
             ]
         );
         assert_eq!(s.log.peer(P1).unwrap().closed, Some(CloseReason::Forgotten));

@@ -11,6 +11,7 @@ use super::connection_panel;
 use super::diagnose::{DiagnoseFields, DiagnoseView};
 use super::file_send::FileSend;
 use super::files::{Answer, Dialogs, FileKind, NativeDialogs, Pending, Rows};
+use super::help::{self, Help};
 use super::menu;
 use super::peers_panel::{self, PeersView};
 use super::rules_panel::{self, RulesPanel};
@@ -48,6 +49,14 @@ pub enum SendTarget {
     /// One peer.
     Peer(PeerId),
 }
+
+/// Opens a preset (the Preset menu's Open).
+pub const OPEN_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::O);
+
+/// Exports the whole log as text (the Log menu's first export).
+pub const EXPORT_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::S);
 
 /// Something the user asked for while a panel was drawn; applied after drawing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -226,6 +235,8 @@ pub struct NetAssistApp {
     pub diagnose: DiagnoseView,
     /// Since when the open TCP server has listened without a client, while it does.
     waiting_since: Option<Instant>,
+    /// The Help menu's windows and the example presets' folder.
+    pub help: Help,
     /// The user chose to close the window; the next close request goes through.
     pub(crate) closing: bool,
     /// The title last given to the window, so it is only sent when it changes.
@@ -266,6 +277,7 @@ impl NetAssistApp {
             rules_panel: RulesPanel::default(),
             diagnose: DiagnoseView::default(),
             waiting_since: None,
+            help: Help::new(),
             closing: false,
             title: super::TITLE.to_owned(),
             interfaces: interfaces(),
@@ -427,7 +439,7 @@ impl NetAssistApp {
         let settings_panel = egui::Panel::left("connection")
             .resizable(true)
             .min_size(160.0)
-            .default_size((width * 0.16).clamp(190.0, 260.0));
+            .default_size((width * 0.16).clamp(160.0, 260.0));
         let was_open = self.settings.panels.settings;
         let mut open = was_open;
         egui::Panel::show_switched(
@@ -474,6 +486,7 @@ impl NetAssistApp {
             self.view = view;
         });
         rules_panel::ui(&ctx, self, &mut actions);
+        help::windows(&ctx, &mut self.help, self.settings.lang);
         send_panel::quick_edit_window(&ctx, self, &mut actions);
         self.diagnose.ui(&ctx, self.settings.lang, &mut actions);
         if let Some(answer) = self.pending_ui(&ctx) {
@@ -513,13 +526,10 @@ impl NetAssistApp {
 
     /// Keyboard shortcuts, files dropped on the window, and a request to close it.
     fn window_input(&mut self, ctx: &egui::Context, actions: &mut Vec<UiAction>) {
-        use egui::{Key, KeyboardShortcut, Modifiers};
-        let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
-        let save = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
         let (open, save, dropped, close) = ctx.input_mut(|input| {
             (
-                input.consume_shortcut(&open),
-                input.consume_shortcut(&save),
+                input.consume_shortcut(&OPEN_SHORTCUT),
+                input.consume_shortcut(&EXPORT_SHORTCUT),
                 input
                     .raw
                     .dropped_files

@@ -22,7 +22,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
         if let Some((error, _)) = &app.field_error {
             ui.colored_label(ui.visuals().error_fg_color, error.text(lang));
         }
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             if ui.button(lang.pick("Reply rules…", "回复规则…")).clicked() {
                 app.rules_panel.open = true;
             }
@@ -225,7 +225,7 @@ fn receive_options(
         ..
     } = app;
     ui.heading(lang.pick("Receive", "接收设置"));
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.radio_value(
             &mut settings.preset.view,
             DataView::Text,
@@ -257,7 +257,7 @@ fn receive_options(
     if settings.preset.encoding != before && !settings.preset.rules.is_empty() {
         actions.push(UiAction::RulesChanged);
     }
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         ui.label(lang.pick("Control characters", "控制字符"));
         ui.radio_value(
             &mut settings.preset.control_style,
@@ -298,7 +298,7 @@ fn receive_options(
         .response
         .labelled_by(label.id);
     framing_parameters(ui, settings, delimiter_typed, lang);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let label = ui.label(lang.pick("Log memory (MiB)", "记录内存上限（MiB）"));
         ui.add(egui::DragValue::new(&mut settings.log_mib).range(1..=4096))
             .labelled_by(label.id)
@@ -403,7 +403,7 @@ fn framing_parameters(
             ui.checkbox(keep, lang.pick("Keep the delimiter", "保留分隔符"));
         }
         Framing::FixedLength { len } => {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label(lang.pick("Bytes per message", "每包字节数"));
                 ui.add(egui::DragValue::new(len).range(1..=1 << 20));
             });
@@ -425,7 +425,7 @@ fn framing_parameters(
             );
         }
         Framing::IdleGap { gap_ms } => {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label(lang.pick("Silence ends a message (ms)", "静默多久算一包（毫秒）"));
                 ui.add(egui::DragValue::new(gap_ms).range(1..=60_000));
             });

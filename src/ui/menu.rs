@@ -1,7 +1,7 @@
 //! The menu bar: presets (open, save, save as, recent), the log on disk (export, capture), which side
-//! panels are open, and the Diagnose window.
+//! panels are open, and the Diagnose window; the Help menu is [`super::help`].
 
-use super::app::{NetAssistApp, UiAction};
+use super::app::{EXPORT_SHORTCUT, NetAssistApp, OPEN_SHORTCUT, UiAction};
 use super::files::Rows;
 
 /// Draws the menu bar.
@@ -9,7 +9,8 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
     let lang = app.settings.lang;
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button(lang.pick("Preset", "预设"), |ui| {
-            let open = egui::Button::new(lang.pick("Open…", "打开…")).shortcut_text("Ctrl+O");
+            let open = egui::Button::new(lang.pick("Open…", "打开…"))
+                .shortcut_text(ui.ctx().format_shortcut(&OPEN_SHORTCUT));
             if ui.add(open).clicked() {
                 actions.push(UiAction::OpenPreset);
             }
@@ -37,31 +38,32 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
                     lang.pick("Export as text…", "导出为文本…"),
                     false,
                     Rows::All,
-                    "Ctrl+S",
+                    Some(&EXPORT_SHORTCUT),
                 ),
                 (
                     lang.pick("Export as CSV…", "导出为 CSV…"),
                     true,
                     Rows::All,
-                    "",
+                    None,
                 ),
                 (
                     lang.pick("Export shown rows as text…", "导出筛选结果为文本…"),
                     false,
                     Rows::Shown,
-                    "",
+                    None,
                 ),
                 (
                     lang.pick("Export shown rows as CSV…", "导出筛选结果为 CSV…"),
                     true,
                     Rows::Shown,
-                    "",
+                    None,
                 ),
             ];
             for (text, csv, rows, shortcut) in exports {
                 // Shown rows are all rows until a filter is set.
                 let enabled = rows == Rows::All || filtered;
-                let button = egui::Button::new(text).shortcut_text(shortcut);
+                let shortcut = shortcut.map(|shortcut| ui.ctx().format_shortcut(shortcut));
+                let button = egui::Button::new(text).shortcut_text(shortcut.unwrap_or_default());
                 if ui.add_enabled(enabled, button).clicked() {
                     actions.push(UiAction::Export { csv, rows });
                 }
@@ -92,10 +94,11 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
         if ui.button(lang.pick("Diagnose…", "诊断…")).clicked() {
             actions.push(UiAction::OpenDiagnose);
         }
+        super::help::menu(ui, &mut app.help, lang);
         if let Some(capture) = app.capture() {
             ui.separator();
             ui.colored_label(
-                egui::Color32::from_rgb(0xE0, 0x40, 0x40),
+                ui.visuals().error_fg_color,
                 format!(
                     "{} {}",
                     lang.pick("Capturing to", "正在记录到"),

@@ -1,15 +1,17 @@
 //! The traffic log in the middle of the window: a toolbar (filter, pause, clear, auto-scroll, wrap, copy),
 //! a virtualised table that lays out only the rows on screen, so a million rows draw as fast as ten, and a
-//! detail pane with the hex dump of the selected row.
+//! detail pane with the hex dump of the row clicked last. Which rows are selected, and copying them, is
+//! [`super::row_selection`].
 
 use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::app::UiAction;
+use super::row_selection::{COPY_SHORTCUT, Selection, row_menu};
 use super::settings::Settings;
 use crate::codec::{ControlStyle, MessageKind, decode_for_display, hex};
 use crate::engine::Direction;
-use crate::format::{Display, peer_name, row_line, row_peer_name};
+use crate::format::{Display, peer_name, row_peer_name};
 use crate::i18n::{Lang, Text};
 use crate::preset::DataView;
 use crate::timestamp::clock_text;
@@ -37,10 +39,15 @@ pub struct TrafficView {
     /// What rows are shown.
     pub filter: Filter,
     filtered: FilteredView,
-    /// The selected row, by sequence number, so it stays selected while old rows are dropped.
-    pub selected: Option<u64>,
+    /// The selected rows.
+    pub selection: Selection,
     /// While paused, rows from this sequence number on are hidden (they are still logged and counted).
     pub paused_at: Option<u64>,
+    /// Where the table was scrolled to at the end of the last frame, and how tall its visible part was.
+    last_scroll: Option<(f32, f32)>,
+    /// The Data column's width at the end of the last frame: wrapped rows are as tall as their text
+    /// wrapped at this width.
+    data_width: Option<f32>,
 }
 
 impl TrafficView {
@@ -57,22 +64,31 @@ impl TrafficView {
         self.toolbar(ui, log, settings, lang, actions);
         self.filtered.refresh(log, &self.filter);
         let shown = self.shown_rows(log);
+        let copy = ui.input(|input| input.events.contains(&egui::Event::Copy));
+        // Ctrl+C in a text field copies its text, not rows.
+        if copy && !ui.ctx().egui_wants_keyboard_input() && !self.selection.is_empty() {
+            let lines = self.selection.lines(log, &Display::of(&settings.preset));
+            ui.ctx().copy_text(lines);
+        }
         let selected_row = self
-            .selected
+            .selection
+            .focus()
             .and_then(|seq| log.index_of_seq(seq))
             .and_then(|index| log.row(index));
-        let Some(row) = selected_row else {
-            self.table(ui, log, settings, lang, shown);
-            return;
+        // The table gets what the detail pane leaves; a child area keeps its column lines out of the pane,
+        // and is there with or without the pane so the table keeps its scroll position.
+        let table_height = match selected_row {
+            Some(_) => (ui.available_height() - DETAIL_HEIGHT).max(80.0),
+            None => ui.available_height(),
         };
-        // The table gets what the detail pane leaves; a child area keeps its column lines out of the pane.
-        let table_height = (ui.available_height() - DETAIL_HEIGHT).max(80.0);
         let size = egui::vec2(ui.available_width(), table_height);
         ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
             self.table(ui, log, settings, lang, shown);
         });
-        ui.separator();
-        detail_ui(ui, row, settings, lang);
+        if let Some(row) = selected_row {
+            ui.separator();
+            detail_ui(ui, row, settings, lang);
+        }
     }
 
     /// The log indices of the rows the filter shows, oldest first.
@@ -82,24 +98,10 @@ impl TrafficView {
 
     /// How many filtered rows are on screen: all of them, or while paused those from before the pause.
     fn shown_rows(&self, log: &TrafficLog) -> usize {
-        let Some(paused_at) = self.paused_at else {
-            return self.filtered.len();
-        };
-        let (mut low, mut high) = (0, self.filtered.len());
-        while low < high {
-            let middle = usize::midpoint(low, high);
-            let seq = self
-                .filtered
-                .row_index(middle)
-                .and_then(|index| log.row(index))
-                .map_or(u64::MAX, |row| row.seq);
-            if seq < paused_at {
-                low = middle + 1;
-            } else {
-                high = middle;
-            }
+        match self.paused_at {
+            Some(paused_at) => position_of(&self.filtered, log, paused_at),
+            None => self.filtered.len(),
         }
-        low
     }
 
     fn toolbar(
@@ -159,7 +161,7 @@ impl TrafficView {
                 };
             }
             if ui.button(lang.pick("Clear", "清空")).clicked() {
-                self.selected = None;
+                self.selection.clear();
                 actions.push(UiAction::Clear);
             }
             ui.checkbox(
@@ -171,20 +173,16 @@ impl TrafficView {
                     "Long rows take up to 6 lines; with more than 20,000 rows shown, one line each",
                     "长行最多占 6 行；显示超过 20,000 行时每行一行",
                 ));
-            let selected = self
-                .selected
-                .and_then(|seq| log.index_of_seq(seq))
-                .and_then(|i| log.row(i));
             if ui
                 .add_enabled(
-                    selected.is_some(),
-                    egui::Button::new(lang.pick("Copy row", "复制该行")),
+                    !self.selection.is_empty(),
+                    egui::Button::new(lang.pick("Copy rows", "复制选中行")),
                 )
+                .on_hover_text(ui.ctx().format_shortcut(&COPY_SHORTCUT))
                 .clicked()
-                && let Some(row) = selected
             {
-                let line = row_line(row, &Display::of(&settings.preset));
-                ui.ctx().copy_text(line);
+                let lines = self.selection.lines(log, &Display::of(&settings.preset));
+                ui.ctx().copy_text(lines);
             }
             if log.dropped_rows() > 0 {
                 ui.weak(format!(
@@ -199,6 +197,15 @@ impl TrafficView {
         });
     }
 
+    /// How many monospace characters a line of the Data column holds.
+    fn chars_per_line(&self, ui: &egui::Ui) -> f32 {
+        let font = egui::TextStyle::Monospace.resolve(ui.style());
+        let glyph_width = ui.fonts_mut(|fonts| fonts.glyph_width(&font, '0')).max(1.0);
+        let data_width = self.data_width.unwrap_or_else(|| ui.available_width());
+        // A pixel to spare for rounding, so a full line is not taken for two.
+        ((data_width - 1.0) / glyph_width).floor().max(1.0)
+    }
+
     fn table(
         &mut self,
         ui: &mut egui::Ui,
@@ -208,10 +215,26 @@ impl TrafficView {
         shown: usize,
     ) {
         let line_height = ui.text_style_height(&egui::TextStyle::Monospace) + 4.0;
-        let chars_per_line = (ui.available_width() - 330.0).max(80.0) / 7.5;
+        let chars_per_line = self.chars_per_line(ui);
         // Selectable labels would take the click that selects the row; copying has its own button.
         ui.style_mut().interaction.selectable_labels = false;
-        let table = TableBuilder::new(ui)
+        let wrap = settings.wrap && shown <= MAX_WRAPPED_ROWS;
+        let filtered = &self.filtered;
+        let row_at = |i: usize| filtered.row_index(i).and_then(|index| log.row(index));
+        let row_height = |i: usize| {
+            if wrap {
+                // Heights come from the byte count, not from laying the text out, so a million rows
+                // cost a million multiplications per frame, not a million layouts.
+                let lines = row_at(i).map_or(1, |row| {
+                    estimated_lines(row, settings.preset.view, chars_per_line)
+                });
+                line_height * lines as f32
+            } else {
+                line_height
+            }
+        };
+        let spacing = ui.spacing().item_spacing.y;
+        let mut table = TableBuilder::new(ui)
             .striped(true)
             .auto_shrink([false, false])
             .resizable(true)
@@ -222,51 +245,106 @@ impl TrafficView {
             .column(Column::initial(110.0).at_least(40.0).clip(true))
             .column(Column::initial(40.0).at_least(24.0).clip(true))
             .column(Column::remainder().at_least(80.0).clip(true));
-        let table = table.header(20.0, |mut header| {
-            for title in [
-                lang.pick("Time", "时间"),
-                lang.pick("Dir", "方向"),
-                lang.pick("Peer", "对象"),
-                lang.pick("Len", "长度"),
-                lang.pick("Data", "数据"),
-            ] {
-                header.col(|ui| {
-                    ui.strong(title);
-                });
+        // When old rows give way to new ones faster than a frame, the table is shorter than a frame ago, and
+        // last frame's scroll position lies past its end: the rows there would be missing for a frame (a
+        // blank table while flooding). Start this frame inside the table instead; moving only back, within
+        // last frame's bounds, the scroll area has nothing to spring back from and asks for no frames.
+        if let Some((offset, visible)) = self.last_scroll {
+            let content = if wrap {
+                (0..shown).map(|i| row_height(i) + spacing).sum::<f32>()
+            } else {
+                shown as f32 * (line_height + spacing)
+            };
+            let end = (content - visible).max(0.0);
+            if offset > end {
+                table = table.vertical_scroll_offset(end);
             }
-        });
-        let wrap = settings.wrap && shown <= MAX_WRAPPED_ROWS;
-        let filtered = &self.filtered;
-        let selected = &mut self.selected;
-        let row_at = |i: usize| filtered.row_index(i).and_then(|index| log.row(index));
+        }
+        let table = table.header(20.0, |header| header_ui(header, lang));
+        let display = Display::of(&settings.preset);
+        let mut clicked = None;
+        let mut peer_filter = self.filter.peer;
+        let selection = &self.selection;
         let mut draw = |mut table_row: egui_extras::TableRow<'_, '_>| {
             let Some(row) = row_at(table_row.index()) else {
                 return;
             };
-            table_row.set_selected(*selected == Some(row.seq));
-            cells(&mut table_row, row, settings, lang, wrap);
-            if table_row.response().clicked() {
-                *selected = if *selected == Some(row.seq) {
-                    None
-                } else {
-                    Some(row.seq)
-                };
+            table_row.set_selected(selection.contains(row.seq));
+            let lines = wrap.then(|| estimated_lines(row, settings.preset.view, chars_per_line));
+            cells(&mut table_row, row, settings, lang, lines);
+            let response = table_row.response();
+            if response.clicked() {
+                clicked = Some((row.seq, response.ctx.input(|input| input.modifiers)));
             }
+            response.context_menu(|ui| row_menu(ui, row, &display, lang, &mut peer_filter));
         };
-        table.body(|body| {
+        let mut measured_width = None;
+        let scrolled = table.body(|body| {
+            measured_width = body.widths().last().copied();
             if wrap {
-                // Heights come from the byte count, not from laying the text out, so a million rows cost
-                // a million multiplications per frame, not a million layouts.
-                let heights = (0..shown).map(|i| {
-                    let lines = row_at(i).map_or(1, |row| {
-                        estimated_lines(row, settings.preset.view, chars_per_line)
-                    });
-                    line_height * lines as f32
-                });
-                body.heterogeneous_rows(heights, &mut draw);
+                body.heterogeneous_rows((0..shown).map(row_height), &mut draw);
             } else {
                 body.rows(line_height, shown, draw);
             }
+        });
+        self.last_scroll = Some((
+            scrolled.state.clamped_offset().y,
+            scrolled.inner_rect.height(),
+        ));
+        self.filter.peer = peer_filter;
+        if let Some(width) = measured_width
+            && self
+                .data_width
+                .is_none_or(|before| (width - before).abs() > 0.5)
+        {
+            self.data_width = Some(width);
+            if wrap {
+                // Wrapped rows' heights depend on the width: draw once more with this one.
+                ui.ctx().request_repaint();
+            }
+        }
+        if let Some((seq, modifiers)) = clicked {
+            let filtered = &self.filtered;
+            self.selection.click(seq, modifiers, |from, to| {
+                let (from, to) = (from.min(to), from.max(to));
+                (position_of(filtered, log, from)..filtered.len())
+                    .filter_map(|i| filtered.row_index(i).and_then(|index| log.row(index)))
+                    .map(|row| row.seq)
+                    .take_while(|&seq| seq <= to)
+                    .collect()
+            });
+        }
+    }
+}
+
+/// Where among the filtered rows the first one with sequence number `seq` or later is.
+fn position_of(filtered: &FilteredView, log: &TrafficLog, seq: u64) -> usize {
+    let (mut low, mut high) = (0, filtered.len());
+    while low < high {
+        let middle = usize::midpoint(low, high);
+        let row_seq = filtered
+            .row_index(middle)
+            .and_then(|index| log.row(index))
+            .map_or(u64::MAX, |row| row.seq);
+        if row_seq < seq {
+            low = middle + 1;
+        } else {
+            high = middle;
+        }
+    }
+    low
+}
+
+fn header_ui(mut header: egui_extras::TableRow<'_, '_>, lang: Lang) {
+    for title in [
+        lang.pick("Time", "时间"),
+        lang.pick("Dir", "方向"),
+        lang.pick("Peer", "对象"),
+        lang.pick("Len", "长度"),
+        lang.pick("Data", "数据"),
+    ] {
+        header.col(|ui| {
+            ui.strong(title);
         });
     }
 }
@@ -295,7 +373,7 @@ fn cells(
     row: &Row,
     settings: &Settings,
     lang: Lang,
-    wrap: bool,
+    lines: Option<usize>,
 ) {
     table_row.col(|ui| {
         ui.monospace(clock_text(row.at));
@@ -303,9 +381,10 @@ fn cells(
     match &row.kind {
         RowKind::Data { dir, bytes, kind } => {
             table_row.col(|ui| {
+                let colors = LogColors::of(ui.visuals());
                 let (text, color) = match dir {
-                    Direction::Rx => ("RX", Color32::from_rgb(0x3C, 0x8C, 0xE7)),
-                    Direction::Tx => ("TX", Color32::from_rgb(0x3C, 0xB0, 0x4C)),
+                    Direction::Rx => ("RX", colors.rx),
+                    Direction::Tx => ("TX", colors.tx),
                 };
                 ui.label(RichText::new(text).color(color).strong());
             });
@@ -324,8 +403,20 @@ fn cells(
                 if *kind != MessageKind::Complete {
                     text = format!("[{}] {text}", kind_label(*kind, lang));
                 }
-                let label = egui::Label::new(RichText::new(text).monospace());
-                ui.add(if wrap { label.wrap() } else { label.truncate() });
+                let Some(lines) = lines else {
+                    ui.add(egui::Label::new(RichText::new(text).monospace()).truncate());
+                    return;
+                };
+                // Broken anywhere, as the row's height was worked out, and never more lines than it has:
+                // text that does not fit ends in "…" rather than under the next row.
+                let format = egui::TextFormat::simple(
+                    egui::TextStyle::Monospace.resolve(ui.style()),
+                    ui.visuals().text_color(),
+                );
+                let mut job = egui::text::LayoutJob::simple_format(text, format);
+                job.wrap.max_rows = lines;
+                job.wrap.break_anywhere = true;
+                ui.add(egui::Label::new(job).wrap());
             });
         }
         RowKind::Note(note) => {
@@ -339,8 +430,12 @@ fn cells(
             table_row.col(|ui| {
                 let text = note.text(lang);
                 ui.add(
-                    egui::Label::new(RichText::new(text).color(note_color(note)).italics())
-                        .truncate(),
+                    egui::Label::new(
+                        RichText::new(text)
+                            .color(LogColors::of(ui.visuals()).note(note))
+                            .italics(),
+                    )
+                    .truncate(),
                 );
             });
         }
@@ -354,20 +449,57 @@ fn kind_label(kind: MessageKind, lang: Lang) -> &'static str {
     }
 }
 
-fn note_color(note: &Note) -> Color32 {
-    match note {
-        Note::Opened(_)
-        | Note::Connected(_)
-        | Note::FirstDatagram(_)
-        | Note::Listening(_)
-        | Note::Joined(_) => Color32::from_rgb(0x3C, 0xB0, 0x4C),
-        // Data that did not go where it was meant to.
-        Note::Error(_)
-        | Note::SendDropped { .. }
-        | Note::Unsent { .. }
-        | Note::Dropped { .. }
-        | Note::Rejected { .. } => Color32::from_rgb(0xE0, 0x40, 0x40),
-        _ => Color32::from_rgb(0xD0, 0x90, 0x30),
+/// The colours the log writes directions and notes in, one set per theme so each reads on its background.
+struct LogColors {
+    rx: Color32,
+    tx: Color32,
+    /// A session or peer that started.
+    good: Color32,
+    /// Data that did not go where it was meant to.
+    bad: Color32,
+    /// Anything else that happened.
+    info: Color32,
+}
+
+impl LogColors {
+    fn of(visuals: &egui::Visuals) -> Self {
+        let (rx, green, info) = if visuals.dark_mode {
+            (
+                visuals.hyperlink_color,
+                Color32::from_rgb(0x6E, 0xC8, 0x78),
+                visuals.warn_fg_color,
+            )
+        } else {
+            // The light theme's own link and warning colours are too pale for small text on white.
+            (
+                Color32::from_rgb(0x00, 0x5A, 0xC8),
+                Color32::from_rgb(0x00, 0x7D, 0x32),
+                Color32::from_rgb(0xAA, 0x5A, 0x00),
+            )
+        };
+        Self {
+            rx,
+            tx: green,
+            good: green,
+            bad: visuals.error_fg_color,
+            info,
+        }
+    }
+
+    fn note(&self, note: &Note) -> Color32 {
+        match note {
+            Note::Opened(_)
+            | Note::Connected(_)
+            | Note::FirstDatagram(_)
+            | Note::Listening(_)
+            | Note::Joined(_) => self.good,
+            Note::Error(_)
+            | Note::SendDropped { .. }
+            | Note::Unsent { .. }
+            | Note::Dropped { .. }
+            | Note::Rejected { .. } => self.bad,
+            _ => self.info,
+        }
     }
 }
 
@@ -400,4 +532,45 @@ fn detail_ui(ui: &mut egui::Ui, row: &Row, settings: &Settings, lang: Lang) {
                 ui.label(note.text(lang));
             }
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The WCAG contrast ratio of two colours.
+    fn contrast(a: Color32, b: Color32) -> f32 {
+        let luminance = |c: Color32| {
+            let linear = egui::Rgba::from(c);
+            0.2126 * linear.r() + 0.7152 * linear.g() + 0.0722 * linear.b()
+        };
+        let (a, b) = (luminance(a), luminance(b));
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    #[test]
+    fn log_colours_read_on_both_themes_backgrounds() {
+        for visuals in [egui::Visuals::dark(), egui::Visuals::light()] {
+            let colors = LogColors::of(&visuals);
+            let notes = [
+                Note::Connected(std::net::SocketAddr::from(([127, 0, 0, 1], 1))),
+                Note::Unsent { bytes: 1, sends: 1 },
+                Note::Stopped,
+            ];
+            let all = [colors.rx, colors.tx]
+                .into_iter()
+                .chain(notes.iter().map(|note| colors.note(note)));
+            for color in all {
+                // Plain rows and striped ones.
+                for background in [visuals.panel_fill, visuals.faint_bg_color] {
+                    let ratio = contrast(color, background);
+                    assert!(
+                        ratio >= 3.0,
+                        "{color:?} on {background:?} (dark: {}): {ratio}",
+                        visuals.dark_mode
+                    );
+                }
+            }
+        }
+    }
 }

@@ -115,3 +115,15 @@ pub fn open(harness: &mut Harness<'_, NetAssistApp>) -> std::net::SocketAddr {
     });
     harness.state().log().local_addr().unwrap()
 }
+
+/// Clicks a menu, then an entry in it.
+pub fn menu(harness: &mut Harness<'_, NetAssistApp>, menu: &str, entry: &str) {
+    harness.get_by_role_and_label(Role::Button, menu).click();
+    harness.run();
+    // Entries with a shortcut carry it in their label ("Open… Ctrl+O").
+    match harness.query_by_label(entry) {
+        Some(node) => node.click(),
+        None => harness.get_by_label_contains(entry).click(),
+    }
+    harness.run();
+}
