@@ -456,6 +456,12 @@ impl TrafficLog {
         self.peers.values()
     }
 
+    /// How many peers [`TrafficLog::peers`] holds, connected or closed.
+    #[must_use]
+    pub fn peer_count(&self) -> usize {
+        self.peers.len()
+    }
+
     /// The peer with this id, if it was seen.
     #[must_use]
     pub fn peer(&self, id: PeerId) -> Option<&PeerStats> {
