@@ -193,3 +193,21 @@ fn the_log_stays_drawn_while_a_flood_makes_old_rows_give_way() {
     flooding.join().unwrap();
     assert_eq!(blank, 0, "frames with rows in the log and none drawn");
 }
+
+#[test]
+fn the_time_column_starts_wide_enough_for_a_whole_time() {
+    for (width, height) in [(1024.0, 768.0), (800.0, 600.0)] {
+        let harness = sized(width, height);
+        let time = harness.get_by_label("Time").rect();
+        let dir = harness.get_by_label("Dir").rect();
+        let font = egui::TextStyle::Monospace.resolve(&harness.ctx.global_style());
+        // `HH:MM:SS.mmm`: twelve characters of a monospace font.
+        let whole = harness.ctx.fonts_mut(|fonts| fonts.glyph_width(&font, '0')) * 12.0;
+        // From one column title to the next: the column and the space between columns.
+        let column = dir.left() - time.left() - harness.ctx.global_style().spacing.item_spacing.x;
+        assert!(
+            column >= whole,
+            "at {width}×{height} the Time column is {column} px, a time {whole} px"
+        );
+    }
+}

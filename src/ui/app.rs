@@ -347,6 +347,7 @@ impl NetAssistApp {
     pub fn logic(&mut self, ctx: &egui::Context) {
         if self.repaint.is_none() {
             self.repaint = Some(ctx.clone());
+            super::outline_light_widgets(ctx);
         }
         self.take_events(ctx);
         self.diagnose.take_result();

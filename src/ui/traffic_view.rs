@@ -234,14 +234,15 @@ impl TrafficView {
             }
         };
         let spacing = ui.spacing().item_spacing.y;
+        let time_width = time_column_width(ui);
         let mut table = TableBuilder::new(ui)
             .striped(true)
             .auto_shrink([false, false])
             .resizable(true)
             .stick_to_bottom(settings.auto_scroll)
             .sense(egui::Sense::click())
-            .column(Column::initial(88.0).at_least(40.0).clip(true))
-            .column(Column::initial(28.0).at_least(20.0).clip(true))
+            .column(Column::initial(time_width).at_least(40.0).clip(true))
+            .column(Column::initial(24.0).at_least(20.0).clip(true))
             .column(Column::initial(110.0).at_least(40.0).clip(true))
             .column(Column::initial(40.0).at_least(24.0).clip(true))
             .column(Column::remainder().at_least(80.0).clip(true));
@@ -534,19 +535,26 @@ fn detail_ui(ui: &mut egui::Ui, row: &Row, settings: &Settings, lang: Lang) {
         });
 }
 
+/// A row's time is evidence, so the Time column starts wide enough for a whole `HH:MM:SS.mmm` in the
+/// monospace font it is drawn in, and the space between cells.
+fn time_column_width(ui: &egui::Ui) -> f32 {
+    let text = ui.fonts_mut(|fonts| {
+        fonts
+            .layout_no_wrap(
+                "00:00:00.000".to_owned(),
+                egui::TextStyle::Monospace.resolve(ui.style()),
+                egui::Color32::PLACEHOLDER,
+            )
+            .size()
+            .x
+    });
+    text + ui.spacing().item_spacing.x
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The WCAG contrast ratio of two colours.
-    fn contrast(a: Color32, b: Color32) -> f32 {
-        let luminance = |c: Color32| {
-            let linear = egui::Rgba::from(c);
-            0.2126 * linear.r() + 0.7152 * linear.g() + 0.0722 * linear.b()
-        };
-        let (a, b) = (luminance(a), luminance(b));
-        (a.max(b) + 0.05) / (a.min(b) + 0.05)
-    }
+    use crate::ui::tests::contrast;
 
     #[test]
     fn log_colours_read_on_both_themes_backgrounds() {
