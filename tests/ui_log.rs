@@ -12,6 +12,7 @@ use egui::{Modifiers, OutputCommand};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use netassist::format::{Display, row_line};
+use netassist::i18n::{Lang, Text};
 use netassist::preset::Preset;
 use netassist::traffic::RowKind;
 use netassist::ui::NetAssistApp;
@@ -175,4 +176,30 @@ fn a_wrapped_row_keeps_its_text_inside_its_own_height() {
         wrapped.bottom() <= next.top(),
         "the long row {wrapped:?} runs into the next {next:?}"
     );
+}
+
+#[test]
+fn a_closed_rows_context_menu_says_what_its_reason_usually_means() {
+    let (mut harness, client) = with_four_rows();
+    // Closed with an RST: lingering for no time resets the connection.
+    let client = socket2::Socket::from(client);
+    client.set_linger(Some(std::time::Duration::ZERO)).unwrap();
+    drop(client);
+    step_until(&mut harness, "the reset row", |app| {
+        let log = app.log();
+        (0..log.len()).filter_map(|i| log.row(i)).any(
+            |row| matches!(&row.kind, RowKind::Note(note) if note.text(Lang::En).contains("RST")),
+        )
+    });
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("Reset by the peer")
+            .is_none()
+    );
+    harness
+        .get_by_label("Closed: reset (RST)")
+        .click_secondary();
+    harness.run();
+    harness.get_by_label_contains("Reset by the peer (TCP RST)");
 }

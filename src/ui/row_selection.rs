@@ -1,17 +1,19 @@
 //! Selecting log rows and copying them: a click picks one row, Ctrl+click adds or removes one, Shift+click
 //! a run of shown rows; Ctrl+C and the toolbar copy the selection in the export's line format. A row's
-//! context menu copies its text or hex, or shows only its peer.
+//! context menu copies its text or hex, or shows only its peer, and for a closed connection says what its
+//! reason usually means.
 //!
 //! Rows are kept by sequence number, so a selection survives old rows being dropped from the log.
 
 use std::collections::BTreeSet;
 
 use crate::codec::hex;
+use crate::doctor::closed::explain;
 use crate::engine::PeerId;
 use crate::format::{Display, row_line};
 use crate::i18n::{Lang, Text};
 use crate::preset::DataView;
-use crate::traffic::{Row, RowKind, TrafficLog};
+use crate::traffic::{Note, Row, RowKind, TrafficLog};
 
 /// Copies the selected rows (in the window, where no text field has the keyboard).
 pub const COPY_SHORTCUT: egui::KeyboardShortcut =
@@ -132,5 +134,13 @@ pub fn row_menu(
         .clicked()
     {
         *peer_filter = row.peer;
+    }
+    // A closed connection's row says what its reason usually means, as the peers panel's "why?" does.
+    if let RowKind::Note(Note::Closed(reason)) = &row.kind
+        && let Some(why) = explain(reason)
+    {
+        ui.separator();
+        ui.set_max_width(320.0);
+        ui.label(why.text(lang));
     }
 }
