@@ -7,7 +7,7 @@ mod window;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use netassist::ui::{Lang, NetAssistApp};
+use netassist::ui::{Lang, NetAssistApp, Settings};
 use window::*;
 
 /// The window at `width`×`height` with the default settings in English.
@@ -210,4 +210,32 @@ fn the_time_column_starts_wide_enough_for_a_whole_time() {
             "at {width}×{height} the Time column is {column} px, a time {whole} px"
         );
     }
+}
+
+#[test]
+fn the_dir_column_fits_its_chinese_title() {
+    let settings = Settings {
+        lang: Lang::Zh,
+        ..settings()
+    };
+    let harness = harness_sized(
+        NetAssistApp::new(settings, Box::new(Scripted::default())),
+        egui::vec2(1024.0, 768.0),
+    );
+    let peer = harness.get_by_label("对象").rect();
+    // The column title, on the titles' row ("方向" also names the direction filter).
+    let dir = harness
+        .query_all_by_label("方向")
+        .map(|node| node.rect())
+        .find(|rect| (rect.top() - peer.top()).abs() < 1.0)
+        .unwrap();
+    let font = egui::TextStyle::Body.resolve(&harness.ctx.global_style());
+    let title = harness
+        .ctx
+        .fonts_mut(|fonts| fonts.glyph_width(&font, '方') + fonts.glyph_width(&font, '向'));
+    let column = peer.left() - dir.left() - harness.ctx.global_style().spacing.item_spacing.x;
+    assert!(
+        column >= title,
+        "the Dir column is {column} px, its title {title} px"
+    );
 }

@@ -242,7 +242,7 @@ impl TrafficView {
             .stick_to_bottom(settings.auto_scroll)
             .sense(egui::Sense::click())
             .column(Column::initial(time_width).at_least(40.0).clip(true))
-            .column(Column::initial(24.0).at_least(20.0).clip(true))
+            .column(Column::initial(28.0).at_least(20.0).clip(true))
             .column(Column::initial(110.0).at_least(40.0).clip(true))
             .column(Column::initial(40.0).at_least(24.0).clip(true))
             .column(Column::remainder().at_least(80.0).clip(true));
