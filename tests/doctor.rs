@@ -4,10 +4,13 @@
 //! without running.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::process::{Command as Process, Output};
 use std::time::Duration;
 
+use common::in_private_namespace;
 use netassist::doctor::adapters::{adapters, target_findings};
 use netassist::doctor::port::port_finding;
 use netassist::doctor::reachability::probe;
@@ -138,27 +141,14 @@ fn a_connection_nobody_answers_times_out() {
     panic!("no connect timed out: {before:?}");
 }
 
-const INSIDE: &str = "NETASSIST_DOCTOR_INSIDE_NETNS";
-
 #[test]
 fn no_route_is_unreachable_in_a_private_namespace() {
-    if std::env::var_os(INSIDE).is_some() {
-        inside_namespace();
-        return;
-    }
     // A new namespace has only its loopback adapter, and no route anywhere else.
-    let setup = "ip link set lo up \
-                 && exec \"$0\" --exact no_route_is_unreachable_in_a_private_namespace --nocapture";
-    let status = Process::new("unshare")
-        .args(["--net", "sh", "-c", setup])
-        .arg(std::env::current_exe().unwrap())
-        .env(INSIDE, "1")
-        .status();
-    match status {
-        Ok(status) if status.success() => {}
-        Ok(status) if status.code() == Some(101) => panic!("the test failed inside the namespace"),
-        other => eprintln!("skipped: cannot make a network namespace here ({other:?})"),
-    }
+    in_private_namespace(
+        "no_route_is_unreachable_in_a_private_namespace",
+        "ip link set lo up",
+        inside_namespace,
+    );
 }
 
 fn inside_namespace() {

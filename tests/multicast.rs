@@ -6,36 +6,21 @@
 mod common;
 
 use std::net::{IpAddr, SocketAddr, UdpSocket};
-use std::process::Command as Process;
 
 use bytes::Bytes;
-use common::{WAIT, connected, data, start, wait_for};
+use common::{WAIT, connected, data, in_private_namespace, start, wait_for};
 use netassist::engine::{Command, Direction, Event, Mode, SessionConfig, Target};
 
-const INSIDE: &str = "NETASSIST_INSIDE_NETNS";
 const GROUP: &str = "239.255.70.77";
 
 #[test]
 fn multicast_groups_deliver_both_ways_in_a_private_namespace() {
-    if std::env::var_os(INSIDE).is_some() {
-        inside_namespace();
-        return;
-    }
-    let test_binary = std::env::current_exe().unwrap();
     // Loopback in a new namespace is down and has no multicast route: bring it up and route 224/4 to it.
-    let setup = "ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo \
-                 && exec \"$0\" --exact multicast_groups_deliver_both_ways_in_a_private_namespace \
-                 --nocapture";
-    let status = Process::new("unshare")
-        .args(["--net", "sh", "-c", setup])
-        .arg(&test_binary)
-        .env(INSIDE, "1")
-        .status();
-    match status {
-        Ok(status) if status.success() => {}
-        Ok(status) if status.code() == Some(101) => panic!("the test failed inside the namespace"),
-        other => eprintln!("skipped: cannot make a network namespace here ({other:?})"),
-    }
+    in_private_namespace(
+        "multicast_groups_deliver_both_ways_in_a_private_namespace",
+        "ip link set lo up && ip link set lo multicast on && ip route add 224.0.0.0/4 dev lo",
+        inside_namespace,
+    );
 }
 
 fn inside_namespace() {

@@ -150,3 +150,28 @@ pub fn peer_program(name: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// Set in the environment of a test binary run inside the network namespace made for it.
+const IN_NAMESPACE: &str = "NETASSIST_TEST_IN_NAMESPACE";
+
+/// Runs `inside` in a private network namespace whose only adapter is its own loopback, so nothing it
+/// sends can reach a real network: the test binary runs again, only the test named `test`, under `unshare
+/// --net` after the shell commands `setup` (e.g. `ip link set lo up`); in that run `inside` is called. Where
+/// no namespace can be made (no `unshare`, no right to), the test says it is skipped and passes.
+pub fn in_private_namespace(test: &str, setup: &str, inside: impl FnOnce()) {
+    if std::env::var_os(IN_NAMESPACE).is_some() {
+        inside();
+        return;
+    }
+    let script = format!("{setup} && exec \"$0\" --exact {test} --nocapture");
+    let status = Process::new("unshare")
+        .args(["--net", "sh", "-c", &script])
+        .arg(std::env::current_exe().expect("the test binary's path"))
+        .env(IN_NAMESPACE, "1")
+        .status();
+    match status {
+        Ok(status) if status.success() => {}
+        Ok(status) if status.code() == Some(101) => panic!("the test failed inside the namespace"),
+        other => eprintln!("skipped: cannot make a network namespace here ({other:?})"),
+    }
+}
