@@ -74,7 +74,7 @@ scratch=$(mktemp -d)
 export WINEPREFIX=$scratch/prefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 # Ends every Wine process and waits until the wineserver is gone: a program started while the old one is
 # still shutting down does not start at all.
-stop_wine() { wineserver -k 2>/dev/null || true; wineserver -w 2>/dev/null || true; }
+stop_wine() { wineserver -k 2>/dev/null || true; timeout 60 wineserver -w 2>/dev/null || true; }
 xvfb_pids=()
 cleanup() {
   stop_wine
@@ -82,8 +82,8 @@ cleanup() {
   rm -rf "$scratch"
 }
 trap cleanup EXIT
-wineboot -i >"$out/wineboot.log" 2>&1
-wineserver -w
+timeout 300 wineboot -i >"$out/wineboot.log" 2>&1
+timeout 120 wineserver -w
 # Rust's std takes its random numbers from bcryptprimitives.dll's ProcessPrng, which Wine 8 lacks.
 x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
   packaging/windows/wine/bcryptprimitives.c -ladvapi32
