@@ -75,10 +75,12 @@ export WINEPREFIX=$scratch/prefix WINEARCH=win64 WINEDEBUG=-all WINEDLLOVERRIDES
 # Ends every Wine process and waits until the wineserver is gone: a program started while the old one is
 # still shutting down does not start at all.
 stop_wine() { wineserver -k 2>/dev/null || true; timeout 60 wineserver -w 2>/dev/null || true; }
-xvfb_pids=()
+# Xvfb's process ids, one a line: start_xvfb runs in a command substitution (a subshell), so a shell
+# variable would not outlive it.
+xvfb_pids=$scratch/xvfb.pids
 cleanup() {
   stop_wine
-  for pid in "${xvfb_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$xvfb_pids" ] && while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$xvfb_pids"
   rm -rf "$scratch"
 }
 trap cleanup EXIT
@@ -90,8 +92,22 @@ x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/windows/system32/bcry
 # A Chinese font where Windows keeps Microsoft YaHei, under its file name.
 cp /usr/share/fonts/truetype/wqy/wqy-microhei.ttc "$WINEPREFIX/drive_c/windows/Fonts/msyh.ttc"
 
+# Windows Firewall as a lab PC has it after a user answered the first-listen prompt for netassist.exe with
+# Cancel: on, and a block rule for the program (TCP, Public profile). The doctor must find and name it.
+firewall='HKLM\SYSTEM\CurrentControlSet\Services\SharedAccess\Parameters\FirewallPolicy'
+export FIREWALL_BLOCK_RULE=netassist.exe
+firewall_fixture() {
+  timeout 60 wine reg add "$firewall\\PublicProfile" /v EnableFirewall /t REG_DWORD /d 1 /f &&
+    timeout 60 wine reg add "$firewall\\FirewallRules" /v '{6e1f3c1a-netassist-block}' /t REG_SZ /f /d \
+      "v2.30|Action=Block|Active=TRUE|Dir=In|Protocol=6|Profile=Public|App=$(winepath -w "$exe")|Name=$FIREWALL_BLOCK_RULE|"
+}
+firewall_fixture >"$out/firewall-fixture.log" 2>&1 || note "firewall fixture not written (see firewall-fixture.log)"
+
 # --- 3. The command line under Wine. ---
 check "command-line suite under Wine" python3 packaging/windows/cli_suite.py "$out/cli.json" wine "$exe"
+# Nothing of the command line may outlive it: a Wine process still running (the doctor's PowerShell, say)
+# keeps the wineserver of a session without a display, and the next window would join it and never show.
+stop_wine
 
 # --- 4. The window under Xvfb. ---
 # An X display nobody uses, WIDTHxHEIGHT, and more Xvfb arguments; prints the display.
@@ -99,7 +115,7 @@ start_xvfb() {
   local n=100
   while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
   Xvfb ":$n" -screen 0 "$1x24" "${@:2}" >/dev/null 2>&1 &
-  xvfb_pids+=($!)
+  echo $! >>"$xvfb_pids"
   for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
   echo ":$n"
 }

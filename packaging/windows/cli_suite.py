@@ -7,6 +7,7 @@ Every case prints PASS or FAIL with what it saw; the exit code is the number of 
 Peers are written here (standard library only) so the suite needs nothing beside the project.
 """
 import json
+import os
 import re
 import socket
 import subprocess
@@ -231,6 +232,24 @@ def case_periodic_1ms():
     return ok, "exit %s, %s; %s" % (code, summary[-1], figures)
 
 
+def case_doctor_firewall():
+    """`doctor --json` reads Windows Firewall's settings from the registry. With FIREWALL_BLOCK_RULE set (the
+    Wine check writes such a rule into its throwaway prefix: never set it on a real PC), the block rule must be
+    found and named and the exit code be 1; otherwise any verdict will do, as long as there is one."""
+    port = free_port()
+    code, lines, err = Run("doctor", "--bind", "0.0.0.0:%d" % port, "--json").finish()
+    findings = [json.loads(line) for line in lines if line.startswith("{")]
+    firewall = [f for f in findings if f.get("check") == "firewall"]
+    if not firewall:
+        return False, "no firewall finding (exit %s): %s" % (code, err.strip()[-300:])
+    seen = "; ".join("%s %s" % (f["status"], f["kind"]) for f in firewall)
+    rule = os.environ.get("FIREWALL_BLOCK_RULE")
+    if rule:
+        named = any(f["kind"] == "firewall-drops" and rule in f.get("rule", "") for f in firewall)
+        return named and code == 1, "exit %s, %s: %s" % (code, seen, firewall[0].get("message", ""))
+    return code in (0, 1), "exit %s, %s" % (code, seen)
+
+
 CASES = [
     case_board_check_met,
     case_board_check_wrong,
@@ -241,6 +260,7 @@ CASES = [
     case_udp_survives_port_unreachable,
     case_preset,
     case_periodic_1ms,
+    case_doctor_firewall,
 ]
 
 

@@ -542,6 +542,18 @@ impl Finding {
                 )
             }
             Self::FirewallDrops {
+                tool: Tool::WindowsFirewall,
+                rule,
+                ..
+            } => say!(
+                lang,
+                "A block rule wins over every allow rule, so allowing the port does not help: open wf.msc \
+                 (Windows Defender Firewall with Advanced Security) as administrator, Inbound Rules, and \
+                 disable or delete {rule}. Windows asks again the next time NetAssist listens.",
+                "阻止规则优先于所有允许规则，单独放行端口无效：以管理员身份打开 wf.msc（高级安全 Windows \
+                 Defender 防火墙），在“入站规则”中禁用或删除 {rule}。NetAssist 下次监听时 Windows 会再次询问。"
+            ),
+            Self::FirewallDrops {
                 tool,
                 protocol,
                 port,

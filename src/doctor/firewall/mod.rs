@@ -1,11 +1,12 @@
 //! Whether a firewall lets a port in. Linux: read-only hints from `nft list ruleset`, `iptables -S` and
 //! `ufw status verbose` when those tools are installed ([`rules`]); nothing is ever changed, and a listing
-//! that needs root is an `unknown`, not a failure. Windows: the active profiles and inbound rules from
-//! `netsh advfirewall` ([`netsh`]). The parsers are pure and tested on every OS; running the tools is the
-//! only OS-specific code.
+//! that needs root is an `unknown`, not a failure. Windows: the profiles and inbound rules from the
+//! registry, the same on every Windows language, and the profiles of the connected networks from PowerShell
+//! ([`windows`]). The parsers are pure and tested on every OS; reading the registry and running the tools
+//! is the only OS-specific code.
 
-pub mod netsh;
 pub mod rules;
+pub mod windows;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -28,7 +29,7 @@ pub enum Tool {
     Iptables,
     /// Ubuntu's Uncomplicated Firewall (`ufw`).
     Ufw,
-    /// Windows Defender Firewall (`netsh advfirewall`).
+    /// Windows Defender Firewall.
     WindowsFirewall,
 }
 
@@ -52,7 +53,7 @@ impl Tool {
             Self::Nftables => "nft list ruleset",
             Self::Iptables => "iptables -S",
             Self::Ufw => "ufw status verbose",
-            Self::WindowsFirewall => "netsh advfirewall firewall show rule name=all dir=in verbose",
+            Self::WindowsFirewall => "wf.msc",
         }
     }
 
@@ -81,7 +82,9 @@ enum Listing {
     Text(String),
     /// It is not installed.
     Missing,
-    /// It ran and failed, or did not answer in time: what it said.
+    /// It ran and failed, or did not answer in time: what it said (shown for the Linux tools; on Windows
+    /// a failing PowerShell only means the network profiles are unknown).
+    #[cfg_attr(windows, allow(dead_code))]
     Failed(String),
 }
 
@@ -173,51 +176,73 @@ fn linux(protocol: Protocol, port: u16) -> Vec<Finding> {
     findings
 }
 
+/// Windows Firewall's verdict from its registry settings (see [`windows`] for where they live).
 #[cfg(windows)]
 fn windows(protocol: Protocol, port: u16) -> Finding {
+    use windows_registry::LOCAL_MACHINE;
+
     let tool = Tool::WindowsFirewall;
-    let profiles = list("netsh", &["advfirewall", "show", "currentprofile"]);
-    let rules = list(
-        "netsh",
+    // The local settings must be readable: without them nothing can be said. Group Policy's key exists
+    // only where a policy sets something.
+    let local = match LOCAL_MACHINE.open(windows::LOCAL_KEY) {
+        Ok(key) => key,
+        Err(error) => {
+            return Finding::FirewallUnreadable {
+                tool,
+                detail: format!("HKLM\\{}: {}", windows::LOCAL_KEY, error.message()),
+            };
+        }
+    };
+    let policy = LOCAL_MACHINE.open(windows::POLICY_KEY).ok();
+    let read_store = |key: &windows_registry::Key, is_policy: bool| windows::Store {
+        profiles: windows::ProfileKind::ALL.map(|kind| {
+            key.open(kind.subkey(is_policy))
+                .map(|profile| {
+                    windows::ProfileValues::from_read(
+                        windows::PROFILE_VALUE_NAMES.map(|name| profile.get_u32(name).ok()),
+                    )
+                })
+                .unwrap_or_default()
+        }),
+        rules: key
+            .open("FirewallRules")
+            .map(|rules| {
+                rules
+                    .values()
+                    .map(|values| {
+                        values
+                            .filter_map(|(_, value)| String::try_from(value).ok())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default(),
+    };
+    // PowerShell writes in the console's code page unless told otherwise; the JSON is read as UTF-8.
+    let categories = list(
+        "powershell",
         &[
-            "advfirewall",
-            "firewall",
-            "show",
-            "rule",
-            "name=all",
-            "dir=in",
-            "verbose",
+            "-NoProfile",
+            "-NonInteractive",
+            "-Command",
+            "[Console]::OutputEncoding = [Text.Encoding]::UTF8; \
+             Get-NetConnectionProfile | Select-Object NetworkCategory | ConvertTo-Json -Compress",
         ],
     );
+    let snapshot = windows::Snapshot {
+        local: read_store(&local, false),
+        policy: policy.map(|key| read_store(&key, true)).unwrap_or_default(),
+        active: match categories {
+            Listing::Text(json) => windows::parse_network_categories(&json),
+            Listing::Missing | Listing::Failed(_) => None,
+        },
+    };
     let program = std::env::current_exe()
         .map(|path| path.display().to_string())
         .unwrap_or_default();
-    match (profiles, rules) {
-        (Listing::Text(profiles), Listing::Text(rules)) => {
-            let profiles = netsh::parse_profiles(&profiles);
-            if profiles.is_empty() {
-                // Not English output, or not what this parser knows.
-                return Finding::FirewallUnreadable {
-                    tool,
-                    detail: "netsh's output was not understood".to_owned(),
-                };
-            }
-            netsh::windows_verdict(
-                &profiles,
-                &netsh::parse_rules(&rules),
-                protocol,
-                port,
-                &program,
-            )
-        }
-        (Listing::Failed(detail), _) | (_, Listing::Failed(detail)) => {
-            Finding::FirewallUnreadable { tool, detail }
-        }
-        _ => Finding::FirewallUnreadable {
-            tool,
-            detail: "netsh is missing".to_owned(),
-        },
-    }
+    windows::verdict(&snapshot, protocol, port, &program, &|name| {
+        std::env::var(name).ok()
+    })
 }
 
 #[cfg(test)]
