@@ -104,6 +104,7 @@ text_from_display_and_zh!(
     crate::codec::HexError,
     crate::codec::SendError,
     crate::codec::UnknownEncoding,
+    crate::codec::VariableError,
     crate::engine::NetError,
     crate::preset::PresetError,
     crate::preset::Warning,
@@ -120,7 +121,7 @@ mod tests {
         use crate::addr::AddrError;
         use crate::codec::{
             ConvertError, EncodeError, EscapeError, FramingError, FramingSpecError, HexError,
-            SendError, TextEncoding, UnknownEncoding,
+            SendError, TextEncoding, UnknownEncoding, VariableError,
         };
         use crate::doctor::adapters::AdapterKind;
         use crate::doctor::firewall::Tool;
@@ -191,6 +192,53 @@ mod tests {
             ("send hex", Box::new(SendError::Hex(hex))),
             ("send escape", Box::new(SendError::Escape(escape))),
             ("send encode", Box::new(SendError::Encode(encode))),
+            (
+                "variable unknown",
+                Box::new(SendError::Variable(VariableError::Unknown {
+                    position: 4,
+                    name: text("conter"),
+                    rules: true,
+                })),
+            ),
+            (
+                "variable only in rules",
+                Box::new(VariableError::OnlyInRules {
+                    position: 1,
+                    typed: text("{peer}"),
+                }),
+            ),
+            (
+                "variable argument",
+                Box::new(VariableError::Argument {
+                    position: 1,
+                    typed: text("{rand}"),
+                    range: Some((1, 1024)),
+                }),
+            ),
+            (
+                "variable no argument",
+                Box::new(VariableError::Argument {
+                    position: 1,
+                    typed: text("{time:1}"),
+                    range: None,
+                }),
+            ),
+            (
+                "variable capture",
+                Box::new(VariableError::NoSuchCapture {
+                    position: 1,
+                    typed: text("$3"),
+                    available: 2,
+                }),
+            ),
+            (
+                "variable rule",
+                Box::new(VariableError::NoSuchRule {
+                    position: 1,
+                    typed: text("{n:3}"),
+                    available: 2,
+                }),
+            ),
             (
                 "convert input",
                 Box::new(ConvertError::Input(SendError::Hex(hex))),

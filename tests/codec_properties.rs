@@ -2,12 +2,13 @@
 //! reads, and fuzz-style runs on arbitrary bytes and text showing no panic and no unbounded growth.
 #![allow(clippy::unwrap_used)]
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use netassist::codec::escape::{self, escape_into};
+use netassist::codec::template::{self, Scope, Template, Values};
 use netassist::codec::{
-    ControlStyle, DisplayDecoder, Framer, FramerConfig, Framing, InputMode, LengthPrefix, Message,
-    MessageKind, SendOptions, TextEncoding, decode_for_display, hex,
+    Checksum, ControlStyle, DisplayDecoder, Framer, FramerConfig, Framing, InputMode, LengthPrefix,
+    LineEnding, Message, MessageKind, SendOptions, TextEncoding, decode_for_display, hex,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -386,6 +387,80 @@ proptest! {
         if let Err(error) = options.build(&input) {
             prop_assert!((1..=input.chars().count()).contains(&error.position()));
             prop_assert!(!error.to_string().is_empty() && !error.zh().is_empty());
+        }
+    }
+
+    #[test]
+    fn protected_text_sends_itself(text in prop_oneof![any::<String>(), "[{}a-z:0-9_$\"\\\\ 好]{0,30}"]) {
+        // Text typed before variables existed, protected, sends exactly what it sent then.
+        let protected = template::protect(&text, false, |_| false);
+        let sent = Template::parse(&protected, &SendOptions::default(), Scope::SEND)
+            .map(|t| t.render(Values::new(1, SystemTime::now())));
+        prop_assert_eq!(sent.as_deref(), Ok(text.as_bytes()), "protected as {}", protected);
+    }
+
+    #[test]
+    fn without_braces_a_template_sends_what_the_pipeline_builds(
+        input in prop_oneof![any::<String>(), "[0-9a-fA-Fx\\\\u$ 好😀é]{0,30}"],
+        hex_input in any::<bool>(),
+        encoding in any_encoding(),
+        escapes in any::<bool>(),
+    ) {
+        prop_assume!(!input.contains('{'));
+        let options = SendOptions {
+            input: if hex_input { InputMode::Hex } else { InputMode::Text },
+            encoding,
+            escapes,
+            line_ending: LineEnding::CrLf,
+            checksum: Checksum::Crc16Modbus,
+        };
+        let template = Template::parse(&input, &options, Scope::SEND);
+        match options.build(&input) {
+            Ok(bytes) => prop_assert_eq!(
+                template.map(|t| t.fixed().map(|fixed| fixed.to_vec())),
+                Ok(Some(bytes))
+            ),
+            Err(error) => prop_assert_eq!(template.map(|_| ()), Err(error)),
+        }
+    }
+
+    #[test]
+    fn a_checksum_variable_covers_every_byte_before_it(
+        bytes in vec(any::<u8>(), 0..64),
+        checksum in select(&Checksum::ALL[1..]),
+        counter in any::<u64>(),
+    ) {
+        let typed = format!("{} {{counter:8}} {{{}}}", hex::format(&bytes), Checksum::NAMES[Checksum::ALL.iter().position(|c| *c == checksum).unwrap()]);
+        let options = SendOptions { input: InputMode::Hex, ..SendOptions::default() };
+        let sent = Template::parse(&typed, &options, Scope::SEND).unwrap().render(Values::new(counter, SystemTime::now()));
+        let mut expected = bytes.clone();
+        expected.extend_from_slice(&counter.to_be_bytes());
+        checksum.append(&mut expected);
+        prop_assert_eq!(sent.as_ref(), expected.as_slice());
+    }
+
+    #[test]
+    fn fuzz_templates(
+        input in prop_oneof![any::<String>(), "([{}$]|[a-z:0-9_\\-]|\\\\|好| ){0,40}"],
+        hex_input in any::<bool>(),
+        escapes in any::<bool>(),
+        captures in prop::option::of(0_usize..4),
+        rules in prop::option::of(0_usize..4),
+    ) {
+        let options = SendOptions {
+            input: if hex_input { InputMode::Hex } else { InputMode::Text },
+            escapes,
+            ..SendOptions::default()
+        };
+        match Template::parse(&input, &options, Scope { captures, rules }) {
+            Ok(template) => {
+                let whole: [&[u8]; 1] = [b"x"];
+                let _ = template.render(Values::new(7, SystemTime::now()).with_captures(&whole));
+            }
+            Err(error) => {
+                prop_assert!((1..=input.chars().count()).contains(&error.position()), "{error}");
+                prop_assert!(!error.to_string().is_empty() && !error.zh().is_empty());
+            }
         }
     }
 }

@@ -42,15 +42,7 @@ impl std::str::FromStr for Checksum {
         if typed.eq_ignore_ascii_case("bcc") {
             return Ok(Self::Xor8);
         }
-        let names = [
-            "none",
-            "sum8",
-            "xor8",
-            "crc16-modbus",
-            "crc16-ccitt-false",
-            "crc32",
-        ];
-        super::choice_by_name(&Self::ALL, Self::label, &names, typed)
+        super::choice_by_name(&Self::ALL, Self::label, &Self::NAMES, typed)
     }
 }
 
@@ -63,6 +55,17 @@ impl Checksum {
         Self::Crc16Modbus,
         Self::Crc16CcittFalse,
         Self::Crc32,
+    ];
+
+    /// Each checksum's name as the command line and send variables (`{crc16-modbus}`) write it, in the
+    /// order of [`Self::ALL`].
+    pub const NAMES: [&'static str; 6] = [
+        "none",
+        "sum8",
+        "xor8",
+        "crc16-modbus",
+        "crc16-ccitt-false",
+        "crc32",
     ];
 
     /// A short name for menus.
@@ -91,28 +94,33 @@ impl Checksum {
 
     /// Appends the checksum of everything already in `message` to it.
     pub fn append(self, message: &mut Vec<u8>) {
+        self.append_from(message, 0);
+    }
+
+    /// Appends the checksum of `message` from byte `from` (counted from 0) to its end, so a header such as
+    /// `AA 55` can stay out of it; from past the end, the checksum of nothing.
+    pub fn append_from(self, message: &mut Vec<u8>, from: usize) {
+        let data = message.get(from..).unwrap_or_default();
         match self {
             Self::None => {}
             Self::Sum8 => {
-                let sum = message
-                    .iter()
-                    .fold(0_u8, |sum, &byte| sum.wrapping_add(byte));
+                let sum = data.iter().fold(0_u8, |sum, &byte| sum.wrapping_add(byte));
                 message.push(sum);
             }
             Self::Xor8 => {
-                let xor = message.iter().fold(0_u8, |xor, &byte| xor ^ byte);
+                let xor = data.iter().fold(0_u8, |xor, &byte| xor ^ byte);
                 message.push(xor);
             }
             Self::Crc16Modbus => {
-                let crc = CRC16_MODBUS.checksum(message);
+                let crc = CRC16_MODBUS.checksum(data);
                 message.extend_from_slice(&crc.to_le_bytes());
             }
             Self::Crc16CcittFalse => {
-                let crc = CRC16_CCITT_FALSE.checksum(message);
+                let crc = CRC16_CCITT_FALSE.checksum(data);
                 message.extend_from_slice(&crc.to_be_bytes());
             }
             Self::Crc32 => {
-                let crc = CRC32.checksum(message);
+                let crc = CRC32.checksum(data);
                 message.extend_from_slice(&crc.to_be_bytes());
             }
         }
@@ -193,6 +201,20 @@ mod tests {
         assert_eq!(appended(Checksum::Xor8, &[]), [0x00]);
         assert_eq!(appended(Checksum::Crc16Modbus, &[]), [0xFF, 0xFF]);
         assert_eq!(appended(Checksum::Crc32, &[]), [0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn a_checksum_may_leave_out_a_header() {
+        let mut message = vec![0xAA, 0x55, 0x01, 0x02];
+        Checksum::Sum8.append_from(&mut message, 2);
+        assert_eq!(message, [0xAA, 0x55, 0x01, 0x02, 0x03]);
+        let mut short = vec![0xAA];
+        Checksum::Xor8.append_from(&mut short, 5);
+        assert_eq!(
+            short,
+            [0xAA, 0x00],
+            "from past the end: the checksum of nothing"
+        );
     }
 
     #[test]

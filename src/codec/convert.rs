@@ -85,7 +85,7 @@ pub fn hex_to_text(typed_hex: &str, options: &SendOptions) -> Result<String, Con
 }
 
 /// Why the send box could not switch between text and hex; it keeps what it had.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConvertError {
     /// What is in the box cannot be read in its current mode (a hex typo, a character the encoding cannot
     /// write).

@@ -151,9 +151,15 @@ impl std::error::Error for EscapeError {}
 /// error.
 #[must_use]
 pub fn parse(input: &str) -> Pieces<'_> {
+    parse_at(input, 1)
+}
+
+/// [`parse`] for a piece of longer input whose first character is at `position` (from 1), so pieces and
+/// errors name their place in the whole input.
+pub(crate) fn parse_at(input: &str, position: usize) -> Pieces<'_> {
     Pieces {
         rest: input,
-        position: 1,
+        position,
         failed: false,
     }
 }

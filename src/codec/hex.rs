@@ -93,9 +93,15 @@ impl std::error::Error for HexError {}
 /// with no separator, as in `\xAA\x55`. A group must have an even number of digits, except that a prefixed
 /// group of exactly one digit is that byte (`0x5` is `05`), as C source writes it.
 pub fn parse(input: &str) -> Result<Vec<u8>, HexError> {
+    parse_at(input, 1)
+}
+
+/// [`parse`] for a piece of longer input whose first character is at `position` (from 1), so an error
+/// names its place in the whole input.
+pub(crate) fn parse_at(input: &str, position: usize) -> Result<Vec<u8>, HexError> {
     let mut out = Vec::with_capacity(input.len() / 2);
     let mut group = Group::default();
-    let mut chars = input.chars().zip(1..).peekable();
+    let mut chars = input.chars().zip(position..).peekable();
     while let Some((ch, position)) = chars.next() {
         if let Some(nibble) = ch.to_digit(16) {
             let starts_prefix = ch == '0'

@@ -2,9 +2,10 @@
 //!
 //! This module owns every conversion between the bytes on the wire and text on screen or in a send box:
 //! text encodings ([`text`]), hex ([`hex`]), backslash escapes ([`escape`]), checksums ([`checksum`]),
-//! the send-side pipeline that turns a typed line into bytes ([`send`]), and splitting a byte stream into
-//! messages ([`framing`]). It is pure: no I/O, no threads, no GUI. Time enters only as an argument, so
-//! everything here is testable without sockets or sleeping.
+//! the send-side pipeline that turns a typed line into bytes ([`send`]) and its variables ([`template`]),
+//! and splitting a byte stream into messages ([`framing`]). It is pure: no I/O, no threads, no GUI. Time
+//! enters only as an argument, so everything here is testable without sockets or sleeping (`{rand:N}` draws
+//! from a thread-local generator).
 //!
 //! The GUI, presets and command line all call these functions; nothing else turns typed text into bytes or
 //! bytes into display text.
@@ -18,6 +19,7 @@ pub mod escape;
 pub mod framing;
 pub mod hex;
 pub mod send;
+pub mod template;
 pub mod text;
 
 pub use checksum::Checksum;
@@ -29,6 +31,7 @@ pub use framing::{
 };
 pub use hex::HexError;
 pub use send::{InputMode, LineEnding, SendError, SendOptions};
+pub use template::{Scope, Template, Values, VariableError};
 pub use text::{
     ControlStyle, DisplayDecoder, EncodeError, TextEncoding, UnknownEncoding, decode_for_display,
     decode_for_display_into,

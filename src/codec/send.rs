@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::checksum::Checksum;
 use super::escape::{self, EscapeError, Piece};
 use super::hex::{self, HexError};
+use super::template::VariableError;
 use super::text::{EncodeError, TextEncoding};
 use crate::i18n::{Lang, Text};
 
@@ -154,19 +155,25 @@ impl SendOptions {
 
     /// The bytes `input` stands for, before the checksum and the line ending: what the send box holds.
     pub fn data(&self, input: &str) -> Result<Vec<u8>, SendError> {
+        self.data_at(input, 1)
+    }
+
+    /// [`Self::data`] for a piece of longer input whose first character is at `position` (from 1), so an
+    /// error names its place in the whole input.
+    pub(crate) fn data_at(self, input: &str, position: usize) -> Result<Vec<u8>, SendError> {
         match self.input {
-            InputMode::Hex => Ok(hex::parse(input)?),
-            InputMode::Text => self.encode_text(input),
+            InputMode::Hex => Ok(hex::parse_at(input, position)?),
+            InputMode::Text => self.encode_text(input, position),
         }
     }
 
-    fn encode_text(self, input: &str) -> Result<Vec<u8>, SendError> {
+    fn encode_text(self, input: &str, position: usize) -> Result<Vec<u8>, SendError> {
         let mut out = Vec::with_capacity(input.len());
         if !self.escapes {
-            self.encoding.encode_into(input, &mut out)?;
+            encode_at(self.encoding, input, position, &mut out)?;
             return Ok(out);
         }
-        for piece in escape::parse(input) {
+        for piece in escape::parse_at(input, position) {
             match piece? {
                 Piece::Text { text, position } => {
                     encode_at(self.encoding, text, position, &mut out)?;
@@ -202,7 +209,7 @@ fn encode_at(
 }
 
 /// Why typed input could not become bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SendError {
     /// The hex input is not valid hex.
     Hex(HexError),
@@ -210,6 +217,8 @@ pub enum SendError {
     Escape(EscapeError),
     /// The text has a character the encoding cannot write.
     Encode(EncodeError),
+    /// A variable (`{...}`, `$N`) that does not exist or cannot be used here; see [`super::template`].
+    Variable(VariableError),
 }
 
 impl SendError {
@@ -220,6 +229,7 @@ impl SendError {
             Self::Hex(error) => error.position(),
             Self::Escape(error) => error.position(),
             Self::Encode(error) => error.position,
+            Self::Variable(error) => error.position(),
         }
     }
 
@@ -230,6 +240,7 @@ impl SendError {
             Self::Hex(error) => error.zh(),
             Self::Escape(error) => error.zh(),
             Self::Encode(error) => error.zh(),
+            Self::Variable(error) => error.zh(),
         }
     }
 }
@@ -240,6 +251,7 @@ impl fmt::Display for SendError {
             Self::Hex(error) => error.fmt(f),
             Self::Escape(error) => error.fmt(f),
             Self::Encode(error) => error.fmt(f),
+            Self::Variable(error) => error.fmt(f),
         }
     }
 }
@@ -250,6 +262,7 @@ impl std::error::Error for SendError {
             Self::Hex(error) => Some(error),
             Self::Escape(error) => Some(error),
             Self::Encode(error) => Some(error),
+            Self::Variable(error) => Some(error),
         }
     }
 }

@@ -1,0 +1,190 @@
+//! What can be wrong with a variable in typed input, in English and Chinese, with its position.
+
+use std::fmt;
+
+use crate::codec::Checksum;
+
+/// Why a variable (`{...}` or `$N`) in typed input cannot be used. Positions count characters from 1 in what
+/// the user typed and point at the variable's `{` or `$`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VariableError {
+    /// `{name}` where no variable has that name, as in `{conter}`.
+    Unknown {
+        /// Where the `{` is.
+        position: usize,
+        /// The name as typed.
+        name: String,
+        /// Whether the reply-rule variables were available, for the list of known names.
+        rules: bool,
+    },
+    /// A reply-rule variable (`{n}`, `{n:K}`, `{reset}`, `{peer}`) outside a reply rule.
+    OnlyInRules {
+        /// Where the `{` is.
+        position: usize,
+        /// The variable as typed.
+        typed: String,
+    },
+    /// A variable whose part after `:` is missing, not a number, or out of range, as in `{rand}` or
+    /// `{counter:0}`; or one that takes no such part, as in `{time:3}`.
+    Argument {
+        /// Where the `{` is.
+        position: usize,
+        /// The variable as typed.
+        typed: String,
+        /// The whole numbers it takes after `:`; `None` when it takes nothing.
+        range: Option<(u64, u64)>,
+    },
+    /// `$N` beyond the captures there are.
+    NoSuchCapture {
+        /// Where the `$` is.
+        position: usize,
+        /// The capture as typed.
+        typed: String,
+        /// How many captures there are (`$1` to `$available`).
+        available: usize,
+    },
+    /// `{n:K}` beyond the rules there are.
+    NoSuchRule {
+        /// Where the `{` is.
+        position: usize,
+        /// The variable as typed.
+        typed: String,
+        /// How many rules there are.
+        available: usize,
+    },
+}
+
+/// The variables every send path knows, as a list for messages (checksums from [`Checksum::NAMES`]).
+fn known(rules: bool) -> String {
+    let mut list = vec![
+        "{counter}",
+        "{counter:W}",
+        "{time}",
+        "{unix}",
+        "{unix_ms}",
+        "{rand:N}",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect::<Vec<_>>();
+    list.extend(
+        Checksum::NAMES
+            .iter()
+            .skip(1)
+            .map(|name| format!("{{{name}}}")),
+    );
+    if rules {
+        list.extend(["{n}", "{n:K}", "{reset}", "{peer}"].map(str::to_owned));
+    }
+    list.join(", ")
+}
+
+impl VariableError {
+    /// Where the problem is, counted in characters from 1.
+    #[must_use]
+    pub fn position(&self) -> usize {
+        match *self {
+            Self::Unknown { position, .. }
+            | Self::OnlyInRules { position, .. }
+            | Self::Argument { position, .. }
+            | Self::NoSuchCapture { position, .. }
+            | Self::NoSuchRule { position, .. } => position,
+        }
+    }
+
+    /// The message in Chinese, for the Chinese interface.
+    #[must_use]
+    pub fn zh(&self) -> String {
+        match self {
+            Self::Unknown {
+                position,
+                name,
+                rules,
+            } => format!(
+                "第 {position} 个字符：未知变量 '{name}'；可用：{}（校验可从第 K 个字节算起，如 {{sum8:2}}）；\
+                 字面的 {{ 请写作 {{{{",
+                known(*rules)
+            ),
+            Self::OnlyInRules { position, typed } => {
+                format!("第 {position} 个字符：{typed} 只能用在自动回复规则的回复中")
+            }
+            Self::Argument {
+                position,
+                typed,
+                range: Some((min, max)),
+            } => format!("第 {position} 个字符：{typed} 的冒号后面需要 {min} 到 {max} 之间的整数"),
+            Self::Argument {
+                position,
+                typed,
+                range: None,
+            } => format!("第 {position} 个字符：{typed} 的冒号后面不能有内容"),
+            Self::NoSuchCapture {
+                position,
+                typed,
+                available,
+            } => format!(
+                "第 {position} 个字符：{typed} 不存在（只有 {available} 个捕获：$1…，$0 为整条消息）"
+            ),
+            Self::NoSuchRule {
+                position,
+                typed,
+                available,
+            } => format!("第 {position} 个字符：{typed} 不存在（只有 {available} 条规则）"),
+        }
+    }
+}
+
+impl fmt::Display for VariableError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Unknown {
+                position,
+                name,
+                rules,
+            } => write!(
+                f,
+                "position {position}: unknown variable '{name}'; known: {} (a checksum may start at byte \
+                 K, as in {{sum8:2}}); write {{{{ for a literal {{",
+                known(*rules)
+            ),
+            Self::OnlyInRules { position, typed } => {
+                write!(
+                    f,
+                    "position {position}: {typed} works only in a reply rule's reply"
+                )
+            }
+            Self::Argument {
+                position,
+                typed,
+                range: Some((min, max)),
+            } => write!(
+                f,
+                "position {position}: {typed} needs a whole number from {min} to {max} after ':'"
+            ),
+            Self::Argument {
+                position,
+                typed,
+                range: None,
+            } => write!(f, "position {position}: {typed} takes nothing after ':'"),
+            Self::NoSuchCapture {
+                position,
+                typed,
+                available,
+            } => write!(
+                f,
+                "position {position}: there is no {typed}: there are {available} captures ($1…; $0 is the \
+                 whole message)"
+            ),
+            Self::NoSuchRule {
+                position,
+                typed,
+                available,
+            } => write!(
+                f,
+                "position {position}: there is no {typed}: there are {available} rules"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for VariableError {}

@@ -1,0 +1,469 @@
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::*;
+use crate::codec::{InputMode, LineEnding, TextEncoding};
+
+fn text() -> SendOptions {
+    SendOptions::default()
+}
+
+fn escaped(encoding: TextEncoding) -> SendOptions {
+    SendOptions {
+        escapes: true,
+        encoding,
+        ..SendOptions::default()
+    }
+}
+
+fn hex() -> SendOptions {
+    SendOptions {
+        input: InputMode::Hex,
+        ..SendOptions::default()
+    }
+}
+
+/// 2001-09-09 01:46:40.250 UTC: 1,000,000,000 s and 250 ms after 1970.
+fn moment() -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(1_000_000_000_250)
+}
+
+fn render(input: &str, options: SendOptions, counter: u64) -> Vec<u8> {
+    Template::parse(input, &options, Scope::SEND)
+        .unwrap_or_else(|error| panic!("{input:?}: {error}"))
+        .render(Values::new(counter, moment()))
+        .to_vec()
+}
+
+fn fail(input: &str, options: SendOptions, scope: Scope) -> SendError {
+    Template::parse(input, &options, scope).expect_err(input)
+}
+
+/// `data` with `checksum` over all of it appended.
+fn with_checksum(data: &[u8], checksum: Checksum) -> Vec<u8> {
+    let mut out = data.to_vec();
+    checksum.append(&mut out);
+    out
+}
+
+#[test]
+fn counter_in_text_counts_and_pads() {
+    assert_eq!(render("n={counter}", text(), 1), b"n=1");
+    assert_eq!(render("n={counter}", text(), 12345), b"n=12345");
+    assert_eq!(render("{counter:3}", text(), 7), b"007");
+    // Wrapping keeps the field its width.
+    assert_eq!(render("{counter:2}", text(), 99), b"99");
+    assert_eq!(render("{counter:2}", text(), 100), b"00");
+    assert_eq!(render("{counter:2}", text(), 101), b"01");
+    assert_eq!(
+        render("{counter:20}", text(), u64::MAX),
+        b"18446744073709551615"
+    );
+    assert_eq!(render("{COUNTER}", text(), 4), b"4", "names ignore case");
+}
+
+#[test]
+fn counter_in_hex_is_big_endian_bytes() {
+    assert_eq!(render("AA {counter}", hex(), 1), [0xAA, 0x01]);
+    assert_eq!(
+        render("AA {counter}", hex(), 256),
+        [0xAA, 0x00],
+        "one byte wraps"
+    );
+    assert_eq!(render("{counter:2}", hex(), 0x1234), [0x12, 0x34]);
+    assert_eq!(render("{counter:2}", hex(), 0x1_0001), [0x00, 0x01]);
+    assert_eq!(render("{counter:8}", hex(), 1), [0, 0, 0, 0, 0, 0, 0, 1]);
+    // Between hex digits, with or without spaces.
+    assert_eq!(
+        render("AA55{counter:2}01", hex(), 3),
+        [0xAA, 0x55, 0x00, 0x03, 0x01]
+    );
+}
+
+#[test]
+fn widths_out_of_range_are_errors() {
+    for (input, options, range) in [
+        ("{counter:0}", text(), (1, 20)),
+        ("{counter:21}", text(), (1, 20)),
+        ("{counter:9}", hex(), (1, 8)),
+        ("{counter:x}", text(), (1, 20)),
+        ("{rand}", text(), (1, 1024)),
+        ("{rand:0}", hex(), (1, 1024)),
+        ("{rand:1025}", text(), (1, 1024)),
+    ] {
+        let error = fail(input, options, Scope::SEND);
+        assert_eq!(
+            error,
+            SendError::Variable(VariableError::Argument {
+                position: 1,
+                typed: input.to_owned(),
+                range: Some(range)
+            }),
+            "{input}"
+        );
+    }
+    let error = fail("ok {time:3}", text(), Scope::SEND);
+    assert_eq!(
+        error.to_string(),
+        "position 4: {time:3} takes nothing after ':'"
+    );
+    assert_eq!(error.zh(), "第 4 个字符：{time:3} 的冒号后面不能有内容");
+    let error = fail("{rand:x}", text(), Scope::SEND);
+    assert_eq!(
+        error.to_string(),
+        "position 1: {rand:x} needs a whole number from 1 to 1024 after ':'"
+    );
+}
+
+#[test]
+fn time_and_unix_time() {
+    let time = render("at {time}", text(), 1);
+    assert_eq!(
+        time,
+        format!("at {}", clock_text(moment())).as_bytes(),
+        "the time as the log shows it"
+    );
+    assert_eq!(time.len(), "at 12:00:00.250".len());
+    assert_eq!(render("{unix}", text(), 1), b"1000000000");
+    assert_eq!(render("{unix_ms}", text(), 1), b"1000000000250");
+    assert_eq!(render("{unix}", hex(), 1), 1_000_000_000_u32.to_be_bytes());
+    assert_eq!(
+        render("{unix_ms}", hex(), 1),
+        1_000_000_000_250_u64.to_be_bytes()
+    );
+    // `{time}` is text in hex input too.
+    assert_eq!(render("{time}", hex(), 1), clock_text(moment()).as_bytes());
+}
+
+#[test]
+fn random_digits_and_bytes() {
+    let digits = render("{rand:12}", text(), 1);
+    assert_eq!(digits.len(), 12);
+    assert!(digits.iter().all(u8::is_ascii_digit), "{digits:?}");
+    let bytes = render("AA {rand:16} 55", hex(), 1);
+    assert_eq!(bytes.len(), 18);
+    assert_eq!((bytes[0], bytes[17]), (0xAA, 0x55));
+    // New each time: 128 random bits twice the same would be a broken generator.
+    let template = Template::parse("{rand:16}", &hex(), Scope::SEND).unwrap();
+    assert_ne!(
+        template.render(Values::new(1, moment())),
+        template.render(Values::new(1, moment()))
+    );
+    assert_eq!(template.fixed(), None);
+}
+
+#[test]
+fn checksums_cover_exactly_the_bytes_before_them() {
+    let modbus = [0x01, 0x03, 0x00, 0x00, 0x00, 0x0A];
+    assert_eq!(
+        render("01 03 00 00 00 0A {crc16modbus}", hex(), 1),
+        [0x01, 0x03, 0x00, 0x00, 0x00, 0x0A, 0xC5, 0xCD]
+    );
+    for (name, checksum) in [
+        ("sum8", Checksum::Sum8),
+        ("xor8", Checksum::Xor8),
+        ("bcc", Checksum::Xor8),
+        ("crc16-modbus", Checksum::Crc16Modbus),
+        ("CRC16_MODBUS", Checksum::Crc16Modbus),
+        ("crc16-ccitt-false", Checksum::Crc16CcittFalse),
+        ("crc32", Checksum::Crc32),
+    ] {
+        let input = format!("01 03 00 00 00 0A {{{name}}}");
+        assert_eq!(
+            render(&input, hex(), 1),
+            with_checksum(&modbus, checksum),
+            "{name}"
+        );
+    }
+    // Counter bytes before it are covered; bytes after it are not.
+    let sent = render("AA 55 {counter:2} 01 {crc16modbus} 0D", hex(), 2);
+    let mut expected = with_checksum(&[0xAA, 0x55, 0x00, 0x02, 0x01], Checksum::Crc16Modbus);
+    expected.push(0x0D);
+    assert_eq!(sent, expected);
+    // From byte K: the header is left out.
+    assert_eq!(
+        render("AA 55 01 02 {sum8:2}", hex(), 1),
+        [0xAA, 0x55, 0x01, 0x02, 0x03]
+    );
+    assert_eq!(
+        render("AA {sum8:9}", hex(), 1),
+        [0xAA, 0x00],
+        "past the end: over nothing"
+    );
+}
+
+#[test]
+fn checksums_over_escapes_and_gbk_cover_the_encoded_bytes() {
+    // STX, text, ETX, then BCC: the checksum covers the escaped bytes, not the backslashes typed.
+    let sent = render(r"\x02温度\x03{bcc}", escaped(TextEncoding::Gbk), 1);
+    let data = [0x02, 0xCE, 0xC2, 0xB6, 0xC8, 0x03];
+    assert_eq!(sent, with_checksum(&data, Checksum::Xor8));
+    let sent = render("温度{crc32}", escaped(TextEncoding::Utf8), 1);
+    assert_eq!(sent, with_checksum("温度".as_bytes(), Checksum::Crc32));
+    // The braces of `\u{..}` are an escape's, not a variable's.
+    assert_eq!(
+        render(r"\u{E9}{sum8}", escaped(TextEncoding::Latin1), 1),
+        [0xE9, 0xE9]
+    );
+}
+
+#[test]
+fn the_send_options_checksum_and_line_ending_come_after_the_variables() {
+    let options = SendOptions {
+        checksum: Checksum::Sum8,
+        line_ending: LineEnding::CrLf,
+        ..SendOptions::default()
+    };
+    assert_eq!(
+        render("n{counter}", options, 3),
+        [b'n', b'3', b'n'.wrapping_add(b'3'), b'\r', b'\n']
+    );
+    // Without variables: the same bytes as `build`, fixed.
+    let template = Template::parse("AT", &options, Scope::SEND).unwrap();
+    assert_eq!(
+        template.fixed().map(|b| b.to_vec()),
+        Some(options.build("AT").unwrap())
+    );
+}
+
+#[test]
+fn json_and_other_braces_send_as_typed() {
+    for typed in [
+        r#"{"cmd":1}"#,
+        r#"{"a":{"b":[1,2]}}"#,
+        "{ a }",
+        "{a: 1}",
+        "{}",
+        "{1}",
+        "}{",
+        "{计数}",
+        "$1 costs $",
+    ] {
+        let template = Template::parse(typed, &text(), Scope::SEND).unwrap();
+        assert_eq!(
+            template.fixed().map(|b| b.to_vec()),
+            Some(typed.as_bytes().to_vec()),
+            "{typed}"
+        );
+    }
+}
+
+#[test]
+fn double_braces_write_literal_braces() {
+    assert_eq!(render("{{", text(), 1), b"{");
+    assert_eq!(render("{{counter}}", text(), 1), b"{counter}");
+    assert_eq!(render("{{counter}", text(), 1), b"{counter}");
+    assert_eq!(render("a{{{counter}}}", text(), 5), b"a{5}}");
+    assert_eq!(render("}}", text(), 1), b"}}", "only {{ is an escape");
+}
+
+#[test]
+fn unknown_variables_are_errors_with_their_position() {
+    let error = fail("ab {conter}", text(), Scope::SEND);
+    assert_eq!(error.position(), 4);
+    let message = error.to_string();
+    assert!(
+        message.starts_with(
+            "position 4: unknown variable 'conter'; known: {counter}, {counter:W}, {time}, {unix}, \
+             {unix_ms}, {rand:N}, {sum8}, {xor8}, {crc16-modbus}, {crc16-ccitt-false}, {crc32}"
+        ),
+        "{message}"
+    );
+    assert!(message.ends_with("write {{ for a literal {"), "{message}");
+    assert!(!message.contains("{peer}"), "rule variables only in rules");
+    let zh = error.zh();
+    assert!(
+        zh.starts_with("第 4 个字符：未知变量 'conter'；可用：{counter}"),
+        "{zh}"
+    );
+    assert!(std::error::Error::source(&error).is_some());
+    // Positions count characters, after multi-byte text and escapes.
+    assert_eq!(fail("你好{x}", text(), Scope::SEND).position(), 3);
+    assert_eq!(
+        fail(r"\r\n{x}", escaped(TextEncoding::Utf8), Scope::SEND).position(),
+        5
+    );
+    assert_eq!(fail("AA 55 {crc8}", hex(), Scope::SEND).position(), 7);
+    assert_eq!(fail("{none}", text(), Scope::SEND).position(), 1);
+}
+
+#[test]
+fn literal_errors_keep_their_place_in_the_whole_input() {
+    // After a variable, a hex typo is named where it was typed.
+    let error = fail("AA {counter} G1", hex(), Scope::SEND);
+    assert!(matches!(error, SendError::Hex(_)), "{error:?}");
+    assert_eq!(error.position(), 14);
+    assert_eq!(fail("{counter} 5", hex(), Scope::SEND).position(), 11);
+    let error = fail(r"{counter}\q", escaped(TextEncoding::Utf8), Scope::SEND);
+    assert!(matches!(error, SendError::Escape(_)), "{error:?}");
+    assert_eq!(error.position(), 10);
+    let error = fail(
+        "{time} é",
+        SendOptions {
+            encoding: TextEncoding::Ascii,
+            ..text()
+        },
+        Scope::SEND,
+    );
+    assert!(matches!(error, SendError::Encode(_)), "{error:?}");
+    assert_eq!(error.position(), 8);
+    // The first mistake is named, whichever kind it is.
+    assert!(matches!(
+        fail("G1 {conter}", hex(), Scope::SEND),
+        SendError::Hex(_)
+    ));
+    assert!(matches!(
+        fail("{conter} G1", hex(), Scope::SEND),
+        SendError::Variable(_)
+    ));
+    // A literal brace in hex is a hex typo at its place.
+    assert_eq!(fail("AA {{", hex(), Scope::SEND).position(), 5);
+}
+
+#[test]
+fn captures_only_where_the_scope_has_them() {
+    let scope = Scope::with_captures(2);
+    let template = Template::parse("got $1/$2 of [$0] $", &text(), scope).unwrap();
+    assert_eq!(template.max_capture(), Some(2));
+    let captures: [&[u8]; 3] = [b"set a=1", b"a", b"1"];
+    let values = Values::new(1, moment()).with_captures(&captures);
+    assert_eq!(template.render(values).as_ref(), b"got a/1 of [set a=1] $");
+    // A capture missing when rendering writes nothing.
+    assert_eq!(
+        template.render(Values::new(1, moment())).as_ref(),
+        b"got / of [] $"
+    );
+    let hex_template = Template::parse("01 $1 {crc16modbus}", &hex(), scope).unwrap();
+    let captures: [&[u8]; 2] = [&[9, 9], &[0x03, 0x00]];
+    assert_eq!(
+        hex_template
+            .render(Values::new(1, moment()).with_captures(&captures))
+            .as_ref(),
+        with_checksum(&[0x01, 0x03, 0x00], Checksum::Crc16Modbus)
+    );
+    let error = fail("x $3", text(), scope);
+    assert_eq!(
+        error.to_string(),
+        "position 3: there is no $3: there are 2 captures ($1…; $0 is the whole message)"
+    );
+    assert_eq!(
+        error.zh(),
+        "第 3 个字符：$3 不存在（只有 2 个捕获：$1…，$0 为整条消息）"
+    );
+    // Elsewhere `$1` is two characters.
+    assert_eq!(render("$1", text(), 1), b"$1");
+    assert_eq!(
+        Template::parse("x", &text(), scope).unwrap().max_capture(),
+        None
+    );
+}
+
+#[test]
+fn rule_variables_only_in_rules() {
+    let scope = Scope {
+        captures: Some(0),
+        rules: Some(2),
+    };
+    let template = Template::parse("{n} {n:2} {reset}{n} {peer}", &text(), scope).unwrap();
+    let mut counts = [3, 5];
+    let peer: SocketAddr = "192.168.1.50:4001".parse().unwrap();
+    let values = Values {
+        rule: Some(RuleValues {
+            counts: &mut counts,
+            rule: 0,
+            peer,
+        }),
+        ..Values::new(3, moment())
+    };
+    assert_eq!(template.render(values).as_ref(), b"3 5 0 192.168.1.50:4001");
+    assert_eq!(counts, [0, 0], "{{reset}} sets every count back");
+    let error = fail("ok {peer}", text(), Scope::SEND);
+    assert_eq!(
+        error.to_string(),
+        "position 4: {peer} works only in a reply rule's reply"
+    );
+    assert_eq!(
+        error.zh(),
+        "第 4 个字符：{peer} 只能用在自动回复规则的回复中"
+    );
+    for typed in ["{n}", "{reset}", "{n:1}"] {
+        assert!(
+            matches!(
+                fail(typed, text(), Scope::SEND),
+                SendError::Variable(VariableError::OnlyInRules { .. })
+            ),
+            "{typed}"
+        );
+    }
+    let error = fail("{n:3}", text(), scope);
+    assert_eq!(
+        error.to_string(),
+        "position 1: there is no {n:3}: there are 2 rules"
+    );
+    assert_eq!(error.zh(), "第 1 个字符：{n:3} 不存在（只有 2 条规则）");
+    // The list of known names includes the rule variables where they exist.
+    assert!(error_text("{x}", scope).contains("{n}, {n:K}, {reset}, {peer}"));
+}
+
+fn error_text(input: &str, scope: Scope) -> String {
+    fail(input, text(), scope).to_string()
+}
+
+#[test]
+fn messages_joined_keep_their_own_checksums() {
+    let first = Template::parse("01 {counter} {sum8}", &hex(), Scope::SEND).unwrap();
+    let second = Template::parse("10 20", &hex(), Scope::SEND)
+        .unwrap()
+        .then(Template::parse("30 {sum8}", &hex(), Scope::SEND).unwrap());
+    let both = first.then(second);
+    assert_eq!(
+        both.render(Values::new(2, moment())).as_ref(),
+        [0x01, 0x02, 0x03, 0x10, 0x20, 0x30, 0x30]
+    );
+    let fixed =
+        Template::from(Bytes::from_static(b"a")).then(Template::from(Bytes::from_static(b"b")));
+    assert_eq!(fixed.fixed().map(Bytes::as_ref), Some(&b"ab"[..]));
+    let mut out = b"before".to_vec();
+    Template::parse("{sum8}", &hex(), Scope::SEND)
+        .unwrap()
+        .render_into(Values::new(1, moment()), &mut out);
+    assert_eq!(
+        out, b"before\x00",
+        "a checksum covers only what its render writes"
+    );
+}
+
+#[test]
+fn text_without_variables_is_fixed_and_shared() {
+    let template = Template::parse("AA 55 01", &hex(), Scope::SEND).unwrap();
+    let fixed = template.fixed().unwrap().clone();
+    let sent = template.render(Values::new(9, moment()));
+    assert_eq!(sent, fixed);
+    assert_eq!(sent.as_ptr(), fixed.as_ptr(), "shared, not copied");
+    assert_eq!(
+        Template::parse("", &text(), Scope::SEND)
+            .unwrap()
+            .fixed()
+            .map(Bytes::len),
+        Some(0)
+    );
+}
+
+#[test]
+fn protected_text_reads_back_as_itself() {
+    for typed in [
+        "{counter}",
+        "{{",
+        "{{a}}",
+        "{{{a}}}",
+        r#"{"cmd":{"x":1}}"#,
+        "{a:1}}{b}",
+        "{n}{time}",
+    ] {
+        let protected = protect(typed, false, |_| false);
+        assert_eq!(
+            render(&protected, text(), 1),
+            typed.as_bytes(),
+            "{typed} as {protected}"
+        );
+    }
+}
