@@ -7,13 +7,19 @@
 //! message. Rules are tried in order and the first enabled rule that matches answers; later ones are not
 //! tried. Echo is the built-in rule "reply with `$0`", kept as the engine's own fast path.
 //!
-//! Replies may contain:
+//! Replies are read by the send paths' one reader ([`Template`]), so they may hold every send variable
+//! (`{time}`, `{counter}`, `{rand:N}`, checksums such as `{crc16modbus}` over the reply's bytes before them,
+//! …; see [`crate::codec::template`]), and, in a reply only:
 //! - `$0`: the whole message; `$1`…`$9` (or more digits): a regex's capture groups, or a hex pattern's
 //!   wildcards in order;
-//! - `{n}`: how many times this rule has matched, this time included; `{n:K}`: the count of rule `K`
+//! - `{n}`: how many times this rule has matched, this time included (decimal text, in hex replies too;
+//!   `{counter}` is the same count, written as the send variable writes it); `{n:K}`: the count of rule `K`
 //!   (counting rules from 1), unchanged; `{reset}`: sets every count back to 0 (after this rule's own
 //!   count went up) and writes nothing;
-//! - `{time}`: the time of day as the log shows it; `{peer}`: the sender's `ip:port`.
+//! - `{peer}`: the sender's `ip:port`.
+//!
+//! A name in braces that is not a variable is an error when the rules are set, with its position in the
+//! reply; `{{` writes `{`. Other braces, as in JSON, are written as typed.
 //!
 //! Text patterns and text replies are read like the send box with escapes on (`\r\n`, `\x03`, `\\`) and
 //! written in the session's text encoding; hex is read like the send box's hex. A regex works on the
@@ -32,11 +38,11 @@ use memchr::memmem::Finder;
 use regex::bytes::Regex;
 use serde::{Deserialize, Serialize};
 
+use crate::codec::template::RuleValues;
 use crate::codec::{
-    Framer, FramerConfig, FramingError, HexError, InputMode, SendError, SendOptions, TextEncoding,
-    hex,
+    Framer, FramerConfig, FramingError, HexError, InputMode, Scope, SendError, SendOptions,
+    Template, TextEncoding, Values, VariableError, hex,
 };
-use crate::timestamp::clock_text;
 
 /// What a rule looks for in a framed message.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -386,17 +392,22 @@ impl Pattern {
         }
     }
 
-    /// `None` if `message` does not match; else its capture groups (`$1`…), when `groups` asks for them.
+    /// `None` if `message` does not match; else, when `groups` asks for them, the message and its capture
+    /// groups (`$0`, `$1`…), or nothing when there are none.
     fn captures<'m>(&self, message: &'m [u8], groups: bool) -> Option<Vec<&'m [u8]>> {
         match &self.0 {
             Matcher::Exact(text) => (message == text.as_slice()).then(Vec::new),
             Matcher::Contains(finder) => finder.find(message).map(|_| Vec::new()),
             // Finding the groups costs more than finding a match; only a reply that names one pays.
             Matcher::Regex(regex) if !groups => regex.is_match(message).then(Vec::new),
+            // `$0` is the whole message, not only the part the regex matched.
             Matcher::Regex(regex) => regex.captures(message).map(|caps| {
-                caps.iter()
-                    .skip(1)
-                    .map(|group| group.map_or(&[][..], |m| m.as_bytes()))
+                std::iter::once(message)
+                    .chain(
+                        caps.iter()
+                            .skip(1)
+                            .map(|group| group.map_or(&[][..], |m| m.as_bytes())),
+                    )
                     .collect()
             }),
         }
@@ -416,27 +427,12 @@ fn text_bytes(piece: &str, encoding: TextEncoding, pattern: bool) -> Result<Vec<
         .map_err(|error| piece_problem(pattern, piece, error))
 }
 
-/// A piece of a reply ready to assemble.
-#[derive(Clone, Debug)]
-enum Piece {
-    Bytes(Vec<u8>),
-    /// `$N`; 0 is the whole message.
-    Capture(usize),
-    /// `{n}`.
-    Count,
-    /// `{n:K}`, as an index into the rules.
-    CountOf(usize),
-    Reset,
-    Time,
-    Peer,
-}
-
 #[derive(Clone, Debug)]
 struct Compiled {
     /// Its position in the list as written, which is also its counter's.
     index: usize,
     pattern: Pattern,
-    reply: Vec<Piece>,
+    reply: Template,
     /// The reply names a capture group, so a regex must report its groups, not just whether it matched.
     uses_groups: bool,
     delay: Duration,
@@ -549,26 +545,25 @@ impl Rules {
             .iter()
             .find_map(|rule| Some((rule, rule.pattern.captures(message, rule.uses_groups)?)))?;
         self.counts[rule.index] += 1;
-        let mut bytes = Vec::new();
-        for piece in &rule.reply {
-            match piece {
-                Piece::Bytes(literal) => bytes.extend_from_slice(literal),
-                Piece::Capture(0) => bytes.extend_from_slice(message),
-                Piece::Capture(n) => bytes.extend_from_slice(captures[n - 1]),
-                Piece::Count => {
-                    bytes.extend_from_slice(self.counts[rule.index].to_string().as_bytes());
-                }
-                Piece::CountOf(k) => {
-                    bytes.extend_from_slice(self.counts[*k].to_string().as_bytes());
-                }
-                Piece::Reset => self.counts.fill(0),
-                Piece::Time => bytes.extend_from_slice(clock_text(now).as_bytes()),
-                Piece::Peer => bytes.extend_from_slice(peer.to_string().as_bytes()),
-            }
-        }
+        let count = self.counts[rule.index];
+        let whole = [message];
+        let values = Values {
+            captures: if captures.is_empty() {
+                &whole
+            } else {
+                &captures
+            },
+            rule: Some(RuleValues {
+                counts: &mut self.counts,
+                rule: rule.index,
+                peer,
+            }),
+            ..Values::new(count, now)
+        };
+        let bytes = rule.reply.render(values);
         Some(Response {
             rule: rule.index,
-            bytes: Bytes::from(bytes),
+            bytes,
             delay: rule.delay,
         })
     }
@@ -583,16 +578,38 @@ fn compile(
 ) -> Result<Compiled, RuleError> {
     let number = index + 1;
     let pattern = Pattern::new(&rule.matcher, encoding).map_err(|e| e.in_rule(number))?;
-    let reply = reply_pieces(&rule.reply, pattern.groups(), count, |piece| {
-        match &rule.reply {
-            Reply::Text(_) => text_bytes(piece, encoding, false),
-            Reply::Hex(_) => {
-                hex::parse(piece).map_err(|error| piece_problem(false, piece, error.into()))
-            }
-        }
-    })
-    .map_err(|problem| RuleError::from(problem).in_rule(number))?;
-    let uses_groups = reply.iter().any(|p| matches!(p, Piece::Capture(1..)));
+    let options = SendOptions {
+        input: match rule.reply {
+            Reply::Text(_) => InputMode::Text,
+            Reply::Hex(_) => InputMode::Hex,
+        },
+        encoding,
+        escapes: true,
+        ..SendOptions::default()
+    };
+    let scope = Scope {
+        captures: Some(pattern.groups()),
+        rules: Some(count),
+    };
+    let typed = rule.reply.template();
+    let reply = Template::parse(typed, &options, scope).map_err(|error| {
+        let problem = match error {
+            SendError::Variable(
+                VariableError::NoSuchCapture {
+                    typed, available, ..
+                }
+                | VariableError::NoSuchRule {
+                    typed, available, ..
+                },
+            ) => RuleProblem::NoSuch {
+                what: typed,
+                available,
+            },
+            error => piece_problem(false, typed, error),
+        };
+        RuleError::from(problem).in_rule(number)
+    })?;
+    let uses_groups = reply.max_capture().is_some_and(|n| n > 0);
     Ok(Compiled {
         index,
         pattern,
@@ -643,67 +660,6 @@ fn hex_regex(pattern: &str) -> Result<String, RuleProblem> {
     }
     regex.push_str(r"\z");
     Ok(regex)
-}
-
-/// Splits a reply into literal pieces (made into bytes by `literal`) and substitutions, checking that every
-/// capture and count it names exists.
-fn reply_pieces(
-    reply: &Reply,
-    groups: usize,
-    rules: usize,
-    literal: impl Fn(&str) -> Result<Vec<u8>, RuleProblem>,
-) -> Result<Vec<Piece>, RuleProblem> {
-    let template = reply.template();
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    let mut at = 0;
-    let no_such = |what: &str, available| RuleProblem::NoSuch {
-        what: what.to_owned(),
-        available,
-    };
-    while at < template.len() {
-        let rest = &template[at..];
-        let (piece, len) = if let Some(digits) = rest.strip_prefix('$') {
-            let len = digits.bytes().take_while(u8::is_ascii_digit).count();
-            match digits[..len].parse::<usize>() {
-                Ok(n) if n > groups => return Err(no_such(&rest[..=len], groups)),
-                Ok(n) => (Some(Piece::Capture(n)), 1 + len),
-                // `$` without digits is just a dollar sign.
-                Err(_) => (None, 1),
-            }
-        } else if rest.starts_with('{') {
-            let close = rest.find('}').map_or(0, |i| i + 1);
-            match &rest[..close] {
-                "{n}" => (Some(Piece::Count), close),
-                "{time}" => (Some(Piece::Time), close),
-                "{peer}" => (Some(Piece::Peer), close),
-                "{reset}" => (Some(Piece::Reset), close),
-                counter => match counter
-                    .strip_prefix("{n:")
-                    .and_then(|k| k.strip_suffix('}'))
-                    .and_then(|k| k.parse::<usize>().ok())
-                {
-                    Some(k) if (1..=rules).contains(&k) => (Some(Piece::CountOf(k - 1)), close),
-                    Some(_) => return Err(no_such(counter, rules)),
-                    None => (None, 1),
-                },
-            }
-        } else {
-            (None, rest.chars().next().map_or(1, char::len_utf8))
-        };
-        if let Some(piece) = piece {
-            if start < at {
-                pieces.push(Piece::Bytes(literal(&template[start..at])?));
-            }
-            pieces.push(piece);
-            start = at + len;
-        }
-        at += len;
-    }
-    if start < template.len() {
-        pieces.push(Piece::Bytes(literal(&template[start..])?));
-    }
-    Ok(pieces)
 }
 
 #[cfg(test)]
@@ -785,6 +741,55 @@ mod tests {
         // HH:MM:SS.mmm
         assert_eq!(who.len(), "192.168.1.50:4001 at ".len() + 12, "{who}");
         assert_eq!(r.counts(), [2, 1]);
+    }
+
+    #[test]
+    fn replies_use_the_send_variables() {
+        let mut r = rules(&[
+            "hex:01 03 *=>hex:01 03 $1 {crc16modbus}",
+            r#"exact:json=>{"seq":{counter:3},"ok":true}"#,
+        ]);
+        let mut expected = vec![0x01, 0x03, 0x00, 0x0A];
+        crate::codec::Checksum::Crc16Modbus.append(&mut expected);
+        assert_eq!(
+            answer(&mut r, &[0x01, 0x03, 0x00, 0x0A]),
+            Some(expected),
+            "the checksum covers the reply's bytes before it, capture included"
+        );
+        assert_eq!(
+            answer(&mut r, b"json").as_deref(),
+            Some(&br#"{"seq":001,"ok":true}"#[..])
+        );
+        assert_eq!(
+            answer(&mut r, b"json").as_deref(),
+            Some(&br#"{"seq":002,"ok":true}"#[..]),
+            "{{counter}} is the rule's count"
+        );
+    }
+
+    #[test]
+    fn a_variable_typo_is_named_with_its_rule_and_position() {
+        let rule: Rule = "exact:look=>seen {conter}".parse().unwrap();
+        let error = Rules::new(&[rule], TextEncoding::Utf8, FramerConfig::default()).unwrap_err();
+        assert_eq!(error.rule, Some(1));
+        let message = error.to_string();
+        assert!(
+            message.starts_with(
+                "Rule 1: 'seen {conter}' in the reply is not valid: position 6: unknown variable 'conter'"
+            ),
+            "{message}"
+        );
+        assert!(
+            message.contains("{peer}"),
+            "rule variables are listed: {message}"
+        );
+        assert!(
+            error
+                .zh()
+                .starts_with("规则 1：回复中的“seen {conter}”无效：第 6 个字符：未知变量 'conter'"),
+            "{}",
+            error.zh()
+        );
     }
 
     #[test]
