@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
-use netassist::codec::{FramerConfig, TextEncoding};
+use netassist::codec::{FramerConfig, Template, TextEncoding};
 use netassist::engine::{self, Command, Direction, Event, Mode, Session, SessionConfig, Target};
 use netassist::rules::{Rule, Rules};
 
@@ -534,7 +534,7 @@ fn periodic() {
         running.listening();
         running.session.send(Command::SendEvery {
             to: Target::Default,
-            bytes: bytes::Bytes::from_static(b"tick"),
+            message: Template::from(bytes::Bytes::from_static(b"tick")),
             every,
             count: None,
         });

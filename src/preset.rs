@@ -30,7 +30,11 @@ use crate::rules::{Rule, RuleError, Rules};
 /// Version 2: `send.encoding` is the send box's own encoding (in version 1 sending used `encoding`, the
 /// display's), and quick commands keep their input mode, encoding and escapes (in version 1 they were
 /// read with the send box's).
-pub const FORMAT_VERSION: u32 = 2;
+///
+/// Version 3: what is sent (quick commands, reply rules' replies) may hold send variables such as
+/// `{counter}` and `{crc16modbus}` ([`crate::codec::template`]); in older texts, braces that would now
+/// read as a variable (or `{{` as one brace) are doubled, so they send what they sent before.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Fields that earlier versions wrote and this one skips without a warning: `delimiter_text` was a second
 /// copy of the delimiter, which `framing` holds.
@@ -94,7 +98,7 @@ pub enum DataView {
 /// added, so it sends the same bytes whatever the send box is set to. The line ending and the checksum are
 /// the send box's: they frame every message for the device at the other end, so a change there applies
 /// to every quick command too. Fields missing from a file take their defaults (UTF-8 text, no escapes).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct QuickCommand {
     /// The button's label.
@@ -363,7 +367,9 @@ impl Preset {
 
     /// Brings a preset written by an older version to this one's meaning, so it sends the same bytes as it
     /// did: from version 1, the send box's encoding is the one it shared with the display, and quick
-    /// commands are read as the send box was. Presets of this version or newer are left as they are.
+    /// commands are read as the send box was; from version 2 and older, braces in quick commands and
+    /// replies that would now be variables are doubled. Presets of this version or newer are left as they
+    /// are.
     pub fn upgrade(&mut self) {
         if self.version < 2 {
             self.send.encoding = self.encoding;
@@ -372,6 +378,14 @@ impl Preset {
                 quick.input = send.input;
                 quick.encoding = send.encoding;
                 quick.escapes = send.escapes;
+            }
+        }
+        if self.version < 3 {
+            for quick in &mut self.quick {
+                quick.text = protect_typed(&quick.text, quick.options(self.send));
+            }
+            for rule in &mut self.rules {
+                rule.reply.protect_from_variables();
             }
         }
         self.version = self.version.max(FORMAT_VERSION);
@@ -414,6 +428,14 @@ impl Preset {
             io(error)
         })
     }
+}
+
+/// `text` typed for sending before send variables existed (format version 2 and older), written so that
+/// read with `options` it sends what it sent then.
+#[must_use]
+pub fn protect_typed(text: &str, options: SendOptions) -> String {
+    let escapes = options.escapes && options.input == InputMode::Text;
+    crate::codec::template::protect(text, escapes, |_| false)
 }
 
 /// A settings field that does not hold a usable value, with the message to show beside it.

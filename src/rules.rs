@@ -123,6 +123,22 @@ impl Reply {
             Self::Text(t) | Self::Hex(t) => t,
         }
     }
+
+    /// Brings a reply written before send variables existed (preset format 2 and older) to this version's
+    /// meaning: the substitutions replies had then (`{n}`, `{n:K}`, `{time}`, `{peer}`, `{reset}`, `$N`)
+    /// stay; any other brace that would now read as a variable, or `{{` as one brace, is doubled, as it
+    /// was written as typed.
+    pub fn protect_from_variables(&mut self) {
+        let was_substitution = |name: &str| {
+            matches!(name, "n" | "time" | "peer" | "reset")
+                || name
+                    .strip_prefix("n:")
+                    .is_some_and(|k| !k.is_empty() && k.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let escapes = matches!(self, Self::Text(_));
+        let reply = self.template_mut();
+        *reply = crate::codec::template::protect(reply, escapes, was_substitution);
+    }
 }
 
 /// One reply rule, as the user wrote it and a preset stores it.

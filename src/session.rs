@@ -8,11 +8,12 @@
 //! caller's own `seen` callback for what only it shows (progress bars, messages).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 
 use crate::capture::{Capture, CaptureError, CaptureOptions};
+use crate::codec::{Template, Values};
 use crate::engine::{
     self, Command, Event, Mode, NetError, Operation, SessionConfig, StartError, Target,
 };
@@ -21,11 +22,12 @@ use crate::traffic::{RowKind, TrafficLog};
 
 /// What to send on its own when a session opens: the command line's `--send`. Sent to each client as it
 /// connects (TCP server), or once when connected (TCP client) or open (UDP); with `every`, one periodic
-/// send of all of it instead, to every peer.
+/// send of all of it instead, to every peer. Variables are rendered for each send: `{counter}` is the
+/// how-many-th time the sends go out in the session (each connection, or each periodic tick), from 1.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OnConnect {
     /// The sends, in order.
-    pub sends: Vec<Bytes>,
+    pub sends: Vec<Template>,
     /// Repeat them this often instead of sending them once.
     pub every: Option<Duration>,
     /// TCP: after the sends, finish sending to the peer (a FIN); it can still send.
@@ -84,6 +86,8 @@ struct Running {
     opened: bool,
     /// The periodic send of [`OnConnect`] was started.
     periodic_started: bool,
+    /// How many times [`OnConnect`]'s sends went out (its `{counter}`).
+    on_connect_sent: u64,
 }
 
 /// One session at a time, its log, its capture and its expectations; see the [module docs](self).
@@ -158,6 +162,7 @@ impl Controller {
             mode,
             opened: false,
             periodic_started: false,
+            on_connect_sent: 0,
         });
         Ok(())
     }
@@ -433,10 +438,12 @@ impl Controller {
         };
         match self.on_connect.every {
             None => {
-                for bytes in &self.on_connect.sends {
+                running.on_connect_sent += 1;
+                let now = SystemTime::now();
+                for message in &self.on_connect.sends {
                     running.session.send(Command::Send {
                         to: to.clone(),
-                        bytes: bytes.clone(),
+                        bytes: message.render(Values::new(running.on_connect_sent, now)),
                     });
                 }
                 if self.on_connect.half_close
@@ -449,9 +456,16 @@ impl Controller {
             Some(_) if running.periodic_started => {}
             Some(every) => {
                 running.periodic_started = true;
+                let message = self
+                    .on_connect
+                    .sends
+                    .iter()
+                    .cloned()
+                    .reduce(Template::then)
+                    .unwrap_or_else(|| Template::from(Bytes::new()));
                 running.session.send(Command::SendEvery {
                     to,
-                    bytes: Bytes::from(self.on_connect.sends.concat()),
+                    message,
                     every,
                     count: None,
                 });

@@ -14,6 +14,7 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
 use common::{WAIT, peer_program, read_n};
+use netassist::codec::Checksum;
 use serde_json::Value;
 
 /// A running `netassist` with its output lines arriving on a channel.
@@ -369,6 +370,16 @@ fn bad_arguments_exit_2_with_the_reason() {
             &["tcp-server", "--bind", "127.0.0.1:0", "--send-hex", "AA G1"],
             "not a hex digit",
         ),
+        (
+            &[
+                "tcp-server",
+                "--bind",
+                "127.0.0.1:0",
+                "--send",
+                "n={conter}",
+            ],
+            "--send 'n={conter}': position 3: unknown variable 'conter'",
+        ),
         (&["tcp-client", "--connect", "no-port"], "HOST:PORT"),
         (&["udp", "--bind", "127.0.0.1:0", "--send", "x"], "--to"),
         (&["run", "no such preset.ron"], "no such preset.ron"),
@@ -681,6 +692,42 @@ fn a_send_the_os_refuses_is_an_error_row_and_exit_3() {
         !objects.iter().any(|o| o["dir"] == "tx"),
         "nothing was sent"
     );
+}
+
+#[test]
+fn a_repeated_send_renders_its_variables_each_time() {
+    let device = TcpListener::bind("127.0.0.1:0").unwrap();
+    let connect = format!("127.0.0.1:{}", device.local_addr().unwrap().port());
+    let client = Netassist::start(&[
+        "tcp-client",
+        "--connect",
+        &connect,
+        "--send-hex",
+        "AA {counter} {crc16modbus}",
+        "--send",
+        "#{counter:2}",
+        "--every",
+        "5",
+        "--seconds",
+        "10",
+    ]);
+    let (mut stream, _) = device.accept().unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    let mut expected = Vec::new();
+    for tick in 1..=3_u8 {
+        // Each send keeps its own checksum: over AA and the count, not the text after it.
+        let mut frame = vec![0xAA, tick];
+        Checksum::Crc16Modbus.append(&mut frame);
+        expected.extend_from_slice(&frame);
+        expected.extend_from_slice(format!("#{tick:02}").as_bytes());
+    }
+    let mut got = vec![0; expected.len()];
+    stream.read_exact(&mut got).unwrap();
+    assert_eq!(got, expected);
+    // The device hangs up: the run ends.
+    drop(stream);
+    let ended = client.end();
+    assert_ne!(ended.code, 2, "{}", ended.stderr);
 }
 
 #[test]

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use netassist::codec::{
-    Checksum, ControlStyle, Framing, InputMode, LengthPrefix, LineEnding, TextEncoding,
+    Checksum, ControlStyle, Framing, InputMode, LengthPrefix, LineEnding, Scope, Template,
+    TextEncoding, Values,
 };
 use netassist::engine::Mode;
 use netassist::preset::{
@@ -112,6 +113,52 @@ fn a_version_one_preset_sends_the_same_bytes_in_this_version() {
     assert_eq!(
         quick.options(preset.send).build("你好").unwrap(),
         "你好".as_bytes()
+    );
+}
+
+#[test]
+fn a_version_two_preset_sends_the_same_bytes_with_send_variables() {
+    let loaded = Preset::load(Path::new("tests/data/preset-v2.ron")).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let preset = loaded.preset;
+    assert_eq!(preset.version, FORMAT_VERSION);
+    // What version 2 sent for each quick command: its text as typed, through the send pipeline.
+    let old_text = [
+        r#"{"cmd":{"id":1}}"#,
+        "{counter} {cmd} $1",
+        "{{x}} {{",
+        r"\u{E9}{sum8}\r\n",
+        "AA 55 01",
+    ];
+    let now = SystemTime::now();
+    for (quick, old) in preset.quick.iter().zip(old_text) {
+        let options = quick.options(preset.send);
+        let sent = Template::parse(&quick.text, &options, Scope::SEND)
+            .unwrap_or_else(|error| panic!("{}: {error}", quick.name))
+            .render(Values::new(7, now));
+        assert_eq!(
+            sent,
+            options.build(old).unwrap(),
+            "{}: {}",
+            quick.name,
+            quick.text
+        );
+    }
+    // JSON needed no change.
+    assert_eq!(preset.quick[0].text, old_text[0]);
+    // Replies keep the substitutions they had and send every other brace as before.
+    let mut rules = preset.rules().unwrap();
+    let peer = "127.0.0.1:5000".parse().unwrap();
+    let reply = |rules: &mut netassist::rules::Rules, message: &[u8]| {
+        rules.respond(message, peer, now).map(|r| r.bytes.to_vec())
+    };
+    assert_eq!(
+        reply(&mut rules, b"ping").as_deref(),
+        Some(&br#"{"seq":1,"of":0,"x":{y}} {{z}} {crc32}"#[..])
+    );
+    assert_eq!(
+        reply(&mut rules, b"get speed").as_deref(),
+        Some(&b"speed={N} {n:x}"[..])
     );
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::{WAIT, server_config};
-use netassist::codec::{Framing, TextEncoding};
+use netassist::codec::{Framing, Template, TextEncoding};
 use netassist::engine::Direction;
 use netassist::expect::{Expectation, Expectations};
 use netassist::rules::{Match, Pattern};
@@ -68,7 +68,7 @@ fn a_greeting_in_pieces_meets_its_expectation_and_the_reply_goes_on_connect() {
         &Framing::Raw,
     ));
     c.set_on_connect(OnConnect {
-        sends: vec![Bytes::from_static(b"hi")],
+        sends: vec![Template::from(Bytes::from_static(b"hi"))],
         every: None,
         half_close: false,
     });

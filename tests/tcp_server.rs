@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::{client, connected, data, read_n, read_to_close, server_config, tcp_server, wait_for};
+use netassist::codec::{Checksum, InputMode, Scope, SendOptions, Template};
 use netassist::engine::{
     CloseReason, Command, Direction, Event, Mode, PeerId, Problem, SessionConfig, Target,
 };
@@ -342,13 +343,54 @@ fn commands_for_unknown_peers_are_errors_and_the_session_goes_on() {
 }
 
 #[test]
+fn a_periodic_send_renders_each_tick_anew() {
+    let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
+    let mut stream = client(addr);
+    let (peer, _, _) = connected(&server.session);
+    let options = SendOptions {
+        input: InputMode::Hex,
+        ..SendOptions::default()
+    };
+    // Each tick: AA, its number as two bytes, and a CRC over those three bytes.
+    let message = Template::parse("AA {counter:2} {crc16modbus}", &options, Scope::SEND).unwrap();
+    assert!(server.session.send(Command::SendEvery {
+        to: Target::Peer(peer),
+        message,
+        every: Duration::from_millis(1),
+        count: Some(4),
+    }));
+    let mut expected = Vec::new();
+    for tick in 1..=4_u16 {
+        let mut frame = vec![0xAA];
+        frame.extend_from_slice(&tick.to_be_bytes());
+        Checksum::Crc16Modbus.append(&mut frame);
+        expected.extend_from_slice(&frame);
+    }
+    assert_eq!(read_n(&mut stream, expected.len()), expected, "1, 2, 3, 4");
+    // The log records each tick's own bytes.
+    let mut sent = Vec::new();
+    wait_for(&server.session, "four Tx rows", |e| match e {
+        Event::Data {
+            dir: Direction::Tx,
+            bytes,
+            ..
+        } => {
+            sent.push(bytes.to_vec());
+            (sent.len() == 4).then_some(())
+        }
+        _ => None,
+    });
+    assert_eq!(sent.concat(), expected);
+}
+
+#[test]
 fn periodic_send_keeps_going_until_its_count_or_a_stop() {
     let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
     let mut stream = client(addr);
     let (peer, _, _) = connected(&server.session);
     assert!(server.session.send(Command::SendEvery {
         to: Target::Peer(peer),
-        bytes: Bytes::from_static(b"tick;"),
+        message: Template::from(Bytes::from_static(b"tick;")),
         every: Duration::from_millis(1),
         count: Some(5),
     }));
@@ -363,7 +405,7 @@ fn periodic_send_keeps_going_until_its_count_or_a_stop() {
 
     assert!(server.session.send(Command::SendEvery {
         to: Target::All,
-        bytes: Bytes::from_static(b"."),
+        message: Template::from(Bytes::from_static(b".")),
         every: Duration::from_millis(1),
         count: None,
     }));

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::{WAIT, connected, data, start, wait_for};
+use netassist::codec::Template;
 use netassist::engine::{
     Command, Direction, Event, HostPort, Mode, Operation, Problem, Session, SessionConfig, Target,
 };
@@ -469,7 +470,7 @@ fn a_periodic_send_keeps_its_period_and_its_progress_adds_up() {
     let every = Duration::from_millis(2);
     assert!(running.session.send(Command::SendEvery {
         to: Target::Default,
-        bytes: Bytes::from_static(b"tick"),
+        message: Template::from(Bytes::from_static(b"tick")),
         every,
         count: None,
     }));

@@ -635,23 +635,6 @@ fn an_open_idle_session_asks_for_no_repaints() {
     harness.run();
 }
 
-/// Opens a server, connects a std client, and waits until the app lists it.
-fn server_with_client(harness: &mut Harness<'_, NetAssistApp>) -> TcpStream {
-    let addr = open(harness);
-    let client = TcpStream::connect(addr).unwrap();
-    client.set_read_timeout(Some(WAIT)).unwrap();
-    step_until(harness, "the client", |app| {
-        app.log().connected_peers() == 1
-    });
-    client
-}
-
-fn read_exactly(stream: &mut TcpStream, n: usize) -> Vec<u8> {
-    let mut buf = vec![0; n];
-    stream.read_exact(&mut buf).unwrap();
-    buf
-}
-
 #[test]
 fn traffic_view_filters_pauses_and_clears() {
     let mut harness = harness(settings());

@@ -132,12 +132,17 @@ pub struct Common {
     #[arg(long)]
     pub echo: bool,
     /// Text to send (with the preset's send options): to each client as it connects, or once (client, UDP).
+    /// Variables are filled in for each send: `{counter}` `{counter:W}` `{time}` `{unix}` `{unix_ms}`
+    /// `{rand:N}`, and checksums over the bytes before them, such as `{crc16modbus}` or `{sum8:2}`; `{{`
+    /// writes a brace.
     #[arg(long, value_name = "TEXT")]
     pub send: Vec<String>,
-    /// Hex to send, such as "AA 55 01"; like --send, in order with it.
+    /// Hex to send, such as "AA 55 01" or "AA 55 {counter:2} {crc16modbus}"; like --send, in order with
+    /// it.
     #[arg(long, value_name = "HEX")]
     pub send_hex: Vec<String>,
-    /// Send the --send/--send-hex bytes every MS milliseconds instead of once.
+    /// Send the --send/--send-hex bytes every MS milliseconds instead of once (`{counter}` counts the
+    /// sends).
     #[arg(long, value_name = "MS")]
     pub every: Option<u64>,
     /// How the sends are built and ended.

@@ -4,12 +4,11 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use clap::{ArgMatches, FromArgMatches};
 
 use super::args::{Cli, CliCommand, Common, DoctorArgs};
 use crate::addr::{parse_ip, split_host_port};
-use crate::codec::{InputMode, SendOptions};
+use crate::codec::{InputMode, Scope, SendOptions, Template};
 use crate::doctor::{self, Protocol, Request};
 use crate::engine::HostPort;
 use crate::engine::{Mode, SessionConfig};
@@ -23,8 +22,8 @@ pub(super) struct Plan {
     pub(super) preset: Preset,
     /// The engine configuration from the preset.
     pub(super) config: SessionConfig,
-    /// What to send on connect (or every `every`), in the order typed.
-    pub(super) sends: Vec<Bytes>,
+    /// What to send on connect (or every `every`), in the order typed, variables and all.
+    pub(super) sends: Vec<Template>,
     /// `--every`: send periodically instead of once.
     pub(super) every: Option<Duration>,
     /// `--half-close`: finish sending after the sends.
@@ -235,9 +234,7 @@ impl Plan {
                     input,
                     ..send_options
                 };
-                options
-                    .build(text)
-                    .map(Bytes::from)
+                Template::parse(text, &options, Scope::SEND)
                     .map_err(|error| format!("--{} '{text}': {error}", id.replace('_', "-")))
             },
         )?;
@@ -423,12 +420,51 @@ mod tests {
             "lf",
         ])
         .unwrap();
-        assert_eq!(
-            plan.sends,
-            [Bytes::from_static(&[b'a', 1, b'a' ^ 1, b'\n'])]
-        );
+        assert_eq!(fixed(&plan), [&[b'a', 1, b'a' ^ 1, b'\n'][..]]);
         let error = plan_of(&["tcp-server", "--bind", "127.0.0.1:0", "--checksum", "crc8"]);
         assert!(error.is_err_and(|e| e.contains("'crc8'")));
+    }
+
+    /// The bytes of sends without variables.
+    fn fixed(plan: &Plan) -> Vec<&[u8]> {
+        plan.sends
+            .iter()
+            .map(|send| send.fixed().expect("no variables").as_ref())
+            .collect()
+    }
+
+    #[test]
+    fn sends_may_hold_variables_and_a_typo_is_named() {
+        let plan = plan_of(&[
+            "tcp-server",
+            "--bind",
+            "127.0.0.1:0",
+            "--send-hex",
+            "01 {counter:2} {sum8}",
+            "--send",
+            r#"{"cmd":1}"#,
+        ])
+        .unwrap();
+        let now = std::time::SystemTime::now();
+        let rendered: Vec<_> = plan
+            .sends
+            .iter()
+            .map(|send| send.render(crate::codec::Values::new(3, now)))
+            .collect();
+        assert_eq!(rendered, [&[1, 0, 3, 4][..], br#"{"cmd":1}"#]);
+        let error = plan_of(&[
+            "tcp-server",
+            "--bind",
+            "127.0.0.1:0",
+            "--send",
+            "n={conter}",
+        ])
+        .err()
+        .unwrap();
+        assert!(
+            error.starts_with("--send 'n={conter}': position 3: unknown variable 'conter'"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -445,7 +481,7 @@ mod tests {
             "b",
         ])
         .unwrap();
-        assert_eq!(plan.sends, [&b"a"[..], b"A", b"b"]);
+        assert_eq!(fixed(&plan), [&b"a"[..], b"A", b"b"]);
         assert!(matches!(
             plan.config.mode,
             Mode::TcpServer { bind, .. } if bind == SocketAddr::from(([127, 0, 0, 1], 0))
@@ -469,7 +505,7 @@ mod tests {
             "x",
         ])
         .unwrap();
-        assert_eq!(plan.sends, [&b"x"[..]]);
+        assert_eq!(fixed(&plan), [&b"x"[..]]);
     }
 
     #[test]

@@ -11,26 +11,67 @@ use std::fmt;
 use super::escape::escape_into;
 use super::hex;
 use super::send::{InputMode, SendError, SendOptions};
+use super::template::{self, Scope, Token};
 use super::text::TextEncoding;
 
 /// The hex pairs (`48 69`) of the bytes `text` stands for with `options` (its encoding and escapes).
+/// Variables stay as typed between the pairs (`41 {counter} 42`), written as hex input writes them.
 pub fn text_to_hex(text: &str, options: &SendOptions) -> Result<String, SendError> {
     let text_options = SendOptions {
         input: InputMode::Text,
         ..*options
     };
-    Ok(hex::format(&text_options.data(text)?))
+    let (tokens, variables) = template::tokens(text, InputMode::Text, options.escapes, Scope::SEND);
+    let mut parts = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        match token {
+            Token::Literal { text, position } => {
+                let bytes = text_options.data_at(text, position)?;
+                if !bytes.is_empty() {
+                    parts.push(hex::format(&bytes));
+                }
+            }
+            Token::Variable { typed, .. } => parts.push(typed.to_owned()),
+        }
+    }
+    variables.map_err(SendError::Variable)?;
+    Ok(parts.join(" "))
 }
 
 /// The text that `typed_hex` stands for in `options`' encoding: with escapes on, control characters are
 /// written as escapes (`\r`, `\x01`) and a backslash as `\\`; with them off, the text may hold line
 /// breaks and tabs but no other control character. Sending the text with escapes as they are gives the
-/// same bytes as the hex.
+/// same bytes as the hex. Variables stay as typed; a brace in the text that would read as one is doubled.
 pub fn hex_to_text(typed_hex: &str, options: &SendOptions) -> Result<String, ConvertError> {
-    let bytes = hex::parse(typed_hex).map_err(|error| ConvertError::Input(error.into()))?;
+    let (tokens, variables) = template::tokens(typed_hex, InputMode::Hex, false, Scope::SEND);
+    let mut text = String::with_capacity(typed_hex.len());
+    // Bytes before the piece being converted, so an error names its byte in the whole message.
+    let mut before = 0;
+    for token in tokens {
+        match token {
+            Token::Literal {
+                text: hex,
+                position,
+            } => {
+                let bytes = hex::parse_at(hex, position)
+                    .map_err(|error| ConvertError::Input(error.into()))?;
+                let piece = bytes_to_text(&bytes, *options).map_err(|error| error.after(before))?;
+                text.push_str(&template::protect(&piece, options.escapes, |_| false));
+                before += bytes.len();
+            }
+            Token::Variable { typed, .. } => text.push_str(typed),
+        }
+    }
+    variables.map_err(|error| ConvertError::Input(SendError::Variable(error)))?;
+    Ok(text)
+}
+
+/// `bytes` as text in `options`' encoding, as [`hex_to_text`] writes it; error byte numbers count from 1
+/// in `bytes`.
+fn bytes_to_text(bytes: &[u8], options: SendOptions) -> Result<String, ConvertError> {
     let encoding = options.encoding;
     let decoded = encoding
-        .decode_exact(&bytes)
+        .decode_exact(bytes)
         .map_err(|index| ConvertError::NotText {
             byte: index + 1,
             value: bytes[index],
@@ -49,7 +90,7 @@ pub fn hex_to_text(typed_hex: &str, options: &SendOptions) -> Result<String, Con
             // The decoded text's byte offset is not the input's; count the bytes it stands for instead.
             let before = SendOptions {
                 input: InputMode::Text,
-                ..*options
+                ..options
             }
             .data(&decoded[..index])
             .map_or(0, |bytes| bytes.len());
@@ -64,7 +105,7 @@ pub fn hex_to_text(typed_hex: &str, options: &SendOptions) -> Result<String, Con
     // text would then send other bytes than the hex.
     let again = SendOptions {
         input: InputMode::Text,
-        ..*options
+        ..options
     }
     .data(&text);
     match again {
@@ -72,7 +113,7 @@ pub fn hex_to_text(typed_hex: &str, options: &SendOptions) -> Result<String, Con
         Ok(again) => {
             let index = again
                 .iter()
-                .zip(&bytes)
+                .zip(bytes)
                 .position(|(a, b)| a != b)
                 .unwrap_or(again.len().min(bytes.len()));
             Err(ConvertError::NotSame {
@@ -144,6 +185,30 @@ impl fmt::Display for ConvertError {
 }
 
 impl ConvertError {
+    /// The same error about a piece that follows `before` bytes of the message.
+    fn after(self, before: usize) -> Self {
+        match self {
+            Self::NotText {
+                byte,
+                value,
+                encoding,
+            } => Self::NotText {
+                byte: byte + before,
+                value,
+                encoding,
+            },
+            Self::Control { byte, value } => Self::Control {
+                byte: byte + before,
+                value,
+            },
+            Self::NotSame { byte, encoding } => Self::NotSame {
+                byte: byte + before,
+                encoding,
+            },
+            Self::Input(error) => Self::Input(error),
+        }
+    }
+
     /// The message in Chinese, for the Chinese interface.
     #[must_use]
     pub fn zh(&self) -> String {
@@ -269,6 +334,34 @@ mod tests {
         let error = hex_to_text("AA 5G", &utf8).unwrap_err();
         assert!(matches!(error, ConvertError::Input(SendError::Hex(_))));
         assert!(error.to_string().starts_with("position 5"), "{error}");
+    }
+
+    #[test]
+    fn variables_stay_as_typed_and_braces_keep_their_meaning() {
+        let utf8 = options(TextEncoding::Utf8, false);
+        assert_eq!(
+            text_to_hex("AB{counter:2}{{{crc16modbus}", &utf8),
+            Ok("41 42 {counter:2} 7B {crc16modbus}".to_owned())
+        );
+        assert_eq!(
+            hex_to_text("41 {counter:2} 7B 63 7D {sum8}", &utf8),
+            Ok("A{counter:2}{{c}}{sum8}".to_owned()),
+            "the bytes of {{c}} are written so they send as {{c}}, not a variable"
+        );
+        let error = hex_to_text("41 {counter:2} FF", &utf8).unwrap_err();
+        assert_eq!(
+            error,
+            ConvertError::NotText {
+                byte: 2,
+                value: 0xFF,
+                encoding: TextEncoding::Utf8
+            },
+            "byte numbers count the literal bytes of the whole message"
+        );
+        let error = text_to_hex("x{conter}", &utf8).unwrap_err();
+        assert_eq!(error.position(), 2);
+        let error = hex_to_text("41 {conter}", &utf8).unwrap_err();
+        assert!(matches!(error, ConvertError::Input(SendError::Variable(_))));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::PeerId;
+use crate::codec::Template;
 use crate::rules::Rules;
 
 /// Where a [`Command::Send`] goes.
@@ -53,14 +54,15 @@ pub enum Command {
         /// The interface given when joining.
         interface: Option<IpAddr>,
     },
-    /// Send the same bytes again and again: the first at once, then every `every` (at least
+    /// Send a message again and again: the first at once, then every `every` (at least
     /// [`super::MIN_INTERVAL`]), `count` times or until [`Command::StopPeriodic`]. Progress comes back as
     /// [`super::Event::Periodic`]. A new one replaces the one running.
     SendEvery {
         /// Who receives the bytes.
         to: Target,
-        /// The payload of each send.
-        bytes: Bytes,
+        /// What each send is made of: the same bytes each time, or, with variables, rendered anew for each
+        /// send with its number from 1 as `{counter}` and the time of sending.
+        message: Template,
         /// Time between sends.
         every: Duration,
         /// How many sends; `None` for no end.

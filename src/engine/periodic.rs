@@ -1,11 +1,13 @@
 //! Periodic sending, run by the worker itself so an interval of a few milliseconds keeps its pace whatever
 //! the GUI is doing (a window repaints at most every few milliseconds, and not at all when minimised).
 
+use std::ops::Range;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 
-use super::{Command, Event, Target};
+use super::{Event, Target};
+use crate::codec::{Template, Values};
 
 /// The shortest interval accepted; shorter requests are raised to it.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(1);
@@ -20,7 +22,8 @@ pub const CATCH_UP: u64 = 4;
 /// average rate is the one asked for.
 pub(crate) struct Periodic {
     to: Target,
-    bytes: Bytes,
+    /// What each send is made from; rendered anew per send when it has variables.
+    message: Template,
     every: Duration,
     /// Sends still to do; `None` for endless.
     remaining: Option<u64>,
@@ -33,10 +36,11 @@ pub(crate) struct Periodic {
 
 /// What a due periodic send asks of the worker.
 pub(crate) struct Due {
-    /// The send to make.
-    pub(crate) send: Command,
-    /// How many times to make it now: 1, or up to [`CATCH_UP`] after a late wake-up.
-    pub(crate) times: u64,
+    /// Who receives the sends.
+    pub(crate) to: Target,
+    /// The sends to make now, by number (from 1: the `{counter}` of each): one, or up to [`CATCH_UP`]
+    /// after a late wake-up. [`Periodic::message`] makes each one's bytes.
+    pub(crate) sends: Range<u64>,
     /// The progress event to emit after the sends.
     pub(crate) progress: Event,
 }
@@ -45,14 +49,14 @@ impl Periodic {
     /// The first send is due at once.
     pub(crate) fn new(
         to: Target,
-        bytes: Bytes,
+        message: Template,
         every: Duration,
         count: Option<u64>,
         now: Instant,
     ) -> Self {
         Self {
             to,
-            bytes,
+            message,
             every: every.max(MIN_INTERVAL),
             remaining: count,
             sent: 0,
@@ -84,18 +88,24 @@ impl Periodic {
             times = times.min(*remaining);
             *remaining -= times;
         }
+        let sends = self.sent + 1..self.sent + 1 + times;
         self.sent += times;
         let advance = u64::try_from(every * u128::from(behind)).unwrap_or(u64::MAX);
         self.next += Duration::from_nanos(advance);
-        let send = Command::Send {
-            to: self.to.clone(),
-            bytes: self.bytes.clone(),
-        };
         Some(Due {
-            send,
-            times,
+            to: self.to.clone(),
+            sends,
             progress: self.progress(self.finished()),
         })
+    }
+
+    /// The bytes of send number `send` (from 1). Without variables these are the same shared bytes each
+    /// time, and the clock is not read.
+    pub(crate) fn message(&self, send: u64) -> Bytes {
+        match self.message.fixed() {
+            Some(bytes) => bytes.clone(),
+            None => self.message.render(Values::new(send, SystemTime::now())),
+        }
     }
 
     /// Whether every requested send was made.
@@ -121,6 +131,7 @@ impl Periodic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::{Scope, SendOptions};
 
     fn progress(due: &Due) -> (u64, u64, bool) {
         match due.progress {
@@ -134,13 +145,49 @@ mod tests {
         }
     }
 
+    /// An endless periodic send of nothing, every `every` from `start`.
+    fn endless(every: Duration, start: Instant) -> Periodic {
+        Periodic::new(
+            Target::All,
+            Template::from(Bytes::new()),
+            every,
+            None,
+            start,
+        )
+    }
+
+    #[test]
+    fn each_send_is_rendered_with_its_number() {
+        let message = Template::parse("#{counter}", &SendOptions::default(), Scope::SEND).unwrap();
+        let start = Instant::now();
+        let mut periodic = Periodic::new(Target::All, message, MIN_INTERVAL, None, start);
+        let due = periodic.due(start).unwrap();
+        assert_eq!(due.sends, 1..2);
+        assert_eq!(periodic.message(1), &b"#1"[..]);
+        let late = periodic.due(start + MIN_INTERVAL * 3).unwrap();
+        let sent: Vec<Bytes> = late.sends.map(|send| periodic.message(send)).collect();
+        assert_eq!(sent, [&b"#2"[..], b"#3", b"#4"]);
+        // Without variables, the one payload is shared.
+        let payload = Template::from(Bytes::from(vec![1, 2, 3]));
+        let fixed = Periodic::new(Target::All, payload, MIN_INTERVAL, None, start);
+        assert_eq!(fixed.message(1).as_ptr(), fixed.message(2).as_ptr());
+    }
+
     #[test]
     fn counts_down_and_keeps_the_pace() {
         let start = Instant::now();
         let every = Duration::from_millis(10);
-        let mut periodic =
-            Periodic::new(Target::All, Bytes::from_static(b"x"), every, Some(3), start);
-        assert_eq!(periodic.due(start).map(|d| d.times), Some(1));
+        let mut periodic = Periodic::new(
+            Target::All,
+            Template::from(Bytes::from_static(b"x")),
+            every,
+            Some(3),
+            start,
+        );
+        assert_eq!(
+            periodic.due(start).map(|d| d.sends.end - d.sends.start),
+            Some(1)
+        );
         assert!(
             periodic.due(start).is_none(),
             "not due again before the interval"
@@ -150,7 +197,7 @@ mod tests {
         assert_eq!(
             periodic
                 .due(start + Duration::from_millis(12))
-                .map(|d| d.times),
+                .map(|d| d.sends.end - d.sends.start),
             Some(1)
         );
         assert_eq!(periodic.next(), start + every * 2);
@@ -163,12 +210,12 @@ mod tests {
     fn a_late_wake_up_catches_up_in_a_bounded_burst() {
         let start = Instant::now();
         let every = Duration::from_millis(1);
-        let mut periodic = Periodic::new(Target::All, Bytes::new(), every, None, start);
+        let mut periodic = endless(every, start);
         periodic.due(start);
         // Woken 2.5 ms late: the ticks at 1, 2 and 3 ms are all due, and all go now.
         let late = start + Duration::from_micros(3_500);
         let due = periodic.due(late).unwrap();
-        assert_eq!(due.times, 3);
+        assert_eq!(due.sends, 2..5);
         assert_eq!(progress(&due), (4, 0, false));
         assert_eq!(periodic.next(), start + every * 4, "the grid is kept");
         assert!(periodic.due(late).is_none());
@@ -178,12 +225,12 @@ mod tests {
     fn a_long_stall_skips_beyond_the_bound_and_counts_it() {
         let start = Instant::now();
         let every = Duration::from_millis(1);
-        let mut periodic = Periodic::new(Target::All, Bytes::new(), every, None, start);
+        let mut periodic = endless(every, start);
         periodic.due(start);
         // A second asleep: ticks 1..=1000 are due; CATCH_UP of them go, the rest are skipped.
         let late = start + Duration::from_secs(1) + Duration::from_micros(300);
         let due = periodic.due(late).unwrap();
-        assert_eq!(due.times, CATCH_UP);
+        assert_eq!(due.sends, 2..2 + CATCH_UP);
         assert_eq!(progress(&due), (1 + CATCH_UP, 1000 - CATCH_UP, false));
         assert_eq!(periodic.next(), start + every * 1001, "the grid is kept");
         assert!(periodic.due(late).is_none());
@@ -198,10 +245,16 @@ mod tests {
     fn skipped_ticks_do_not_use_up_the_count() {
         let start = Instant::now();
         let every = Duration::from_millis(1);
-        let mut periodic = Periodic::new(Target::All, Bytes::new(), every, Some(3), start);
+        let mut periodic = Periodic::new(
+            Target::All,
+            Template::from(Bytes::new()),
+            every,
+            Some(3),
+            start,
+        );
         periodic.due(start);
         let due = periodic.due(start + Duration::from_millis(50)).unwrap();
-        assert_eq!(due.times, 2, "only what is left of the count");
+        assert_eq!(due.sends, 2..4, "only what is left of the count");
         assert_eq!(progress(&due), (3, 50 - CATCH_UP, true));
         assert!(periodic.finished());
     }
@@ -209,7 +262,13 @@ mod tests {
     #[test]
     fn intervals_below_the_minimum_are_raised() {
         let start = Instant::now();
-        let mut periodic = Periodic::new(Target::All, Bytes::new(), Duration::ZERO, None, start);
+        let mut periodic = Periodic::new(
+            Target::All,
+            Template::from(Bytes::new()),
+            Duration::ZERO,
+            None,
+            start,
+        );
         periodic.due(start);
         assert_eq!(periodic.next(), start + MIN_INTERVAL);
     }

@@ -368,8 +368,10 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
         let now = Instant::now();
         if let Some(running) = &mut periodic {
             if let Some(due) = running.due(now) {
-                for _ in 0..due.times {
-                    handler.command(due.send.clone(), cx);
+                for send in due.sends {
+                    let bytes = running.message(send);
+                    let to = due.to.clone();
+                    handler.command(Command::Send { to, bytes }, cx);
                 }
                 cx.emit(due.progress);
             }
@@ -417,14 +419,14 @@ fn take_commands(
             Ok(Command::Stop) | Err(TryRecvError::Disconnected) => return false,
             Ok(Command::SendEvery {
                 to,
-                bytes,
+                message,
                 every,
                 count,
             }) => {
                 if let Some(replaced) = periodic.take() {
                     cx.emit(replaced.progress_done());
                 }
-                *periodic = Some(Periodic::new(to, bytes, every, count, Instant::now()));
+                *periodic = Some(Periodic::new(to, message, every, count, Instant::now()));
             }
             Ok(Command::StopPeriodic) => {
                 if let Some(stopped) = periodic.take() {

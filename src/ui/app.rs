@@ -5,8 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-
 use super::connection_panel;
 use super::diagnose::{DiagnoseFields, DiagnoseView};
 use super::file_send::FileSend;
@@ -16,6 +14,7 @@ use super::menu;
 use super::peers_panel::{self, PeersView};
 use super::rules_panel::{self, RulesPanel};
 use super::send_panel;
+use super::sending::SendCounts;
 use super::settings::Settings;
 use super::status_bar;
 use super::traffic_view::TrafficView;
@@ -225,6 +224,8 @@ pub struct NetAssistApp {
     pub(crate) delimiter_typed: Option<(String, Vec<u8>)>,
     /// Periodic send progress: sends made, ticks skipped, and whether it is running.
     pub(crate) periodic: Option<PeriodicProgress>,
+    /// How many times the send box and each quick command sent in this session, for `{counter}`.
+    pub(crate) send_counts: SendCounts,
     pub(crate) file: Option<FileSend>,
     pub(crate) dialogs: Box<dyn Dialogs>,
     /// The question on screen, if any.
@@ -271,6 +272,7 @@ impl NetAssistApp {
             earlier_framings: Vec::new(),
             delimiter_typed: None,
             periodic: None,
+            send_counts: SendCounts::default(),
             file: None,
             dialogs,
             pending: None,
@@ -618,8 +620,7 @@ impl NetAssistApp {
                 self.session_ended();
             }
             UiAction::Send => {
-                let text = self.settings.send_text.clone();
-                if self.send_text(&text, self.settings.preset.send) {
+                if self.send_text(None) {
                     self.settings.remember();
                 }
             }
@@ -643,10 +644,8 @@ impl NetAssistApp {
                 }
             }
             UiAction::SendQuick(index) => {
-                if let Some(quick) = self.settings.preset.quick.get(index) {
-                    let text = quick.text.clone();
-                    let options = quick.options(self.settings.preset.send);
-                    self.send_text(&text, options);
+                if let Some(quick) = self.settings.preset.quick.get(index).cloned() {
+                    self.send_text(Some(&quick));
                 }
             }
             UiAction::StartPeriodic => self.start_periodic(),
@@ -762,6 +761,7 @@ impl NetAssistApp {
                 };
                 self.notice = None;
                 self.periodic = None;
+                self.send_counts = SendCounts::default();
             }
             Err(error) => {
                 self.notice = Some(Notice::error(
@@ -791,103 +791,11 @@ impl NetAssistApp {
     }
 
     /// The engine target for the current selection.
-    fn engine_target(&self) -> Target {
+    pub(crate) fn engine_target(&self) -> Target {
         match self.target {
             SendTarget::All => Target::All,
             SendTarget::Default => Target::Default,
             SendTarget::Peer(peer) => Target::Peer(peer),
-        }
-    }
-
-    /// Builds bytes from `text` with `options` and sends them; on bad input says where, and sends
-    /// nothing. Returns whether it was sent.
-    fn send_text(&mut self, text: &str, options: SendOptions) -> bool {
-        match self.bytes_to_send(text, options) {
-            Ok(bytes) => {
-                let to = self.engine_target();
-                self.ctl.command(Command::Send { to, bytes });
-                self.send_error = None;
-                true
-            }
-            Err(notice) => {
-                self.fail_send(notice);
-                false
-            }
-        }
-    }
-
-    /// The bytes `text` stands for with `options`, or why it cannot be sent now.
-    fn bytes_to_send(&self, text: &str, options: SendOptions) -> Result<Bytes, Notice> {
-        if !self.is_open() {
-            return Err(Notice::error("Open a session first.", "请先打开连接。"));
-        }
-        if self.target == SendTarget::All && self.log().connected_peers() == 0 {
-            return Err(match self.open_mode() {
-                Some(ModeKind::Udp) => Notice::error(
-                    "No remote has sent anything yet, so \"all\" is nobody: nothing was sent. Set a \
-                     remote IP and port, or wait for a datagram.",
-                    "还没有收到任何远程主机的数据，“全部”为空，未发送。请填写远程 IP 和端口，或等待对方先发来数据。",
-                ),
-                _ => Notice::error(
-                    "No client is connected, so nothing was sent. Wait for a device to connect.",
-                    "没有已连接的客户端，未发送。请等待设备连接。",
-                ),
-            });
-        }
-        if let SendTarget::Peer(peer) = self.target {
-            // The target stays on a peer that left, so its bytes never go to someone else unasked.
-            let gone = self
-                .log()
-                .peer(peer)
-                .is_none_or(|stats| stats.closed.is_some());
-            if gone {
-                let addr = self
-                    .log()
-                    .peer(peer)
-                    .map_or_else(|| peer.to_string(), |stats| stats.addr.to_string());
-                return Err(Notice::target_gone(&addr));
-            }
-        }
-        if text.is_empty() {
-            return Err(Notice::error(
-                "Nothing to send: the send box is empty.",
-                "发送框是空的，没有可发送的内容。",
-            ));
-        }
-        options
-            .build(text)
-            .map(Bytes::from)
-            .map_err(|error| Notice::error(error.to_string(), error.zh()))
-    }
-
-    fn start_periodic(&mut self) {
-        let text = self.settings.send_text.clone();
-        let bytes = match self.bytes_to_send(&text, self.settings.preset.send) {
-            Ok(bytes) => bytes,
-            Err(notice) => {
-                self.fail_send(notice);
-                return;
-            }
-        };
-        let (every, count) = match self.settings.preset.periodic() {
-            Ok(periodic) => periodic,
-            Err((en, zh)) => {
-                self.fail_send(Notice::error(en, zh));
-                return;
-            }
-        };
-        let to = self.engine_target();
-        if self.ctl.command(Command::SendEvery {
-            to,
-            bytes,
-            every,
-            count,
-        }) {
-            self.periodic = Some(PeriodicProgress {
-                running: true,
-                ..PeriodicProgress::default()
-            });
-            self.send_error = None;
         }
     }
 
@@ -951,7 +859,7 @@ impl NetAssistApp {
     }
 
     /// Shows why a send did not happen until what it was about changes.
-    fn fail_send(&mut self, notice: Notice) {
+    pub(crate) fn fail_send(&mut self, notice: Notice) {
         self.send_error = Some((notice, SendState::of(self)));
     }
 

@@ -17,6 +17,7 @@ pub mod peers_panel;
 pub mod row_selection;
 pub mod rules_panel;
 pub mod send_panel;
+mod sending;
 pub mod settings;
 pub mod status_bar;
 pub mod traffic_view;

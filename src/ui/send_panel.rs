@@ -7,7 +7,9 @@ use std::borrow::Cow;
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use super::app::{NetAssistApp, SendTarget, UiAction};
-use crate::codec::{Checksum, InputMode, LineEnding, SendError, TextEncoding};
+use crate::codec::{
+    Checksum, InputMode, LineEnding, Scope, SendError, SendOptions, Template, TextEncoding,
+};
 use crate::i18n::{Lang, Text};
 use crate::preset::QuickCommand;
 
@@ -25,12 +27,14 @@ const QUICK_LABEL_CHARS: usize = 24;
 pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
     let lang = app.settings.lang;
     options_row(ui, app, lang, actions);
-    // A typo (hex, escape, or a character the encoding cannot write) is named while it is typed.
-    let typo = app.settings.preset.send.data(&app.settings.send_text).err();
+    // A typo (hex, escape, a character the encoding cannot write, a variable) is named while it is typed.
+    let typo = typo(&app.settings.send_text, app.settings.preset.send);
     let max_height = ui.ctx().content_rect().height() * SEND_BOX_SHARE;
     ui.horizontal(|ui| {
         let send_width = 110.0;
-        let label = ui.label(lang.pick("Message", "发送内容"));
+        let label = ui
+            .label(lang.pick("Message", "发送内容"))
+            .on_hover_text(variables_help(lang));
         let hint = match app.settings.preset.send.input {
             InputMode::Text => lang.pick(
                 "Text to send (Ctrl+Enter sends)",
@@ -83,14 +87,14 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
     });
     let error_color = ui.visuals().error_fg_color;
     // The line is there with or without a message, so the controls below do not move when one appears.
-    if let Some(typo) = typo {
+    if let Some(typo) = &typo {
         ui.colored_label(error_color, typo.text(lang));
     } else if let Some((error, _)) = &app.send_error {
         ui.colored_label(error_color, error.text(lang));
     } else {
         ui.label("");
     }
-    quick_row(ui, app, lang, actions);
+    quick_row(ui, app, lang, typo.is_none(), actions);
     periodic_and_file_row(ui, app, lang, actions);
 }
 
@@ -162,6 +166,26 @@ fn escapes_checkbox(ui: &mut egui::Ui, input: InputMode, escapes: &mut bool, lan
             lang.pick(r"Escapes (\r \n \x..)", r"转义（\r \n \x..）"),
         ),
     );
+}
+
+/// What is wrong with `text` read with `options`, if anything: a hex or escape typo, a character the
+/// encoding cannot write, or a variable that does not exist (with its position).
+fn typo(text: &str, options: SendOptions) -> Option<SendError> {
+    Template::parse(text, &options, Scope::SEND).err()
+}
+
+/// What the send box's label says about variables when hovered.
+fn variables_help(lang: Lang) -> String {
+    let known = crate::codec::template::known(false);
+    lang.pick_owned(
+        &format!(
+            "Variables, filled in for each send: {known}. A checksum covers the bytes before it; \
+             {{sum8:2}} starts at byte 2. {{{{ writes {{."
+        ),
+        &format!(
+            "变量，每次发送时填入：{known}。校验覆盖它前面的字节；{{sum8:2}} 从第 2 个字节起算。{{{{ 表示字面的 {{。"
+        ),
+    )
 }
 
 /// The typo in `error`, if any, in the theme's error colour.
@@ -259,7 +283,15 @@ fn history_menu(ui: &mut egui::Ui, app: &NetAssistApp, lang: Lang, actions: &mut
         ));
 }
 
-fn quick_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mut Vec<UiAction>) {
+/// The quick command buttons, and the button that adds the send box as one (only while it holds no typo,
+/// so a quick command never holds a mistake).
+fn quick_row(
+    ui: &mut egui::Ui,
+    app: &mut NetAssistApp,
+    lang: Lang,
+    send_box_ok: bool,
+    actions: &mut Vec<UiAction>,
+) {
     // Wrapped: however many there are, they take more rows, not more width.
     ui.horizontal_wrapped(|ui| {
         ui.label(lang.pick("Quick:", "快捷指令："));
@@ -287,10 +319,17 @@ fn quick_row(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang, actions: &mu
             });
         }
         if ui
-            .small_button(lang.pick("+ Add from send box", "+ 用发送框内容添加"))
+            .add_enabled(
+                send_box_ok,
+                egui::Button::new(lang.pick("+ Add from send box", "+ 用发送框内容添加")).small(),
+            )
             .on_hover_text(lang.pick(
                 "Right-click a quick button to edit, move or remove it",
                 "右键快捷按钮可编辑、移动或删除",
+            ))
+            .on_disabled_hover_text(lang.pick(
+                "Fix the send box first: its error is shown under it",
+                "请先修正发送框：错误显示在其下方",
             ))
             .clicked()
             && !app.settings.send_text.is_empty()
@@ -361,7 +400,7 @@ pub fn quick_edit_window(ctx: &egui::Context, app: &mut NetAssistApp, actions: &
                     .labelled_by(label.id);
                 escapes_checkbox(ui, quick.input, &mut quick.escapes, lang);
             });
-            let typo = quick.options(send).data(&quick.text).err();
+            let typo = typo(&quick.text, quick.options(send));
             let label = ui.label(lang.pick("Sends", "发送内容"));
             ui.scope(|ui| {
                 if typo.is_some() {

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{InputMode, TextEncoding};
+use crate::codec::{InputMode, SendOptions, TextEncoding};
 use crate::i18n::Lang;
-use crate::preset::Preset;
+use crate::preset::{Preset, protect_typed};
 
 /// Everything the window remembers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -169,8 +169,20 @@ impl Settings {
         }
     }
 
-    /// Brings the presets kept from an older version to this one's meaning ([`Preset::upgrade`]).
+    /// Brings the presets kept from an older version to this one's meaning ([`Preset::upgrade`]), and the
+    /// send box and its history with them: text typed before send variables existed sends as it did.
     pub fn upgrade(&mut self) {
+        if self.preset.version < 3 {
+            let send = self.preset.send;
+            self.send_text = protect_typed(&self.send_text, send);
+            for entry in &mut self.history {
+                let options = SendOptions {
+                    input: entry.input,
+                    ..send
+                };
+                entry.text = protect_typed(&entry.text, options);
+            }
+        }
         self.preset.upgrade();
         if let Some(saved) = &mut self.saved {
             saved.upgrade();
@@ -274,6 +286,24 @@ mod tests {
                 encoding: TextEncoding::Utf8,
             }]
         );
+    }
+
+    #[test]
+    fn the_send_box_of_an_older_version_sends_as_it_did() {
+        // Remembered by a version without send variables: the send box held text with braces.
+        let mut old: Settings = ron::from_str(
+            r#"(preset: (version: 2), send_text: "{cmd} {{x}}", history: ["{counter}", "{\"a\":1}"])"#,
+        )
+        .unwrap();
+        old.upgrade();
+        assert_eq!(old.preset.version, crate::preset::FORMAT_VERSION);
+        assert_eq!(old.send_text, "{{cmd}} {{{{x}}}");
+        let texts: Vec<&str> = old.history.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(texts, ["{{counter}}", r#"{"a":1}"#]);
+        // Settings of this version are left as typed.
+        let mut new: Settings = ron::from_str(r#"(send_text: "{counter}")"#).unwrap();
+        new.upgrade();
+        assert_eq!(new.send_text, "{counter}");
     }
 
     #[test]

@@ -127,3 +127,21 @@ pub fn menu(harness: &mut Harness<'_, NetAssistApp>, menu: &str, entry: &str) {
     }
     harness.run();
 }
+
+/// Opens a server, connects a std client, and waits until the app lists it.
+pub fn server_with_client(harness: &mut Harness<'_, NetAssistApp>) -> std::net::TcpStream {
+    let addr = open(harness);
+    let client = std::net::TcpStream::connect(addr).unwrap();
+    client.set_read_timeout(Some(WAIT)).unwrap();
+    step_until(harness, "the client", |app| {
+        app.log().connected_peers() == 1
+    });
+    client
+}
+
+/// Reads exactly `n` bytes, within the stream's read time-out.
+pub fn read_exactly(stream: &mut std::net::TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    std::io::Read::read_exact(stream, &mut buf).unwrap();
+    buf
+}

@@ -54,8 +54,10 @@ pub enum VariableError {
     },
 }
 
-/// The variables every send path knows, as a list for messages (checksums from [`Checksum::NAMES`]).
-fn known(rules: bool) -> String {
+/// The variables every send path knows (and with `rules`, those of reply rules too), as a list for people
+/// to read: `{counter}, {counter:W}, …` (checksums from [`Checksum::NAMES`]).
+#[must_use]
+pub fn known(rules: bool) -> String {
     let mut list = vec![
         "{counter}",
         "{counter:W}",

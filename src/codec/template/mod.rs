@@ -31,7 +31,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
-pub use error::VariableError;
+pub use error::{VariableError, known};
 pub use parse::protect;
 pub(crate) use parse::{Token, tokens};
 

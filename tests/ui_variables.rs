@@ -1,0 +1,102 @@
+//! Send variables in the window: a typo is named with its position while it is typed and nothing is sent;
+//! the send box, each quick command and the periodic send count on their own; a checksum covers the bytes
+//! before it. Traffic stays on loopback.
+#![allow(clippy::unwrap_used)]
+
+mod window;
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use netassist::codec::{Checksum, InputMode};
+use netassist::ui::{Lang, NetAssistApp};
+use window::*;
+
+/// Types `text` into the (empty) send box.
+fn type_message(harness: &mut Harness<'_, NetAssistApp>, text: &str) {
+    let message = harness.get_by_role_and_label(Role::MultilineTextInput, "Message");
+    message.focus();
+    message.type_text(text);
+    harness.run();
+}
+
+fn click(harness: &mut Harness<'_, NetAssistApp>, role: Role, label: &str) {
+    harness.get_by_role_and_label(role, label).click();
+    harness.run();
+}
+
+#[test]
+fn a_variable_typo_is_named_with_its_position_and_nothing_is_sent() {
+    let mut harness = harness(settings());
+    let _client = server_with_client(&mut harness);
+    type_message(&mut harness, "n={conter};");
+    // Named while typing, before any send.
+    harness.get_by_label_contains("position 3: unknown variable 'conter'; known: {counter}");
+    click(&mut harness, Role::Button, "Send");
+    assert_eq!(harness.state().log().totals().tx_bytes, 0, "nothing sent");
+    harness.get_by_label_contains("position 3: unknown variable 'conter'");
+    // A quick command cannot be made of it either.
+    click(&mut harness, Role::Button, "+ Add from send box");
+    assert!(harness.state().settings.preset.quick.is_empty());
+    // In Chinese too.
+    harness.state_mut().settings.lang = Lang::Zh;
+    harness.run();
+    harness.get_by_label_contains("第 3 个字符：未知变量 'conter'");
+    harness.state_mut().settings.lang = Lang::En;
+    harness.run();
+    // Fixed, the message goes, and so does the error.
+    harness.state_mut().settings.send_text = "n={counter};".to_owned();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("unknown variable")
+            .is_none()
+    );
+    click(&mut harness, Role::Button, "Send");
+    step_until(&mut harness, "the send", |app| {
+        app.log().totals().tx_bytes == 4
+    });
+}
+
+#[test]
+fn the_send_box_and_each_quick_command_count_on_their_own() {
+    let mut harness = harness(settings());
+    let mut client = server_with_client(&mut harness);
+    type_message(&mut harness, "n{counter};");
+    click(&mut harness, Role::Button, "Send");
+    click(&mut harness, Role::Button, "Send");
+    assert_eq!(read_exactly(&mut client, 6), b"n1;n2;");
+
+    // A Modbus request whose last register byte counts, with its CRC over the bytes before it.
+    let send = &mut harness.state_mut().settings;
+    send.preset.send.input = InputMode::Hex;
+    send.send_text = "01 03 00 {counter:2} {crc16modbus}".to_owned();
+    harness.run();
+    click(&mut harness, Role::Button, "+ Add from send box");
+    harness.state_mut().settings.preset.quick[0].name = "read".to_owned();
+    harness.run();
+    let modbus = |n: u8| {
+        let mut frame = vec![0x01, 0x03, 0x00, 0x00, n];
+        Checksum::Crc16Modbus.append(&mut frame);
+        frame
+    };
+    for n in 1..=2 {
+        click(&mut harness, Role::Button, "HEX read");
+        assert_eq!(read_exactly(&mut client, 7), modbus(n), "quick send {n}");
+    }
+    // The send box's own count went on from where it was.
+    click(&mut harness, Role::Button, "Send");
+    assert_eq!(read_exactly(&mut client, 7), modbus(3));
+}
+
+#[test]
+fn a_periodic_send_counts_its_ticks() {
+    let mut harness = harness(settings());
+    let mut client = server_with_client(&mut harness);
+    let settings = &mut harness.state_mut().settings;
+    settings.preset.periodic_ms = "1".to_owned();
+    settings.preset.periodic_count = "3".to_owned();
+    type_message(&mut harness, "t{counter};");
+    click(&mut harness, Role::Button, "Start periodic");
+    assert_eq!(read_exactly(&mut client, 9), b"t1;t2;t3;");
+}
