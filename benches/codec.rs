@@ -1,4 +1,5 @@
-//! Codec throughput: framing a stream against a `memchr` scan of the same bytes, and hex formatting.
+//! Codec throughput: framing a stream against a `memchr` scan of the same bytes, hex formatting, and making
+//! the bytes of a send (the send pipeline against send templates with and without variables).
 //!
 //! `cargo bench --bench codec` prints a table. Each framing case feeds a 64 MiB stream in 64 KiB reads,
 //! as the engine delivers them, and is printed beside a baseline measured in the same run: `memchr`
@@ -12,7 +13,9 @@ use common::{RUNS, best_of};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use netassist::codec::{Framer, Framing, LengthPrefix, hex};
+use netassist::codec::{
+    Checksum, Framer, Framing, InputMode, LengthPrefix, Scope, SendOptions, Template, Values, hex,
+};
 
 /// Bytes per framing stream.
 const STREAM: usize = 64 << 20;
@@ -20,6 +23,8 @@ const STREAM: usize = 64 << 20;
 const READ: usize = 64 << 10;
 /// Bytes formatted or parsed as hex per run.
 const HEX: usize = 16 << 20;
+/// Sends made per run of the send figures.
+const SENDS: usize = 200_000;
 
 fn rate(bytes: usize, time: Duration) -> f64 {
     bytes as f64 / time.as_secs_f64()
@@ -133,5 +138,54 @@ fn main() {
         ("parse", parse_time),
     ] {
         println!("{name:<22} {:>9.0}", rate(HEX, time) / 1e6);
+    }
+
+    sends();
+}
+
+/// The bytes of one Modbus request per send, as each send path makes them: the send pipeline reading the
+/// typed text (how every send was made before templates), a template read and rendered (a click), a
+/// template rendered (a periodic tick), and one with a counter and a CRC variable rendered per send.
+fn sends() {
+    println!();
+    println!(
+        "{:<38} {:>9} {:>14}",
+        "send (Modbus request, 8 B)", "ns/send", "vs pipeline"
+    );
+    let options = SendOptions {
+        input: InputMode::Hex,
+        checksum: Checksum::Crc16Modbus,
+        ..SendOptions::default()
+    };
+    let typed = "01 03 00 00 00 0A";
+    let fixed = Template::parse(typed, &options, Scope::SEND).expect("bench input is valid");
+    let plain = SendOptions {
+        checksum: Checksum::None,
+        ..options
+    };
+    let counting = Template::parse("01 03 00 00 {counter:2} {crc16modbus}", &plain, Scope::SEND)
+        .expect("bench input is valid");
+    let now = std::time::SystemTime::now();
+    let run = |make: &dyn Fn(usize) -> usize| {
+        best_of(|| (0..SENDS).map(|send| make(black_box(send))).sum())
+    };
+    let (pipeline, _) = run(&|_| options.build(black_box(typed)).map_or(0, |b| b.len()));
+    let (parse_render, _) = run(&|send| {
+        Template::parse(black_box(typed), &options, Scope::SEND)
+            .map_or(0, |t| t.render(Values::new(send as u64, now)).len())
+    });
+    let (render_fixed, _) = run(&|send| fixed.render(Values::new(send as u64, now)).len());
+    let (render_counting, _) = run(&|send| counting.render(Values::new(send as u64, now)).len());
+    for (name, time) in [
+        ("pipeline: build from typed text", pipeline),
+        ("template: read and render (a click)", parse_render),
+        ("template: render, no variables (tick)", render_fixed),
+        ("template: render {counter:2} {crc16}", render_counting),
+    ] {
+        println!(
+            "{name:<38} {:>9.1} {:>13.2}x",
+            time.as_nanos() as f64 / SENDS as f64,
+            time.as_secs_f64() / pipeline.as_secs_f64()
+        );
     }
 }

@@ -9,7 +9,8 @@
 //!    default receive buffer and with the session's (4 MiB); and an unpaced burst of 100,000 datagrams:
 //!    how many each receiver got, and how many the session reports the OS dropped;
 //! 5. periodic UDP sends at 1, 10 and 100 ms, timed by a std receiver on arrival: sends a second and the
-//!    gaps' p50/p99 beside the ideal (the period), and the ticks the session reported skipped.
+//!    gaps' p50/p99 beside the ideal (the period), and the ticks the session reported skipped; at 1 ms also
+//!    with a message rendered anew each tick (a counter, the time and a CRC-32).
 #![allow(
     clippy::unwrap_used,
     clippy::cast_sign_loss,
@@ -24,7 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
-use netassist::codec::{FramerConfig, Template, TextEncoding};
+use netassist::codec::{FramerConfig, Scope, SendOptions, Template, TextEncoding};
 use netassist::engine::{self, Command, Direction, Event, Mode, Session, SessionConfig, Target};
 use netassist::rules::{Rule, Rules};
 
@@ -519,7 +520,20 @@ fn many_clients() {
 /// Each period runs once, for a fixed span: ticks are timed against the ideal grid, which needs no
 /// alternating baseline (the ideal is exact), and a 1 ms period gives 2,000 gaps in 2 s.
 fn periodic() {
-    for (period_ms, span) in [(1, 2.0), (10, 2.0), (100, 3.0)] {
+    let fixed = Template::from(bytes::Bytes::from_static(b"tick"));
+    // The same period with a message rendered anew each tick, beside the fixed one in the same run.
+    let counting = Template::parse(
+        "tick {counter:8} {time} {crc32}",
+        &SendOptions::default(),
+        Scope::SEND,
+    )
+    .unwrap();
+    for (period_ms, span, message, what) in [
+        (1, 2.0, fixed.clone(), ""),
+        (1, 2.0, counting, " with variables"),
+        (10, 2.0, fixed.clone(), ""),
+        (100, 3.0, fixed, ""),
+    ] {
         let every = Duration::from_millis(period_ms);
         let receiver = UdpSocket::bind("127.0.0.1:0").unwrap();
         receiver
@@ -534,7 +548,7 @@ fn periodic() {
         running.listening();
         running.session.send(Command::SendEvery {
             to: Target::Default,
-            message: Template::from(bytes::Bytes::from_static(b"tick")),
+            message,
             every,
             count: None,
         });
@@ -567,19 +581,19 @@ fn periodic() {
         gaps.sort_by(f64::total_cmp);
         let ideal_rate = 1000.0 / period_ms as f64;
         row(
-            &format!("periodic {period_ms} ms: sends a second ({skipped} skipped)"),
+            &format!("periodic {period_ms} ms{what}: sends a second ({skipped} skipped)"),
             "/s",
             ideal_rate,
             rate,
         );
         let ideal_gap = period_ms as f64;
         row_ms(
-            &format!("periodic {period_ms} ms: gap p50"),
+            &format!("periodic {period_ms} ms{what}: gap p50"),
             ideal_gap,
             percentile(&gaps, 0.5),
         );
         row_ms(
-            &format!("periodic {period_ms} ms: gap p99"),
+            &format!("periodic {period_ms} ms{what}: gap p99"),
             ideal_gap,
             percentile(&gaps, 0.99),
         );
