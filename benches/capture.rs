@@ -18,7 +18,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use netassist::capture::{Capture, CaptureOptions};
+use netassist::capture::{self, CaptureOptions};
 use netassist::codec::{ControlStyle, TextEncoding};
 use netassist::engine::{Direction, Event, PeerId};
 use netassist::format::Display;
@@ -78,7 +78,7 @@ fn capture(dir: &Path, events: &[Event], view: DataView, raw_per_peer: bool) -> 
         },
         raw_per_peer,
     };
-    let capture = Capture::start(&dir.join("capture.log"), options).unwrap();
+    let capture = capture::start(&dir.join("capture.log"), options).unwrap();
     for event in events {
         assert!(capture.record(event));
     }

@@ -1,5 +1,5 @@
-//! Traffic on disk: exports of the log as text (as displayed) and CSV, and [`Capture`], which streams every
-//! event to a file as it arrives. Lines read as [`format`](crate::format) writes them.
+//! Traffic on disk: exports of the log as text (as displayed) and CSV, and the capture ([`start`]), which
+//! streams every event to a file as it arrives. Lines read as [`format`](crate::format) writes them.
 //!
 //! The two record different things. A capture is the wire record: one line per read and per send, as they
 //! happened, before any framing (a message that came in three reads is three lines), with the part of a
@@ -7,10 +7,8 @@
 //! framing cut them, each marked with its kind (a piece of a long message, a message cut off by the close,
 //! bytes skipped to get back in step), as the window shows them.
 //!
-//! A capture writes on a thread of its own behind a bounded queue: the window hands it each event (a cheap
-//! clone, the bytes are shared) and never waits on the disk. When the queue is full the window stops taking
-//! events for that frame, the engine's own back-pressure then slows the peers, and nothing is dropped or
-//! piled up in memory. A write failure ends the capture thread with the error, which the window shows; the
+//! A capture is a [`Recording`]: it writes on a thread of its own behind a bounded queue, and the window
+//! never waits on the disk. A write failure ends the capture with the error, which the window shows; the
 //! session and the on-screen log carry on.
 
 use std::collections::HashMap;
@@ -18,9 +16,6 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::thread::JoinHandle;
-
-use crossbeam_channel::{Receiver, Sender};
 
 use crate::codec::{ControlStyle, MessageKind, TextEncoding, decode_for_display, hex};
 use crate::engine::{Direction, Event, PeerId};
@@ -28,11 +23,9 @@ use crate::format::{
     Display, dir_text, kind_word, note_line, push_data_head, row_line, row_peer_name,
 };
 use crate::i18n::{Lang, Text};
+use crate::recording::{self, Entry, Kind, Recording, RecordingError};
 use crate::timestamp::{Stamps, iso_text};
 use crate::traffic::{Note, RowKind, TrafficLog};
-
-/// Events a capture may have queued; with reads of at most a few hundred KiB each this bounds its memory.
-const QUEUE_EVENTS: usize = 1024;
 
 /// Writes the rows at `indices` of the log as text lines, as displayed.
 pub fn export_text(
@@ -103,54 +96,11 @@ pub struct CaptureOptions {
     pub raw_per_peer: bool,
 }
 
-/// Why a capture stopped or could not start.
-#[derive(Debug)]
-pub struct CaptureError {
-    /// The file that could not be written.
-    pub path: PathBuf,
-    /// What the OS said.
-    pub error: io::Error,
-}
-
-impl std::fmt::Display for CaptureError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Capture to {} stopped: {}. The session goes on.",
-            self.path.display(),
-            self.error
-        )
-    }
-}
-
-impl std::error::Error for CaptureError {}
-
-impl CaptureError {
-    /// The message in Chinese.
-    #[must_use]
-    pub fn zh(&self) -> String {
-        format!(
-            "保存到 {} 的记录已停止：{}。会话仍在继续。",
-            self.path.display(),
-            self.error
-        )
-    }
-}
-
-/// A running capture. Dropping it stops it too; [`Capture::stop`] also says whether everything was written.
-pub struct Capture {
-    path: PathBuf,
-    events: Option<Sender<Event>>,
-    writer: Option<JoinHandle<Result<(), CaptureError>>>,
-}
-
-impl Capture {
-    /// Creates (or truncates) the capture file and starts writing to it. A path that cannot be written
-    /// fails here, before any event is taken.
-    pub fn start(path: &Path, options: CaptureOptions) -> Result<Self, CaptureError> {
-        let file = File::create(path).map_err(failed_at(path))?;
-        let (events, queue) = crossbeam_channel::bounded(QUEUE_EVENTS);
-        let mut writer = Writer {
+/// Starts a capture to `path`: creates (or truncates) the file and writes every event queued with
+/// [`Recording::record`] to it, on a thread of its own. A path that cannot be written fails here.
+pub fn start(path: &Path, options: CaptureOptions) -> Result<Recording, RecordingError> {
+    Recording::start(Kind::Capture, path, |file| {
+        Ok(Writer {
             path: path.to_owned(),
             out: BufWriter::with_capacity(1 << 18, file),
             options,
@@ -158,68 +108,10 @@ impl Capture {
             raw: HashMap::new(),
             line: String::new(),
             stamps: Stamps::default(),
-        };
-        let handle = std::thread::Builder::new()
-            .name("netassist-capture".to_owned())
-            .spawn(move || writer.run(&queue))
-            .map_err(failed_at(path))?;
-        Ok(Self {
-            path: path.to_owned(),
-            events: Some(events),
-            writer: Some(handle),
+            pending: 0,
+            written: 0,
         })
-    }
-
-    /// The capture file.
-    #[must_use]
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Whether the queue can take another event now. When it cannot, the caller leaves events with the
-    /// engine until the writer catches up.
-    #[must_use]
-    pub fn has_room(&self) -> bool {
-        self.events.as_ref().is_some_and(|tx| !tx.is_full())
-    }
-
-    /// Whether the writer has ended (it only ends early on a write failure); [`Capture::stop`] tells why.
-    #[must_use]
-    pub fn has_failed(&self) -> bool {
-        self.writer.as_ref().is_none_or(JoinHandle::is_finished)
-    }
-
-    /// Queues an event for writing. Returns `false` if the writer has ended; [`Capture::stop`] tells why.
-    pub fn record(&self, event: &Event) -> bool {
-        self.events
-            .as_ref()
-            .is_some_and(|tx| tx.send(event.clone()).is_ok())
-    }
-
-    /// Writes what is queued, flushes and closes the files, and says whether all went to disk.
-    pub fn stop(mut self) -> Result<(), CaptureError> {
-        self.finish()
-    }
-
-    fn finish(&mut self) -> Result<(), CaptureError> {
-        // Closing the queue tells the writer to finish.
-        self.events = None;
-        match self.writer.take().map(JoinHandle::join) {
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err(CaptureError {
-                path: self.path.clone(),
-                error: io::Error::other("the capture thread failed"),
-            }),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for Capture {
-    fn drop(&mut self) {
-        // The result has nowhere to go when the capture is dropped rather than stopped.
-        let _ = self.finish();
-    }
+    })
 }
 
 /// The capture thread's state.
@@ -234,22 +126,37 @@ struct Writer {
     /// The line being written; kept to reuse its allocation.
     line: String,
     stamps: Stamps,
+    /// Bytes of lines written since the last flush.
+    pending: u64,
+    /// Bytes of lines handed to the OS.
+    written: u64,
+}
+
+impl recording::Writer for Writer {
+    fn write(&mut self, entry: &Entry) -> Result<(), RecordingError> {
+        match entry {
+            Entry::Event(event) => self.event(event),
+            // The lines are the events; a session's opening is not one.
+            Entry::Session { .. } => Ok(()),
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), RecordingError> {
+        self.out.flush().map_err(failed_at(&self.path))?;
+        self.written += std::mem::take(&mut self.pending);
+        for (path, file) in self.raw.values_mut() {
+            file.flush().map_err(failed_at(path))?;
+        }
+        Ok(())
+    }
+
+    fn written(&self) -> u64 {
+        self.written
+    }
 }
 
 impl Writer {
-    fn run(&mut self, queue: &Receiver<Event>) -> Result<(), CaptureError> {
-        for event in queue {
-            self.write(&event)?;
-            // Flush whenever the queue runs dry, so the file is current while traffic is light and batched
-            // while it is heavy.
-            if queue.is_empty() {
-                self.flush()?;
-            }
-        }
-        self.flush()
-    }
-
-    fn write(&mut self, event: &Event) -> Result<(), CaptureError> {
+    fn event(&mut self, event: &Event) -> Result<(), RecordingError> {
         let time = self.stamps.text(event.at());
         if let Event::Connected { peer, addr, .. } = event {
             self.peers.insert(*peer, *addr);
@@ -262,6 +169,7 @@ impl Writer {
                 .write_all(line.as_bytes())
                 .map_err(failed_at(&self.path))
         });
+        self.pending += line.len() as u64;
         self.line = line;
         written?;
         if let Event::Closed { peer, .. } = event {
@@ -277,7 +185,7 @@ impl Writer {
 
     /// Appends the lines `event` makes to `out`: none for an event that is not a row (periodic progress),
     /// two for a send cut short that partly went out (its bytes, then the note).
-    fn lines(&mut self, event: &Event, time: &str, out: &mut String) -> Result<(), CaptureError> {
+    fn lines(&mut self, event: &Event, time: &str, out: &mut String) -> Result<(), RecordingError> {
         if let Event::Data {
             peer, dir, bytes, ..
         } = event
@@ -314,7 +222,7 @@ impl Writer {
         dir: Direction,
         bytes: &[u8],
         kind: MessageKind,
-    ) -> Result<(), CaptureError> {
+    ) -> Result<(), RecordingError> {
         push_data_head(out, time, dir, &self.name(Some(peer)), bytes.len(), kind);
         if self.options.raw_per_peer {
             self.write_raw(peer, dir, bytes)?;
@@ -341,7 +249,7 @@ impl Writer {
         peer: PeerId,
         dir: Direction,
         bytes: &[u8],
-    ) -> Result<(), CaptureError> {
+    ) -> Result<(), RecordingError> {
         if !self.raw.contains_key(&(peer, dir)) {
             let path = raw_path(&self.path, self.peers.get(&peer).copied(), peer, dir);
             let file = File::create(&path).map_err(failed_at(&path))?;
@@ -352,22 +260,11 @@ impl Writer {
         }
         Ok(())
     }
-
-    fn flush(&mut self) -> Result<(), CaptureError> {
-        self.out.flush().map_err(failed_at(&self.path))?;
-        for (path, file) in self.raw.values_mut() {
-            file.flush().map_err(failed_at(path))?;
-        }
-        Ok(())
-    }
 }
 
 /// Turns an I/O error on `path` into a capture error.
-fn failed_at(path: &Path) -> impl FnOnce(io::Error) -> CaptureError + '_ {
-    move |error| CaptureError {
-        path: path.to_owned(),
-        error,
-    }
+fn failed_at(path: &Path) -> impl FnOnce(io::Error) -> RecordingError + '_ {
+    Kind::Capture.failed_at(path)
 }
 
 /// Where a peer's raw bytes in one direction go: beside the capture file, named after it and the peer.

@@ -95,7 +95,6 @@ macro_rules! text_from_display_and_zh {
 
 text_from_display_and_zh!(
     crate::addr::AddrError,
-    crate::capture::CaptureError,
     crate::codec::ConvertError,
     crate::codec::EncodeError,
     crate::codec::EscapeError,
@@ -108,6 +107,7 @@ text_from_display_and_zh!(
     crate::engine::NetError,
     crate::preset::PresetError,
     crate::preset::Warning,
+    crate::recording::RecordingError,
     crate::rules::RuleError,
 );
 
@@ -327,10 +327,23 @@ mod tests {
             ("warning version", Box::new(Warning::NewerVersion(9))),
             (
                 "capture",
-                Box::new(crate::capture::CaptureError {
-                    path: "c.txt".into(),
-                    error: std::io::Error::from(ErrorKind::StorageFull),
-                }),
+                Box::new(crate::recording::Kind::Capture.failed_at("c.txt".as_ref())(
+                    std::io::Error::from(ErrorKind::StorageFull),
+                )),
+            ),
+            (
+                "pcapng",
+                Box::new(crate::recording::Kind::Pcapng
+                    .failed_at("c.pcapng".as_ref())(
+                    std::io::Error::from(ErrorKind::StorageFull),
+                )),
+            ),
+            (
+                "pcapng limit",
+                Box::new(crate::recording::Kind::Pcapng
+                    .failed_at("c.pcapng".as_ref())(
+                    std::io::Error::other(crate::recording::LimitReached { limit: 1 << 28 }),
+                )),
             ),
             (
                 "rule form",

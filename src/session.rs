@@ -12,12 +12,14 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 
-use crate::capture::{Capture, CaptureError, CaptureOptions};
+use crate::capture::{self, CaptureOptions};
 use crate::codec::{Template, Values};
 use crate::engine::{
     self, Command, Event, Mode, NetError, Operation, SessionConfig, StartError, Target,
 };
 use crate::expect::Expectations;
+use crate::pcap::{self, PcapOptions};
+use crate::recording::{Recording, RecordingError};
 use crate::traffic::{RowKind, TrafficLog};
 
 /// What to send on its own when a session opens: the command line's `--send`. Sent to each client as it
@@ -94,9 +96,9 @@ struct Running {
 pub struct Controller {
     log: TrafficLog,
     running: Option<Running>,
-    capture: Option<Capture>,
-    /// The capture's writer ended with an error; the caller takes it with [`Controller::take_capture_failure`].
-    capture_failure: Option<CaptureError>,
+    capture: Slot,
+    /// The pcapng file written as events come.
+    pcap: Slot,
     expectations: Expectations,
     on_connect: OnConnect,
     /// Why the last session could not open (bind or connect refused).
@@ -120,8 +122,8 @@ impl Controller {
             next_checked: log.first_seq() + log.len() as u64,
             log,
             running: None,
-            capture: None,
-            capture_failure: None,
+            capture: Slot::default(),
+            pcap: Slot::default(),
             expectations: Expectations::new(Vec::new(), &crate::codec::Framing::Raw),
             on_connect: OnConnect::default(),
             refused: None,
@@ -153,7 +155,11 @@ impl Controller {
         }
         let mode = config.mode.clone();
         let session = engine::start(config, waker)?;
-        self.log.begin_session(&mode, std::time::SystemTime::now());
+        let at = std::time::SystemTime::now();
+        self.log.begin_session(&mode, at);
+        for slot in [&mut self.capture, &mut self.pcap] {
+            slot.session(&mode, at);
+        }
         self.refused = None;
         self.periodic = None;
         self.send_failure = None;
@@ -235,7 +241,7 @@ impl Controller {
                 return intake;
             }
             // A capture that cannot keep up leaves events with the engine, which slows the peers down.
-            if start.elapsed() >= budget || self.capture.as_ref().is_some_and(|c| !c.has_room()) {
+            if start.elapsed() >= budget || !self.capture.has_room() || !self.pcap.has_room() {
                 intake.more = true;
                 return intake;
             }
@@ -310,8 +316,8 @@ impl Controller {
 
     /// The running capture to file, if any.
     #[must_use]
-    pub fn capture(&self) -> Option<&Capture> {
-        self.capture.as_ref()
+    pub fn capture(&self) -> Option<&Recording> {
+        self.capture.recording.as_ref()
     }
 
     /// Starts capturing every event from now on to `path`. A capture still running is stopped first;
@@ -320,30 +326,52 @@ impl Controller {
         &mut self,
         path: &Path,
         options: CaptureOptions,
-    ) -> Result<(), CaptureError> {
-        let _ = self.stop_capture();
-        let capture = Capture::start(path, options)?;
-        self.capture = Some(capture);
+    ) -> Result<(), RecordingError> {
+        let capture = capture::start(path, options)?;
+        self.capture.start(capture, self.running.as_ref());
         Ok(())
     }
 
     /// Stops the capture, flushing its file: `None` if none ran, else its file once everything was
     /// written, or why not (also when it had already failed).
-    pub fn stop_capture(&mut self) -> Option<Result<PathBuf, CaptureError>> {
-        if let Some(failure) = self.capture_failure.take() {
-            self.capture = None;
-            return Some(Err(failure));
-        }
-        let capture = self.capture.take()?;
-        let path = capture.path().to_owned();
-        Some(capture.stop().map(|()| path))
+    pub fn stop_capture(&mut self) -> Option<Result<PathBuf, RecordingError>> {
+        self.capture.stop()
     }
 
     /// Whether the capture's writer has failed (the capture then records nothing more); stop it with
     /// [`Controller::stop_capture`] to learn why.
     #[must_use]
     pub fn capture_failed(&self) -> bool {
-        self.capture_failure.is_some() || self.capture.as_ref().is_some_and(Capture::has_failed)
+        self.capture.failed()
+    }
+
+    /// The running pcapng recording, if any.
+    #[must_use]
+    pub fn pcap(&self) -> Option<&Recording> {
+        self.pcap.recording.as_ref()
+    }
+
+    /// Starts writing every event from now on to `path` as pcapng ([`crate::pcap`]). Start it before the
+    /// session: connections already open when it starts are not in it (their addresses came when they
+    /// connected). A recording still running is stopped first; to report how that one ended, call
+    /// [`Controller::stop_pcap`] before.
+    pub fn start_pcap(&mut self, path: &Path, options: PcapOptions) -> Result<(), RecordingError> {
+        let recording = pcap::start(path, options)?;
+        self.pcap.start(recording, self.running.as_ref());
+        Ok(())
+    }
+
+    /// Stops the pcapng recording, flushing its file: `None` if none ran, else its file once everything
+    /// was written, or why not (also when it had already failed).
+    pub fn stop_pcap(&mut self) -> Option<Result<PathBuf, RecordingError>> {
+        self.pcap.stop()
+    }
+
+    /// Whether the pcapng recording's writer has failed (or reached its size limit); stop it with
+    /// [`Controller::stop_pcap`] to learn why.
+    #[must_use]
+    pub fn pcap_failed(&self) -> bool {
+        self.pcap.failed()
     }
 
     /// Records one event of the running session; returns whether it ended the session.
@@ -363,16 +391,8 @@ impl Controller {
 
     /// Captures, logs and checks one event of `running`, and sends what is due when peers connect.
     fn running_record(&mut self, event: &Event, running: &mut Running) {
-        if let Some(capture) = &self.capture
-            && !capture.record(event)
-        {
-            // The writer ended; `stop_capture` says why.
-            if let Some(capture) = self.capture.take()
-                && let Err(error) = capture.stop()
-            {
-                self.capture_failure = Some(error);
-            }
-        }
+        self.capture.record(event);
+        self.pcap.record(event);
         if let Some(progress) = PeriodicProgress::of(event) {
             self.periodic = Some(progress);
         }
@@ -477,3 +497,72 @@ impl Controller {
 /// How long past a stop's own bound the controller waits for the session's last events before it
 /// stops it outright.
 const STOP_MARGIN: Duration = Duration::from_millis(500);
+
+/// A recording the controller feeds, or how the last one failed until the caller asks.
+#[derive(Default)]
+struct Slot {
+    recording: Option<Recording>,
+    /// The recording's writer ended with an error; the caller takes it with [`Slot::stop`].
+    failure: Option<RecordingError>,
+}
+
+impl Slot {
+    /// Puts `recording` in the slot, stopping the one before (its result is dropped: the caller asks
+    /// for it first if it cares). With a session running, the recording is told of it first.
+    fn start(&mut self, recording: Recording, running: Option<&Running>) {
+        let _ = self.stop();
+        // A writer that has ended already is found out by the next event.
+        if let Some(running) = running {
+            let _ = recording.session(&running.mode, std::time::SystemTime::now());
+        }
+        self.recording = Some(recording);
+    }
+
+    /// See [`Controller::stop_capture`].
+    fn stop(&mut self) -> Option<Result<PathBuf, RecordingError>> {
+        if let Some(failure) = self.failure.take() {
+            self.recording = None;
+            return Some(Err(failure));
+        }
+        let recording = self.recording.take()?;
+        let path = recording.path().to_owned();
+        Some(recording.stop().map(|()| path))
+    }
+
+    fn failed(&self) -> bool {
+        self.failure.is_some() || self.recording.as_ref().is_some_and(Recording::has_failed)
+    }
+
+    /// Whether the recording, if any, can take another event now. One whose writer has ended takes it
+    /// to find that out.
+    fn has_room(&self) -> bool {
+        self.recording
+            .as_ref()
+            .is_none_or(|r| r.has_room() || r.has_failed())
+    }
+
+    fn session(&mut self, mode: &Mode, at: std::time::SystemTime) {
+        if let Some(recording) = &self.recording
+            && !recording.session(mode, at)
+        {
+            self.ended();
+        }
+    }
+
+    fn record(&mut self, event: &Event) {
+        if let Some(recording) = &self.recording
+            && !recording.record(event)
+        {
+            self.ended();
+        }
+    }
+
+    /// The writer ended; keeps why for [`Slot::stop`].
+    fn ended(&mut self) {
+        if let Some(recording) = self.recording.take()
+            && let Err(error) = recording.stop()
+        {
+            self.failure = Some(error);
+        }
+    }
+}

@@ -11,12 +11,13 @@ use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use common::{client, read_n, server_config, tcp_server, wait_for};
-use netassist::capture::{CSV_HEADER, Capture, CaptureOptions, export_csv, export_text, raw_path};
+use netassist::capture::{self, CSV_HEADER, CaptureOptions, export_csv, export_text, raw_path};
 use netassist::codec::{ControlStyle, FramerConfig, Framing, LengthPrefix, TextEncoding, hex};
 use netassist::engine::{CloseReason, Direction, Event, PeerId, Session};
 use netassist::format::Display;
 use netassist::i18n::{Lang, Text};
 use netassist::preset::DataView;
+use netassist::recording::Recording;
 use netassist::traffic::{LogConfig, RowKind, TrafficLog};
 
 fn options(view: DataView, raw_per_peer: bool) -> CaptureOptions {
@@ -40,7 +41,7 @@ fn payload(len: usize) -> Vec<u8> {
 fn echo_through(
     session: &Session,
     addr: SocketAddr,
-    capture: &Capture,
+    capture: &Recording,
     bytes: &[u8],
 ) -> (PeerId, SocketAddr) {
     let mut device = client(addr);
@@ -80,7 +81,7 @@ fn raw_capture_matches_the_wire_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("board.log");
     let (running, addr) = tcp_server(server_config("127.0.0.1:0").with_echo(true));
-    let capture = Capture::start(&path, options(DataView::Text, true)).unwrap();
+    let capture = capture::start(&path, options(DataView::Text, true)).unwrap();
     let bytes = payload(300_000);
     let (peer, peer_addr) = echo_through(&running.session, addr, &capture, &bytes);
     capture.stop().unwrap();
@@ -108,7 +109,7 @@ fn line_capture_in_hex_reads_back_to_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hex.log");
     let (running, addr) = tcp_server(server_config("127.0.0.1:0").with_echo(true));
-    let capture = Capture::start(&path, options(DataView::Hex, false)).unwrap();
+    let capture = capture::start(&path, options(DataView::Hex, false)).unwrap();
     let bytes = payload(20_000);
     let (_, peer_addr) = echo_through(&running.session, addr, &capture, &bytes);
     capture.stop().unwrap();
@@ -135,7 +136,7 @@ fn line_capture_in_hex_reads_back_to_the_same_bytes() {
 fn a_capture_that_cannot_write_says_so_and_the_session_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no such folder").join("cap.log");
-    let error = Capture::start(&missing, options(DataView::Text, false))
+    let error = capture::start(&missing, options(DataView::Text, false))
         .err()
         .expect("a capture into a missing folder fails at once");
     assert!(error.to_string().contains("no such folder"), "{error}");
@@ -156,7 +157,7 @@ fn a_full_disk_stops_the_capture_with_the_reason() {
     use common::WAIT;
     use std::path::Path;
     // Every write to /dev/full fails as a full disk does.
-    let capture = Capture::start(Path::new("/dev/full"), options(DataView::Text, false)).unwrap();
+    let capture = capture::start(Path::new("/dev/full"), options(DataView::Text, false)).unwrap();
     let event = Event::Data {
         peer: PeerId(1),
         dir: Direction::Rx,
@@ -419,7 +420,7 @@ fn a_send_cut_short_is_a_partial_line_in_the_capture() {
     ];
     for raw_per_peer in [false, true] {
         let path = dir.path().join(format!("cut-{raw_per_peer}.log"));
-        let capture = Capture::start(&path, options(DataView::Text, raw_per_peer)).unwrap();
+        let capture = capture::start(&path, options(DataView::Text, raw_per_peer)).unwrap();
         for event in &events {
             assert!(capture.record(event));
         }

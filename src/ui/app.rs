@@ -18,11 +18,11 @@ use super::sending::SendCounts;
 use super::settings::Settings;
 use super::status_bar;
 use super::traffic_view::TrafficView;
-use crate::capture::Capture;
 use crate::codec::{FramerConfig, Framing, InputMode, SendOptions};
 use crate::engine::{Command, Direction, Event, PeerId, Target};
 use crate::i18n::Lang;
 use crate::preset::{Field, FieldError, ModeKind, Preset};
+use crate::recording::Recording;
 use crate::session::{Controller, PeriodicProgress};
 use crate::traffic::{LogConfig, TrafficLog};
 
@@ -326,7 +326,7 @@ impl NetAssistApp {
 
     /// The running capture, if any.
     #[must_use]
-    pub fn capture(&self) -> Option<&Capture> {
+    pub fn capture(&self) -> Option<&Recording> {
         self.ctl.capture()
     }
 

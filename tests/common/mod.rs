@@ -2,6 +2,8 @@
 //! bounded time-out, never sleeping for "long enough".
 #![allow(dead_code, clippy::missing_panics_doc)]
 
+pub mod tshark;
+
 use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;

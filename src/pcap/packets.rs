@@ -1,0 +1,595 @@
+//! Packets made from a session's events: each TCP connection becomes a TCP stream (handshake, data
+//! segments with continuous sequence and acknowledgement numbers, FIN or RST as it closed), each UDP
+//! datagram one UDP packet. The packets are IPv4 or IPv6 packets without a link layer; etherparse writes
+//! their headers, lengths and checksums.
+//!
+//! What is real and what is made up: addresses, ports, payloads, their order and their times come from
+//! the events. Sequence numbers start at a made-up initial number; segment boundaries follow the reads
+//! and sends (split at [`MSS`]); each read or send is acknowledged at once by an ACK from the other side;
+//! the handshake and the close are placed at the times the engine reported the connection and its end.
+//!
+//! How a connection ends ([`CloseReason`]):
+//! - the peer's FIN (a half-close, [`Event::HalfClosed`]) is a FIN from the peer, acknowledged by us, and
+//!   ours a FIN from us acknowledged by the peer, each when it happened;
+//! - closed after the peer's FIN, disconnected by the user, or at the session's end: our FIN (if not sent
+//!   yet), acknowledged by the peer;
+//! - reset by the peer: an RST from the peer; ended by an error on our side: an RST from us;
+//! - timed out: nothing, as nothing went over the wire;
+//! - the closing packets carry the log's words for the reason as their comment.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::ops::Range;
+use std::time::SystemTime;
+
+use etherparse::{PacketBuilder, PacketBuilderStep, TcpHeader, TcpOptionElement};
+
+use crate::engine::{CloseReason, Direction, Event, Mode, PeerId, Side};
+use crate::i18n::{Lang, Text};
+use crate::traffic::Note;
+
+/// The most payload bytes in one TCP segment: the largest that fits one IPv4 packet (65,535 bytes, less
+/// 20 bytes of IPv4 header and 20 of TCP header). IPv6 segments use the same. The network's real
+/// segmentation is not known to a program that sees only its sockets; the largest segments keep the file
+/// small, and a read or send larger than this is split.
+pub const MSS: usize = 65_495;
+
+/// The window scale shift announced in the handshake: the window then covers 1 GiB, more than any one read
+/// or send, so the stream never looks stalled by a full window.
+const WINDOW_SCALE: u8 = 14;
+
+/// The window field of every segment after the handshake (scaled by [`WINDOW_SCALE`]).
+const WINDOW: u16 = u16::MAX;
+
+/// The IPv4 time to live and IPv6 hop limit of every packet.
+const HOP_LIMIT: u8 = 64;
+
+/// One packet: when it happened, its bytes (an IPv4 or IPv6 packet), and a comment for the few that
+/// carry one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Packet<'a> {
+    /// When it happened.
+    pub at: SystemTime,
+    /// The IP packet.
+    pub data: &'a [u8],
+    /// Why it is there, or what is not known about it.
+    pub comment: Option<&'a str>,
+}
+
+/// The packets made from one entry, in order. Their bytes share one buffer, reused from entry to entry.
+#[derive(Debug, Default)]
+pub struct Packets {
+    bytes: Vec<u8>,
+    made: Vec<(SystemTime, Range<usize>, Option<String>)>,
+}
+
+impl Packets {
+    /// The packets, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Packet<'_>> {
+        self.made.iter().map(|(at, range, comment)| Packet {
+            at: *at,
+            data: &self.bytes[range.clone()],
+            comment: comment.as_deref(),
+        })
+    }
+
+    /// How many there are.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.made.len()
+    }
+
+    /// Whether there are none.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.made.is_empty()
+    }
+
+    /// Forgets the packets, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.made.clear();
+    }
+}
+
+/// The transport of the session the events belong to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Transport {
+    /// TCP; `peer_opens` when the peer sent the SYN (we are the server).
+    Tcp {
+        peer_opens: bool,
+    },
+    Udp,
+}
+
+/// Makes packets from a session's events; see the [module docs](self).
+#[derive(Debug, Default)]
+pub struct Synthesizer {
+    /// The current session's transport; `None` before a session was announced.
+    transport: Option<Transport>,
+    connections: HashMap<PeerId, Connection>,
+}
+
+impl Synthesizer {
+    /// A session opened in `mode`: the events that follow are its own.
+    pub fn session(&mut self, mode: &Mode) {
+        self.transport = Some(match mode {
+            Mode::TcpServer { .. } => Transport::Tcp { peer_opens: true },
+            Mode::TcpClient { .. } => Transport::Tcp { peer_opens: false },
+            Mode::Udp { .. } => Transport::Udp,
+        });
+    }
+
+    /// Appends to `out` the packets `event` makes: none for events that put nothing on the wire, and
+    /// none for a peer whose connection was not seen (before [`session`](Self::session), or before the
+    /// recording began).
+    ///
+    /// # Errors
+    /// A packet that cannot be built: a UDP datagram larger than an IP packet holds, which no socket can
+    /// send or receive.
+    pub fn event(&mut self, event: &Event, out: &mut Packets) -> io::Result<()> {
+        match event {
+            Event::Connected {
+                peer,
+                addr,
+                local,
+                at,
+            } => {
+                let Some(transport) = self.transport else {
+                    return Ok(());
+                };
+                let connection = Connection::new(*peer, *local, *addr, transport);
+                connection.opened(*at, out)?;
+                self.connections.insert(*peer, connection);
+            }
+            Event::Data {
+                peer,
+                dir,
+                bytes,
+                at,
+            } => {
+                if let Some(connection) = self.connections.get_mut(peer) {
+                    connection.data(*dir == Direction::Tx, bytes, *at, out)?;
+                }
+            }
+            // The part of a send cut short by the close did go out, before the close.
+            Event::Unsent {
+                peer,
+                written,
+                written_at,
+                ..
+            } if !written.is_empty() => {
+                if let Some(connection) = self.connections.get_mut(peer) {
+                    connection.data(true, written, *written_at, out)?;
+                }
+            }
+            Event::HalfClosed { peer, side, at } => {
+                if let Some(Connection {
+                    tcp: Some(tcp),
+                    flow,
+                    ..
+                }) = self.connections.get_mut(peer)
+                {
+                    tcp.fin(flow, *side == Side::Local, *at, None, out)?;
+                }
+            }
+            Event::Closed { peer, reason, at } => {
+                if let Some(Connection {
+                    tcp: Some(mut tcp),
+                    flow,
+                    ..
+                }) = self.connections.remove(peer)
+                {
+                    tcp.closed(&flow, reason, *at, out)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The two ends of a connection, as they go in packets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Flow {
+    local: SocketAddr,
+    remote: SocketAddr,
+    /// Said on the first packet from or to a local address that is a wildcard.
+    unknown_local: Option<String>,
+}
+
+impl Flow {
+    /// The ends of a connection between `local` and `remote`, in one IP version: a local wildcard of the
+    /// other version (an IPv4 remote of a `[::]` socket) becomes the wildcard of the remote's, and an
+    /// IPv4-mapped IPv6 address its IPv4 address. Scopes are dropped: IP headers have none.
+    fn new(local: SocketAddr, remote: SocketAddr) -> Self {
+        let remote_ip = plain(remote.ip());
+        let local_ip = match (plain(local.ip()), remote_ip) {
+            (ip @ IpAddr::V4(_), IpAddr::V4(_)) | (ip @ IpAddr::V6(_), IpAddr::V6(_)) => ip,
+            (_, IpAddr::V4(_)) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            (_, IpAddr::V6(_)) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        };
+        let unknown_local = local_ip.is_unspecified().then(|| {
+            format!(
+                "NetAssist's socket was bound to {local} (every address of this PC): which of its \
+                 addresses the peer {remote} used is not known, so {local_ip} stands for it."
+            )
+        });
+        Self {
+            local: SocketAddr::new(local_ip, local.port()),
+            remote: SocketAddr::new(remote_ip, remote.port()),
+            unknown_local,
+        }
+    }
+
+    /// Starts a packet from us (`from_local`) or from the peer: the IP header.
+    fn ip(&self, from_local: bool) -> PacketBuilderStep<etherparse::IpHeaders> {
+        let (source, destination) = if from_local {
+            (self.local, self.remote)
+        } else {
+            (self.remote, self.local)
+        };
+        match (source.ip(), destination.ip()) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => {
+                PacketBuilder::ipv4(s.octets(), d.octets(), HOP_LIMIT)
+            }
+            (s, d) => PacketBuilder::ipv6(v6(s).octets(), v6(d).octets(), HOP_LIMIT),
+        }
+    }
+
+    fn ports(&self, from_local: bool) -> (u16, u16) {
+        if from_local {
+            (self.local.port(), self.remote.port())
+        } else {
+            (self.remote.port(), self.local.port())
+        }
+    }
+
+    /// Appends a TCP segment to `out`.
+    fn segment(
+        &self,
+        out: &mut Packets,
+        at: SystemTime,
+        from_local: bool,
+        header: TcpHeader,
+        payload: &[u8],
+        comment: Option<String>,
+    ) -> io::Result<()> {
+        let start = out.bytes.len();
+        self.ip(from_local)
+            .tcp_header(header)
+            .write_to_vec(&mut out.bytes, payload)
+            .map_err(io::Error::other)?;
+        out.made.push((at, start..out.bytes.len(), comment));
+        Ok(())
+    }
+}
+
+/// An IPv4 or IPv4-mapped address as IPv4, any other as it is.
+fn plain(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V4(_) => ip,
+    }
+}
+
+fn v6(ip: IpAddr) -> Ipv6Addr {
+    match ip {
+        IpAddr::V6(v6) => v6,
+        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+    }
+}
+
+/// A peer's connection (TCP) or exchange of datagrams (UDP).
+#[derive(Debug)]
+struct Connection {
+    flow: Flow,
+    /// The TCP state; `None` for UDP.
+    tcp: Option<Tcp>,
+    /// The first packet has not been made yet (it carries [`Flow::unknown_local`]).
+    first: bool,
+}
+
+impl Connection {
+    fn new(peer: PeerId, local: SocketAddr, remote: SocketAddr, transport: Transport) -> Self {
+        let tcp = match transport {
+            Transport::Tcp { peer_opens } => Some(Tcp::new(
+                initial_sequence(peer, true),
+                initial_sequence(peer, false),
+                peer_opens,
+            )),
+            Transport::Udp => None,
+        };
+        Self {
+            flow: Flow::new(local, remote),
+            tcp,
+            first: true,
+        }
+    }
+
+    /// The handshake, for TCP.
+    fn opened(&self, at: SystemTime, out: &mut Packets) -> io::Result<()> {
+        match &self.tcp {
+            Some(tcp) => tcp.handshake(&self.flow, at, out),
+            None => Ok(()),
+        }
+    }
+
+    /// Bytes we sent (`from_local`) or received.
+    fn data(
+        &mut self,
+        from_local: bool,
+        bytes: &[u8],
+        at: SystemTime,
+        out: &mut Packets,
+    ) -> io::Result<()> {
+        let comment = if std::mem::take(&mut self.first) {
+            self.flow.unknown_local.clone()
+        } else {
+            None
+        };
+        if let Some(tcp) = &mut self.tcp {
+            return tcp.data(&self.flow, from_local, bytes, at, comment, out);
+        }
+        let (source, destination) = self.flow.ports(from_local);
+        let start = out.bytes.len();
+        self.flow
+            .ip(from_local)
+            .udp(source, destination)
+            .write_to_vec(&mut out.bytes, bytes)
+            .map_err(io::Error::other)?;
+        out.made.push((at, start..out.bytes.len(), comment));
+        Ok(())
+    }
+}
+
+/// A made-up initial sequence number for one side of a peer's connection: spread over the whole range,
+/// and the same for the same peer, so a file is made the same way each time.
+fn initial_sequence(peer: PeerId, local: bool) -> u32 {
+    // SplitMix64's finalizer: a cheap, well-mixed hash of the peer and side.
+    let mut x = peer.0.wrapping_mul(2).wrapping_add(u64::from(local));
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (x ^ (x >> 31)) as u32
+}
+
+/// One TCP connection's sequence space: the next sequence number each side sends, and which sides have
+/// sent their FIN. Numbers wrap at 2^32 as TCP's do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Tcp {
+    /// The initial sequence numbers, ours and the peer's.
+    local_isn: u32,
+    remote_isn: u32,
+    /// The peer sent the SYN.
+    peer_opens: bool,
+    /// The next sequence number we send.
+    local_next: u32,
+    /// The next sequence number the peer sends.
+    remote_next: u32,
+    local_fin: bool,
+    remote_fin: bool,
+}
+
+/// A TCP header's flags, as set on one segment: a set of the constants below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Flags(u8);
+
+impl Flags {
+    const SYN: Self = Self(1);
+    const ACK: Self = Self(2);
+    const PSH: Self = Self(4);
+    const FIN: Self = Self(8);
+    const RST: Self = Self(16);
+
+    fn has(self, flag: Self) -> bool {
+        self.0 & flag.0 != 0
+    }
+
+    /// These flags and `flag`.
+    fn and(self, flag: Self) -> Self {
+        Self(self.0 | flag.0)
+    }
+}
+
+impl Tcp {
+    /// A connection whose sides start at these initial sequence numbers.
+    fn new(local_isn: u32, remote_isn: u32, peer_opens: bool) -> Self {
+        Self {
+            local_isn,
+            remote_isn,
+            peer_opens,
+            local_next: local_isn.wrapping_add(1),
+            remote_next: remote_isn.wrapping_add(1),
+            local_fin: false,
+            remote_fin: false,
+        }
+    }
+
+    /// The next sequence number of one side, and the other side's (what it acknowledges).
+    fn numbers(&self, from_local: bool) -> (u32, u32) {
+        if from_local {
+            (self.local_next, self.remote_next)
+        } else {
+            (self.remote_next, self.local_next)
+        }
+    }
+
+    fn advance(&mut self, from_local: bool, by: u32) {
+        let next = if from_local {
+            &mut self.local_next
+        } else {
+            &mut self.remote_next
+        };
+        *next = next.wrapping_add(by);
+    }
+
+    /// A header from one side with these numbers and flags.
+    fn header(
+        flow: &Flow,
+        from_local: bool,
+        seq: u32,
+        ack: u32,
+        flags: Flags,
+        window: u16,
+    ) -> TcpHeader {
+        let (source, destination) = flow.ports(from_local);
+        let mut header = TcpHeader::new(source, destination, seq, window);
+        header.syn = flags.has(Flags::SYN);
+        header.ack = flags.has(Flags::ACK);
+        header.psh = flags.has(Flags::PSH);
+        header.fin = flags.has(Flags::FIN);
+        header.rst = flags.has(Flags::RST);
+        if header.ack {
+            header.acknowledgment_number = ack;
+        }
+        header
+    }
+
+    /// SYN, SYN-ACK and ACK, all at `at`, from whichever side opened.
+    fn handshake(&self, flow: &Flow, at: SystemTime, out: &mut Packets) -> io::Result<()> {
+        let opener_local = !self.peer_opens;
+        let (opener_isn, answer_isn) = if opener_local {
+            (self.local_isn, self.remote_isn)
+        } else {
+            (self.remote_isn, self.local_isn)
+        };
+        let options = [
+            TcpOptionElement::MaximumSegmentSize(MSS as u16),
+            TcpOptionElement::Noop,
+            TcpOptionElement::WindowScale(WINDOW_SCALE),
+        ];
+        for (from_local, seq, acked, flags) in [
+            (opener_local, opener_isn, 0, Flags::SYN),
+            (
+                !opener_local,
+                answer_isn,
+                opener_isn.wrapping_add(1),
+                Flags::SYN.and(Flags::ACK),
+            ),
+            (
+                opener_local,
+                opener_isn.wrapping_add(1),
+                answer_isn.wrapping_add(1),
+                Flags::ACK,
+            ),
+        ] {
+            let mut header = Self::header(flow, from_local, seq, acked, flags, WINDOW);
+            if flags.has(Flags::SYN) {
+                header.set_options(&options).map_err(io::Error::other)?;
+            }
+            flow.segment(out, at, from_local, header, &[], None)?;
+        }
+        Ok(())
+    }
+
+    /// One read or send: segments of at most [`MSS`] bytes, the last pushed, then the other side's ACK.
+    fn data(
+        &mut self,
+        flow: &Flow,
+        from_local: bool,
+        bytes: &[u8],
+        at: SystemTime,
+        mut comment: Option<String>,
+        out: &mut Packets,
+    ) -> io::Result<()> {
+        let segments = bytes.len().div_ceil(MSS);
+        for (i, payload) in bytes.chunks(MSS).enumerate() {
+            let (seq, ack) = self.numbers(from_local);
+            let flags = if i + 1 == segments {
+                Flags::ACK.and(Flags::PSH)
+            } else {
+                Flags::ACK
+            };
+            let header = Self::header(flow, from_local, seq, ack, flags, WINDOW);
+            flow.segment(out, at, from_local, header, payload, comment.take())?;
+            self.advance(from_local, payload.len() as u32);
+        }
+        if segments > 0 {
+            self.ack(flow, !from_local, at, out)?;
+        }
+        Ok(())
+    }
+
+    /// A bare ACK from one side of all the other side sent.
+    fn ack(
+        &self,
+        flow: &Flow,
+        from_local: bool,
+        at: SystemTime,
+        out: &mut Packets,
+    ) -> io::Result<()> {
+        let (seq, ack) = self.numbers(from_local);
+        flow.segment(
+            out,
+            at,
+            from_local,
+            Self::header(flow, from_local, seq, ack, Flags::ACK, WINDOW),
+            &[],
+            None,
+        )
+    }
+
+    /// One side's FIN and the other's ACK of it; nothing if that side already sent its FIN.
+    fn fin(
+        &mut self,
+        flow: &Flow,
+        from_local: bool,
+        at: SystemTime,
+        comment: Option<String>,
+        out: &mut Packets,
+    ) -> io::Result<()> {
+        let sent = if from_local {
+            &mut self.local_fin
+        } else {
+            &mut self.remote_fin
+        };
+        if std::mem::replace(sent, true) {
+            return Ok(());
+        }
+        let (seq, ack) = self.numbers(from_local);
+        let flags = Flags::ACK.and(Flags::FIN);
+        let header = Self::header(flow, from_local, seq, ack, flags, WINDOW);
+        flow.segment(out, at, from_local, header, &[], comment)?;
+        self.advance(from_local, 1);
+        self.ack(flow, !from_local, at, out)
+    }
+
+    /// An RST (with ACK) from one side.
+    fn rst(
+        &self,
+        flow: &Flow,
+        from_local: bool,
+        at: SystemTime,
+        comment: String,
+        out: &mut Packets,
+    ) -> io::Result<()> {
+        let (seq, ack) = self.numbers(from_local);
+        let flags = Flags::ACK.and(Flags::RST);
+        let header = Self::header(flow, from_local, seq, ack, flags, 0);
+        flow.segment(out, at, from_local, header, &[], Some(comment))
+    }
+
+    /// The end of the connection, as [`CloseReason`] tells it (see the [module docs](self)).
+    fn closed(
+        &mut self,
+        flow: &Flow,
+        reason: &CloseReason,
+        at: SystemTime,
+        out: &mut Packets,
+    ) -> io::Result<()> {
+        let words = Note::Closed(reason.clone()).text(Lang::En);
+        match reason {
+            CloseReason::PeerClosed | CloseReason::Kicked | CloseReason::SessionStopped => {
+                self.fin(flow, true, at, Some(words), out)
+            }
+            CloseReason::Reset => self.rst(flow, false, at, words, out),
+            CloseReason::Error(_) => self.rst(flow, true, at, words, out),
+            CloseReason::TimedOut | CloseReason::Forgotten | CloseReason::ForgottenByYou => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
