@@ -243,3 +243,177 @@ fn udp_datagrams_read_back_whole_even_the_largest() {
     assert_eq!(payloads.len(), 2, "received and echoed");
     assert!(payloads.iter().all(|p| *p == largest));
 }
+
+/// Every block of a pcapng file, owned.
+fn blocks(file: &Path) -> Vec<pcap_file::pcapng::Block<'static>> {
+    let mut reader =
+        pcap_file::pcapng::PcapNgReader::new(std::fs::File::open(file).unwrap()).unwrap();
+    let mut blocks = vec![pcap_file::pcapng::Block::SectionHeader(
+        reader.section().clone().into_owned(),
+    )];
+    while let Some(block) = reader.next_block() {
+        blocks.push(block.unwrap().into_owned());
+    }
+    blocks
+}
+
+fn comments(block: &pcap_file::pcapng::Block<'_>) -> Vec<String> {
+    use pcap_file::pcapng::blocks::section_header::SectionHeaderOption;
+    match block {
+        pcap_file::pcapng::Block::SectionHeader(shb) => shb
+            .options
+            .iter()
+            .filter_map(|o| match o {
+                SectionHeaderOption::Comment(c) => Some(c.to_string()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn at(ms: u64) -> std::time::SystemTime {
+    std::time::SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_000 + ms)
+}
+
+/// A server session with one client that sends `hello`, as events.
+fn hello_session(recording: &netassist::recording::Recording, port: u16) {
+    let mode = Mode::TcpServer {
+        bind: format!("0.0.0.0:{port}").parse().unwrap(),
+        max_clients: None,
+    };
+    assert!(recording.session(&mode, at(0)));
+    for event in [
+        Event::Connected {
+            peer: PeerId(1),
+            addr: "127.0.0.1:40000".parse().unwrap(),
+            local: format!("127.0.0.1:{port}").parse().unwrap(),
+            at: at(1),
+        },
+        Event::Data {
+            peer: PeerId(1),
+            dir: netassist::engine::Direction::Rx,
+            bytes: Bytes::from_static(b"hello"),
+            at: at(2),
+        },
+    ] {
+        assert!(recording.record(&event));
+    }
+}
+
+#[test]
+fn the_file_says_where_it_came_from_and_names_each_session() {
+    use pcap_file::pcapng::Block;
+    use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
+    use pcap_file::pcapng::blocks::section_header::SectionHeaderOption;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.pcapng");
+    let recording = netassist::pcap::start(&file, PcapOptions::default()).unwrap();
+    // The section header is there before any event.
+    assert!(recording.settle(WAIT).unwrap() > 0);
+    let head = std::fs::read(&file).unwrap();
+    assert_eq!(head[..4], netassist::pcap::SECTION_HEADER.to_le_bytes());
+    hello_session(&recording, 5000);
+    hello_session(&recording, 6000);
+    recording.stop().unwrap();
+
+    let blocks = blocks(&file);
+    let Block::SectionHeader(shb) = &blocks[0] else {
+        panic!("a section header first");
+    };
+    assert!(shb.options.contains(&SectionHeaderOption::UserApplication(
+        format!("NetAssist {}", env!("CARGO_PKG_VERSION")).into()
+    )));
+    assert!(comments(&blocks[0])[0].contains("not captured from a network interface"));
+    let interfaces: Vec<_> = blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::InterfaceDescription(idb) => Some(idb),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(interfaces.len(), 2, "one per session");
+    for (idb, port) in interfaces.iter().zip([5000, 6000]) {
+        assert_eq!(idb.linktype, pcap_file::DataLink::RAW);
+        assert!(
+            idb.options
+                .contains(&InterfaceDescriptionOption::IfTsResol(9))
+        );
+        assert!(
+            idb.options
+                .contains(&InterfaceDescriptionOption::IfDescription(
+                    format!("Session opened: TCP server on 0.0.0.0:{port}").into()
+                ))
+        );
+    }
+    let packets: Vec<_> = blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::EnhancedPacket(epb) => Some(epb),
+            _ => None,
+        })
+        .collect();
+    // Each session: the handshake, then hello and its ACK.
+    assert_eq!(packets.len(), 10);
+    assert_eq!(
+        packets[0].timestamp,
+        at(1).duration_since(std::time::UNIX_EPOCH).unwrap()
+    );
+    assert_eq!(
+        packets[3].timestamp,
+        at(2).duration_since(std::time::UNIX_EPOCH).unwrap()
+    );
+    assert_eq!(
+        packets.iter().map(|p| p.interface_id).collect::<Vec<_>>(),
+        [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+    );
+    assert!(packets[3].data.ends_with(b"hello"));
+}
+
+#[test]
+fn a_recording_stops_at_its_limit_with_every_block_before_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("limited.pcapng");
+    let recording = netassist::pcap::start(&file, PcapOptions { limit: Some(1500) }).unwrap();
+    for port in 5000..5010 {
+        hello_session(&recording, port);
+    }
+    let error = recording.stop().unwrap_err();
+    assert_eq!(error.limit(), Some(1500));
+    assert!(error.to_string().contains("limit"), "{error}");
+    assert!(error.zh().contains("上限"), "{}", error.zh());
+    let len = std::fs::metadata(&file).unwrap().len();
+    assert_eq!(error.written, len, "all that was written is whole");
+    // The entry that crossed the limit is the last in: a handshake is a few hundred bytes.
+    assert!((1500..2000).contains(&len), "{len}");
+    // Whole blocks only: the file reads to its end.
+    let packets = blocks(&file)
+        .iter()
+        .filter(|b| matches!(b, pcap_file::pcapng::Block::EnhancedPacket(_)))
+        .count();
+    assert!(packets > 0 && packets < 10 * 5, "{packets}");
+}
+
+#[test]
+fn an_export_is_the_recording_under_a_header_of_its_own_with_its_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (file, copy) = (dir.path().join("r.pcapng"), dir.path().join("copy.pcapng"));
+    let recording = netassist::pcap::start(&file, PcapOptions::default()).unwrap();
+    hello_session(&recording, 5000);
+    let len = recording.settle(WAIT).unwrap();
+    // What comes after the export is not in it.
+    hello_session(&recording, 6000);
+    recording.stop().unwrap();
+    let note = "Exported while the session was open.".to_owned();
+    netassist::pcap::export(&file, len, &copy, std::slice::from_ref(&note)).unwrap();
+    let (recorded, exported) = (blocks(&file), blocks(&copy));
+    assert_eq!(comments(&exported[0]).last(), Some(&note));
+    assert_eq!(exported[1..], recorded[1..exported.len()]);
+    assert_eq!(
+        exported.len(),
+        1 + 1 + 5,
+        "the header, the first session, its packets"
+    );
+    let error = netassist::pcap::export(&copy.with_extension("none"), 0, &file, &[]).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+}

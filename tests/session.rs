@@ -99,32 +99,52 @@ fn a_greeting_in_pieces_meets_its_expectation_and_the_reply_goes_on_connect() {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn a_capture_that_fails_is_reported_once_and_the_session_goes_on() {
+fn a_capture_or_pcapng_file_that_fails_is_reported_once_and_the_session_goes_on() {
     use netassist::engine::Event;
-    let mut c = controller();
-    c.start(server_config("127.0.0.1:0"), || {}).unwrap();
-    let addr = listening(&mut c);
-    let options = netassist::capture::CaptureOptions {
-        display: netassist::format::Display::of(&netassist::preset::Preset::default()),
-        raw_per_peer: false,
-    };
-    // Every write to /dev/full fails as a full disk does.
-    c.start_capture(std::path::Path::new("/dev/full"), options)
-        .unwrap();
-    let mut board = TcpStream::connect(addr).unwrap();
-    let line = vec![b'x'; 64 * 1024];
-    let deadline = Instant::now() + WAIT;
-    while !c.capture_failed() {
-        assert!(Instant::now() < deadline, "the capture never failed");
-        board.write_all(&line).unwrap();
-        let _ = c.take_events(Duration::from_millis(20), |_| {});
+    use netassist::recording::Kind;
+    for kind in [Kind::Capture, Kind::Pcapng] {
+        let mut c = controller();
+        c.start(server_config("127.0.0.1:0"), || {}).unwrap();
+        let addr = listening(&mut c);
+        // Every write to /dev/full fails as a full disk does.
+        let full = std::path::Path::new("/dev/full");
+        match kind {
+            Kind::Capture => {
+                let options = netassist::capture::CaptureOptions {
+                    display: netassist::format::Display::of(&netassist::preset::Preset::default()),
+                    raw_per_peer: false,
+                };
+                c.start_capture(full, options).unwrap();
+            }
+            Kind::Pcapng => {
+                c.start_pcap(full, netassist::pcap::PcapOptions::default())
+                    .unwrap();
+            }
+        }
+        let failed = |c: &Controller| match kind {
+            Kind::Capture => c.capture_failed(),
+            Kind::Pcapng => c.pcap_failed(),
+        };
+        let stop = |c: &mut Controller| match kind {
+            Kind::Capture => c.stop_capture(),
+            Kind::Pcapng => c.stop_pcap(),
+        };
+        let mut board = TcpStream::connect(addr).unwrap();
+        let line = vec![b'x'; 64 * 1024];
+        let deadline = Instant::now() + WAIT;
+        while !failed(&c) {
+            assert!(Instant::now() < deadline, "the {kind:?} never failed");
+            board.write_all(&line).unwrap();
+            let _ = c.take_events(Duration::from_millis(20), |_| {});
+        }
+        let error = stop(&mut c).unwrap().unwrap_err();
+        assert_eq!(error.path, full);
+        assert_eq!(error.kind, kind);
+        assert!(!failed(&c));
+        assert!(stop(&mut c).is_none(), "reported once");
+        assert!(c.is_open(), "the session goes on");
+        let mut seen = Vec::new();
+        c.stop(|event| seen.push(matches!(event, Event::Stopped { .. })));
+        assert_eq!(seen.last(), Some(&true));
     }
-    let error = c.stop_capture().unwrap().unwrap_err();
-    assert_eq!(error.path, std::path::Path::new("/dev/full"));
-    assert!(!c.capture_failed());
-    assert!(c.stop_capture().is_none(), "reported once");
-    assert!(c.is_open(), "the session goes on");
-    let mut seen = Vec::new();
-    c.stop(|event| seen.push(matches!(event, Event::Stopped { .. })));
-    assert_eq!(seen.last(), Some(&true));
 }
