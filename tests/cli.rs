@@ -848,3 +848,57 @@ fn a_delayed_reply_still_waiting_when_the_run_ends_is_a_not_sent_row() {
         ended.stdout
     );
 }
+
+#[test]
+fn pcap_writes_the_session_for_tshark_and_a_path_that_cannot_be_written_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("board.pcapng");
+    let mut netassist = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--echo",
+        "--pcap",
+        file.to_str().unwrap(),
+        "--expect",
+        "Hello 01Studio!",
+        "--seconds",
+        "10",
+    ]);
+    let port = netassist.port();
+    let mut board = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    board.set_read_timeout(Some(WAIT)).unwrap();
+    board.write_all(b"Hello 01Studio!").unwrap();
+    assert_eq!(read_n(&mut board, 15), b"Hello 01Studio!");
+    let ended = netassist.end();
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+    assert_eq!(ended.stderr, "");
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(bytes[..4], netassist::pcap::SECTION_HEADER.to_le_bytes());
+    if common::tshark::available() {
+        // The handshake, the greeting and its echo with their ACKs, and the close.
+        assert!(common::tshark::count(&file, None) >= 3 + 2 + 2 + 2);
+        assert_eq!(common::tshark::complaints(&file), Vec::<String>::new());
+        let stream = common::tshark::follow_tcp(&file, 0);
+        let board_addr = board.local_addr().unwrap();
+        for (addr, bytes) in &stream {
+            assert_eq!(
+                bytes, b"Hello 01Studio!",
+                "{addr} (the board is {board_addr})"
+            );
+        }
+        assert!(stream.contains_key(&board_addr));
+    }
+
+    let missing = dir.path().join("no such folder").join("x.pcapng");
+    let ended = Netassist::start(&[
+        "udp",
+        "--bind",
+        "127.0.0.1:0",
+        "--pcap",
+        missing.to_str().unwrap(),
+    ])
+    .end();
+    assert_eq!(ended.code, 2);
+    assert!(ended.stderr.contains("cannot write"), "{}", ended.stderr);
+}

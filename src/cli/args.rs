@@ -161,6 +161,10 @@ pub struct Common {
     /// Print one JSON object per line.
     #[arg(long)]
     pub json: bool,
+    /// Write the session to this file as pcapng, as it happens, for Wireshark: each TCP connection a TCP
+    /// stream (handshake, data, FIN or RST), each UDP datagram a UDP packet.
+    #[arg(long, value_name = "FILE")]
+    pub pcap: Option<PathBuf>,
     /// Expect a received message containing this text (repeatable; met in the order given).
     #[arg(long, value_name = "TEXT")]
     pub expect: Vec<String>,

@@ -8,9 +8,10 @@
 //! JSON object each with `--json`. `--expect` flags are checked in order against received messages.
 //!
 //! Exit codes ([`run`]): 0 when every expectation was met (or none was given and the session ended
-//! cleanly), 1 when one was not met in time, 2 for bad arguments or a bad preset, 3 when the network
-//! refused (bind or connect failed). `netassist doctor` runs the [connection doctor](crate::doctor) instead
-//! of a session: 0 when no finding is a problem, 1 when one is, 2 for bad arguments.
+//! cleanly), 1 when one was not met in time, 2 for bad arguments or a bad preset (or a `--pcap` file that
+//! cannot be created), 3 when the network refused (bind or connect failed). `netassist doctor` runs the
+//! [connection doctor](crate::doctor) instead of a session: 0 when no finding is a problem, 1 when one is,
+//! 2 for bad arguments.
 //!
 //! The parts: `args` (clap's types), `plan` (flags and preset to a checked plan), `runner` (the session
 //! loop), `output` (text or JSON lines and the summary).

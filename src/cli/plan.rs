@@ -2,6 +2,7 @@
 //! flags' overrides), the engine configuration, the bytes to send and the expectations, all checked before
 //! anything starts. Repeatable flags keep the order they were typed in, across flags.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{ArgMatches, FromArgMatches};
@@ -34,6 +35,8 @@ pub(super) struct Plan {
     pub(super) seconds: Option<Duration>,
     /// `--json`: JSON lines instead of text.
     pub(super) json: bool,
+    /// `--pcap`: the pcapng file to write the session to.
+    pub(super) pcap: Option<PathBuf>,
 }
 
 /// Values of the repeatable flags `ids` (with `make` turning each value into an item), in the order they
@@ -293,6 +296,7 @@ impl Plan {
             expectations,
             seconds,
             json: common.json,
+            pcap: common.pcap.clone(),
         })
     }
 }
@@ -487,6 +491,9 @@ mod tests {
             Mode::TcpServer { bind, .. } if bind == SocketAddr::from(([127, 0, 0, 1], 0))
         ));
         assert_eq!((plan.every, plan.seconds, plan.json), (None, None, false));
+        assert_eq!(plan.pcap, None);
+        let plan = plan_of(&["udp", "--bind", "127.0.0.1:0", "--pcap", "s.pcapng"]).unwrap();
+        assert_eq!(plan.pcap, Some(PathBuf::from("s.pcapng")));
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::doctor::{Status, diagnose};
 use crate::expect::Expectations;
 use crate::format::Display;
 use crate::i18n::Lang;
+use crate::pcap::PcapOptions;
 use crate::preset::ModeKind;
 use crate::session::{Controller, OnConnect};
 use crate::traffic::{LogConfig, TrafficLog};
@@ -41,6 +42,7 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         expectations,
         seconds,
         json,
+        pcap,
     } = plan;
     let log = TrafficLog::new(LogConfig {
         framer: FramerConfig::from(preset.framing.clone()),
@@ -54,6 +56,16 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         every,
         half_close,
     });
+    if let Some(path) = &pcap
+        && let Err(error) = controller.start_pcap(path, PcapOptions::default())
+    {
+        eprintln!(
+            "netassist: cannot write {}: {}",
+            path.display(),
+            error.error
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
     if let Err(error) = controller.start(config, || {}) {
         eprintln!("netassist: {error}");
         return ExitCode::from(EXIT_NETWORK);
@@ -91,6 +103,9 @@ pub(super) fn run(plan: Plan) -> ExitCode {
             .map(|due| due.saturating_duration_since(now))
             .fold(TICK, Duration::min);
         controller.wait_event(wait);
+        if controller.pcap_failed() {
+            report_pcap(&mut controller);
+        }
         idle_due = controller.poll_idle(Instant::now());
         out.print_new(controller.log(), None);
     }
@@ -104,6 +119,7 @@ pub(super) fn run(plan: Plan) -> ExitCode {
             controller.periodic(),
         );
     }
+    report_pcap(&mut controller);
     let not_printed = out.printer.finish(PRINT_WAIT);
     if not_printed > 0 {
         eprintln!(
@@ -111,6 +127,13 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         );
     }
     finish(&controller)
+}
+
+/// Stops the pcapng file, saying on stderr if it could not be written whole; the session goes on.
+fn report_pcap(controller: &mut Controller) {
+    if let Some(Err(error)) = controller.stop_pcap() {
+        eprintln!("netassist: {error}");
+    }
 }
 
 /// Says how the run ended: the refusal, a refused send, or whether the expectations were met.
