@@ -17,6 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::engine::{Event, Mode};
+use crate::i18n::Lang;
 
 /// Entries a recording may have queued; with reads of at most a few hundred KiB each this bounds its
 /// memory.
@@ -122,14 +123,22 @@ impl RecordingError {
             .map(|reached| reached.limit)
     }
 
+    /// Why it stopped, in a few words: the OS's error, or the limit it reached.
+    #[must_use]
+    pub fn why(&self, lang: Lang) -> String {
+        match self.limit() {
+            Some(limit) => match lang {
+                Lang::En => LimitReached { limit }.to_string(),
+                Lang::Zh => format!("已达到 {} MiB 的上限", limit >> 20),
+            },
+            None => self.error.to_string(),
+        }
+    }
+
     /// The message in Chinese.
     #[must_use]
     pub fn zh(&self) -> String {
-        let why = match self.limit() {
-            Some(limit) => format!("已达到 {} MiB 的上限", limit >> 20),
-            None => self.error.to_string(),
-        };
-        let path = self.path.display();
+        let (path, why) = (self.path.display(), self.why(Lang::Zh));
         match self.kind {
             Kind::Capture => format!("保存到 {path} 的记录已停止：{why}。会话仍在继续。"),
             Kind::Pcapng => format!("pcapng 文件 {path} 已停止写入：{why}。会话仍在继续。"),
@@ -147,7 +156,7 @@ impl std::fmt::Display for RecordingError {
             f,
             "{what} {} stopped: {}. The session goes on.",
             self.path.display(),
-            self.error
+            self.why(Lang::En)
         )
     }
 }

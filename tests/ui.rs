@@ -2,6 +2,8 @@
 //! clicks and types, and the tests check what the app did. Network traffic stays on loopback.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/tshark.rs"]
+mod tshark;
 mod window;
 
 use std::io::{Read, Write};
@@ -12,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 use netassist::codec::{InputMode, TextEncoding};
 use netassist::engine::Direction;
 use netassist::preset::{ModeKind, Preset, QuickCommand};
@@ -1252,6 +1254,57 @@ fn the_log_exports_as_csv_and_captures_to_a_file() {
         records
             .iter()
             .any(|r| &r[1] == "RX" && &r[5] == "Hello 01Studio!")
+    );
+}
+
+#[test]
+fn export_as_pcapng_writes_every_session_so_far_as_packets() {
+    let dir = tempfile::tempdir().unwrap();
+    // Typed without its extension, as people do.
+    let typed = dir.path().join("board");
+    let dialogs = Scripted::default();
+    let mut harness = harness_for(NetAssistApp::new(settings(), Box::new(dialogs.clone())));
+    // Before any session there is nothing to export.
+    harness.get_by_role_and_label(Role::Button, "Log").click();
+    harness.run();
+    assert!(
+        harness
+            .get_by_label("Export as pcapng…")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+
+    let mut client = server_with_client(&mut harness);
+    client.write_all(b"Hello 01Studio!").unwrap();
+    step_until(&mut harness, "the greeting", |app| {
+        rows_text(app, Direction::Rx) == ["Hello 01Studio!"]
+    });
+    dialogs.queue(&typed);
+    menu(&mut harness, "Log", "Export as pcapng…");
+    let file = typed.with_extension("pcapng");
+    let bytes = std::fs::read(&file).unwrap();
+    assert_eq!(
+        bytes[..4],
+        netassist::pcap::SECTION_HEADER.to_le_bytes(),
+        "a pcapng section header block"
+    );
+    harness.get_by_label_contains("Exported the traffic recorded so far to");
+    if tshark::available() {
+        let stream = tshark::follow_tcp(&file, 0);
+        assert_eq!(stream[&client.local_addr().unwrap()], b"Hello 01Studio!");
+    }
+
+    harness.state_mut().settings.lang = Lang::Zh;
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "记录").click();
+    harness.run();
+    assert!(
+        !harness
+            .get_by_label("导出为 pcapng…")
+            .accesskit_node()
+            .is_disabled()
     );
 }
 

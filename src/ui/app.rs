@@ -11,6 +11,7 @@ use super::file_send::FileSend;
 use super::files::{Answer, Dialogs, FileKind, NativeDialogs, Pending, Rows};
 use super::help::{self, Help};
 use super::menu;
+use super::pcap_export::PcapRecording;
 use super::peers_panel::{self, PeersView};
 use super::rules_panel::{self, RulesPanel};
 use super::send_panel;
@@ -126,6 +127,8 @@ pub enum UiAction {
     StartCapture,
     /// Stop capturing.
     StopCapture,
+    /// Ask where, then write the traffic recorded so far as pcapng.
+    ExportPcap,
     /// The user answered the question on screen.
     Answer(Answer),
     /// Show the Diagnose window, its fields from the current mode.
@@ -179,6 +182,15 @@ impl Notice {
         )
     }
 
+    /// An export to `path` failed.
+    #[must_use]
+    pub fn export_failed(path: &std::path::Path, error: &std::io::Error) -> Self {
+        Self::error(
+            format!("Cannot export to {}: {error}", path.display()),
+            format!("无法导出到 {}：{error}", path.display()),
+        )
+    }
+
     /// The text in `lang`.
     #[must_use]
     pub fn text(&self, lang: Lang) -> &str {
@@ -201,6 +213,9 @@ pub struct NetAssistApp {
     pub settings: Settings,
     /// The open session, if any, its log (every session's, bounded) and the capture to file.
     pub(crate) ctl: Controller,
+    /// The pcapng recording behind Log → Export as pcapng. After `ctl`, so the recording in it stops
+    /// before its folder is removed.
+    pub(crate) pcap: PcapRecording,
     /// The traffic log view's filter, selection and pause state.
     pub view: TrafficView,
     /// The peers panel's filter and whether it lists closed peers.
@@ -262,6 +277,7 @@ impl NetAssistApp {
         Self {
             settings,
             ctl: Controller::new(log),
+            pcap: PcapRecording::default(),
             view: TrafficView::default(),
             peers_view: PeersView::default(),
             target: SendTarget::All,
@@ -356,6 +372,7 @@ impl NetAssistApp {
         if self.ctl.capture_failed() {
             self.stop_capture();
         }
+        self.check_pcap();
         self.schedule(ctx);
         self.watch_for_clients(ctx);
     }
@@ -675,6 +692,7 @@ impl NetAssistApp {
             UiAction::Export { csv, rows } => self.export(csv, rows),
             UiAction::StartCapture => self.start_capture(),
             UiAction::StopCapture => self.stop_capture(),
+            UiAction::ExportPcap => self.export_pcap(),
             UiAction::Answer(answer) => self.answer(answer),
             UiAction::Reframe => {
                 let mode = self.open_mode().unwrap_or(self.settings.preset.mode);
@@ -762,6 +780,7 @@ impl NetAssistApp {
                 self.notice = None;
                 self.periodic = None;
                 self.send_counts = SendCounts::default();
+                self.record_pcap();
             }
             Err(error) => {
                 self.notice = Some(Notice::error(

@@ -1,5 +1,6 @@
 //! The window's files: opening and saving presets (with the questions asked before anything is lost),
-//! recent presets and dropped files, exporting the log, and capturing traffic to a file.
+//! recent presets and dropped files, exporting the log, and capturing traffic to a file (the pcapng export
+//! is [`super::pcap_export`]).
 //!
 //! File dialogs sit behind the [`Dialogs`] trait, so tests hand over paths without a native dialog.
 
@@ -24,6 +25,8 @@ pub enum FileKind {
     LogCsv,
     /// A capture file.
     Capture,
+    /// A pcapng file, for Wireshark.
+    Pcapng,
 }
 
 impl FileKind {
@@ -35,6 +38,7 @@ impl FileKind {
             Self::Preset => ("NetAssist preset", &[preset::EXTENSION]),
             Self::LogText | Self::Capture => ("Text", &["txt", "log"]),
             Self::LogCsv => ("CSV", &["csv"]),
+            Self::Pcapng => ("pcapng", &["pcapng"]),
         }
     }
 }
@@ -293,10 +297,7 @@ impl NetAssistApp {
                 ),
                 format!("已导出 {} 行到 {}。", indices.len(), path.display()),
             ),
-            Err(e) => Notice::error(
-                format!("Cannot export to {}: {e}", path.display()),
-                format!("无法导出到 {}：{e}", path.display()),
-            ),
+            Err(e) => Notice::export_failed(&path, &e),
         });
     }
 
@@ -359,7 +360,7 @@ impl NetAssistApp {
 }
 
 /// Adds `extension` to a path the user typed without it.
-fn with_extension(path: PathBuf, extension: &str) -> PathBuf {
+pub(crate) fn with_extension(path: PathBuf, extension: &str) -> PathBuf {
     if path.extension().is_some() {
         path
     } else {

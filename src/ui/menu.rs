@@ -1,4 +1,4 @@
-//! The menu bar: presets (open, save, save as, recent), the log on disk (export, capture), which side
+//! The menu bar: presets (open, save, save as, recent), the log on disk (export, pcapng, capture), which side
 //! panels are open, and the Diagnose window; the Help menu is [`super::help`].
 
 use super::app::{EXPORT_SHORTCUT, NetAssistApp, OPEN_SHORTCUT, UiAction};
@@ -31,65 +31,7 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
                 }
             });
         });
-        ui.menu_button(lang.pick("Log", "记录"), |ui| {
-            let filtered = app.view.filter.is_active();
-            let exports = [
-                (
-                    lang.pick("Export as text…", "导出为文本…"),
-                    false,
-                    Rows::All,
-                    Some(&EXPORT_SHORTCUT),
-                ),
-                (
-                    lang.pick("Export as CSV…", "导出为 CSV…"),
-                    true,
-                    Rows::All,
-                    None,
-                ),
-                (
-                    lang.pick("Export shown rows as text…", "导出筛选结果为文本…"),
-                    false,
-                    Rows::Shown,
-                    None,
-                ),
-                (
-                    lang.pick("Export shown rows as CSV…", "导出筛选结果为 CSV…"),
-                    true,
-                    Rows::Shown,
-                    None,
-                ),
-            ];
-            for (text, csv, rows, shortcut) in exports {
-                // Shown rows are all rows until a filter is set.
-                let enabled = rows == Rows::All || filtered;
-                let shortcut = shortcut.map(|shortcut| ui.ctx().format_shortcut(shortcut));
-                let button = egui::Button::new(text).shortcut_text(shortcut.unwrap_or_default());
-                if ui.add_enabled(enabled, button).clicked() {
-                    actions.push(UiAction::Export { csv, rows });
-                }
-            }
-            ui.separator();
-            if app.capture().is_some() {
-                if ui
-                    .button(lang.pick("Stop capture", "停止记录到文件"))
-                    .clicked()
-                {
-                    actions.push(UiAction::StopCapture);
-                }
-            } else if ui
-                .button(lang.pick("Capture to file…", "记录到文件…"))
-                .clicked()
-            {
-                actions.push(UiAction::StartCapture);
-            }
-            ui.add_enabled(
-                app.capture().is_none(),
-                egui::Checkbox::new(
-                    &mut app.settings.capture_raw,
-                    lang.pick("Raw bytes per peer", "每个对端另存原始字节"),
-                ),
-            );
-        });
+        log_menu(ui, app, actions);
         view_menu(ui, app);
         if ui.button(lang.pick("Diagnose…", "诊断…")).clicked() {
             actions.push(UiAction::OpenDiagnose);
@@ -106,6 +48,85 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
                 ),
             );
         }
+    });
+}
+
+/// The Log menu: exports of the log (text, CSV, pcapng) and the capture to file.
+fn log_menu(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
+    let lang = app.settings.lang;
+    ui.menu_button(lang.pick("Log", "记录"), |ui| {
+        let filtered = app.view.filter.is_active();
+        let exports = [
+            (
+                lang.pick("Export as text…", "导出为文本…"),
+                false,
+                Rows::All,
+                Some(&EXPORT_SHORTCUT),
+            ),
+            (
+                lang.pick("Export as CSV…", "导出为 CSV…"),
+                true,
+                Rows::All,
+                None,
+            ),
+            (
+                lang.pick("Export shown rows as text…", "导出筛选结果为文本…"),
+                false,
+                Rows::Shown,
+                None,
+            ),
+            (
+                lang.pick("Export shown rows as CSV…", "导出筛选结果为 CSV…"),
+                true,
+                Rows::Shown,
+                None,
+            ),
+        ];
+        for (text, csv, rows, shortcut) in exports {
+            // Shown rows are all rows until a filter is set.
+            let enabled = rows == Rows::All || filtered;
+            let shortcut = shortcut.map(|shortcut| ui.ctx().format_shortcut(shortcut));
+            let button = egui::Button::new(text).shortcut_text(shortcut.unwrap_or_default());
+            if ui.add_enabled(enabled, button).clicked() {
+                actions.push(UiAction::Export { csv, rows });
+            }
+        }
+        let pcapng = egui::Button::new(lang.pick("Export as pcapng…", "导出为 pcapng…"));
+        if ui
+            .add_enabled(app.pcap_recorded(), pcapng)
+            .on_hover_text(lang.pick(
+                "Every session since the first, as packets for Wireshark",
+                "从第一次会话起的全部流量，作为 Wireshark 可打开的数据包",
+            ))
+            .on_disabled_hover_text(lang.pick(
+                "Open a session first: the recording starts with it",
+                "请先打开会话：记录从会话开始",
+            ))
+            .clicked()
+        {
+            actions.push(UiAction::ExportPcap);
+        }
+        ui.separator();
+        if app.capture().is_some() {
+            if ui
+                .button(lang.pick("Stop capture", "停止记录到文件"))
+                .clicked()
+            {
+                actions.push(UiAction::StopCapture);
+            }
+        } else if ui
+            .button(lang.pick("Capture to file…", "记录到文件…"))
+            .clicked()
+        {
+            actions.push(UiAction::StartCapture);
+        }
+        ui.add_enabled(
+            app.capture().is_none(),
+            egui::Checkbox::new(
+                &mut app.settings.capture_raw,
+                lang.pick("Raw bytes per peer", "每个对端另存原始字节"),
+            ),
+        );
     });
 }
 

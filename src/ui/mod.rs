@@ -13,6 +13,7 @@ pub mod fonts;
 pub mod help;
 pub mod launch;
 pub mod menu;
+pub mod pcap_export;
 pub mod peers_panel;
 pub mod row_selection;
 pub mod rules_panel;

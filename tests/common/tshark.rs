@@ -1,5 +1,6 @@
 //! Reading pcapng files back with the real `tshark` (Debian's `tshark` package), for the tests of the
 //! pcapng recording; without it the tests say they are skipped and pass.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
