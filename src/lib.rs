@@ -23,8 +23,14 @@
 //!   forgivingly (defaults for missing fields, warnings for unknown ones, line and column for broken files).
 //! - [`rules`]: reply rules (match a message, answer it), checked and compiled once; the engine runs them in
 //!   the session's worker. Pure, no I/O.
-//! - [`capture`]: traffic streamed to files as it arrives, on a thread of its own; and exports of the log
-//!   as text and CSV, in [`format`](mod@format)'s words.
+//! - [`recording`]: files written live from a session's events, each on a thread of its own behind a
+//!   bounded queue, with a write failure (or a size limit) reported once: what the capture and the pcapng
+//!   file share.
+//! - [`capture`]: traffic streamed to files as it arrives (a recording); and exports of the log as text and
+//!   CSV, in [`format`](mod@format)'s words.
+//! - [`pcap`]: pcapng files for Wireshark (a recording): each TCP connection a TCP stream with made-up
+//!   headers around the real bytes and times, each UDP datagram a UDP packet (`pcap/packets.rs`), in
+//!   pcapng blocks that say where the file came from (`pcap/file.rs`); and the window's export copy.
 //! - [`doctor`]: the connection doctor: this PC's adapters against a bind address and a target, whether a
 //!   port can be opened and who holds it, firewall rules, and whether a target answers, as findings with a
 //!   status, an explanation and what to do, and a text report of them (`netassist doctor`; the window's
@@ -36,13 +42,14 @@
 //! - [`i18n`]: the two languages (English, Chinese) of the window and of messages meant for people, and
 //!   [`i18n::Text`] for a type whose words another module writes.
 //! - [`session`]: the controller both front ends use: one engine session at a time with its log, capture,
-//!   expectations and sends on connect; events recorded in one place, and stopping that lets what is
-//!   scheduled go out first.
+//!   pcapng recording, expectations and sends on connect; events recorded in one place, and stopping that
+//!   lets what is scheduled go out first.
 //! - [`ui`]: the egui window (the only module that uses egui): panels that draw the app's state and return
 //!   what the user asked for.
 //!
 //! Dependencies run one way: each module uses only modules listed before it here: `codec`, `i18n`,
-//! `timestamp`; `rules`; `engine`; `doctor`; `preset`; `traffic`; `format`; `capture`; `cli`; `ui`.
+//! `timestamp`; `rules`; `engine`; `doctor`; `preset`; `traffic`; `format`; `recording`; `capture`; `pcap`;
+//! `cli`; `ui`.
 
 pub mod addr;
 pub mod capture;

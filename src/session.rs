@@ -1,11 +1,13 @@
 //! The session controller both front ends use: it owns the engine session, the traffic log, the capture
-//! to file, the expectations and what is sent when peers connect, so "take the engine's events, record
-//! them, answer a connection, stop honestly" exists once, for the window and the command line alike.
+//! to file, the pcapng recording, the expectations and what is sent when peers connect, so "take the
+//! engine's events, record them, answer a connection, stop honestly" exists once, for the window and the
+//! command line alike.
 //!
 //! The caller decides only when to look: the window each frame (in `eframe::App::logic`, within a time
 //! budget), the command line whenever an event may be waiting. Each event goes, in order, to the capture
-//! (the wire record), the log (the framed rows), the expectations (received rows) and then to the
-//! caller's own `seen` callback for what only it shows (progress bars, messages).
+//! and the pcapng recording (the wire record), the log (the framed rows), the expectations (received
+//! rows) and then to the caller's own `seen` callback for what only it shows (progress bars, messages).
+//! Each recording is told when a session opens, so it knows the session's mode.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
