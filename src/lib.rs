@@ -53,6 +53,7 @@
 
 pub mod addr;
 pub mod capture;
+pub mod check;
 pub mod cli;
 pub mod codec;
 pub mod doctor;

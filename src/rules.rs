@@ -30,6 +30,7 @@
 
 use std::fmt::{self, Write as _};
 use std::net::SocketAddr;
+use std::ops::Range;
 use std::str::FromStr;
 use std::time::{Duration, SystemTime};
 
@@ -400,8 +401,31 @@ impl Pattern {
         }
     }
 
-    /// The capture groups a reply may name (`$1`…); group 0, the whole match, is not counted.
-    fn groups(&self) -> usize {
+    /// The first match in `haystack`, if there is one: where it ends, and where each capture group (`$1`…;
+    /// a regex's groups, a hex pattern's wildcards) is in `haystack`, an empty range for a group that took
+    /// no part. What a check's `expect` keeps for the sends after it.
+    #[must_use]
+    pub fn find(&self, haystack: &[u8]) -> Option<(usize, Vec<Range<usize>>)> {
+        match &self.0 {
+            Matcher::Regex(regex) => regex.captures(haystack).map(|caps| {
+                let end = caps.get(0).map_or(0, |whole| whole.end());
+                let groups = caps
+                    .iter()
+                    .skip(1)
+                    .map(|group| group.map_or(0..0, |m| m.range()))
+                    .collect();
+                (end, groups)
+            }),
+            Matcher::Exact(_) | Matcher::Contains(_) => {
+                self.match_end(haystack).map(|end| (end, Vec::new()))
+            }
+        }
+    }
+
+    /// The capture groups a reply or a check's send may name (`$1`…); group 0, the whole match, is not
+    /// counted.
+    #[must_use]
+    pub fn groups(&self) -> usize {
         match &self.0 {
             Matcher::Regex(regex) => regex.captures_len() - 1,
             Matcher::Exact(_) | Matcher::Contains(_) => 0,
