@@ -25,9 +25,8 @@ use crate::codec::{Framing, MessageKind};
 use crate::engine::PeerId;
 use crate::rules::Pattern;
 
-/// The most bytes per peer kept for raw-framing expectations: a pattern longer than this can never be
-/// met, and a peer that streams for hours costs no more memory than this.
-pub const STREAM_WINDOW: usize = 1 << 20;
+/// The most bytes per peer kept for raw-framing expectations (the same as a check's `expect` keeps).
+pub use crate::check::STREAM_WINDOW;
 
 /// One thing expected, as the user wrote it, and when it was met.
 #[derive(Clone, Debug)]

@@ -304,6 +304,7 @@ fn note_en(note: &Note) -> String {
         Note::Joined(group) => format!("Joined multicast group {group}"),
         Note::Left(group) => format!("Left multicast group {group}"),
         Note::Error(error) => error.to_string(),
+        Note::Check(milestone) => milestone.text(Lang::En),
         Note::Stopped => "Session closed".to_owned(),
     }
 }
@@ -370,6 +371,7 @@ fn note_zh(note: &Note) -> String {
         Note::Joined(group) => format!("已加入组播组 {group}"),
         Note::Left(group) => format!("已退出组播组 {group}"),
         Note::Error(error) => error.zh(),
+        Note::Check(milestone) => milestone.text(Lang::Zh),
         Note::Stopped => "会话已关闭".to_owned(),
     }
 }

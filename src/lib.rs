@@ -7,6 +7,10 @@
 //!   in one place for the window, presets, the command line and the engine.
 //! - [`codec`]: bytes ⇄ what a person types and reads: text encodings, hex, escapes, checksums, the send
 //!   pipeline, and framing a byte stream into messages. Pure functions and small state machines, no I/O.
+//! - [`check`]: device checks: named lists of steps (wait for a client, connect, send, expect, wait,
+//!   repeat, disconnect, expect the close) kept in presets, checked and compiled once with each mistake's
+//!   step and position, run by a state machine that the engine's worker feeds, and a report of each step's
+//!   result, time and latency and of the first failure with what arrived instead. Pure, no I/O.
 //! - [`engine`]: sessions (TCP server, TCP client, UDP) whose sockets live on a worker thread. The caller
 //!   sends [`engine::Command`]s and receives [`engine::Event`]s; the worker wakes the caller through a
 //!   coalesced waker so a flood of packets never turns into a flood of repaints.
@@ -48,7 +52,7 @@
 //!   what the user asked for.
 //!
 //! Dependencies run one way: each module uses only modules listed before it here: `codec`, `i18n`,
-//! `timestamp`; `rules`; `engine`; `doctor`; `preset`; `traffic`; `format`; `recording`; `capture`; `pcap`;
+//! `timestamp`; `rules`; `check`; `engine`; `doctor`; `preset`; `traffic`; `format`; `recording`; `capture`; `pcap`;
 //! `cli`; `ui`.
 
 pub mod addr;

@@ -18,6 +18,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::addr::{self, AddrError, ScopedIp};
+use crate::check::{Check, CheckError, CompiledCheck, Context, Role};
 use crate::codec::{ControlStyle, FramerConfig, Framing, InputMode, SendOptions, TextEncoding};
 use crate::engine::{self, HostPort, Mode, SessionConfig};
 use crate::i18n::Lang;
@@ -34,7 +35,11 @@ use crate::rules::{Rule, RuleError, Rules};
 /// Version 3: what is sent (quick commands, reply rules' replies) may hold send variables such as
 /// `{counter}` and `{crc16modbus}` ([`crate::codec::template`]); in older texts, braces that would now
 /// read as a variable (or `{{` as one brace) are doubled, so they send what they sent before.
-pub const FORMAT_VERSION: u32 = 3;
+///
+/// Version 4: `checks`, the device checks. Nothing changed meaning (older presets load with none), but a
+/// version 3 build that opened such a file would drop its checks when saving it again; the newer version
+/// makes it say so first.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Fields that earlier versions wrote and this one skips without a warning: `delimiter_text` was a second
 /// copy of the delimiter, which `framing` holds.
@@ -181,6 +186,9 @@ pub struct Preset {
     /// Reply rules, tried in order on each received message (framed by `framing`); presets from before
     /// rules existed load with none.
     pub rules: Vec<Rule>,
+    /// Device checks: named lists of steps that pass or fail ([`crate::check`]); presets from before
+    /// checks existed load with none.
+    pub checks: Vec<Check>,
 }
 
 impl Default for Preset {
@@ -206,6 +214,7 @@ impl Default for Preset {
             periodic_ms: "1000".to_owned(),
             periodic_count: String::new(),
             rules: Vec::new(),
+            checks: Vec::new(),
         }
     }
 }
@@ -590,6 +599,35 @@ impl Preset {
             config.udp_receive_buffer = self.udp_receive_buffer()?;
         }
         Ok(config)
+    }
+
+    /// What a check runs against in this preset's session: its mode, the encoding and framing that
+    /// `expect` matches with, and the send options that end every `send`.
+    #[must_use]
+    pub fn check_context(&self) -> Context {
+        Context {
+            role: match self.mode {
+                ModeKind::TcpServer => Role::Server,
+                ModeKind::TcpClient => Role::Client,
+                ModeKind::Udp => Role::Udp,
+            },
+            encoding: self.encoding,
+            framing: self.framing.clone(),
+            send: self.send,
+        }
+    }
+
+    /// `check` compiled for this preset's session, or its first problem.
+    pub fn compile_check(&self, check: &Check) -> Result<CompiledCheck, CheckError> {
+        crate::check::compile(check, &self.check_context())
+    }
+
+    /// The check named `name` (surrounding spaces aside), if the preset has one.
+    #[must_use]
+    pub fn check_named(&self, name: &str) -> Option<&Check> {
+        self.checks
+            .iter()
+            .find(|check| check.name.trim() == name.trim())
     }
 
     /// The reply rules compiled for this preset's encoding and framing, or the first one that is wrong.

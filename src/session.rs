@@ -6,8 +6,8 @@
 //! The caller decides only when to look: the window each frame (in `eframe::App::logic`, within a time
 //! budget), the command line whenever an event may be waiting. Each event goes, in order, to the capture
 //! and the pcapng recording (the wire record), the log (the framed rows), the expectations (received
-//! rows) and then to the caller's own `seen` callback for what only it shows (progress bars, messages).
-//! Each recording is told when a session opens, so it knows the session's mode.
+//! rows), the device check's report, and then to the caller's own `seen` callback for what only it shows
+//! (progress bars, messages). Each recording is told when a session opens, so it knows the session's mode.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 
 use crate::capture::{self, CaptureOptions};
+use crate::check::{CompiledCheck, Report};
 use crate::codec::{Template, Values};
 use crate::engine::{
     self, Command, Event, Mode, NetError, Operation, SessionConfig, StartError, Target,
@@ -114,6 +115,8 @@ pub struct Controller {
     stop_by: Option<Instant>,
     /// The last session's periodic send, if it had one.
     periodic: Option<PeriodicProgress>,
+    /// The last device check run (or running), as its events told it.
+    check: Option<Report>,
 }
 
 impl Controller {
@@ -132,6 +135,7 @@ impl Controller {
             send_failure: None,
             stop_by: None,
             periodic: None,
+            check: None,
         }
     }
 
@@ -156,7 +160,14 @@ impl Controller {
             return Ok(());
         }
         let mode = config.mode.clone();
+        let check = config
+            .check
+            .as_ref()
+            .map(|check| Report::new(check.check()));
         let session = engine::start(config, waker)?;
+        if check.is_some() {
+            self.check = check;
+        }
         let at = std::time::SystemTime::now();
         self.log.begin_session(&mode, at);
         for slot in [&mut self.capture, &mut self.pcap] {
@@ -192,6 +203,39 @@ impl Controller {
         self.running
             .as_ref()
             .is_some_and(|running| running.session.send(command))
+    }
+
+    /// Runs a device check in the running session (compiled for its mode, see
+    /// [`Preset::compile_check`](crate::preset::Preset::compile_check)); one already running stops.
+    /// Its steps run in the engine's worker; [`Controller::check_report`] follows them as events are
+    /// taken. `false` when no session runs.
+    pub fn run_check(&mut self, check: CompiledCheck) -> bool {
+        let report = Report::new(check.check());
+        let started = self.command(Command::RunCheck(Box::new(check)));
+        if started {
+            self.check = Some(report);
+        }
+        started
+    }
+
+    /// Stops the device check that runs, if one does; it ends as stopped.
+    pub fn stop_check(&self) {
+        self.command(Command::StopCheck);
+    }
+
+    /// The last device check run, or the one running: each step's state and time, the latency, how it
+    /// ended and its first failure, as far as the events taken so far tell.
+    #[must_use]
+    pub fn check_report(&self) -> Option<&Report> {
+        self.check.as_ref()
+    }
+
+    /// Whether a device check is running (it started and its end has not been taken yet).
+    #[must_use]
+    pub fn check_running(&self) -> bool {
+        self.check
+            .as_ref()
+            .is_some_and(|report| report.finished.is_none())
     }
 
     /// Why the last session could not open: its bind or connect was refused.
@@ -397,6 +441,9 @@ impl Controller {
         self.pcap.record(event);
         if let Some(progress) = PeriodicProgress::of(event) {
             self.periodic = Some(progress);
+        }
+        if let (Event::Check(check), Some(report)) = (event, &mut self.check) {
+            report.apply(check);
         }
         match event {
             Event::Listening { .. } | Event::Connected { .. } => running.opened = true,

@@ -159,3 +159,54 @@ impl Arrived {
         self.bytes == 0 && self.messages == 0
     }
 }
+
+/// A moment of a run that is a row of its own in the traffic log: the run started, a step failed, the run
+/// ended. Steps that pass are not rows: the traffic around them tells their story.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Milestone {
+    /// The check started.
+    Started {
+        /// The check's name.
+        check: Arc<str>,
+    },
+    /// A step failed (the row's peer is the device).
+    StepFailed {
+        /// The check's name.
+        check: Arc<str>,
+        /// Why, and what arrived instead.
+        failure: Box<Failure>,
+    },
+    /// The check ended.
+    Finished {
+        /// The check's name.
+        check: Arc<str>,
+        /// Passed, failed or stopped.
+        outcome: Outcome,
+        /// From its start.
+        took: Duration,
+    },
+}
+
+impl CheckEvent {
+    /// The row this event is in the traffic log, if it is one.
+    #[must_use]
+    pub fn milestone(&self) -> Option<Milestone> {
+        let check = Arc::clone(&self.check);
+        match &self.kind {
+            CheckEventKind::Started => Some(Milestone::Started { check }),
+            CheckEventKind::Step(StepEvent {
+                state: StepState::Failed { failure, .. },
+                ..
+            }) => Some(Milestone::StepFailed {
+                check,
+                failure: failure.clone(),
+            }),
+            CheckEventKind::Step(_) => None,
+            &CheckEventKind::Finished { outcome, took } => Some(Milestone::Finished {
+                check,
+                outcome,
+                took,
+            }),
+        }
+    }
+}

@@ -12,7 +12,8 @@
 //!   expects after sends, the first failure with what arrived instead.
 //! - `text`: the words for steps, failures and outcomes, in English and Chinese.
 //!
-//! Pure: no I/O, no threads, no clock read; times are given.
+//! Pure: no I/O, no threads, no clock read; times are given. It uses only `codec`, `i18n` and `rules`;
+//! the engine runs it.
 
 mod compile;
 mod event;
@@ -26,11 +27,11 @@ pub use compile::{
 };
 pub use event::{
     ARRIVED_SHOWN, Arrived, CheckEvent, CheckEventKind, FailReason, Failure, MESSAGES_SHOWN,
-    Outcome, StepEvent, StepState,
+    Milestone, Outcome, StepEvent, StepState,
 };
 pub use model::{
     Check, DEFAULT_WAIT_CLIENT_MS, DEFAULT_WITHIN_MS, OutlineItem, Step, StepId, outline,
 };
 pub use report::{Latency, RESULTS_KEPT, Report, StepResult, StepSummary};
-pub use runner::{Output, PeerKey, Runner};
+pub use runner::{Output, PeerKey, Runner, STREAM_WINDOW};
 pub use text::{arrived_text, duration_text, step_text};

@@ -16,7 +16,6 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::codec::{Framer, Message, MessageKind, Template, Values};
-use crate::expect::STREAM_WINDOW;
 use crate::rules::Pattern;
 
 use super::compile::{CompiledCheck, Op, Role};
@@ -25,6 +24,11 @@ use super::event::{
     Outcome, StepEvent, StepState,
 };
 use super::model::{StepId, outline};
+
+/// The most bytes kept per peer for `expect` (with a framing, of messages not looked at yet): a pattern
+/// longer than this can never be met, and a peer that streams for hours costs no more memory than this.
+/// `--expect` keeps as much ([`crate::expect`]).
+pub const STREAM_WINDOW: usize = 1 << 20;
 
 /// A peer of the session, by the engine's number for it.
 pub type PeerKey = u64;

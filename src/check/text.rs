@@ -8,7 +8,7 @@ use crate::codec::{ControlStyle, InputMode, decode_for_display, hex};
 use crate::i18n::{Lang, Text};
 use crate::rules::Match;
 
-use super::event::{Arrived, FailReason, Failure, Outcome};
+use super::event::{Arrived, FailReason, Failure, Milestone, Outcome};
 use super::model::Step;
 
 /// A time in milliseconds as typed in a step: whole seconds as `30 s`, others as `1500 ms`.
@@ -192,6 +192,49 @@ impl Text for Outcome {
             Self::Stopped => lang.pick("STOPPED", "已停止"),
         }
         .to_owned()
+    }
+}
+
+impl Text for Milestone {
+    /// `Check 'board' started`, `Check 'board': step 3 (…): …`, `Check 'board' passed in 10.312 s`.
+    fn text(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Self::Started { check }, Lang::En) => format!("Check '{check}' started"),
+            (Self::Started { check }, Lang::Zh) => format!("检查“{check}”开始"),
+            (Self::StepFailed { check, failure }, Lang::En) => {
+                format!("Check '{check}': {}", failure.text(lang))
+            }
+            (Self::StepFailed { check, failure }, Lang::Zh) => {
+                format!("检查“{check}”：{}", failure.text(lang))
+            }
+            (
+                Self::Finished {
+                    check,
+                    outcome,
+                    took,
+                },
+                Lang::En,
+            ) => {
+                let how = match outcome {
+                    Outcome::Passed => "passed in",
+                    Outcome::Failed(_) => "failed after",
+                    Outcome::Stopped => "stopped after",
+                };
+                format!("Check '{check}' {how} {}", duration_text(*took))
+            }
+            (
+                Self::Finished {
+                    check,
+                    outcome,
+                    took,
+                },
+                Lang::Zh,
+            ) => format!(
+                "检查“{check}”{}，用时 {}",
+                outcome.text(lang),
+                duration_text(*took)
+            ),
+        }
     }
 }
 

@@ -278,6 +278,7 @@ fn json_line(row: &Row, display: Display) -> Value {
                 Note::Joined(_) => "joined",
                 Note::Left(_) => "left",
                 Note::Error(_) => "error",
+                Note::Check(_) => "check",
                 Note::Stopped => "stopped",
             };
             object.insert("event".into(), event.into());

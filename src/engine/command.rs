@@ -6,6 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::PeerId;
+use crate::check::CompiledCheck;
 use crate::codec::Template;
 use crate::rules::Rules;
 
@@ -73,6 +74,11 @@ pub enum Command {
     /// Replace the session's reply rules (and the framing they see messages in). Counts start again from
     /// 0 and replies still waiting for their delay are cancelled.
     SetRules(Rules),
+    /// Run a device check (compiled for this session's mode), stopping one that runs. Its progress comes
+    /// back as [`super::Event::Check`]s, right after the events that moved it on.
+    RunCheck(Box<CompiledCheck>),
+    /// Stop the check that runs, if one does: it ends as stopped.
+    StopCheck,
     /// Close everything and end the session; the worker reports `Stopped` and exits. Sends still queued
     /// are reported as [`super::Event::Unsent`].
     Stop,

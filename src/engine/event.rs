@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 
 use super::{NetError, PeerId};
+use crate::check::CheckEvent;
 
 /// Which way bytes went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -205,6 +206,8 @@ pub enum Event {
         /// When it happened.
         at: SystemTime,
     },
+    /// A device check's progress ([`super::Command::RunCheck`]), right after the event that caused it.
+    Check(CheckEvent),
     /// The session ended; no more events follow.
     Stopped {
         /// When it happened.
@@ -232,6 +235,7 @@ impl Event {
             | Event::Periodic { at, .. }
             | Event::Error { at, .. }
             | Event::Stopped { at } => *at,
+            Event::Check(check) => check.at,
         }
     }
 }

@@ -11,6 +11,7 @@
 //! [`SessionConfig::max_backlog_bytes`] of received data, the worker stops reading (TCP flow control then
 //! slows the senders down) until the caller catches up, so memory stays bounded whatever the peers do.
 
+mod checker;
 mod command;
 mod conn;
 mod error;
@@ -34,6 +35,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
+use crate::check::CompiledCheck;
 use crate::rules::Rules;
 
 pub use command::{Command, Target};
@@ -139,6 +141,9 @@ pub struct SessionConfig {
     /// Reply rules run on each peer's received messages, in the rules' own framing; none by default.
     /// [`Command::SetRules`] changes them while the session runs.
     pub rules: Rules,
+    /// A device check to run from the start, before any peer can connect (later ones go by
+    /// [`Command::RunCheck`]); compiled for this mode.
+    pub check: Option<Box<CompiledCheck>>,
     /// Bytes a peer's send queue may hold before further sends to it are dropped and reported.
     pub max_queue_bytes: usize,
     /// Received bytes the caller may leave unread before the worker pauses reading.
@@ -157,6 +162,7 @@ impl SessionConfig {
             mode,
             echo: false,
             rules: Rules::default(),
+            check: None,
             max_queue_bytes: 4 << 20,
             max_backlog_bytes: 64 << 20,
             udp_receive_buffer: DEFAULT_UDP_RECEIVE_BUFFER,

@@ -242,12 +242,14 @@ impl Handler for TcpClient {
             Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
                 NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
             ),
-            // Stop, the periodic sends and the rules are handled by the worker loop, never passed on.
+            // Stop, the periodic sends, the rules and checks are handled by the worker loop, never passed on.
             Command::Stop
             | Command::StopWhenSent { .. }
             | Command::SendEvery { .. }
             | Command::StopPeriodic
-            | Command::SetRules(_) => {}
+            | Command::SetRules(_)
+            | Command::RunCheck(_)
+            | Command::StopCheck => {}
         }
     }
 
@@ -299,5 +301,14 @@ impl Handler for TcpClient {
 
     fn shutdown(&mut self, cx: &mut Cx) {
         self.closed(CloseReason::SessionStopped, cx);
+    }
+
+    fn reconnect(&mut self, cx: &mut Cx) {
+        if !matches!(self.state, State::Done) {
+            return;
+        }
+        if let Err(error) = self.open(cx) {
+            self.fail(error, cx);
+        }
     }
 }

@@ -212,12 +212,14 @@ impl Handler for TcpServer {
             Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
                 NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
             ),
-            // Stop, the periodic sends and the rules are handled by the worker loop, never passed on.
+            // Stop, the periodic sends, the rules and checks are handled by the worker loop, never passed on.
             Command::Stop
             | Command::StopWhenSent { .. }
             | Command::SendEvery { .. }
             | Command::StopPeriodic
-            | Command::SetRules(_) => {}
+            | Command::SetRules(_)
+            | Command::RunCheck(_)
+            | Command::StopCheck => {}
         }
     }
 

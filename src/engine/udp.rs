@@ -441,12 +441,14 @@ impl Handler for Udp {
             Command::LeaveMulticast { group, interface } => {
                 self.multicast_command(group, interface, false, cx);
             }
-            // Stop, the periodic sends and the rules are handled by the worker loop, never passed on.
+            // Stop, the periodic sends, the rules and checks are handled by the worker loop, never passed on.
             Command::Stop
             | Command::StopWhenSent { .. }
             | Command::SendEvery { .. }
             | Command::StopPeriodic
-            | Command::SetRules(_) => {}
+            | Command::SetRules(_)
+            | Command::RunCheck(_)
+            | Command::StopCheck => {}
         }
     }
 

@@ -9,12 +9,15 @@ use bytes::{Bytes, BytesMut};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 use mio::{Events, Poll, Token};
 
+use super::checker::Checker;
 use super::periodic::Periodic;
 use super::replies::Replier;
 use super::tcp_client::TcpClient;
 use super::tcp_server::TcpServer;
 use super::timer::FineTimer;
 use super::udp::Udp;
+use crate::check::Output;
+
 use super::{
     Command, Direction, Event, MAX_WAKES_PER_SECOND, Mode, NetError, Operation, PeerId,
     SessionConfig, Target,
@@ -118,13 +121,25 @@ pub(crate) struct Cx<'a> {
     pub(crate) echo: bool,
     /// The reply rules, with their framers and delayed replies.
     replier: Replier,
+    /// The device check, if one runs; it sees every event emitted.
+    checker: Checker,
     pub(crate) max_queue_bytes: usize,
     max_backlog_bytes: usize,
 }
 
 impl Cx<'_> {
+    /// Emits `event`, and right after it what a running check made of it.
     pub(crate) fn emit(&mut self, event: Event) {
+        self.checker.observe(&event, Instant::now());
         self.emitter.emit(event);
+        self.emit_check_events();
+    }
+
+    /// Emits the running check's progress not emitted yet.
+    fn emit_check_events(&mut self) {
+        for event in self.checker.take_events() {
+            self.emitter.emit(Event::Check(event));
+        }
     }
 
     pub(crate) fn data(&mut self, peer: PeerId, dir: Direction, bytes: Bytes) {
@@ -242,6 +257,11 @@ pub(crate) trait Handler {
     fn queued(&self) -> usize;
     /// Closes everything, reporting each peer as closed by the stop.
     fn shutdown(&mut self, cx: &mut Cx);
+    /// TCP client: connects again when the connection has ended (a check's `connect`); failures are
+    /// reported as errors. Nothing for modes that do not connect.
+    fn reconnect(&mut self, cx: &mut Cx) {
+        let _ = cx;
+    }
 }
 
 /// The worker thread's body: open the mode, then loop over socket events, commands and timers until
@@ -256,10 +276,12 @@ pub(crate) fn run(
         mode,
         echo,
         rules,
+        check,
         max_queue_bytes,
         max_backlog_bytes,
         udp_receive_buffer,
     } = config;
+    let checker = Checker::new(&mode);
     let mut handler: Box<dyn Handler> = match mode {
         Mode::TcpServer { bind, max_clients } => Box::new(TcpServer::new(bind, max_clients)),
         Mode::TcpClient {
@@ -303,14 +325,22 @@ pub(crate) fn run(
         buf: BytesMut::zeroed(READ_BUFFER),
         echo,
         replier: Replier::new(rules),
+        checker,
         max_queue_bytes,
         max_backlog_bytes,
     };
+    if let Some(check) = check {
+        cx.checker.start(*check, Instant::now());
+        cx.emit_check_events();
+    }
     if let Err(error) = handler.open(&mut cx) {
         cx.error(error);
     } else {
         serve(&mut poll, handler.as_mut(), commands_rx, &mut cx);
     }
+    // A check still running ends with the session (one whose session could not open, too).
+    cx.checker.session_ended(Instant::now());
+    cx.emit_check_events();
     cx.emit(Event::Stopped {
         at: SystemTime::now(),
     });
@@ -341,7 +371,11 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
             .next_due()
             .map(|due| due.saturating_duration_since(now));
         let stop_in = stop_by.map(|by| by.saturating_duration_since(now));
-        for bound in [announce_in, periodic_in, replies_in, stop_in]
+        let check_in = cx
+            .checker
+            .next_due()
+            .map(|due| due.saturating_duration_since(now));
+        for bound in [announce_in, periodic_in, replies_in, stop_in, check_in]
             .into_iter()
             .flatten()
         {
@@ -352,7 +386,7 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
             && e.kind() != std::io::ErrorKind::Interrupted
         {
             cx.error(NetError::io(Operation::Setup, None, &e));
-            handler.shutdown(cx);
+            end(handler, cx);
             return;
         }
         for event in &events {
@@ -362,7 +396,7 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
             }
         }
         if !take_commands(commands_rx, handler, cx, &mut periodic, &mut stop_by) {
-            handler.shutdown(cx);
+            end(handler, cx);
             return;
         }
         let now = Instant::now();
@@ -388,20 +422,48 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
                 cx,
             );
         }
+        cx.checker.tick(now);
+        cx.emit_check_events();
+        check_actions(handler, cx);
         wake = handler.turn(now, cx);
         if wake == Wake::Now && cx.backlog_full() {
             wake = Wake::At(now + BACKLOG_RECHECK);
         }
-        if handler.finished() || cx.emitter.gone {
+        // A client whose connection ended goes on while its check is about to connect again.
+        if (handler.finished() && !cx.checker.wants_connection()) || cx.emitter.gone {
             return;
         }
         if stop_by.is_some_and(|by| {
             now >= by || (handler.queued() == 0 && cx.replier.next_delayed().is_none())
         }) {
-            handler.shutdown(cx);
+            end(handler, cx);
             return;
         }
         announce_in = cx.emitter.announce(now);
+    }
+}
+
+/// Ends the session's sockets: a check still running ends first, so its last step fails because the
+/// session ended, not because the close that follows looks like the device's.
+fn end(handler: &mut dyn Handler, cx: &mut Cx) {
+    cx.checker.session_ended(Instant::now());
+    cx.emit_check_events();
+    handler.shutdown(cx);
+}
+
+/// Carries out what the running check asks: sends, disconnects, connecting again. What that makes
+/// happen (a close) may move the check on and ask for more, so this goes on until it asks nothing.
+fn check_actions(handler: &mut dyn Handler, cx: &mut Cx) {
+    while let Some(action) = cx.checker.next_action() {
+        match action {
+            Output::Send { to, bytes } => {
+                let to = to.map_or(Target::Default, |peer| Target::Peer(PeerId(peer)));
+                handler.command(Command::Send { to, bytes }, cx);
+            }
+            Output::Disconnect(peer) => handler.command(Command::Disconnect(PeerId(peer)), cx),
+            Output::Connect => handler.reconnect(cx),
+            Output::Event(event) => cx.emitter.emit(Event::Check(event)),
+        }
     }
 }
 
@@ -437,6 +499,14 @@ fn take_commands(
                 for (peer, bytes, sends) in cx.replier.set(rules) {
                     cx.unsent(peer, bytes, sends);
                 }
+            }
+            Ok(Command::RunCheck(check)) => {
+                cx.checker.start(*check, Instant::now());
+                cx.emit_check_events();
+            }
+            Ok(Command::StopCheck) => {
+                cx.checker.stop(Instant::now());
+                cx.emit_check_events();
             }
             Ok(Command::StopWhenSent { within }) => {
                 if let Some(stopped) = periodic.take() {

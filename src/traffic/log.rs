@@ -259,7 +259,8 @@ impl TrafficLog {
             | Event::ReceiveBuffer { .. }
             | Event::Joined { .. }
             | Event::Left { .. }
-            | Event::Periodic { .. } => {}
+            | Event::Periodic { .. }
+            | Event::Check(_) => {}
         }
         if let Some((peer, note)) = Note::of(event) {
             let note = match note {

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
+use crate::check::Milestone;
 use crate::codec::MessageKind;
 use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId, Side};
 
@@ -131,6 +132,9 @@ pub enum Note {
     Left(IpAddr),
     /// Something failed.
     Error(NetError),
+    /// A device check started, one of its steps failed, or it ended (boxed: far larger than the other
+    /// notes, and rare).
+    Check(Box<Milestone>),
     /// The session ended.
     Stopped,
 }
@@ -202,6 +206,14 @@ impl Note {
             Event::Left { group, .. } => (None, Self::Left(*group)),
             Event::Error { error, .. } => (None, Self::Error(error.clone())),
             Event::Stopped { .. } => (None, Self::Stopped),
+            Event::Check(check) => {
+                let milestone = check.milestone()?;
+                let peer = match &milestone {
+                    Milestone::StepFailed { failure, .. } => failure.peer.map(PeerId),
+                    Milestone::Started { .. } | Milestone::Finished { .. } => None,
+                };
+                (peer, Self::Check(Box::new(milestone)))
+            }
             Event::Data { .. } | Event::Periodic { .. } => return None,
         })
     }

@@ -1,0 +1,149 @@
+//! The worker's side of device checks: it keeps which peers are connected, feeds a running check's
+//! [`Runner`] every event the worker emits (in the order emitted) and the time, reports the run's
+//! progress as [`Event::Check`]s right after the event that caused it, and hands the worker the sends,
+//! disconnects and connects the check asks for. A check's steps so never wait for a window.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::time::{Instant, SystemTime};
+
+use crate::check::{CheckEvent, CompiledCheck, Output, Role, Runner};
+
+use super::{Direction, Event, Mode, Side};
+
+/// The session's check, if one runs; see the [module docs](self).
+pub(crate) struct Checker {
+    role: Role,
+    /// Peers connected now, by number (oldest first).
+    connected: BTreeSet<u64>,
+    runner: Option<Runner>,
+    /// Progress to emit.
+    events: Vec<CheckEvent>,
+    /// What the check asks of the session, in order.
+    actions: VecDeque<Output>,
+}
+
+impl Checker {
+    /// No check yet, in a session of `mode`.
+    pub(crate) fn new(mode: &Mode) -> Self {
+        Self {
+            role: match mode {
+                Mode::TcpServer { .. } => Role::Server,
+                Mode::TcpClient { .. } => Role::Client,
+                Mode::Udp { .. } => Role::Udp,
+            },
+            connected: BTreeSet::new(),
+            runner: None,
+            events: Vec::new(),
+            actions: VecDeque::new(),
+        }
+    }
+
+    /// Starts `check`, stopping one that runs.
+    pub(crate) fn start(&mut self, check: CompiledCheck, now: Instant) {
+        self.stop(now);
+        let runner = Runner::new(
+            check,
+            self.role,
+            self.connected.iter().copied(),
+            now,
+            SystemTime::now(),
+        );
+        self.runner = Some(runner);
+        self.collect();
+    }
+
+    /// Stops the check that runs, if one does.
+    pub(crate) fn stop(&mut self, now: Instant) {
+        if let Some(runner) = &mut self.runner {
+            runner.stop(now, SystemTime::now());
+            self.collect();
+        }
+    }
+
+    /// The session is ending: a check still running fails.
+    pub(crate) fn session_ended(&mut self, now: Instant) {
+        if let Some(runner) = &mut self.runner {
+            runner.session_ended(now, SystemTime::now());
+            self.collect();
+        }
+    }
+
+    /// Takes an event the worker emits.
+    pub(crate) fn observe(&mut self, event: &Event, now: Instant) {
+        match event {
+            Event::Connected { peer, .. } => {
+                self.connected.insert(peer.0);
+            }
+            Event::Closed { peer, .. } => {
+                self.connected.remove(&peer.0);
+            }
+            _ => {}
+        }
+        let Some(runner) = &mut self.runner else {
+            return;
+        };
+        match event {
+            Event::Connected { peer, at, .. } => runner.connected(peer.0, now, *at),
+            Event::Data {
+                peer,
+                dir: Direction::Rx,
+                bytes,
+                at,
+            } => runner.received(peer.0, bytes, now, *at),
+            Event::HalfClosed {
+                peer,
+                side: Side::Peer,
+                at,
+            } => runner.finished_sending(peer.0, now, *at),
+            Event::Closed { peer, at, .. } => runner.closed(peer.0, now, *at),
+            _ => return,
+        }
+        self.collect();
+    }
+
+    /// Lets time pass for the check: steps whose time is up pass or fail.
+    pub(crate) fn tick(&mut self, now: Instant) {
+        if let Some(runner) = &mut self.runner
+            && runner.deadline().is_some_and(|due| due <= now)
+        {
+            runner.tick(now, SystemTime::now());
+            self.collect();
+        }
+    }
+
+    /// When [`Checker::tick`] has something to do.
+    pub(crate) fn next_due(&self) -> Option<Instant> {
+        self.runner.as_ref().and_then(Runner::deadline)
+    }
+
+    /// Whether the check waits to connect again: a TCP client session whose connection ended goes on.
+    pub(crate) fn wants_connection(&self) -> bool {
+        self.runner.as_ref().is_some_and(Runner::wants_connection)
+    }
+
+    /// Progress to emit now.
+    pub(crate) fn take_events(&mut self) -> std::vec::Drain<'_, CheckEvent> {
+        self.events.drain(..)
+    }
+
+    /// The next thing the check asks of the session.
+    pub(crate) fn next_action(&mut self) -> Option<Output> {
+        self.actions.pop_front()
+    }
+
+    /// Sorts the runner's outputs into events and actions; a finished run is dropped.
+    fn collect(&mut self) {
+        let Some(runner) = &mut self.runner else {
+            return;
+        };
+        for output in runner.take_outputs() {
+            match output {
+                Output::Event(event) => self.events.push(event),
+                action => self.actions.push_back(action),
+            }
+        }
+        if runner.is_finished() {
+            self.runner = None;
+        }
+    }
+}
