@@ -65,6 +65,10 @@ pub enum CliCommand {
     /// Check why a board does not connect: this PC's adapters, the bind port (who holds it), the
     /// firewall, and whether a target answers. Exit 0 when nothing is a problem, 1 when something is.
     Doctor(DoctorArgs),
+    /// Run a preset's device checks (all, or the one named): each step says PASS or FAIL with its time.
+    /// Exit 0 when every check passed, 1 when one failed, 2 for a bad preset or no such check, 3 when the
+    /// network refused.
+    Check(CheckArgs),
     /// Run a preset saved by the window; flags override its values.
     Run {
         /// The preset file (.ron).
@@ -82,6 +86,31 @@ pub enum CliCommand {
         #[command(flatten)]
         common: Common,
     },
+}
+
+/// What `netassist check` runs.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// The preset file (.ron) with the checks.
+    pub preset: PathBuf,
+    /// Run only the check with this name (default: every check of the preset, in order).
+    #[arg(long, value_name = "NAME")]
+    pub check: Option<String>,
+    /// Listen on (server, UDP) this address instead of the preset's, such as 127.0.0.1:10000.
+    #[arg(long, value_name = "IP:PORT", conflicts_with = "connect")]
+    pub bind: Option<String>,
+    /// Connect (client) to this server, or send (UDP) to this address, instead of the preset's.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub connect: Option<String>,
+    /// Print one JSON object per line: one per step result, one per check.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the results as `JUnit` XML to this file: a testsuite per check, a testcase per step.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also print the traffic (the log's rows), as `netassist run` does.
+    #[arg(long)]
+    pub traffic: bool,
 }
 
 /// What `netassist doctor` checks. With neither address it lists the adapters only.

@@ -13,10 +13,17 @@
 //! [connection doctor](crate::doctor) instead of a session: 0 when no finding is a problem, 1 when one is,
 //! 2 for bad arguments.
 //!
+//! `netassist check PRESET.ron` runs the preset's device checks ([`crate::check`]) instead: 0 when every
+//! check passed, 1 when one failed (or was stopped by Ctrl+C), 2 for a bad preset, a check with a mistake
+//! or no such check, 3 when the network refused.
+//!
 //! The parts: `args` (clap's types), `plan` (flags and preset to a checked plan), `runner` (the session
-//! loop), `output` (text or JSON lines and the summary).
+//! loop), `output` (text or JSON lines and the summary), `check` (the checks' run and its lines), `junit`
+//! (the checks' results as `JUnit` XML).
 
 mod args;
+mod check;
+mod junit;
 mod output;
 mod plan;
 mod runner;
@@ -26,7 +33,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-pub use args::{Cli, CliCommand, Common, DoctorArgs, SendFlags};
+pub use args::{CheckArgs, Cli, CliCommand, Common, DoctorArgs, SendFlags};
 use plan::Plan;
 
 /// Exit code: bad arguments or a bad preset.
@@ -48,8 +55,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(EXIT_USAGE));
         }
     };
-    if let Ok(CliCommand::Doctor(args)) = Cli::from_arg_matches(&matches).map(|cli| cli.command) {
-        return runner::doctor(&args);
+    match Cli::from_arg_matches(&matches).map(|cli| cli.command) {
+        Ok(CliCommand::Doctor(args)) => return runner::doctor(&args),
+        Ok(CliCommand::Check(args)) => return check::run(&args),
+        _ => {}
     }
     match Plan::new(&matches) {
         Ok(plan) => runner::run(plan),

@@ -64,12 +64,12 @@ fn host_port(text: &str) -> Result<(String, String), String> {
     Ok((host.to_owned(), port.to_owned()))
 }
 
-fn set_local(preset: &mut Preset, bind: &str) -> Result<(), String> {
+pub(super) fn set_local(preset: &mut Preset, bind: &str) -> Result<(), String> {
     (preset.local_ip, preset.local_port) = host_port(bind)?;
     Ok(())
 }
 
-fn set_remote(preset: &mut Preset, remote: &str) -> Result<(), String> {
+pub(super) fn set_remote(preset: &mut Preset, remote: &str) -> Result<(), String> {
     (preset.remote_host, preset.remote_port) = host_port(remote)?;
     Ok(())
 }
@@ -132,7 +132,9 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
             }
             (preset, common)
         }
-        CliCommand::Doctor(_) => return Err("doctor runs no session".to_owned()),
+        CliCommand::Doctor(_) | CliCommand::Check(_) => {
+            return Err("doctor and check have their own runs".to_owned());
+        }
     })
 }
 
