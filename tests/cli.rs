@@ -6,120 +6,16 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::PathBuf;
-use std::process::{Child, Command as Process, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
+use common::cli::{Ended, Netassist, json_lines};
 use common::{WAIT, peer_program, read_n};
 use netassist::codec::Checksum;
 use serde_json::Value;
-
-/// A running `netassist` with its output lines arriving on a channel.
-struct Netassist {
-    child: Child,
-    lines: Receiver<String>,
-    /// Every stdout line taken so far.
-    seen: Vec<String>,
-}
-
-/// How a run ended.
-struct Ended {
-    code: i32,
-    stdout: Vec<String>,
-    stderr: String,
-    took: Duration,
-}
-
-impl Netassist {
-    fn start(args: &[&str]) -> Self {
-        let mut child = Process::new(env!("CARGO_BIN_EXE_netassist"))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (lines_tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if lines_tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits for the next stdout line for which `pick` says yes.
-    fn line(&mut self, what: &str, pick: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + WAIT;
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            let Ok(line) = self.lines.recv_timeout(left) else {
-                break;
-            };
-            self.seen.push(line.clone());
-            if pick(&line) {
-                return line;
-            }
-        }
-        panic!("no line with {what}; lines seen: {:#?}", self.seen);
-    }
-
-    /// The port from the `Listening on IP:PORT` line (text output) or the `listening` object (JSON).
-    fn port(&mut self) -> u16 {
-        let line = self.line("Listening on", |l| l.contains("Listening on"));
-        let addr = line.rsplit("Listening on ").next().unwrap();
-        let digits: String = addr
-            .rsplit(':')
-            .next()
-            .unwrap()
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        digits.parse().unwrap()
-    }
-
-    /// Waits for the process to exit, within [`WAIT`], and collects the rest of its output.
-    fn end(mut self) -> Ended {
-        let started = Instant::now();
-        let deadline = started + WAIT;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("netassist did not exit; lines seen: {:#?}", self.seen);
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        let took = started.elapsed();
-        // The reader thread ends at end of file, which the exit has caused.
-        self.seen.extend(self.lines.iter());
-        let mut stderr = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut stderr)
-            .unwrap();
-        Ended {
-            code: status.code().unwrap_or(-1),
-            stdout: self.seen,
-            stderr,
-            took,
-        }
-    }
-}
 
 /// Runs a peer program with `args` and returns its last stdout line as JSON.
 fn run_peer(program: &PathBuf, args: &[&str]) -> Value {
@@ -131,13 +27,6 @@ fn run_peer(program: &PathBuf, args: &[&str]) -> Value {
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap()
-}
-
-fn json_lines(lines: &[String]) -> Vec<Value> {
-    lines
-        .iter()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
-        .collect()
 }
 
 /// The `text` of each received data object.

@@ -4,7 +4,8 @@
 //! feeds it, and tests feed it by hand.
 //!
 //! The device is the peer the steps talk to: the client `wait_client` finds (the one connected longest,
-//! when several are), the server a client connects to, or UDP's first remote. Received bytes are kept per
+//! when several are; without `wait_client`, the one connected longest when a step first needs one), the
+//! server a client connects to, or UDP's first remote. Received bytes are kept per
 //! device, raw or framed, from the run's start (for the peers that could become the device: the few
 //! connected longest), and each `expect` looks at what arrived since the last match, as
 //! [`crate::expect`] does.
@@ -116,6 +117,9 @@ pub struct Runner {
     loops: Vec<Loop>,
     active: Option<Active>,
     device: Option<PeerKey>,
+    /// A device was picked in this run (a step that needs one then fails without it, rather than quietly
+    /// talking to another peer).
+    had_device: bool,
     /// Peers connected now, oldest first (the engine numbers peers in the order they come).
     connected: BTreeSet<PeerKey>,
     streams: HashMap<PeerKey, Incoming>,
@@ -149,6 +153,7 @@ impl Runner {
             loops: Vec::new(),
             active: None,
             device: None,
+            had_device: false,
             connected: connected.into_iter().collect(),
             streams: HashMap::new(),
             captures: Vec::new(),
@@ -160,7 +165,7 @@ impl Runner {
         };
         runner.event(at, CheckEventKind::Started);
         if role == Role::Udp {
-            runner.device = runner.connected.first().copied();
+            runner.adopt_oldest();
         }
         runner.advance(now, at);
         runner
@@ -212,10 +217,10 @@ impl Runner {
         }
         self.connected.insert(peer);
         if self.device.is_none() && self.role == Role::Udp {
-            self.device = Some(peer);
+            self.adopt(peer);
         }
         if matches!(self.active_waiting(), Some(Waiting::Connection(_))) {
-            self.device = Some(peer);
+            self.adopt(peer);
             self.pass(now, at, None);
         }
     }
@@ -561,8 +566,7 @@ impl Runner {
                 }
                 Op::Send(template) => self.send(instr.id, template, now, at),
                 &Op::Expect { within, .. } => {
-                    if self.device.is_none() && self.role != Role::Udp {
-                        self.fail(now, at, FailReason::NotConnected);
+                    if !self.need_device(now, at) {
                         return;
                     }
                     self.active = wait(Waiting::Match(within), within);
@@ -573,8 +577,10 @@ impl Runner {
                 }
                 &Op::Wait(duration) => self.active = wait(Waiting::Time, duration),
                 Op::Disconnect => {
+                    if !self.need_device(now, at) {
+                        return;
+                    }
                     let Some(device) = self.device else {
-                        self.fail(now, at, FailReason::NotConnected);
                         return;
                     };
                     self.active = wait(Waiting::Closing, CLOSE_WAIT);
@@ -618,9 +624,28 @@ impl Runner {
         if self.device.is_none()
             && let Some(&oldest) = self.connected.first()
         {
-            self.device = Some(oldest);
-            self.streams.retain(|&peer, _| peer == oldest);
+            self.adopt(oldest);
         }
+    }
+
+    fn adopt(&mut self, peer: PeerKey) {
+        self.device = Some(peer);
+        self.had_device = true;
+        self.streams.retain(|&kept, _| kept == peer);
+    }
+
+    /// A step that needs the device and has none: before any device was picked in this run, the peer
+    /// connected longest is taken (a check without `wait_client` talks to the client already there).
+    /// `false`, and the step fails, when there is none to take.
+    fn need_device(&mut self, now: Instant, at: SystemTime) -> bool {
+        if self.device.is_none() && !self.had_device {
+            self.adopt_oldest();
+        }
+        if self.device.is_none() && self.role != Role::Udp {
+            self.fail(now, at, FailReason::NotConnected);
+            return false;
+        }
+        true
     }
 
     /// Whether the device has finished sending or closed.
@@ -632,8 +657,7 @@ impl Runner {
 
     /// Send step `id`: its bytes, with its own count as `{counter}` and the last match's captures.
     fn send(&mut self, id: StepId, template: &Template, now: Instant, at: SystemTime) {
-        if self.device.is_none() && self.role != Role::Udp {
-            self.fail(now, at, FailReason::NotConnected);
+        if !self.need_device(now, at) {
             return;
         }
         let counter = self.sent.entry(id).or_insert(0);

@@ -20,10 +20,13 @@ fn millis_text(ms: u64, lang: Lang) -> String {
     }
 }
 
-/// How long something took: `12.3 ms` under a second, `1.234 s` from there.
+/// How long something took: `0.045 ms` under 10 ms (a loopback echo), `12.3 ms` under a second, `1.234 s`
+/// from there.
 #[must_use]
 pub fn duration_text(took: Duration) -> String {
-    if took < Duration::from_secs(1) {
+    if took < Duration::from_millis(10) {
+        format!("{:.3} ms", took.as_secs_f64() * 1000.0)
+    } else if took < Duration::from_secs(1) {
         format!("{:.1} ms", took.as_secs_f64() * 1000.0)
     } else {
         format!("{:.3} s", took.as_secs_f64())
@@ -275,6 +278,7 @@ mod tests {
             "300 bytes arrived: \"po\\r\\n\" (70 6F 0D 0A) (the last 4 bytes shown)"
         );
         assert!(arrived_text(&arrived, Lang::Zh).starts_with("收到 300 字节"));
+        assert_eq!(duration_text(Duration::from_micros(45)), "0.045 ms");
         assert_eq!(duration_text(Duration::from_micros(12_340)), "12.3 ms");
         assert_eq!(duration_text(Duration::from_millis(1_234)), "1.234 s");
     }

@@ -362,7 +362,7 @@ fn step_json(event: &CheckEvent, step: &StepEvent, report: &Report) -> Value {
     Value::Object(object)
 }
 
-/// A check's result as one JSON object: `time`, `event` (`check`), `check`, `result` (`pass`, `fail`,
+/// A check's result as one JSON object: `time`, `event` (`check_result`), `check`, `result` (`pass`, `fail`,
 /// `stopped`), `took_s`, `steps_run`, `failed_step` (its place, or null), `failure` (the failure in
 /// words, or null) and `latency` (per expect after a send: `step`, `samples`, `min_s`, `median_s`,
 /// `max_s`).
@@ -394,7 +394,7 @@ fn summary_json(event: &CheckEvent, report: &Report) -> Value {
         .collect();
     json!({
         "time": iso_text(event.at),
-        "event": "check",
+        "event": "check_result",
         "check": report.name,
         "result": result,
         "took_s": seconds(took),

@@ -2,6 +2,7 @@
 //! bounded time-out, never sleeping for "long enough".
 #![allow(dead_code, clippy::missing_panics_doc)]
 
+pub mod cli;
 pub mod tshark;
 
 use std::io::Read;

@@ -505,3 +505,16 @@ impl Fixture {
         self.runner.device
     }
 }
+
+#[test]
+fn without_wait_client_the_client_there_is_taken_but_never_a_second_one_quietly() {
+    let mut f = Fixture::server(
+        vec![send("a"), Step::Wait { ms: 10 }, send("b")],
+        &[3, DEVICE],
+    );
+    assert_eq!(f.sends(), [(Some(3), "a".to_owned())], "the oldest client");
+    f.closed(3, 5);
+    f.tick(10);
+    assert_eq!(f.failure().reason, FailReason::NotConnected);
+    assert_eq!(f.sends().len(), 1, "not sent to the other client");
+}
