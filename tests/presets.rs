@@ -320,3 +320,58 @@ fn the_seed_exercise_preset_counts_clears_and_shows() {
     assert_eq!(answer("clear"), "cleared");
     assert_eq!(answer("show"), "look 0, pass 0");
 }
+
+#[test]
+fn presets_from_before_checks_load_with_none_and_checks_round_trip() {
+    for old in ["tests/data/preset-v1.ron", "tests/data/preset-v2.ron"] {
+        let loaded = Preset::load(Path::new(old)).unwrap();
+        assert!(loaded.warnings.is_empty(), "{old}: {:?}", loaded.warnings);
+        assert!(loaded.preset.checks.is_empty(), "{old}");
+        assert_eq!(loaded.preset.version, FORMAT_VERSION);
+    }
+    let version_three = Preset::from_ron("(version: 3, mode: TcpClient)").unwrap();
+    assert!(version_three.warnings.is_empty());
+    assert!(version_three.preset.checks.is_empty());
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("checks.ron");
+    let mut preset = Preset::load(Path::new("assets/presets/board-check.ron"))
+        .unwrap()
+        .preset;
+    preset.checks.push(netassist::check::Check {
+        name: "every step".to_owned(),
+        steps: netassist::check::Step::kinds().to_vec(),
+    });
+    preset.save(&path).unwrap();
+    let loaded = Preset::load(&path).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(loaded.preset.checks, preset.checks);
+    // A mistyped step field is named, not silently lost.
+    let typo = Preset::from_ron(
+        r#"(checks: [(name: "c", steps: [Expect(matcher: Contains("x"), withn_ms: 5)])])"#,
+    )
+    .unwrap();
+    assert_eq!(typo.warnings.len(), 1, "{:?}", typo.warnings);
+}
+
+#[test]
+fn every_example_check_compiles_for_its_preset() {
+    for (file, names) in [
+        ("board-check.ron", &["board"][..]),
+        ("look-pass-check.ron", &["counter"]),
+        ("hash-echo-check.ron", &["echo"]),
+        ("length-prefix-check.ron", &["messages"]),
+    ] {
+        let loaded = Preset::load(&Path::new("assets/presets").join(file)).unwrap();
+        assert!(loaded.warnings.is_empty(), "{file}: {:?}", loaded.warnings);
+        let preset = loaded.preset;
+        let found: Vec<&str> = preset.checks.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(found, names, "{file}");
+        for check in &preset.checks {
+            preset
+                .compile_check(check)
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+        }
+        preset.session().unwrap_or_else(|e| panic!("{file}: {}", e.en));
+    }
+}
