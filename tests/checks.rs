@@ -139,12 +139,13 @@ fn the_length_prefix_example_takes_glued_and_split_messages_and_the_close() {
     assert!(has_line(&ended, "PASS messages: 4 steps"));
 }
 
-/// Starts `echo_server.py` on a free loopback port; `None` without it.
-fn echo_server() -> Option<(Child, u16)> {
+/// Starts `echo_server.py` (with `extra` flags) on a free loopback port; `None` without it.
+fn echo_server(extra: &[&str]) -> Option<(Child, u16)> {
     let program = peer_program("echo_server.py")?;
     let mut child = Process::new("python3")
         .arg(program)
         .args(["--port", "0", "--seconds", "10"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -161,7 +162,7 @@ fn echo_server() -> Option<(Child, u16)> {
 
 #[test]
 fn the_hash_delimited_example_passes_against_the_echo_server() {
-    let Some((server, port)) = echo_server() else {
+    let Some((server, port)) = echo_server(&[]) else {
         return;
     };
     let connect = format!("127.0.0.1:{port}");
@@ -603,4 +604,27 @@ fn the_controller_stops_a_check_and_its_step_says_stopped() {
         report.steps[0].latest,
         Some((None, StepState::Stopped { .. }))
     ));
+}
+
+#[test]
+fn a_udp_check_sends_to_the_remote_and_expects_its_datagrams() {
+    let Some((server, port)) = echo_server(&["--udp"]) else {
+        return;
+    };
+    let preset = PresetFile::new(
+        r#"Preset(version: 4, mode: Udp, local_ip: "127.0.0.1", local_port: "0", remote_host: "127.0.0.1",
+           remote_port: "1", checks: [Check(name: "udp", steps: [Repeat(times: 3, steps: [
+           Send(text: "n{counter}"), Expect(matcher: Regex("^n[0-9]$"), within_ms: 2000)])])])"#,
+    );
+    let to = format!("127.0.0.1:{port}");
+    let ended = Netassist::start(&["check", preset.path(), "--connect", &to, "--json"]).end();
+    reap(server);
+    assert_eq!(ended.code, 0, "{:#?}\n{}", ended.stdout, ended.stderr);
+    let objects = json_lines(&ended.stdout);
+    let summary = objects
+        .iter()
+        .find(|o| o["event"] == "check_result")
+        .unwrap();
+    assert_eq!(summary["result"], "pass");
+    assert_eq!(summary["latency"][0]["samples"], 3);
 }

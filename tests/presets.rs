@@ -372,6 +372,8 @@ fn every_example_check_compiles_for_its_preset() {
                 .compile_check(check)
                 .unwrap_or_else(|e| panic!("{file}: {e}"));
         }
-        preset.session().unwrap_or_else(|e| panic!("{file}: {}", e.en));
+        preset
+            .session()
+            .unwrap_or_else(|e| panic!("{file}: {}", e.en));
     }
 }

@@ -3,6 +3,7 @@
 //! follow a send (min, median, max over their rounds), and how the run ended with its first failure. The
 //! command line prints it, writes it as JSON lines and `JUnit` XML; a window shows it as the run goes.
 
+use std::collections::VecDeque;
 use std::time::{Duration, SystemTime};
 
 use super::event::{CheckEvent, CheckEventKind, Failure, Outcome, StepState};
@@ -67,7 +68,7 @@ pub struct Report {
     /// Each step, by [`StepId`].
     pub steps: Vec<StepSummary>,
     /// Step executions that ended, oldest first (at most [`RESULTS_KEPT`], the newest).
-    pub results: Vec<StepResult>,
+    pub results: VecDeque<StepResult>,
     /// Executions no longer in `results`.
     pub results_dropped: u64,
     /// When the run started.
@@ -94,7 +95,7 @@ impl Report {
                     latencies: Vec::new(),
                 })
                 .collect(),
-            results: Vec::new(),
+            results: VecDeque::new(),
             results_dropped: 0,
             started: None,
             finished: None,
@@ -122,10 +123,10 @@ impl Report {
                 };
                 summary.total += took;
                 if self.results.len() == RESULTS_KEPT {
-                    self.results.remove(0);
+                    self.results.pop_front();
                     self.results_dropped += 1;
                 }
-                self.results.push(StepResult {
+                self.results.push_back(StepResult {
                     step: step.step,
                     round: step.round,
                     state: step.state.clone(),
@@ -241,5 +242,26 @@ mod tests {
             took: Duration::from_millis(100),
         }));
         assert_eq!(report.outcome(), Some(Outcome::Passed));
+    }
+
+    #[test]
+    fn a_long_repeat_keeps_its_newest_results_and_counts_them_all() {
+        let check = Check {
+            name: "c".to_owned(),
+            steps: vec![Step::Repeat {
+                times: 1_000_000,
+                steps: vec![Step::Disconnect],
+            }],
+        };
+        let mut report = Report::new(&check);
+        let total = RESULTS_KEPT as u32 + 5;
+        for round in 1..=total {
+            report.apply(&passed(1, round, 1));
+        }
+        assert_eq!(report.results.len(), RESULTS_KEPT);
+        assert_eq!(report.results_dropped, 5);
+        assert_eq!(report.results[0].round, Some(6));
+        assert_eq!(report.steps[1].passed, u64::from(total));
+        assert_eq!(report.latencies()[0].samples, total as usize);
     }
 }
