@@ -232,6 +232,19 @@ def case_periodic_1ms():
     return ok, "exit %s, %s; %s" % (code, summary[-1], figures)
 
 
+def case_check_board():
+    """`check` runs the board check of assets/presets/board-check.ron against a board: PASS, exit 0, the
+    latency line; then a board with the wrong greeting: FAIL, exit 1."""
+    results = []
+    for greeting, want in ((GREETING, 0), ("Hello World!", 1)):
+        run = Run("check", "assets/presets/board-check.ron", "--bind", "127.0.0.1:0", "--traffic")
+        board(run.port(), greeting=greeting, seconds=6 if want == 0 else 1)
+        code, lines, err = run.finish()
+        verdict = [line for line in lines if "PASS" in line or "FAIL" in line]
+        results.append((code == want, "exit %s (want %s): %s" % (code, want, verdict[-1:] or err.strip()[-200:])))
+    return all(ok for ok, _ in results), "; ".join(detail for _, detail in results)
+
+
 def case_doctor_firewall():
     """`doctor --json` reads Windows Firewall's settings from the registry. With FIREWALL_BLOCK_RULE set (the
     Wine check writes such a rule into its throwaway prefix: never set it on a real PC), the block rule must be
@@ -260,6 +273,7 @@ CASES = [
     case_udp_survives_port_unreachable,
     case_preset,
     case_periodic_1ms,
+    case_check_board,
     case_doctor_firewall,
 ]
 
