@@ -78,6 +78,7 @@ fn new_log(byte_budget: usize) -> TrafficLog {
         byte_budget,
         framer: hash_framing(),
         datagrams: false,
+        rates: false,
     });
     let addr = SocketAddr::from(([192, 168, 1, 20], 50_000));
     let connected = Event::Connected {

@@ -464,6 +464,9 @@ mod tests {
             }
             all.push(("close reason", Box::new(reason)));
         }
+        for kind in crate::traffic::CloseKind::ALL {
+            all.push(("close kind", Box::new(kind)));
+        }
         all.push(("windows firewall", Box::new(Tool::WindowsFirewall)));
         for typed in ["", r"\q"] {
             let error = crate::ui::connection_panel::delimiter_error(typed);

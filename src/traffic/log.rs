@@ -14,6 +14,7 @@ use crate::codec::{Framer, FramerConfig, Framing, FramingError, Message, Message
 use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId, Side};
 
 use super::drops::{DropRow, SendDrops};
+use super::rates::{Known, RateHistory};
 use super::rows::{Note, Row, RowKind, Rows};
 use super::stats::{Counters, PeerStats};
 
@@ -41,15 +42,18 @@ pub struct LogConfig {
     /// A UDP session: each data event is one datagram, framed on its own
     /// ([`Framer::push_datagram`]), so no message spans two datagrams.
     pub datagrams: bool,
+    /// Keep rates over time for plots ([`TrafficLog::rates`]); the command line, which draws none, does not.
+    pub rates: bool,
 }
 
 impl Default for LogConfig {
-    /// A 64 MiB budget, raw framing, a stream session.
+    /// A 64 MiB budget, raw framing, a stream session, no rates over time.
     fn default() -> Self {
         Self {
             byte_budget: DEFAULT_BYTE_BUDGET,
             framer: FramerConfig::default(),
             datagrams: false,
+            rates: false,
         }
     }
 }
@@ -128,6 +132,8 @@ pub struct TrafficLog {
     messages: Vec<Message>,
     /// Dropped sends not yet in a row (see [`SEND_DROPPED_EVERY`](super::SEND_DROPPED_EVERY)).
     drops: SendDrops,
+    /// Rates over time, when [`LogConfig::rates`] asked for them.
+    rates: Option<RateHistory>,
 }
 
 impl TrafficLog {
@@ -154,6 +160,7 @@ impl TrafficLog {
             dropped_datagrams: 0,
             messages: Vec::new(),
             drops: SendDrops::default(),
+            rates: config.rates.then(RateHistory::default),
         }
     }
 
@@ -247,7 +254,7 @@ impl TrafficLog {
                 // A UDP session stops without closing its remotes one by one.
                 for stats in self.peers.values_mut() {
                     if stats.closed.is_none() {
-                        stats.closed = Some(CloseReason::SessionStopped);
+                        stats.close(CloseReason::SessionStopped, *at);
                         self.closed.push_back(stats.id);
                     }
                 }
@@ -294,7 +301,7 @@ impl TrafficLog {
         if let Some(stats) = self.peers.get_mut(&peer)
             && stats.is_connected()
         {
-            stats.closed = Some(reason.clone());
+            stats.close(reason.clone(), at);
             self.connected -= 1;
             self.closed.push_back(peer);
         }
@@ -320,8 +327,9 @@ impl TrafficLog {
                 kind: MessageKind::Partial,
             };
             self.push_message(peer, Direction::Tx, written_at, message);
-            if let Some(stats) = self.count(peer, Direction::Tx, written.len() as u64, 1) {
-                stats.meter(Direction::Tx).add(now, written.len() as u64);
+            let len = written.len() as u64;
+            if let Some(stats) = self.count(peer, Direction::Tx, len, 1, written_at) {
+                stats.meter(Direction::Tx).add(now, len);
             }
         }
         if let Some(row) = self.drops.take(peer, at) {
@@ -490,6 +498,30 @@ impl TrafficLog {
         self.push_note(at, None, Note::Opened(Box::new(mode.clone())));
     }
 
+    /// Rates over time for the plots, when [`LogConfig::rates`] asked for them.
+    #[must_use]
+    pub fn rates(&self) -> Option<&RateHistory> {
+        self.rates.as_ref()
+    }
+
+    /// Keeps the rates of exactly these peers (the user's selection) from `at` on, whether or not they
+    /// are among the busiest; see [`RateHistory`]. Peers the log does not know are left out.
+    pub fn pin_rates(&mut self, peers: &[PeerId], at: SystemTime) {
+        let Some(rates) = &mut self.rates else { return };
+        let known: Vec<_> = peers
+            .iter()
+            .filter_map(|peer| self.peers.get(peer))
+            .map(|stats| {
+                let known = Known {
+                    addr: &stats.addr,
+                    activity: stats.activity,
+                };
+                (stats.id, known)
+            })
+            .collect();
+        rates.pin(&known, at);
+    }
+
     /// The session's local address: where it listens, or where a TCP client connected from.
     #[must_use]
     pub fn local_addr(&self) -> Option<SocketAddr> {
@@ -519,7 +551,7 @@ impl TrafficLog {
                 kind: MessageKind::Complete,
             };
             self.push_message(peer, dir, at, message);
-            if let Some(stats) = self.count(peer, dir, bytes.len() as u64, 1) {
+            if let Some(stats) = self.count(peer, dir, bytes.len() as u64, 1, at) {
                 stats.meter(dir).add(now, bytes.len() as u64);
             }
             return;
@@ -549,7 +581,7 @@ impl TrafficLog {
             self.push_message(peer, dir, at, message);
         }
         self.messages = messages;
-        if let Some(stats) = self.count(peer, dir, bytes.len() as u64, count) {
+        if let Some(stats) = self.count(peer, dir, bytes.len() as u64, count, at) {
             stats.meter(dir).add(now, bytes.len() as u64);
         }
     }
@@ -594,7 +626,7 @@ impl TrafficLog {
     /// Appends and counts a message that ended without new bytes: by an idle gap, or by a flush.
     fn push_ended(&mut self, peer: PeerId, dir: Direction, at: SystemTime, message: Message) {
         self.push_message(peer, dir, at, message);
-        self.count(peer, dir, 0, 1);
+        self.count(peer, dir, 0, 1, at);
     }
 
     fn push_note(&mut self, at: SystemTime, peer: Option<PeerId>, note: Note) {
@@ -607,18 +639,29 @@ impl TrafficLog {
         self.peers.get(&peer).map(|stats| Arc::clone(&stats.addr))
     }
 
-    /// Adds to the totals and to the peer's counters; returns the peer, if it is known.
+    /// Adds what happened at `at` to the totals, the peer's counters and the rates over time; returns the
+    /// peer, if it is known.
     fn count(
         &mut self,
         peer: PeerId,
         dir: Direction,
         bytes: u64,
         messages: u64,
+        at: SystemTime,
     ) -> Option<&mut PeerStats> {
         self.totals.add(dir, bytes, messages);
-        let stats = self.peers.get_mut(&peer)?;
-        stats.counters.add(dir, bytes, messages);
-        Some(stats)
+        let mut stats = self.peers.get_mut(&peer);
+        if let Some(stats) = &mut stats {
+            stats.counters.add(dir, bytes, messages);
+        }
+        if let Some(rates) = &mut self.rates {
+            let known = stats.as_deref_mut().map(|stats| Known {
+                addr: &stats.addr,
+                activity: &mut stats.activity,
+            });
+            rates.add(peer, known, dir, bytes, messages, at);
+        }
+        stats
     }
 }
 

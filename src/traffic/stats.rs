@@ -8,6 +8,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::engine::{CloseReason, Direction, PeerId};
 
+use super::rates::Activity;
+
 /// The width of one rate bucket.
 const RATE_BUCKET: Duration = Duration::from_millis(100);
 
@@ -57,6 +59,8 @@ pub struct PeerStats {
     pub since: SystemTime,
     /// Why it closed, once it has.
     pub closed: Option<CloseReason>,
+    /// When it closed (the close event's time, or the session's stop), once it has.
+    pub closed_at: Option<SystemTime>,
     /// It finished sending (its TCP FIN arrived); the connection stays open while we still send to it.
     pub peer_finished: bool,
     /// We finished sending to it (our FIN went out, on the user's request); it can still send.
@@ -65,6 +69,8 @@ pub struct PeerStats {
     pub counters: Counters,
     rx: RateMeter,
     tx: RateMeter,
+    /// How busy it has been lately, for choosing the peers whose rates are kept over time.
+    pub(super) activity: Activity,
 }
 
 impl PeerStats {
@@ -74,11 +80,13 @@ impl PeerStats {
             addr: Arc::new(addr),
             since,
             closed: None,
+            closed_at: None,
             peer_finished: false,
             local_finished: false,
             counters: Counters::default(),
             rx: RateMeter::new(now),
             tx: RateMeter::new(now),
+            activity: Activity::default(),
         }
     }
 
@@ -86,6 +94,12 @@ impl PeerStats {
     #[must_use]
     pub fn is_connected(&self) -> bool {
         self.closed.is_none()
+    }
+
+    /// Marks it closed for `reason` at `at`.
+    pub(super) fn close(&mut self, reason: CloseReason, at: SystemTime) {
+        self.closed = Some(reason);
+        self.closed_at = Some(at);
     }
 
     /// Bytes per second received over about the last second before `now`.

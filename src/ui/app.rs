@@ -1010,6 +1010,8 @@ fn log_config(settings: &Settings, mode: ModeKind) -> LogConfig {
         byte_budget: settings.log_mib.max(1) << 20,
         framer: FramerConfig::from(settings.preset.framing.clone()),
         datagrams: mode == ModeKind::Udp,
+        // The Plots window draws them.
+        rates: true,
     }
 }
 
