@@ -5,7 +5,11 @@
 //!    framing and the default 64 MiB budget, vs framing the same bytes with a bare `Framer`;
 //! 2. a `FilteredView` of 1,000,000 rows under a text filter, built from scratch, vs the obvious loop
 //!    (decode each row, lower-case it, `contains`);
-//! 3. the same view brought up to date after 1,000 more rows, vs building it from scratch.
+//! 3. the same view brought up to date after 1,000 more rows, vs building it from scratch;
+//! 4. applying the events of (1) to a log that keeps rates over time for the plots, vs one that does not;
+//! 5. the same with the events spread over 10,000 connected peers a millisecond apart (so each event is
+//!    weighed against the tracked busiest peers, and the one-second ring turns over), and the memory such
+//!    a log holds with and without rates, counted by the allocator.
 //!
 //! Every figure is the best of a few runs, to keep a busy machine's noise out.
 
@@ -22,9 +26,9 @@ use netassist::codec::{ControlStyle, Framer, FramerConfig, Framing, TextEncoding
 use netassist::engine::{Direction, Event, PeerId};
 use netassist::traffic::{Filter, FilteredView, LogConfig, RowKind, TrafficLog};
 
-// The same allocator as the app, so the bench measures what users run.
+// The same allocator as the app, so the bench measures what users run, counting the bytes it holds.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: cap::Cap<mimalloc::MiMalloc> = cap::Cap::new(mimalloc::MiMalloc, usize::MAX);
 
 /// Data events applied, and rows filtered.
 const EVENTS: usize = 1_000_000;
@@ -36,6 +40,9 @@ const APPENDED: usize = 1_000;
 const NEEDLE: &str = "SENSOR=00042";
 
 const PEER: PeerId = PeerId(1);
+
+/// Peers the events are spread over in the many-peer figures.
+const PEERS: u64 = 10_000;
 
 /// `count` lines of [`LINE`] bytes, each ending with `#`, as one buffer the events are views of (as the
 /// engine hands over its reads).
@@ -72,23 +79,76 @@ fn hash_framing() -> FramerConfig {
     .into()
 }
 
-/// A log that has seen its peer connect.
-fn new_log(byte_budget: usize) -> TrafficLog {
+/// A log that has seen `peers` connect, keeping rates over time or not.
+fn new_log(byte_budget: usize, rates: bool, peers: u64) -> TrafficLog {
     let mut log = TrafficLog::new(LogConfig {
         byte_budget,
         framer: hash_framing(),
         datagrams: false,
-        rates: false,
+        rates,
     });
-    let addr = SocketAddr::from(([192, 168, 1, 20], 50_000));
-    let connected = Event::Connected {
-        peer: PEER,
-        addr,
-        local: addr,
-        at: SystemTime::now(),
-    };
-    log.apply(&connected, Instant::now());
+    for id in 1..=peers {
+        let addr = SocketAddr::from(([192, 168, 1, 20], 50_000 - id as u16));
+        let connected = Event::Connected {
+            peer: PeerId(id),
+            addr,
+            local: addr,
+            at: SystemTime::now(),
+        };
+        log.apply(&connected, Instant::now());
+    }
     log
+}
+
+/// The data events of `stream` as [`data_events`] gives them, but from [`PEERS`] peers in turn, a
+/// millisecond apart.
+fn many_peer_events(stream: &Bytes) -> Vec<Event> {
+    let start = SystemTime::now();
+    (0..stream.len() / LINE)
+        .map(|index| Event::Data {
+            peer: PeerId(index as u64 % PEERS + 1),
+            dir: Direction::Rx,
+            bytes: stream.slice(index * LINE..(index + 1) * LINE),
+            at: start + Duration::from_millis(index as u64),
+        })
+        .collect()
+}
+
+/// Times applying `events` to a log of `peers` with and without rates, and prints the row.
+fn rates_row(what: &str, events: &[Event], peers: u64) {
+    let time = |rates: bool| {
+        best_of(|| {
+            let mut log = new_log(netassist::traffic::DEFAULT_BYTE_BUDGET, rates, peers);
+            apply_all(&mut log, black_box(events))
+        })
+    };
+    let (without, counted) = time(false);
+    let (with, counted_with) = time(true);
+    assert_eq!(
+        (counted, counted_with),
+        (EVENTS, EVENTS),
+        "every line counted"
+    );
+    println!(
+        "| {what} | without rates {} ({:.1} M events/s) | with rates {} ({:.1} M events/s) | {:.2} |",
+        millis(without),
+        EVENTS as f64 / without.as_secs_f64() / 1e6,
+        millis(with),
+        EVENTS as f64 / with.as_secs_f64() / 1e6,
+        with.as_secs_f64() / without.as_secs_f64()
+    );
+}
+
+/// The bytes a log of `peers` holds after `events`, with rates or without, and its rate history's own.
+fn log_memory(events: &[Event], peers: u64, rates: bool) -> (usize, usize) {
+    let before = ALLOCATOR.allocated();
+    let mut log = new_log(netassist::traffic::DEFAULT_BYTE_BUDGET, rates, peers);
+    apply_all(&mut log, events);
+    let held = ALLOCATOR.allocated() - before;
+    let history = log
+        .rates()
+        .map_or(0, netassist::traffic::RateHistory::heap_bytes);
+    (held, history)
 }
 
 /// Applies `events` as if seen a microsecond apart; returns the messages counted.
@@ -148,7 +208,7 @@ fn main() {
     let (framer_time, framed) = best_of(|| frame_all(black_box(&events)));
     let mut kept = (0, 0, 0);
     let (log_time, logged) = best_of(|| {
-        let mut log = new_log(netassist::traffic::DEFAULT_BYTE_BUDGET);
+        let mut log = new_log(netassist::traffic::DEFAULT_BYTE_BUDGET, false, 1);
         let messages = apply_all(&mut log, black_box(&events));
         kept = (log.len(), log.dropped_rows(), log.used_bytes());
         messages
@@ -163,7 +223,7 @@ fn main() {
         log_time.as_secs_f64() / framer_time.as_secs_f64()
     );
 
-    let mut log = new_log(usize::MAX);
+    let mut log = new_log(usize::MAX, false, 1);
     apply_all(&mut log, &events);
     let filter = Filter {
         text: NEEDLE.to_owned(),
@@ -203,9 +263,36 @@ fn main() {
         refresh_time.as_secs_f64() / view_time.as_secs_f64()
     );
 
+    drop(log);
+    rates_row(
+        &format!("apply {EVENTS} data events of {LINE} B, one peer"),
+        &events,
+        1,
+    );
+    let spread = many_peer_events(&stream);
+    rates_row(
+        &format!("the same from {PEERS} peers in turn, 1 ms apart"),
+        &spread,
+        PEERS,
+    );
+
     let (rows, dropped, used) = kept;
     println!(
         "\nThe 64 MiB log kept {rows} rows ({:.1} MiB counted) and dropped {dropped}.",
         used as f64 / f64::from(1 << 20)
+    );
+
+    let (without, _) = log_memory(&spread, PEERS, false);
+    let (with, history) = log_memory(&spread, PEERS, true);
+    let (_, one_peer) = log_memory(&events, 1, true);
+    let mib = |bytes: usize| bytes as f64 / f64::from(1 << 20);
+    println!(
+        "\nMemory with {PEERS} peers after those events (allocator): log without rates {:.2} MiB, with rates \
+         {:.2} MiB: {:.0} KiB more. The rate history holds {:.0} KiB of it ({:.0} KiB with one peer).",
+        mib(without),
+        mib(with),
+        (with as f64 - without as f64) / 1024.0,
+        history as f64 / 1024.0,
+        one_peer as f64 / 1024.0,
     );
 }

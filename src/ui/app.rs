@@ -13,6 +13,7 @@ use super::help::{self, Help};
 use super::menu;
 use super::pcap_export::PcapRecording;
 use super::peers_panel::{self, PeersView};
+use super::plots::{self, PlotsView};
 use super::rules_panel::{self, RulesPanel};
 use super::send_panel;
 use super::sending::SendCounts;
@@ -249,6 +250,8 @@ pub struct NetAssistApp {
     pub rules_panel: RulesPanel,
     /// The Diagnose window: the connection doctor, its fields and its last findings.
     pub diagnose: DiagnoseView,
+    /// The Plots window: rates over time and the connection timeline.
+    pub plots: PlotsView,
     /// Since when the open TCP server has listened without a client, while it does.
     waiting_since: Option<Instant>,
     /// The Help menu's windows and the example presets' folder.
@@ -294,6 +297,7 @@ impl NetAssistApp {
             pending: None,
             rules_panel: RulesPanel::default(),
             diagnose: DiagnoseView::default(),
+            plots: PlotsView::default(),
             waiting_since: None,
             help: Help::new(),
             closing: false,
@@ -509,6 +513,7 @@ impl NetAssistApp {
         help::windows(&ctx, &mut self.help, self.settings.lang);
         send_panel::quick_edit_window(&ctx, self, &mut actions);
         self.diagnose.ui(&ctx, self.settings.lang, &mut actions);
+        plots::window(&ctx, self);
         if let Some(answer) = self.pending_ui(&ctx) {
             actions.push(UiAction::Answer(answer));
         }

@@ -1,5 +1,5 @@
 //! The menu bar: presets (open, save, save as, recent), the log on disk (export, pcapng, capture), which side
-//! panels are open, and the Diagnose window; the Help menu is [`super::help`].
+//! panels are open and the Plots window, and the Diagnose window; the Help menu is [`super::help`].
 
 use super::app::{EXPORT_SHORTCUT, NetAssistApp, OPEN_SHORTCUT, UiAction};
 use super::files::Rows;
@@ -130,7 +130,7 @@ fn log_menu(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiActio
     });
 }
 
-/// The View menu: which side panels are open.
+/// The View menu: which side panels are open, and the Plots window.
 fn view_menu(ui: &mut egui::Ui, app: &mut NetAssistApp) {
     let lang = app.settings.lang;
     ui.menu_button(lang.pick("View", "视图"), |ui| {
@@ -147,6 +147,10 @@ fn view_menu(ui: &mut egui::Ui, app: &mut NetAssistApp) {
             .changed()
         {
             app.settings.panels.peers = Some(peers);
+        }
+        ui.separator();
+        if ui.button(lang.pick("Plots…", "图表…")).clicked() {
+            app.plots.open = true;
         }
     });
 }

@@ -15,12 +15,14 @@ pub mod launch;
 pub mod menu;
 pub mod pcap_export;
 pub mod peers_panel;
+pub mod plots;
 pub mod row_selection;
 pub mod rules_panel;
 pub mod send_panel;
 mod sending;
 pub mod settings;
 pub mod status_bar;
+pub mod timeline;
 pub mod traffic_view;
 
 pub use crate::i18n::Lang;

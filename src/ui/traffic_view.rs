@@ -450,20 +450,21 @@ fn kind_label(kind: MessageKind, lang: Lang) -> &'static str {
     }
 }
 
-/// The colours the log writes directions and notes in, one set per theme so each reads on its background.
-struct LogColors {
-    rx: Color32,
-    tx: Color32,
+/// The colours the log writes directions and notes in, one set per theme so each reads on its background;
+/// the plots draw received and sent data in the same colours.
+pub(crate) struct LogColors {
+    pub(crate) rx: Color32,
+    pub(crate) tx: Color32,
     /// A session or peer that started.
-    good: Color32,
+    pub(crate) good: Color32,
     /// Data that did not go where it was meant to.
     bad: Color32,
     /// Anything else that happened.
-    info: Color32,
+    pub(crate) info: Color32,
 }
 
 impl LogColors {
-    fn of(visuals: &egui::Visuals) -> Self {
+    pub(crate) fn of(visuals: &egui::Visuals) -> Self {
         let (rx, green, info) = if visuals.dark_mode {
             (
                 visuals.hyperlink_color,
