@@ -18,7 +18,9 @@
 //!   framing, each peer's byte stream since the last match, so a message in pieces still matches).
 //! - [`traffic`]: the bounded traffic log between the engine and the window (`traffic/log.rs`): framed
 //!   rows by index in a store with a byte budget (`rows.rs`), per-peer statistics, totals and rates
-//!   (`stats.rs`), and filtered views of the rows (`filter.rs`). No I/O, no threads, no GUI.
+//!   (`stats.rs`), rates over time for the plots in a bounded number of buckets and peers (`rates.rs`), how
+//!   each connection ended for the timeline (`timeline.rs`), and filtered views of the rows (`filter.rs`).
+//!   No I/O, no threads, no GUI.
 //! - [`format`](mod@format): how a row reads: directions, peer names, data as text or hex, connection events in both
 //!   languages, and the line format shared by the window's copy, the command line, captures and exports.
 //! - [`timestamp`]: times as the record writes them (time of day, ISO 8601, capture stamps); a leaf, so

@@ -112,6 +112,15 @@ impl Ring {
     /// the coarser rings keep it.
     fn add(&mut self, secs: u64, dir: Direction, bytes: u64, messages: u64) {
         let width = self.resolution.width_secs;
+        // Most counts fall in the newest bucket: no division for them.
+        let newest_start = (self.first + self.buckets.len() as u64).saturating_sub(1) * width;
+        if secs >= newest_start
+            && secs - newest_start < width
+            && let Some(newest) = self.buckets.back_mut()
+        {
+            newest.add(dir, bytes, messages);
+            return;
+        }
         let index = secs / width;
         let cap = self.resolution.buckets as u64;
         if self.buckets.is_empty() {
@@ -247,10 +256,9 @@ impl Default for RateSeries {
 }
 
 impl RateSeries {
-    /// Counts `bytes` and `messages` going `dir` at `at`. A count more than 24 hours older than the newest
-    /// is left out.
-    pub(super) fn add(&mut self, at: SystemTime, dir: Direction, bytes: u64, messages: u64) {
-        let secs = unix_secs(at);
+    /// Counts `bytes` and `messages` going `dir` at `secs` (since the epoch). A count more than 24 hours
+    /// older than the newest is left out.
+    fn add(&mut self, secs: u64, dir: Direction, bytes: u64, messages: u64) {
         for ring in &mut self.rings {
             ring.add(secs, dir, bytes, messages);
         }
@@ -316,6 +324,11 @@ pub(super) struct Activity {
 
 impl Activity {
     fn add(&mut self, secs: u64, bytes: u64) {
+        let start = self.window * ACTIVITY_WINDOW_SECS;
+        if secs >= start && secs - start < ACTIVITY_WINDOW_SECS {
+            self.current += bytes;
+            return;
+        }
         let window = secs / ACTIVITY_WINDOW_SECS;
         if window > self.window {
             self.previous = if window == self.window + 1 {
@@ -393,13 +406,13 @@ impl RateHistory {
         messages: u64,
         at: SystemTime,
     ) {
-        self.total.add(at, dir, bytes, messages);
-        let Some(known) = known else { return };
         let secs = unix_secs(at);
+        self.total.add(secs, dir, bytes, messages);
+        let Some(known) = known else { return };
         known.activity.add(secs, bytes);
         if let Some(tracked) = self.peers.iter_mut().find(|tracked| tracked.peer == peer) {
             tracked.activity = *known.activity;
-            tracked.series.add(at, dir, bytes, messages);
+            tracked.series.add(secs, dir, bytes, messages);
             return;
         }
         let busy = known.activity.busy(secs);
@@ -420,7 +433,7 @@ impl RateHistory {
             series: RateSeries::default(),
             activity: *known.activity,
         };
-        tracked.series.add(at, dir, bytes, messages);
+        tracked.series.add(secs, dir, bytes, messages);
         if let Some(index) = replaced {
             self.peers.remove(index);
         }
