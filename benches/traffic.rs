@@ -129,13 +129,19 @@ fn rates_row(what: &str, events: &[Event], peers: u64) {
         (EVENTS, EVENTS),
         "every line counted"
     );
+    events_row(what, ("without rates", without), ("with rates", with));
+}
+
+/// Prints a table row of two timings of [`EVENTS`] events, each with its rate, and their ratio.
+fn events_row(what: &str, (base_name, base): (&str, Duration), (name, time): (&str, Duration)) {
+    let rate = |time: Duration| EVENTS as f64 / time.as_secs_f64() / 1e6;
     println!(
-        "| {what} | without rates {} ({:.1} M events/s) | with rates {} ({:.1} M events/s) | {:.2} |",
-        millis(without),
-        EVENTS as f64 / without.as_secs_f64() / 1e6,
-        millis(with),
-        EVENTS as f64 / with.as_secs_f64() / 1e6,
-        with.as_secs_f64() / without.as_secs_f64()
+        "| {what} | {base_name} {} ({:.1} M events/s) | {name} {} ({:.1} M events/s) | {:.2} |",
+        millis(base),
+        rate(base),
+        millis(time),
+        rate(time),
+        time.as_secs_f64() / base.as_secs_f64()
     );
 }
 
@@ -214,13 +220,10 @@ fn main() {
         messages
     });
     assert_eq!((framed, logged), (EVENTS, EVENTS), "every line framed");
-    println!(
-        "| apply {EVENTS} data events of {LINE} B, delimiter `#`, 64 MiB budget | bare Framer {} ({:.1} M events/s) | TrafficLog {} ({:.1} M events/s) | {:.2} |",
-        millis(framer_time),
-        EVENTS as f64 / framer_time.as_secs_f64() / 1e6,
-        millis(log_time),
-        EVENTS as f64 / log_time.as_secs_f64() / 1e6,
-        log_time.as_secs_f64() / framer_time.as_secs_f64()
+    events_row(
+        &format!("apply {EVENTS} data events of {LINE} B, delimiter `#`, 64 MiB budget"),
+        ("bare Framer", framer_time),
+        ("TrafficLog", log_time),
     );
 
     let mut log = new_log(usize::MAX, false, 1);
