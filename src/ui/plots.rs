@@ -120,7 +120,8 @@ pub enum Source {
 /// One line of the plot as last built.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlotLine {
-    /// Its name in the legend: `RX total`, `TX 127.0.0.1:50000`.
+    /// Its name in the legend: `RX total`, `TX total`, or a peer's address, which its received and sent
+    /// lines share (one legend entry shows or hides both).
     pub name: String,
     /// Whose rate it is.
     pub source: Source,
@@ -246,19 +247,23 @@ fn build(history: &RateHistory, key: &Key) -> (Vec<PlotLine>, Unit) {
     let total_name = key.lang.pick("total", "总计");
     let until = unix_seconds(until);
     let mut lines = Vec::new();
-    let sources = std::iter::once((Source::Total, total_name.to_owned(), &total)).chain(
+    let sources = std::iter::once((Source::Total, &total)).chain(
         shown
             .iter()
             .enumerate()
-            .map(|(n, (peer, buckets))| (Source::Peer(n), peer.addr.to_string(), buckets)),
+            .map(|(n, (_, buckets))| (Source::Peer(n), buckets)),
     );
-    for (source, who, buckets) in sources {
+    for (source, buckets) in sources {
         if buckets.is_empty() {
             continue;
         }
         for (dir, label) in [(Direction::Rx, "RX"), (Direction::Tx, "TX")] {
+            let name = match source {
+                Source::Total => format!("{label} {total_name}"),
+                Source::Peer(n) => shown[n].0.addr.to_string(),
+            };
             lines.push(PlotLine {
-                name: format!("{label} {who}"),
+                name,
                 source,
                 dir,
                 points: steps(buckets, key.quantity, dir, unit, until),
@@ -378,11 +383,15 @@ impl PlotsView {
         });
         let note = if self.pinned.is_empty() {
             lang.pick(
-                "Total, and the busiest peers. Pick a peer as the send target to follow it.",
-                "总计和最忙的几个对端。在连接列表中选择一个对端作为发送目标即可跟踪它。",
+                "Total, and the busiest peers (RX solid, TX dashed). Pick a peer as the send target to \
+                 follow it.",
+                "总计和最忙的几个对端（实线为接收，虚线为发送）。在连接列表中选择一个对端作为发送目标即可跟踪它。",
             )
         } else {
-            lang.pick("Total, and the selected peer.", "总计和选中的对端。")
+            lang.pick(
+                "Total, and the selected peer (RX solid, TX dashed).",
+                "总计和选中的对端（实线为接收，虚线为发送）。",
+            )
         };
         ui.weak(note);
         let height = (ui.available_height() * 0.55).max(150.0);
@@ -402,7 +411,11 @@ impl PlotsView {
         let colors = LineColors::of(ui.visuals());
         let mut plot = Plot::new("rates")
             .height(height)
-            .legend(Legend::default().position(Corner::LeftTop))
+            .legend(
+                Legend::default()
+                    .position(Corner::LeftTop)
+                    .follow_insertion_order(true),
+            )
             .x_grid_spacer(time_grid)
             .x_axis_formatter(|mark, _| time_label(mark.value, mark.step_size))
             .y_axis_label(unit)
@@ -442,7 +455,10 @@ impl PlotsView {
                     Line::new(line.name.clone(), &line.points[..])
                         .color(color)
                         .style(style)
-                        .width(width),
+                        .width(width)
+                        // Steps, not samples: merging a pixel's points into a band would fill between
+                        // the levels of neighbouring seconds.
+                        .allow_band(false),
                 );
             }
         });
@@ -642,12 +658,12 @@ mod tests {
             [
                 "RX total",
                 "TX total",
-                "RX 127.0.0.1:50004",
-                "TX 127.0.0.1:50004",
-                "RX 127.0.0.1:50003",
-                "TX 127.0.0.1:50003",
-                "RX 127.0.0.1:50002",
-                "TX 127.0.0.1:50002",
+                "127.0.0.1:50004",
+                "127.0.0.1:50004",
+                "127.0.0.1:50003",
+                "127.0.0.1:50003",
+                "127.0.0.1:50002",
+                "127.0.0.1:50002",
             ]
         );
         // 10 KiB in the first second, nothing in the two after.
@@ -673,13 +689,9 @@ mod tests {
         assert_eq!(unit.name, "msg/s");
         assert_eq!(
             names(&lines),
-            [
-                "RX total",
-                "TX total",
-                "RX 127.0.0.1:50005",
-                "TX 127.0.0.1:50005"
-            ]
+            ["RX total", "TX total", "127.0.0.1:50005", "127.0.0.1:50005"]
         );
+        assert_eq!((lines[2].dir, lines[3].dir), (Direction::Rx, Direction::Tx));
         let peer_rx: Vec<f64> = lines[2].points.iter().map(|p| p.y).collect();
         assert_eq!(peer_rx, [1.0, 1.0, 0.0, 0.0], "one message in its second");
     }
