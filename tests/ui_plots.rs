@@ -216,3 +216,62 @@ fn an_idle_window_with_the_plot_open_asks_for_no_frames() {
     assert_eq!(delay, Duration::MAX);
     drop(client);
 }
+
+#[test]
+fn a_selected_peer_is_drawn_instead_of_the_busiest() {
+    let mut harness = plots_harness();
+    let addr = open(&mut harness);
+    let mut busy = TcpStream::connect(addr).unwrap();
+    let mut quiet = TcpStream::connect(addr).unwrap();
+    step_until(&mut harness, "both clients", |app| {
+        app.log().connected_peers() == 2
+    });
+    // Busy sends the lines many times over; quiet one line.
+    for _ in 0..20 {
+        send_lines(&mut busy);
+    }
+    quiet.write_all(b"one\n").unwrap();
+    let expected = (20 * LINES * LINE_LEN + 4) as u64;
+    step_until(&mut harness, "every byte", |app| {
+        app.log().totals().rx_bytes == expected
+    });
+    let name = |stream: &TcpStream| stream.local_addr().unwrap().to_string();
+    let peers_drawn = |app: &NetAssistApp| -> Vec<String> {
+        let mut names: Vec<String> = app
+            .plots
+            .lines()
+            .iter()
+            .filter(|line| line.source != Source::Total)
+            .map(|line| line.name.clone())
+            .collect();
+        names.dedup();
+        names
+    };
+    step_until(&mut harness, "both peers drawn", |app| {
+        peers_drawn(app).len() == 2
+    });
+    assert_eq!(peers_drawn(harness.state()), [name(&busy), name(&quiet)]);
+
+    // Showing only the quiet peer's rows in the log selects it: it alone is drawn beside the totals.
+    let quiet_id = harness
+        .state()
+        .log()
+        .peers()
+        .find(|peer| peer.addr.to_string() == name(&quiet))
+        .unwrap()
+        .id;
+    harness.state_mut().view.filter.peer = Some(quiet_id);
+    harness.run();
+    assert_eq!(peers_drawn(harness.state()), [name(&quiet)]);
+    harness.get_by_label("Total, and the selected peer (RX solid, TX dashed).");
+    assert!(
+        harness
+            .state()
+            .log()
+            .rates()
+            .unwrap()
+            .peer(quiet_id)
+            .unwrap()
+            .pinned
+    );
+}
