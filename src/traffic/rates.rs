@@ -7,8 +7,8 @@
 //!   hard cap. Every count goes into all three, so older history is already downsampled when the finer ring
 //!   lets it go, and a count is a few additions whatever the history holds;
 //! - per-peer series are kept for at most [`BUSIEST_TRACKED`] of the busiest peers plus [`PINNED_MAX`]
-//!   peers the user selected ([`RateHistory::pin`]). Which peers are busiest is judged by each peer's
-//!   [`Activity`] (bytes over the last 10–20 seconds), kept beside its counters, so with 10,000 peers an
+//!   peers the user selected ([`TrafficLog::pin_rates`](super::TrafficLog::pin_rates)). Which peers are
+//!   busiest is judged by each peer's [`Activity`] (bytes over the last 10–20 seconds), kept beside its counters, so with 10,000 peers an
 //!   event still costs a comparison with the few tracked ones. A peer that starts being tracked has a series
 //!   from then on ([`PeerRates::since`]); one that is no longer tracked loses its series.
 
@@ -64,7 +64,8 @@ pub const SERIES_MAX_BYTES: usize =
 /// Peers tracked because they are the busiest.
 pub const BUSIEST_TRACKED: usize = 8;
 
-/// Peers tracked because the user selected them ([`RateHistory::pin`]); more are left out.
+/// Peers tracked because the user selected them ([`TrafficLog::pin_rates`](super::TrafficLog::pin_rates)); more
+/// are left out.
 pub const PINNED_MAX: usize = 4;
 
 /// The window over which a peer's activity is measured, in seconds: its bytes in the current window and the
@@ -369,7 +370,8 @@ pub struct PeerRates {
     pub addr: Arc<SocketAddr>,
     /// When its series starts: nothing before this is in it (it was not tracked then).
     pub since: SystemTime,
-    /// The user selected it ([`RateHistory::pin`]), so it stays tracked however quiet it is.
+    /// The user selected it ([`TrafficLog::pin_rates`](super::TrafficLog::pin_rates)), so it stays tracked
+    /// however quiet it is.
     pub pinned: bool,
     /// Its counts over time.
     pub series: RateSeries,
@@ -384,7 +386,8 @@ pub(super) struct Known<'a, A = &'a mut Activity> {
     pub(super) activity: A,
 }
 
-/// The session's rates over time, and a few peers'; see the [module docs](self).
+/// The session's rates over time, and a few peers'. Memory is bounded however long the session runs and
+/// however many peers it has: see [`RateHistory::heap_bytes`].
 #[derive(Clone, Debug, Default)]
 pub struct RateHistory {
     total: RateSeries,
@@ -502,7 +505,8 @@ impl RateHistory {
 
     /// Bytes the history takes on the heap, its own size aside: at most [`SERIES_MAX_BYTES`] for the total
     /// and for each of up to [`BUSIEST_TRACKED`] + [`PINNED_MAX`] peers, plus the list of tracked peers,
-    /// however many peers the session has. Each peer's [`Activity`] lives with its statistics in the log.
+    /// however many peers the session has. Each peer's measure of how busy it is (24 bytes) lives with its
+    /// statistics in the log.
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
         self.total.heap_bytes()
