@@ -95,6 +95,7 @@ macro_rules! text_from_display_and_zh {
 
 text_from_display_and_zh!(
     crate::addr::AddrError,
+    crate::check::CheckError,
     crate::codec::ConvertError,
     crate::codec::EncodeError,
     crate::codec::EscapeError,
@@ -466,6 +467,42 @@ mod tests {
         }
         for kind in crate::traffic::CloseKind::ALL {
             all.push(("close kind", Box::new(kind)));
+        }
+        // Each mistake a check can have, in a step.
+        {
+            use crate::check::{CheckError, CheckProblem, Role, StepId};
+            for problem in [
+                CheckProblem::NoName,
+                CheckProblem::SameName,
+                CheckProblem::NoSteps,
+                CheckProblem::RepeatZero,
+                CheckProblem::WrongSession {
+                    kind: "connect",
+                    role: Role::Server,
+                },
+                CheckProblem::WrongSession {
+                    kind: "wait_client",
+                    role: Role::Client,
+                },
+                CheckProblem::WrongSession {
+                    kind: "disconnect",
+                    role: Role::Udp,
+                },
+                CheckProblem::Send(SendError::Hex(hex)),
+                CheckProblem::Pattern(Box::new(RuleError::from(RuleProblem::Regex(text("("))))),
+                CheckProblem::Framing(FramingError::EmptyDelimiter),
+            ] {
+                let step = Some((StepId(2), text("3.1")));
+                let check = text("board");
+                all.push((
+                    "check",
+                    Box::new(CheckError {
+                        check,
+                        step,
+                        problem,
+                    }),
+                ));
+            }
         }
         all.push(("windows firewall", Box::new(Tool::WindowsFirewall)));
         for typed in ["", r"\q"] {

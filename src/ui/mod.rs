@@ -13,6 +13,7 @@ pub mod fonts;
 pub mod help;
 pub mod launch;
 pub mod menu;
+mod palette;
 pub mod pcap_export;
 pub mod peers_panel;
 pub mod plots;

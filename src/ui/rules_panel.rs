@@ -101,7 +101,7 @@ fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) {
                 format!("{} {number}", lang.pick("Rule", "规则")),
             );
             let label = ui.label(format!("{} {number}", lang.pick("Pattern", "模式")));
-            kind_ui(ui, &mut rule.matcher, index, lang, label.id);
+            kind_ui(ui, &mut rule.matcher, ("rule kind", index), lang, label.id);
             ui.add(egui::TextEdit::singleline(rule.matcher.pattern_mut()).desired_width(200.0))
                 .labelled_by(label.id);
         });
@@ -136,8 +136,15 @@ fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) {
     }
 }
 
-/// The match kind: exact, contains, regex or hex, keeping the pattern typed so far.
-fn kind_ui(ui: &mut egui::Ui, matcher: &mut Match, index: usize, lang: Lang, label: egui::Id) {
+/// The match kind of a rule or a check's expect step: exact, contains, regex or hex, keeping the pattern
+/// typed so far.
+pub(crate) fn kind_ui(
+    ui: &mut egui::Ui,
+    matcher: &mut Match,
+    id_salt: impl egui::AsIdSalt,
+    lang: Lang,
+    label: egui::Id,
+) {
     let name = |m: &Match| match m {
         Match::Exact(_) => lang.pick("Is exactly", "完全等于"),
         Match::Contains(_) => lang.pick("Contains", "包含"),
@@ -145,7 +152,7 @@ fn kind_ui(ui: &mut egui::Ui, matcher: &mut Match, index: usize, lang: Lang, lab
         Match::Hex(_) => lang.pick("Hex pattern", "十六进制模式"),
     };
     let mut chosen = None;
-    egui::ComboBox::from_id_salt(("rule kind", index))
+    egui::ComboBox::from_id_salt(id_salt)
         .selected_text(name(matcher))
         .show_ui(ui, |ui| {
             for kind in Match::kinds() {

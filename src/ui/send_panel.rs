@@ -376,28 +376,14 @@ pub fn quick_edit_window(ctx: &egui::Context, app: &mut NetAssistApp, actions: &
                 .labelled_by(label.id);
             ui.horizontal(|ui| {
                 let label = ui.label(lang.pick("Read as", "读作"));
-                egui::ComboBox::from_id_salt("quick_read_as")
-                    .selected_text(read_as_text(quick.input, quick.encoding, lang))
-                    .show_ui(ui, |ui| {
-                        for encoding in TextEncoding::ALL {
-                            let text = read_as_text(InputMode::Text, encoding, lang);
-                            let chosen =
-                                quick.input == InputMode::Text && quick.encoding == encoding;
-                            if ui.selectable_label(chosen, text).clicked() {
-                                quick.input = InputMode::Text;
-                                quick.encoding = encoding;
-                            }
-                        }
-                        let text = read_as_text(InputMode::Hex, quick.encoding, lang);
-                        if ui
-                            .selectable_label(quick.input == InputMode::Hex, text)
-                            .clicked()
-                        {
-                            quick.input = InputMode::Hex;
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
+                read_as_combo(
+                    ui,
+                    "quick_read_as",
+                    &mut quick.input,
+                    &mut quick.encoding,
+                    lang,
+                )
+                .labelled_by(label.id);
                 escapes_checkbox(ui, quick.input, &mut quick.escapes, lang);
             });
             let typo = typo(&quick.text, quick.options(send));
@@ -421,7 +407,38 @@ pub fn quick_edit_window(ctx: &egui::Context, app: &mut NetAssistApp, actions: &
     }
 }
 
-/// How a quick command's text is read, as its window's choice shows it: "Text, GBK" or "HEX".
+/// How a quick command's or a check's send step's text is read: text in one of the encodings, or hex.
+/// Choosing hex keeps the encoding, so choosing text again comes back to it.
+pub(crate) fn read_as_combo(
+    ui: &mut egui::Ui,
+    id_salt: impl egui::AsIdSalt,
+    input: &mut InputMode,
+    encoding: &mut TextEncoding,
+    lang: Lang,
+) -> egui::Response {
+    egui::ComboBox::from_id_salt(id_salt)
+        .selected_text(read_as_text(*input, *encoding, lang))
+        .show_ui(ui, |ui| {
+            for choice in TextEncoding::ALL {
+                let text = read_as_text(InputMode::Text, choice, lang);
+                let chosen = *input == InputMode::Text && *encoding == choice;
+                if ui.selectable_label(chosen, text).clicked() {
+                    *input = InputMode::Text;
+                    *encoding = choice;
+                }
+            }
+            let text = read_as_text(InputMode::Hex, *encoding, lang);
+            if ui
+                .selectable_label(*input == InputMode::Hex, text)
+                .clicked()
+            {
+                *input = InputMode::Hex;
+            }
+        })
+        .response
+}
+
+/// How text to send is read, as its choice shows it: "Text, GBK" or "HEX".
 fn read_as_text(input: InputMode, encoding: TextEncoding, lang: Lang) -> String {
     match input {
         InputMode::Text => format!("{}, {}", lang.pick("Text", "文本"), encoding.label()),

@@ -7,6 +7,7 @@ use egui::{Color32, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::app::UiAction;
+use super::palette::Palette;
 use super::row_selection::{COPY_SHORTCUT, Selection, row_menu};
 use super::settings::Settings;
 use crate::codec::{ControlStyle, MessageKind, decode_for_display, hex};
@@ -465,26 +466,13 @@ pub(crate) struct LogColors {
 
 impl LogColors {
     pub(crate) fn of(visuals: &egui::Visuals) -> Self {
-        let (rx, green, info) = if visuals.dark_mode {
-            (
-                visuals.hyperlink_color,
-                Color32::from_rgb(0x6E, 0xC8, 0x78),
-                visuals.warn_fg_color,
-            )
-        } else {
-            // The light theme's own link and warning colours are too pale for small text on white.
-            (
-                Color32::from_rgb(0x00, 0x5A, 0xC8),
-                Color32::from_rgb(0x00, 0x7D, 0x32),
-                Color32::from_rgb(0xAA, 0x5A, 0x00),
-            )
-        };
+        let palette = Palette::of(visuals);
         Self {
-            rx,
-            tx: green,
-            good: green,
-            bad: visuals.error_fg_color,
-            info,
+            rx: palette.link,
+            tx: palette.good,
+            good: palette.good,
+            bad: palette.bad,
+            info: palette.info,
         }
     }
 
