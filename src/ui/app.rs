@@ -5,6 +5,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::checks_panel::{self, CheckAction, ChecksPanel};
 use super::connection_panel;
 use super::diagnose::{DiagnoseFields, DiagnoseView};
 use super::file_send::FileSend;
@@ -138,6 +139,8 @@ pub enum UiAction {
     RunDiagnose,
     /// The server has waited for a client: check its port and the adapters, in the Diagnose window.
     DiagnoseWaiting,
+    /// Run or stop a device check (the Checks window).
+    Check(CheckAction),
 }
 
 /// A message for the status bar, in both languages.
@@ -248,6 +251,8 @@ pub struct NetAssistApp {
     pub(crate) pending: Option<Pending>,
     /// The reply rules window.
     pub rules_panel: RulesPanel,
+    /// The device checks window.
+    pub checks_panel: ChecksPanel,
     /// The Diagnose window: the connection doctor, its fields and its last findings.
     pub diagnose: DiagnoseView,
     /// The Plots window: rates over time and the connection timeline.
@@ -296,6 +301,7 @@ impl NetAssistApp {
             dialogs,
             pending: None,
             rules_panel: RulesPanel::default(),
+            checks_panel: ChecksPanel::default(),
             diagnose: DiagnoseView::default(),
             plots: PlotsView::default(),
             waiting_since: None,
@@ -510,6 +516,7 @@ impl NetAssistApp {
             self.view = view;
         });
         rules_panel::ui(&ctx, self, &mut actions);
+        checks_panel::ui(&ctx, self, &mut actions);
         help::windows(&ctx, &mut self.help, self.settings.lang);
         send_panel::quick_edit_window(&ctx, self, &mut actions);
         self.diagnose.ui(&ctx, self.settings.lang, &mut actions);
@@ -720,6 +727,7 @@ impl NetAssistApp {
                     .show(DiagnoseFields::for_preset(preset, bound));
             }
             UiAction::RunDiagnose => self.run_diagnose(),
+            UiAction::Check(action) => self.apply_check(action),
             UiAction::DiagnoseWaiting => {
                 if let Some(addr) = self.waiting_without_clients() {
                     self.diagnose.show(DiagnoseFields::listening(addr));
@@ -749,6 +757,12 @@ impl NetAssistApp {
     }
 
     fn open(&mut self) {
+        self.open_with(None);
+    }
+
+    /// Opens a session with the current settings, running `check` in it from its start (before any peer
+    /// can connect), if one is given.
+    pub(crate) fn open_with(&mut self, check: Option<crate::check::CompiledCheck>) {
         if self.is_open() {
             return;
         }
@@ -756,7 +770,7 @@ impl NetAssistApp {
             Some(error) => Err(error),
             None => self.settings.preset.session(),
         };
-        let config = match checked {
+        let mut config = match checked {
             Ok(config) => config,
             Err(error) => {
                 // Shown at the field it is about, not again in the status bar.
@@ -765,6 +779,7 @@ impl NetAssistApp {
             }
         };
         self.field_error = None;
+        config.check = check.map(Box::new);
         let repaint = self.repaint.clone();
         let waker = move || {
             if let Some(ctx) = &repaint {

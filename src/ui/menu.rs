@@ -1,5 +1,6 @@
 //! The menu bar: presets (open, save, save as, recent), the log on disk (export, pcapng, capture), which side
-//! panels are open and the Plots window, and the Diagnose window; the Help menu is [`super::help`].
+//! panels are open and the Plots window, the device checks, and the Diagnose window; the Help menu is
+//! [`super::help`].
 
 use super::app::{EXPORT_SHORTCUT, NetAssistApp, OPEN_SHORTCUT, UiAction};
 use super::files::Rows;
@@ -33,6 +34,9 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
         });
         log_menu(ui, app, actions);
         view_menu(ui, app);
+        if ui.button(lang.pick("Checks…", "设备检查…")).clicked() {
+            app.checks_panel.open = true;
+        }
         if ui.button(lang.pick("Diagnose…", "诊断…")).clicked() {
             actions.push(UiAction::OpenDiagnose);
         }

@@ -5,6 +5,9 @@
 //! [`UiAction`]s, which the app applies after drawing (see [`app`]).
 
 pub mod app;
+mod check_run;
+mod check_steps;
+pub mod checks_panel;
 pub mod connection_panel;
 pub mod diagnose;
 pub mod file_send;

@@ -1,0 +1,513 @@
+//! The device checks window: the preset's checks (new, rename, duplicate, remove with undo, choose one),
+//! the chosen check's steps ([`super::check_steps`]) with each mistake under its step as it is typed, and
+//! Run / Stop with each step's state and time and the run's result as it goes ([`super::check_run`]).
+//!
+//! The checks live in the preset ([`crate::preset::Preset::checks`]): every edit marks it changed and is
+//! saved with it. A run's steps run in the session's worker ([`crate::check`]); the window draws the report
+//! the session controller keeps as it takes the run's events. Run on a closed session opens it with the
+//! check running from its start, so a device's greeting as it connects is seen.
+
+use std::path::PathBuf;
+
+use super::app::{NetAssistApp, Notice, UiAction};
+use super::check_run;
+use super::check_steps::{self, StepPlace, StepsView};
+use crate::check::{self, Check, CheckError, CheckProblem, Context, Step};
+use crate::i18n::{Lang, Text};
+use crate::preset::ModeKind;
+
+/// Width of the list of checks on the window's left.
+const LIST_WIDTH: f32 = 130.0;
+
+/// The window's own state; the checks themselves are the preset's.
+#[derive(Default)]
+pub struct ChecksPanel {
+    /// The window is shown.
+    pub open: bool,
+    /// The chosen check, by its index in the preset's checks.
+    chosen: usize,
+    /// The last check or step removed, until it is put back or another goes.
+    removed: Option<Removed>,
+    /// The chosen check's mistakes, with what they were found in, so it is checked again only after a
+    /// change (a run wakes the window often).
+    problems: Option<(ProblemsSource, Vec<CheckError>)>,
+    /// Why the last Run did not start, until the next.
+    message: Option<Notice>,
+}
+
+/// What a check's mistakes were found in: the check, its session, and whether another check has its name.
+type ProblemsSource = (Check, Context, bool);
+
+/// Run or stop a check: the window's requests to the app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckAction {
+    /// Run the preset's check at this index on the open session, opening it first when none is open.
+    Run(usize),
+    /// Stop the check that runs.
+    Stop,
+}
+
+/// A check or step removed, and the preset file it was removed from.
+struct Removed {
+    file: Option<PathBuf>,
+    what: RemovedItem,
+}
+
+enum RemovedItem {
+    Check {
+        index: usize,
+        check: Check,
+    },
+    Step {
+        /// The check it was in, by index and name.
+        check: (usize, String),
+        at: StepPlace,
+        step: Step,
+    },
+}
+
+impl ChecksPanel {
+    /// `check`'s mistakes in `context`, with one for a name that another check has too.
+    fn problems(&mut self, check: &Check, context: &Context, same_name: bool) -> Vec<CheckError> {
+        if let Some(((from, in_context, same), problems)) = &self.problems
+            && from == check
+            && in_context == context
+            && *same == same_name
+        {
+            return problems.clone();
+        }
+        let mut problems = check::problems(check, context);
+        if same_name {
+            problems.insert(
+                0,
+                CheckError {
+                    check: check.name.clone(),
+                    step: None,
+                    problem: CheckProblem::SameName,
+                },
+            );
+        }
+        let source = (check.clone(), context.clone(), same_name);
+        self.problems = Some((source, problems.clone()));
+        problems
+    }
+}
+
+/// Draws the window, if it is open; Run and Stop go into `actions`.
+pub fn ui(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
+    if !app.checks_panel.open {
+        return;
+    }
+    let lang = app.settings.lang;
+    let mut open = true;
+    egui::Window::new(lang.pick("Device checks", "设备检查"))
+        .id(egui::Id::unique("checks window"))
+        .open(&mut open)
+        .default_width(740.0)
+        .default_height(460.0)
+        .show(ctx, |ui| {
+            ui.horizontal_top(|ui| {
+                ui.vertical(|ui| {
+                    ui.set_width(LIST_WIDTH);
+                    list_ui(ui, app);
+                });
+                ui.separator();
+                ui.vertical(|ui| check_ui(ui, app, actions));
+            });
+        });
+    app.checks_panel.open = open;
+}
+
+/// The list of checks, and New, Duplicate, Remove.
+fn list_ui(ui: &mut egui::Ui, app: &mut NetAssistApp) {
+    let lang = app.settings.lang;
+    let mode = app.settings.preset.mode;
+    let file = app.settings.preset_file.clone();
+    let panel = &mut app.checks_panel;
+    let checks = &mut app.settings.preset.checks;
+    ui.strong(lang.pick("Checks", "检查列表"));
+    for (index, check) in checks.iter().enumerate() {
+        let name = if check.name.trim().is_empty() {
+            lang.pick("(no name)", "（无名称）")
+        } else {
+            check.name.as_str()
+        };
+        if ui.selectable_label(index == panel.chosen, name).clicked() {
+            panel.chosen = index;
+        }
+    }
+    if checks.is_empty() {
+        ui.weak(lang.pick("None yet", "暂无"));
+    }
+    ui.horizontal_wrapped(|ui| {
+        if ui.button(lang.pick("New", "新建")).clicked() {
+            let stem = lang.pick("check", "检查");
+            let name = free_name(checks, (1..).map(|n| format!("{stem} {n}")));
+            // A check starts where every check of its session starts: with the device there.
+            let first = match mode {
+                ModeKind::TcpClient => Step::Connect {
+                    within_ms: check::DEFAULT_WITHIN_MS,
+                },
+                ModeKind::TcpServer | ModeKind::Udp => Step::WaitClient {
+                    within_ms: check::DEFAULT_WAIT_CLIENT_MS,
+                },
+            };
+            checks.push(Check {
+                name,
+                steps: vec![first],
+            });
+            panel.chosen = checks.len() - 1;
+        }
+        let chosen = checks.get(panel.chosen).cloned();
+        let duplicate = egui::Button::new(lang.pick("Duplicate", "复制"));
+        if ui.add_enabled(chosen.is_some(), duplicate).clicked()
+            && let Some(mut copy) = chosen.clone()
+        {
+            let copy_word = lang.pick("copy", "副本");
+            let stem = format!("{} {copy_word}", copy.name.trim());
+            copy.name = free_name(
+                checks,
+                std::iter::once(stem.clone()).chain((2..).map(|n| format!("{stem} {n}"))),
+            );
+            checks.insert(panel.chosen + 1, copy);
+            panel.chosen += 1;
+        }
+        let remove = egui::Button::new(lang.pick("Remove", "删除"));
+        if ui.add_enabled(chosen.is_some(), remove).clicked()
+            && let Some(check) = chosen
+        {
+            checks.remove(panel.chosen);
+            panel.removed = Some(Removed {
+                file,
+                what: RemovedItem::Check {
+                    index: panel.chosen,
+                    check,
+                },
+            });
+            panel.chosen = panel.chosen.min(checks.len().saturating_sub(1));
+        }
+    });
+}
+
+/// The first of `names` that no check has.
+fn free_name(checks: &[Check], mut names: impl Iterator<Item = String>) -> String {
+    names
+        .find(|name| checks.iter().all(|check| check.name.trim() != name))
+        .unwrap_or_default()
+}
+
+/// The chosen check: its name, Run or Stop, its mistakes, its steps and its last run.
+fn check_ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
+    let lang = app.settings.lang;
+    undo_ui(ui, app);
+    let count = app.settings.preset.checks.len();
+    if count == 0 {
+        ui.label(lang.pick(
+            "This preset has no checks yet: New makes one.",
+            "此预设还没有检查：点“新建”创建一个。",
+        ));
+        return;
+    }
+    let index = app.checks_panel.chosen.min(count - 1);
+    app.checks_panel.chosen = index;
+    let context = app.settings.preset.check_context();
+    let checks = &app.settings.preset.checks;
+    let same_name = checks
+        .iter()
+        .enumerate()
+        .any(|(other, check)| other != index && check.name.trim() == checks[index].name.trim());
+    let problems = app
+        .checks_panel
+        .problems(&checks[index], &context, same_name);
+    let report = check_run::report_of(app.ctl.check_report(), &checks[index]);
+    let running = report.is_some_and(|report| report.finished.is_none());
+    let blocked = run_blocker(app, &problems);
+    let preset = &mut app.settings.preset;
+    let check = &mut preset.checks[index];
+
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label(lang.pick("Name", "名称"));
+        ui.add_enabled(
+            !running,
+            egui::TextEdit::singleline(&mut check.name).desired_width(180.0),
+        )
+        .labelled_by(label.id);
+        let run = RunState {
+            index,
+            running: app.ctl.check_running(),
+            open: app.ctl.is_open(),
+            blocked,
+        };
+        if let Some(action) = run_button(ui, run, lang) {
+            actions.push(UiAction::Check(action));
+        }
+    });
+    ui.weak(session_text(
+        app.ctl.is_open(),
+        preset.mode,
+        app.ctl.log().local_addr(),
+        lang,
+    ));
+    ui.weak(lang.pick(
+        "An expect sees only what arrives after Run: a greeting the device sent before is not seen \
+         (the log shows it above the check's start row).",
+        "“期望收到”只看运行之后收到的数据：设备在运行之前发来的问候看不到（日志中它在检查开始行之前）。",
+    ));
+    if let Some(message) = &app.checks_panel.message {
+        ui.colored_label(ui.visuals().error_fg_color, message.text(lang));
+    }
+    for problem in problems.iter().filter(|problem| problem.step.is_none()) {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            format!("⚠ {}", problem.text(lang)),
+        );
+    }
+    ui.separator();
+    let view = StepsView {
+        lang,
+        problems: &problems,
+        report,
+    };
+    let edit = egui::ScrollArea::vertical()
+        .id_salt("check steps")
+        .max_height((ui.available_height() - 90.0).max(120.0))
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            check_steps::steps_ui(ui, &mut check.steps, &view, !running)
+        })
+        .inner;
+    if let Some(edit) = edit
+        && let Some((at, step)) = check_steps::apply(&mut check.steps, edit)
+    {
+        app.checks_panel.removed = Some(Removed {
+            file: app.settings.preset_file.clone(),
+            what: RemovedItem::Step {
+                check: (index, check.name.clone()),
+                at,
+                step,
+            },
+        });
+    }
+    if let Some(report) = report {
+        ui.separator();
+        check_run::summary_ui(ui, report, lang);
+    }
+    if running {
+        // The worker's events wake the window as steps end; only the running step's clock needs more.
+        ui.ctx().request_repaint_after(check_run::CLOCK_TICK);
+    }
+}
+
+/// What the Run button depends on.
+struct RunState {
+    /// The chosen check.
+    index: usize,
+    /// A check runs (this one or another).
+    running: bool,
+    /// A session is open.
+    open: bool,
+    /// Why the chosen check cannot run, if it cannot.
+    blocked: Option<String>,
+}
+
+/// Run (or Open and run), or Stop while a check runs; disabled with the reason when it cannot run.
+fn run_button(ui: &mut egui::Ui, state: RunState, lang: Lang) -> Option<CheckAction> {
+    let RunState {
+        index,
+        running,
+        open,
+        blocked,
+    } = state;
+    if running {
+        let stop = ui
+            .button(lang.pick("■ Stop", "■ 停止"))
+            .on_hover_text(lang.pick("Stop the check that runs", "停止正在运行的检查"));
+        return stop.clicked().then_some(CheckAction::Stop);
+    }
+    let (text, hover) = if open {
+        (
+            lang.pick("▶ Run", "▶ 运行"),
+            lang.pick(
+                "Run this check on the open session",
+                "在已打开的会话上运行此检查",
+            ),
+        )
+    } else {
+        (
+            lang.pick("▶ Open and run", "▶ 打开并运行"),
+            lang.pick(
+                "No session is open: open one with the settings and run this check from its start, \
+                 before any device connects",
+                "没有打开的会话：按当前设置打开会话，并从一开始（在设备连接之前）运行此检查",
+            ),
+        )
+    };
+    let button = ui.add_enabled(blocked.is_none(), egui::Button::new(text));
+    let button = match blocked {
+        Some(reason) => button.on_disabled_hover_text(reason),
+        None => button.on_hover_text(hover),
+    };
+    button.clicked().then_some(CheckAction::Run(index))
+}
+
+/// Why the chosen check cannot run now: a mistake in it, or an open session of another kind.
+fn run_blocker(app: &NetAssistApp, problems: &[CheckError]) -> Option<String> {
+    let lang = app.settings.lang;
+    if let Some(first) = problems.first() {
+        return Some(match lang {
+            Lang::En => format!(
+                "Fix the {} mistake(s) marked in red first: {}",
+                problems.len(),
+                first.text(lang)
+            ),
+            Lang::Zh => format!(
+                "请先改正标红的 {} 处错误：{}",
+                problems.len(),
+                first.text(lang)
+            ),
+        });
+    }
+    let mode = app.settings.preset.mode;
+    let open = app.open_mode().filter(|open| *open != mode)?;
+    Some(match lang {
+        Lang::En => format!(
+            "The open session is a {}, and this check is for a {}: close the session first.",
+            open.label(lang),
+            mode.label(lang)
+        ),
+        Lang::Zh => format!(
+            "已打开的会话是{}，而此检查用于{}：请先关闭会话。",
+            open.label(lang),
+            mode.label(lang)
+        ),
+    })
+}
+
+/// Where Run runs: the open session, or one it opens.
+fn session_text(
+    open: bool,
+    mode: ModeKind,
+    local: Option<std::net::SocketAddr>,
+    lang: Lang,
+) -> String {
+    let mode = mode.label(lang);
+    match (open, local) {
+        (true, Some(local)) => match lang {
+            Lang::En => format!("Runs on the open session: {mode} on {local}."),
+            Lang::Zh => format!("在已打开的会话上运行：{mode}，{local}。"),
+        },
+        (true, None) => match lang {
+            Lang::En => format!("Runs on the open session: {mode}."),
+            Lang::Zh => format!("在已打开的会话上运行：{mode}。"),
+        },
+        (false, _) => match lang {
+            Lang::En => {
+                format!("No session is open: Open and run opens a {mode} with the settings.")
+            }
+            Lang::Zh => format!("没有打开的会话：“打开并运行”按当前设置打开{mode}。"),
+        },
+    }
+}
+
+/// The last removal, with Undo, while it is of the preset file open now.
+fn undo_ui(ui: &mut egui::Ui, app: &mut NetAssistApp) {
+    let lang = app.settings.lang;
+    let panel = &mut app.checks_panel;
+    let Some(removed) = &panel.removed else {
+        return;
+    };
+    if removed.file != app.settings.preset_file {
+        panel.removed = None;
+        return;
+    }
+    let text = match &removed.what {
+        RemovedItem::Check { check, .. } => match lang {
+            Lang::En => format!("Removed check '{}'.", check.name),
+            Lang::Zh => format!("已删除检查“{}”。", check.name),
+        },
+        RemovedItem::Step { at, step, .. } => {
+            let path = check_steps::path_text(at);
+            let what = check::step_text(step, lang);
+            match lang {
+                Lang::En => format!("Removed step {path} ({what})."),
+                Lang::Zh => format!("已删除第 {path} 步（{what}）。"),
+            }
+        }
+    };
+    let mut undo = false;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(text);
+        undo = ui.button(lang.pick("Undo", "撤销")).clicked();
+    });
+    if !undo {
+        return;
+    }
+    let checks = &mut app.settings.preset.checks;
+    match panel.removed.take().map(|removed| removed.what) {
+        Some(RemovedItem::Check { index, check }) => {
+            let index = index.min(checks.len());
+            checks.insert(index, check);
+            panel.chosen = index;
+        }
+        Some(RemovedItem::Step {
+            check: (index, name),
+            at,
+            step,
+        }) => {
+            if let Some(check) = checks.get_mut(index).filter(|check| check.name == name) {
+                check_steps::put_back(&mut check.steps, &at, step);
+                panel.chosen = index;
+            }
+        }
+        None => {}
+    }
+}
+
+impl NetAssistApp {
+    /// The last check run in this window, or the one running: each step's state and time, the latency,
+    /// how it ended.
+    #[must_use]
+    pub fn check_report(&self) -> Option<&crate::check::Report> {
+        self.ctl.check_report()
+    }
+
+    /// Runs or stops a check, as the checks window asked.
+    pub(crate) fn apply_check(&mut self, action: CheckAction) {
+        let index = match action {
+            CheckAction::Stop => {
+                self.ctl.stop_check();
+                return;
+            }
+            CheckAction::Run(index) => index,
+        };
+        self.checks_panel.message = None;
+        let Some(check) = self.settings.preset.checks.get(index) else {
+            return;
+        };
+        let compiled = match self.settings.preset.compile_check(check) {
+            Ok(compiled) => compiled,
+            Err(error) => {
+                self.checks_panel.message = Some(Notice::error(error.to_string(), error.zh()));
+                return;
+            }
+        };
+        if self.is_open() {
+            self.ctl.run_check(compiled);
+            return;
+        }
+        self.open_with(Some(compiled));
+        if self.is_open() {
+            return;
+        }
+        // Why it did not open is said at its field or in the status bar; the window says it too.
+        let reason = match (&self.field_error, &self.notice) {
+            (Some((error, _)), _) => (error.text(Lang::En), error.text(Lang::Zh)),
+            (None, Some(notice)) => (notice.en.clone(), notice.zh.clone()),
+            (None, None) => return,
+        };
+        self.checks_panel.message = Some(Notice::error(
+            format!("The session did not open: {}", reason.0),
+            format!("会话未能打开：{}", reason.1),
+        ));
+    }
+}
