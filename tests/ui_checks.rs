@@ -195,6 +195,14 @@ fn mistakes_are_named_at_their_step_with_their_position_and_run_waits_for_the_fi
     );
     harness.get_by_label_contains("step 3: the pattern is not valid");
     assert!(run_button_disabled(&harness, "▶ Open and run"));
+    // Hovered, it says why.
+    harness
+        .get_by_role_and_label(Role::Button, "▶ Open and run")
+        .hover();
+    harness.run();
+    harness.get_by_label_contains("Fix the 2 mistake(s) marked in red first: Check 'c', step 2:");
+    harness.get_by_label("Device checks").hover();
+    harness.run();
 
     // In Chinese too, with the window's own words.
     harness.state_mut().settings.lang = Lang::Zh;

@@ -21,7 +21,7 @@ use crate::i18n::{Lang, Text};
 pub(super) const CLOCK_TICK: Duration = Duration::from_millis(250);
 
 /// Width of the state column in front of the steps.
-const STATE_WIDTH: f32 = 140.0;
+const STATE_WIDTH: f32 = 130.0;
 
 /// The report of `check`'s last run, when the last run was of this check as it is now (its name and
 /// steps), so an edited check shows no results of what it was.
@@ -70,7 +70,7 @@ pub(super) fn look(
     let (text, color, took) = match state {
         StepState::Running => {
             let detail = match &summary.step {
-                Step::Repeat { times, .. } => round_text(report, id, *times, lang),
+                Step::Repeat { times, .. } => round_text(report, id, *times),
                 _ => clock_text(now.duration_since(last_news(report)).unwrap_or_default()),
             };
             return Some(Look {
@@ -92,13 +92,13 @@ pub(super) fn look(
 
 /// A repeat's round while it runs: `7/10`, from the steps inside it (a repeat's own events carry the
 /// round of the repeat around it).
-fn round_text(report: &Report, repeat: StepId, times: u32, lang: Lang) -> String {
+fn round_text(report: &Report, repeat: StepId, times: u32) -> String {
     let round = report
         .step(StepId(repeat.0 + 1))
         .and_then(|first| first.latest.as_ref())
         .and_then(|(round, _)| *round)
         .unwrap_or(1);
-    format!("{} {round}/{times}", lang.pick("round", "第"))
+    format!("{round}/{times}")
 }
 
 /// When the run last had news: a step ended, or it started. The running step started then.
@@ -276,7 +276,7 @@ mod tests {
         );
         assert_eq!(pass.color, Palette::of(&visuals).good);
         // A repeat gives its round; the step running in it, its clock since the last step ended.
-        assert_eq!(look(&report, 1).unwrap().detail, "round 7/10");
+        assert_eq!(look(&report, 1).unwrap().detail, "7/10");
         let running = look(&report, 2).unwrap();
         assert_eq!(
             (running.text.as_str(), running.detail.as_str()),

@@ -47,6 +47,8 @@ pub(super) struct StepsView<'a> {
     pub problems: &'a [CheckError],
     /// The last run of this check as it is, if it ran.
     pub report: Option<&'a Report>,
+    /// The steps may be edited (the check is not running).
+    pub editable: bool,
 }
 
 /// The words a step's kind goes by in the window: its row and the add menus.
@@ -63,17 +65,16 @@ pub(super) fn kind_name(step: &Step, lang: Lang) -> &'static str {
     }
 }
 
-/// Draws the steps, editable when `enabled`; returns the edit asked for, if any.
+/// Draws the steps, editable unless the check runs; returns the edit asked for, if any.
 pub(super) fn steps_ui(
     ui: &mut egui::Ui,
     steps: &mut [Step],
     view: &StepsView<'_>,
-    enabled: bool,
 ) -> Option<Edit> {
     let mut edit = None;
     let mut next_id = 0;
-    ui.add_enabled_ui(enabled, |ui| {
-        rows_ui(ui, steps, &[], &mut next_id, view, &mut edit);
+    rows_ui(ui, steps, &[], &mut next_id, view, &mut edit);
+    ui.add_enabled_ui(view.editable, |ui| {
         add_menu(
             ui,
             view.lang.pick("+ Add step", "+ 添加步骤"),
@@ -115,7 +116,10 @@ fn rows_ui(
             }
             ui.add_space(row.depth as f32 * INDENT);
             ui.vertical(|ui| {
-                ui.horizontal_wrapped(|ui| row_ui(ui, step, &row, &at, view, edit));
+                // Only the fields: the state beside them keeps its colours while the check runs.
+                ui.add_enabled_ui(view.editable, |ui| {
+                    ui.horizontal_wrapped(|ui| row_ui(ui, step, &row, &at, view, edit));
+                });
                 for problem in view
                     .problems
                     .iter()
@@ -292,7 +296,7 @@ fn text_ui(ui: &mut egui::Ui, text: &mut String, wrong: bool, label: egui::Id, h
         ui.add(
             egui::TextEdit::singleline(text)
                 .hint_text(hint)
-                .desired_width(170.0)
+                .desired_width(150.0)
                 .font(egui::TextStyle::Monospace),
         )
     })

@@ -17,7 +17,7 @@ use crate::i18n::{Lang, Text};
 use crate::preset::ModeKind;
 
 /// Width of the list of checks on the window's left.
-const LIST_WIDTH: f32 = 130.0;
+const LIST_WIDTH: f32 = 110.0;
 
 /// The window's own state; the checks themselves are the preset's.
 #[derive(Default)]
@@ -103,15 +103,18 @@ pub fn ui(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiActio
     egui::Window::new(lang.pick("Device checks", "设备检查"))
         .id(egui::Id::unique("checks window"))
         .open(&mut open)
-        .default_width(740.0)
-        .default_height(460.0)
+        .default_width(900.0)
+        // Under the menu bar, over the log; on a 1024-wide screen, its right edge still on it.
+        .default_pos(ctx.content_rect().left_top() + egui::vec2(110.0, 40.0))
         .show(ctx, |ui| {
             ui.horizontal_top(|ui| {
-                ui.vertical(|ui| {
-                    ui.set_width(LIST_WIDTH);
-                    list_ui(ui, app);
+                // A frame rather than a separator, which would stretch the window to the screen's height.
+                egui::Frame::group(ui.style()).show(ui, |ui| {
+                    ui.vertical(|ui| {
+                        ui.set_width(LIST_WIDTH);
+                        list_ui(ui, app);
+                    });
                 });
-                ui.separator();
                 ui.vertical(|ui| check_ui(ui, app, actions));
             });
         });
@@ -267,14 +270,13 @@ fn check_ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiActio
         lang,
         problems: &problems,
         report,
+        editable: !running,
     };
     let edit = egui::ScrollArea::vertical()
         .id_salt("check steps")
         .max_height((ui.available_height() - 90.0).max(120.0))
         .auto_shrink([false, true])
-        .show(ui, |ui| {
-            check_steps::steps_ui(ui, &mut check.steps, &view, !running)
-        })
+        .show(ui, |ui| check_steps::steps_ui(ui, &mut check.steps, &view))
         .inner;
     if let Some(edit) = edit
         && let Some((at, step)) = check_steps::apply(&mut check.steps, edit)
