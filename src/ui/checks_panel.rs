@@ -1,18 +1,17 @@
-//! The device checks window: the preset's checks (new, rename, duplicate, remove with undo, choose one),
-//! the chosen check's steps ([`super::check_steps`]) with each mistake under its step as it is typed, and
-//! Run / Stop with each step's state and time and the run's result as it goes ([`super::check_run`]).
+//! The device checks window: the preset's checks (`check_list`: new, duplicate, remove with undo),
+//! the chosen check's steps (`check_steps`) with each mistake under its step as it is typed, and
+//! Run / Stop with each step's state and time and the run's result as it goes (`check_run`).
 //!
 //! The checks live in the preset ([`crate::preset::Preset::checks`]): every edit marks it changed and is
 //! saved with it. A run's steps run in the session's worker ([`crate::check`]); the window draws the report
 //! the session controller keeps as it takes the run's events. Run on a closed session opens it with the
 //! check running from its start, so a device's greeting as it connects is seen.
 
-use std::path::PathBuf;
-
 use super::app::{NetAssistApp, Notice, UiAction};
+use super::check_list::{self, Removed};
 use super::check_run;
-use super::check_steps::{self, StepPlace, StepsView};
-use crate::check::{self, Check, CheckError, CheckProblem, Context, Step};
+use super::check_steps::{self, StepsView};
+use crate::check::{self, Check, CheckError, CheckProblem, Context};
 use crate::i18n::{Lang, Text};
 use crate::preset::ModeKind;
 
@@ -25,9 +24,9 @@ pub struct ChecksPanel {
     /// The window is shown.
     pub open: bool,
     /// The chosen check, by its index in the preset's checks.
-    chosen: usize,
+    pub(super) chosen: usize,
     /// The last check or step removed, until it is put back or another goes.
-    removed: Option<Removed>,
+    pub(super) removed: Option<Removed>,
     /// The chosen check's mistakes, with what they were found in, so it is checked again only after a
     /// change (a run wakes the window often).
     problems: Option<(ProblemsSource, Vec<CheckError>)>,
@@ -45,25 +44,6 @@ pub enum CheckAction {
     Run(usize),
     /// Stop the check that runs.
     Stop,
-}
-
-/// A check or step removed, and the preset file it was removed from.
-struct Removed {
-    file: Option<PathBuf>,
-    what: RemovedItem,
-}
-
-enum RemovedItem {
-    Check {
-        index: usize,
-        check: Check,
-    },
-    Step {
-        /// The check it was in, by index and name.
-        check: (usize, String),
-        at: StepPlace,
-        step: Step,
-    },
 }
 
 impl ChecksPanel {
@@ -112,7 +92,7 @@ pub fn ui(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiActio
                 egui::Frame::group(ui.style()).show(ui, |ui| {
                     ui.vertical(|ui| {
                         ui.set_width(LIST_WIDTH);
-                        list_ui(ui, app);
+                        check_list::list_ui(ui, app);
                     });
                 });
                 ui.vertical(|ui| check_ui(ui, app, actions));
@@ -121,88 +101,10 @@ pub fn ui(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiActio
     app.checks_panel.open = open;
 }
 
-/// The list of checks, and New, Duplicate, Remove.
-fn list_ui(ui: &mut egui::Ui, app: &mut NetAssistApp) {
-    let lang = app.settings.lang;
-    let mode = app.settings.preset.mode;
-    let file = app.settings.preset_file.clone();
-    let panel = &mut app.checks_panel;
-    let checks = &mut app.settings.preset.checks;
-    ui.strong(lang.pick("Checks", "检查列表"));
-    for (index, check) in checks.iter().enumerate() {
-        let name = if check.name.trim().is_empty() {
-            lang.pick("(no name)", "（无名称）")
-        } else {
-            check.name.as_str()
-        };
-        if ui.selectable_label(index == panel.chosen, name).clicked() {
-            panel.chosen = index;
-        }
-    }
-    if checks.is_empty() {
-        ui.weak(lang.pick("None yet", "暂无"));
-    }
-    ui.horizontal_wrapped(|ui| {
-        if ui.button(lang.pick("New", "新建")).clicked() {
-            let stem = lang.pick("check", "检查");
-            let name = free_name(checks, (1..).map(|n| format!("{stem} {n}")));
-            // A check starts where every check of its session starts: with the device there.
-            let first = match mode {
-                ModeKind::TcpClient => Step::Connect {
-                    within_ms: check::DEFAULT_WITHIN_MS,
-                },
-                ModeKind::TcpServer | ModeKind::Udp => Step::WaitClient {
-                    within_ms: check::DEFAULT_WAIT_CLIENT_MS,
-                },
-            };
-            checks.push(Check {
-                name,
-                steps: vec![first],
-            });
-            panel.chosen = checks.len() - 1;
-        }
-        let chosen = checks.get(panel.chosen).cloned();
-        let duplicate = egui::Button::new(lang.pick("Duplicate", "复制"));
-        if ui.add_enabled(chosen.is_some(), duplicate).clicked()
-            && let Some(mut copy) = chosen.clone()
-        {
-            let copy_word = lang.pick("copy", "副本");
-            let stem = format!("{} {copy_word}", copy.name.trim());
-            copy.name = free_name(
-                checks,
-                std::iter::once(stem.clone()).chain((2..).map(|n| format!("{stem} {n}"))),
-            );
-            checks.insert(panel.chosen + 1, copy);
-            panel.chosen += 1;
-        }
-        let remove = egui::Button::new(lang.pick("Remove", "删除"));
-        if ui.add_enabled(chosen.is_some(), remove).clicked()
-            && let Some(check) = chosen
-        {
-            checks.remove(panel.chosen);
-            panel.removed = Some(Removed {
-                file,
-                what: RemovedItem::Check {
-                    index: panel.chosen,
-                    check,
-                },
-            });
-            panel.chosen = panel.chosen.min(checks.len().saturating_sub(1));
-        }
-    });
-}
-
-/// The first of `names` that no check has.
-fn free_name(checks: &[Check], mut names: impl Iterator<Item = String>) -> String {
-    names
-        .find(|name| checks.iter().all(|check| check.name.trim() != name))
-        .unwrap_or_default()
-}
-
 /// The chosen check: its name, Run or Stop, its mistakes, its steps and its last run.
 fn check_ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
     let lang = app.settings.lang;
-    undo_ui(ui, app);
+    check_list::undo_ui(ui, app);
     let count = app.settings.preset.checks.len();
     if count == 0 {
         ui.label(lang.pick(
@@ -281,14 +183,12 @@ fn check_ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiActio
     if let Some(edit) = edit
         && let Some((at, step)) = check_steps::apply(&mut check.steps, edit)
     {
-        app.checks_panel.removed = Some(Removed {
-            file: app.settings.preset_file.clone(),
-            what: RemovedItem::Step {
-                check: (index, check.name.clone()),
-                at,
-                step,
-            },
-        });
+        app.checks_panel.removed = Some(Removed::step(
+            app.settings.preset_file.clone(),
+            (index, check.name.clone()),
+            at,
+            step,
+        ));
     }
     if let Some(report) = report {
         ui.separator();
@@ -408,60 +308,6 @@ fn session_text(
             }
             Lang::Zh => format!("没有打开的会话：“打开并运行”按当前设置打开{mode}。"),
         },
-    }
-}
-
-/// The last removal, with Undo, while it is of the preset file open now.
-fn undo_ui(ui: &mut egui::Ui, app: &mut NetAssistApp) {
-    let lang = app.settings.lang;
-    let panel = &mut app.checks_panel;
-    let Some(removed) = &panel.removed else {
-        return;
-    };
-    if removed.file != app.settings.preset_file {
-        panel.removed = None;
-        return;
-    }
-    let text = match &removed.what {
-        RemovedItem::Check { check, .. } => match lang {
-            Lang::En => format!("Removed check '{}'.", check.name),
-            Lang::Zh => format!("已删除检查“{}”。", check.name),
-        },
-        RemovedItem::Step { at, step, .. } => {
-            let path = check_steps::path_text(at);
-            let what = check::step_text(step, lang);
-            match lang {
-                Lang::En => format!("Removed step {path} ({what})."),
-                Lang::Zh => format!("已删除第 {path} 步（{what}）。"),
-            }
-        }
-    };
-    let mut undo = false;
-    ui.horizontal_wrapped(|ui| {
-        ui.label(text);
-        undo = ui.button(lang.pick("Undo", "撤销")).clicked();
-    });
-    if !undo {
-        return;
-    }
-    let checks = &mut app.settings.preset.checks;
-    match panel.removed.take().map(|removed| removed.what) {
-        Some(RemovedItem::Check { index, check }) => {
-            let index = index.min(checks.len());
-            checks.insert(index, check);
-            panel.chosen = index;
-        }
-        Some(RemovedItem::Step {
-            check: (index, name),
-            at,
-            step,
-        }) => {
-            if let Some(check) = checks.get_mut(index).filter(|check| check.name == name) {
-                check_steps::put_back(&mut check.steps, &at, step);
-                panel.chosen = index;
-            }
-        }
-        None => {}
     }
 }
 

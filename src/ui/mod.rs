@@ -5,6 +5,7 @@
 //! [`UiAction`]s, which the app applies after drawing (see [`app`]).
 
 pub mod app;
+mod check_list;
 mod check_run;
 mod check_steps;
 pub mod checks_panel;
