@@ -180,7 +180,8 @@ impl Text for Note {
 }
 
 /// A session's mode and addresses as the opening row names them: `TCP server on 0.0.0.0:10000`.
-fn opened_text(mode: &Mode, lang: Lang) -> String {
+#[must_use]
+pub fn opened_text(mode: &Mode, lang: Lang) -> String {
     match mode {
         Mode::TcpServer { bind, .. } => {
             format!("{} {bind}", lang.pick("TCP server on", "TCP 服务器，监听"))

@@ -109,6 +109,7 @@ text_from_display_and_zh!(
     crate::preset::PresetError,
     crate::preset::Warning,
     crate::recording::RecordingError,
+    crate::report::ReportError,
     crate::rules::RuleError,
 );
 

@@ -47,15 +47,20 @@
 //!   for scripts.
 //! - [`i18n`]: the two languages (English, Chinese) of the window and of messages meant for people, and
 //!   [`i18n::Text`] for a type whose words another module writes.
+//! - [`history`]: what the controller remembers of its sessions for a report: each one's mode, local
+//!   address, start, end and peers, and what did not go out or was dropped, counted from the events.
 //! - [`session`]: the controller both front ends use: one engine session at a time with its log, capture,
 //!   pcapng recording, expectations and sends on connect; events recorded in one place, and stopping that
 //!   lets what is scheduled go out first.
+//! - [`report`]: a report to hand in: one Markdown (or HTML) file with the PC, the preset, the sessions,
+//!   the peers with their counters and close reasons, the checks' results, the SHA-256 of the files
+//!   written, and what was dropped or not sent.
 //! - [`ui`]: the egui window (the only module that uses egui): panels that draw the app's state and return
 //!   what the user asked for.
 //!
 //! Dependencies run one way: each module uses only modules listed before it here: `codec`, `i18n`,
 //! `timestamp`; `rules`; `check`; `engine`; `doctor`; `preset`; `traffic`; `format`; `recording`; `capture`; `pcap`;
-//! `cli`; `ui`.
+//! `history`; `session`; `report`; `cli`; `ui`.
 
 pub mod addr;
 pub mod capture;
@@ -66,10 +71,12 @@ pub mod doctor;
 pub mod engine;
 pub mod expect;
 pub mod format;
+pub mod history;
 pub mod i18n;
 pub mod pcap;
 pub mod preset;
 pub mod recording;
+pub mod report;
 pub mod rules;
 pub mod session;
 pub mod timestamp;

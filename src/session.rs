@@ -21,6 +21,7 @@ use crate::engine::{
     self, Command, Event, Mode, NetError, Operation, SessionConfig, StartError, Target,
 };
 use crate::expect::Expectations;
+use crate::history::History;
 use crate::pcap::{self, PcapOptions};
 use crate::recording::{Recording, RecordingError};
 use crate::traffic::{RowKind, TrafficLog};
@@ -117,6 +118,8 @@ pub struct Controller {
     periodic: Option<PeriodicProgress>,
     /// The last device check run (or running), as its events told it.
     check: Option<Report>,
+    /// Every session's span and what was lost, for a report.
+    history: History,
 }
 
 impl Controller {
@@ -136,6 +139,7 @@ impl Controller {
             stop_by: None,
             periodic: None,
             check: None,
+            history: History::default(),
         }
     }
 
@@ -170,6 +174,7 @@ impl Controller {
         }
         let at = std::time::SystemTime::now();
         self.log.begin_session(&mode, at);
+        self.history.opened(&mode, at);
         for slot in [&mut self.capture, &mut self.pcap] {
             slot.session(&mode, at);
         }
@@ -248,6 +253,12 @@ impl Controller {
     #[must_use]
     pub fn send_failure(&self) -> Option<&NetError> {
         self.send_failure.as_ref()
+    }
+
+    /// Every session's span and what did not go out or was dropped, over all sessions.
+    #[must_use]
+    pub fn history(&self) -> &History {
+        &self.history
     }
 
     /// The log of every session so far.
@@ -439,6 +450,7 @@ impl Controller {
     fn running_record(&mut self, event: &Event, running: &mut Running) {
         self.capture.record(event);
         self.pcap.record(event);
+        self.history.event(event);
         if let Some(progress) = PeriodicProgress::of(event) {
             self.periodic = Some(progress);
         }

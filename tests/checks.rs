@@ -14,7 +14,7 @@ use std::process::{Child, Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
 use common::cli::{Ended, Netassist, json_lines};
-use common::{WAIT, peer_program, read_n};
+use common::{WAIT, peer_program, read_n, until};
 use netassist::check::{Check, Outcome, StepState};
 use netassist::preset::Preset;
 use netassist::session::Controller;
@@ -527,18 +527,6 @@ fn controller_with_client() -> (Controller, TcpStream) {
         (c.log().connected_peers() == 1).then_some(())
     });
     (controller, client)
-}
-
-/// Takes events until `done` says what it waited for, failing after [`WAIT`].
-fn until<T>(controller: &mut Controller, mut done: impl FnMut(&Controller) -> Option<T>) -> T {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        if let Some(found) = done(controller) {
-            return found;
-        }
-        assert!(Instant::now() < deadline, "timed out");
-        controller.wait_event(Duration::from_millis(50));
-    }
 }
 
 fn check(steps: &str) -> Check {

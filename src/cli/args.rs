@@ -111,6 +111,10 @@ pub struct CheckArgs {
     /// Also print the traffic (the log's rows), as `netassist run` does.
     #[arg(long)]
     pub traffic: bool,
+    /// Write a report to hand in to this file at the end (Markdown; HTML if the name ends in .html): the
+    /// PC, the preset, the session, the peers, and each check's steps with PASS or FAIL.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 /// What `netassist doctor` checks. With neither address it lists the adapters only.
@@ -194,6 +198,11 @@ pub struct Common {
     /// stream (handshake, data, FIN or RST), each UDP datagram a UDP packet.
     #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
+    /// Write a report to hand in to this file when the session ends (Markdown; HTML if the name ends in
+    /// .html): the PC, the preset, the session, the peers with their counters, and the SHA-256 of the
+    /// --pcap file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// Expect a received message containing this text (repeatable; met in the order given).
     #[arg(long, value_name = "TEXT")]
     pub expect: Vec<String>,

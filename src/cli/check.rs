@@ -108,6 +108,10 @@ pub(super) fn run(args: &CheckArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    if let Err(message) = super::report::prepare(args.report.as_deref()) {
+        eprintln!("netassist: {message}");
+        return ExitCode::from(EXIT_USAGE);
+    }
     let mut queue = checks.into_iter();
     config.check = queue.next().map(Box::new);
     let log = TrafficLog::new(LogConfig {
@@ -180,7 +184,18 @@ pub(super) fn run(args: &CheckArgs) -> ExitCode {
         eprintln!("netassist: could not write {}: {error}", path.display());
         return ExitCode::from(EXIT_USAGE);
     }
-    finish(&controller, &reports)
+    let preset_file = Some(args.preset.as_path());
+    let written = super::report::write(
+        args.report.as_deref(),
+        &preset,
+        preset_file,
+        &controller,
+        &reports,
+        &[],
+    );
+    written
+        .err()
+        .unwrap_or_else(|| finish(&controller, &reports))
 }
 
 /// The exit code: the network's refusal first, then whether every check passed.

@@ -19,13 +19,14 @@
 //!
 //! The parts: `args` (clap's types), `plan` (flags and preset to a checked plan), `runner` (the session
 //! loop), `output` (text or JSON lines and the summary), `check` (the checks' run and its lines), `junit`
-//! (the checks' results as `JUnit` XML).
+//! (the checks' results as `JUnit` XML), `report` (`--report FILE`).
 
 mod args;
 mod check;
 mod junit;
 mod output;
 mod plan;
+mod report;
 mod runner;
 
 use std::ffi::OsString;

@@ -37,6 +37,10 @@ pub(super) struct Plan {
     pub(super) json: bool,
     /// `--pcap`: the pcapng file to write the session to.
     pub(super) pcap: Option<PathBuf>,
+    /// `--report`: the report to write at the end.
+    pub(super) report: Option<PathBuf>,
+    /// The preset's file (`run PRESET.ron`), for the report.
+    pub(super) preset_file: Option<PathBuf>,
 }
 
 /// Values of the repeatable flags `ids` (with `make` turning each value into an item), in the order they
@@ -74,8 +78,9 @@ pub(super) fn set_remote(preset: &mut Preset, remote: &str) -> Result<(), String
     Ok(())
 }
 
-/// The preset a subcommand describes: loaded (`run`) or the default, with the subcommand's addresses set.
-fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
+/// The preset a subcommand describes: loaded (`run`, with its file) or the default, with the subcommand's
+/// addresses set.
+fn preset_of(command: CliCommand) -> Result<(Preset, Common, Option<PathBuf>), String> {
     let fresh = |mode| Preset {
         mode,
         remote_host: String::new(),
@@ -85,13 +90,13 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
         CliCommand::TcpServer { bind, common } => {
             let mut preset = fresh(ModeKind::TcpServer);
             set_local(&mut preset, &bind)?;
-            (preset, common)
+            (preset, common, None)
         }
         CliCommand::TcpClient { connect, common } => {
             let mut preset = fresh(ModeKind::TcpClient);
             preset.local_ip = String::new();
             set_remote(&mut preset, &connect)?;
-            (preset, common)
+            (preset, common, None)
         }
         CliCommand::Udp {
             bind,
@@ -107,7 +112,7 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
             }
             preset.broadcast = broadcast;
             preset.multicast_group = join.map(|g| g.to_string()).unwrap_or_default();
-            (preset, common)
+            (preset, common, None)
         }
         CliCommand::Run {
             preset: path,
@@ -130,7 +135,7 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common), String> {
             if let Some(to) = to {
                 set_remote(&mut preset, &to)?;
             }
-            (preset, common)
+            (preset, common, Some(path))
         }
         CliCommand::Doctor(_) | CliCommand::Check(_) => {
             return Err("doctor and check have their own runs".to_owned());
@@ -219,7 +224,7 @@ impl Plan {
         let (_, matches) = matches
             .subcommand()
             .ok_or("a subcommand is needed; see --help")?;
-        let (mut preset, common) = preset_of(command)?;
+        let (mut preset, common, preset_file) = preset_of(command)?;
         override_preset(&mut preset, &common);
         let mut config = preset.session().map_err(|error| error.en)?;
         // The window offers no echo for a client; a script asking for one gets it.
@@ -299,6 +304,8 @@ impl Plan {
             seconds,
             json: common.json,
             pcap: common.pcap.clone(),
+            report: common.report.clone(),
+            preset_file,
         })
     }
 }

@@ -3,6 +3,7 @@
 //! or when the session ends by itself. Ending lets what is already scheduled go out first, for at most
 //! [`STOP_WAIT`]. Also the doctor's run: its checks, printed, and its exit code.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -17,6 +18,7 @@ use crate::format::Display;
 use crate::i18n::Lang;
 use crate::pcap::PcapOptions;
 use crate::preset::ModeKind;
+use crate::report::{FileKind, WrittenFile};
 use crate::session::{Controller, OnConnect};
 use crate::traffic::{LogConfig, TrafficLog};
 
@@ -43,6 +45,8 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         seconds,
         json,
         pcap,
+        report,
+        preset_file,
     } = plan;
     let log = TrafficLog::new(LogConfig {
         framer: FramerConfig::from(preset.framing.clone()),
@@ -56,16 +60,10 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         every,
         half_close,
     });
-    if let Some(path) = &pcap
-        && let Err(error) = controller.start_pcap(path, PcapOptions::default())
-    {
-        eprintln!(
-            "netassist: cannot write {}: {}",
-            path.display(),
-            error.error
-        );
-        return ExitCode::from(EXIT_USAGE);
-    }
+    let files = match start_files(&mut controller, pcap, report.as_deref()) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
     if let Err(error) = controller.start(config, || {}) {
         eprintln!("netassist: {error}");
         return ExitCode::from(EXIT_NETWORK);
@@ -126,7 +124,41 @@ pub(super) fn run(plan: Plan) -> ExitCode {
             "netassist: {not_printed} lines could not be printed: the output was not read fast enough"
         );
     }
-    finish(&controller)
+    let written = super::report::write(
+        report.as_deref(),
+        &preset,
+        preset_file.as_deref(),
+        &controller,
+        &[],
+        &files,
+    );
+    written.err().unwrap_or_else(|| finish(&controller))
+}
+
+/// Makes the report's file and starts the pcapng file, if asked for, before the session: a path that
+/// cannot be written ends the run (exit 2). Returns the files the report lists.
+fn start_files(
+    controller: &mut Controller,
+    pcap: Option<PathBuf>,
+    report: Option<&Path>,
+) -> Result<Vec<WrittenFile>, ExitCode> {
+    let refused = |message: String| {
+        eprintln!("netassist: {message}");
+        ExitCode::from(EXIT_USAGE)
+    };
+    super::report::prepare(report).map_err(refused)?;
+    let since = SystemTime::now();
+    let Some(path) = pcap else {
+        return Ok(Vec::new());
+    };
+    controller
+        .start_pcap(&path, PcapOptions::default())
+        .map_err(|error| refused(format!("cannot write {}: {}", path.display(), error.error)))?;
+    Ok(vec![WrittenFile {
+        kind: FileKind::Pcapng,
+        path,
+        since,
+    }])
 }
 
 /// Stops the pcapng file, saying on stderr if it could not be written whole; the session goes on.

@@ -131,6 +131,8 @@ pub enum UiAction {
     StopCapture,
     /// Ask where, then write the traffic recorded so far as pcapng.
     ExportPcap,
+    /// Ask where, then write a report to hand in.
+    SaveReport,
     /// The user answered the question on screen.
     Answer(Answer),
     /// Show the Diagnose window, its fields from the current mode.
@@ -220,6 +222,8 @@ pub struct NetAssistApp {
     /// The pcapng recording behind Log → Export as pcapng. After `ctl`, so the recording in it stops
     /// before its folder is removed.
     pub(crate) pcap: PcapRecording,
+    /// The captures and pcapng exports written since the window opened, for a report's hashes.
+    pub(crate) written: Vec<crate::report::WrittenFile>,
     /// The traffic log view's filter, selection and pause state.
     pub view: TrafficView,
     /// The peers panel's filter and whether it lists closed peers.
@@ -286,6 +290,7 @@ impl NetAssistApp {
             settings,
             ctl: Controller::new(log),
             pcap: PcapRecording::default(),
+            written: Vec::new(),
             view: TrafficView::default(),
             peers_view: PeersView::default(),
             target: SendTarget::All,
@@ -705,6 +710,7 @@ impl NetAssistApp {
             UiAction::StartCapture => self.start_capture(),
             UiAction::StopCapture => self.stop_capture(),
             UiAction::ExportPcap => self.export_pcap(),
+            UiAction::SaveReport => self.save_report(),
             UiAction::Answer(answer) => self.answer(answer),
             UiAction::Reframe => {
                 let mode = self.open_mode().unwrap_or(self.settings.preset.mode);

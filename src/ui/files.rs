@@ -11,6 +11,7 @@ use crate::capture::{self, CaptureOptions};
 use crate::format::Display;
 use crate::i18n::Lang;
 use crate::preset::{self, Loaded, Preset};
+use crate::report::{FileKind as ReportFileKind, WrittenFile};
 
 /// What a file dialog is for: its title and filter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub enum FileKind {
     Capture,
     /// A pcapng file, for Wireshark.
     Pcapng,
+    /// A report to hand in (Markdown, or HTML).
+    Report,
 }
 
 impl FileKind {
@@ -39,6 +42,7 @@ impl FileKind {
             Self::LogText | Self::Capture => ("Text", &["txt", "log"]),
             Self::LogCsv => ("CSV", &["csv"]),
             Self::Pcapng => ("pcapng", &["pcapng"]),
+            Self::Report => ("Markdown, HTML", &["md", "html"]),
         }
     }
 }
@@ -315,8 +319,16 @@ impl NetAssistApp {
             raw_per_peer: self.settings.capture_raw,
         };
         self.stop_capture();
+        let since = std::time::SystemTime::now();
         match self.ctl.start_capture(&path, options) {
             Ok(()) => {
+                self.written.push(WrittenFile {
+                    kind: ReportFileKind::Capture {
+                        raw_per_peer: options.raw_per_peer,
+                    },
+                    path: path.clone(),
+                    since,
+                });
                 self.notice = Some(Notice::info(
                     format!("Capturing to {}.", path.display()),
                     format!("正在记录到 {}。", path.display()),

@@ -1,6 +1,6 @@
-//! The menu bar: presets (open, save, save as, recent), the log on disk (export, pcapng, capture), which side
-//! panels are open and the Plots window, the device checks, and the Diagnose window; the Help menu is
-//! [`super::help`].
+//! The menu bar: presets (open, save, save as, recent), the log on disk (export, pcapng, report, capture),
+//! which side panels are open and the Plots window, the device checks, and the Diagnose window; the Help
+//! menu is [`super::help`].
 
 use super::app::{EXPORT_SHORTCUT, NetAssistApp, OPEN_SHORTCUT, UiAction};
 use super::files::Rows;
@@ -109,6 +109,17 @@ fn log_menu(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiActio
             .clicked()
         {
             actions.push(UiAction::ExportPcap);
+        }
+        if ui
+            .button(lang.pick("Save report…", "保存报告…"))
+            .on_hover_text(lang.pick(
+                "A Markdown file to hand in: this PC, the preset, the sessions, the peers, the checks, \
+                 and the SHA-256 of the captures and pcapng files written",
+                "可提交的 Markdown 文件：本机、预设、会话、连接对象、检查结果，以及所写记录和 pcapng 文件的 SHA-256",
+            ))
+            .clicked()
+        {
+            actions.push(UiAction::SaveReport);
         }
         ui.separator();
         if app.capture().is_some() {

@@ -12,10 +12,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::app::{NetAssistApp, Notice};
-use super::files::{FileKind, with_extension};
+use super::files::{FileKind as DialogKind, with_extension};
 use crate::i18n::Lang;
 use crate::pcap::{self, PcapOptions};
 use crate::recording::RecordingError;
+use crate::report::{FileKind, WrittenFile};
 
 /// The most the window's recording writes: 256 MiB, four times the log's default budget; it stops there.
 pub const RECORDING_LIMIT: u64 = 256 << 20;
@@ -103,7 +104,7 @@ impl NetAssistApp {
         }
         let now = chrono::Local::now();
         let name = format!("netassist-{}.{EXTENSION}", now.format("%Y%m%d-%H%M%S"));
-        let Some(to) = self.dialogs.save(FileKind::Pcapng, &name) else {
+        let Some(to) = self.dialogs.save(DialogKind::Pcapng, &name) else {
             return;
         };
         let to = with_extension(to, EXTENSION);
@@ -137,25 +138,31 @@ impl NetAssistApp {
         let Some(folder) = &self.pcap.folder else {
             return;
         };
-        self.notice = Some(
-            match pcap::export(&PcapRecording::path(folder), len, &to, &notes) {
-                Ok(()) if self.pcap.ended.is_some() => Notice::info(
-                    format!(
-                        "Exported the traffic recorded to {} as pcapng, up to where the recording \
+        let exported = pcap::export(&PcapRecording::path(folder), len, &to, &notes);
+        if exported.is_ok() {
+            self.written.push(WrittenFile {
+                kind: FileKind::Pcapng,
+                path: to.clone(),
+                since: now.into(),
+            });
+        }
+        self.notice = Some(match exported {
+            Ok(()) if self.pcap.ended.is_some() => Notice::info(
+                format!(
+                    "Exported the traffic recorded to {} as pcapng, up to where the recording \
                          stopped.",
-                        to.display()
-                    ),
-                    format!("已将记录停止前的流量导出为 pcapng：{}。", to.display()),
+                    to.display()
                 ),
-                Ok(()) => Notice::info(
-                    format!(
-                        "Exported the traffic recorded so far to {} as pcapng.",
-                        to.display()
-                    ),
-                    format!("已将目前记录的流量导出为 pcapng：{}。", to.display()),
+                format!("已将记录停止前的流量导出为 pcapng：{}。", to.display()),
+            ),
+            Ok(()) => Notice::info(
+                format!(
+                    "Exported the traffic recorded so far to {} as pcapng.",
+                    to.display()
                 ),
-                Err(error) => Notice::export_failed(&to, &error),
-            },
-        );
+                format!("已将目前记录的流量导出为 pcapng：{}。", to.display()),
+            ),
+            Err(error) => Notice::export_failed(&to, &error),
+        });
     }
 }

@@ -58,6 +58,21 @@ pub fn wait_for<T>(session: &Session, what: &str, mut pick: impl FnMut(&Event) -
     panic!("timed out waiting for {what}; first events seen: {seen:#?}");
 }
 
+/// Takes a session controller's events until `done` says what it waited for, failing after [`WAIT`].
+pub fn until<T>(
+    controller: &mut netassist::session::Controller,
+    mut done: impl FnMut(&netassist::session::Controller) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(found) = done(controller) {
+            return found;
+        }
+        assert!(Instant::now() < deadline, "timed out");
+        controller.wait_event(Duration::from_millis(50));
+    }
+}
+
 /// Starts a TCP server on `bind` and returns it with the address it really listens on.
 pub fn tcp_server(config: SessionConfig) -> (Running, SocketAddr) {
     let running = start(config);

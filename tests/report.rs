@@ -1,0 +1,389 @@
+//! The report to hand in, from real loopback sessions: a peer with its counters and close, a device check,
+//! a capture (with raw files) and a pcapng file whose SHA-256 is computed again by `sha256sum` (or
+//! Python's hashlib); what was dropped and not sent; Chinese; HTML; and `--report` on the command line
+//! (`tcp-server`, `check`), with a path that cannot be written refused before the session runs.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command as Process;
+use std::time::{Duration, Instant};
+
+use common::cli::Netassist;
+use common::until;
+use netassist::capture::CaptureOptions;
+use netassist::check::Check;
+use netassist::engine::{Command, Target};
+use netassist::format::Display;
+use netassist::i18n::Lang;
+use netassist::pcap::PcapOptions;
+use netassist::preset::Preset;
+use netassist::report::{self, FileKind, Subject, WrittenFile};
+use netassist::session::Controller;
+use netassist::traffic::{LogConfig, TrafficLog};
+
+/// The SHA-256 of `path` as another program computes it: `sha256sum`, or Python's hashlib; `None`,
+/// saying so, with neither.
+fn independent_sha256(path: &Path) -> Option<String> {
+    if let Ok(out) = Process::new("sha256sum").arg(path).output()
+        && out.status.success()
+    {
+        let text = String::from_utf8(out.stdout).unwrap();
+        return Some(text.split_whitespace().next().unwrap().to_owned());
+    }
+    let script =
+        "import hashlib,sys;print(hashlib.sha256(open(sys.argv[1],'rb').read()).hexdigest())";
+    match Process::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+    {
+        Ok(out) if out.status.success() => {
+            Some(String::from_utf8(out.stdout).unwrap().trim().to_owned())
+        }
+        _ => {
+            eprintln!("skipped: needs sha256sum or python3 to compute a SHA-256 independently");
+            None
+        }
+    }
+}
+
+fn loopback_preset() -> Preset {
+    Preset {
+        local_ip: "127.0.0.1".to_owned(),
+        local_port: "0".to_owned(),
+        ..Preset::default()
+    }
+}
+
+/// A server session on loopback with a capture (raw bytes per peer) and a pcapng file in `dir`, and a
+/// client connected to it; the files as a report lists them.
+fn recorded_server(dir: &Path) -> (Controller, TcpStream, Vec<WrittenFile>) {
+    let preset = loopback_preset();
+    let mut controller = Controller::new(TrafficLog::new(LogConfig::default()));
+    let since = std::time::SystemTime::now();
+    let capture = dir.join("capture.log");
+    let pcap = dir.join("session.pcapng");
+    let options = CaptureOptions {
+        display: Display::of(&preset),
+        raw_per_peer: true,
+    };
+    controller.start_capture(&capture, options).unwrap();
+    controller
+        .start_pcap(&pcap, PcapOptions::default())
+        .unwrap();
+    controller.start(preset.session().unwrap(), || {}).unwrap();
+    let port = until(&mut controller, |c| c.log().local_addr()).port();
+    let client = common::client(format!("127.0.0.1:{port}").parse().unwrap());
+    until(&mut controller, |c| {
+        (c.log().connected_peers() == 1).then_some(())
+    });
+    let files = vec![
+        WrittenFile {
+            kind: FileKind::Capture { raw_per_peer: true },
+            path: capture,
+            since,
+        },
+        WrittenFile {
+            kind: FileKind::Pcapng,
+            path: pcap,
+            since,
+        },
+    ];
+    (controller, client, files)
+}
+
+fn check(steps: &str) -> Check {
+    ron::from_str(&format!("Check(name: \"greeting\", steps: [{steps}])")).unwrap()
+}
+
+/// Fails unless each of `headings` is a line of `text`.
+fn has_headings(text: &str, headings: &[&str]) {
+    for heading in headings {
+        assert!(text.lines().any(|l| l == *heading), "{heading} in\n{text}");
+    }
+}
+
+/// The line of the report's file table for `path`: its size and hash.
+fn file_row<'a>(report: &'a str, path: &Path) -> &'a str {
+    let name = path.file_name().unwrap().to_str().unwrap();
+    report
+        .lines()
+        .find(|line| line.starts_with("| `") && line.contains(&format!("{name}`")))
+        .unwrap_or_else(|| panic!("no row for {name} in\n{report}"))
+}
+
+/// A recorded server session in `dir` whose client passed a check (greeted with `board 7` when asked)
+/// and closed; the session and its recordings are stopped.
+fn checked_session(dir: &Path) -> (Controller, Vec<WrittenFile>) {
+    let (mut controller, mut client, files) = recorded_server(dir);
+    let compiled = loopback_preset()
+        .compile_check(&check(
+            r#"WaitClient(within_ms: 1000), Send(text: "who?"), Expect(matcher: Contains("board 7"), within_ms: 2000)"#,
+        ))
+        .unwrap();
+    assert!(controller.run_check(compiled));
+    assert_eq!(common::read_n(&mut client, 4), b"who?");
+    client.write_all(b"board 7").unwrap();
+    until(&mut controller, |c| c.check_report()?.finished);
+    drop(client);
+    until(&mut controller, |c| {
+        (c.log().connected_peers() == 0).then_some(())
+    });
+    controller.stop(|_| {});
+    controller.stop_capture().unwrap().unwrap();
+    controller.stop_pcap().unwrap().unwrap();
+    (controller, files)
+}
+
+#[test]
+fn a_report_of_a_loopback_session_has_every_section_and_hashes_that_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let (controller, files) = checked_session(dir.path());
+    let path = dir.path().join("report.md");
+    let checks: Vec<_> = controller.check_report().cloned().into_iter().collect();
+    let preset = loopback_preset();
+    let preset_file = dir.path().join("board.ron");
+    let subject = Subject {
+        preset: &preset,
+        preset_file: Some(&preset_file),
+        controller: &controller,
+        checks: &checks,
+        files: &files,
+    };
+    report::write(&path, &subject, Lang::En).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+
+    has_headings(
+        &text,
+        &[
+            "# NetAssist report",
+            "## Preset",
+            "## Sessions",
+            "## Peers",
+            "## Device checks",
+            "## Files",
+            "## Dropped or not sent",
+        ],
+    );
+    let version = format!("| Program | NetAssist {} |", env!("CARGO_PKG_VERSION"));
+    assert!(text.contains(&version), "{text}");
+    assert!(text.contains("**board** (file `"), "{text}");
+    assert!(text.contains("mode: TcpServer"), "the preset's RON: {text}");
+    // The session, with the address it really listened on.
+    let local = controller
+        .history()
+        .sessions()
+        .next()
+        .unwrap()
+        .local
+        .unwrap();
+    assert!(
+        text.contains(&format!("| 1 | TCP server on 127.0.0.1:0 | {local} |")),
+        "{text}"
+    );
+    // The peer: 7 bytes in one message received, 4 sent, closed by its FIN.
+    let peer = controller.log().peers().next().unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.starts_with(&format!("| {} | {} |", peer.id, peer.addr)))
+        .unwrap();
+    assert!(
+        row.ends_with("| 7 | 1 | 4 | 1 | the peer closed the connection (FIN) |"),
+        "{row}"
+    );
+    // The check, each step with its result.
+    assert!(text.contains("### greeting: PASS ("), "{text}");
+    for step in [
+        "| 1 | wait for a client",
+        "| 2 | send \"who?\"",
+        "| 3 | expect \"board 7\"",
+    ] {
+        let line = text.lines().find(|l| l.starts_with(step)).unwrap();
+        assert!(line.contains("| PASS | 1 |"), "{line}");
+    }
+    assert!(text.contains("- Latency of step 3 "), "{text}");
+    // Every file, with the hash another program computes.
+    let raw_rx = netassist::capture::raw_path(
+        &files[0].path,
+        Some(*peer.addr),
+        peer.id,
+        netassist::engine::Direction::Rx,
+    );
+    for file in [&files[0].path, &files[1].path, &raw_rx] {
+        let row = file_row(&text, file);
+        let size = std::fs::metadata(file).unwrap().len();
+        assert!(row.contains(&format!("| {size} |")), "{row}");
+        if let Some(hash) = independent_sha256(file) {
+            assert!(row.ends_with(&format!("| `{hash}` |")), "{row}");
+        }
+    }
+    assert_eq!(std::fs::read(&raw_rx).unwrap(), b"board 7");
+    assert!(text.contains("Nothing was dropped, and every send went out."));
+
+    // The same report in Chinese, and as HTML.
+    let zh = dir.path().join("报告.md");
+    report::write(&zh, &subject, Lang::Zh).unwrap();
+    let zh = std::fs::read_to_string(&zh).unwrap();
+    has_headings(
+        &zh,
+        &[
+            "# NetAssist 报告",
+            "## 会话",
+            "## 连接对象",
+            "## 设备检查",
+            "## 文件",
+        ],
+    );
+    assert!(zh.contains("对方关闭了连接 (FIN)"), "{zh}");
+    let html = dir.path().join("report.html");
+    report::write(&html, &subject, Lang::En).unwrap();
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(
+        html.contains("<h2>Files</h2>") && html.contains("<table>"),
+        "{html}"
+    );
+}
+
+#[test]
+fn what_was_dropped_and_not_sent_is_in_the_report_as_the_events_counted_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut controller, client, _) = recorded_server(dir.path());
+    // A client that never reads: the sends fill its queue (4 MiB) and the socket buffers; the rest are
+    // dropped, and what is queued when the session stops is not sent.
+    let peer = controller.log().peers().next().unwrap().id;
+    for _ in 0..64 {
+        let bytes = bytes::Bytes::from(vec![b'x'; 1 << 20]);
+        controller.command(Command::Send {
+            to: Target::Peer(peer),
+            bytes,
+        });
+    }
+    until(&mut controller, |c| {
+        (c.history().losses().send_dropped > 0).then_some(())
+    });
+    controller.stop(|_| {});
+    drop(client);
+    let losses = controller.history().losses();
+    assert!(losses.unsent_sends > 0, "{losses:?}");
+    let preset = loopback_preset();
+    let subject = Subject {
+        preset: &preset,
+        preset_file: None,
+        controller: &controller,
+        checks: &[],
+        files: &[],
+    };
+    let text = report::markdown(
+        &subject,
+        Lang::En,
+        std::time::SystemTime::now(),
+        &report::Machine::this(),
+    );
+    assert!(
+        text.contains(&format!(
+            "- Not sent: {} bytes of {} sends (the connection ended first).",
+            losses.unsent_bytes, losses.unsent_sends
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "- Dropped: {} sends ({} bytes) did not fit",
+            losses.send_dropped, losses.send_dropped_bytes
+        )),
+        "{text}"
+    );
+    assert!(text.contains("The log's rows about them:"), "{text}");
+    assert!(text.contains("Not saved to a file"), "{text}");
+    assert!(text.contains("No device check was run."), "{text}");
+    assert!(
+        text.contains("No capture or pcapng file was written."),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_command_line_writes_a_report_with_the_pcapng_files_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("board.pcapng");
+    let report = dir.path().join("board.md");
+    let mut netassist = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--expect",
+        "Hello",
+        "--pcap",
+        pcap.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let port = netassist.port();
+    let mut client = common::client(format!("127.0.0.1:{port}").parse().unwrap());
+    client.write_all(b"Hello").unwrap();
+    let ended = netassist.end();
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("| 5 | 1 | 0 | 0 |"), "{text}");
+    let row = file_row(&text, &pcap);
+    if let Some(hash) = independent_sha256(&pcap) {
+        assert!(row.ends_with(&format!("| `{hash}` |")), "{row}");
+    }
+}
+
+#[test]
+fn netassist_check_reports_each_step_and_a_report_that_cannot_be_written_exits_2_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let preset = dir.path().join("greets.ron");
+    std::fs::write(
+        &preset,
+        r#"Preset(version: 4, mode: TcpServer, local_ip: "127.0.0.1", local_port: "0",
+           checks: [Check(name: "greets", steps: [WaitClient(within_ms: 5000),
+           Expect(matcher: Contains("Hello"), within_ms: 2000)])])"#,
+    )
+    .unwrap();
+    let report = dir.path().join("greets.md");
+    let mut netassist = Netassist::start(&[
+        "check",
+        preset.to_str().unwrap(),
+        "--traffic",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let port = netassist.port();
+    let mut client = common::client(format!("127.0.0.1:{port}").parse().unwrap());
+    client.write_all(b"Hello").unwrap();
+    let ended = netassist.end();
+    assert_eq!(ended.code, 0, "{:#?}\n{}", ended.stdout, ended.stderr);
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains("**greets** (file `"), "{text}");
+    assert!(text.contains("### greets: PASS ("), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("| 2 | expect \"Hello\"") && l.contains("| PASS |")),
+        "{text}"
+    );
+
+    let nowhere = dir.path().join("no such folder").join("r.md");
+    let started = Instant::now();
+    let ended = Netassist::start(&[
+        "check",
+        preset.to_str().unwrap(),
+        "--report",
+        nowhere.to_str().unwrap(),
+    ])
+    .end();
+    assert_eq!(ended.code, 2);
+    assert!(
+        ended.stderr.contains("cannot write the report"),
+        "{}",
+        ended.stderr
+    );
+    // It did not wait for a client first.
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
