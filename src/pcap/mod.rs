@@ -10,10 +10,12 @@
 //! names each session (its mode and addresses) in an interface of its own.
 //!
 //! The file is written to be read back: every packet is a complete IPv4 or IPv6 packet with its
-//! payload, so the conversation can be rebuilt from it.
+//! payload, so the conversation can be rebuilt from it ([`read`], which also reads Wireshark's files):
+//! what `netassist replay` sends and expects.
 
 mod file;
 pub mod packets;
+pub mod read;
 
 use std::path::Path;
 
