@@ -110,6 +110,8 @@ text_from_display_and_zh!(
     crate::preset::Warning,
     crate::recording::RecordingError,
     crate::report::ReportError,
+    crate::pcap::read::ReadError,
+    crate::replay::ReplayError,
     crate::rules::RuleError,
 );
 

@@ -55,12 +55,15 @@
 //! - [`report`]: a report to hand in: one Markdown (or HTML) file with the PC, the preset, the sessions,
 //!   the peers with their counters and close reasons, the checks' results, the SHA-256 of the files
 //!   written, and what was dropped or not sent.
+//! - [`replay`]: record and replay: a conversation read back from a pcapng file, played again as the
+//!   device or as the PC, as a device check made from the recording (sends at the recorded gaps, or
+//!   each after what the other end sent before it).
 //! - [`ui`]: the egui window (the only module that uses egui): panels that draw the app's state and return
 //!   what the user asked for.
 //!
 //! Dependencies run one way: each module uses only modules listed before it here: `codec`, `i18n`,
 //! `timestamp`; `rules`; `check`; `engine`; `doctor`; `preset`; `traffic`; `format`; `recording`; `capture`; `pcap`;
-//! `history`; `session`; `report`; `cli`; `ui`.
+//! `history`; `session`; `report`; `replay`; `cli`; `ui`.
 
 pub mod addr;
 pub mod capture;
@@ -76,6 +79,7 @@ pub mod i18n;
 pub mod pcap;
 pub mod preset;
 pub mod recording;
+pub mod replay;
 pub mod report;
 pub mod rules;
 pub mod session;
