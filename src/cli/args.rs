@@ -1,11 +1,12 @@
 //! The command line's arguments as clap reads them: the subcommands and the options every one takes.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::codec::{Checksum, Framing, LineEnding, TextEncoding};
+use crate::replay::{Side, Timing};
 use crate::rules::Rule;
 
 /// `netassist` with arguments: a session without a window.
@@ -69,6 +70,11 @@ pub enum CliCommand {
     /// Exit 0 when every check passed, 1 when one failed, 2 for a bad preset or no such check, 3 when the
     /// network refused.
     Check(CheckArgs),
+    /// Replay a recording (a pcapng file from --pcap, Export as pcapng or Wireshark) as the device or as
+    /// the PC: connect or listen as that end did and send what it sent, byte for byte. It runs as a check:
+    /// exit 0 when everything went as recorded, 1 when not, 2 for a file that cannot be replayed, 3 when
+    /// the network refused.
+    Replay(ReplayArgs),
     /// Run a preset saved by the window; flags override its values.
     Run {
         /// The preset file (.ron).
@@ -113,6 +119,47 @@ pub struct CheckArgs {
     pub traffic: bool,
     /// Write a report to hand in to this file at the end (Markdown; HTML if the name ends in .html): the
     /// PC, the preset, the session, the peers, and each check's steps with PASS or FAIL.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// What `netassist replay` plays, and how.
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// The recording: a pcapng file.
+    pub file: PathBuf,
+    /// Which end to play: `device` (the end that was not NetAssist) or `pc` (NetAssist's end).
+    #[arg(long = "as", value_name = "SIDE")]
+    pub side: Side,
+    /// Connect to (an end that was a TCP client) or send to (UDP) this address instead of the recorded
+    /// one.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub connect: Option<String>,
+    /// Listen on (an end that was a TCP server) or bind (UDP) this address instead of every address at
+    /// the recorded port.
+    #[arg(long, value_name = "IP:PORT")]
+    pub bind: Option<String>,
+    /// `original`: send at the recorded gaps; `wait`: send each after what the other end sent before it
+    /// in the recording has arrived (exactly, in order).
+    #[arg(long, value_name = "TIMING", default_value = "original")]
+    pub timing: Timing,
+    /// Which connection of the recording, from 1 in the order they began (default: the first).
+    #[arg(long, value_name = "N")]
+    pub connection: Option<usize>,
+    /// The device's address in the recording, for a file that does not say (one not written by
+    /// NetAssist).
+    #[arg(long, value_name = "IP:PORT")]
+    pub device: Option<SocketAddr>,
+    /// Print one JSON object per line: one per step result, one at the end.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the result as `JUnit` XML to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also print the traffic (the log's rows).
+    #[arg(long)]
+    pub traffic: bool,
+    /// Write a report to hand in to this file at the end.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 }

@@ -3,6 +3,7 @@
 //! `--junit`, writes them as `JUnit` XML too. The steps run in the engine's worker; this loop only takes
 //! events and prints.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -14,8 +15,8 @@ use super::plan::{set_local, set_remote};
 use super::runner::STOP_WAIT;
 use super::{EXIT_NETWORK, EXIT_UNMET, EXIT_USAGE};
 use crate::check::{
-    CheckEvent, CheckEventKind, CompiledCheck, Outcome, Report, StepEvent, StepState, arrived_text,
-    duration_text, problems_of_all, step_text,
+    Check, CheckEvent, CheckEventKind, CompiledCheck, Outcome, Report, StepEvent, StepState,
+    arrived_text, duration_text, problems_of_all, step_text,
 };
 use crate::codec::{FramerConfig, hex};
 use crate::engine::{Event, SessionConfig};
@@ -33,10 +34,46 @@ const TICK: Duration = Duration::from_millis(50);
 const PRINT_WAIT: Duration = Duration::from_secs(1);
 
 /// Everything decided before the session starts.
-struct CheckPlan {
+pub(super) struct CheckPlan {
     preset: Preset,
     config: SessionConfig,
     checks: Vec<CompiledCheck>,
+}
+
+impl CheckPlan {
+    /// `checks` of `preset`, each compiled for its session, and the session's configuration; or the
+    /// checks' mistakes, each with its step, or what is wrong with the session's settings.
+    pub(super) fn new(preset: Preset, chosen: &[Check]) -> Result<Self, String> {
+        let mistakes = problems_of_all(chosen, &preset.check_context());
+        if !mistakes.is_empty() {
+            let lines: Vec<String> = mistakes.iter().map(ToString::to_string).collect();
+            return Err(lines.join("\nnetassist: "));
+        }
+        let checks = chosen
+            .iter()
+            .map(|check| preset.compile_check(check).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let config = preset.session().map_err(|error| error.en)?;
+        Ok(Self {
+            preset,
+            config,
+            checks,
+        })
+    }
+}
+
+/// How a run of checks prints, and the files it writes at the end.
+pub(super) struct Outputs<'a> {
+    /// JSON lines instead of text.
+    pub(super) json: bool,
+    /// The traffic's rows too.
+    pub(super) traffic: bool,
+    /// `JUnit` XML to this file.
+    pub(super) junit: Option<&'a Path>,
+    /// A report to hand in to this file.
+    pub(super) report: Option<&'a Path>,
+    /// The file the checks came from, for the report.
+    pub(super) source: Option<&'a Path>,
 }
 
 /// The preset with the flags' addresses, the checks asked for compiled, and the session's
@@ -78,37 +115,38 @@ fn plan(args: &CheckArgs) -> Result<CheckPlan, String> {
             vec![check.clone()]
         }
     };
-    let mistakes = problems_of_all(&chosen, &preset.check_context());
-    if !mistakes.is_empty() {
-        let lines: Vec<String> = mistakes.iter().map(ToString::to_string).collect();
-        return Err(lines.join("\nnetassist: "));
-    }
-    let checks = chosen
-        .iter()
-        .map(|check| preset.compile_check(check).map_err(|e| e.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let config = preset.session().map_err(|error| error.en)?;
-    Ok(CheckPlan {
-        preset,
-        config,
-        checks,
-    })
+    CheckPlan::new(preset, &chosen)
 }
 
 /// Runs the checks and says how they ended.
 pub(super) fn run(args: &CheckArgs) -> ExitCode {
+    match plan(args) {
+        Ok(plan) => execute(
+            plan,
+            &Outputs {
+                json: args.json,
+                traffic: args.traffic,
+                junit: args.junit.as_deref(),
+                report: args.report.as_deref(),
+                source: Some(&args.preset),
+            },
+        ),
+        Err(message) => {
+            eprintln!("netassist: {message}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// Runs the planned checks one after another in one session, printing as `outputs` say, and says how
+/// they ended.
+pub(super) fn execute(plan: CheckPlan, outputs: &Outputs<'_>) -> ExitCode {
     let CheckPlan {
         preset,
         mut config,
         checks,
-    } = match plan(args) {
-        Ok(plan) => plan,
-        Err(message) => {
-            eprintln!("netassist: {message}");
-            return ExitCode::from(EXIT_USAGE);
-        }
-    };
-    if let Err(message) = super::report::prepare(args.report.as_deref()) {
+    } = plan;
+    if let Err(message) = super::report::prepare(outputs.report) {
         eprintln!("netassist: {message}");
         return ExitCode::from(EXIT_USAGE);
     }
@@ -132,7 +170,7 @@ pub(super) fn run(args: &CheckArgs) -> ExitCode {
     let mut traffic = Output {
         printer: Printer::start(),
         display: Display::of(&preset),
-        json: args.json,
+        json: outputs.json,
         next_seq: 0,
         started: SystemTime::now(),
     };
@@ -151,7 +189,7 @@ pub(super) fn run(args: &CheckArgs) -> ExitCode {
         });
         let event = controller.wait_event(wait);
         idle_due = controller.poll_idle(Instant::now());
-        if args.traffic {
+        if outputs.traffic {
             traffic.print_new(controller.log(), None);
         }
         let Some(Event::Check(event)) = event else {
@@ -160,7 +198,7 @@ pub(super) fn run(args: &CheckArgs) -> ExitCode {
         let Some(report) = controller.check_report() else {
             continue;
         };
-        print_event(&mut traffic.printer, &event, report, args.json);
+        print_event(&mut traffic.printer, &event, report, outputs.json);
         if matches!(event.kind, CheckEventKind::Finished { .. }) {
             reports.push(report.clone());
             let started = queue.next().is_some_and(|next| controller.run_check(next));
@@ -169,7 +207,7 @@ pub(super) fn run(args: &CheckArgs) -> ExitCode {
             }
         }
     }
-    if args.traffic {
+    if outputs.traffic {
         traffic.print_new(controller.log(), Some(Instant::now() + PRINT_WAIT));
     }
     let not_printed = traffic.printer.finish(PRINT_WAIT);
@@ -178,17 +216,16 @@ pub(super) fn run(args: &CheckArgs) -> ExitCode {
             "netassist: {not_printed} lines could not be printed: the output was not read fast enough"
         );
     }
-    if let Some(path) = &args.junit
+    if let Some(path) = outputs.junit
         && let Err(error) = super::junit::write(path, &reports)
     {
         eprintln!("netassist: could not write {}: {error}", path.display());
         return ExitCode::from(EXIT_USAGE);
     }
-    let preset_file = Some(args.preset.as_path());
     let written = super::report::write(
-        args.report.as_deref(),
+        outputs.report,
         &preset,
-        preset_file,
+        outputs.source,
         &controller,
         &reports,
         &[],

@@ -13,19 +13,23 @@
 //! [connection doctor](crate::doctor) instead of a session: 0 when no finding is a problem, 1 when one is,
 //! 2 for bad arguments.
 //!
+//! `netassist replay FILE --as device|pc` replays a recording ([`crate::replay`]) as a check, with the same
+//! exit codes (2 for a file that cannot be replayed).
+//!
 //! `netassist check PRESET.ron` runs the preset's device checks ([`crate::check`]) instead: 0 when every
 //! check passed, 1 when one failed (or was stopped by Ctrl+C), 2 for a bad preset, a check with a mistake
 //! or no such check, 3 when the network refused.
 //!
 //! The parts: `args` (clap's types), `plan` (flags and preset to a checked plan), `runner` (the session
 //! loop), `output` (text or JSON lines and the summary), `check` (the checks' run and its lines), `junit`
-//! (the checks' results as `JUnit` XML), `report` (`--report FILE`).
+//! (the checks' results as `JUnit` XML), `report` (`--report FILE`), `replay` (a recording replayed as a check).
 
 mod args;
 mod check;
 mod junit;
 mod output;
 mod plan;
+mod replay;
 mod report;
 mod runner;
 
@@ -34,7 +38,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-pub use args::{CheckArgs, Cli, CliCommand, Common, DoctorArgs, SendFlags};
+pub use args::{CheckArgs, Cli, CliCommand, Common, DoctorArgs, ReplayArgs, SendFlags};
 use plan::Plan;
 
 /// Exit code: bad arguments or a bad preset.
@@ -59,6 +63,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match Cli::from_arg_matches(&matches).map(|cli| cli.command) {
         Ok(CliCommand::Doctor(args)) => return runner::doctor(&args),
         Ok(CliCommand::Check(args)) => return check::run(&args),
+        Ok(CliCommand::Replay(args)) => return replay::run(&args),
         _ => {}
     }
     match Plan::new(&matches) {

@@ -137,8 +137,8 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common, Option<PathBuf>), S
             }
             (preset, common, Some(path))
         }
-        CliCommand::Doctor(_) | CliCommand::Check(_) => {
-            return Err("doctor and check have their own runs".to_owned());
+        CliCommand::Doctor(_) | CliCommand::Check(_) | CliCommand::Replay(_) => {
+            return Err("doctor, check and replay have their own runs".to_owned());
         }
     })
 }
