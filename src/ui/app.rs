@@ -15,6 +15,7 @@ use super::menu;
 use super::pcap_export::PcapRecording;
 use super::peers_panel::{self, PeersView};
 use super::plots::{self, PlotsView};
+use super::replay_window::{ReplayAction, ReplayWindow};
 use super::rules_panel::{self, RulesPanel};
 use super::send_panel;
 use super::sending::SendCounts;
@@ -133,6 +134,8 @@ pub enum UiAction {
     ExportPcap,
     /// Ask where, then write a report to hand in.
     SaveReport,
+    /// Something in the Replay window.
+    Replay(ReplayAction),
     /// The user answered the question on screen.
     Answer(Answer),
     /// Show the Diagnose window, its fields from the current mode.
@@ -261,6 +264,8 @@ pub struct NetAssistApp {
     pub diagnose: DiagnoseView,
     /// The Plots window: rates over time and the connection timeline.
     pub plots: PlotsView,
+    /// The Replay window: a recording replayed as the device or the PC.
+    pub replay: ReplayWindow,
     /// Since when the open TCP server has listened without a client, while it does.
     waiting_since: Option<Instant>,
     /// The Help menu's windows and the example presets' folder.
@@ -309,6 +314,7 @@ impl NetAssistApp {
             checks_panel: ChecksPanel::default(),
             diagnose: DiagnoseView::default(),
             plots: PlotsView::default(),
+            replay: ReplayWindow::default(),
             waiting_since: None,
             help: Help::new(),
             closing: false,
@@ -388,6 +394,7 @@ impl NetAssistApp {
             self.stop_capture();
         }
         self.check_pcap();
+        self.finish_replay();
         self.schedule(ctx);
         self.watch_for_clients(ctx);
     }
@@ -526,6 +533,10 @@ impl NetAssistApp {
         send_panel::quick_edit_window(&ctx, self, &mut actions);
         self.diagnose.ui(&ctx, self.settings.lang, &mut actions);
         plots::window(&ctx, self);
+        let session_open = self.is_open();
+        let report = self.ctl.check_report();
+        self.replay
+            .ui(&ctx, self.settings.lang, report, session_open, &mut actions);
         if let Some(answer) = self.pending_ui(&ctx) {
             actions.push(UiAction::Answer(answer));
         }
@@ -711,6 +722,7 @@ impl NetAssistApp {
             UiAction::StopCapture => self.stop_capture(),
             UiAction::ExportPcap => self.export_pcap(),
             UiAction::SaveReport => self.save_report(),
+            UiAction::Replay(action) => self.replay_action(action),
             UiAction::Answer(answer) => self.answer(answer),
             UiAction::Reframe => {
                 let mode = self.open_mode().unwrap_or(self.settings.preset.mode);
@@ -786,13 +798,22 @@ impl NetAssistApp {
         };
         self.field_error = None;
         config.check = check.map(Box::new);
+        self.start_session(config, self.settings.preset.mode);
+    }
+
+    /// Starts a session with `config` (its mode `mode`), the log framed as the settings say; `false`,
+    /// saying why in the status bar, when it could not start.
+    pub(crate) fn start_session(
+        &mut self,
+        config: crate::engine::SessionConfig,
+        mode: ModeKind,
+    ) -> bool {
         let repaint = self.repaint.clone();
         let waker = move || {
             if let Some(ctx) = &repaint {
                 ctx.request_repaint();
             }
         };
-        let mode = self.settings.preset.mode;
         let framing = log_config(&self.settings, mode);
         self.ctl
             .log_mut()
@@ -807,12 +828,14 @@ impl NetAssistApp {
                 self.periodic = None;
                 self.send_counts = SendCounts::default();
                 self.record_pcap();
+                true
             }
             Err(error) => {
                 self.notice = Some(Notice::error(
                     error.to_string(),
                     format!("无法启动网络会话：{error}"),
                 ));
+                false
             }
         }
     }

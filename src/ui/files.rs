@@ -30,6 +30,8 @@ pub enum FileKind {
     Pcapng,
     /// A report to hand in (Markdown, or HTML).
     Report,
+    /// A recording to replay (pcapng).
+    Recording,
 }
 
 impl FileKind {
@@ -41,7 +43,7 @@ impl FileKind {
             Self::Preset => ("NetAssist preset", &[preset::EXTENSION]),
             Self::LogText | Self::Capture => ("Text", &["txt", "log"]),
             Self::LogCsv => ("CSV", &["csv"]),
-            Self::Pcapng => ("pcapng", &["pcapng"]),
+            Self::Pcapng | Self::Recording => ("pcapng", &["pcapng"]),
             Self::Report => ("Markdown, HTML", &["md", "html"]),
         }
     }

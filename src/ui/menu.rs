@@ -1,6 +1,6 @@
-//! The menu bar: presets (open, save, save as, recent), the log on disk (export, pcapng, report, capture),
-//! which side panels are open and the Plots window, the device checks, and the Diagnose window; the Help
-//! menu is [`super::help`].
+//! The menu bar: presets (open, save, save as, recent), the log on disk (export, pcapng, report, replay,
+//! capture), which side panels are open and the Plots window, the device checks, and the Diagnose window;
+//! the Help menu is [`super::help`].
 
 use super::app::{EXPORT_SHORTCUT, NetAssistApp, OPEN_SHORTCUT, UiAction};
 use super::files::Rows;
@@ -120,6 +120,16 @@ fn log_menu(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiActio
             .clicked()
         {
             actions.push(UiAction::SaveReport);
+        }
+        if ui
+            .button(lang.pick("Replay…", "回放…"))
+            .on_hover_text(lang.pick(
+                "Play a pcapng recording again as the device or as the PC",
+                "把 pcapng 记录作为设备或电脑重新播放",
+            ))
+            .clicked()
+        {
+            actions.push(UiAction::Replay(super::replay_window::ReplayAction::Open));
         }
         ui.separator();
         if app.capture().is_some() {
