@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use super::args::CheckArgs;
 use super::output::{Output, Printer};
 use super::plan::{set_local, set_remote};
-use super::runner::STOP_WAIT;
+use super::runner::{STOP_WAIT, start_interruptible};
 use super::{EXIT_NETWORK, EXIT_UNMET, EXIT_USAGE};
 use crate::check::{
     Check, CheckEvent, CheckEventKind, CompiledCheck, Outcome, Report, StepEvent, StepState,
@@ -158,15 +158,10 @@ pub(super) fn execute(plan: CheckPlan, outputs: &Outputs<'_>) -> ExitCode {
         ..LogConfig::default()
     });
     let mut controller = Controller::new(log);
-    if let Err(error) = controller.start(config, || {}) {
-        eprintln!("netassist: {error}");
-        return ExitCode::from(EXIT_NETWORK);
-    }
-    let (interrupt_tx, interrupted) = crossbeam_channel::bounded(1);
-    // Only one handler per process; if one is already set, Ctrl+C ends the process as usual.
-    let _ = ctrlc::set_handler(move || {
-        let _ = interrupt_tx.try_send(());
-    });
+    let interrupted = match start_interruptible(&mut controller, config) {
+        Ok(interrupted) => interrupted,
+        Err(code) => return code,
+    };
     let mut traffic = Output {
         printer: Printer::start(),
         display: Display::of(&preset),

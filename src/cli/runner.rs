@@ -13,6 +13,7 @@ use super::plan::{Plan, doctor_request};
 use super::{EXIT_NETWORK, EXIT_PROBLEM, EXIT_UNMET, EXIT_USAGE};
 use crate::codec::FramerConfig;
 use crate::doctor::{Status, diagnose};
+use crate::engine::SessionConfig;
 use crate::expect::Expectations;
 use crate::format::Display;
 use crate::i18n::Lang;
@@ -64,15 +65,10 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         Ok(files) => files,
         Err(code) => return code,
     };
-    if let Err(error) = controller.start(config, || {}) {
-        eprintln!("netassist: {error}");
-        return ExitCode::from(EXIT_NETWORK);
-    }
-    let (interrupt_tx, interrupted) = crossbeam_channel::bounded(1);
-    // Only one handler per process; if one is already set, Ctrl+C ends the process as usual.
-    let _ = ctrlc::set_handler(move || {
-        let _ = interrupt_tx.try_send(());
-    });
+    let interrupted = match start_interruptible(&mut controller, config) {
+        Ok(interrupted) => interrupted,
+        Err(code) => return code,
+    };
     let mut out = Output {
         printer: Printer::start(),
         display: Display::of(&preset),
@@ -220,4 +216,23 @@ pub(super) fn doctor(args: &DoctorArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Starts the session; from then on Ctrl+C stops it cleanly (peers see a FIN) instead of killing the
+/// process: each press arrives on the returned channel. A session the OS refuses is said on stderr and
+/// gives the network exit code.
+pub(super) fn start_interruptible(
+    controller: &mut Controller,
+    config: SessionConfig,
+) -> Result<crossbeam_channel::Receiver<()>, ExitCode> {
+    if let Err(error) = controller.start(config, || {}) {
+        eprintln!("netassist: {error}");
+        return Err(ExitCode::from(EXIT_NETWORK));
+    }
+    let (interrupt_tx, interrupted) = crossbeam_channel::bounded(1);
+    // Only one handler per process; if one is already set, Ctrl+C ends the process as usual.
+    let _ = ctrlc::set_handler(move || {
+        let _ = interrupt_tx.try_send(());
+    });
+    Ok(interrupted)
 }
