@@ -1,0 +1,300 @@
+use super::*;
+use crate::codec::{Framing, FramingError};
+
+const PEER: &str = "192.168.1.50:4001";
+
+fn rules(list: &[&str]) -> Rules {
+    let parsed: Vec<Rule> = list.iter().map(|r| r.parse().unwrap()).collect();
+    Rules::new(&parsed, TextEncoding::Utf8, FramerConfig::default()).unwrap()
+}
+
+fn answer(rules: &mut Rules, message: &[u8]) -> Option<Vec<u8>> {
+    rules
+        .respond(message, PEER.parse().unwrap(), SystemTime::now())
+        .map(|r| r.bytes.to_vec())
+}
+
+#[test]
+fn exact_matches_the_whole_message_only() {
+    let mut r = rules(&["exact:look=>seen"]);
+    assert_eq!(answer(&mut r, b"look").as_deref(), Some(&b"seen"[..]));
+    assert_eq!(answer(&mut r, b"looking"), None);
+    assert_eq!(answer(&mut r, b"Look"), None);
+}
+
+#[test]
+fn contains_finds_text_anywhere_with_escapes() {
+    let mut r = rules(&[r"contains:\x02go=>ok\r\n"]);
+    assert_eq!(
+        answer(&mut r, b"..\x02go..").as_deref(),
+        Some(&b"ok\r\n"[..])
+    );
+    assert_eq!(answer(&mut r, b"go"), None);
+}
+
+#[test]
+fn regex_captures_and_the_whole_message() {
+    let mut r = rules(&[r"regex:^set (\w+)=(\d+)$=>$1 is now $2 ($0)"]);
+    assert_eq!(
+        answer(&mut r, b"set speed=42").as_deref(),
+        Some(&b"speed is now 42 (set speed=42)"[..])
+    );
+    // Non-UTF-8 messages are matched as bytes.
+    let mut bytes = rules(&[r"regex:(?-u:\xFF)(.)=>got $1"]);
+    assert_eq!(
+        answer(&mut bytes, b"\x00\xFFA").as_deref(),
+        Some(&b"got A"[..])
+    );
+}
+
+#[test]
+fn hex_patterns_match_whole_messages_with_wildcards() {
+    let mut r = rules(&["hex:01 03 ?? *=>hex:01 83 $1 $2"]);
+    assert_eq!(
+        answer(&mut r, &[1, 3, 0xAA, 7, 8]).as_deref(),
+        Some(&[1, 0x83, 0xAA, 7, 8][..])
+    );
+    assert_eq!(answer(&mut r, &[1, 3]), None, "?? needs a byte");
+    assert_eq!(answer(&mut r, &[0, 1, 3, 9]), None, "anchored at the start");
+    let mut plain = rules(&["hex:AA55=>hex:01"]);
+    assert_eq!(answer(&mut plain, &[0xAA, 0x55]).as_deref(), Some(&[1][..]));
+    assert_eq!(
+        answer(&mut plain, &[0xAA, 0x55, 0]),
+        None,
+        "anchored at the end"
+    );
+}
+
+#[test]
+fn counters_time_and_peer() {
+    let mut r = rules(&["exact:look=>look {n}", "exact:who=>{peer} at {time}"]);
+    assert_eq!(answer(&mut r, b"look").as_deref(), Some(&b"look 1"[..]));
+    assert_eq!(answer(&mut r, b"look").as_deref(), Some(&b"look 2"[..]));
+    let who = String::from_utf8(answer(&mut r, b"who").unwrap()).unwrap();
+    assert!(who.starts_with("192.168.1.50:4001 at "), "{who}");
+    // HH:MM:SS.mmm
+    assert_eq!(who.len(), "192.168.1.50:4001 at ".len() + 12, "{who}");
+    assert_eq!(r.counts(), [2, 1]);
+}
+
+#[test]
+fn replies_use_the_send_variables() {
+    let mut r = rules(&[
+        "hex:01 03 *=>hex:01 03 $1 {crc16modbus}",
+        r#"exact:json=>{"seq":{counter:3},"ok":true}"#,
+    ]);
+    let mut expected = vec![0x01, 0x03, 0x00, 0x0A];
+    crate::codec::Checksum::Crc16Modbus.append(&mut expected);
+    assert_eq!(
+        answer(&mut r, &[0x01, 0x03, 0x00, 0x0A]),
+        Some(expected),
+        "the checksum covers the reply's bytes before it, capture included"
+    );
+    assert_eq!(
+        answer(&mut r, b"json").as_deref(),
+        Some(&br#"{"seq":001,"ok":true}"#[..])
+    );
+    assert_eq!(
+        answer(&mut r, b"json").as_deref(),
+        Some(&br#"{"seq":002,"ok":true}"#[..]),
+        "{{counter}} is the rule's count"
+    );
+}
+
+#[test]
+fn a_variable_typo_is_named_with_its_rule_and_position() {
+    let rule: Rule = "exact:look=>seen {conter}".parse().unwrap();
+    let error = Rules::new(&[rule], TextEncoding::Utf8, FramerConfig::default()).unwrap_err();
+    assert_eq!(error.rule, Some(1));
+    let message = error.to_string();
+    assert!(
+        message.starts_with(
+            "Rule 1: 'seen {conter}' in the reply is not valid: position 6: unknown variable 'conter'"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("{peer}"),
+        "rule variables are listed: {message}"
+    );
+    assert!(
+        error
+            .zh()
+            .starts_with("规则 1：回复中的“seen {conter}”无效：第 6 个字符：未知变量 'conter'"),
+        "{}",
+        error.zh()
+    );
+}
+
+#[test]
+fn first_enabled_match_wins() {
+    let mut list: Vec<Rule> = [
+        "contains:a=>first",
+        "contains:ab=>second",
+        "contains:b=>third",
+    ]
+    .iter()
+    .map(|r| r.parse().unwrap())
+    .collect();
+    let mut r = Rules::new(&list, TextEncoding::Utf8, FramerConfig::default()).unwrap();
+    assert_eq!(answer(&mut r, b"ab").as_deref(), Some(&b"first"[..]));
+    list[0].enabled = false;
+    let mut r = Rules::new(&list, TextEncoding::Utf8, FramerConfig::default()).unwrap();
+    assert_eq!(answer(&mut r, b"ab").as_deref(), Some(&b"second"[..]));
+    assert_eq!(answer(&mut r, b"xyz"), None);
+}
+
+#[test]
+fn the_seed_exercise_counts_clears_and_shows() {
+    let mut r = rules(&[
+        "exact:look=>",
+        "exact:pass=>",
+        "exact:clear=>{reset}cleared",
+        "exact:show=>look={n:1} pass={n:2}",
+    ]);
+    for message in ["look", "look", "pass"] {
+        assert_eq!(
+            answer(&mut r, message.as_bytes()).as_deref(),
+            Some(&b""[..])
+        );
+    }
+    assert_eq!(
+        answer(&mut r, b"show").as_deref(),
+        Some(&b"look=2 pass=1"[..])
+    );
+    assert_eq!(answer(&mut r, b"clear").as_deref(), Some(&b"cleared"[..]));
+    assert_eq!(answer(&mut r, b"pass").as_deref(), Some(&b""[..]));
+    assert_eq!(
+        answer(&mut r, b"show").as_deref(),
+        Some(&b"look=0 pass=1"[..])
+    );
+}
+
+#[test]
+fn a_regex_that_cannot_compile_is_reported_with_its_rule() {
+    let list: Vec<Rule> = ["exact:a=>b", "regex:^(look$=>x"]
+        .iter()
+        .map(|r| r.parse().unwrap())
+        .collect();
+    let error = Rules::new(&list, TextEncoding::Utf8, FramerConfig::default()).unwrap_err();
+    assert!(
+        matches!(error.problem, RuleProblem::Regex(_)) && error.rule == Some(2),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.starts_with("Rule 2: the regular expression does not compile"),
+        "{message}"
+    );
+    assert!(message.contains("unclosed group"), "{message}");
+    assert!(
+        error.zh().starts_with("规则 2：正则表达式无法编译"),
+        "{}",
+        error.zh()
+    );
+}
+
+#[test]
+fn bad_pieces_and_missing_captures_are_reported() {
+    let bad = |rule: &str| {
+        let rule: Rule = rule.parse().unwrap();
+        Rules::new(&[rule], TextEncoding::Utf8, FramerConfig::default()).unwrap_err()
+    };
+    assert!(matches!(
+        bad("hex:AA G1=>x"),
+        RuleError {
+            problem: RuleProblem::Piece { pattern: true, .. },
+            ..
+        }
+    ));
+    assert!(matches!(
+        bad("hex:AA ?=>x"),
+        RuleError {
+            problem: RuleProblem::Piece { pattern: true, .. },
+            ..
+        }
+    ));
+    assert!(matches!(
+        bad(r"exact:a=>\q"),
+        RuleError {
+            problem: RuleProblem::Piece { pattern: false, .. },
+            ..
+        }
+    ));
+    assert!(matches!(
+        bad("exact:a=>hex:A"),
+        RuleError {
+            problem: RuleProblem::Piece { pattern: false, .. },
+            ..
+        }
+    ));
+    let missing = bad("regex:(a)=>$2");
+    assert_eq!(
+        missing,
+        RuleError::from(RuleProblem::NoSuch {
+            what: "$2".into(),
+            available: 1
+        })
+        .in_rule(1)
+    );
+    assert!(matches!(
+        bad("exact:a=>{n:2}").problem,
+        RuleProblem::NoSuch { .. }
+    ));
+    let framing = Rules::new(
+        &[],
+        TextEncoding::Utf8,
+        Framing::FixedLength { len: 0 }.into(),
+    );
+    assert_eq!(
+        framing.unwrap_err(),
+        RuleError::from(RuleProblem::Framing(FramingError::ZeroLength))
+    );
+}
+
+#[test]
+fn the_command_line_form_round_trips() {
+    for text in [
+        "exact:look=>OK",
+        "contains:a b=>[250ms]later",
+        "regex:^x=>y$=>$0",
+        "hex:01 ?? *=>hex:$1 FF",
+        "exact:=>",
+    ] {
+        let rule: Rule = text.parse().unwrap();
+        assert_eq!(rule.to_string(), text);
+    }
+    let regex: Rule = "regex:^x=>y$=>$0".parse().unwrap();
+    assert_eq!(
+        regex.matcher,
+        Match::Regex("^x".into()),
+        "the pattern ends at the first =>"
+    );
+    for bad in ["look=>OK", "fuzzy:a=>b", "exact:a", "exact:a=>[xms]b"] {
+        let error = bad.parse::<Rule>().unwrap_err();
+        assert!(error.to_string().contains("KIND:PATTERN=>REPLY"), "{error}");
+    }
+}
+
+#[test]
+fn text_is_written_in_the_session_encoding() {
+    let rule: Rule = "exact:你好=>好".parse().unwrap();
+    let mut gbk = Rules::new(&[rule], TextEncoding::Gbk, FramerConfig::default()).unwrap();
+    let reply = gbk.respond(
+        &[0xC4, 0xE3, 0xBA, 0xC3],
+        PEER.parse().unwrap(),
+        SystemTime::now(),
+    );
+    assert_eq!(reply.unwrap().bytes.as_ref(), [0xBA, 0xC3]);
+}
+
+#[test]
+fn delays_and_equality_ignore_counts() {
+    let mut r = rules(&["exact:a=>[40ms]b"]);
+    let reply = r
+        .respond(b"a", PEER.parse().unwrap(), SystemTime::now())
+        .unwrap();
+    assert_eq!(reply.delay, Duration::from_millis(40));
+    assert_eq!(r, rules(&["exact:a=>[40ms]b"]));
+    assert_ne!(r, rules(&["exact:a=>b"]));
+}
