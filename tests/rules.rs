@@ -15,8 +15,12 @@ use netassist::engine::{Command, Direction, Mode, SessionConfig};
 use netassist::rules::{Rule, Rules};
 
 fn rules(list: &[&str], framing: Framing) -> Rules {
+    rules_in(list, TextEncoding::Utf8, framing)
+}
+
+fn rules_in(list: &[&str], encoding: TextEncoding, framing: Framing) -> Rules {
     let list: Vec<Rule> = list.iter().map(|rule| rule.parse().unwrap()).collect();
-    Rules::new(&list, TextEncoding::Utf8, FramerConfig::from(framing)).unwrap()
+    Rules::new(&list, encoding, FramerConfig::from(framing)).unwrap()
 }
 
 fn hash() -> Framing {
@@ -141,4 +145,27 @@ fn an_idle_gap_ends_a_message_without_more_bytes() {
     board.write_all(b"ab").unwrap();
     board.write_all(b"c").unwrap();
     assert_eq!(read_n(&mut board, 7), b"got abc");
+}
+
+#[test]
+fn a_gbk_device_gets_regex_replies_with_its_own_bytes_captured() {
+    let config = server_config("127.0.0.1:0").with_rules(rules_in(
+        &[
+            "regex:^(.+) (.+)$=>ok $2#",
+            "regex:^(?-u:\\xFF)(.)=>raw $1#",
+        ],
+        TextEncoding::Gbk,
+        hash(),
+    ));
+    let (running, addr) = tcp_server(config);
+    let mut board = client(addr);
+    connected(&running.session);
+    // 查询 温度 in GBK: the reply's $2 is 温度 as the board wrote it.
+    board
+        .write_all(&[0xB2, 0xE9, 0xD1, 0xAF, 0x20, 0xCE, 0xC2, 0xB6, 0xC8, b'#'])
+        .unwrap();
+    assert_eq!(read_n(&mut board, 8), b"ok \xCE\xC2\xB6\xC8#");
+    // A message that is not GBK text is matched as bytes.
+    board.write_all(b"\xFFA#").unwrap();
+    assert_eq!(read_n(&mut board, 6), b"raw A#");
 }

@@ -132,6 +132,53 @@ impl TextEncoding {
             DecoderResult::InputEmpty | DecoderResult::OutputFull => Ok(text),
         }
     }
+
+    /// `bytes` as text in this encoding, as [`Self::decode_exact`] reads it, with where each byte of the
+    /// text came from: `origin[i]` is the index in `bytes` of the first byte of the character that text
+    /// byte `i` belongs to, and `origin[text.len()]` is `bytes.len()`. So a range found in the text is
+    /// `origin[start]..origin[end]` in `bytes`. `None` when a byte is not valid in the encoding.
+    #[must_use]
+    pub fn decode_mapped(self, bytes: &[u8]) -> Option<(String, Vec<usize>)> {
+        let mut text = String::with_capacity(bytes.len() * 2);
+        let mut origin = Vec::with_capacity(bytes.len() * 2 + 1);
+        match self.multi_byte() {
+            None => {
+                if self == Self::Ascii && !bytes.is_ascii() {
+                    return None;
+                }
+                for (at, &byte) in bytes.iter().enumerate() {
+                    let ch = char::from(byte);
+                    text.push(ch);
+                    origin.extend(std::iter::repeat_n(at, ch.len_utf8()));
+                }
+            }
+            Some(encoding) => {
+                // One byte at a time: a character comes out with its last byte, and began after the one
+                // before it ended.
+                let mut decoder = encoding.new_decoder_without_bom_handling();
+                let mut start = 0;
+                for at in 0..bytes.len() {
+                    text.reserve(4);
+                    let before = text.len();
+                    let last = at + 1 == bytes.len();
+                    let (result, _) = decoder.decode_to_string_without_replacement(
+                        &bytes[at..=at],
+                        &mut text,
+                        last,
+                    );
+                    if !matches!(result, DecoderResult::InputEmpty) {
+                        return None;
+                    }
+                    if text.len() > before {
+                        origin.extend(std::iter::repeat_n(start, text.len() - before));
+                        start = at + 1;
+                    }
+                }
+            }
+        }
+        origin.push(bytes.len());
+        Some((text, origin))
+    }
 }
 
 /// Reads an encoding's name as people type it: `utf-8`, `UTF8`, `gbk`, `GB18030`, `ascii`, `latin-1`, …
@@ -457,6 +504,37 @@ mod tests {
             Ok("é".to_owned())
         );
         assert_eq!(TextEncoding::Gb18030.decode_exact(&[0x81]), Err(0));
+    }
+
+    #[test]
+    fn mapped_decoding_says_where_each_character_came_from() {
+        // a, 温 (2 bytes), U+0080 (4 bytes in GB18030), b.
+        let bytes = [0x61, 0xCE, 0xC2, 0x81, 0x30, 0x81, 0x30, 0x62];
+        let (text, origin) = TextEncoding::Gb18030.decode_mapped(&bytes).unwrap();
+        assert_eq!(text, "a温\u{80}b");
+        assert_eq!(origin, [0, 1, 1, 1, 3, 3, 7, 8]);
+        let (text, origin) = TextEncoding::Gbk
+            .decode_mapped(&[0xCE, 0xC2, 0x20])
+            .unwrap();
+        assert_eq!((text.as_str(), origin), ("温 ", vec![0, 0, 0, 2, 3]));
+        let (text, origin) = TextEncoding::Latin1.decode_mapped(b"\xE9!").unwrap();
+        assert_eq!((text.as_str(), origin), ("é!", vec![0, 0, 1, 2]));
+        assert_eq!(
+            TextEncoding::Utf8.decode_mapped("你".as_bytes()),
+            Some(("你".to_owned(), vec![0, 0, 0, 3]))
+        );
+        assert_eq!(
+            TextEncoding::Ascii.decode_mapped(b"ok"),
+            Some(("ok".to_owned(), vec![0, 1, 2]))
+        );
+        assert_eq!(
+            TextEncoding::Gbk.decode_mapped(&[]),
+            Some((String::new(), vec![0]))
+        );
+        // Not text: a byte that is invalid, and a character cut off at the end.
+        assert_eq!(TextEncoding::Gbk.decode_mapped(&[0x41, 0xFF]), None);
+        assert_eq!(TextEncoding::Gbk.decode_mapped(&[0xCE, 0xC2, 0xB6]), None);
+        assert_eq!(TextEncoding::Ascii.decode_mapped(&[0x80]), None);
     }
 
     fn encode(encoding: TextEncoding, text: &str) -> Result<Vec<u8>, EncodeError> {

@@ -22,8 +22,11 @@
 //! reply; `{{` writes `{`. Other braces, as in JSON, are written as typed.
 //!
 //! Text patterns and text replies are read like the send box with escapes on (`\r\n`, `\x03`, `\\`) and
-//! written in the session's text encoding; hex is read like the send box's hex. A regex works on the
-//! message's bytes: literal text in it matches UTF-8, and `(?-u:\xNN)` matches any byte.
+//! written in the session's text encoding; hex is read like the send box's hex. A regex is written in
+//! characters: in a UTF-8 session it works on the message's bytes (literal text in it matches UTF-8, and
+//! `(?-u:\xNN)` matches any byte); in another encoding (GBK, GB18030, Latin-1) it sees a message that is
+//! text in that encoding as that text, and its captures are the message's own bytes, in that encoding; a
+//! message that is not text in it (binary, a character cut off) is matched as bytes. See [`Pattern`].
 //!
 //! This module is pure: no I/O, no threads, no GUI. The engine runs it in the session's worker, so a reply
 //! never waits for a window to draw.

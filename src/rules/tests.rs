@@ -298,3 +298,75 @@ fn delays_and_equality_ignore_counts() {
     assert_eq!(r, rules(&["exact:a=>[40ms]b"]));
     assert_ne!(r, rules(&["exact:a=>b"]));
 }
+
+/// `text` in `encoding`.
+fn encoded(text: &str, encoding: TextEncoding) -> Vec<u8> {
+    let mut out = Vec::new();
+    encoding.encode_into(text, &mut out).unwrap();
+    out
+}
+
+fn rules_in(list: &[&str], encoding: TextEncoding) -> Rules {
+    let parsed: Vec<Rule> = list.iter().map(|r| r.parse().unwrap()).collect();
+    Rules::new(&parsed, encoding, FramerConfig::default()).unwrap()
+}
+
+#[test]
+fn a_regex_sees_gbk_and_gb18030_text_as_text() {
+    let gbk = TextEncoding::Gbk;
+    let mut r = rules_in(&["regex:^(.+) (.+)$=>ok $2", "regex:查询=>ok"], gbk);
+    // 查询 温度 in GBK: the groups are whole characters, and the reply writes them as the device sent them.
+    let message = [0xB2, 0xE9, 0xD1, 0xAF, 0x20, 0xCE, 0xC2, 0xB6, 0xC8];
+    assert_eq!(message.to_vec(), encoded("查询 温度", gbk));
+    assert_eq!(
+        answer(&mut r, &message),
+        Some([b"ok ".as_slice(), &[0xCE, 0xC2, 0xB6, 0xC8]].concat())
+    );
+    assert_eq!(
+        answer(&mut r, &encoded("查询", gbk)).as_deref(),
+        Some(&b"ok"[..])
+    );
+
+    // GB18030 writes 😀 in four bytes; `.` takes it whole.
+    let gb18030 = TextEncoding::Gb18030;
+    let mut r = rules_in(&["regex:^(.)(.)=(.*)$=>$2$1 温度$3"], gb18030);
+    let reply = answer(&mut r, &encoded("😀温=25℃", gb18030)).unwrap();
+    assert_eq!(reply, encoded("温😀 温度25℃", gb18030));
+}
+
+#[test]
+fn a_message_that_is_not_text_in_the_encoding_is_matched_as_bytes() {
+    // FF is no GBK byte, so the regex sees the bytes, as with UTF-8.
+    let mut r = rules_in(&[r"regex:(?-u:\xFF)(.)=>got $1"], TextEncoding::Gbk);
+    assert_eq!(answer(&mut r, b"\x00\xFFA").as_deref(), Some(&b"got A"[..]));
+    // A character cut off at the end is not text either; the literal 查 (UTF-8) is not in its bytes.
+    let mut r = rules_in(&["regex:查=>found"], TextEncoding::Gbk);
+    assert_eq!(answer(&mut r, &[0xB2, 0xE9, 0xD1]), None);
+    assert_eq!(
+        answer(&mut r, &[0xB2, 0xE9, 0xD1, 0xAF]).as_deref(),
+        Some(&b"found"[..])
+    );
+}
+
+#[test]
+fn an_expect_finds_gbk_text_and_its_groups_in_the_bytes() {
+    let gbk = TextEncoding::Gbk;
+    let pattern = Pattern::new(&Match::Regex("温度=(\\d+)".into()), gbk).unwrap();
+    let mut stream = encoded("状态 温度=25℃", gbk);
+    let (end, groups) = pattern.find(&stream).unwrap();
+    // 状态 and a space are 5 bytes, 温度= 5 more.
+    assert_eq!(end, 12);
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0], 10..12);
+    assert_eq!(pattern.match_end(&stream), Some(12));
+    assert!(pattern.is_match(&stream));
+    assert_eq!(pattern.groups(), 1);
+    // The same regex in a UTF-8 session looks at the bytes and does not find GBK text.
+    let utf8 = Pattern::new(&Match::Regex("温度=(\\d+)".into()), TextEncoding::Utf8).unwrap();
+    assert!(!utf8.is_match(&stream));
+    // Hex patterns stay about bytes whatever the encoding.
+    let hex = Pattern::new(&Match::Hex("CE C2 *".into()), gbk).unwrap();
+    stream = vec![0xCE, 0xC2, 0xFF];
+    let (end, groups) = hex.find(&stream).unwrap();
+    assert_eq!((end, groups.len(), groups[0].clone()), (3, 1, 2..3));
+}
