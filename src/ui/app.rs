@@ -827,6 +827,7 @@ impl NetAssistApp {
                 self.notice = None;
                 self.periodic = None;
                 self.send_counts = SendCounts::default();
+                self.rules_panel.applied = self.settings.preset.rules.clone();
                 self.record_pcap();
                 true
             }
@@ -852,9 +853,11 @@ impl NetAssistApp {
 
     /// Hands the preset's rules to the open session, whose worker answers by them from now on. Rules that
     /// do not compile stay out (the rules window says why) and the session keeps the ones it had.
-    fn send_rules(&self) {
-        if let Ok(rules) = self.settings.preset.rules() {
-            self.ctl.command(Command::SetRules(rules));
+    fn send_rules(&mut self) {
+        if let Ok(rules) = self.settings.preset.rules()
+            && self.ctl.command(Command::SetRules(rules))
+        {
+            self.rules_panel.applied = self.settings.preset.rules.clone();
         }
     }
 

@@ -1,8 +1,12 @@
 //! The reply rules window: add, edit, reorder and switch rules, and try a sample message against them.
 //!
-//! The rules live in the preset ([`crate::preset::Preset::rules`]); every change is returned as
-//! [`UiAction::RulesChanged`], and the app hands the compiled rules to the open session, whose worker
-//! answers from then on. What the rules mean is in [`crate::rules`].
+//! The rules live in the preset ([`crate::preset::Preset::rules`]). A change reaches the open session when
+//! it is committed, not at each keystroke: when a pattern, reply or delay field is left (Enter, a click
+//! elsewhere, the window closed) or a switch, a menu or a button changed the rules. It is returned as
+//! [`UiAction::RulesChanged`], and the app hands the compiled rules to the session, whose worker answers
+//! from then on. While the rules as edited have a mistake, or are not committed yet, the window says that
+//! the session still answers with the rules it was last given, and lists them. What the rules mean is in
+//! [`crate::rules`].
 
 use egui::RichText;
 
@@ -25,6 +29,9 @@ pub struct RulesPanel {
     pub sample: String,
     /// The rules compiled, with what they were made from, so they compile again only after a change.
     cache: Option<(RulesSource, Result<Rules, RuleError>)>,
+    /// The rules the open session answers with, as they were when it was last given rules (when it
+    /// opened, or an edit was committed); empty while no session is open.
+    pub(crate) applied: Vec<Rule>,
 }
 
 impl RulesPanel {
@@ -53,21 +60,22 @@ impl RulesPanel {
 pub fn ui(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiAction>) {
     let lang = app.settings.lang;
     let mut open = app.rules_panel.open;
+    let session = app.is_open();
+    let mut editing = false;
     egui::Window::new(lang.pick("Reply rules", "回复规则"))
         .open(&mut open)
         .default_width(560.0)
         .show(ctx, |ui| {
-            let before = app.settings.preset.rules.clone();
-            rules_ui(ui, &mut app.settings.preset.rules, lang);
-            if app.settings.preset.rules != before {
-                actions.push(UiAction::RulesChanged);
-            }
+            editing = rules_ui(ui, &mut app.settings.preset.rules, lang);
             let preset = &app.settings.preset;
             let compiled =
                 app.rules_panel
                     .compiled(&preset.rules, preset.encoding, &preset.framing);
             if let Err(error) = &compiled {
                 ui.colored_label(ui.visuals().error_fg_color, error.text(lang));
+            }
+            if session && preset.rules != app.rules_panel.applied {
+                applied_ui(ui, &app.rules_panel.applied, compiled.is_ok(), lang);
             }
             ui.separator();
             sample_ui(
@@ -79,9 +87,62 @@ pub fn ui(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiActio
             );
         });
     app.rules_panel.open = open;
+    // Committed: no field is being typed in (or the window was closed while one was).
+    let committed = !(editing && open);
+    let preset = &app.settings.preset;
+    if session
+        && committed
+        && preset.rules != app.rules_panel.applied
+        && app
+            .rules_panel
+            .compiled(&preset.rules, preset.encoding, &preset.framing)
+            .is_ok()
+    {
+        actions.push(UiAction::RulesChanged);
+    }
 }
 
-fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) {
+/// Says that the open session still answers with `applied`, the rules it was last given, because the rules
+/// as edited are not `valid` or not committed yet; and lists them.
+fn applied_ui(ui: &mut egui::Ui, applied: &[Rule], valid: bool, lang: Lang) {
+    let why = if valid {
+        lang.pick(
+            "Not applied yet: the open session answers with the rules it was last given until you press \
+             Enter or leave the field.",
+            "尚未生效：按 Enter 或离开输入框之前，已打开的连接仍按上次生效的规则回复。",
+        )
+    } else {
+        lang.pick(
+            "Because of this mistake the open session still answers with the rules it was last given:",
+            "由于这个错误，已打开的连接仍按上次生效的规则回复：",
+        )
+    };
+    ui.colored_label(ui.visuals().warn_fg_color, why);
+    if valid {
+        return;
+    }
+    let on: Vec<String> = applied
+        .iter()
+        .enumerate()
+        .filter(|(_, rule)| rule.enabled)
+        .map(|(index, rule)| format!("{}. {rule}", index + 1))
+        .collect();
+    if on.is_empty() {
+        ui.label(lang.pick("(no rules: it answers nothing)", "（没有规则：不回复）"));
+    }
+    for rule in on {
+        ui.label(egui::RichText::new(rule).monospace());
+    }
+}
+
+/// Draws the rules for editing; returns whether one of their fields is being typed in or dragged, so the
+/// edit is not committed yet.
+fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) -> bool {
+    let mut editing = false;
+    let mut typing = |response: egui::Response| {
+        editing |= response.has_focus() || response.dragged();
+        response
+    };
     ui.label(lang.pick(
         "When a received message matches, the first rule switched on answers it. In replies: $0 the \
          message, $1… regex groups or hex wildcards, {n} this rule's count, {n:K} rule K's count, {reset} \
@@ -102,16 +163,20 @@ fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) {
             );
             let label = ui.label(format!("{} {number}", lang.pick("Pattern", "模式")));
             kind_ui(ui, &mut rule.matcher, ("rule kind", index), lang, label.id);
-            ui.add(egui::TextEdit::singleline(rule.matcher.pattern_mut()).desired_width(200.0))
-                .labelled_by(label.id);
+            typing(
+                ui.add(egui::TextEdit::singleline(rule.matcher.pattern_mut()).desired_width(200.0)),
+            )
+            .labelled_by(label.id);
         });
         ui.horizontal(|ui| {
             let label = ui.label(format!("{} {number}", lang.pick("Reply", "回复")));
             reply_kind_ui(ui, &mut rule.reply, index, lang, label.id);
-            ui.add(egui::TextEdit::singleline(rule.reply.template_mut()).desired_width(200.0))
-                .labelled_by(label.id);
+            typing(
+                ui.add(egui::TextEdit::singleline(rule.reply.template_mut()).desired_width(200.0)),
+            )
+            .labelled_by(label.id);
             let label = ui.label(lang.pick("Delay (ms)", "延时（毫秒）"));
-            ui.add(egui::DragValue::new(&mut rule.delay_ms).range(0..=600_000))
+            typing(ui.add(egui::DragValue::new(&mut rule.delay_ms).range(0..=600_000)))
                 .labelled_by(label.id);
             if ui.button(lang.pick("Up", "上移")).clicked() && index > 0 {
                 moved = Some((index, index - 1));
@@ -134,6 +199,7 @@ fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) {
     if ui.button(lang.pick("Add rule", "添加规则")).clicked() {
         rules.push(Rule::default());
     }
+    editing
 }
 
 /// The match kind of a rule or a check's expect step: exact, contains, regex or hex, keeping the pattern
