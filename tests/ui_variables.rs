@@ -105,3 +105,44 @@ fn a_periodic_send_counts_its_ticks() {
     harness.step();
     assert_eq!(read_exactly(&mut client, 9), b"t1;t2;t3;");
 }
+
+#[test]
+fn switching_text_and_hex_names_the_variables_whose_bytes_change() {
+    let mut gbk = preset();
+    gbk.send.encoding = netassist::codec::TextEncoding::Gbk;
+    let mut harness = harness(with(gbk));
+    type_message(&mut harness, "温度{counter}℃{sum8}");
+    click(&mut harness, Role::RadioButton, "HEX");
+    assert_eq!(
+        harness.state().settings.send_text,
+        "CE C2 B6 C8 {counter} A1 E6 {sum8}"
+    );
+    // {counter} sent 31 as text and sends 01 now; {sum8} is the same either way.
+    let warning = harness
+        .state()
+        .send_error()
+        .expect("the switch is explained")
+        .en
+        .clone();
+    assert!(
+        warning.starts_with("Now hex: {counter} writes bytes here, not decimal digits"),
+        "{warning}"
+    );
+    assert!(!warning.contains("{sum8}"), "{warning}");
+    harness.get_by_label_contains("Now hex: {counter}");
+    // Back to text: named again, as its bytes change back.
+    click(&mut harness, Role::RadioButton, "Text");
+    assert_eq!(harness.state().settings.send_text, "温度{counter}℃{sum8}");
+    harness.get_by_label_contains("Now text: {counter} writes decimal digits here");
+    harness.state_mut().settings.lang = Lang::Zh;
+    harness.run();
+    harness.get_by_label_contains("已切换为文本：{counter} 在文本中写入十进制数字");
+    // Typing on puts the warning away; a box without such variables switches without one.
+    harness.state_mut().settings.lang = Lang::En;
+    harness.state_mut().settings.send_text = "温度{time}".to_owned();
+    harness.run();
+    assert!(harness.state().send_error().is_none());
+    click(&mut harness, Role::RadioButton, "HEX");
+    assert_eq!(harness.state().settings.send_text, "CE C2 B6 C8 {time}");
+    assert!(harness.state().send_error().is_none());
+}

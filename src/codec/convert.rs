@@ -66,6 +66,24 @@ pub fn hex_to_text(typed_hex: &str, options: &SendOptions) -> Result<String, Con
     Ok(text)
 }
 
+/// The variables in `typed` (read in `mode`, with `escapes` for text) that write other bytes in the other
+/// mode, as typed, each once, in order: after a switch, `{counter}` typed as text (decimal digits) writes
+/// one byte in hex, and `{unix}` four. What the switch keeps as typed but cannot keep the same on the wire.
+#[must_use]
+pub fn mode_dependent(typed: &str, mode: InputMode, escapes: bool) -> Vec<String> {
+    let (tokens, _) = template::tokens(typed, mode, escapes, Scope::SEND);
+    let mut found: Vec<String> = Vec::new();
+    for token in tokens {
+        if let Token::Variable { var, typed } = token
+            && var.depends_on_mode()
+            && !found.iter().any(|seen| seen == typed)
+        {
+            found.push(typed.to_owned());
+        }
+    }
+    found
+}
+
 /// `bytes` as text in `options`' encoding, as [`hex_to_text`] writes it; error byte numbers count from 1
 /// in `bytes`.
 fn bytes_to_text(bytes: &[u8], options: SendOptions) -> Result<String, ConvertError> {
@@ -362,6 +380,31 @@ mod tests {
         assert_eq!(error.position(), 2);
         let error = hex_to_text("41 {conter}", &utf8).unwrap_err();
         assert!(matches!(error, ConvertError::Input(SendError::Variable(_))));
+    }
+
+    #[test]
+    fn variables_whose_bytes_depend_on_the_mode_are_named() {
+        assert_eq!(
+            mode_dependent(
+                "温度{counter}℃{sum8}{time}{counter}{unix}{unix_ms}{rand:3}{counter:2}",
+                InputMode::Text,
+                false
+            ),
+            [
+                "{counter}",
+                "{unix}",
+                "{unix_ms}",
+                "{rand:3}",
+                "{counter:2}"
+            ]
+        );
+        assert_eq!(
+            mode_dependent("AA {counter:2} {crc16modbus}", InputMode::Hex, false),
+            ["{counter:2}"]
+        );
+        // Escaped or doubled braces are no variables.
+        assert!(mode_dependent(r"{{counter}} \u{41}", InputMode::Text, true).is_empty());
+        assert!(mode_dependent("{time} {sum8:2} {xor8}", InputMode::Text, false).is_empty());
     }
 
     #[test]

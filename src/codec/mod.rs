@@ -23,7 +23,7 @@ pub mod template;
 pub mod text;
 
 pub use checksum::Checksum;
-pub use convert::{ConvertError, hex_to_text, text_to_hex};
+pub use convert::{ConvertError, hex_to_text, mode_dependent, text_to_hex};
 pub use escape::EscapeError;
 pub use framing::{
     DEFAULT_MAX_MESSAGE, Framer, FramerConfig, Framing, FramingError, FramingSpecError,

@@ -954,7 +954,8 @@ impl NetAssistApp {
 
     /// Reads the send box as `input` from now on. What it holds is converted (text to the hex of its
     /// bytes in the encoding, hex to text when the bytes are text); when it cannot be, the box and its
-    /// mode stay as they were and the send error says why.
+    /// mode stay as they were and the send error says why. Variables stay as typed, and those that now
+    /// write other bytes (`{counter}`: digits in text, a byte in hex) are named under the box.
     fn switch_input(&mut self, input: InputMode) {
         let options = self.settings.preset.send;
         if options.input == input {
@@ -967,8 +968,12 @@ impl NetAssistApp {
         };
         match converted {
             Ok(text) => {
+                let changed = crate::codec::mode_dependent(&text, input, options.escapes);
                 self.settings.send_text = text;
                 self.settings.preset.send.input = input;
+                if !changed.is_empty() {
+                    self.fail_send(super::sending::meaning_changed(input, &changed));
+                }
             }
             Err(error) => {
                 let (en, zh) = match input {

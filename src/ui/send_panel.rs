@@ -89,8 +89,14 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
     // The line is there with or without a message, so the controls below do not move when one appears.
     if let Some(typo) = &typo {
         ui.colored_label(error_color, typo.text(lang));
-    } else if let Some((error, _)) = &app.send_error {
-        ui.colored_label(error_color, error.text(lang));
+    } else if let Some((notice, _)) = &app.send_error {
+        // Not a failure: a warning about what a switch between text and hex changed.
+        let color = if notice.is_error {
+            error_color
+        } else {
+            ui.visuals().warn_fg_color
+        };
+        ui.colored_label(color, notice.text(lang));
     } else {
         ui.label("");
     }

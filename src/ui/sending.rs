@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use super::app::{NetAssistApp, Notice, SendTarget};
-use crate::codec::{Scope, SendOptions, Template, Values};
+use crate::codec::{InputMode, Scope, SendOptions, Template, Values};
 use crate::engine::Command;
 use crate::preset::{ModeKind, QuickCommand};
 use crate::session::PeriodicProgress;
@@ -129,6 +129,37 @@ impl NetAssistApp {
             });
             self.send_error = None;
         }
+    }
+}
+
+/// The warning after switching the send box to `input`: the variables `changed` (as typed) write other
+/// bytes now, and switching back brings the old bytes back.
+pub(crate) fn meaning_changed(input: InputMode, changed: &[String]) -> Notice {
+    let list = changed.join(", ");
+    let write = if changed.len() == 1 {
+        "writes"
+    } else {
+        "write"
+    };
+    match input {
+        InputMode::Hex => Notice::info(
+            format!(
+                "Now hex: {list} {write} bytes here, not decimal digits as in text, so the bytes sent \
+                 changed. Switch back to Text to send the digits."
+            ),
+            format!(
+                "已切换为十六进制：{list} 在十六进制中写入字节，而不是文本中的十进制数字，发送的字节已改变。切回文本即可发送数字。"
+            ),
+        ),
+        InputMode::Text => Notice::info(
+            format!(
+                "Now text: {list} {write} decimal digits here, not bytes as in hex, so the bytes sent \
+                 changed. Switch back to HEX to send the bytes."
+            ),
+            format!(
+                "已切换为文本：{list} 在文本中写入十进制数字，而不是十六进制中的字节，发送的字节已改变。切回 HEX 即可发送字节。"
+            ),
+        ),
     }
 }
 

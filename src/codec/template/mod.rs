@@ -117,6 +117,17 @@ pub(crate) enum Var {
     Peer,
 }
 
+impl Var {
+    /// Whether it writes other bytes in hex input than in text input (bytes rather than decimal digits):
+    /// `{counter}`, `{unix}`, `{unix_ms}`, `{rand:N}`.
+    pub(crate) fn depends_on_mode(self) -> bool {
+        matches!(
+            self,
+            Self::Counter { .. } | Self::Unix { .. } | Self::UnixMs { .. } | Self::Rand { .. }
+        )
+    }
+}
+
 /// A part of a template.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Piece {
