@@ -400,6 +400,30 @@ proptest! {
     }
 
     #[test]
+    fn hex_switched_to_text_sends_the_same_bytes_around_variables(
+        pieces in vec(vec(select(b"{}{}ab:\\ \x01".to_vec()), 0..6), 1..4),
+        variable in select(vec!["{time}", "{sum8}", "{crc32:1}"]),
+        escapes in any::<bool>(),
+    ) {
+        // Bytes rich in braces, with a variable that writes the same in both modes between each piece: as
+        // text they send what the hex sent.
+        let typed_hex = pieces
+            .iter()
+            .map(|piece| hex::format(piece))
+            .collect::<Vec<_>>()
+            .join(&format!(" {variable} "));
+        let hex = SendOptions { input: InputMode::Hex, ..SendOptions::default() };
+        let text = SendOptions { escapes, ..SendOptions::default() };
+        let now = SystemTime::now();
+        let sent = |typed: &str, options: &SendOptions| {
+            Template::parse(typed, options, Scope::SEND).map(|t| t.render(Values::new(1, now)))
+        };
+        if let Ok(as_text) = netassist::codec::hex_to_text(&typed_hex, &text) {
+            prop_assert_eq!(sent(&as_text, &text), sent(&typed_hex, &hex), "as {}", as_text);
+        }
+    }
+
+    #[test]
     fn without_braces_a_template_sends_what_the_pipeline_builds(
         input in prop_oneof![any::<String>(), "[0-9a-fA-Fx\\\\u$ 好😀é]{0,30}"],
         hex_input in any::<bool>(),

@@ -214,7 +214,7 @@ pub struct Common {
     /// Text to send (with the preset's send options): to each client as it connects, or once (client, UDP).
     /// Variables are filled in for each send: `{counter}` `{counter:W}` `{time}` `{unix}` `{unix_ms}`
     /// `{rand:N}`, and checksums over the bytes before them, such as `{crc16modbus}` or `{sum8:2}`; `{{`
-    /// writes a brace.
+    /// writes `{`, and the `}}` that closes it `}`.
     #[arg(long, value_name = "TEXT")]
     pub send: Vec<String>,
     /// Hex to send, such as "AA 55 01" or "AA 55 {counter:2} {crc16modbus}"; like --send, in order with

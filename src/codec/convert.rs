@@ -47,7 +47,10 @@ pub fn hex_to_text(typed_hex: &str, options: &SendOptions) -> Result<String, Con
     let mut text = String::with_capacity(typed_hex.len());
     // Bytes before the piece being converted, so an error names its byte in the whole message.
     let mut before = 0;
-    for token in tokens {
+    // Escapes (`{{`) a piece leaves open, which a `}` in a later piece closes.
+    let mut open = 0;
+    let count = tokens.len();
+    for (index, token) in tokens.into_iter().enumerate() {
         match token {
             Token::Literal {
                 text: hex,
@@ -56,7 +59,15 @@ pub fn hex_to_text(typed_hex: &str, options: &SendOptions) -> Result<String, Con
                 let bytes = hex::parse_at(hex, position)
                     .map_err(|error| ConvertError::Input(error.into()))?;
                 let piece = bytes_to_text(&bytes, *options).map_err(|error| error.after(before))?;
-                text.push_str(&template::protect(&piece, options.escapes, |_| false));
+                // Anything after a piece is a variable.
+                let then_variable = index + 1 < count;
+                template::protect_into(
+                    &piece,
+                    options.escapes,
+                    then_variable,
+                    &mut open,
+                    &mut text,
+                );
                 before += bytes.len();
             }
             Token::Variable { typed, .. } => text.push_str(typed),
@@ -366,6 +377,13 @@ mod tests {
             Ok("A{counter:2}{{c}}{sum8}".to_owned()),
             "the bytes of {{c}} are written so they send as {{c}}, not a variable"
         );
+        // Braces around a variable: the escapes the first piece opens are closed in the last.
+        let text = hex_to_text("7B 7B {counter} 7D 7D", &utf8).unwrap();
+        assert_eq!(text, "{{{{{counter}}}}}");
+        let sent = template::Template::parse(&text, &utf8, Scope::SEND)
+            .unwrap()
+            .render(template::Values::new(1, std::time::SystemTime::now()));
+        assert_eq!(sent.as_ref(), b"{{1}}");
         let error = hex_to_text("41 {counter:2} FF", &utf8).unwrap_err();
         assert_eq!(
             error,

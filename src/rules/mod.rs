@@ -19,7 +19,7 @@
 //! - `{peer}`: the sender's `ip:port`.
 //!
 //! A name in braces that is not a variable is an error when the rules are set, with its position in the
-//! reply; `{{` writes `{`. Other braces, as in JSON, are written as typed.
+//! reply; `{{` writes `{` and the `}}` that closes it `}`. Other braces, as in JSON, are written as typed.
 //!
 //! Text patterns and text replies are read like the send box with escapes on (`\r\n`, `\x03`, `\\`) and
 //! written in the session's text encoding; hex is read like the send box's hex. A regex is written in

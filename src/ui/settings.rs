@@ -297,7 +297,7 @@ mod tests {
         .unwrap();
         old.upgrade();
         assert_eq!(old.preset.version, crate::preset::FORMAT_VERSION);
-        assert_eq!(old.send_text, "{{cmd}} {{{{x}}}");
+        assert_eq!(old.send_text, "{{cmd}} {{{{x}}}}");
         let texts: Vec<&str> = old.history.iter().map(|h| h.text.as_str()).collect();
         assert_eq!(texts, ["{{counter}}", r#"{"a":1}"#]);
         // Settings of this version are left as typed.

@@ -16,7 +16,9 @@
 //! | `{n}`, `{n:K}`, `{reset}`, `{peer}` (reply rules only) | see [`crate::rules`] | the same text |
 //!
 //! A variable is `{` + a name + an optional `:` argument + `}`; other braces are literal, so JSON such as
-//! `{"cmd":1}` sends as typed. `{{` writes `{` (and `{{counter}}` writes `{counter}`). A name that is not
+//! `{"cmd":1}` sends as typed. For text that would read as a variable: `{{` writes `{`, a `}}` that closes an
+//! escaped `{{` (the first `}}` after it) writes `}`, and any other brace is written as typed, so
+//! `{{counter}}` writes `{counter}` and `{{"a":1}}` writes `{"a":1}`. A name that is not
 //! a variable, as in `{conter}`, is an error with its position when the text is read, not when it is sent.
 //! Names are read without regard to case. Text around the variables goes through the send pipeline
 //! ([`SendOptions::data`]: hex, escapes, encoding), with positions counted in the whole input; the send
@@ -33,7 +35,7 @@ use bytes::Bytes;
 
 pub use error::{VariableError, known};
 pub use parse::protect;
-pub(crate) use parse::{Token, tokens};
+pub(crate) use parse::{Token, protect_into, tokens};
 
 use super::Checksum;
 use super::send::{SendError, SendOptions};

@@ -3,10 +3,12 @@
 //!
 //! The grammar: a variable is `{` + a name (an ASCII letter, then letters, digits, `_` or `-`) + an
 //! optional `:` and argument (letters, digits, `_`, `-`, `.`) + `}`. Anything else with braces is literal,
-//! so JSON such as `{"cmd":1}` or `{"a":{"b":2}}` reads as typed. `{{` writes one `{`, and `{{name}}`
-//! writes `{name}`, for the rare text that looks like a variable. Where captures are on, `$` and digits
-//! is a capture; `$` otherwise is literal. With escapes on, a backslash escape is literal text for the
-//! escape reader (so the braces of `\u{E9}` are not a variable).
+//! so JSON such as `{"cmd":1}` or `{"a":{"b":2}}` reads as typed. For the rare text that looks like a
+//! variable, one rule: `{{` writes `{`; a `}}` that closes an escaped `{{` (the first `}}` after it, outside
+//! variables, for each `{{` not yet closed) writes `}`; any other brace is written as typed. So `{{x}}`
+//! writes `{x}`, `{{"a":1}}` writes `{"a":1}`, `{{{counter}}}` writes `{1}`, and `}}` alone writes `}}`.
+//! Where captures are on, `$` and digits is a capture; `$` otherwise is literal. With escapes on, a
+//! backslash escape is literal text for the escape reader (so the braces of `\u{E9}` are not a variable).
 
 use super::error::VariableError;
 use super::{Scope, Var};
@@ -117,6 +119,8 @@ fn read<'a>(
     let escapes = escapes && mode == InputMode::Text;
     // Start of the literal run being read: byte index and position.
     let mut run = (0, 1);
+    // Escaped `{{` not closed by a `}}` yet.
+    let mut open = 0_usize;
     let mut at = 0;
     let mut position = 1;
     let flush = |out: &mut Vec<Token<'a>>, run: (usize, usize), at: usize| {
@@ -138,17 +142,24 @@ fn read<'a>(
                 continue;
             }
             '{' if rest.starts_with("{{") => {
-                // `{{name}}` writes `{name}`; any other `{{` writes `{`.
-                let literal = match form(&rest[1..]) {
-                    Some(form) if rest[1 + form.len..].starts_with('}') => &rest[1..=form.len],
-                    _ => &rest[1..2],
-                };
-                let len = literal.len() + 1 + usize::from(literal.len() > 1);
-                let literal = Token::Literal {
-                    text: literal,
-                    position: position + 1,
-                };
-                Some((literal, len))
+                open += 1;
+                Some((
+                    Token::Literal {
+                        text: &rest[..1],
+                        position,
+                    },
+                    2,
+                ))
+            }
+            '}' if open > 0 && rest.starts_with("}}") => {
+                open -= 1;
+                Some((
+                    Token::Literal {
+                        text: &rest[..1],
+                        position,
+                    },
+                    2,
+                ))
             }
             '{' => match form(rest) {
                 Some(form) => {
@@ -299,44 +310,74 @@ fn variable(
 }
 
 /// `text` written so that, read with the same mode and escapes, it stands for itself: each `{` that would
-/// start a variable or a `{{` is doubled, and so is the `}` of a variable form, except for the forms
-/// `keep` accepts (names as typed, without braces), which stay variables. Used to bring text typed before
-/// variables existed to this version's meaning.
+/// start a variable or a `{{` is written `{{`, and each `}` while such an escape is open `}}`, except for
+/// the variable forms `keep` accepts (names as typed, without braces), which stay variables. Used to bring
+/// text typed before variables existed to this version's meaning.
 #[must_use]
 pub fn protect(text: &str, escapes: bool, keep: impl Fn(&str) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
+    protect_pieces(text, escapes, &keep, false, &mut 0, &mut out);
+    out
+}
+
+/// [`protect`] for a piece of text between variables, as [`crate::codec::hex_to_text`] writes a message:
+/// the piece follows `open` escapes left open by the pieces before it (and leaves `open` as it leaves
+/// them), and `then_variable` says a variable follows it, whose `{` a last `{` of the piece would join.
+/// No variable form in the piece stays one.
+pub(crate) fn protect_into(
+    text: &str,
+    escapes: bool,
+    then_variable: bool,
+    open: &mut usize,
+    out: &mut String,
+) {
+    protect_pieces(text, escapes, &|_| false, then_variable, open, out);
+}
+
+fn protect_pieces(
+    text: &str,
+    escapes: bool,
+    keep: &impl Fn(&str) -> bool,
+    then_variable: bool,
+    open: &mut usize,
+    out: &mut String,
+) {
     let mut at = 0;
     while let Some(ch) = text[at..].chars().next() {
         let rest = &text[at..];
-        if ch == '\\' && escapes {
-            let len = escape_len(rest);
-            out.push_str(&rest[..len]);
-            at += len;
-            continue;
-        }
-        if ch == '{' {
-            if rest.starts_with("{{") {
-                out.push_str("{{");
+        match ch {
+            '\\' if escapes => {
+                let len = escape_len(rest);
+                out.push_str(&rest[..len]);
+                at += len;
+                continue;
+            }
+            '{' => {
+                let form = form(rest);
+                if let Some(form) = form.filter(|form| keep(&rest[1..form.len - 1])) {
+                    out.push_str(&rest[..form.len]);
+                    at += form.len;
+                    continue;
+                }
+                if form.is_some() || rest.starts_with("{{") || (rest == "{" && then_variable) {
+                    out.push_str("{{");
+                    *open += 1;
+                    at += 1;
+                    continue;
+                }
+            }
+            // Read back, `}}` closes an open escape and writes `}`.
+            '}' if *open > 0 => {
+                out.push_str("}}");
+                *open -= 1;
                 at += 1;
                 continue;
             }
-            if let Some(form) = form(rest) {
-                let typed = &rest[..form.len];
-                if keep(&typed[1..typed.len() - 1]) {
-                    out.push_str(typed);
-                } else {
-                    out.push('{');
-                    out.push_str(typed);
-                    out.push('}');
-                }
-                at += form.len;
-                continue;
-            }
+            _ => {}
         }
         out.push(ch);
         at += ch.len_utf8();
     }
-    out
 }
 
 #[cfg(test)]
@@ -385,7 +426,9 @@ mod tests {
         assert_eq!(protect(r#"{"cmd":1}"#, false, none), r#"{"cmd":1}"#);
         assert_eq!(protect("{counter}", false, none), "{{counter}}");
         assert_eq!(protect("{{x", false, none), "{{{x");
-        assert_eq!(protect("{{a}}", false, none), "{{{{a}}}");
+        assert_eq!(protect("{{a}}", false, none), "{{{{a}}}}");
+        assert_eq!(protect("}}", false, none), "}}", "no escape is open");
+        assert_eq!(protect("{{x}}}", false, none), "{{{{x}}}}}");
         assert_eq!(protect(r"\u{E9}", true, none), r"\u{E9}");
         assert_eq!(protect(r"\u{E9}", false, none), r"\u{{E9}}");
         assert_eq!(protect("{n}{x}", false, |name| name == "n"), "{n}{{x}}");

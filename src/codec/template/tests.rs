@@ -249,11 +249,23 @@ fn json_and_other_braces_send_as_typed() {
 
 #[test]
 fn double_braces_write_literal_braces() {
-    assert_eq!(render("{{", text(), 1), b"{");
-    assert_eq!(render("{{counter}}", text(), 1), b"{counter}");
-    assert_eq!(render("{{counter}", text(), 1), b"{counter}");
-    assert_eq!(render("a{{{counter}}}", text(), 5), b"a{5}}");
-    assert_eq!(render("}}", text(), 1), b"}}", "only {{ is an escape");
+    // `{{` writes `{`; the first `}}` after it writes `}`; any other brace is written as typed.
+    for (typed, sent) in [
+        ("{{", "{"),
+        ("{{counter}}", "{counter}"),
+        ("{{counter}", "{counter}"),
+        ("a{{{counter}}}", "a{5}"),
+        (r#"{{"a":1}}"#, r#"{"a":1}"#),
+        ("{{}}", "{}"),
+        ("{{x}}}", "{x}}"),
+        ("{{ {{ }} }}", "{ { } }"),
+        ("}}", "}}"),
+        ("}} {{x}}", "}} {x}"),
+        (r#"{"a":{"b":1}}"#, r#"{"a":{"b":1}}"#),
+        ("{{a}} }}", "{a} }}"),
+    ] {
+        assert_eq!(render(typed, text(), 5), sent.as_bytes(), "{typed}");
+    }
 }
 
 #[test]
@@ -316,7 +328,7 @@ fn literal_errors_keep_their_place_in_the_whole_input() {
         SendError::Variable(_)
     ));
     // A literal brace in hex is a hex typo at its place.
-    assert_eq!(fail("AA {{", hex(), Scope::SEND).position(), 5);
+    assert_eq!(fail("AA {{", hex(), Scope::SEND).position(), 4);
 }
 
 #[test]
@@ -458,6 +470,10 @@ fn protected_text_reads_back_as_itself() {
         r#"{"cmd":{"x":1}}"#,
         "{a:1}}{b}",
         "{n}{time}",
+        "{{x}} }}",
+        "}}{{",
+        "{{{",
+        "{x}}}}",
     ] {
         let protected = protect(typed, false, |_| false);
         assert_eq!(
