@@ -192,7 +192,7 @@ pub struct SendFlags {
     /// Append a line ending to each send: none, cr, lf, crlf.
     #[arg(long, value_name = "END")]
     pub line_end: Option<LineEnding>,
-    /// Append a checksum to each send (before the line ending): sum8, xor8, crc16-modbus,
+    /// Append a checksum to each send (before the line ending): sum8, xor8, crc16modbus,
     /// crc16-ccitt-false, crc32.
     #[arg(long, value_name = "NAME")]
     pub checksum: Option<Checksum>,

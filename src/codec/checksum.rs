@@ -36,11 +36,12 @@ pub enum Checksum {
 impl std::str::FromStr for Checksum {
     type Err = String;
 
-    /// A checksum by name, as the command line takes it: `sum8`, `xor8` (or `bcc`), `crc16-modbus`,
-    /// `crc16-ccitt-false`, `crc32`, `none`; case and punctuation do not matter.
+    /// A checksum by name, as the command line takes it: `sum8`, `xor8` (or `bcc`), `crc16modbus`,
+    /// `crc16-ccitt-false`, `crc32`, `none`; case and punctuation do not matter (`CRC-16/MODBUS` works
+    /// too). Send variables are stricter: see [`Self::of_variable`].
     fn from_str(typed: &str) -> Result<Self, String> {
-        if typed.eq_ignore_ascii_case("bcc") {
-            return Ok(Self::Xor8);
+        if typed.eq_ignore_ascii_case(Self::ALIAS.0) {
+            return Ok(Self::ALIAS.1);
         }
         super::choice_by_name(&Self::ALL, Self::label, &Self::NAMES, typed)
     }
@@ -57,16 +58,33 @@ impl Checksum {
         Self::Crc32,
     ];
 
-    /// Each checksum's name as the command line and send variables (`{crc16-modbus}`) write it, in the
-    /// order of [`Self::ALL`].
+    /// Each checksum's one name, as send variables (`{crc16modbus}`), the command line's `--checksum` and
+    /// every message write it, in the order of [`Self::ALL`].
     pub const NAMES: [&'static str; 6] = [
         "none",
         "sum8",
         "xor8",
-        "crc16-modbus",
+        "crc16modbus",
         "crc16-ccitt-false",
         "crc32",
     ];
+
+    /// The other name a send variable may use: `{bcc}` for XOR8, as many manuals call it.
+    pub const ALIAS: (&'static str, Self) = ("bcc", Self::Xor8);
+
+    /// The checksum a send variable names, written exactly as in [`Self::NAMES`] (or [`Self::ALIAS`]);
+    /// `none` is no variable.
+    #[must_use]
+    pub fn of_variable(name: &str) -> Option<Self> {
+        if name == Self::ALIAS.0 {
+            return Some(Self::ALIAS.1);
+        }
+        Self::NAMES
+            .iter()
+            .position(|known| *known == name)
+            .map(|index| Self::ALL[index])
+            .filter(|checksum| *checksum != Self::None)
+    }
 
     /// A short name for menus.
     #[must_use]
@@ -162,8 +180,31 @@ mod tests {
         let error = "crc8".parse::<Checksum>().unwrap_err();
         assert_eq!(
             error,
-            "'crc8' is not one of: none, sum8, xor8, crc16-modbus, crc16-ccitt-false, crc32"
+            "'crc8' is not one of: none, sum8, xor8, crc16modbus, crc16-ccitt-false, crc32"
         );
+    }
+
+    #[test]
+    fn variables_name_checksums_exactly() {
+        assert_eq!(
+            Checksum::of_variable("crc16modbus"),
+            Some(Checksum::Crc16Modbus)
+        );
+        assert_eq!(Checksum::of_variable("bcc"), Some(Checksum::Xor8));
+        assert_eq!(
+            Checksum::of_variable("crc16-ccitt-false"),
+            Some(Checksum::Crc16CcittFalse)
+        );
+        for not in [
+            "crc16-modbus",
+            "CRC16MODBUS",
+            "Sum8",
+            "none",
+            "crc16ccittfalse",
+            "",
+        ] {
+            assert_eq!(Checksum::of_variable(not), None, "{not}");
+        }
     }
 
     fn appended(checksum: Checksum, data: &[u8]) -> Vec<u8> {

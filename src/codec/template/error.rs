@@ -17,6 +17,16 @@ pub enum VariableError {
         /// Whether the reply-rule variables were available, for the list of known names.
         rules: bool,
     },
+    /// What reads as a variable written another way: its name in another case or with other punctuation,
+    /// or spaces, a sign or a second part in it, as in `{Time}`, `{crc16_modbus}`, `{counter: 3}`.
+    NearMiss {
+        /// Where the `{` is.
+        position: usize,
+        /// What was typed, braces included.
+        typed: String,
+        /// The variable as it is written, such as `{time}`.
+        written: String,
+    },
     /// A reply-rule variable (`{n}`, `{n:K}`, `{reset}`, `{peer}`) outside a reply rule.
     OnlyInRules {
         /// Where the `{` is.
@@ -69,16 +79,21 @@ pub fn known(rules: bool) -> String {
     .into_iter()
     .map(str::to_owned)
     .collect::<Vec<_>>();
-    list.extend(
-        Checksum::NAMES
-            .iter()
-            .skip(1)
-            .map(|name| format!("{{{name}}}")),
-    );
+    for (name, checksum) in Checksum::NAMES.iter().zip(Checksum::ALL).skip(1) {
+        list.push(format!("{{{name}}}"));
+        if checksum == Checksum::ALIAS.1 {
+            list.push(format!("{{{}}}", Checksum::ALIAS.0));
+        }
+    }
     if rules {
         list.extend(["{n}", "{n:K}", "{reset}", "{peer}"].map(str::to_owned));
     }
     list.join(", ")
+}
+
+/// `typed`, a `{…}`, written so that it is sent as typed: `{{…}}`.
+fn as_typed(typed: &str) -> String {
+    format!("{{{typed}}}")
 }
 
 impl VariableError {
@@ -87,6 +102,7 @@ impl VariableError {
     pub fn position(&self) -> usize {
         match *self {
             Self::Unknown { position, .. }
+            | Self::NearMiss { position, .. }
             | Self::OnlyInRules { position, .. }
             | Self::Argument { position, .. }
             | Self::NoSuchCapture { position, .. }
@@ -106,6 +122,14 @@ impl VariableError {
                 "第 {position} 个字符：未知变量 '{name}'；可用：{}（校验可从第 K 个字节算起，如 {{sum8:2}}）；\
                  字面的 {{ 请写作 {{{{",
                 known(*rules)
+            ),
+            Self::NearMiss {
+                position,
+                typed,
+                written,
+            } => format!(
+                "第 {position} 个字符：{typed} 不是变量的写法；是否要写 {written}？（变量名须照写；要原样发送请写 {}）",
+                as_typed(typed)
             ),
             Self::OnlyInRules { position, typed } => {
                 format!("第 {position} 个字符：{typed} 只能用在自动回复规则的回复中")
@@ -148,6 +172,16 @@ impl fmt::Display for VariableError {
                 "position {position}: unknown variable '{name}'; known: {} (a checksum may start at byte \
                  K, as in {{sum8:2}}); write {{{{ for a literal {{",
                 known(*rules)
+            ),
+            Self::NearMiss {
+                position,
+                typed,
+                written,
+            } => write!(
+                f,
+                "position {position}: {typed} is not how a variable is written; did you mean {written}? \
+                 (names are exact; to send it as typed, write {})",
+                as_typed(typed)
             ),
             Self::OnlyInRules { position, typed } => {
                 write!(

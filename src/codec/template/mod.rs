@@ -10,7 +10,7 @@
 //! | `{time}` | the time of day as the log shows it, `12:00:01.234` | the same text |
 //! | `{unix}`, `{unix_ms}` | seconds / milliseconds since 1970 in decimal | 4 / 8 bytes big-endian |
 //! | `{rand:N}` | N random decimal digits | N random bytes |
-//! | `{sum8}`, `{xor8}` (`{bcc}`), `{crc16modbus}`, `{crc16-ccitt-false}`, `{crc32}` | the checksum's bytes (as [`Checksum`] appends them) over every byte of the message before it | the same |
+//! | `{sum8}`, `{xor8}` (`{bcc}`), `{crc16modbus}`, `{crc16-ccitt-false}`, `{crc32}` ([`Checksum::NAMES`]) | the checksum's bytes (as [`Checksum`] appends them) over every byte of the message before it | the same |
 //! | `{sum8:K}` … | the same from byte K (0 is the first), to leave out a header such as `AA 55` | the same |
 //! | `$0`, `$1`… (where captures exist) | the whole message / capture N, as received | the same |
 //! | `{n}`, `{n:K}`, `{reset}`, `{peer}` (reply rules only) | see [`crate::rules`] | the same text |
@@ -20,7 +20,9 @@
 //! escaped `{{` (the first `}}` after it) writes `}`, and any other brace is written as typed, so
 //! `{{counter}}` writes `{counter}` and `{{"a":1}}` writes `{"a":1}`. A name that is not
 //! a variable, as in `{conter}`, is an error with its position when the text is read, not when it is sent.
-//! Names are read without regard to case. Text around the variables goes through the send pipeline
+//! Names are exact, as listed (`{bcc}` is the one other name, for `{xor8}`): what reads as a variable
+//! written another way (`{Time}`, `{crc16_modbus}`, `{ counter }`, `{counter: 3}`) is an error too, that
+//! says how it is written. Text around the variables goes through the send pipeline
 //! ([`SendOptions::data`]: hex, escapes, encoding), with positions counted in the whole input; the send
 //! options' own checksum and line ending come last, after the variables.
 

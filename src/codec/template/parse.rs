@@ -52,6 +52,75 @@ struct Form<'a> {
     len: usize,
 }
 
+/// The names of the variables every send path has, exactly as they are written.
+pub(super) const SEND_NAMES: [&str; 5] = ["counter", "time", "unix", "unix_ms", "rand"];
+/// The names of the variables only reply rules have.
+pub(super) const RULE_NAMES: [&str; 3] = ["n", "reset", "peer"];
+
+/// Whether `name` is a variable's name as written, in some scope: a send variable, a checksum or a
+/// reply-rule variable.
+fn is_variable_name(name: &str) -> bool {
+    SEND_NAMES.contains(&name)
+        || RULE_NAMES.contains(&name)
+        || Checksum::of_variable(name).is_some()
+}
+
+/// A `{` that starts what looks like a variable written another way: optional spaces, then one of the
+/// names `scope` has but for case, `-` and `_`, then optional spaces and an argument with stray spaces, a
+/// sign or a second part, up to `}` (`{Time}`, `{ counter }`, `{counter: 3}`, `{rand:+3}`,
+/// `{crc16_modbus}`). Its length (it is ASCII) and the variable as it is written.
+fn near_miss(text: &str, scope: Scope) -> Option<(usize, String)> {
+    let fold = |name: &str| -> Vec<u8> {
+        name.bytes()
+            .filter(|b| !matches!(b, b'_' | b'-'))
+            .map(|b| b.to_ascii_lowercase())
+            .collect()
+    };
+    let body = text.strip_prefix('{')?;
+    let rest = body.trim_start_matches(' ');
+    let spaces = body.len() - rest.len();
+    let name_len = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        .count();
+    let typed = fold(&rest[..name_len]);
+    let checksums = Checksum::NAMES[1..].iter().chain([&Checksum::ALIAS.0]);
+    let rules = scope.rules.map(|_| RULE_NAMES.iter()).into_iter().flatten();
+    let name = SEND_NAMES
+        .iter()
+        .chain(checksums)
+        .chain(rules)
+        .find(|name| !typed.is_empty() && fold(name) == typed)?;
+    let tail_len = rest[name_len..]
+        .bytes()
+        .take_while(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b' ' | b':' | b'+' | b'.' | b'_' | b'-')
+        })
+        .count();
+    if rest.as_bytes().get(name_len + tail_len) != Some(&b'}') {
+        return None;
+    }
+    let tail = rest[name_len..name_len + tail_len].trim();
+    let argument = match tail.strip_prefix(':') {
+        None if tail.is_empty() => "",
+        // Words after the name, as in `{time is up}`: text, not a variable.
+        None => return None,
+        Some(argument) => argument
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .trim_start_matches('+'),
+    };
+    let takes_argument = !matches!(*name, "time" | "unix" | "unix_ms" | "reset" | "peer");
+    let written = if argument.is_empty() || !takes_argument {
+        format!("{{{name}}}")
+    } else {
+        format!("{{{name}:{argument}}}")
+    };
+    Some((1 + spaces + name_len + tail_len + 1, written))
+}
+
 /// The variable form at the start of `text`, if `text` starts with one.
 fn form(text: &str) -> Option<Form<'_>> {
     let body = text.strip_prefix('{')?;
@@ -133,90 +202,112 @@ fn read<'a>(
     };
     while let Some(ch) = input[at..].chars().next() {
         let rest = &input[at..];
-        // The token at `at`, if there is one, and its length (in bytes and characters alike: ASCII).
-        let found = match ch {
-            '\\' if escapes => {
-                let len = escape_len(rest);
-                at += len;
-                position += rest[..len].chars().count();
-                continue;
-            }
-            '{' if rest.starts_with("{{") => {
-                open += 1;
-                Some((
-                    Token::Literal {
-                        text: &rest[..1],
-                        position,
-                    },
-                    2,
-                ))
-            }
-            '}' if open > 0 && rest.starts_with("}}") => {
-                open -= 1;
-                Some((
-                    Token::Literal {
-                        text: &rest[..1],
-                        position,
-                    },
-                    2,
-                ))
-            }
-            '{' => match form(rest) {
-                Some(form) => {
-                    let var = variable(form, &rest[..form.len], position, mode, scope);
-                    let var = var.inspect_err(|_| flush(out, run, at))?;
-                    Some((
-                        Token::Variable {
-                            var,
-                            typed: &rest[..form.len],
-                        },
-                        form.len,
-                    ))
-                }
-                None => None,
-            },
-            '$' => match scope.captures {
-                Some(available) => {
-                    let digits = rest[1..].bytes().take_while(u8::is_ascii_digit).count();
-                    let typed = &rest[..=digits];
-                    match typed[1..].parse::<usize>() {
-                        Ok(number) if number <= available => Some((
-                            Token::Variable {
-                                var: Var::Capture(number),
-                                typed,
-                            },
-                            typed.len(),
-                        )),
-                        // `$` without digits is a dollar sign.
-                        Err(_) if digits == 0 => None,
-                        _ => {
-                            flush(out, run, at);
-                            return Err(VariableError::NoSuchCapture {
-                                position,
-                                typed: typed.to_owned(),
-                                available,
-                            });
-                        }
-                    }
-                }
-                None => None,
-            },
-            _ => None,
-        };
-        if let Some((token, len)) = found {
-            flush(out, run, at);
-            out.push(token);
-            // Everything a token takes is ASCII: one byte a character.
+        if ch == '\\' && escapes {
+            let len = escape_len(rest);
             at += len;
-            position += len;
-            run = (at, position);
-        } else {
-            at += ch.len_utf8();
-            position += 1;
+            position += rest[..len].chars().count();
+            continue;
+        }
+        let found = match ch {
+            '{' | '}' => brace(rest, position, mode, scope, &mut open),
+            '$' => scope
+                .captures
+                .map_or(Ok(None), |available| capture(rest, position, available)),
+            _ => Ok(None),
+        };
+        match found {
+            Err(error) => {
+                flush(out, run, at);
+                return Err(error);
+            }
+            Ok(Some((token, len))) => {
+                flush(out, run, at);
+                out.push(token);
+                // Everything a token takes is ASCII: one byte a character.
+                at += len;
+                position += len;
+                run = (at, position);
+            }
+            Ok(None) => {
+                at += ch.len_utf8();
+                position += 1;
+            }
         }
     }
     flush(out, run, at);
     Ok(())
+}
+
+/// A token found at the start of some text, with its length in bytes (and characters: it is ASCII).
+type Found<'a> = Option<(Token<'a>, usize)>;
+
+/// What a brace at the start of `rest` (at `position`) starts: a variable, a `{{` or the `}}` that closes
+/// one of the `open` escapes (kept count of), or nothing but itself.
+fn brace<'a>(
+    rest: &'a str,
+    position: usize,
+    mode: InputMode,
+    scope: Scope,
+    open: &mut usize,
+) -> Result<Found<'a>, VariableError> {
+    let brace = |len| {
+        Ok(Some((
+            Token::Literal {
+                text: &rest[..1],
+                position,
+            },
+            len,
+        )))
+    };
+    if rest.starts_with("{{") {
+        *open += 1;
+        return brace(2);
+    }
+    if rest.starts_with('}') {
+        if *open > 0 && rest.starts_with("}}") {
+            *open -= 1;
+            return brace(2);
+        }
+        return Ok(None);
+    }
+    let form = form(rest);
+    if !form.is_some_and(|form| is_variable_name(form.name))
+        && let Some((len, written)) = near_miss(rest, scope)
+    {
+        return Err(VariableError::NearMiss {
+            position,
+            typed: rest[..len].to_owned(),
+            written,
+        });
+    }
+    let Some(form) = form else {
+        return Ok(None);
+    };
+    let typed = &rest[..form.len];
+    let var = variable(form, typed, position, mode, scope)?;
+    Ok(Some((Token::Variable { var, typed }, form.len)))
+}
+
+/// The capture `$N` at the start of `rest` (at `position`), of `available`; a `$` without digits is a
+/// dollar sign.
+fn capture(rest: &str, position: usize, available: usize) -> Result<Found<'_>, VariableError> {
+    let digits = rest[1..].bytes().take_while(u8::is_ascii_digit).count();
+    let typed = &rest[..=digits];
+    match typed[1..].parse::<usize>() {
+        Ok(number) if number <= available => Ok(Some((
+            Token::Variable {
+                var: Var::Capture(number),
+                typed,
+            },
+            typed.len(),
+        ))),
+        Err(_) if digits == 0 => Ok(None),
+        _ => Err(VariableError::NoSuchCapture {
+            position,
+            typed: typed.to_owned(),
+            available,
+        }),
+    }
 }
 
 /// The variable `form` (typed as `typed`, at `position`) stands for in `mode` and `scope`.
@@ -258,8 +349,7 @@ fn variable(
             typed: typed.to_owned(),
         }),
     };
-    let name = form.name.to_ascii_lowercase();
-    match name.as_str() {
+    match form.name {
         "counter" => {
             let max = if hex { MAX_HEX_WIDTH } else { MAX_TEXT_WIDTH };
             let width = form
@@ -295,12 +385,12 @@ fn variable(
         }
         "reset" => no_argument(rules(Var::Reset)?),
         "peer" => no_argument(rules(Var::Peer)?),
-        _ => match name.parse::<Checksum>() {
-            Ok(kind) if kind != Checksum::None => Ok(Var::Checksum {
+        name => match Checksum::of_variable(name) {
+            Some(kind) => Ok(Var::Checksum {
                 kind,
                 from: argument((0, u64::from(u32::MAX)), Some(0))? as usize,
             }),
-            _ => Err(VariableError::Unknown {
+            None => Err(VariableError::Unknown {
                 position,
                 name: form.name.to_owned(),
                 rules: scope.rules.is_some(),
@@ -310,7 +400,7 @@ fn variable(
 }
 
 /// `text` written so that, read with the same mode and escapes, it stands for itself: each `{` that would
-/// start a variable or a `{{` is written `{{`, and each `}` while such an escape is open `}}`, except for
+/// start a variable (or what reads as a variable written another way, an error) or a `{{` is written `{{`, and each `}` while such an escape is open `}}`, except for
 /// the variable forms `keep` accepts (names as typed, without braces), which stay variables. Used to bring
 /// text typed before variables existed to this version's meaning.
 #[must_use]
@@ -359,7 +449,15 @@ fn protect_pieces(
                     at += form.len;
                     continue;
                 }
-                if form.is_some() || rest.starts_with("{{") || (rest == "{" && then_variable) {
+                let every_name = Scope {
+                    captures: None,
+                    rules: Some(0),
+                };
+                if form.is_some()
+                    || rest.starts_with("{{")
+                    || (rest == "{" && then_variable)
+                    || near_miss(rest, every_name).is_some()
+                {
                     out.push_str("{{");
                     *open += 1;
                     at += 1;
@@ -428,6 +526,12 @@ mod tests {
         assert_eq!(protect("{{x", false, none), "{{{x");
         assert_eq!(protect("{{a}}", false, none), "{{{{a}}}}");
         assert_eq!(protect("}}", false, none), "}}", "no escape is open");
+        assert_eq!(
+            protect("{ time }", false, none),
+            "{{ time }}",
+            "a near miss"
+        );
+        assert_eq!(protect("{time is up}", false, none), "{time is up}");
         assert_eq!(protect("{{x}}}", false, none), "{{{{x}}}}}");
         assert_eq!(protect(r"\u{E9}", true, none), r"\u{E9}");
         assert_eq!(protect(r"\u{E9}", false, none), r"\u{{E9}}");

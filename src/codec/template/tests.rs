@@ -58,7 +58,74 @@ fn counter_in_text_counts_and_pads() {
         render("{counter:20}", text(), u64::MAX),
         b"18446744073709551615"
     );
-    assert_eq!(render("{COUNTER}", text(), 4), b"4", "names ignore case");
+}
+
+#[test]
+fn near_misses_are_errors_that_say_how_the_variable_is_written() {
+    for (typed, written) in [
+        ("{counter: 3}", "{counter:3}"),
+        ("{counter:+3}", "{counter:3}"),
+        ("{rand:3 }", "{rand:3}"),
+        ("{counter:3:4}", "{counter:3}"),
+        ("{counter }", "{counter}"),
+        ("{ counter }", "{counter}"),
+        ("{TIME}", "{time}"),
+        ("{Time:3}", "{time}"),
+        ("{Counter}", "{counter}"),
+        ("{crc16_modbus}", "{crc16modbus}"),
+        ("{crc16-modbus}", "{crc16modbus}"),
+        ("{CRC16_CCITT_FALSE:2}", "{crc16-ccitt-false:2}"),
+        ("{BCC}", "{bcc}"),
+        ("{unixMs}", "{unix_ms}"),
+    ] {
+        let input = format!("ab{typed}cd");
+        assert_eq!(
+            fail(&input, text(), Scope::SEND),
+            SendError::Variable(VariableError::NearMiss {
+                position: 3,
+                typed: typed.to_owned(),
+                written: written.to_owned()
+            }),
+            "{typed}"
+        );
+    }
+    let error = fail("at {Time}", text(), Scope::SEND);
+    assert_eq!(
+        error.to_string(),
+        "position 4: {Time} is not how a variable is written; did you mean {time}? (names are exact; to \
+         send it as typed, write {{Time}})"
+    );
+    assert_eq!(
+        error.zh(),
+        "第 4 个字符：{Time} 不是变量的写法；是否要写 {time}？（变量名须照写；要原样发送请写 {{Time}}）"
+    );
+    // As it says: a device's own {Time} is sent as typed so.
+    assert_eq!(render("{{Time}}", text(), 1), b"{Time}");
+    // Rule variables are near misses only in rules.
+    let rules = Scope {
+        captures: Some(0),
+        rules: Some(1),
+    };
+    assert!(matches!(
+        fail("{Peer}", text(), rules),
+        SendError::Variable(VariableError::NearMiss { .. })
+    ));
+    assert!(matches!(
+        fail("{Peer}", text(), Scope::SEND),
+        SendError::Variable(VariableError::Unknown { .. })
+    ));
+    // Unquoted JSON keys are unknown variables that say how to write a brace; words after a name and
+    // other braces are text.
+    let error = fail("{cmd:1}", text(), Scope::SEND).to_string();
+    assert!(error.contains("unknown variable 'cmd'"), "{error}");
+    assert!(error.ends_with("write {{ for a literal {"), "{error}");
+    for typed in ["{time is up}", "{ a }", "{counter", "{counter:3"] {
+        assert_eq!(render(typed, text(), 1), typed.as_bytes(), "{typed}");
+    }
+    assert!(matches!(
+        fail("{countdown}", text(), Scope::SEND),
+        SendError::Variable(VariableError::Unknown { .. })
+    ));
 }
 
 #[test]
@@ -162,8 +229,7 @@ fn checksums_cover_exactly_the_bytes_before_them() {
         ("sum8", Checksum::Sum8),
         ("xor8", Checksum::Xor8),
         ("bcc", Checksum::Xor8),
-        ("crc16-modbus", Checksum::Crc16Modbus),
-        ("CRC16_MODBUS", Checksum::Crc16Modbus),
+        ("crc16modbus", Checksum::Crc16Modbus),
         ("crc16-ccitt-false", Checksum::Crc16CcittFalse),
         ("crc32", Checksum::Crc32),
     ] {
@@ -276,7 +342,7 @@ fn unknown_variables_are_errors_with_their_position() {
     assert!(
         message.starts_with(
             "position 4: unknown variable 'conter'; known: {counter}, {counter:W}, {time}, {unix}, \
-             {unix_ms}, {rand:N}, {sum8}, {xor8}, {crc16-modbus}, {crc16-ccitt-false}, {crc32}"
+             {unix_ms}, {rand:N}, {sum8}, {xor8}, {bcc}, {crc16modbus}, {crc16-ccitt-false}, {crc32}"
         ),
         "{message}"
     );
@@ -474,6 +540,9 @@ fn protected_text_reads_back_as_itself() {
         "}}{{",
         "{{{",
         "{x}}}}",
+        "{ time }",
+        "{Counter: 3}}",
+        "{crc16-modbus}",
     ] {
         let protected = protect(typed, false, |_| false);
         assert_eq!(
