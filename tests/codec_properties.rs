@@ -425,7 +425,8 @@ proptest! {
             Template::parse(typed, options, Scope::SEND).map(|t| t.render(Values::new(1, now)))
         };
         if let Ok(as_text) = netassist::codec::hex_to_text(&typed_hex, &text) {
-            prop_assert_eq!(sent(&as_text, &text), sent(&typed_hex, &hex), "as {}", as_text);
+            // An error (a checksum of nothing) is at another position in the other mode.
+            prop_assert_eq!(sent(&as_text, &text).ok(), sent(&typed_hex, &hex).ok(), "as {}", as_text);
         }
     }
 

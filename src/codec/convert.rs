@@ -85,7 +85,7 @@ pub fn mode_dependent(typed: &str, mode: InputMode, escapes: bool) -> Vec<String
     let (tokens, _) = template::tokens(typed, mode, escapes, Scope::SEND);
     let mut found: Vec<String> = Vec::new();
     for token in tokens {
-        if let Token::Variable { var, typed } = token
+        if let Token::Variable { var, typed, .. } = token
             && var.depends_on_mode()
             && !found.iter().any(|seen| seen == typed)
         {

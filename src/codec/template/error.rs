@@ -44,6 +44,16 @@ pub enum VariableError {
         /// The whole numbers it takes after `:`; `None` when it takes nothing.
         range: Option<(u64, u64)>,
     },
+    /// A checksum that would cover nothing: nothing comes before it, or its start (`{sum8:K}`) is at or
+    /// past the end of the bytes before it, whose length is the same for every send.
+    ChecksumOfNothing {
+        /// Where the `{` is.
+        position: usize,
+        /// The variable as typed.
+        typed: String,
+        /// How many bytes come before it.
+        before: usize,
+    },
     /// `$N` beyond the captures there are.
     NoSuchCapture {
         /// Where the `$` is.
@@ -103,6 +113,7 @@ impl VariableError {
         match *self {
             Self::Unknown { position, .. }
             | Self::NearMiss { position, .. }
+            | Self::ChecksumOfNothing { position, .. }
             | Self::OnlyInRules { position, .. }
             | Self::Argument { position, .. }
             | Self::NoSuchCapture { position, .. }
@@ -144,6 +155,21 @@ impl VariableError {
                 typed,
                 range: None,
             } => format!("第 {position} 个字符：{typed} 的冒号后面不能有内容"),
+            Self::ChecksumOfNothing {
+                position,
+                typed,
+                before: 0,
+            } => format!(
+                "第 {position} 个字符：{typed} 前面没有字节可校验；请把它放在要校验的字节之后"
+            ),
+            Self::ChecksumOfNothing {
+                position,
+                typed,
+                before,
+            } => format!(
+                "第 {position} 个字符：{typed} 前面只有 {before} 个字节（第 0 到第 {} 个），从它指定的字节起没有可校验的内容；起始字节须小于 {before}",
+                before - 1
+            ),
             Self::NoSuchCapture {
                 position,
                 typed,
@@ -202,6 +228,30 @@ impl fmt::Display for VariableError {
                 typed,
                 range: None,
             } => write!(f, "position {position}: {typed} takes nothing after ':'"),
+            Self::ChecksumOfNothing {
+                position,
+                typed,
+                before: 0,
+            } => write!(
+                f,
+                "position {position}: {typed} has no bytes before it to check; put it after the bytes it \
+                 covers"
+            ),
+            Self::ChecksumOfNothing {
+                position,
+                typed,
+                before,
+            } => {
+                let come = match before {
+                    1 => "1 byte (0) comes".to_owned(),
+                    _ => format!("{before} bytes (0 to {}) come", before - 1),
+                };
+                write!(
+                    f,
+                    "position {position}: {typed} would check nothing: only {come} before it; its start \
+                     byte must be less than {before}"
+                )
+            }
             Self::NoSuchCapture {
                 position,
                 typed,

@@ -122,6 +122,25 @@ pub(crate) enum Var {
 }
 
 impl Var {
+    /// How many bytes it writes, when that is the same for every send: `None` for decimal numbers that
+    /// grow (`{counter}` in text, `{unix}`), captures, counts and addresses.
+    fn fixed_len(self) -> Option<usize> {
+        match self {
+            Self::Counter {
+                width: Some(width), ..
+            } => Some(usize::from(width)),
+            Self::Counter { width: None, hex } => hex.then_some(1),
+            // `HH:MM:SS.mmm`.
+            Self::Time => Some(12),
+            Self::Unix { hex } => hex.then_some(4),
+            Self::UnixMs { hex } => hex.then_some(8),
+            Self::Rand { count, .. } => Some(usize::from(count)),
+            Self::Checksum { kind, .. } => Some(kind.width()),
+            Self::Reset => Some(0),
+            Self::Capture(_) | Self::RuleCount | Self::RuleCountOf(_) | Self::Peer => None,
+        }
+    }
+
     /// Whether it writes other bytes in hex input than in text input (bytes rather than decimal digits):
     /// `{counter}`, `{unix}`, `{unix_ms}`, `{rand:N}`.
     pub(crate) fn depends_on_mode(self) -> bool {
@@ -238,12 +257,32 @@ impl Template {
     pub fn parse(input: &str, options: &SendOptions, scope: Scope) -> Result<Self, SendError> {
         let (tokens, variables) = tokens(input, options.input, options.escapes, scope);
         let mut pieces = Vec::with_capacity(tokens.len() + 2);
+        // How many bytes come before the token being read, when that is the same for every send.
+        let mut before = Some(0);
         for token in tokens {
             match token {
                 Token::Literal { text, position } => {
-                    push_bytes(&mut pieces, options.data_at(text, position)?);
+                    let bytes = options.data_at(text, position)?;
+                    before = before.map(|len| len + bytes.len());
+                    push_bytes(&mut pieces, bytes);
                 }
-                Token::Variable { var, .. } => pieces.push(Piece::Var(var)),
+                Token::Variable {
+                    var,
+                    typed,
+                    position,
+                } => {
+                    if let (Var::Checksum { from, .. }, Some(before)) = (var, before)
+                        && from >= before
+                    {
+                        return Err(SendError::Variable(VariableError::ChecksumOfNothing {
+                            position,
+                            typed: typed.to_owned(),
+                            before,
+                        }));
+                    }
+                    before = before.zip(var.fixed_len()).map(|(len, more)| len + more);
+                    pieces.push(Piece::Var(var));
+                }
             }
         }
         variables.map_err(SendError::Variable)?;

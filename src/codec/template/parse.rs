@@ -38,6 +38,8 @@ pub(crate) enum Token<'a> {
         var: Var,
         /// As typed, braces or `$` included.
         typed: &'a str,
+        /// Where its `{` or `$` is (from 1).
+        position: usize,
     },
 }
 
@@ -285,7 +287,14 @@ fn brace<'a>(
     };
     let typed = &rest[..form.len];
     let var = variable(form, typed, position, mode, scope)?;
-    Ok(Some((Token::Variable { var, typed }, form.len)))
+    Ok(Some((
+        Token::Variable {
+            var,
+            typed,
+            position,
+        },
+        form.len,
+    )))
 }
 
 /// The capture `$N` at the start of `rest` (at `position`), of `available`; a `$` without digits is a
@@ -298,6 +307,7 @@ fn capture(rest: &str, position: usize, available: usize) -> Result<Found<'_>, V
             Token::Variable {
                 var: Var::Capture(number),
                 typed,
+                position,
             },
             typed.len(),
         ))),

@@ -250,11 +250,75 @@ fn checksums_cover_exactly_the_bytes_before_them() {
         render("AA 55 01 02 {sum8:2}", hex(), 1),
         [0xAA, 0x55, 0x01, 0x02, 0x03]
     );
+    // Where the length before it varies, a start past the end checks nothing, as it says.
+    assert_eq!(render("{counter}{sum8:3}", text(), 7), [b'7', 0x00]);
+    assert_eq!(render("{counter}{sum8:3}", text(), 700), *b"700\x00");
+    assert_eq!(render("{counter}{sum8:2}", text(), 700), *b"700\x30");
+}
+
+#[test]
+fn a_checksum_that_would_check_nothing_is_an_error() {
+    for (input, options, position, before) in [
+        ("{crc16modbus}", hex(), 1, 0),
+        ("AB{sum8:5}", text(), 3, 2),
+        ("AB{sum8:2}", text(), 3, 2),
+        ("AA 55 {sum8:2}", hex(), 7, 2),
+        // Fixed-length variables count: a time is 12 characters, {rand:4} 4, a hex counter 1 byte.
+        ("{time}{xor8:12}", text(), 7, 12),
+        ("{rand:4}{sum8:4}", hex(), 9, 4),
+        ("{counter}{sum8}{crc32:2}", hex(), 16, 2),
+    ] {
+        assert_eq!(
+            fail(input, options, Scope::SEND),
+            SendError::Variable(VariableError::ChecksumOfNothing {
+                position,
+                typed: input[position - 1..]
+                    .split_inclusive('}')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+                before
+            }),
+            "{input}"
+        );
+    }
+    let error = fail("AB{sum8:5}", text(), Scope::SEND);
     assert_eq!(
-        render("AA {sum8:9}", hex(), 1),
-        [0xAA, 0x00],
-        "past the end: over nothing"
+        error.to_string(),
+        "position 3: {sum8:5} would check nothing: only 2 bytes (0 to 1) come before it; its start byte \
+         must be less than 2"
     );
+    assert_eq!(
+        error.zh(),
+        "第 3 个字符：{sum8:5} 前面只有 2 个字节（第 0 到第 1 个），从它指定的字节起没有可校验的内容；起始字节须小于 2"
+    );
+    let error = fail("{crc16modbus}", text(), Scope::SEND);
+    assert_eq!(
+        error.to_string(),
+        "position 1: {crc16modbus} has no bytes before it to check; put it after the bytes it covers"
+    );
+    assert_eq!(
+        error.zh(),
+        "第 1 个字符：{crc16modbus} 前面没有字节可校验；请把它放在要校验的字节之后"
+    );
+    let error = fail("A{sum8:1}", text(), Scope::SEND);
+    assert!(
+        error
+            .to_string()
+            .contains("only 1 byte (0) comes before it"),
+        "{error}"
+    );
+    // Enough before it, or a length that varies: no error.
+    for (input, options) in [
+        ("AB{sum8:1}", text()),
+        ("{counter}{sum8}", text()),
+        ("{unix}{sum8:3}", text()),
+        ("{time}{xor8:11}", text()),
+    ] {
+        Template::parse(input, &options, Scope::SEND).unwrap_or_else(|e| panic!("{input}: {e}"));
+    }
+    let replies = Scope::with_captures(1);
+    Template::parse("$1{sum8}", &text(), replies).unwrap();
 }
 
 #[test]
@@ -501,11 +565,11 @@ fn messages_joined_keep_their_own_checksums() {
         Template::from(Bytes::from_static(b"a")).then(Template::from(Bytes::from_static(b"b")));
     assert_eq!(fixed.fixed().map(Bytes::as_ref), Some(&b"ab"[..]));
     let mut out = b"before".to_vec();
-    Template::parse("{sum8}", &hex(), Scope::SEND)
+    Template::parse("01 {sum8}", &hex(), Scope::SEND)
         .unwrap()
         .render_into(Values::new(1, moment()), &mut out);
     assert_eq!(
-        out, b"before\x00",
+        out, b"before\x01\x01",
         "a checksum covers only what its render writes"
     );
 }
