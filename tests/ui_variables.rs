@@ -7,7 +7,7 @@ mod window;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 use netassist::codec::{Checksum, InputMode};
 use netassist::ui::{Lang, NetAssistApp};
 use window::*;
@@ -145,4 +145,66 @@ fn switching_text_and_hex_names_the_variables_whose_bytes_change() {
     click(&mut harness, Role::RadioButton, "HEX");
     assert_eq!(harness.state().settings.send_text, "CE C2 B6 C8 {time}");
     assert!(harness.state().send_error().is_none());
+}
+
+#[test]
+fn a_quick_command_with_a_typo_cannot_be_done() {
+    let mut harness = harness(settings());
+    type_message(&mut harness, "ok {counter}");
+    click(&mut harness, Role::Button, "+ Add from send box");
+    // Edited into a typo: named in its window, and Done waits for the fix.
+    harness
+        .get_by_role_and_label(Role::Button, "ok {counter}")
+        .click_secondary();
+    harness.run();
+    click(&mut harness, Role::Button, "Edit…");
+    let sends = harness.get_by_role_and_label(Role::MultilineTextInput, "Sends");
+    sends.focus();
+    sends.type_text("{conter}");
+    harness.run();
+    harness.get_by_label_contains("position 13: unknown variable 'conter'");
+    let done = harness.get_by_role_and_label(Role::Button, "Done");
+    assert!(done.accesskit_node().is_disabled());
+    done.click();
+    harness.run();
+    harness.get_by_role_and_label(Role::MultilineTextInput, "Sends");
+    // Fixed, Done closes the window.
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, "Sends")
+        .focus();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, "Sends")
+        .type_text("ok {time}");
+    harness.run();
+    click(&mut harness, Role::Button, "Done");
+    assert!(
+        harness
+            .query_by_role_and_label(Role::MultilineTextInput, "Sends")
+            .is_none()
+    );
+    assert_eq!(harness.state().settings.preset.quick[0].text, "ok {time}");
+}
+
+#[test]
+fn a_quick_command_that_cannot_be_sent_is_named_under_the_send_box() {
+    // A preset written by hand may hold a typo in a quick command.
+    let mut preset = preset();
+    preset.quick.push(netassist::preset::QuickCommand {
+        name: "read".to_owned(),
+        text: "ok {conter}".to_owned(),
+        ..Default::default()
+    });
+    let mut harness = harness(with(preset));
+    let _client = server_with_client(&mut harness);
+    type_message(&mut harness, "fine");
+    click(&mut harness, Role::Button, "read");
+    assert_eq!(harness.state().log().totals().tx_bytes, 0, "nothing sent");
+    harness.get_by_label_contains(
+        "Quick command \"read\" not sent: position 4: unknown variable 'conter'",
+    );
+    harness.state_mut().settings.lang = Lang::Zh;
+    harness.run();
+    harness.get_by_label_contains("快捷指令“read”未发送：第 4 个字符");
 }

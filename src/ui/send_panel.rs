@@ -402,10 +402,18 @@ pub fn quick_edit_window(ctx: &egui::Context, app: &mut NetAssistApp, actions: &
             })
             .inner
             .labelled_by(label.id);
+            let ok = typo.is_none();
             typo_ui(ui, typo, lang);
             ui.horizontal(|ui| {
                 order_buttons(ui, index, count, lang, actions);
-                done = ui.button(lang.pick("Done", "完成")).clicked();
+                // A quick command never holds a mistake, as one added from the send box cannot.
+                done = ui
+                    .add_enabled(ok, egui::Button::new(lang.pick("Done", "完成")))
+                    .on_disabled_hover_text(lang.pick(
+                        "Fix what it sends first: the error is shown above",
+                        "请先修正发送内容：错误显示在上方",
+                    ))
+                    .clicked();
             });
         });
     if !open || done {

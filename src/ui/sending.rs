@@ -44,7 +44,10 @@ impl NetAssistApp {
         let template = match self.template_to_send(text, options) {
             Ok(template) => template,
             Err(notice) => {
-                self.fail_send(notice);
+                self.fail_send(match quick {
+                    None => notice,
+                    Some(quick) => from_quick(&notice, &quick.name),
+                });
                 return false;
             }
         };
@@ -130,6 +133,14 @@ impl NetAssistApp {
             self.send_error = None;
         }
     }
+}
+
+/// Why quick command `name` was not sent, shown under the send box: so it says which command it is about.
+fn from_quick(notice: &Notice, name: &str) -> Notice {
+    Notice::error(
+        format!("Quick command \"{name}\" not sent: {}", notice.en),
+        format!("快捷指令“{name}”未发送：{}", notice.zh),
+    )
 }
 
 /// The warning after switching the send box to `input`: the variables `changed` (as typed) write other
