@@ -13,7 +13,8 @@
 //! - `$0`: the whole message; `$1`…`$9` (or more digits): a regex's capture groups, or a hex pattern's
 //!   wildcards in order;
 //! - `{n}`: how many times this rule has matched, this time included (decimal text, in hex replies too;
-//!   `{counter}` is the same count, written as the send variable writes it); `{n:K}`: the count of rule `K`
+//!   `{counter}` is the same count, written as the send variable writes it; both read the count where
+//!   they stand, so after a `{reset}` both write 0); `{n:K}`: the count of rule `K`
 //!   (counting rules from 1), unchanged; `{reset}`: sets every count back to 0 (after this rule's own
 //!   count went up) and writes nothing;
 //! - `{peer}`: the sender's `ip:port`.

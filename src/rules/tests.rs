@@ -102,6 +102,15 @@ fn replies_use_the_send_variables() {
 }
 
 #[test]
+fn counter_and_n_are_the_same_live_count_around_a_reset() {
+    let mut r = rules(&["exact:a=>[{n}|{counter}|{reset}|{n}|{counter}|{counter:2}]"]);
+    assert_eq!(answer(&mut r, b"a").as_deref(), Some(&b"[1|1||0|0|00]"[..]));
+    assert_eq!(answer(&mut r, b"a").as_deref(), Some(&b"[1|1||0|0|00]"[..]));
+    let mut r = rules(&["exact:a=>hex:{counter} {reset} {counter}"]);
+    assert_eq!(answer(&mut r, b"a").as_deref(), Some(&[1, 0][..]));
+}
+
+#[test]
 fn a_variable_typo_is_named_with_its_rule_and_position() {
     let rule: Rule = "exact:look=>seen {conter}".parse().unwrap();
     let error = Rules::new(&[rule], TextEncoding::Utf8, FramerConfig::default()).unwrap_err();

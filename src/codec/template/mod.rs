@@ -166,7 +166,8 @@ enum Piece {
 #[derive(Debug)]
 pub struct Values<'a> {
     /// `{counter}`: which send of its path this is, from 1 (the send box's own, a quick command's own, the
-    /// periodic send's tick, a check run's).
+    /// periodic send's tick, a check run's). In a reply rule `{counter}` is the rule's count instead, as it
+    /// is when written, like `{n}` (so after a `{reset}` both write 0).
     pub counter: u64,
     /// `{time}`, `{unix}`, `{unix_ms}`: when it is sent.
     pub now: SystemTime,
@@ -410,18 +411,25 @@ fn push_bytes(pieces: &mut Vec<Piece>, bytes: Vec<u8>) {
 fn write_var(var: Var, values: &mut Values<'_>, start: usize, out: &mut Vec<u8>) {
     // Writing to a Vec cannot fail.
     match var {
-        Var::Counter { width, hex: false } => match width {
-            None => {
-                let _ = write!(out, "{}", values.counter);
+        Var::Counter { width, hex } => {
+            let counter = values
+                .rule
+                .as_ref()
+                .and_then(|rule| rule.counts.get(rule.rule).copied())
+                .unwrap_or(values.counter);
+            match (width, hex) {
+                (None, false) => {
+                    let _ = write!(out, "{counter}");
+                }
+                (Some(width), false) => {
+                    let wrapped = u128::from(counter) % 10_u128.pow(u32::from(width));
+                    let _ = write!(out, "{wrapped:0width$}", width = usize::from(width));
+                }
+                (width, true) => {
+                    let width = usize::from(width.unwrap_or(1));
+                    out.extend_from_slice(&counter.to_be_bytes()[8 - width..]);
+                }
             }
-            Some(width) => {
-                let wrapped = u128::from(values.counter) % 10_u128.pow(u32::from(width));
-                let _ = write!(out, "{wrapped:0width$}", width = usize::from(width));
-            }
-        },
-        Var::Counter { width, hex: true } => {
-            let width = usize::from(width.unwrap_or(1));
-            out.extend_from_slice(&values.counter.to_be_bytes()[8 - width..]);
         }
         Var::Time => out.extend_from_slice(clock_text(values.now).as_bytes()),
         Var::Unix { hex } => {
