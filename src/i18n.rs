@@ -228,19 +228,11 @@ mod tests {
                 }),
             ),
             (
-                "variable capture",
-                Box::new(VariableError::NoSuchCapture {
+                "variable near miss",
+                Box::new(VariableError::NearMiss {
                     position: 1,
-                    typed: text("$3"),
-                    available: 2,
-                }),
-            ),
-            (
-                "variable rule",
-                Box::new(VariableError::NoSuchRule {
-                    position: 1,
-                    typed: text("{n:3}"),
-                    available: 2,
+                    typed: text("{Time}"),
+                    written: text("{time}"),
                 }),
             ),
             (
@@ -366,16 +358,6 @@ mod tests {
                 })),
             ),
             (
-                "rule no such",
-                Box::new(
-                    RuleError::from(RuleProblem::NoSuch {
-                        what: text("$2"),
-                        available: 1,
-                    })
-                    .in_rule(2),
-                ),
-            ),
-            (
                 "rule framing",
                 Box::new(RuleError::from(RuleProblem::Framing(
                     FramingError::EmptyDelimiter,
@@ -436,6 +418,34 @@ mod tests {
             Status::Problem,
         ] {
             all.push(("doctor status", Box::new(status)));
+        }
+        // Nothing before it, and a start past the end; none, one and more captures; rule 0 and beyond.
+        for count in [0, 1, 2] {
+            all.push((
+                "variable checksum of nothing",
+                Box::new(VariableError::ChecksumOfNothing {
+                    position: 1,
+                    typed: text("{sum8:3}"),
+                    before: count,
+                }),
+            ));
+            all.push((
+                "variable capture",
+                Box::new(VariableError::NoSuchCapture {
+                    position: 1,
+                    typed: text("$3"),
+                    available: count,
+                }),
+            ));
+            all.push((
+                "variable rule",
+                Box::new(VariableError::NoSuchRule {
+                    position: 1,
+                    typed: format!("{{n:{count}}}"),
+                    rule: count,
+                    available: 1,
+                }),
+            ));
         }
         for check in [
             Check::Adapters,

@@ -30,13 +30,6 @@ pub enum RuleProblem {
         /// What is wrong with it.
         error: SendError,
     },
-    /// A reply that uses a capture (`$N`) or a count (`{n:N}`) that does not exist.
-    NoSuch {
-        /// The substitution as written.
-        what: String,
-        /// How many there are: capture groups, or rules.
-        available: usize,
-    },
     /// The framing that splits the stream into messages for the rules cannot work.
     Framing(FramingError),
 }
@@ -78,9 +71,6 @@ impl RuleError {
                 if *pattern { "模式" } else { "回复" },
                 error.zh()
             ),
-            RuleProblem::NoSuch { what, available } => format!(
-                "回复中的 {what} 不存在（只有 {available} 个）；$1… 指正则的分组或十六进制模式的通配符，{{n:K}} 指第 K 条规则的计数"
-            ),
             RuleProblem::Framing(error) => error.zh(),
         };
         match self.rule {
@@ -115,11 +105,6 @@ impl fmt::Display for RuleError {
                 f,
                 "'{piece}' in the {} is not valid: {error}",
                 if *pattern { "pattern" } else { "reply" }
-            ),
-            RuleProblem::NoSuch { what, available } => write!(
-                f,
-                "the reply uses {what}, but there are only {available}; $1… are a regex's groups or a hex \
-                 pattern's wildcards, and {{n:K}} is rule K's count"
             ),
             RuleProblem::Framing(error) => error.fmt(f),
         }

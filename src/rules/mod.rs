@@ -42,8 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::template::RuleValues;
 use crate::codec::{
-    Framer, FramerConfig, InputMode, Scope, SendError, SendOptions, Template, TextEncoding, Values,
-    VariableError,
+    Framer, FramerConfig, InputMode, Scope, SendOptions, Template, TextEncoding, Values,
 };
 
 mod error;
@@ -403,23 +402,8 @@ fn compile(
         rules: Some(count),
     };
     let typed = rule.reply.template();
-    let reply = Template::parse(typed, &options, scope).map_err(|error| {
-        let problem = match error {
-            SendError::Variable(
-                VariableError::NoSuchCapture {
-                    typed, available, ..
-                }
-                | VariableError::NoSuchRule {
-                    typed, available, ..
-                },
-            ) => RuleProblem::NoSuch {
-                what: typed,
-                available,
-            },
-            error => piece_problem(false, typed, error),
-        };
-        RuleError::from(problem).in_rule(number)
-    })?;
+    let reply = Template::parse(typed, &options, scope)
+        .map_err(|error| RuleError::from(piece_problem(false, typed, error)).in_rule(number))?;
     let uses_groups = reply.max_capture().is_some_and(|n| n > 0);
     Ok(Compiled {
         index,

@@ -1,5 +1,5 @@
 use super::*;
-use crate::codec::{Framing, FramingError};
+use crate::codec::{Framing, FramingError, SendError, VariableError};
 
 const PEER: &str = "192.168.1.50:4001";
 
@@ -205,10 +205,6 @@ fn a_regex_that_cannot_compile_is_reported_with_its_rule() {
 
 #[test]
 fn bad_pieces_and_missing_captures_are_reported() {
-    let bad = |rule: &str| {
-        let rule: Rule = rule.parse().unwrap();
-        Rules::new(&[rule], TextEncoding::Utf8, FramerConfig::default()).unwrap_err()
-    };
     assert!(matches!(
         bad("hex:AA G1=>x"),
         RuleError {
@@ -237,18 +233,26 @@ fn bad_pieces_and_missing_captures_are_reported() {
             ..
         }
     ));
-    let missing = bad("regex:(a)=>$2");
+    let missing = bad("regex:(a)=>got $2");
     assert_eq!(
         missing,
-        RuleError::from(RuleProblem::NoSuch {
-            what: "$2".into(),
-            available: 1
+        RuleError::from(RuleProblem::Piece {
+            pattern: false,
+            piece: "got $2".into(),
+            error: SendError::Variable(VariableError::NoSuchCapture {
+                position: 5,
+                typed: "$2".into(),
+                available: 1
+            })
         })
         .in_rule(1)
     );
     assert!(matches!(
         bad("exact:a=>{n:2}").problem,
-        RuleProblem::NoSuch { .. }
+        RuleProblem::Piece {
+            error: SendError::Variable(VariableError::NoSuchRule { rule: 2, .. }),
+            ..
+        }
     ));
     let framing = Rules::new(
         &[],
@@ -378,4 +382,74 @@ fn an_expect_finds_gbk_text_and_its_groups_in_the_bytes() {
     stream = vec![0xCE, 0xC2, 0xFF];
     let (end, groups) = hex.find(&stream).unwrap();
     assert_eq!((end, groups.len(), groups[0].clone()), (3, 1, 2..3));
+}
+
+/// Why the one rule `rule` cannot be used.
+fn bad(rule: &str) -> RuleError {
+    let rule: Rule = rule.parse().unwrap();
+    Rules::new(&[rule], TextEncoding::Utf8, FramerConfig::default()).unwrap_err()
+}
+
+/// Checks that the message of why `rule` cannot be used ends with `end`.
+fn says_at_the_end(rule: &str, end: &str) {
+    let error = bad(rule).to_string();
+    assert!(error.ends_with(end), "{error}");
+}
+
+#[test]
+fn missing_captures_and_counts_are_named_with_their_position_and_what_there_is() {
+    let error = bad("regex:^(a)$=>got $2");
+    assert_eq!(
+        error.to_string(),
+        "Rule 1: 'got $2' in the reply is not valid: position 5: there is no $2: the pattern captures \
+         one part, $1 (a regex's group or a hex pattern's wildcard); $0 is the whole message, and $$ \
+         writes a $"
+    );
+    assert_eq!(
+        error.zh(),
+        "规则 1：回复中的“got $2”无效：第 5 个字符：没有 $2：模式只捕获了 1 个部分（$1：正则的分组或十六进制模式的通配符）；$0 为整条消息；$$ 表示字面的 $"
+    );
+    says_at_the_end(
+        "hex:01 ?? *=>hex:$3",
+        "there is no $3: the pattern captures 2 parts, $1 to $2 (a regex's groups or a hex pattern's \
+         wildcards); $0 is the whole message, and $$ writes a $",
+    );
+    says_at_the_end(
+        "exact:a=>$1",
+        "position 1: there is no $1: the pattern captures nothing (a regex's groups and a hex \
+         pattern's wildcards are captures); $0 is the whole message, and $$ writes a $",
+    );
+    // Rules count from 1.
+    let error = bad("exact:a=>{n:0}");
+    assert_eq!(
+        error.to_string(),
+        "Rule 1: '{n:0}' in the reply is not valid: position 1: there is no {n:0}: rules count from 1 \
+         ({n:1} is the first rule's count)"
+    );
+    assert!(error.zh().contains("规则从 1 开始编号"), "{}", error.zh());
+    says_at_the_end(
+        "exact:a=>n={n:2}",
+        "position 3: there is no {n:2}: there is only 1 rule",
+    );
+    says_at_the_end(
+        "exact:a=>{n:x}",
+        "{n:x} needs a whole number from 1 to 1 after ':'",
+    );
+}
+
+#[test]
+fn two_dollars_write_one_in_a_reply() {
+    let mut r = rules(&["regex:^price (\\d+)$=>$$1 costs $$$1, $$$$ is $$$$"]);
+    assert_eq!(
+        answer(&mut r, b"price 5").as_deref(),
+        Some(&b"$1 costs $5, $$ is $$"[..])
+    );
+    // Where there are no captures a $ is a $, two are two.
+    assert_eq!(
+        Template::parse("$$1", &SendOptions::default(), Scope::SEND)
+            .unwrap()
+            .fixed()
+            .map(|b| b.to_vec()),
+        Some(b"$$1".to_vec())
+    );
 }

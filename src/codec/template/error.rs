@@ -54,7 +54,7 @@ pub enum VariableError {
         /// How many bytes come before it.
         before: usize,
     },
-    /// `$N` beyond the captures there are.
+    /// `$N` beyond the captures there are: a regex's groups or a hex pattern's wildcards.
     NoSuchCapture {
         /// Where the `$` is.
         position: usize,
@@ -63,12 +63,14 @@ pub enum VariableError {
         /// How many captures there are (`$1` to `$available`).
         available: usize,
     },
-    /// `{n:K}` beyond the rules there are.
+    /// `{n:K}` with K 0 (rules count from 1) or beyond the rules there are.
     NoSuchRule {
         /// Where the `{` is.
         position: usize,
         /// The variable as typed.
         typed: String,
+        /// K, the rule it names.
+        rule: usize,
         /// How many rules there are.
         available: usize,
     },
@@ -99,6 +101,26 @@ pub fn known(rules: bool) -> String {
         list.extend(["{n}", "{n:K}", "{reset}", "{peer}"].map(str::to_owned));
     }
     list.join(", ")
+}
+
+/// How many bytes come before a checksum, `before` of them, as a message says it.
+fn bytes_come(before: usize) -> String {
+    match before {
+        1 => "1 byte (0) comes".to_owned(),
+        _ => format!("{before} bytes (0 to {}) come", before - 1),
+    }
+}
+
+/// What a pattern with `available` captures captures, as a message says it.
+fn captures(available: usize) -> String {
+    match available {
+        0 => "the pattern captures nothing (a regex's groups and a hex pattern's wildcards are captures)"
+            .to_owned(),
+        1 => "the pattern captures one part, $1 (a regex's group or a hex pattern's wildcard)".to_owned(),
+        n => format!(
+            "the pattern captures {n} parts, $1 to ${n} (a regex's groups or a hex pattern's wildcards)"
+        ),
+    }
 }
 
 /// `typed`, a `{…}`, written so that it is sent as typed: `{{…}}`.
@@ -173,15 +195,37 @@ impl VariableError {
             Self::NoSuchCapture {
                 position,
                 typed,
-                available,
+                available: 0,
             } => format!(
-                "第 {position} 个字符：{typed} 不存在（只有 {available} 个捕获：$1…，$0 为整条消息）"
+                "第 {position} 个字符：没有 {typed}：模式没有捕获任何部分（捕获来自正则的分组或十六进制模式的通配符）；$0 为整条消息；$$ 表示字面的 $"
+            ),
+            Self::NoSuchCapture {
+                position,
+                typed,
+                available,
+            } => {
+                let captures = match available {
+                    1 => "$1".to_owned(),
+                    n => format!("$1…${n}"),
+                };
+                format!(
+                    "第 {position} 个字符：没有 {typed}：模式只捕获了 {available} 个部分（{captures}：正则的分组或十六进制模式的通配符）；$0 为整条消息；$$ 表示字面的 $"
+                )
+            }
+            Self::NoSuchRule {
+                position,
+                typed,
+                rule: 0,
+                ..
+            } => format!(
+                "第 {position} 个字符：没有 {typed}：规则从 1 开始编号（{{n:1}} 为第 1 条规则的计数）"
             ),
             Self::NoSuchRule {
                 position,
                 typed,
                 available,
-            } => format!("第 {position} 个字符：{typed} 不存在（只有 {available} 条规则）"),
+                ..
+            } => format!("第 {position} 个字符：没有 {typed}：只有 {available} 条规则"),
         }
     }
 }
@@ -241,34 +285,46 @@ impl fmt::Display for VariableError {
                 position,
                 typed,
                 before,
-            } => {
-                let come = match before {
-                    1 => "1 byte (0) comes".to_owned(),
-                    _ => format!("{before} bytes (0 to {}) come", before - 1),
-                };
-                write!(
-                    f,
-                    "position {position}: {typed} would check nothing: only {come} before it; its start \
-                     byte must be less than {before}"
-                )
-            }
+            } => write!(
+                f,
+                "position {position}: {typed} would check nothing: only {} before it; its start byte \
+                 must be less than {before}",
+                bytes_come(*before)
+            ),
             Self::NoSuchCapture {
                 position,
                 typed,
                 available,
             } => write!(
                 f,
-                "position {position}: there is no {typed}: there are {available} captures ($1…; $0 is the \
-                 whole message)"
+                "position {position}: there is no {typed}: {}; $0 is the whole message, and $$ writes a $",
+                captures(*available)
+            ),
+            Self::NoSuchRule {
+                position,
+                typed,
+                rule: 0,
+                ..
+            } => write!(
+                f,
+                "position {position}: there is no {typed}: rules count from 1 ({{n:1}} is the first \
+                 rule's count)"
             ),
             Self::NoSuchRule {
                 position,
                 typed,
                 available,
-            } => write!(
-                f,
-                "position {position}: there is no {typed}: there are {available} rules"
-            ),
+                ..
+            } => match available {
+                1 => write!(
+                    f,
+                    "position {position}: there is no {typed}: there is only 1 rule"
+                ),
+                n => write!(
+                    f,
+                    "position {position}: there is no {typed}: there are only {n} rules"
+                ),
+            },
         }
     }
 }

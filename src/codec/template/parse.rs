@@ -7,7 +7,8 @@
 //! variable, one rule: `{{` writes `{`; a `}}` that closes an escaped `{{` (the first `}}` after it, outside
 //! variables, for each `{{` not yet closed) writes `}`; any other brace is written as typed. So `{{x}}`
 //! writes `{x}`, `{{"a":1}}` writes `{"a":1}`, `{{{counter}}}` writes `{1}`, and `}}` alone writes `}}`.
-//! Where captures are on, `$` and digits is a capture; `$` otherwise is literal. With escapes on, a
+//! Where captures are on, `$` and digits is a capture and `$$` writes `$` (so `$$1` writes `$1`); `$`
+//! otherwise is literal. With escapes on, a
 //! backslash escape is literal text for the escape reader (so the braces of `\u{E9}` are not a variable).
 
 use super::error::VariableError;
@@ -297,9 +298,16 @@ fn brace<'a>(
     )))
 }
 
-/// The capture `$N` at the start of `rest` (at `position`), of `available`; a `$` without digits is a
-/// dollar sign.
+/// The capture `$N` at the start of `rest` (at `position`), of `available`; `$$` writes `$`, and a `$`
+/// without digits is a dollar sign.
 fn capture(rest: &str, position: usize, available: usize) -> Result<Found<'_>, VariableError> {
+    if rest.starts_with("$$") {
+        let dollar = Token::Literal {
+            text: &rest[..1],
+            position,
+        };
+        return Ok(Some((dollar, 2)));
+    }
     let digits = rest[1..].bytes().take_while(u8::is_ascii_digit).count();
     let typed = &rest[..=digits];
     match typed[1..].parse::<usize>() {
@@ -381,16 +389,20 @@ fn variable(
         }),
         "n" => {
             let available = rules(Var::RuleCount).map(|_| scope.rules.unwrap_or_default())?;
-            match form.argument {
+            match form.argument.map(str::parse::<usize>) {
                 None => Ok(Var::RuleCount),
-                Some(k) => match k.parse::<usize>() {
-                    Ok(k) if (1..=available).contains(&k) => Ok(Var::RuleCountOf(k - 1)),
-                    _ => Err(VariableError::NoSuchRule {
-                        position,
-                        typed: typed.to_owned(),
-                        available,
-                    }),
-                },
+                Some(Ok(k)) if (1..=available).contains(&k) => Ok(Var::RuleCountOf(k - 1)),
+                Some(Ok(rule)) => Err(VariableError::NoSuchRule {
+                    position,
+                    typed: typed.to_owned(),
+                    rule,
+                    available,
+                }),
+                Some(Err(_)) => Err(VariableError::Argument {
+                    position,
+                    typed: typed.to_owned(),
+                    range: Some((1, available as u64)),
+                }),
             }
         }
         "reset" => no_argument(rules(Var::Reset)?),

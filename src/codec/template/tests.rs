@@ -485,11 +485,12 @@ fn captures_only_where_the_scope_has_them() {
     let error = fail("x $3", text(), scope);
     assert_eq!(
         error.to_string(),
-        "position 3: there is no $3: there are 2 captures ($1…; $0 is the whole message)"
+        "position 3: there is no $3: the pattern captures 2 parts, $1 to $2 (a regex's groups or a hex \
+         pattern's wildcards); $0 is the whole message, and $$ writes a $"
     );
     assert_eq!(
         error.zh(),
-        "第 3 个字符：$3 不存在（只有 2 个捕获：$1…，$0 为整条消息）"
+        "第 3 个字符：没有 $3：模式只捕获了 2 个部分（$1…$2：正则的分组或十六进制模式的通配符）；$0 为整条消息；$$ 表示字面的 $"
     );
     // Elsewhere `$1` is two characters.
     assert_eq!(render("$1", text(), 1), b"$1");
@@ -539,9 +540,9 @@ fn rule_variables_only_in_rules() {
     let error = fail("{n:3}", text(), scope);
     assert_eq!(
         error.to_string(),
-        "position 1: there is no {n:3}: there are 2 rules"
+        "position 1: there is no {n:3}: there are only 2 rules"
     );
-    assert_eq!(error.zh(), "第 1 个字符：{n:3} 不存在（只有 2 条规则）");
+    assert_eq!(error.zh(), "第 1 个字符：没有 {n:3}：只有 2 条规则");
     // The list of known names includes the rule variables where they exist.
     assert!(error_text("{x}", scope).contains("{n}, {n:K}, {reset}, {peer}"));
 }
