@@ -110,3 +110,18 @@ fn while_the_rules_have_a_mistake_the_window_names_the_rules_that_still_answer()
     harness.run();
     harness.get_by_label("由于这个错误，已打开的连接仍按上次生效的规则回复：");
 }
+
+#[test]
+fn the_window_lists_every_variable_a_reply_may_hold() {
+    let (mut harness, _client) = server_with_rule("pong;");
+    // The rules' own, then every send variable, as the send box's help and the error messages list them.
+    let send = netassist::codec::template::known(false);
+    assert!(send.contains("{rand:N}, {sum8}"), "{send}");
+    harness.get_by_label_contains(&format!(
+        "{{reset}} counts back to 0, {{peer}} the sender; and the send variables: {send}."
+    ));
+    harness.get_by_label_contains("$0 the message, $1… regex groups or hex wildcards ($$ writes $), {n} this rule's count, {n:K} rule K's count");
+    harness.state_mut().settings.lang = netassist::ui::Lang::Zh;
+    harness.run();
+    harness.get_by_label_contains(&format!("以及发送变量：{send}。"));
+}

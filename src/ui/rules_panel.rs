@@ -143,14 +143,7 @@ fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) -> bool {
         editing |= response.has_focus() || response.dragged();
         response
     };
-    ui.label(lang.pick(
-        "When a received message matches, the first rule switched on answers it. In replies: $0 the \
-         message, $1… regex groups or hex wildcards, {n} this rule's count, {n:K} rule K's count, {reset} \
-         counts back to 0, {time}, {peer}. Hex patterns: ?? any byte, * any bytes.",
-        "收到的消息匹配时，第一条启用的规则自动回复。回复中可用：$0 整条消息，$1… 正则分组或十六进制通配符，\
-         {n} 本规则的计数，{n:K} 第 K 条规则的计数，{reset} 计数清零，{time} 时间，{peer} 对方地址。\
-         十六进制模式：?? 任一字节，* 任意多个字节。",
-    ));
+    ui.label(help_text(lang));
     let mut moved = None;
     let mut removed = None;
     for (index, rule) in rules.iter_mut().enumerate() {
@@ -200,6 +193,26 @@ fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) -> bool {
         rules.push(Rule::default());
     }
     editing
+}
+
+/// What the window says about rules and their replies: the reply rules' own variables, and every send
+/// variable from the one list of them ([`crate::codec::template::known`]).
+fn help_text(lang: Lang) -> String {
+    let known = crate::codec::template::known(false);
+    lang.pick_owned(
+        &format!(
+            "When a received message matches, the first rule switched on answers it. In replies: $0 the \
+             message, $1… regex groups or hex wildcards ($$ writes $), {{n}} this rule's count, {{n:K}} \
+             rule K's count, {{reset}} counts back to 0, {{peer}} the sender; and the send variables: \
+             {known}. A checksum covers the reply's bytes before it. Hex patterns: ?? any byte, * any \
+             bytes."
+        ),
+        &format!(
+            "收到的消息匹配时，第一条启用的规则自动回复。回复中可用：$0 整条消息，$1… 正则分组或十六进制通配符\
+             （$$ 表示 $），{{n}} 本规则的计数，{{n:K}} 第 K 条规则的计数，{{reset}} 计数清零，{{peer}} 对方地址；\
+             以及发送变量：{known}。校验覆盖回复中它前面的字节。十六进制模式：?? 任一字节，* 任意多个字节。"
+        ),
+    )
 }
 
 /// The match kind of a rule or a check's expect step: exact, contains, regex or hex, keeping the pattern
