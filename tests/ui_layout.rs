@@ -239,3 +239,57 @@ fn the_dir_column_fits_its_chinese_title() {
         "the Dir column is {column} px, its title {title} px"
     );
 }
+
+#[test]
+fn a_long_typo_under_the_send_box_leaves_the_periodic_row_in_view() {
+    for (width, height) in [(1024.0, 768.0), (800.0, 600.0)] {
+        for lang in [Lang::En, Lang::Zh] {
+            let mut harness = sized(width, height);
+            harness.state_mut().settings.lang = lang;
+            harness.state_mut().settings.send_text = "n={conter};".to_owned();
+            harness.run();
+            let (start, file, status) = match lang {
+                Lang::En => ("Start periodic", "Send file…", "Reset counters"),
+                Lang::Zh => ("开始定时发送", "发送文件…", "计数清零"),
+            };
+            // The send panel ends where the status bar begins.
+            let bottom = rect_of(&harness, Role::Button, status).top();
+            for label in [start, file] {
+                let rect = rect_of(&harness, Role::Button, label);
+                assert!(
+                    rect.bottom() <= bottom,
+                    "{lang:?} at {width}×{height}: {label} at {rect:?}, the status bar at {bottom}"
+                );
+            }
+            // One line, the start of the message; all of it on hover.
+            let typo = match lang {
+                Lang::En => "position 3: unknown variable 'conter'",
+                Lang::Zh => "第 3 个字符：未知变量 'conter'",
+            };
+            let line = harness.get_by_label_contains(typo).rect();
+            let row = egui::TextStyle::Body
+                .resolve(&harness.ctx.global_style())
+                .size;
+            assert!(
+                line.height() < 2.0 * row,
+                "{lang:?} at {width}×{height}: the message is {} px high",
+                line.height()
+            );
+        }
+    }
+    // Hovered, the line shows the whole message.
+    let mut harness = sized(800.0, 600.0);
+    harness.state_mut().settings.send_text = "n={conter};".to_owned();
+    harness.run();
+    let end = "write {{ for a literal {";
+    assert_eq!(harness.query_all_by_label_contains(end).count(), 1);
+    harness.get_by_label_contains(end).hover();
+    for _ in 0..60 {
+        harness.step();
+    }
+    assert_eq!(
+        harness.query_all_by_label_contains(end).count(),
+        2,
+        "the line and its tooltip"
+    );
+}

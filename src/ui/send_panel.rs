@@ -86,19 +86,24 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
         });
     });
     let error_color = ui.visuals().error_fg_color;
-    // The line is there with or without a message, so the controls below do not move when one appears.
-    if let Some(typo) = &typo {
-        ui.colored_label(error_color, typo.text(lang));
-    } else if let Some((notice, _)) = &app.send_error {
+    // One line, there with or without a message, so the controls below do not move when one appears and
+    // stay in view on a small screen; a longer message ends in … and shows whole on hover.
+    let message = match (&typo, &app.send_error) {
+        (Some(typo), _) => Some((typo.text(lang), error_color)),
         // Not a failure: a warning about what a switch between text and hex changed.
-        let color = if notice.is_error {
-            error_color
-        } else {
-            ui.visuals().warn_fg_color
-        };
-        ui.colored_label(color, notice.text(lang));
-    } else {
-        ui.label("");
+        (None, Some((notice, _))) if !notice.is_error => {
+            Some((notice.text(lang).to_owned(), ui.visuals().warn_fg_color))
+        }
+        (None, Some((notice, _))) => Some((notice.text(lang).to_owned(), error_color)),
+        (None, None) => None,
+    };
+    match message {
+        Some((text, color)) => {
+            ui.add(egui::Label::new(egui::RichText::new(text).color(color)).truncate());
+        }
+        None => {
+            ui.label("");
+        }
     }
     quick_row(ui, app, lang, typo.is_none(), actions);
     periodic_and_file_row(ui, app, lang, actions);
