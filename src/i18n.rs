@@ -228,6 +228,10 @@ mod tests {
                 }),
             ),
             (
+                "variable brace in hex",
+                Box::new(VariableError::BraceInHex { position: 4 }),
+            ),
+            (
                 "variable near miss",
                 Box::new(VariableError::NearMiss {
                     position: 1,

@@ -27,6 +27,11 @@ pub enum VariableError {
         /// The variable as it is written, such as `{time}`.
         written: String,
     },
+    /// `{{` in hex input, where braces are not text: a brace is written as its byte, `7B`.
+    BraceInHex {
+        /// Where the first `{` is.
+        position: usize,
+    },
     /// A reply-rule variable (`{n}`, `{n:K}`, `{reset}`, `{peer}`) outside a reply rule.
     OnlyInRules {
         /// Where the `{` is.
@@ -135,6 +140,7 @@ impl VariableError {
         match *self {
             Self::Unknown { position, .. }
             | Self::NearMiss { position, .. }
+            | Self::BraceInHex { position }
             | Self::ChecksumOfNothing { position, .. }
             | Self::OnlyInRules { position, .. }
             | Self::Argument { position, .. }
@@ -163,6 +169,9 @@ impl VariableError {
             } => format!(
                 "第 {position} 个字符：{typed} 不是变量的写法；是否要写 {written}？（变量名须照写；要原样发送请写 {}）",
                 as_typed(typed)
+            ),
+            Self::BraceInHex { position } => format!(
+                "第 {position} 个字符：{{{{ 只在文本输入中表示一个大括号；十六进制中请写它的字节：{{ 为 7B，}} 为 7D"
             ),
             Self::OnlyInRules { position, typed } => {
                 format!("第 {position} 个字符：{typed} 只能用在自动回复规则的回复中")
@@ -252,6 +261,11 @@ impl fmt::Display for VariableError {
                 "position {position}: {typed} is not how a variable is written; did you mean {written}? \
                  (names are exact; to send it as typed, write {})",
                 as_typed(typed)
+            ),
+            Self::BraceInHex { position } => write!(
+                f,
+                "position {position}: {{{{ writes a brace only in text input; in hex, write its byte: \
+                 7B for {{, 7D for }}"
             ),
             Self::OnlyInRules { position, typed } => {
                 write!(

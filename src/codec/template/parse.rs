@@ -263,6 +263,10 @@ fn brace<'a>(
         )))
     };
     if rest.starts_with("{{") {
+        // Hex has no text to escape: a brace is its byte there.
+        if mode == InputMode::Hex {
+            return Err(VariableError::BraceInHex { position });
+        }
         *open += 1;
         return brace(2);
     }

@@ -457,8 +457,26 @@ fn literal_errors_keep_their_place_in_the_whole_input() {
         fail("{conter} G1", hex(), Scope::SEND),
         SendError::Variable(_)
     ));
-    // A literal brace in hex is a hex typo at its place.
-    assert_eq!(fail("AA {{", hex(), Scope::SEND).position(), 4);
+    // A lone brace in hex is a hex typo at its place; `{{` is text's way to write one.
+    assert_eq!(fail("AA {", hex(), Scope::SEND).position(), 4);
+    assert!(matches!(
+        fail("AA {", hex(), Scope::SEND),
+        SendError::Hex(_)
+    ));
+    let error = fail("AA {{", hex(), Scope::SEND);
+    assert_eq!(
+        error,
+        SendError::Variable(VariableError::BraceInHex { position: 4 })
+    );
+    assert_eq!(
+        error.to_string(),
+        "position 4: {{ writes a brace only in text input; in hex, write its byte: 7B for {, 7D for }"
+    );
+    assert_eq!(
+        error.zh(),
+        "第 4 个字符：{{ 只在文本输入中表示一个大括号；十六进制中请写它的字节：{ 为 7B，} 为 7D"
+    );
+    assert_eq!(render("AA 7B 7D", hex(), 1), [0xAA, b'{', b'}']);
 }
 
 #[test]
