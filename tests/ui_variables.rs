@@ -90,7 +90,7 @@ fn the_send_box_and_each_quick_command_count_on_their_own() {
 }
 
 #[test]
-fn a_periodic_send_counts_its_ticks() {
+fn a_periodic_send_counts_its_sends_from_1_each_time_it_starts() {
     let mut harness = harness(settings());
     let mut client = server_with_client(&mut harness);
     let settings = &mut harness.state_mut().settings;
@@ -99,6 +99,24 @@ fn a_periodic_send_counts_its_ticks() {
     type_message(&mut harness, "t{counter};");
     // Its ticks come while the click's frames run, each asking for one more frame: one frame takes the
     // click, and the sends need no other.
+    harness
+        .get_by_role_and_label(Role::Button, "Start periodic")
+        .click();
+    harness.step();
+    assert_eq!(read_exactly(&mut client, 9), b"t1;t2;t3;");
+    // Started again in the same session, it counts from 1 again, as the README says.
+    let deadline = std::time::Instant::now() + WAIT;
+    while harness
+        .query_by_role_and_label(Role::Button, "Start periodic")
+        .is_none()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the periodic send never ended"
+        );
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
     harness
         .get_by_role_and_label(Role::Button, "Start periodic")
         .click();

@@ -1,7 +1,8 @@
 //! Sending from the window: the send box, a quick command, or the send box every so often. Each reads its
 //! text once into a [`Template`] and renders it for the send, with its own `{counter}`: the send box's, each
-//! quick command's, and the periodic send's ticks, which the engine counts. Counters start at 1 when a
-//! session opens.
+//! quick command's, and the periodic send's, which the engine counts. The send box's and quick commands'
+//! counters start at 1 when a session opens; the periodic send's at 1 each time it starts, and it counts
+//! sends made, not ticks skipped.
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -101,8 +102,8 @@ impl NetAssistApp {
             .map_err(|error| Notice::error(error.to_string(), error.zh()))
     }
 
-    /// Starts sending the send box periodically; the engine renders each tick, so `{counter}` counts the
-    /// ticks sent and `{time}` is each one's time.
+    /// Starts sending the send box periodically; the engine renders each send, so `{counter}` counts the
+    /// sends of this periodic send from 1 (a skipped tick is no send) and `{time}` is each one's time.
     pub(crate) fn start_periodic(&mut self) {
         let message =
             match self.template_to_send(&self.settings.send_text, self.settings.preset.send) {

@@ -166,8 +166,8 @@ enum Piece {
 #[derive(Debug)]
 pub struct Values<'a> {
     /// `{counter}`: which send of its path this is, from 1 (the send box's own, a quick command's own, the
-    /// periodic send's tick, a check run's). In a reply rule `{counter}` is the rule's count instead, as it
-    /// is when written, like `{n}` (so after a `{reset}` both write 0).
+    /// periodic send's since it started, a check run's). In a reply rule `{counter}` is the rule's count
+    /// instead, as it is when written, like `{n}` (so after a `{reset}` both write 0).
     pub counter: u64,
     /// `{time}`, `{unix}`, `{unix_ms}`: when it is sent.
     pub now: SystemTime,
