@@ -548,7 +548,7 @@ fn periodic() {
         running.listening();
         running.session.send(Command::SendEvery {
             to: Target::Default,
-            message,
+            messages: vec![message],
             every,
             count: None,
         });

@@ -12,8 +12,6 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::Bytes;
-
 use crate::capture::{self, CaptureOptions};
 use crate::check::{CompiledCheck, Report};
 use crate::codec::{Template, Values};
@@ -26,10 +24,12 @@ use crate::pcap::{self, PcapOptions};
 use crate::recording::{Recording, RecordingError};
 use crate::traffic::{RowKind, TrafficLog};
 
-/// What to send on its own when a session opens: the command line's `--send`. Sent to each client as it
-/// connects (TCP server), or once when connected (TCP client) or open (UDP); with `every`, one periodic
-/// send of all of it instead, to every peer. Variables are rendered for each send: `{counter}` is the
-/// how-many-th time the sends go out in the session (each connection, or each periodic tick), from 1.
+/// What to send on its own when a session opens: the command line's `--send`s, each a message (a write,
+/// a TX row, a datagram) of its own. Sent to each client as it connects (TCP server), or once when
+/// connected (TCP client) or open (UDP); with `every`, sent again and again instead, all of them each
+/// time, to every peer. Variables are rendered for each send: `{counter}` is the how-many-th time the sends
+/// go out in the session (each connection, or each time of the periodic send), from 1, the same for all
+/// of them in one go.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OnConnect {
     /// The sends, in order.
@@ -537,16 +537,9 @@ impl Controller {
             Some(_) if running.periodic_started => {}
             Some(every) => {
                 running.periodic_started = true;
-                let message = self
-                    .on_connect
-                    .sends
-                    .iter()
-                    .cloned()
-                    .reduce(Template::then)
-                    .unwrap_or_else(|| Template::from(Bytes::new()));
                 running.session.send(Command::SendEvery {
                     to,
-                    message,
+                    messages: self.on_connect.sends.clone(),
                     every,
                     count: None,
                 });

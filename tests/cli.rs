@@ -791,3 +791,68 @@ fn pcap_writes_the_session_for_tshark_and_a_path_that_cannot_be_written_exits_2(
     assert_eq!(ended.code, 2);
     assert!(ended.stderr.contains("cannot write"), "{}", ended.stderr);
 }
+
+#[test]
+fn each_send_is_a_message_of_its_own_once_or_every_so_often() {
+    // Over UDP each message is a datagram, so the device sees where one ends.
+    let device = UdpSocket::bind("127.0.0.1:0").unwrap();
+    device.set_read_timeout(Some(WAIT)).unwrap();
+    let to = device.local_addr().unwrap().to_string();
+    let datagrams = |count: usize| -> Vec<Vec<u8>> {
+        let mut buf = [0; 64];
+        (0..count)
+            .map(|_| {
+                let (n, _) = device.recv_from(&mut buf).unwrap();
+                buf[..n].to_vec()
+            })
+            .collect()
+    };
+    let sends = ["--send", "A{counter}{sum8}", "--send-hex", "42 {sum8}"];
+    let once = Netassist::start(
+        &[
+            &[
+                "udp",
+                "--bind",
+                "127.0.0.1:0",
+                "--to",
+                &to,
+                "--seconds",
+                "1",
+            ][..],
+            &sends,
+        ]
+        .concat(),
+    );
+    // Each checksum covers its own message only.
+    assert_eq!(datagrams(2), [b"A1\x72".to_vec(), vec![0x42, 0x42]]);
+    assert_ne!(once.end().code, 2);
+
+    let every = Netassist::start(
+        &[
+            &[
+                "udp",
+                "--bind",
+                "127.0.0.1:0",
+                "--to",
+                &to,
+                "--every",
+                "5",
+                "--seconds",
+                "1",
+            ][..],
+            &sends,
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        datagrams(4),
+        [
+            b"A1\x72".to_vec(),
+            vec![0x42, 0x42],
+            b"A2\x73".to_vec(),
+            vec![0x42, 0x42]
+        ],
+        "a tick sends each message, all with its count"
+    );
+    assert_ne!(every.end().code, 2);
+}

@@ -355,7 +355,7 @@ fn a_periodic_send_renders_each_tick_anew() {
     let message = Template::parse("AA {counter:2} {crc16modbus}", &options, Scope::SEND).unwrap();
     assert!(server.session.send(Command::SendEvery {
         to: Target::Peer(peer),
-        message,
+        messages: vec![message],
         every: Duration::from_millis(1),
         count: Some(4),
     }));
@@ -390,7 +390,7 @@ fn periodic_send_keeps_going_until_its_count_or_a_stop() {
     let (peer, _, _) = connected(&server.session);
     assert!(server.session.send(Command::SendEvery {
         to: Target::Peer(peer),
-        message: Template::from(Bytes::from_static(b"tick;")),
+        messages: vec![Template::from(Bytes::from_static(b"tick;"))],
         every: Duration::from_millis(1),
         count: Some(5),
     }));
@@ -405,7 +405,7 @@ fn periodic_send_keeps_going_until_its_count_or_a_stop() {
 
     assert!(server.session.send(Command::SendEvery {
         to: Target::All,
-        message: Template::from(Bytes::from_static(b".")),
+        messages: vec![Template::from(Bytes::from_static(b"."))],
         every: Duration::from_millis(1),
         count: None,
     }));

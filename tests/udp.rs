@@ -470,7 +470,7 @@ fn a_periodic_send_keeps_its_period_and_its_progress_adds_up() {
     let every = Duration::from_millis(2);
     assert!(running.session.send(Command::SendEvery {
         to: Target::Default,
-        message: Template::from(Bytes::from_static(b"tick")),
+        messages: vec![Template::from(Bytes::from_static(b"tick"))],
         every,
         count: None,
     }));

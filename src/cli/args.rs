@@ -221,8 +221,8 @@ pub struct Common {
     /// it.
     #[arg(long, value_name = "HEX")]
     pub send_hex: Vec<String>,
-    /// Send the --send/--send-hex bytes every MS milliseconds instead of once (`{counter}` counts the
-    /// sends).
+    /// Send the --send/--send-hex messages every MS milliseconds instead of once, each still a message
+    /// of its own (`{counter}` counts the times, the same for all of them each time).
     #[arg(long, value_name = "MS")]
     pub every: Option<u64>,
     /// How the sends are built and ended.

@@ -55,15 +55,16 @@ pub enum Command {
         /// The interface given when joining.
         interface: Option<IpAddr>,
     },
-    /// Send a message again and again: the first at once, then every `every` (at least
+    /// Send messages again and again: the first time at once, then every `every` (at least
     /// [`super::MIN_INTERVAL`]), `count` times or until [`Command::StopPeriodic`]. Progress comes back as
     /// [`super::Event::Periodic`]. A new one replaces the one running.
     SendEvery {
         /// Who receives the bytes.
         to: Target,
-        /// What each send is made of: the same bytes each time, or, with variables, rendered anew for each
-        /// send with its number from 1 as `{counter}` and the time of sending.
-        message: Template,
+        /// What each send is made of: these messages in order, each a write (a TX row, a datagram) of its
+        /// own; the same bytes each time, or, with variables, rendered anew for each send with its number
+        /// from 1 as `{counter}` and the time of sending.
+        messages: Vec<Template>,
         /// Time between sends.
         every: Duration,
         /// How many sends; `None` for no end.

@@ -22,8 +22,8 @@ pub const CATCH_UP: u64 = 4;
 /// average rate is the one asked for.
 pub(crate) struct Periodic {
     to: Target,
-    /// What each send is made from; rendered anew per send when it has variables.
-    message: Template,
+    /// What each send is made from, each a write of its own; rendered anew per send when it has variables.
+    messages: Vec<Template>,
     every: Duration,
     /// Sends still to do; `None` for endless.
     remaining: Option<u64>,
@@ -39,7 +39,7 @@ pub(crate) struct Due {
     /// Who receives the sends.
     pub(crate) to: Target,
     /// The sends to make now, by number (from 1: the `{counter}` of each): one, or up to [`CATCH_UP`]
-    /// after a late wake-up. [`Periodic::message`] makes each one's bytes.
+    /// after a late wake-up. [`Periodic::messages`] makes each one's bytes.
     pub(crate) sends: Range<u64>,
     /// The progress event to emit after the sends.
     pub(crate) progress: Event,
@@ -49,14 +49,14 @@ impl Periodic {
     /// The first send is due at once.
     pub(crate) fn new(
         to: Target,
-        message: Template,
+        messages: Vec<Template>,
         every: Duration,
         count: Option<u64>,
         now: Instant,
     ) -> Self {
         Self {
             to,
-            message,
+            messages,
             every: every.max(MIN_INTERVAL),
             remaining: count,
             sent: 0,
@@ -99,13 +99,22 @@ impl Periodic {
         })
     }
 
-    /// The bytes of send number `send` (from 1). Without variables these are the same shared bytes each
-    /// time, and the clock is not read.
-    pub(crate) fn message(&self, send: u64) -> Bytes {
-        match self.message.fixed() {
-            Some(bytes) => bytes.clone(),
-            None => self.message.render(Values::new(send, SystemTime::now())),
-        }
+    /// The messages of send number `send` (from 1), in order, each with that number. Without variables
+    /// these are the same shared bytes each time, and the clock is not read.
+    pub(crate) fn messages(&self, send: u64) -> impl Iterator<Item = Bytes> + '_ {
+        let now = self
+            .messages
+            .iter()
+            .any(|message| message.fixed().is_none())
+            .then(SystemTime::now);
+        self.messages
+            .iter()
+            .map(move |message| match (message.fixed(), now) {
+                (Some(bytes), _) => bytes.clone(),
+                (None, now) => {
+                    message.render(Values::new(send, now.unwrap_or_else(SystemTime::now)))
+                }
+            })
     }
 
     /// Whether every requested send was made.
@@ -145,45 +154,48 @@ mod tests {
         }
     }
 
-    /// An endless periodic send of nothing, every `every` from `start`.
+    /// A message without variables.
+    fn fixed(bytes: &'static [u8]) -> Vec<Template> {
+        vec![Template::from(Bytes::from_static(bytes))]
+    }
+
+    /// An endless periodic send, every `every` from `start`.
     fn endless(every: Duration, start: Instant) -> Periodic {
-        Periodic::new(
-            Target::All,
-            Template::from(Bytes::new()),
-            every,
-            None,
-            start,
-        )
+        Periodic::new(Target::All, fixed(b"x"), every, None, start)
     }
 
     #[test]
     fn each_send_is_rendered_with_its_number() {
-        let message = Template::parse("#{counter}", &SendOptions::default(), Scope::SEND).unwrap();
+        let read = |text| Template::parse(text, &SendOptions::default(), Scope::SEND).unwrap();
+        let messages = vec![read("#{counter}"), read("ok"), read("{counter};")];
         let start = Instant::now();
-        let mut periodic = Periodic::new(Target::All, message, MIN_INTERVAL, None, start);
+        let mut periodic = Periodic::new(Target::All, messages, MIN_INTERVAL, None, start);
         let due = periodic.due(start).unwrap();
         assert_eq!(due.sends, 1..2);
-        assert_eq!(periodic.message(1), &b"#1"[..]);
+        let first: Vec<Bytes> = periodic.messages(1).collect();
+        assert_eq!(
+            first,
+            [&b"#1"[..], b"ok", b"1;"],
+            "each message its own write"
+        );
         let late = periodic.due(start + MIN_INTERVAL * 3).unwrap();
-        let sent: Vec<Bytes> = late.sends.map(|send| periodic.message(send)).collect();
-        assert_eq!(sent, [&b"#2"[..], b"#3", b"#4"]);
+        let sent: Vec<Bytes> = late
+            .sends
+            .flat_map(|send| periodic.messages(send))
+            .collect();
+        assert_eq!(sent[..3], [&b"#2"[..], b"ok", b"2;"]);
+        assert_eq!(sent[6..], [&b"#4"[..], b"ok", b"4;"]);
         // Without variables, the one payload is shared.
-        let payload = Template::from(Bytes::from(vec![1, 2, 3]));
-        let fixed = Periodic::new(Target::All, payload, MIN_INTERVAL, None, start);
-        assert_eq!(fixed.message(1).as_ptr(), fixed.message(2).as_ptr());
+        let fixed = Periodic::new(Target::All, fixed(&[1, 2, 3]), MIN_INTERVAL, None, start);
+        let (one, two) = (fixed.messages(1).next(), fixed.messages(2).next());
+        assert_eq!(one.unwrap().as_ptr(), two.unwrap().as_ptr());
     }
 
     #[test]
     fn counts_down_and_keeps_the_pace() {
         let start = Instant::now();
         let every = Duration::from_millis(10);
-        let mut periodic = Periodic::new(
-            Target::All,
-            Template::from(Bytes::from_static(b"x")),
-            every,
-            Some(3),
-            start,
-        );
+        let mut periodic = Periodic::new(Target::All, fixed(b"x"), every, Some(3), start);
         assert_eq!(
             periodic.due(start).map(|d| d.sends.end - d.sends.start),
             Some(1)
@@ -245,13 +257,7 @@ mod tests {
     fn skipped_ticks_do_not_use_up_the_count() {
         let start = Instant::now();
         let every = Duration::from_millis(1);
-        let mut periodic = Periodic::new(
-            Target::All,
-            Template::from(Bytes::new()),
-            every,
-            Some(3),
-            start,
-        );
+        let mut periodic = Periodic::new(Target::All, fixed(b"x"), every, Some(3), start);
         periodic.due(start);
         let due = periodic.due(start + Duration::from_millis(50)).unwrap();
         assert_eq!(due.sends, 2..4, "only what is left of the count");
@@ -262,13 +268,7 @@ mod tests {
     #[test]
     fn intervals_below_the_minimum_are_raised() {
         let start = Instant::now();
-        let mut periodic = Periodic::new(
-            Target::All,
-            Template::from(Bytes::new()),
-            Duration::ZERO,
-            None,
-            start,
-        );
+        let mut periodic = Periodic::new(Target::All, fixed(b"x"), Duration::ZERO, None, start);
         periodic.due(start);
         assert_eq!(periodic.next(), start + MIN_INTERVAL);
     }

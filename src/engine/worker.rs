@@ -403,9 +403,10 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
         if let Some(running) = &mut periodic {
             if let Some(due) = running.due(now) {
                 for send in due.sends {
-                    let bytes = running.message(send);
-                    let to = due.to.clone();
-                    handler.command(Command::Send { to, bytes }, cx);
+                    for bytes in running.messages(send) {
+                        let to = due.to.clone();
+                        handler.command(Command::Send { to, bytes }, cx);
+                    }
                 }
                 cx.emit(due.progress);
             }
@@ -481,14 +482,14 @@ fn take_commands(
             Ok(Command::Stop) | Err(TryRecvError::Disconnected) => return false,
             Ok(Command::SendEvery {
                 to,
-                message,
+                messages,
                 every,
                 count,
             }) => {
                 if let Some(replaced) = periodic.take() {
                     cx.emit(replaced.progress_done());
                 }
-                *periodic = Some(Periodic::new(to, message, every, count, Instant::now()));
+                *periodic = Some(Periodic::new(to, messages, every, count, Instant::now()));
             }
             Ok(Command::StopPeriodic) => {
                 if let Some(stopped) = periodic.take() {

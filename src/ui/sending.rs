@@ -123,7 +123,7 @@ impl NetAssistApp {
         let to = self.engine_target();
         if self.ctl.command(Command::SendEvery {
             to,
-            message,
+            messages: vec![message],
             every,
             count,
         }) {

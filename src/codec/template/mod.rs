@@ -158,8 +158,6 @@ enum Piece {
     Bytes(Vec<u8>),
     /// A variable, written anew each time.
     Var(Var),
-    /// A new message starts here (see [`Template::then`]): checksums after it count from here.
-    Start,
 }
 
 /// What the variables of one send are filled with.
@@ -304,7 +302,7 @@ impl Template {
             .iter()
             .map(|piece| match piece {
                 Piece::Bytes(bytes) => bytes.len(),
-                Piece::Var(_) | Piece::Start => 0,
+                Piece::Var(_) => 0,
             })
             .sum();
         let varies = pieces
@@ -349,23 +347,6 @@ impl Template {
         }
     }
 
-    /// This message followed by `next` as one send, each keeping its own checksums (the command line's
-    /// several `--send`s repeated by `--every`).
-    #[must_use]
-    pub fn then(self, next: Self) -> Self {
-        let mut pieces = self.into_pieces();
-        pieces.push(Piece::Start);
-        pieces.extend(next.into_pieces());
-        Self::of(pieces)
-    }
-
-    fn into_pieces(self) -> Vec<Piece> {
-        match self.body {
-            Body::Fixed(bytes) => vec![Piece::Bytes(bytes.to_vec())],
-            Body::Pieces(pieces, _) => pieces,
-        }
-    }
-
     /// The bytes to send with `values`. Without variables, the fixed bytes, shared.
     #[must_use]
     pub fn render(&self, values: Values<'_>) -> Bytes {
@@ -385,11 +366,10 @@ impl Template {
             Body::Fixed(bytes) => return out.extend_from_slice(bytes),
             Body::Pieces(pieces, _) => pieces,
         };
-        let mut start = out.len();
+        let start = out.len();
         for piece in pieces {
             match piece {
                 Piece::Bytes(bytes) => out.extend_from_slice(bytes),
-                Piece::Start => start = out.len(),
                 Piece::Var(var) => write_var(*var, &mut values, start, out),
             }
         }
