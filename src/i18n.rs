@@ -196,6 +196,7 @@ mod tests {
             ("send hex", Box::new(SendError::Hex(hex))),
             ("send escape", Box::new(SendError::Escape(escape))),
             ("send encode", Box::new(SendError::Encode(encode))),
+            ("send nothing", Box::new(SendError::Nothing)),
             (
                 "variable unknown",
                 Box::new(SendError::Variable(VariableError::Unknown {

@@ -25,6 +25,24 @@ fn click(harness: &mut Harness<'_, NetAssistApp>, role: Role, label: &str) {
     harness.run();
 }
 
+/// A window with a quick command added from the send box holding `text`, open in its editor with the
+/// focus in what it sends.
+fn quick_command_in_its_window(text: &str) -> Harness<'static, NetAssistApp> {
+    let mut harness = harness(settings());
+    type_message(&mut harness, text);
+    click(&mut harness, Role::Button, "+ Add from send box");
+    harness
+        .get_by_role_and_label(Role::Button, text)
+        .click_secondary();
+    harness.run();
+    click(&mut harness, Role::Button, "Edit…");
+    harness
+        .get_by_role_and_label(Role::MultilineTextInput, "Sends")
+        .focus();
+    harness.run();
+    harness
+}
+
 #[test]
 fn a_variable_typo_is_named_with_its_position_and_nothing_is_sent() {
     let mut harness = harness(settings());
@@ -167,18 +185,11 @@ fn switching_text_and_hex_names_the_variables_whose_bytes_change() {
 
 #[test]
 fn a_quick_command_with_a_typo_cannot_be_done() {
-    let mut harness = harness(settings());
-    type_message(&mut harness, "ok {counter}");
-    click(&mut harness, Role::Button, "+ Add from send box");
+    let mut harness = quick_command_in_its_window("ok {counter}");
     // Edited into a typo: named in its window, and Done waits for the fix.
     harness
-        .get_by_role_and_label(Role::Button, "ok {counter}")
-        .click_secondary();
-    harness.run();
-    click(&mut harness, Role::Button, "Edit…");
-    let sends = harness.get_by_role_and_label(Role::MultilineTextInput, "Sends");
-    sends.focus();
-    sends.type_text("{conter}");
+        .get_by_role_and_label(Role::MultilineTextInput, "Sends")
+        .type_text("{conter}");
     harness.run();
     harness.get_by_label_contains("position 13: unknown variable 'conter'");
     let done = harness.get_by_role_and_label(Role::Button, "Done");
@@ -225,4 +236,42 @@ fn a_quick_command_that_cannot_be_sent_is_named_under_the_send_box() {
     harness.state_mut().settings.lang = Lang::Zh;
     harness.run();
     harness.get_by_label_contains("快捷指令“read”未发送：第 4 个字符");
+}
+
+#[test]
+fn a_message_of_no_bytes_is_nothing_to_send_once_or_periodically() {
+    let mut harness = harness(settings());
+    let _client = server_with_client(&mut harness);
+    harness.state_mut().settings.preset.send.input = InputMode::Hex;
+    harness.state_mut().settings.preset.periodic_ms = "1".to_owned();
+    type_message(&mut harness, "   ");
+    // Said while typed, and nothing goes: no send, no periodic send counting sends of nothing.
+    harness.get_by_label_contains("nothing to send: it makes no bytes");
+    click(&mut harness, Role::Button, "Start periodic");
+    click(&mut harness, Role::Button, "Send");
+    for _ in 0..20 {
+        harness.step();
+    }
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Button, "Stop periodic")
+            .is_none()
+    );
+    assert!(harness.query_by_label_contains("sent 0").is_none());
+    assert_eq!(harness.state().log().totals().tx_messages, 0);
+    harness.state_mut().settings.lang = Lang::Zh;
+    harness.run();
+    harness.get_by_label_contains("没有可发送的内容：它不产生任何字节");
+}
+
+#[test]
+fn a_quick_command_emptied_cannot_be_done() {
+    let mut harness = quick_command_in_its_window("ok");
+    harness.key_press(egui::Key::Backspace);
+    harness.key_press(egui::Key::Backspace);
+    harness.run();
+    assert_eq!(harness.state().settings.preset.quick[0].text, "");
+    harness.get_by_label_contains("nothing to send");
+    let done = harness.get_by_role_and_label(Role::Button, "Done");
+    assert!(done.accesskit_node().is_disabled());
 }

@@ -244,7 +244,7 @@ impl Plan {
                     input,
                     ..send_options
                 };
-                Template::parse(text, &options, Scope::SEND)
+                Template::parse_send(text, &options, Scope::SEND)
                     .map_err(|error| format!("--{} '{text}': {error}", id.replace('_', "-")))
             },
         )?;
@@ -642,5 +642,36 @@ mod tests {
             error,
             "--every needs something to send: --send or --send-hex"
         );
+    }
+
+    #[test]
+    fn a_send_of_nothing_is_refused_once_or_every_so_often() {
+        for (flag, value, every) in [
+            ("--send", "", false),
+            ("--send", "", true),
+            ("--send-hex", " ", true),
+            ("--send-hex", "", false),
+        ] {
+            let mut args = vec!["tcp-server", "--bind", "127.0.0.1:0", flag, value];
+            if every {
+                args.extend(["--every", "100"]);
+            }
+            let error = plan_of(&args).err().unwrap();
+            assert_eq!(
+                error,
+                format!("{flag} '{value}': nothing to send: it makes no bytes")
+            );
+        }
+        // A line end alone is something to send.
+        let plan = plan_of(&[
+            "tcp-server",
+            "--bind",
+            "127.0.0.1:0",
+            "--send",
+            "",
+            "--line-end",
+            "crlf",
+        ]);
+        assert!(plan.is_ok());
     }
 }

@@ -219,6 +219,9 @@ pub enum SendError {
     Encode(EncodeError),
     /// A variable (`{...}`, `$N`) that does not exist or cannot be used here; see [`super::template`].
     Variable(VariableError),
+    /// Input for a send that makes no bytes at all (only spaces in hex, say): there is nothing to send,
+    /// and a send of nothing would be counted without a row to show for it.
+    Nothing,
 }
 
 impl SendError {
@@ -230,6 +233,7 @@ impl SendError {
             Self::Escape(error) => error.position(),
             Self::Encode(error) => error.position,
             Self::Variable(error) => error.position(),
+            Self::Nothing => 1,
         }
     }
 
@@ -241,6 +245,7 @@ impl SendError {
             Self::Escape(error) => error.zh(),
             Self::Encode(error) => error.zh(),
             Self::Variable(error) => error.zh(),
+            Self::Nothing => "没有可发送的内容：它不产生任何字节".to_owned(),
         }
     }
 }
@@ -252,6 +257,7 @@ impl fmt::Display for SendError {
             Self::Escape(error) => error.fmt(f),
             Self::Encode(error) => error.fmt(f),
             Self::Variable(error) => error.fmt(f),
+            Self::Nothing => f.write_str("nothing to send: it makes no bytes"),
         }
     }
 }
@@ -263,6 +269,7 @@ impl std::error::Error for SendError {
             Self::Escape(error) => Some(error),
             Self::Encode(error) => Some(error),
             Self::Variable(error) => Some(error),
+            Self::Nothing => None,
         }
     }
 }

@@ -180,9 +180,13 @@ fn escapes_checkbox(ui: &mut egui::Ui, input: InputMode, escapes: &mut bool, lan
 }
 
 /// What is wrong with `text` read with `options`, if anything: a hex or escape typo, a character the
-/// encoding cannot write, or a variable that does not exist (with its position).
+/// encoding cannot write, a variable that does not exist (with its position), or text that makes no bytes.
+/// An empty box is not a typo: there is nothing typed yet.
 fn typo(text: &str, options: SendOptions) -> Option<SendError> {
-    Template::parse(text, &options, Scope::SEND).err()
+    if text.is_empty() {
+        return None;
+    }
+    Template::parse_send(text, &options, Scope::SEND).err()
 }
 
 /// What the send box's label says about variables when hovered.
@@ -397,7 +401,12 @@ pub fn quick_edit_window(ctx: &egui::Context, app: &mut NetAssistApp, actions: &
                 .labelled_by(label.id);
                 escapes_checkbox(ui, quick.input, &mut quick.escapes, lang);
             });
-            let typo = typo(&quick.text, quick.options(send));
+            // A quick command sends something: empty, it has nothing to send.
+            let typo = if quick.text.is_empty() {
+                Some(SendError::Nothing)
+            } else {
+                typo(&quick.text, quick.options(send))
+            };
             let label = ui.label(lang.pick("Sends", "发送内容"));
             ui.scope(|ui| {
                 if typo.is_some() {

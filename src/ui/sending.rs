@@ -94,11 +94,11 @@ impl NetAssistApp {
         }
         if text.is_empty() {
             return Err(Notice::error(
-                "Nothing to send: the send box is empty.",
-                "发送框是空的，没有可发送的内容。",
+                "Nothing to send: it is empty.",
+                "没有可发送的内容：内容是空的。",
             ));
         }
-        Template::parse(text, &options, Scope::SEND)
+        Template::parse_send(text, &options, Scope::SEND)
             .map_err(|error| Notice::error(error.to_string(), error.zh()))
     }
 

@@ -295,6 +295,17 @@ impl Template {
         Ok(Self::of(pieces))
     }
 
+    /// [`Self::parse`] for something to send: input that makes no bytes at all, with no variable, line
+    /// ending or checksum either (only spaces in hex, say), is [`SendError::Nothing`], since sending it
+    /// would count a send that puts nothing on the wire.
+    pub fn parse_send(input: &str, options: &SendOptions, scope: Scope) -> Result<Self, SendError> {
+        let template = Self::parse(input, options, scope)?;
+        if template.fixed().is_some_and(Bytes::is_empty) {
+            return Err(SendError::Nothing);
+        }
+        Ok(template)
+    }
+
     /// A template of `pieces`: fixed bytes when nothing in it changes from one send to the next (literal
     /// bytes and checksums of them only).
     fn of(pieces: Vec<Piece>) -> Self {

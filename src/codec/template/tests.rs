@@ -595,6 +595,37 @@ fn text_without_variables_is_fixed_and_shared() {
 }
 
 #[test]
+fn a_send_of_no_bytes_is_nothing_to_send() {
+    for (input, options) in [("", text()), ("  ", hex()), (" , ", hex())] {
+        assert_eq!(
+            Template::parse_send(input, &options, Scope::SEND),
+            Err(SendError::Nothing),
+            "{input:?}"
+        );
+    }
+    let error = SendError::Nothing;
+    assert_eq!(error.to_string(), "nothing to send: it makes no bytes");
+    assert_eq!(error.zh(), "没有可发送的内容：它不产生任何字节");
+    // Something on the wire: a variable, a line ending, a checksum option.
+    let crlf = SendOptions {
+        line_ending: LineEnding::CrLf,
+        ..text()
+    };
+    let sum8 = SendOptions {
+        checksum: Checksum::Sum8,
+        ..hex()
+    };
+    for (input, options) in [("{time}", text()), ("", crlf), (" ", sum8), ("00", hex())] {
+        assert!(
+            Template::parse_send(input, &options, Scope::SEND).is_ok(),
+            "{input:?}"
+        );
+    }
+    // Not a send: a rule's empty reply answers nothing.
+    assert!(Template::parse("", &text(), Scope::SEND).is_ok());
+}
+
+#[test]
 fn protected_text_reads_back_as_itself() {
     for typed in [
         "{counter}",
