@@ -265,7 +265,10 @@ fn note_en(note: &Note) -> String {
             "The OS dropped {new} datagram(s) ({total} in all): the receive buffer was full"
         ),
         Note::Connected(_) => "Connected".to_owned(),
-        Note::FirstDatagram(addr) => format!("First datagram from {addr}"),
+        Note::FirstDatagram { addr, dir } => match dir {
+            Direction::Rx => format!("First datagram from {addr}"),
+            Direction::Tx => format!("First datagram to {addr}"),
+        },
         Note::HalfClosed(Side::Peer) => {
             "The peer finished sending (FIN); it can still receive".to_owned()
         }
@@ -339,7 +342,10 @@ fn note_zh(note: &Note) -> String {
             format!("系统丢弃了 {new} 个数据报（共 {total} 个）：接收缓冲区已满")
         }
         Note::Connected(_) => "已连接".to_owned(),
-        Note::FirstDatagram(addr) => format!("收到来自 {addr} 的第一个数据报"),
+        Note::FirstDatagram { addr, dir } => match dir {
+            Direction::Rx => format!("收到来自 {addr} 的第一个数据报"),
+            Direction::Tx => format!("向 {addr} 发出第一个数据报"),
+        },
         Note::HalfClosed(Side::Peer) => "对方已结束发送 (FIN)，仍可接收".to_owned(),
         Note::HalfClosed(Side::Local) => "你已结束发送 (已发 FIN)，对方仍可发送".to_owned(),
         Note::Unsent { bytes, sends } => {
@@ -462,16 +468,33 @@ mod tests {
     }
 
     #[test]
+    fn a_first_datagram_says_which_way_it_went() {
+        for (dir, en, zh) in [
+            (
+                Direction::Rx,
+                "First datagram from 192.168.1.20:1",
+                "收到来自 192.168.1.20:1 的第一个数据报",
+            ),
+            (
+                Direction::Tx,
+                "First datagram to 192.168.1.20:1",
+                "向 192.168.1.20:1 发出第一个数据报",
+            ),
+        ] {
+            let note = Note::FirstDatagram { addr: addr(1), dir };
+            assert_eq!(
+                (note.text(Lang::En), note.text(Lang::Zh)),
+                (en.to_owned(), zh.to_owned())
+            );
+        }
+    }
+
+    #[test]
     fn notes_in_plain_words() {
         let group = IpAddr::from([239, 1, 2, 3]);
         let error = net_error(std::io::ErrorKind::ConnectionRefused);
         let cases = [
             (Note::Connected(addr(1)), "Connected", "已连接"),
-            (
-                Note::FirstDatagram(addr(1)),
-                "First datagram from 192.168.1.20:1",
-                "收到来自 192.168.1.20:1 的第一个数据报",
-            ),
             (
                 Note::Closed(CloseReason::PeerClosed),
                 "Closed: the peer closed the connection (FIN)",

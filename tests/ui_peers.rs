@@ -111,3 +111,48 @@ fn udp_speaks_of_remotes_seen_first_datagrams_and_forgetting() {
     assert_eq!(harness.query_all_by_label(&note).count(), 2);
     harness.get_by_label("已由你忘记：再收到它的数据报时会重新成为远端");
 }
+
+#[test]
+fn udp_says_the_first_datagram_went_to_a_remote_we_sent_to_first() {
+    let device = UdpSocket::bind("127.0.0.1:0").unwrap();
+    device.set_read_timeout(Some(WAIT)).unwrap();
+    let remote = device.local_addr().unwrap();
+    let mut harness = harness(with(Preset {
+        mode: ModeKind::Udp,
+        remote_host: remote.ip().to_string(),
+        remote_port: remote.port().to_string(),
+        ..preset()
+    }));
+    let addr = open(&mut harness);
+    harness.state_mut().settings.send_text = "hello".to_owned();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "Send").click();
+    harness.run();
+    let mut buf = [0; 16];
+    let (n, _) = device.recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"hello");
+    step_until(&mut harness, "the sent row", |app| {
+        app.log().totals().tx_bytes == 5
+    });
+    harness.get_by_label(&format!("First datagram to {remote}"));
+    assert!(
+        harness
+            .query_by_label(&format!("First datagram from {remote}"))
+            .is_none(),
+        "it never sent us anything"
+    );
+    // Its answer is no first datagram: the remote is known already.
+    device.send_to(b"hi", addr).unwrap();
+    step_until(&mut harness, "the answer", |app| {
+        app.log().totals().rx_bytes == 2
+    });
+    assert_eq!(
+        harness
+            .query_all_by_label_contains("First datagram")
+            .count(),
+        1
+    );
+    harness.state_mut().settings.lang = netassist::ui::Lang::Zh;
+    harness.run();
+    harness.get_by_label(&format!("向 {remote} 发出第一个数据报"));
+}

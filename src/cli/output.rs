@@ -230,7 +230,8 @@ impl Output {
 /// A row as one JSON object: `time` (ISO 8601), `event`, and for data `dir`, `peer`, `len`, `text`,
 /// `hex` and `kind` (`message`, `piece`, `partial` or `skipped`, as
 /// [`kind_word`](crate::format::kind_word) names them; a skipped header's bytes are in `hex`); for notes
-/// `peer` when one is concerned, `reason` (the note as the window shows it), and `addr` for `listening`.
+/// `peer` when one is concerned, `reason` (the note as the window shows it), `addr` for `listening`, and
+/// `dir` for a UDP remote's `connected` (which way its first datagram went).
 fn json_line(row: &Row, display: Display) -> Value {
     let mut object = Map::new();
     object.insert("time".into(), iso_text(row.at).into());
@@ -269,7 +270,11 @@ fn json_line(row: &Row, display: Display) -> Value {
                     "dropped"
                 }
                 // Scripts read one event name for a new remote, whatever the transport.
-                Note::Connected(_) | Note::FirstDatagram(_) => "connected",
+                Note::Connected(_) => "connected",
+                Note::FirstDatagram { dir, .. } => {
+                    object.insert("dir".into(), dir_text(*dir).to_lowercase().into());
+                    "connected"
+                }
                 Note::HalfClosed(_) => "half_closed",
                 Note::Unsent { .. } => "unsent",
                 Note::Closed(_) => "closed",

@@ -134,6 +134,9 @@ pub struct TrafficLog {
     drops: SendDrops,
     /// Rates over time, when [`LogConfig::rates`] asked for them.
     rates: Option<RateHistory>,
+    /// UDP remotes the engine made whose first datagram is still to come: its row says which way it went,
+    /// so the note waits for it.
+    first_datagram_due: BTreeMap<PeerId, SocketAddr>,
 }
 
 impl TrafficLog {
@@ -161,6 +164,7 @@ impl TrafficLog {
             messages: Vec::new(),
             drops: SendDrops::default(),
             rates: config.rates.then(RateHistory::default),
+            first_datagram_due: BTreeMap::new(),
         }
     }
 
@@ -269,12 +273,13 @@ impl TrafficLog {
             | Event::Periodic { .. }
             | Event::Check(_) => {}
         }
-        if let Some((peer, note)) = Note::of(event) {
-            let note = match note {
-                Note::Connected(addr) if self.datagrams => Note::FirstDatagram(addr),
-                note => note,
-            };
-            self.push_note(event.at(), peer, note);
+        match Note::of(event) {
+            // UDP makes a remote for the first datagram either way: which way it went is told by it.
+            Some((Some(peer), Note::Connected(addr))) if self.datagrams => {
+                self.first_datagram_due.insert(peer, addr);
+            }
+            Some((peer, note)) => self.push_note(event.at(), peer, note),
+            None => {}
         }
         if matches!(event, Event::Closed { .. }) {
             self.forget_closed();
@@ -292,6 +297,8 @@ impl TrafficLog {
 
     /// `peer` closed at `at`: its last bytes and dropped sends come before the note that says so.
     fn closed(&mut self, peer: PeerId, reason: &CloseReason, at: SystemTime) {
+        // A remote forgotten before any datagram went either way had no first datagram.
+        self.first_datagram_due.remove(&peer);
         if let Some(streams) = self.streams.remove(&peer) {
             self.flush(peer, streams);
         }
@@ -544,6 +551,9 @@ impl TrafficLog {
         instant: Instant,
         now: Instant,
     ) {
+        if let Some(addr) = self.first_datagram_due.remove(&peer) {
+            self.push_note(at, Some(peer), Note::FirstDatagram { addr, dir });
+        }
         if dir == Direction::Tx {
             // Receive framing is for received data: a sent row is one send, as it was written.
             let message = Message {
@@ -916,13 +926,19 @@ mod tests {
         assert_eq!(summary(&s.log)[2..], ["#1 Rx Complete c"]);
     }
 
-    #[test]
-    fn udp_datagrams_are_framed_one_by_one() {
+    /// A UDP session listening on port 7088 whose messages end in `#`.
+    fn udp_session() -> Session {
         let mut s = Session::new(LogConfig {
             datagrams: true,
             ..config(delimiter(b"#"))
         });
         s.listen(0, 7088);
+        s
+    }
+
+    #[test]
+    fn udp_datagrams_are_framed_one_by_one() {
+        let mut s = udp_session();
         s.connect(1, P1);
         s.rx(1, P1, b"a#b");
         s.rx(2, P1, b"c");
@@ -937,6 +953,47 @@ mod tests {
             ]
         );
         assert_eq!(s.log.peer(P1).unwrap().closed, Some(CloseReason::Forgotten));
+    }
+
+    #[test]
+    fn a_remote_s_first_datagram_says_which_way_it_went() {
+        let mut s = udp_session();
+        // We send to the first remote before it sends; the second sends first.
+        for (ms, peer, dir, bytes) in [
+            (2, P1, Direction::Tx, "hello"),
+            (3, P1, Direction::Rx, "hi"),
+            (5, P2, Direction::Rx, "ping"),
+            (6, P2, Direction::Tx, "pong"),
+        ] {
+            if !s.log.peers.contains_key(&peer) {
+                s.connect(ms - 1, peer);
+            }
+            s.data_seen(ms, ms, peer, dir, bytes.as_bytes());
+        }
+        assert_eq!(
+            summary(&s.log)[1..],
+            [
+                "#1 First datagram to 192.168.1.20:50001",
+                "#1 Tx Complete hello",
+                "#1 Rx Complete hi",
+                "#2 First datagram from 192.168.1.20:50002",
+                "#2 Rx Complete ping",
+                "#2 Tx Complete pong",
+            ]
+        );
+        let first = s.log.row(1).unwrap();
+        assert_eq!(first.at, wall(2), "timed by the datagram itself");
+        // A remote forgotten before any datagram went either way has no first datagram.
+        s.connect(7, PeerId(3));
+        s.close(8, PeerId(3), CloseReason::Forgotten);
+        s.rx(9, P1, b"again");
+        assert_eq!(
+            summary(&s.log)[7..],
+            [
+                "#3 Forgotten to make room for newer remotes",
+                "#1 Rx Complete again"
+            ]
+        );
     }
 
     #[test]

@@ -93,9 +93,14 @@ pub enum Note {
     },
     /// The row's peer connected from this address.
     Connected(SocketAddr),
-    /// UDP has no connections: the first datagram from this address, which the session now knows as a
-    /// remote.
-    FirstDatagram(SocketAddr),
+    /// UDP has no connections: the first datagram between the session and this address, which it now
+    /// knows as a remote; `dir` says who sent it (RX: the remote did; TX: we sent to it first).
+    FirstDatagram {
+        /// The remote.
+        addr: SocketAddr,
+        /// Which way the first datagram went.
+        dir: Direction,
+    },
     /// The row's peer (`Side::Peer`) or we (`Side::Local`) finished sending: a TCP half-close (FIN).
     HalfClosed(Side),
     /// Sends to the row's peer that did not go out because the connection ended first.

@@ -480,7 +480,7 @@ impl LogColors {
         match note {
             Note::Opened(_)
             | Note::Connected(_)
-            | Note::FirstDatagram(_)
+            | Note::FirstDatagram { .. }
             | Note::Listening(_)
             | Note::Joined(_) => self.good,
             Note::Error(_)
