@@ -18,7 +18,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::addr::{self, AddrError, ScopedIp};
-use crate::check::{Check, CheckError, CompiledCheck, Context, Role};
+use crate::check::{Check, CheckError, CompiledCheck, Context, Role, Step};
 use crate::codec::{ControlStyle, FramerConfig, Framing, InputMode, SendOptions, TextEncoding};
 use crate::engine::{self, HostPort, Mode, SessionConfig};
 use crate::i18n::Lang;
@@ -39,7 +39,12 @@ use crate::rules::{Rule, RuleError, Rules};
 /// Version 4: `checks`, the device checks. Nothing changed meaning (older presets load with none), but a
 /// version 3 build that opened such a file would drop its checks when saving it again; the newer version
 /// makes it say so first.
-pub const FORMAT_VERSION: u32 = 4;
+///
+/// Version 5: texts with send variables are read by this version's rules. `{{` writes `{` and a `}}`
+/// that closes it `}` (in version 4, `{{name}}` wrote `{name}`, any other `{{` wrote `{`, and `}` was
+/// always itself); names are exact (`{TIME}` and `{crc16_modbus}` were variables); where captures exist,
+/// `$$` writes `$`. Texts of versions 3 and 4 are rewritten so they send what they sent before.
+pub const FORMAT_VERSION: u32 = 5;
 
 /// Fields that earlier versions wrote and this one skips without a warning: `delimiter_text` was a second
 /// copy of the delimiter, which `framing` holds.
@@ -377,8 +382,9 @@ impl Preset {
     /// Brings a preset written by an older version to this one's meaning, so it sends the same bytes as it
     /// did: from version 1, the send box's encoding is the one it shared with the display, and quick
     /// commands are read as the send box was; from version 2 and older, braces in quick commands and
-    /// replies that would now be variables are doubled. Presets of this version or newer are left as they
-    /// are.
+    /// replies that would now be variables are doubled; from versions 3 and 4, quick commands, replies and
+    /// checks' sends are written in this version's grammar ([`crate::codec::template::format4`]). Presets
+    /// of this version or newer are left as they are.
     pub fn upgrade(&mut self) {
         if self.version < 2 {
             self.send.encoding = self.encoding;
@@ -395,6 +401,17 @@ impl Preset {
             }
             for rule in &mut self.rules {
                 rule.reply.protect_from_variables();
+            }
+        }
+        if matches!(self.version, 3 | 4) {
+            for quick in &mut self.quick {
+                quick.text = typed_from_format_4(&quick.text, quick.options(self.send));
+            }
+            for rule in &mut self.rules {
+                rule.reply.upgrade_from_format_4();
+            }
+            for check in &mut self.checks {
+                sends_from_format_4(&mut check.steps);
             }
         }
         self.version = self.version.max(FORMAT_VERSION);
@@ -444,7 +461,31 @@ impl Preset {
 #[must_use]
 pub fn protect_typed(text: &str, options: SendOptions) -> String {
     let escapes = options.escapes && options.input == InputMode::Text;
-    crate::codec::template::protect(text, escapes, |_| false)
+    crate::codec::template::protect(text, escapes, false, |_| false)
+}
+
+/// `text` typed for sending under format version 3 or 4, written so that read with `options` it sends
+/// what it sent then.
+#[must_use]
+pub fn typed_from_format_4(text: &str, options: SendOptions) -> String {
+    crate::codec::template::format4::upgrade(text, options.input, options.escapes, false)
+}
+
+/// The `Send` steps of `steps` (in repeats too), saved under format version 3 or 4, in this version's
+/// grammar; they may name captures.
+fn sends_from_format_4(steps: &mut [Step]) {
+    for step in steps {
+        match step {
+            Step::Send {
+                text,
+                input,
+                escapes,
+                ..
+            } => *text = crate::codec::template::format4::upgrade(text, *input, *escapes, true),
+            Step::Repeat { steps, .. } => sends_from_format_4(steps),
+            _ => {}
+        }
+    }
 }
 
 /// A settings field that does not hold a usable value, with the message to show beside it.

@@ -399,7 +399,7 @@ proptest! {
         ]
     ) {
         // Text typed before variables existed, protected, sends exactly what it sent then.
-        let protected = template::protect(&text, false, |_| false);
+        let protected = template::protect(&text, false, false, |_| false);
         let sent = Template::parse(&protected, &SendOptions::default(), Scope::SEND)
             .map(|t| t.render(Values::new(1, SystemTime::now())));
         prop_assert_eq!(sent.as_deref(), Ok(text.as_bytes()), "protected as {}", protected);

@@ -2,7 +2,7 @@
 //! column and no preset, and the example presets a newcomer opens load as they say.
 
 use std::path::Path;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use netassist::codec::{
     Checksum, ControlStyle, Framing, InputMode, LengthPrefix, LineEnding, Scope, Template,
@@ -160,6 +160,123 @@ fn a_version_two_preset_sends_the_same_bytes_with_send_variables() {
         reply(&mut rules, b"get speed").as_deref(),
         Some(&b"speed={N} {n:x}"[..])
     );
+}
+
+/// What the checked-in version-4 preset sends, as version 4 sent it. The bytes were printed by the last
+/// build that read texts as version 4 did (commit 2cfa3a7's parent), loading this very file, with send
+/// number 7 for quick commands, the rules' own counts, a check step's sends 1 and 2 after `v=42` matched,
+/// peer 127.0.0.1:5000, and the time below.
+#[test]
+fn a_version_four_preset_sends_the_same_bytes() {
+    let loaded = Preset::load(Path::new("tests/data/preset-v4.ron")).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let preset = loaded.preset;
+    assert_eq!(preset.version, FORMAT_VERSION);
+    let now = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+    // `{TIME}` wrote the local time of day, as `{time}` does.
+    let clock = netassist::timestamp::clock_text(now);
+    let upper_case = [b"at ", clock.as_bytes(), b" #007"].concat();
+    let quick: [(&str, &[u8]); 11] = [
+        ("doubled json", br#"{"a":1}}"#),
+        ("doubled empty", b"{}}"),
+        ("counter in braces", b"{7}}"),
+        ("doubled name", b"{x}"),
+        ("upper case", &upper_case),
+        // CRC-16/MODBUS of "AB", low byte first, then the XOR of all four bytes.
+        ("spelled", b"AB\xB1\xD1\x63"),
+        ("json", br#"{"a":1}"#),
+        ("plain", b"hello"),
+        ("dollars", b"$$1 $2"),
+        ("modbus", b"\x01\x03\x00\x00\x00\x01\x84\x0A"),
+        ("escaped", b"A{x}{\n}}\r\n"),
+    ];
+    for ((name, old), command) in quick.iter().zip(&preset.quick) {
+        assert_eq!(command.name, *name);
+        let sent = Template::parse(&command.text, &command.options(preset.send), Scope::SEND)
+            .unwrap_or_else(|error| panic!("{name}: {} gives {error}", command.text))
+            .render(Values::new(7, now));
+        assert_eq!(sent, old, "{name}: {}", command.text);
+    }
+    // A mistake then is a mistake now.
+    let typo = &preset.quick[11];
+    assert_eq!(typo.text, "{conter}");
+    assert!(Template::parse(&typo.text, &typo.options(preset.send), Scope::SEND).is_err());
+
+    let mut rules = preset.rules().unwrap();
+    let peer = "127.0.0.1:5000".parse().unwrap();
+    let replies: [(&[u8], &[u8]); 4] = [
+        (b"get speed", br#"{"v":"speed"}} $speed 1 127.0.0.1:5000"#),
+        (b"ping", br#"{1}} {}} {x} 1700000000123 {"a":1}"#),
+        (b"ping", br#"{2}} {}} {x} 1700000000123 {"a":1}"#),
+        (b"\x01\x03\xAA\xBB", b"\x01\x03\xAA\xBB\xCF\x0B"),
+    ];
+    for (message, old) in replies {
+        let reply = rules.respond(message, peer, now).map(|r| r.bytes.to_vec());
+        assert_eq!(reply.as_deref(), Some(old), "{}", message.escape_ascii());
+    }
+
+    let steps = netassist::check::outline(&preset.checks[0].steps);
+    let sends: Vec<&netassist::check::Step> = steps
+        .iter()
+        .map(|item| item.step)
+        .filter(|step| step.kind() == "send")
+        .collect();
+    let captures: [&[u8]; 2] = [b"v=42", b"42"];
+    let old: [[&[u8]; 2]; 2] = [
+        [
+            b"{1}} $42=42 {\"a\":1}} {}} {x} \xDD",
+            b"{2}} $42=42 {\"a\":1}} {}} {x} \xDE",
+        ],
+        [b"{\"a\":1} hello"; 2],
+    ];
+    assert_eq!(sends.len(), old.len());
+    for (step, old) in sends.into_iter().zip(old) {
+        let netassist::check::Step::Send { text, .. } = step else {
+            unreachable!()
+        };
+        let options = step.send_options(preset.send).unwrap();
+        let template = Template::parse(text, &options, Scope::with_captures(1))
+            .unwrap_or_else(|error| panic!("{text}: {error}"));
+        for (counter, old) in (1..).zip(old) {
+            let values = Values::new(counter, now).with_captures(&captures);
+            assert_eq!(template.render(values), old, "{text} #{counter}");
+        }
+    }
+    // The check compiles for the preset, as it did.
+    preset.compile_check(&preset.checks[0]).unwrap();
+}
+
+#[test]
+fn an_upgraded_preset_saves_as_this_version_and_reloads_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("upgraded.ron");
+    let upgraded = Preset::load(Path::new("tests/data/preset-v4.ron"))
+        .unwrap()
+        .preset;
+    upgraded.save(&path).unwrap();
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        saved.contains(&format!("version: {FORMAT_VERSION},")),
+        "{saved}"
+    );
+    assert_eq!(FORMAT_VERSION, 5);
+    // Loaded again, nothing is rewritten a second time.
+    let reloaded = Preset::load(&path).unwrap();
+    assert!(reloaded.warnings.is_empty(), "{:?}", reloaded.warnings);
+    assert_eq!(reloaded.preset, upgraded);
+    assert_eq!(reloaded.preset.quick[2].text, "{{{counter}}}}");
+}
+
+#[test]
+fn a_version_two_reply_keeps_its_dollar_signs() {
+    // Version 2 read `$$1` as a `$` and capture 1, and `$$` as two dollar signs.
+    let old =
+        r#"(version: 2, rules: [(matcher: Regex("^get (\\w+)$"), reply: Text("$$1 costs $$"))])"#;
+    let preset = Preset::from_ron(old).unwrap().preset;
+    let mut rules = preset.rules().unwrap();
+    let peer = "127.0.0.1:5000".parse().unwrap();
+    let reply = rules.respond(b"get tea", peer, SystemTime::now()).unwrap();
+    assert_eq!(reply.bytes.as_ref(), b"$tea costs $$");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::fmt;
 use super::escape::escape_into;
 use super::hex;
 use super::send::{InputMode, SendError, SendOptions};
-use super::template::{self, Scope, Token};
+use super::template::{self, ReadAs, Scope, Token};
 use super::text::TextEncoding;
 
 /// The hex pairs (`48 69`) of the bytes `text` stands for with `options` (its encoding and escapes).
@@ -59,15 +59,13 @@ pub fn hex_to_text(typed_hex: &str, options: &SendOptions) -> Result<String, Con
                 let bytes = hex::parse_at(hex, position)
                     .map_err(|error| ConvertError::Input(error.into()))?;
                 let piece = bytes_to_text(&bytes, *options).map_err(|error| error.after(before))?;
-                // Anything after a piece is a variable.
-                let then_variable = index + 1 < count;
-                template::protect_into(
-                    &piece,
-                    options.escapes,
-                    then_variable,
-                    &mut open,
-                    &mut text,
-                );
+                let read_as = ReadAs {
+                    escapes: options.escapes,
+                    captures: false,
+                    // Anything after a piece is a variable.
+                    then_variable: index + 1 < count,
+                };
+                template::protect_into(&piece, read_as, &mut open, &mut text);
                 before += bytes.len();
             }
             Token::Variable { typed, .. } => text.push_str(typed),

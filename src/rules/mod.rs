@@ -135,7 +135,7 @@ impl Reply {
     /// Brings a reply written before send variables existed (preset format 2 and older) to this version's
     /// meaning: the substitutions replies had then (`{n}`, `{n:K}`, `{time}`, `{peer}`, `{reset}`, `$N`)
     /// stay; any other brace that would now read as a variable, or `{{` as one brace, is doubled, as it
-    /// was written as typed.
+    /// was written as typed; and so is a `$` before a `$`, which wrote itself then.
     pub fn protect_from_variables(&mut self) {
         let was_substitution = |name: &str| {
             matches!(name, "n" | "time" | "peer" | "reset")
@@ -145,7 +145,23 @@ impl Reply {
         };
         let escapes = matches!(self, Self::Text(_));
         let reply = self.template_mut();
-        *reply = crate::codec::template::protect(reply, escapes, was_substitution);
+        *reply = crate::codec::template::protect(reply, escapes, true, was_substitution);
+    }
+
+    /// Brings a reply written under preset format 3 or 4 to this version's grammar, so it sends the same
+    /// bytes ([`crate::codec::template::format4`]).
+    pub(crate) fn upgrade_from_format_4(&mut self) {
+        let input = self.input();
+        let reply = self.template_mut();
+        *reply = crate::codec::template::format4::upgrade(reply, input, true, true);
+    }
+
+    /// Whether the reply is read as text (with escapes) or hex.
+    fn input(&self) -> InputMode {
+        match self {
+            Self::Text(_) => InputMode::Text,
+            Self::Hex(_) => InputMode::Hex,
+        }
     }
 }
 
@@ -389,10 +405,7 @@ fn compile(
     let number = index + 1;
     let pattern = Pattern::new(&rule.matcher, encoding).map_err(|e| e.in_rule(number))?;
     let options = SendOptions {
-        input: match rule.reply {
-            Reply::Text(_) => InputMode::Text,
-            Reply::Hex(_) => InputMode::Hex,
-        },
+        input: rule.reply.input(),
         encoding,
         escapes: true,
         ..SendOptions::default()

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::{InputMode, SendOptions, TextEncoding};
 use crate::i18n::Lang;
-use crate::preset::{Preset, protect_typed};
+use crate::preset::{Preset, protect_typed, typed_from_format_4};
 
 /// Everything the window remembers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -170,17 +170,23 @@ impl Settings {
     }
 
     /// Brings the presets kept from an older version to this one's meaning ([`Preset::upgrade`]), and the
-    /// send box and its history with them: text typed before send variables existed sends as it did.
+    /// send box and its history with them: text typed before send variables existed, or under their
+    /// earlier rules, sends as it did.
     pub fn upgrade(&mut self) {
-        if self.preset.version < 3 {
+        let upgrade: Option<fn(&str, SendOptions) -> String> = match self.preset.version {
+            ..3 => Some(protect_typed),
+            3 | 4 => Some(typed_from_format_4),
+            _ => None,
+        };
+        if let Some(upgrade) = upgrade {
             let send = self.preset.send;
-            self.send_text = protect_typed(&self.send_text, send);
+            self.send_text = upgrade(&self.send_text, send);
             for entry in &mut self.history {
                 let options = SendOptions {
                     input: entry.input,
                     ..send
                 };
-                entry.text = protect_typed(&entry.text, options);
+                entry.text = upgrade(&entry.text, options);
             }
         }
         self.preset.upgrade();
@@ -304,6 +310,22 @@ mod tests {
         let mut new: Settings = ron::from_str(r#"(send_text: "{counter}")"#).unwrap();
         new.upgrade();
         assert_eq!(new.send_text, "{counter}");
+    }
+
+    #[test]
+    fn the_send_box_of_version_four_sends_as_it_did() {
+        // Version 4 sent `{x} ` and the time for the first, `{"a":1}}` for the second, and `01 03` with its
+        // CRC-16/MODBUS for the hex entry.
+        let mut old: Settings = ron::from_str(
+            r#"(preset: (version: 4), send_text: "{{x}} {TIME}",
+                history: ["{{\"a\":1}}", (text: "01 03 {CRC16-MODBUS}", input: Hex, encoding: Utf8)])"#,
+        )
+        .unwrap();
+        old.upgrade();
+        assert_eq!(old.preset.version, crate::preset::FORMAT_VERSION);
+        assert_eq!(old.send_text, "{{x}} {time}");
+        let texts: Vec<&str> = old.history.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(texts, [r#"{"a":1}}"#, "01 03 {crc16modbus}"]);
     }
 
     #[test]

@@ -27,6 +27,7 @@
 //! options' own checksum and line ending come last, after the variables.
 
 mod error;
+pub(crate) mod format4;
 mod parse;
 
 use std::io::Write as _;
@@ -37,7 +38,7 @@ use bytes::Bytes;
 
 pub use error::{VariableError, known};
 pub use parse::protect;
-pub(crate) use parse::{Token, protect_into, tokens};
+pub(crate) use parse::{ReadAs, Token, protect_into, tokens};
 
 use super::Checksum;
 use super::send::{SendError, SendOptions};

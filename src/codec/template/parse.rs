@@ -46,13 +46,13 @@ pub(crate) enum Token<'a> {
 
 /// A `{...}` that has the form of a variable, read from the start of some text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Form<'a> {
+pub(super) struct Form<'a> {
     /// The name.
-    name: &'a str,
+    pub(super) name: &'a str,
     /// What follows `:`, if there is a `:`.
-    argument: Option<&'a str>,
+    pub(super) argument: Option<&'a str>,
     /// Its length in bytes (and characters: it is ASCII), braces included.
-    len: usize,
+    pub(super) len: usize,
 }
 
 /// The names of the variables every send path has, exactly as they are written.
@@ -125,7 +125,7 @@ fn near_miss(text: &str, scope: Scope) -> Option<(usize, String)> {
 }
 
 /// The variable form at the start of `text`, if `text` starts with one.
-fn form(text: &str) -> Option<Form<'_>> {
+pub(super) fn form(text: &str) -> Option<Form<'_>> {
     let body = text.strip_prefix('{')?;
     let bytes = body.as_bytes();
     if !bytes.first()?.is_ascii_alphabetic() {
@@ -156,7 +156,7 @@ fn form(text: &str) -> Option<Form<'_>> {
 
 /// The length in bytes of the backslash escape at the start of `text` as the escape reader will take it:
 /// the backslash and the character after it, or all of `\u{...}`. Errors in it are the reader's to name.
-fn escape_len(text: &str) -> usize {
+pub(super) fn escape_len(text: &str) -> usize {
     let mut chars = text.char_indices().skip(1);
     match chars.next() {
         None => 1,
@@ -426,35 +426,47 @@ fn variable(
 }
 
 /// `text` written so that, read with the same mode and escapes, it stands for itself: each `{` that would
-/// start a variable (or what reads as a variable written another way, an error) or a `{{` is written `{{`, and each `}` while such an escape is open `}}`, except for
-/// the variable forms `keep` accepts (names as typed, without braces), which stay variables. Used to bring
-/// text typed before variables existed to this version's meaning.
+/// start a variable (or what reads as a variable written another way, an error) or a `{{` is written `{{`,
+/// and each `}` while such an escape is open `}}`, except for the variable forms `keep` accepts (names as
+/// typed, without braces), which stay variables. Where `captures` exist, a `$` before a `$` is written
+/// `$$`, and `$N` stays a capture, as it was in every earlier version. Used to bring text typed before
+/// variables existed to this version's meaning.
 #[must_use]
-pub fn protect(text: &str, escapes: bool, keep: impl Fn(&str) -> bool) -> String {
+pub fn protect(text: &str, escapes: bool, captures: bool, keep: impl Fn(&str) -> bool) -> String {
     let mut out = String::with_capacity(text.len());
-    protect_pieces(text, escapes, &keep, false, &mut 0, &mut out);
+    let read_as = ReadAs {
+        escapes,
+        captures,
+        then_variable: false,
+    };
+    let keep = |name: &str| name.starts_with('$') || keep(name);
+    protect_pieces(text, read_as, &keep, &mut 0, &mut out);
     out
+}
+
+/// How a piece of text [`protect_into`] writes is read back.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReadAs {
+    /// Backslash escapes are read (text input with escapes on).
+    pub escapes: bool,
+    /// `$N` is a capture and `$$` writes `$`.
+    pub captures: bool,
+    /// A variable follows the piece, whose `{` or `$` a last `{` or `$` of the piece would join.
+    pub then_variable: bool,
 }
 
 /// [`protect`] for a piece of text between variables, as [`crate::codec::hex_to_text`] writes a message:
 /// the piece follows `open` escapes left open by the pieces before it (and leaves `open` as it leaves
-/// them), and `then_variable` says a variable follows it, whose `{` a last `{` of the piece would join.
-/// No variable form in the piece stays one.
-pub(crate) fn protect_into(
-    text: &str,
-    escapes: bool,
-    then_variable: bool,
-    open: &mut usize,
-    out: &mut String,
-) {
-    protect_pieces(text, escapes, &|_| false, then_variable, open, out);
+/// them), and is read back as `read_as` says. No variable form in the piece stays one: with captures, `$1`
+/// is written `$$1`.
+pub(crate) fn protect_into(text: &str, read_as: ReadAs, open: &mut usize, out: &mut String) {
+    protect_pieces(text, read_as, &|_| false, open, out);
 }
 
 fn protect_pieces(
     text: &str,
-    escapes: bool,
+    read_as: ReadAs,
     keep: &impl Fn(&str) -> bool,
-    then_variable: bool,
     open: &mut usize,
     out: &mut String,
 ) {
@@ -462,7 +474,7 @@ fn protect_pieces(
     while let Some(ch) = text[at..].chars().next() {
         let rest = &text[at..];
         match ch {
-            '\\' if escapes => {
+            '\\' if read_as.escapes => {
                 let len = escape_len(rest);
                 out.push_str(&rest[..len]);
                 at += len;
@@ -481,7 +493,7 @@ fn protect_pieces(
                 };
                 if form.is_some()
                     || rest.starts_with("{{")
-                    || (rest == "{" && then_variable)
+                    || (rest == "{" && read_as.then_variable)
                     || near_miss(rest, every_name).is_some()
                 {
                     out.push_str("{{");
@@ -496,6 +508,20 @@ fn protect_pieces(
                 *open -= 1;
                 at += 1;
                 continue;
+            }
+            '$' if read_as.captures => {
+                let digits = rest[1..].bytes().take_while(u8::is_ascii_digit).count();
+                if digits > 0 && keep(&rest[..=digits]) {
+                    out.push_str(&rest[..=digits]);
+                    at += 1 + digits;
+                    continue;
+                }
+                // Read back, `$$` writes `$`.
+                if digits > 0 || rest.starts_with("$$") || (rest == "$" && read_as.then_variable) {
+                    out.push_str("$$");
+                    at += 1;
+                    continue;
+                }
             }
             _ => {}
         }
@@ -547,20 +573,26 @@ mod tests {
     #[test]
     fn protect_doubles_only_what_would_change() {
         let none = |_: &str| false;
-        assert_eq!(protect(r#"{"cmd":1}"#, false, none), r#"{"cmd":1}"#);
-        assert_eq!(protect("{counter}", false, none), "{{counter}}");
-        assert_eq!(protect("{{x", false, none), "{{{x");
-        assert_eq!(protect("{{a}}", false, none), "{{{{a}}}}");
-        assert_eq!(protect("}}", false, none), "}}", "no escape is open");
+        assert_eq!(protect(r#"{"cmd":1}"#, false, false, none), r#"{"cmd":1}"#);
+        assert_eq!(protect("{counter}", false, false, none), "{{counter}}");
+        assert_eq!(protect("{{x", false, false, none), "{{{x");
+        assert_eq!(protect("{{a}}", false, false, none), "{{{{a}}}}");
+        assert_eq!(protect("}}", false, false, none), "}}", "no escape is open");
         assert_eq!(
-            protect("{ time }", false, none),
+            protect("{ time }", false, false, none),
             "{{ time }}",
             "a near miss"
         );
-        assert_eq!(protect("{time is up}", false, none), "{time is up}");
-        assert_eq!(protect("{{x}}}", false, none), "{{{{x}}}}}");
-        assert_eq!(protect(r"\u{E9}", true, none), r"\u{E9}");
-        assert_eq!(protect(r"\u{E9}", false, none), r"\u{{E9}}");
-        assert_eq!(protect("{n}{x}", false, |name| name == "n"), "{n}{{x}}");
+        assert_eq!(protect("{time is up}", false, false, none), "{time is up}");
+        assert_eq!(protect("{{x}}}", false, false, none), "{{{{x}}}}}");
+        assert_eq!(protect(r"\u{E9}", true, false, none), r"\u{E9}");
+        assert_eq!(protect(r"\u{E9}", false, false, none), r"\u{{E9}}");
+        assert_eq!(
+            protect("{n}{x}", false, false, |name| name == "n"),
+            "{n}{{x}}"
+        );
+        // Where captures exist, `$$` writes `$`, and `$N` stays a capture.
+        assert_eq!(protect("$$1 $ $2$", false, true, none), "$$$1 $ $2$");
+        assert_eq!(protect("$$1", false, false, none), "$$1", "no captures");
     }
 }

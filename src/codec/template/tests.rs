@@ -643,7 +643,7 @@ fn protected_text_reads_back_as_itself() {
         "{Counter: 3}}",
         "{crc16-modbus}",
     ] {
-        let protected = protect(typed, false, |_| false);
+        let protected = protect(typed, false, false, |_| false);
         assert_eq!(
             render(&protected, text(), 1),
             typed.as_bytes(),
