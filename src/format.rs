@@ -196,6 +196,11 @@ pub fn opened_text(mode: &Mode, lang: Lang) -> String {
                 lang.pick("TCP client to", "TCP 客户端，连接")
             )
         }
+        Mode::Relay { bind, target, .. } => format!(
+            "{} {bind}{} {target}",
+            lang.pick("Relay on", "中继，监听"),
+            lang.pick(", to", "，转发到")
+        ),
         Mode::Udp { bind, remote, .. } => {
             let mut text = format!("{} {bind}", lang.pick("UDP on", "UDP，绑定"));
             if let Some(remote) = remote {
@@ -231,6 +236,25 @@ impl Text for CloseReason {
             ),
             Self::SessionStopped => lang.pick("the session was stopped", "会话已停止"),
             Self::Error(error) => return error.text(lang),
+            Self::Unreachable(error) => {
+                return format!(
+                    "{}{}",
+                    lang.pick(
+                        "the relay could not reach its target: ",
+                        "中继无法连接目标："
+                    ),
+                    error.text(lang)
+                );
+            }
+            Self::PartnerReset(partner) => {
+                return match lang {
+                    Lang::En => format!(
+                        "reset (RST) because the other side of its relay pair, {partner}, was reset \
+                         or failed"
+                    ),
+                    Lang::Zh => format!("已重置 (RST)：中继对的另一端 {partner} 被重置或出错"),
+                };
+            }
         }
         .to_owned()
     }
@@ -265,6 +289,11 @@ fn note_en(note: &Note) -> String {
             "The OS dropped {new} datagram(s) ({total} in all): the receive buffer was full"
         ),
         Note::Connected(_) => "Connected".to_owned(),
+        Note::Paired(server) => {
+            format!(
+                "Paired: its connection to the target is {server}, which receives what it sends"
+            )
+        }
         Note::FirstDatagram { addr, dir } => match dir {
             Direction::Rx => format!("First datagram from {addr}"),
             Direction::Tx => format!("First datagram to {addr}"),
@@ -342,6 +371,9 @@ fn note_zh(note: &Note) -> String {
             format!("系统丢弃了 {new} 个数据报（共 {total} 个）：接收缓冲区已满")
         }
         Note::Connected(_) => "已连接".to_owned(),
+        Note::Paired(server) => {
+            format!("已配对：它到目标的连接为 {server}，它发出的数据转发给该连接")
+        }
         Note::FirstDatagram { addr, dir } => match dir {
             Direction::Rx => format!("收到来自 {addr} 的第一个数据报"),
             Direction::Tx => format!("向 {addr} 发出第一个数据报"),
@@ -495,6 +527,16 @@ mod tests {
         let error = net_error(std::io::ErrorKind::ConnectionRefused);
         let cases = [
             (Note::Connected(addr(1)), "Connected", "已连接"),
+            (
+                Note::Paired(PeerId(7)),
+                "Paired: its connection to the target is #7, which receives what it sends",
+                "已配对：它到目标的连接为 #7，它发出的数据转发给该连接",
+            ),
+            (
+                Note::Closed(CloseReason::PartnerReset(PeerId(7))),
+                "Closed: reset (RST) because the other side of its relay pair, #7, was reset or failed",
+                "已断开：已重置 (RST)：中继对的另一端 #7 被重置或出错",
+            ),
             (
                 Note::Closed(CloseReason::PeerClosed),
                 "Closed: the peer closed the connection (FIN)",

@@ -53,7 +53,7 @@ const RETIRED: [&str; 1] = ["delimiter_text"];
 /// The extension of preset files.
 pub const EXTENSION: &str = "ron";
 
-/// The three kinds of session.
+/// The kinds of session.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ModeKind {
     /// Listen for TCP clients.
@@ -63,6 +63,9 @@ pub enum ModeKind {
     TcpClient,
     /// UDP datagrams.
     Udp,
+    /// Stand between devices and their server: listen on the local address, and connect each device
+    /// on to the remote host and port.
+    Relay,
 }
 
 impl ModeKind {
@@ -73,11 +76,12 @@ impl ModeKind {
             crate::engine::Mode::TcpServer { .. } => Self::TcpServer,
             crate::engine::Mode::TcpClient { .. } => Self::TcpClient,
             crate::engine::Mode::Udp { .. } => Self::Udp,
+            crate::engine::Mode::Relay { .. } => Self::Relay,
         }
     }
 
     /// Every mode, in menu order.
-    pub const ALL: [Self; 3] = [Self::TcpServer, Self::TcpClient, Self::Udp];
+    pub const ALL: [Self; 4] = [Self::TcpServer, Self::TcpClient, Self::Udp, Self::Relay];
 
     /// The mode's name in `lang`.
     #[must_use]
@@ -86,6 +90,7 @@ impl ModeKind {
             Self::TcpServer => lang.pick("TCP Server", "TCP 服务器"),
             Self::TcpClient => lang.pick("TCP Client", "TCP 客户端"),
             Self::Udp => "UDP",
+            Self::Relay => lang.pick("Relay", "中继"),
         }
     }
 }
@@ -146,13 +151,13 @@ pub struct Preset {
     pub version: u32,
     /// Session kind.
     pub mode: ModeKind,
-    /// Local IP to bind (server, UDP) or to connect from (client; empty for any). An IPv6 address may
+    /// Local IP to bind (server, UDP, relay) or to connect from (client; empty for any). An IPv6 address may
     /// carry its scope: `fe80::1%12`, `fe80::1%eth0`.
     pub local_ip: String,
-    /// Local port (server, UDP; `0` lets the system choose).
+    /// Local port (server, UDP, relay; `0` lets the system choose).
     #[serde(deserialize_with = "text_or_number")]
     pub local_port: String,
-    /// Remote host (client) or default destination (UDP): an IP address or a host name.
+    /// Remote host (client), default destination (UDP) or target (relay): an IP address or a host name.
     pub remote_host: String,
     /// Remote port.
     #[serde(deserialize_with = "text_or_number")]
@@ -165,7 +170,7 @@ pub struct Preset {
     /// engine's default ([`engine::DEFAULT_UDP_RECEIVE_BUFFER`]).
     #[serde(deserialize_with = "text_or_number")]
     pub udp_receive_buffer_kib: String,
-    /// TCP server: most clients at once (empty for no limit).
+    /// TCP server and relay: most clients at once (empty for no limit).
     #[serde(deserialize_with = "text_or_number")]
     pub max_clients: String,
     /// Send everything received straight back.
@@ -602,27 +607,25 @@ impl Preset {
                 max_clients: self.max_clients()?,
             },
             ModeKind::TcpClient => {
-                let host = self.remote_host.trim();
-                if host.is_empty() {
-                    return Err(FieldError::new(
-                        Field::RemoteHost,
-                        "Type the server's IP address or host name.".to_owned(),
-                        "请输入服务器的 IP 地址或主机名。".to_owned(),
-                    ));
-                }
-                parse_host(host, Field::RemoteHost)?;
+                let HostPort { host, port } = self.server()?;
                 let local = if self.local_ip.trim().is_empty() {
                     None
                 } else {
                     Some(parse_ip(&self.local_ip, Field::LocalIp)?.with_port(0))
                 };
                 Mode::TcpClient {
-                    host: host.to_owned(),
-                    port: parse_port(&self.remote_port, Field::RemotePort)?,
+                    host,
+                    port,
                     local,
                     timeout: engine::DEFAULT_CONNECT_TIMEOUT,
                 }
             }
+            ModeKind::Relay => Mode::Relay {
+                bind: self.local_bind()?,
+                target: self.server()?,
+                max_clients: self.max_clients()?,
+                timeout: engine::DEFAULT_CONNECT_TIMEOUT,
+            },
             ModeKind::Udp => Mode::Udp {
                 bind: self.local_bind()?,
                 remote: self.udp_remote()?,
@@ -633,8 +636,20 @@ impl Preset {
         let rules = self
             .rules()
             .map_err(|error| FieldError::new(Field::Rules, error.to_string(), error.zh()))?;
+        if rules.has_onward() && self.mode != ModeKind::Relay {
+            return Err(FieldError::new(
+                Field::Rules,
+                "A reply rule sends its answer on to the other side of a relay pair, which only relay \
+                 mode has. Switch that rule back to answering the sender, or pick Relay."
+                    .to_owned(),
+                "有应答规则把应答转发到中继对的另一端，只有中继模式才有另一端。请让该规则改为回复发送方，或选择中继模式。"
+                    .to_owned(),
+            ));
+        }
+        // A relay forwards what it reads; echoing it too would send it back as well.
+        let echoes = matches!(self.mode, ModeKind::TcpServer | ModeKind::Udp);
         let mut config = SessionConfig::new(mode)
-            .with_echo(self.echo && self.mode != ModeKind::TcpClient)
+            .with_echo(self.echo && echoes)
             .with_rules(rules);
         if self.mode == ModeKind::Udp {
             config.udp_receive_buffer = self.udp_receive_buffer()?;
@@ -648,7 +663,7 @@ impl Preset {
     pub fn check_context(&self) -> Context {
         Context {
             role: match self.mode {
-                ModeKind::TcpServer => Role::Server,
+                ModeKind::TcpServer | ModeKind::Relay => Role::Server,
                 ModeKind::TcpClient => Role::Client,
                 ModeKind::Udp => Role::Udp,
             },
@@ -683,6 +698,24 @@ impl Preset {
     fn local_bind(&self) -> Result<SocketAddr, FieldError> {
         let ip = parse_ip(&self.local_ip, Field::LocalIp)?;
         Ok(ip.with_port(parse_port(&self.local_port, Field::LocalPort)?))
+    }
+
+    /// The client's server or the relay's target: an address or a host name, resolved when the session
+    /// starts.
+    fn server(&self) -> Result<HostPort, FieldError> {
+        let host = self.remote_host.trim();
+        if host.is_empty() {
+            return Err(FieldError::new(
+                Field::RemoteHost,
+                "Type the server's IP address or host name.".to_owned(),
+                "请输入服务器的 IP 地址或主机名。".to_owned(),
+            ));
+        }
+        parse_host(host, Field::RemoteHost)?;
+        Ok(HostPort {
+            host: host.to_owned(),
+            port: parse_port(&self.remote_port, Field::RemotePort)?,
+        })
     }
 
     /// The UDP default remote: an address or a host name, resolved when the session starts.

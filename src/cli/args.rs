@@ -63,6 +63,23 @@ pub enum CliCommand {
         #[command(flatten)]
         common: Common,
     },
+    /// Stand between devices and their server: listen, connect each client on to the target, and print
+    /// both directions of each pair (the device's RX rows are what it sent the server, the server side's
+    /// RX rows what the server sent back).
+    Relay {
+        /// Local address to listen on for devices, such as 0.0.0.0:9000.
+        #[arg(long, value_name = "IP:PORT")]
+        bind: String,
+        /// The server each device is connected on to, as HOST:PORT.
+        #[arg(long, value_name = "HOST:PORT")]
+        to: String,
+        /// Refuse devices beyond this many at once.
+        #[arg(long, value_name = "N")]
+        max_clients: Option<usize>,
+        /// Options every subcommand takes.
+        #[command(flatten)]
+        common: Common,
+    },
     /// Check why a board does not connect: this PC's adapters, the bind port (who holds it), the
     /// firewall, and whether a target answers. Exit 0 when nothing is a problem, 1 when something is.
     Doctor(DoctorArgs),
@@ -82,7 +99,7 @@ pub enum CliCommand {
         /// Listen on (server, UDP) this address instead of the preset's.
         #[arg(long, value_name = "IP:PORT")]
         bind: Option<String>,
-        /// Connect (client) to this server instead of the preset's.
+        /// Connect (client) to this server, or relay to this target, instead of the preset's.
         #[arg(long, value_name = "HOST:PORT")]
         connect: Option<String>,
         /// Send (UDP) to this address or host instead of the preset's.

@@ -230,8 +230,9 @@ impl Output {
 /// A row as one JSON object: `time` (ISO 8601), `event`, and for data `dir`, `peer`, `len`, `text`,
 /// `hex` and `kind` (`message`, `piece`, `partial` or `skipped`, as
 /// [`kind_word`](crate::format::kind_word) names them; a skipped header's bytes are in `hex`); for notes
-/// `peer` when one is concerned, `reason` (the note as the window shows it), `addr` for `listening`, and
-/// `dir` for a UDP remote's `connected` (which way its first datagram went).
+/// `peer` when one is concerned, `reason` (the note as the window shows it), `addr` for `listening`,
+/// `dir` for a UDP remote's `connected` (which way its first datagram went), and `server` (its id, `#7`)
+/// for a relay's `paired`.
 fn json_line(row: &Row, display: Display) -> Value {
     let mut object = Map::new();
     object.insert("time".into(), iso_text(row.at).into());
@@ -274,6 +275,10 @@ fn json_line(row: &Row, display: Display) -> Value {
                 Note::FirstDatagram { dir, .. } => {
                     object.insert("dir".into(), dir_text(*dir).to_lowercase().into());
                     "connected"
+                }
+                Note::Paired(server) => {
+                    object.insert("server".into(), server.to_string().into());
+                    "paired"
                 }
                 Note::HalfClosed(_) => "half_closed",
                 Note::Unsent { .. } => "unsent",

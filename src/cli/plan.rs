@@ -114,6 +114,18 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common, Option<PathBuf>), S
             preset.multicast_group = join.map(|g| g.to_string()).unwrap_or_default();
             (preset, common, None)
         }
+        CliCommand::Relay {
+            bind,
+            to,
+            max_clients,
+            common,
+        } => {
+            let mut preset = fresh(ModeKind::Relay);
+            set_local(&mut preset, &bind)?;
+            set_remote(&mut preset, &to)?;
+            preset.max_clients = max_clients.map(|max| max.to_string()).unwrap_or_default();
+            (preset, common, None)
+        }
         CliCommand::Run {
             preset: path,
             bind,
@@ -250,6 +262,15 @@ impl Plan {
         )?;
         if matches!(config.mode, Mode::Udp { remote: None, .. }) && !sends.is_empty() {
             return Err("UDP needs --to HOST:PORT to know where --send goes".to_owned());
+        }
+        if matches!(config.mode, Mode::Relay { .. })
+            && (!sends.is_empty() || common.send_options.half_close)
+        {
+            return Err(
+                "a relay forwards what its devices and their server send; --send and --half-close \
+                 are for the server, client and UDP sessions"
+                    .to_owned(),
+            );
         }
         if common.every.is_some() && sends.is_empty() {
             return Err("--every needs something to send: --send or --send-hex".to_owned());

@@ -28,14 +28,18 @@ pub fn explain(reason: &CloseReason) -> Option<CloseExplanation> {
         CloseReason::Reset => Cause::Reset,
         CloseReason::TimedOut => Cause::TimedOut,
         CloseReason::Forgotten => Cause::Forgotten,
-        CloseReason::Error(error) => match error.problem() {
+        CloseReason::Error(error) | CloseReason::Unreachable(error) => match error.problem() {
             Problem::Reset => Cause::Reset,
             Problem::TimedOut => Cause::TimedOut,
             Problem::Refused => Cause::Refused,
             Problem::Unreachable => Cause::Unreachable,
             _ => return None,
         },
-        CloseReason::Kicked | CloseReason::ForgottenByYou | CloseReason::SessionStopped => {
+        // A relay's side reset for its partner: the partner's own close says why.
+        CloseReason::Kicked
+        | CloseReason::ForgottenByYou
+        | CloseReason::SessionStopped
+        | CloseReason::PartnerReset(_) => {
             return None;
         }
     };

@@ -27,7 +27,8 @@ impl Checker {
     pub(crate) fn new(mode: &Mode) -> Self {
         Self {
             role: match mode {
-                Mode::TcpServer { .. } => Role::Server,
+                // A relay's devices connect to it as to a server.
+                Mode::TcpServer { .. } | Mode::Relay { .. } => Role::Server,
                 Mode::TcpClient { .. } => Role::Client,
                 Mode::Udp { .. } => Role::Udp,
             },

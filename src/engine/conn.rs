@@ -1,5 +1,10 @@
-//! One TCP connection as the server and the client both use it: non-blocking reads into the session's
-//! shared buffer, and a bounded send queue flushed as the socket accepts bytes.
+//! One TCP connection as the server, the client and the relay use it: non-blocking reads into the
+//! session's shared buffer, and a bounded send queue flushed as the socket accepts bytes.
+//!
+//! A relay's side ([`Conn::pair_with`]) differs in three ways: the bytes forwarded from its partner are
+//! reported as [`Event::Forwarded`] when written (they were logged when read), its partner's FIN does
+//! not end it (the relay ends a pair once both directions are finished), and it can be reset on purpose
+//! ([`Conn::abort`]) to pass on its partner's RST.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
@@ -13,11 +18,12 @@ use socket2::{SockRef, TcpKeepalive};
 
 use crate::addr::canonical;
 
+use super::replies::no_other_side;
 use super::worker::Cx;
 use super::{CloseReason, Direction, Event, NetError, Operation, PeerId, Side};
 
 /// Reads per readiness turn before other peers get their turn; with the 64 KiB buffer that is 256 KiB.
-const READS_PER_TURN: usize = 4;
+pub(crate) const READS_PER_TURN: usize = 4;
 
 /// A connected TCP peer.
 pub(crate) struct Conn {
@@ -26,6 +32,10 @@ pub(crate) struct Conn {
     pub(crate) addr: SocketAddr,
     /// Sends waiting to be written, oldest first, each whole as it was made.
     queue: VecDeque<Bytes>,
+    /// Beside each queued send: the relay partner it was read from, or `None` for a send of our own.
+    origins: VecDeque<Option<PeerId>>,
+    /// A relay's side: the other side of its pair. Its FIN then does not end this connection.
+    partner: Option<PeerId>,
     /// Bytes of the first queued send already written, and when the last of them was.
     front_written: usize,
     front_written_at: SystemTime,
@@ -66,13 +76,19 @@ pub(crate) enum ReadState {
 impl Conn {
     /// Registers a freshly connected stream and reports it as `Connected`. An IPv4 peer of a dual-stack
     /// (`[::]`) listener is named by its IPv4 address, as the user knows it.
-    pub(crate) fn open(
+    pub(crate) fn open(stream: TcpStream, addr: SocketAddr, cx: &mut Cx) -> Result<Self, NetError> {
+        Self::open_as(stream, addr, PeerId::next(), cx)
+    }
+
+    /// As [`Conn::open`], under an id given out before (a relay names its server side when it starts to
+    /// connect it).
+    pub(crate) fn open_as(
         mut stream: TcpStream,
         addr: SocketAddr,
+        peer: PeerId,
         cx: &mut Cx,
     ) -> Result<Self, NetError> {
         let addr = canonical(addr);
-        let peer = PeerId::next();
         let fail = |e: &io::Error| NetError::io(Operation::Setup, Some(addr.to_string()), e);
         tune(&stream).map_err(|e| fail(&e))?;
         cx.registry
@@ -94,6 +110,8 @@ impl Conn {
             peer,
             addr,
             queue: VecDeque::new(),
+            origins: VecDeque::new(),
+            partner: None,
             front_written: 0,
             front_written_at: SystemTime::now(),
             queued: 0,
@@ -121,6 +139,29 @@ impl Conn {
                 self.read_paused = true;
                 return Ok(ReadState::Drained);
             }
+            let Some(bytes) = self.read_once(cx)? else {
+                return Ok(ReadState::Drained);
+            };
+            reads += 1;
+            cx.data(self.peer, Direction::Rx, bytes.clone());
+            if cx.echo {
+                self.send(bytes.clone(), cx)?;
+            }
+            for answer in cx.replies(self.peer, self.addr, &bytes, false) {
+                if answer.onward {
+                    cx.error(no_other_side(self.peer));
+                } else {
+                    self.send(answer.bytes, cx)?;
+                }
+            }
+        }
+        Ok(ReadState::More)
+    }
+
+    /// One read: the bytes, or `None` when nothing more can be read now (the socket is drained, or the
+    /// peer's FIN came, reported as [`Event::HalfClosed`]). Nothing is reported for the bytes.
+    pub(crate) fn read_once(&mut self, cx: &mut Cx) -> Result<Option<Bytes>, CloseReason> {
+        loop {
             match self.stream.read(cx.read_buf()) {
                 Ok(0) => {
                     self.peer_finished = true;
@@ -130,25 +171,14 @@ impl Conn {
                         at: SystemTime::now(),
                     });
                     self.flush(cx)?;
-                    return Ok(ReadState::Drained);
+                    return Ok(None);
                 }
-                Ok(n) => {
-                    reads += 1;
-                    let bytes = cx.take_read(n);
-                    cx.data(self.peer, Direction::Rx, bytes.clone());
-                    if cx.echo {
-                        self.send(bytes.clone(), cx)?;
-                    }
-                    for reply in cx.replies(self.peer, self.addr, &bytes, false) {
-                        self.send(reply, cx)?;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(ReadState::Drained),
+                Ok(n) => return Ok(Some(cx.take_read(n))),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(self.reason(Operation::Receive, &e)),
             }
         }
-        Ok(ReadState::More)
     }
 
     /// Queues `bytes` as one send and writes as much as the socket takes now. A send that does not fit in
@@ -175,9 +205,43 @@ impl Conn {
             });
             return Ok(());
         }
+        self.enqueue(bytes, None, cx)
+    }
+
+    /// Relay: queues bytes read from the partner, reported as [`Event::Forwarded`] once written. They
+    /// are never dropped: the relay stops reading the partner while this queue is long, which bounds it.
+    pub(crate) fn forward(&mut self, bytes: Bytes, cx: &mut Cx) -> Outcome {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.enqueue(bytes, self.partner, cx)
+    }
+
+    fn enqueue(&mut self, bytes: Bytes, origin: Option<PeerId>, cx: &mut Cx) -> Outcome {
         self.queued += bytes.len();
         self.queue.push_back(bytes);
+        self.origins.push_back(origin);
         self.flush(cx)
+    }
+
+    /// Makes this connection one side of a relay pair whose other side is `partner`.
+    pub(crate) fn pair_with(&mut self, partner: PeerId) {
+        self.partner = Some(partner);
+    }
+
+    /// The peer finished sending (its FIN was read).
+    pub(crate) fn peer_finished(&self) -> bool {
+        self.peer_finished
+    }
+
+    /// Sends are still taken: we have not finished sending, nor been asked to.
+    pub(crate) fn sends(&self) -> bool {
+        self.sending == Sending::Open
+    }
+
+    /// Our FIN went out.
+    pub(crate) fn finished_sending(&self) -> bool {
+        self.sending == Sending::Finished
     }
 
     /// Asks to finish sending: the FIN goes once what is queued has been written.
@@ -209,7 +273,7 @@ impl Conn {
                     if self.front_written == front.len() {
                         self.front_written = 0;
                         if let Some(sent) = self.queue.pop_front() {
-                            cx.data(self.peer, Direction::Tx, sent);
+                            self.written(sent, cx);
                         }
                     }
                 }
@@ -229,10 +293,23 @@ impl Conn {
                 at: SystemTime::now(),
             });
         }
-        if self.peer_finished && !cx.has_scheduled(self.peer) {
+        if self.peer_finished && self.partner.is_none() && !cx.has_scheduled(self.peer) {
             return Err(CloseReason::PeerClosed);
         }
         Ok(())
+    }
+
+    /// Reports a send whose last byte was written: as `Data`, or as forwarded from the relay partner.
+    fn written(&mut self, sent: Bytes, cx: &mut Cx) {
+        match self.origins.pop_front().flatten() {
+            Some(from) => cx.emit(Event::Forwarded {
+                from,
+                to: self.peer,
+                bytes: sent,
+                at: SystemTime::now(),
+            }),
+            None => cx.data(self.peer, Direction::Tx, sent),
+        }
     }
 
     /// Handles a readiness event: flushes on writable, reads on readable (or error, to learn what it is),
@@ -259,6 +336,14 @@ impl Conn {
     /// Bytes queued and not yet written.
     pub(crate) fn queued(&self) -> usize {
         self.queued
+    }
+
+    /// Resets the connection (an RST, not a FIN: `SO_LINGER` 0) and reports it closed for `reason`, as
+    /// [`Conn::close`] does; a relay passes on its partner's reset or failure this way.
+    pub(crate) fn abort(self, reason: CloseReason, cx: &mut Cx) {
+        // Should the option be refused, the close below still ends the connection, with a FIN.
+        let _ = SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
+        self.close(reason, cx);
     }
 
     /// Closes the connection and reports why, after reporting what was still queued as unsent. Kicked

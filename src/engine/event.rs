@@ -45,6 +45,12 @@ pub enum CloseReason {
     SessionStopped,
     /// Any other error on this peer's socket; the other peers are not affected.
     Error(NetError),
+    /// Relay: the device's server side could not be connected (the error says why: refused, timed out,
+    /// no route, with the target's address), so the device's connection was closed (FIN).
+    Unreachable(NetError),
+    /// Relay: the other side of its pair (this peer) was reset, timed out or failed, so this side was
+    /// reset too (RST), as a direct connection would have been.
+    PartnerReset(PeerId),
 }
 
 /// One thing that happened in a session. Every event carries the wall-clock time it happened.
@@ -93,6 +99,32 @@ pub enum Event {
         /// Our side of the connection (for UDP, the session socket's address).
         local: SocketAddr,
         /// When it happened.
+        at: SystemTime,
+    },
+    /// Relay: a device's server side is being opened; comes right before that side's [`Event::Connected`]
+    /// (the target answered). From then on, what one side sends goes to the other: read from `device`
+    /// (an `Rx` [`Event::Data`] of `device`) it is written to `server` ([`Event::Forwarded`]), and the
+    /// other way round.
+    Paired {
+        /// The accepted client's connection: the device side.
+        device: PeerId,
+        /// The relay's connection to its target: the server side.
+        server: PeerId,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// Relay: bytes read from one side (already reported as that side's `Rx` [`Event::Data`]) were
+    /// written to the other, once the OS took their last byte. Not a row of its own: the read is the
+    /// row; this counts the bytes sent to `to`, and puts them on `to`'s connection in a pcapng.
+    /// Forwarded bytes cut short by the end of `to`'s connection are in its [`Event::Unsent`] instead.
+    Forwarded {
+        /// The side they were read from.
+        from: PeerId,
+        /// The side they were written to.
+        to: PeerId,
+        /// The bytes, as read and written.
+        bytes: Bytes,
+        /// When their last byte was written.
         at: SystemTime,
     },
     /// Bytes received from or written to a peer. Received: one event per read (TCP) or datagram (UDP);
@@ -224,6 +256,8 @@ impl Event {
             | Event::ReceiveBuffer { at, .. }
             | Event::Dropped { at, .. }
             | Event::Connected { at, .. }
+            | Event::Paired { at, .. }
+            | Event::Forwarded { at, .. }
             | Event::Data { at, .. }
             | Event::HalfClosed { at, .. }
             | Event::Unsent { at, .. }

@@ -1,4 +1,4 @@
-//! The socket engine: one [`Session`] is one mode (TCP server, TCP client or UDP) on one local bind, owned by
+//! The socket engine: one [`Session`] is one mode (TCP server, TCP client, UDP or relay) on one local bind, owned by
 //! a named worker thread that runs a readiness loop ([`mio`]) over all of the session's sockets.
 //!
 //! The caller talks to the worker through [`Session::send`] ([`Command`]s in) and [`Session::try_recv`] /
@@ -18,6 +18,7 @@ mod error;
 mod event;
 mod peer;
 mod periodic;
+mod relay;
 mod replies;
 mod resolve;
 mod tcp_client;
@@ -128,6 +129,27 @@ pub enum Mode {
         broadcast: bool,
         /// Multicast groups to join at start (more can be joined with [`Command::JoinMulticast`]).
         multicast: Vec<IpAddr>,
+    },
+    /// Stand between devices and their server: listen, and for each client accepted (the device side)
+    /// connect to `target` (the server side) and forward both ways. Each pair is told by
+    /// [`Event::Paired`]; each side is a peer of its own, whose reads are its `Rx` rows, and what is
+    /// forwarded is counted by [`Event::Forwarded`], not shown twice. Half-closes pass through (a FIN
+    /// reaches the other side after what was read before it), a reset or failure of one side resets the
+    /// other ([`CloseReason::PartnerReset`]), and a target that cannot be reached closes the device
+    /// ([`CloseReason::Unreachable`]). Reply rules answer either side, or send on to the other
+    /// ([`crate::rules::Rule::onward`]); [`Command::Send`] and the rest work on either side as on any
+    /// peer.
+    Relay {
+        /// Local address to listen on, as for [`Mode::TcpServer`].
+        bind: SocketAddr,
+        /// The server each device is connected on to; a host name is resolved once, when the session
+        /// starts (a name that does not resolve stops it with an error), and its addresses are tried in
+        /// turn for each device.
+        target: HostPort,
+        /// Refuse (close and report) devices beyond this many pairs; `None` for no limit.
+        max_clients: Option<usize>,
+        /// How long to wait for the target to answer, for each device.
+        timeout: Duration,
     },
 }
 
@@ -249,6 +271,7 @@ pub fn start(
         Mode::TcpServer { .. } => "netassist-tcp-server",
         Mode::TcpClient { .. } => "netassist-tcp-client",
         Mode::Udp { .. } => "netassist-udp",
+        Mode::Relay { .. } => "netassist-relay",
     };
     let worker = std::thread::Builder::new()
         .name(name.to_owned())

@@ -13,6 +13,19 @@ use super::PeerId;
 use crate::codec::{Framer, Framing, Message, MessageKind};
 use crate::rules::Rules;
 
+/// The error for an answer meant for the other side of a relay pair in a session that is no relay (the
+/// preset refuses such rules before, so only a session configured by hand meets it).
+pub(crate) fn no_other_side(peer: PeerId) -> super::NetError {
+    super::NetError::invalid(
+        super::Operation::Send,
+        None,
+        format!(
+            "a reply rule answers {peer}'s message on to the other side of a relay pair, and this \
+             session is no relay"
+        ),
+    )
+}
+
 /// A reply waiting for its delay to pass. Ordered by when it is due, then by when it was made, so two
 /// replies due at once leave in the order their messages came.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -20,7 +33,16 @@ struct Delayed {
     due: Instant,
     seq: u64,
     peer: PeerId,
-    bytes: Bytes,
+    answer: Answer,
+}
+
+/// A rule's answer to a message from a peer.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Answer {
+    /// The bytes to send.
+    pub(crate) bytes: Bytes,
+    /// Relay: they go on to the other side of the pair, not back to the sender ([`crate::rules::Rule::onward`]).
+    pub(crate) onward: bool,
 }
 
 /// One peer's stream being framed for the rules, with the address `{peer}` names.
@@ -57,7 +79,7 @@ impl Replier {
         let mut cancelled: HashMap<PeerId, (usize, usize)> = HashMap::new();
         for Reverse(delayed) in std::mem::take(&mut self.delayed) {
             let (bytes, replies) = cancelled.entry(delayed.peer).or_default();
-            *bytes += delayed.bytes.len();
+            *bytes += delayed.answer.bytes.len();
             *replies += 1;
         }
         *self = Self::new(rules);
@@ -77,7 +99,7 @@ impl Replier {
         addr: SocketAddr,
         bytes: &[u8],
         datagram: bool,
-        out: &mut Vec<Bytes>,
+        out: &mut Vec<Answer>,
     ) {
         if self.rules.is_empty() {
             return;
@@ -92,7 +114,7 @@ impl Replier {
         } else {
             stream.framer.push(bytes, now, &mut self.messages);
         }
-        self.answer(peer, addr, now, |bytes| out.push(bytes));
+        self.answer(peer, addr, now, |answer| out.push(answer));
     }
 
     /// Answers the framed messages waiting in `self.messages`, passing replies due now to `send`.
@@ -101,7 +123,7 @@ impl Replier {
         peer: PeerId,
         addr: SocketAddr,
         now: Instant,
-        mut send: impl FnMut(Bytes),
+        mut send: impl FnMut(Answer),
     ) {
         let wall = SystemTime::now();
         for message in self.messages.drain(..) {
@@ -115,14 +137,18 @@ impl Replier {
             if response.bytes.is_empty() {
                 continue;
             }
+            let answer = Answer {
+                bytes: response.bytes,
+                onward: response.onward,
+            };
             if response.delay.is_zero() {
-                send(response.bytes);
+                send(answer);
             } else {
                 self.delayed.push(Reverse(Delayed {
                     due: now + response.delay,
                     seq: self.next_seq,
                     peer,
-                    bytes: response.bytes,
+                    answer,
                 }));
                 self.next_seq += 1;
             }
@@ -149,7 +175,7 @@ impl Replier {
         self.delayed.retain(|Reverse(delayed)| {
             let keep = delayed.peer != peer;
             if !keep {
-                bytes += delayed.bytes.len();
+                bytes += delayed.answer.bytes.len();
                 replies += 1;
             }
             keep
@@ -172,15 +198,15 @@ impl Replier {
         delayed.into_iter().chain(idle).min()
     }
 
-    /// The replies due at `now`: delayed ones whose time has come, and answers to messages an idle gap
-    /// has just ended.
-    pub(crate) fn due(&mut self, now: Instant) -> Vec<(PeerId, Bytes)> {
+    /// The replies due at `now`, each with the peer whose message it answers: delayed ones whose time
+    /// has come, and answers to messages an idle gap has just ended.
+    pub(crate) fn due(&mut self, now: Instant) -> Vec<(PeerId, Answer)> {
         let mut out = Vec::new();
         while let Some(Reverse(first)) = self.delayed.peek()
             && first.due <= now
         {
             if let Some(Reverse(delayed)) = self.delayed.pop() {
-                out.push((delayed.peer, delayed.bytes));
+                out.push((delayed.peer, delayed.answer));
             }
         }
         if matches!(self.rules.framing().framing, Framing::IdleGap { .. }) {
@@ -191,7 +217,7 @@ impl Replier {
                 .collect();
             for (peer, addr, message) in ended {
                 self.messages.push(message);
-                self.answer(peer, addr, now, |bytes| out.push((peer, bytes)));
+                self.answer(peer, addr, now, |answer| out.push((peer, answer)));
             }
         }
         out

@@ -60,7 +60,7 @@ impl TcpClient {
         let mut last_error = None;
         while !addrs.is_empty() {
             let addr = addrs.remove(0);
-            match self.begin(addr) {
+            match begin_connect(addr, self.local) {
                 Ok(mut stream) => {
                     cx.registry
                         .register(
@@ -90,41 +90,16 @@ impl TcpClient {
         }))
     }
 
-    /// Opens a socket (bound to the local address if one was given) and starts a non-blocking connect.
-    fn begin(&self, addr: SocketAddr) -> Result<TcpStream, NetError> {
-        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)
-            .map_err(|e| NetError::io(Operation::Setup, Some(addr.to_string()), &e))?;
-        socket
-            .set_nonblocking(true)
-            .map_err(|e| NetError::io(Operation::Setup, Some(addr.to_string()), &e))?;
-        if let Some(local) = self.local {
-            socket
-                .bind(&local.into())
-                .map_err(|e| NetError::io(Operation::Bind, Some(local.to_string()), &e))?;
-        }
-        match socket.connect(&addr.into()) {
-            Ok(()) => {}
-            Err(e) if in_progress(&e) => {}
-            Err(e) => return Err(NetError::io(Operation::Connect, Some(addr.to_string()), &e)),
-        }
-        Ok(TcpStream::from_std(socket.into()))
-    }
-
     /// The connect finished one way or another when the socket became writable or failed.
     fn check_connect(&mut self, cx: &mut Cx) -> Result<(), NetError> {
         let State::Connecting { stream, addr, .. } = &mut self.state else {
             return Ok(());
         };
         let addr = *addr;
-        let failure = match stream.take_error() {
-            Ok(Some(e)) | Err(e) => Some(e),
-            Ok(None) => match stream.peer_addr() {
-                Ok(_) => None,
-                // Not connected yet: a spurious wake-up; keep waiting.
-                Err(e) if e.kind() == io::ErrorKind::NotConnected => return Ok(()),
-                Err(e) => Some(e),
-            },
+        let Some(outcome) = connect_outcome(stream) else {
+            return Ok(());
         };
+        let failure = outcome.err();
         let State::Connecting {
             mut stream, rest, ..
         } = std::mem::replace(&mut self.state, State::Done)
@@ -165,6 +140,42 @@ impl TcpClient {
         if let State::Connected { conn, .. } = std::mem::replace(&mut self.state, State::Done) {
             conn.close(reason, cx);
         }
+    }
+}
+
+/// Opens a socket (bound to `local` if given) and starts a non-blocking connect to `addr`.
+pub(super) fn begin_connect(
+    addr: SocketAddr,
+    local: Option<SocketAddr>,
+) -> Result<TcpStream, NetError> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)
+        .map_err(|e| NetError::io(Operation::Setup, Some(addr.to_string()), &e))?;
+    socket
+        .set_nonblocking(true)
+        .map_err(|e| NetError::io(Operation::Setup, Some(addr.to_string()), &e))?;
+    if let Some(local) = local {
+        socket
+            .bind(&local.into())
+            .map_err(|e| NetError::io(Operation::Bind, Some(local.to_string()), &e))?;
+    }
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if in_progress(&e) => {}
+        Err(e) => return Err(NetError::io(Operation::Connect, Some(addr.to_string()), &e)),
+    }
+    Ok(TcpStream::from_std(socket.into()))
+}
+
+/// How a connect started by [`begin_connect`] ended, once its socket is writable or failed: `None`
+/// while it is still under way (a spurious wake-up).
+pub(super) fn connect_outcome(stream: &TcpStream) -> Option<io::Result<()>> {
+    match stream.take_error() {
+        Ok(Some(e)) | Err(e) => Some(Err(e)),
+        Ok(None) => match stream.peer_addr() {
+            Ok(_) => Some(Ok(())),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => None,
+            Err(e) => Some(Err(e)),
+        },
     }
 }
 

@@ -1,4 +1,5 @@
-//! TCP server mode: one listener and any number of clients on the one worker thread.
+//! TCP server mode: one listener and any number of clients on the one worker thread. Its accepting
+//! ([`Acceptor`]) serves the relay too.
 
 use std::collections::HashMap;
 use std::io;
@@ -23,41 +24,92 @@ const ACCEPTS_PER_TURN: usize = 256;
 /// How long to wait before accepting again after the OS refused (for example when out of file handles).
 const ACCEPT_RETRY: Duration = Duration::from_millis(200);
 
-pub(crate) struct TcpServer {
+/// A listening socket and its accepting, shared by the TCP server and the relay.
+pub(crate) struct Acceptor {
     bind: SocketAddr,
     max_clients: Option<usize>,
     listener: Option<TcpListener>,
-    clients: HashMap<PeerId, Conn>,
-    /// Clients whose read turn was cut short.
-    unread: Vec<PeerId>,
     /// The listener may have more connections waiting.
     accept_more: bool,
     accept_retry: Option<Instant>,
 }
 
-impl TcpServer {
+impl Acceptor {
     pub(crate) fn new(bind: SocketAddr, max_clients: Option<usize>) -> Self {
         Self {
             bind,
             max_clients,
             listener: None,
-            clients: HashMap::new(),
-            unread: Vec::new(),
             accept_more: false,
             accept_retry: None,
         }
     }
 
-    fn accept(&mut self, cx: &mut Cx) {
+    /// Listens on the bind address and reports where ([`Event::Listening`]).
+    pub(crate) fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
+        let fail = |e: &io::Error| NetError::io(Operation::Bind, Some(self.bind.to_string()), e);
+        let mut listener = listen(self.bind).map_err(|e| fail(&e))?;
+        cx.registry
+            .register(&mut listener, SOCKET_TOKEN, Interest::READABLE)
+            .map_err(|e| fail(&e))?;
+        let addr = listener.local_addr().map_err(|e| fail(&e))?;
+        cx.emit(Event::Listening {
+            addr,
+            at: SystemTime::now(),
+        });
+        self.listener = Some(listener);
+        Ok(())
+    }
+
+    /// The listener is readable: accepts what waits (unless waiting to retry after a refusal), with
+    /// `connected` clients already there.
+    pub(crate) fn ready(&mut self, connected: usize, cx: &mut Cx) -> Vec<Conn> {
+        if self.accept_retry.is_some() {
+            return Vec::new();
+        }
+        self.accept(connected, cx)
+    }
+
+    /// Accepts again if the last turn was cut short or a retry is due at `now`.
+    pub(crate) fn turn(&mut self, now: Instant, connected: usize, cx: &mut Cx) -> Vec<Conn> {
+        if self.accept_retry.is_some_and(|at| at <= now) {
+            self.accept_retry = None;
+            self.accept(connected, cx)
+        } else if self.accept_more {
+            self.accept(connected, cx)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// When to accept again: now if connections may wait, or when a retry is due.
+    pub(crate) fn wake(&self) -> Wake {
+        if self.accept_more {
+            Wake::Now
+        } else {
+            self.accept_retry.map_or(Wake::Idle, Wake::At)
+        }
+    }
+
+    /// Stops listening.
+    pub(crate) fn close(&mut self) {
+        self.listener = None;
+    }
+
+    /// Accepts up to a turn's worth of clients, with `connected` already there: those beyond
+    /// `max_clients` are closed and reported ([`Event::Rejected`]), the others returned as connections.
+    fn accept(&mut self, connected: usize, cx: &mut Cx) -> Vec<Conn> {
+        let mut accepted = Vec::new();
         let Some(listener) = &self.listener else {
-            return;
+            return accepted;
         };
         self.accept_more = false;
         for _ in 0..ACCEPTS_PER_TURN {
             match listener.accept() {
                 Ok((stream, addr)) => {
-                    if let Some(max_clients) =
-                        self.max_clients.filter(|max| self.clients.len() >= *max)
+                    if let Some(max_clients) = self
+                        .max_clients
+                        .filter(|max| connected + accepted.len() >= *max)
                     {
                         drop(stream);
                         cx.emit(Event::Rejected {
@@ -68,16 +120,11 @@ impl TcpServer {
                         continue;
                     }
                     match Conn::open(stream, addr, cx) {
-                        Ok(conn) => {
-                            // A client may have sent before we accepted: edge-triggered readiness will not
-                            // report that, so read it now.
-                            self.unread.push(conn.peer);
-                            self.clients.insert(conn.peer, conn);
-                        }
+                        Ok(conn) => accepted.push(conn),
                         Err(error) => cx.error(error),
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return accepted,
                 // A client that gave up before being accepted is no reason to stop accepting.
                 Err(e)
                     if matches!(
@@ -93,11 +140,38 @@ impl TcpServer {
                         &e,
                     ));
                     self.accept_retry = Some(Instant::now() + ACCEPT_RETRY);
-                    return;
+                    return accepted;
                 }
             }
         }
         self.accept_more = true;
+        accepted
+    }
+}
+
+pub(crate) struct TcpServer {
+    acceptor: Acceptor,
+    clients: HashMap<PeerId, Conn>,
+    /// Clients whose read turn was cut short.
+    unread: Vec<PeerId>,
+}
+
+impl TcpServer {
+    pub(crate) fn new(bind: SocketAddr, max_clients: Option<usize>) -> Self {
+        Self {
+            acceptor: Acceptor::new(bind, max_clients),
+            clients: HashMap::new(),
+            unread: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, accepted: Vec<Conn>) {
+        for conn in accepted {
+            // A client may have sent before we accepted: edge-triggered readiness will not report that,
+            // so read it now.
+            self.unread.push(conn.peer);
+            self.clients.insert(conn.peer, conn);
+        }
     }
 
     fn read_client(&mut self, peer: PeerId, cx: &mut Cx) {
@@ -139,25 +213,13 @@ pub(crate) fn no_such_peer(peer: PeerId) -> NetError {
 
 impl Handler for TcpServer {
     fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
-        let fail = |e: &io::Error| NetError::io(Operation::Bind, Some(self.bind.to_string()), e);
-        let mut listener = listen(self.bind).map_err(|e| fail(&e))?;
-        cx.registry
-            .register(&mut listener, SOCKET_TOKEN, Interest::READABLE)
-            .map_err(|e| fail(&e))?;
-        let addr = listener.local_addr().map_err(|e| fail(&e))?;
-        cx.emit(Event::Listening {
-            addr,
-            at: SystemTime::now(),
-        });
-        self.listener = Some(listener);
-        Ok(())
+        self.acceptor.open(cx)
     }
 
     fn ready(&mut self, event: &mio::event::Event, cx: &mut Cx) {
         if event.token() == SOCKET_TOKEN {
-            if self.accept_retry.is_none() {
-                self.accept(cx);
-            }
+            let accepted = self.acceptor.ready(self.clients.len(), cx);
+            self.add(accepted);
             return;
         }
         let peer = PeerId(event.token().0 as u64);
@@ -224,19 +286,15 @@ impl Handler for TcpServer {
     }
 
     fn turn(&mut self, now: Instant, cx: &mut Cx) -> Wake {
-        if self.accept_retry.is_some_and(|at| at <= now) {
-            self.accept_retry = None;
-            self.accept(cx);
-        } else if self.accept_more {
-            self.accept(cx);
-        }
+        let accepted = self.acceptor.turn(now, self.clients.len(), cx);
+        self.add(accepted);
         for peer in std::mem::take(&mut self.unread) {
             self.read_client(peer, cx);
         }
-        if !self.unread.is_empty() || self.accept_more {
-            Wake::Now
+        if self.unread.is_empty() {
+            self.acceptor.wake()
         } else {
-            self.accept_retry.map_or(Wake::Idle, Wake::At)
+            Wake::Now
         }
     }
 
@@ -254,7 +312,7 @@ impl Handler for TcpServer {
         for peer in peers {
             self.close(peer, CloseReason::SessionStopped, cx);
         }
-        self.listener = None;
+        self.acceptor.close();
     }
 }
 

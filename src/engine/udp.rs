@@ -21,6 +21,7 @@ use socket2::{Domain, Socket, Type};
 
 use crate::addr::canonical;
 
+use super::replies::no_other_side;
 use super::resolve::resolve;
 use super::tcp_server::{bind_nonblocking, no_such_peer};
 use super::udp_drops::{Drops, os};
@@ -213,8 +214,12 @@ impl Udp {
                     if cx.echo {
                         self.send(peer, bytes.clone(), cx);
                     }
-                    for reply in cx.replies(peer, canonical(addr), &bytes, true) {
-                        self.send(peer, reply, cx);
+                    for answer in cx.replies(peer, canonical(addr), &bytes, true) {
+                        if answer.onward {
+                            cx.error(no_other_side(peer));
+                        } else {
+                            self.send(peer, answer.bytes, cx);
+                        }
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,

@@ -11,7 +11,8 @@ use mio::{Events, Poll, Token};
 
 use super::checker::Checker;
 use super::periodic::Periodic;
-use super::replies::Replier;
+use super::relay::Relay;
+use super::replies::{Answer, Replier, no_other_side};
 use super::tcp_client::TcpClient;
 use super::tcp_server::TcpServer;
 use super::timer::FineTimer;
@@ -167,7 +168,7 @@ impl Cx<'_> {
         addr: std::net::SocketAddr,
         bytes: &[u8],
         datagram: bool,
-    ) -> Vec<Bytes> {
+    ) -> Vec<Answer> {
         let mut out = Vec::new();
         self.replier.received(peer, addr, bytes, datagram, &mut out);
         out
@@ -257,6 +258,22 @@ pub(crate) trait Handler {
     fn queued(&self) -> usize;
     /// Closes everything, reporting each peer as closed by the stop.
     fn shutdown(&mut self, cx: &mut Cx);
+    /// Sends a reply rule's answer to `peer`'s message: back to `peer`, or (relay only) on to the other
+    /// side of its pair.
+    fn answer(&mut self, peer: PeerId, answer: Answer, cx: &mut Cx) {
+        if answer.onward {
+            cx.error(no_other_side(peer));
+        } else {
+            let to = Target::Peer(peer);
+            self.command(
+                Command::Send {
+                    to,
+                    bytes: answer.bytes,
+                },
+                cx,
+            );
+        }
+    }
     /// TCP client: connects again when the connection has ended (a check's `connect`); failures are
     /// reported as errors. Nothing for modes that do not connect.
     fn reconnect(&mut self, cx: &mut Cx) {
@@ -284,6 +301,12 @@ pub(crate) fn run(
     let checker = Checker::new(&mode);
     let mut handler: Box<dyn Handler> = match mode {
         Mode::TcpServer { bind, max_clients } => Box::new(TcpServer::new(bind, max_clients)),
+        Mode::Relay {
+            bind,
+            target,
+            max_clients,
+            timeout,
+        } => Box::new(Relay::new(bind, target, max_clients, timeout)),
         Mode::TcpClient {
             host,
             port,
@@ -414,14 +437,8 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
                 periodic = None;
             }
         }
-        for (peer, bytes) in cx.replier.due(now) {
-            handler.command(
-                Command::Send {
-                    to: Target::Peer(peer),
-                    bytes,
-                },
-                cx,
-            );
+        for (peer, answer) in cx.replier.due(now) {
+            handler.answer(peer, answer, cx);
         }
         cx.checker.tick(now);
         cx.emit_check_events();

@@ -16,8 +16,12 @@
 //! - reset by the peer: an RST from the peer; ended by an error on our side: an RST from us;
 //! - timed out: nothing, as nothing went over the wire;
 //! - the closing packets carry the log's words for the reason as their comment.
+//!
+//! A relay's sides are two real TCP connections: the device's opened by it (as a server's client), the
+//! server side's by us ([`Event::Paired`] names it before it connects). What is forwarded
+//! ([`Event::Forwarded`]) is data we sent on the side it was written to.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::ops::Range;
@@ -109,13 +113,15 @@ pub struct Synthesizer {
     /// The current session's transport; `None` before a session was announced.
     transport: Option<Transport>,
     connections: HashMap<PeerId, Connection>,
+    /// Relay: server sides paired and not connected yet; we open them.
+    opened_by_us: HashSet<PeerId>,
 }
 
 impl Synthesizer {
     /// A session opened in `mode`: the events that follow are its own.
     pub fn session(&mut self, mode: &Mode) {
         self.transport = Some(match mode {
-            Mode::TcpServer { .. } => Transport::Tcp { peer_opens: true },
+            Mode::TcpServer { .. } | Mode::Relay { .. } => Transport::Tcp { peer_opens: true },
             Mode::TcpClient { .. } => Transport::Tcp { peer_opens: false },
             Mode::Udp { .. } => Transport::Udp,
         });
@@ -136,9 +142,12 @@ impl Synthesizer {
                 local,
                 at,
             } => {
-                let Some(transport) = self.transport else {
+                let Some(mut transport) = self.transport else {
                     return Ok(());
                 };
+                if self.opened_by_us.remove(peer) {
+                    transport = Transport::Tcp { peer_opens: false };
+                }
                 let connection = Connection::new(*peer, *local, *addr, transport);
                 connection.opened(*at, out)?;
                 self.connections.insert(*peer, connection);
@@ -151,6 +160,14 @@ impl Synthesizer {
             } => {
                 if let Some(connection) = self.connections.get_mut(peer) {
                     connection.data(*dir == Direction::Tx, bytes, *at, out)?;
+                }
+            }
+            Event::Paired { server, .. } => {
+                self.opened_by_us.insert(*server);
+            }
+            Event::Forwarded { to, bytes, at, .. } => {
+                if let Some(connection) = self.connections.get_mut(to) {
+                    connection.data(true, bytes, *at, out)?;
                 }
             }
             // The part of a send cut short by the close did go out, before the close.
@@ -581,11 +598,14 @@ impl Tcp {
     ) -> io::Result<()> {
         let words = Note::Closed(reason.clone()).text(Lang::En);
         match reason {
-            CloseReason::PeerClosed | CloseReason::Kicked | CloseReason::SessionStopped => {
-                self.fin(flow, true, at, Some(words), out)
-            }
+            CloseReason::PeerClosed
+            | CloseReason::Kicked
+            | CloseReason::SessionStopped
+            | CloseReason::Unreachable(_) => self.fin(flow, true, at, Some(words), out),
             CloseReason::Reset => self.rst(flow, false, at, words, out),
-            CloseReason::Error(_) => self.rst(flow, true, at, words, out),
+            CloseReason::Error(_) | CloseReason::PartnerReset(_) => {
+                self.rst(flow, true, at, words, out)
+            }
             CloseReason::TimedOut | CloseReason::Forgotten | CloseReason::ForgottenByYou => Ok(()),
         }
     }

@@ -348,7 +348,7 @@ pub fn plan(recording: &Recording, path: &Path, options: &Options) -> Result<Rep
         ModeKind::TcpClient => Some(Step::Connect {
             within_ms: DEFAULT_WITHIN_MS,
         }),
-        ModeKind::TcpServer => Some(Step::WaitClient {
+        ModeKind::TcpServer | ModeKind::Relay => Some(Step::WaitClient {
             within_ms: DEFAULT_WAIT_CLIENT_MS,
         }),
         ModeKind::Udp => None,

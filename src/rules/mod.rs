@@ -193,6 +193,11 @@ pub struct Rule {
     pub reply: Reply,
     /// How long to wait before answering, in milliseconds; 0 answers at once.
     pub delay_ms: u64,
+    /// Relay only: the answer goes on to the other side of the pair (injected into the stream the message
+    /// was going to: toward the server for a device's message, toward the device for the server's)
+    /// instead of back to the sender. Outside a relay there is no other side, and such a rule is
+    /// refused when the session opens. Missing from older presets: back to the sender.
+    pub onward: bool,
 }
 
 impl Default for Rule {
@@ -203,9 +208,14 @@ impl Default for Rule {
             matcher: Match::Exact("ping".to_owned()),
             reply: Reply::Text("pong".to_owned()),
             delay_ms: 0,
+            onward: false,
         }
     }
 }
+
+/// In a rule's command-line form, before the reply (after a delay): the answer goes on to the other side
+/// of a relay pair ([`Rule::onward`]): `contains:AT=>onward:hex:0D 0A`.
+pub const ONWARD: &str = "onward:";
 
 impl FromStr for Rule {
     type Err = RuleError;
@@ -226,6 +236,10 @@ impl FromStr for Rule {
             Some((ms, reply)) => (ms.trim().parse().map_err(|_| form())?, reply),
             None => (0, reply),
         };
+        let (onward, reply) = match reply.strip_prefix(ONWARD) {
+            Some(reply) => (true, reply),
+            None => (false, reply),
+        };
         let reply = match reply.strip_prefix("hex:") {
             Some(hex) => Reply::Hex(hex.to_owned()),
             None => Reply::Text(reply.to_owned()),
@@ -235,6 +249,7 @@ impl FromStr for Rule {
             matcher,
             reply,
             delay_ms,
+            onward,
         })
     }
 }
@@ -245,6 +260,9 @@ impl fmt::Display for Rule {
         write!(f, "{}:{}=>", self.matcher.kind(), self.matcher.pattern())?;
         if self.delay_ms > 0 {
             write!(f, "[{}ms]", self.delay_ms)?;
+        }
+        if self.onward {
+            f.write_str(ONWARD)?;
         }
         match &self.reply {
             Reply::Text(text) => f.write_str(text),
@@ -259,6 +277,7 @@ struct Compiled {
     index: usize,
     pattern: Pattern,
     reply: Template,
+    onward: bool,
     /// The reply names a capture group, so a regex must report its groups, not just whether it matched.
     uses_groups: bool,
     delay: Duration,
@@ -273,6 +292,8 @@ pub struct Response {
     pub bytes: Bytes,
     /// How long to wait before sending them.
     pub delay: Duration,
+    /// Relay: they go on to the other side of the pair, not back to the sender ([`Rule::onward`]).
+    pub onward: bool,
 }
 
 /// A list of rules checked and compiled, with the framing that cuts messages for them and each rule's
@@ -336,6 +357,13 @@ impl Rules {
         self.compiled.is_empty()
     }
 
+    /// Whether a switched-on rule sends its answer on to the other side of a relay pair
+    /// ([`Rule::onward`]), which only a relay has.
+    #[must_use]
+    pub fn has_onward(&self) -> bool {
+        self.compiled.iter().any(|rule| rule.onward)
+    }
+
     /// The framing the rules see messages in.
     #[must_use]
     pub fn framing(&self) -> &FramerConfig {
@@ -391,6 +419,7 @@ impl Rules {
             rule: rule.index,
             bytes,
             delay: rule.delay,
+            onward: rule.onward,
         })
     }
 }
@@ -422,6 +451,7 @@ fn compile(
         index,
         pattern,
         reply,
+        onward: rule.onward,
         uses_groups,
         delay: Duration::from_millis(rule.delay_ms),
     })

@@ -16,7 +16,7 @@ use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId, Side}
 use super::drops::{DropRow, SendDrops};
 use super::rates::{Known, RateHistory};
 use super::rows::{Note, Row, RowKind, Rows};
-use super::stats::{Counters, PeerStats};
+use super::stats::{Counters, Pairing, PeerStats, RelaySide};
 
 /// The default [`LogConfig::byte_budget`]: 64 MiB.
 pub const DEFAULT_BYTE_BUDGET: usize = 64 << 20;
@@ -137,6 +137,8 @@ pub struct TrafficLog {
     /// UDP remotes the engine made whose first datagram is still to come: its row says which way it went,
     /// so the note waits for it.
     first_datagram_due: BTreeMap<PeerId, SocketAddr>,
+    /// Relay: server sides paired and not connected yet, with their device.
+    paired_servers: BTreeMap<PeerId, PeerId>,
 }
 
 impl TrafficLog {
@@ -165,6 +167,7 @@ impl TrafficLog {
             drops: SendDrops::default(),
             rates: config.rates.then(RateHistory::default),
             first_datagram_due: BTreeMap::new(),
+            paired_servers: BTreeMap::new(),
         }
     }
 
@@ -201,7 +204,11 @@ impl TrafficLog {
                 at,
             } => {
                 self.local_addr.get_or_insert(*local);
-                let stats = PeerStats::new(*peer, *addr, *at, now);
+                let mut stats = PeerStats::new(*peer, *addr, *at, now);
+                stats.pairing = self.paired_servers.remove(peer).map(|device| Pairing {
+                    side: RelaySide::Server,
+                    partner: device,
+                });
                 // Ids are never reused within a session; the check keeps the count right if one were.
                 if self
                     .peers
@@ -217,6 +224,22 @@ impl TrafficLog {
                 bytes,
                 at,
             } => self.data(*peer, *dir, bytes, *at, instant, now),
+            Event::Paired { device, server, .. } => {
+                if let Some(stats) = self.peers.get_mut(device) {
+                    stats.pairing = Some(Pairing {
+                        side: RelaySide::Device,
+                        partner: *server,
+                    });
+                }
+                self.paired_servers.insert(*server, *device);
+            }
+            Event::Forwarded { to, bytes, at, .. } => {
+                // Counted as sent to `to`, without a row: the bytes are the other side's received row.
+                let len = bytes.len() as u64;
+                if let Some(stats) = self.count(*to, Direction::Tx, len, 1, *at) {
+                    stats.meter(Direction::Tx).add(now, len);
+                }
+            }
             Event::SendDropped {
                 peer,
                 len,

@@ -110,6 +110,9 @@ pub enum Note {
         /// The sends they belonged to.
         sends: usize,
     },
+    /// Relay: the row's peer (a device) was paired with this peer, its connection to the target; what
+    /// the device sends is its RX, what the server sends back the server side's RX.
+    Paired(PeerId),
     /// The row's peer closed.
     Closed(CloseReason),
     /// A TCP client was refused because the server was full.
@@ -186,6 +189,7 @@ impl Note {
                     sends: *sends,
                 },
             ),
+            Event::Paired { device, server, .. } => (Some(*device), Self::Paired(*server)),
             Event::Closed { peer, reason, .. } => (Some(*peer), Self::Closed(reason.clone())),
             Event::Rejected {
                 addr, max_clients, ..
@@ -219,7 +223,8 @@ impl Note {
                 };
                 (peer, Self::Check(Box::new(milestone)))
             }
-            Event::Data { .. } | Event::Periodic { .. } => return None,
+            // Forwarded bytes are the other side's received row already.
+            Event::Data { .. } | Event::Periodic { .. } | Event::Forwarded { .. } => return None,
         })
     }
 }

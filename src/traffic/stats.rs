@@ -47,6 +47,24 @@ impl Counters {
     }
 }
 
+/// Which side of a relay pair a peer is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RelaySide {
+    /// The client that connected to the relay.
+    Device,
+    /// The relay's connection to its target.
+    Server,
+}
+
+/// A relay's peer: its side and the other side of its pair ([`crate::engine::Event::Paired`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pairing {
+    /// Which side this peer is.
+    pub side: RelaySide,
+    /// The other side's id.
+    pub partner: PeerId,
+}
+
 /// One remote of the session: a TCP server's client, a TCP client's server, or a UDP remote (which
 /// counts as connected from its first datagram). Kept after it closes, so its rows keep an address.
 #[derive(Clone, Debug)]
@@ -65,6 +83,8 @@ pub struct PeerStats {
     pub peer_finished: bool,
     /// We finished sending to it (our FIN went out, on the user's request); it can still send.
     pub local_finished: bool,
+    /// Relay: which side of a pair it is, and its partner.
+    pub pairing: Option<Pairing>,
     /// What it sent and received (zeroed by [`TrafficLog::reset_counters`](super::TrafficLog::reset_counters)).
     pub counters: Counters,
     rx: RateMeter,
@@ -83,6 +103,7 @@ impl PeerStats {
             closed_at: None,
             peer_finished: false,
             local_finished: false,
+            pairing: None,
             counters: Counters::default(),
             rx: RateMeter::new(now),
             tx: RateMeter::new(now),

@@ -36,12 +36,12 @@ impl CloseKind {
         };
         match reason {
             CloseReason::PeerClosed => Self::Finished,
-            CloseReason::Reset => Self::Reset,
+            CloseReason::Reset | CloseReason::PartnerReset(_) => Self::Reset,
             CloseReason::TimedOut => Self::TimedOut,
             CloseReason::Kicked | CloseReason::ForgottenByYou => Self::ByYou,
             CloseReason::SessionStopped => Self::SessionStopped,
             CloseReason::Forgotten => Self::Forgotten,
-            CloseReason::Error(error) => match error.problem() {
+            CloseReason::Error(error) | CloseReason::Unreachable(error) => match error.problem() {
                 Problem::Reset => Self::Reset,
                 Problem::TimedOut => Self::TimedOut,
                 _ => Self::Error,

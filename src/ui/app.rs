@@ -821,7 +821,7 @@ impl NetAssistApp {
         match self.ctl.start(config, waker) {
             Ok(()) => {
                 self.target = match mode {
-                    ModeKind::TcpServer => SendTarget::All,
+                    ModeKind::TcpServer | ModeKind::Relay => SendTarget::All,
                     ModeKind::TcpClient | ModeKind::Udp => SendTarget::Default,
                 };
                 self.notice = None;

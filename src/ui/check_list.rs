@@ -76,7 +76,7 @@ pub(super) fn list_ui(ui: &mut egui::Ui, app: &mut NetAssistApp) {
                 ModeKind::TcpClient => Step::Connect {
                     within_ms: check::DEFAULT_WITHIN_MS,
                 },
-                ModeKind::TcpServer | ModeKind::Udp => Step::WaitClient {
+                ModeKind::TcpServer | ModeKind::Udp | ModeKind::Relay => Step::WaitClient {
                     within_ms: check::DEFAULT_WAIT_CLIENT_MS,
                 },
             };

@@ -67,7 +67,7 @@ fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
 
     let local_label = match settings.preset.mode {
         ModeKind::TcpClient => lang.pick("Local IP (optional)", "本地 IP（可选）"),
-        ModeKind::TcpServer | ModeKind::Udp => lang.pick("Local IP", "本地 IP"),
+        ModeKind::TcpServer | ModeKind::Udp | ModeKind::Relay => lang.pick("Local IP", "本地 IP"),
     };
     local_ip_choices(ui, &app.interfaces, &mut settings.preset.local_ip, lang);
     field(
@@ -91,6 +91,10 @@ fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
                 lang.pick("Server host", "服务器地址"),
                 lang.pick("Server port", "服务器端口"),
             ),
+            ModeKind::Relay => (
+                lang.pick("Target host", "目标地址"),
+                lang.pick("Target port", "目标端口"),
+            ),
             _ => (
                 lang.pick("Remote IP (optional)", "远程 IP（可选）"),
                 lang.pick("Remote port", "远程端口"),
@@ -110,7 +114,7 @@ fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
         );
     }
     match settings.preset.mode {
-        ModeKind::TcpServer => {
+        ModeKind::TcpServer | ModeKind::Relay => {
             let label = lang.pick("Max clients (empty: no limit)", "最大客户端数（空为不限）");
             field(
                 ui,
@@ -134,7 +138,7 @@ fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
         }
         ModeKind::TcpClient => {}
     }
-    if settings.preset.mode != ModeKind::TcpClient {
+    if matches!(settings.preset.mode, ModeKind::TcpServer | ModeKind::Udp) {
         ui.checkbox(
             &mut settings.preset.echo,
             lang.pick("Echo back what is received", "回显（收到即原样发回）"),

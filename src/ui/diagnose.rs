@@ -44,7 +44,7 @@ impl DiagnoseFields {
         let ((local_ip, local_port), (remote_host, remote_port)) = match preset.mode {
             ModeKind::TcpServer => (local(), Default::default()),
             ModeKind::TcpClient => (Default::default(), remote()),
-            ModeKind::Udp => (local(), remote()),
+            ModeKind::Udp | ModeKind::Relay => (local(), remote()),
         };
         Self {
             local_ip,

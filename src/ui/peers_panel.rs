@@ -41,6 +41,7 @@ pub fn ui(
         ModeKind::TcpServer => lang.pick("Clients", "客户端列表"),
         ModeKind::TcpClient => lang.pick("Server", "服务器"),
         ModeKind::Udp => lang.pick("Remotes seen", "已知远程主机"),
+        ModeKind::Relay => lang.pick("Devices and servers", "设备与服务器"),
     });
     ui.label(lang.pick("Send to:", "发送目标："));
     targets_ui(ui, app, mode, lang, actions);
@@ -117,6 +118,13 @@ fn targets_ui(
             app,
             SendTarget::All,
             lang.pick("All clients", "所有客户端"),
+            actions,
+        ),
+        ModeKind::Relay => target_choice(
+            ui,
+            app,
+            SendTarget::All,
+            lang.pick("All devices", "所有设备"),
             actions,
         ),
         ModeKind::TcpClient => target_choice(

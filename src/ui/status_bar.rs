@@ -124,6 +124,9 @@ fn state_text(app: &NetAssistApp, lang: Lang) -> (String, bool) {
         ModeKind::TcpServer if !local.is_empty() => {
             format!("{} {local}", lang.pick("● Listening on", "● 正在监听"))
         }
+        ModeKind::Relay if !local.is_empty() => {
+            format!("{} {local}", lang.pick("● Relaying on", "● 正在中继，监听"))
+        }
         ModeKind::Udp if !local.is_empty() => {
             format!("{} {local}", lang.pick("● UDP open on", "● UDP 已打开"))
         }

@@ -480,6 +480,7 @@ impl LogColors {
         match note {
             Note::Opened(_)
             | Note::Connected(_)
+            | Note::Paired(_)
             | Note::FirstDatagram { .. }
             | Note::Listening(_)
             | Note::Joined(_) => self.good,
