@@ -73,9 +73,6 @@ pub enum CliCommand {
         /// The server each device is connected on to, as HOST:PORT.
         #[arg(long, value_name = "HOST:PORT")]
         to: String,
-        /// Refuse devices beyond this many at once.
-        #[arg(long, value_name = "N")]
-        max_clients: Option<usize>,
         /// Options every subcommand takes.
         #[command(flatten)]
         common: Common,

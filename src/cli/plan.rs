@@ -114,16 +114,10 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common, Option<PathBuf>), S
             preset.multicast_group = join.map(|g| g.to_string()).unwrap_or_default();
             (preset, common, None)
         }
-        CliCommand::Relay {
-            bind,
-            to,
-            max_clients,
-            common,
-        } => {
+        CliCommand::Relay { bind, to, common } => {
             let mut preset = fresh(ModeKind::Relay);
             set_local(&mut preset, &bind)?;
             set_remote(&mut preset, &to)?;
-            preset.max_clients = max_clients.map(|max| max.to_string()).unwrap_or_default();
             (preset, common, None)
         }
         CliCommand::Run {
