@@ -147,7 +147,7 @@ fn session_round() -> f64 {
     };
     std::thread::scope(|s| {
         s.spawn(|| {
-            let deadline = Instant::now() + Duration::from_secs(120);
+            let deadline = Instant::now() + Duration::from_mins(2);
             let mut closed = 0;
             while closed < 2 && Instant::now() < deadline {
                 if let Some(Event::Closed { .. }) = session.recv_timeout(Duration::from_millis(100))

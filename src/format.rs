@@ -522,11 +522,8 @@ mod tests {
     }
 
     #[test]
-    fn notes_in_plain_words() {
-        let group = IpAddr::from([239, 1, 2, 3]);
-        let error = net_error(std::io::ErrorKind::ConnectionRefused);
+    fn relay_notes_in_plain_words() {
         let cases = [
-            (Note::Connected(addr(1)), "Connected", "已连接"),
             (
                 Note::Paired(PeerId(7)),
                 "Paired: its connection to the target is #7, which receives what it sends",
@@ -537,6 +534,21 @@ mod tests {
                 "Closed: reset (RST) because the other side of its relay pair, #7, was reset or failed",
                 "已断开：已重置 (RST)：中继对的另一端 #7 被重置或出错",
             ),
+        ];
+        for (note, en, zh) in cases {
+            assert_eq!(
+                (note.text(Lang::En), note.text(Lang::Zh)),
+                (en.to_owned(), zh.to_owned())
+            );
+        }
+    }
+
+    #[test]
+    fn notes_in_plain_words() {
+        let group = IpAddr::from([239, 1, 2, 3]);
+        let error = net_error(std::io::ErrorKind::ConnectionRefused);
+        let cases = [
+            (Note::Connected(addr(1)), "Connected", "已连接"),
             (
                 Note::Closed(CloseReason::PeerClosed),
                 "Closed: the peer closed the connection (FIN)",

@@ -224,15 +224,7 @@ impl TrafficLog {
                 bytes,
                 at,
             } => self.data(*peer, *dir, bytes, *at, instant, now),
-            Event::Paired { device, server, .. } => {
-                if let Some(stats) = self.peers.get_mut(device) {
-                    stats.pairing = Some(Pairing {
-                        side: RelaySide::Device,
-                        partner: *server,
-                    });
-                }
-                self.paired_servers.insert(*server, *device);
-            }
+            Event::Paired { device, server, .. } => self.paired(*device, *server),
             Event::Forwarded { to, bytes, at, .. } => {
                 // Counted as sent to `to`, without a row: the bytes are the other side's received row.
                 let len = bytes.len() as u64;
@@ -307,6 +299,17 @@ impl TrafficLog {
         if matches!(event, Event::Closed { .. }) {
             self.forget_closed();
         }
+    }
+
+    /// Relay: `device` is paired with `server`, which connects next.
+    fn paired(&mut self, device: PeerId, server: PeerId) {
+        if let Some(stats) = self.peers.get_mut(&device) {
+            stats.pairing = Some(Pairing {
+                side: RelaySide::Device,
+                partner: server,
+            });
+        }
+        self.paired_servers.insert(server, device);
     }
 
     /// Forgets the peers that closed first, beyond [`CLOSED_PEERS_KEPT`].
