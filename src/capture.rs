@@ -25,7 +25,7 @@ use crate::format::{
 use crate::i18n::{Lang, Text};
 use crate::recording::{self, Entry, Kind, Recording, RecordingError};
 use crate::timestamp::{Stamps, iso_text};
-use crate::traffic::{Note, RowKind, TrafficLog};
+use crate::traffic::{Note, PeerAddr, RowKind, TrafficLog};
 
 /// Writes the rows at `indices` of the log as text lines, as displayed.
 pub fn export_text(
@@ -105,6 +105,7 @@ pub fn start(path: &Path, options: CaptureOptions) -> Result<Recording, Recordin
             out: BufWriter::with_capacity(1 << 18, file),
             options,
             peers: HashMap::new(),
+            paired: HashMap::new(),
             raw: HashMap::new(),
             line: String::new(),
             stamps: Stamps::default(),
@@ -120,7 +121,9 @@ struct Writer {
     out: BufWriter<File>,
     options: CaptureOptions,
     /// Addresses of the peers seen connecting, for naming them in lines and raw files.
-    peers: HashMap<PeerId, SocketAddr>,
+    peers: HashMap<PeerId, PeerAddr>,
+    /// Relay: server sides paired and not connected yet, with their device.
+    paired: HashMap<PeerId, PeerId>,
     /// Open raw files per peer and direction.
     raw: HashMap<(PeerId, Direction), (PathBuf, BufWriter<File>)>,
     /// The line being written; kept to reuse its allocation.
@@ -158,8 +161,22 @@ impl recording::Writer for Writer {
 impl Writer {
     fn event(&mut self, event: &Event) -> Result<(), RecordingError> {
         let time = self.stamps.text(event.at());
-        if let Event::Connected { peer, addr, .. } = event {
-            self.peers.insert(*peer, *addr);
+        match event {
+            Event::Connected {
+                peer, addr, local, ..
+            } => {
+                let mut server = PeerAddr::from(*addr);
+                if let Some(device) = self.paired.remove(peer)
+                    && let Some(device) = self.peers.get_mut(&device)
+                {
+                    PeerAddr::pair(device, &mut server, *local);
+                }
+                self.peers.insert(*peer, server);
+            }
+            Event::Paired { device, server, .. } => {
+                self.paired.insert(*server, *device);
+            }
+            _ => {}
         }
         let mut line = std::mem::take(&mut self.line);
         line.clear();
@@ -223,7 +240,11 @@ impl Writer {
         bytes: &[u8],
         kind: MessageKind,
     ) -> Result<(), RecordingError> {
-        push_data_head(out, time, dir, &self.name(Some(peer)), bytes.len(), kind);
+        let name = self
+            .peers
+            .get(&peer)
+            .map_or_else(|| peer.to_string(), |addr| addr.toward(dir));
+        push_data_head(out, time, dir, &name, bytes.len(), kind);
         if self.options.raw_per_peer {
             self.write_raw(peer, dir, bytes)?;
         } else {
@@ -251,7 +272,7 @@ impl Writer {
         bytes: &[u8],
     ) -> Result<(), RecordingError> {
         if !self.raw.contains_key(&(peer, dir)) {
-            let path = raw_path(&self.path, self.peers.get(&peer).copied(), peer, dir);
+            let path = raw_path(&self.path, self.peers.get(&peer), peer, dir);
             let file = File::create(&path).map_err(failed_at(&path))?;
             self.raw.insert((peer, dir), (path, BufWriter::new(file)));
         }
@@ -269,14 +290,20 @@ fn failed_at(path: &Path) -> impl FnOnce(io::Error) -> RecordingError + '_ {
 
 /// Where a peer's raw bytes in one direction go: beside the capture file, named after it and the peer.
 #[must_use]
-pub fn raw_path(capture: &Path, addr: Option<SocketAddr>, peer: PeerId, dir: Direction) -> PathBuf {
+pub fn raw_path(capture: &Path, addr: Option<&PeerAddr>, peer: PeerId, dir: Direction) -> PathBuf {
     let stem = capture
         .file_stem()
         .map_or_else(|| "capture".into(), |s| s.to_string_lossy());
     // Colons and brackets are not allowed in Windows file names.
+    let file_name =
+        |a: SocketAddr| format!("{}_{}", a.ip().to_string().replace(':', "-"), a.port());
+    // A relay side is named by its pair too: the server sides of two pairs share the target's address.
     let who = addr.map_or_else(
         || format!("peer{}", peer.0),
-        |a| format!("{}_{}", a.ip().to_string().replace(':', "-"), a.port()),
+        |a| match &a.pair {
+            None => file_name(a.socket),
+            Some(pair) => format!("{}-{}", file_name(a.socket), file_name(pair.partner)),
+        },
     );
     let dir = match dir {
         Direction::Rx => "rx",

@@ -102,12 +102,15 @@ pub fn peer_name(log: &TrafficLog, peer: Option<PeerId>) -> String {
 }
 
 /// The peer of a row as the row names it: the address it was logged with, which stays after the log
-/// forgets the peer.
+/// forgets the peer. A relay side's row names its pair, so the rows of two pairs to one target differ:
+/// in the direction its bytes went for data (`DEVICE→SERVER` for what the device sent, see
+/// [`PeerAddr::toward`](crate::traffic::PeerAddr::toward)), `SELF⇄PARTNER` for a note.
 #[must_use]
 pub fn row_peer_name(row: &Row) -> String {
-    match (&row.addr, row.peer) {
-        (Some(addr), _) => addr.to_string(),
-        (None, peer) => peer.map_or_else(String::new, |id| id.to_string()),
+    match (&row.addr, row.peer, &row.kind) {
+        (Some(addr), _, RowKind::Data { dir, .. }) => addr.toward(*dir),
+        (Some(addr), _, RowKind::Note(_)) => addr.to_string(),
+        (None, peer, _) => peer.map_or_else(String::new, |id| id.to_string()),
     }
 }
 
@@ -519,6 +522,58 @@ mod tests {
                 (en.to_owned(), zh.to_owned())
             );
         }
+    }
+
+    /// Two devices relayed to one target: the server sides share the target's address, and each row
+    /// still names its own pair, in the direction its bytes went.
+    #[test]
+    fn relay_rows_name_their_pair() {
+        use crate::engine::Event;
+        use crate::traffic::test_support::wall;
+        let mut s = Session::new(config(FramerConfig::default()));
+        let target = addr(8883);
+        for (device, server, local) in [(1, 2, 40_001), (3, 4, 40_002)] {
+            s.connect(1, PeerId(device));
+            s.event(
+                2,
+                &Event::Paired {
+                    device: PeerId(device),
+                    server: PeerId(server),
+                    at: wall(2),
+                },
+            );
+            s.event(
+                2,
+                &Event::Connected {
+                    peer: PeerId(server),
+                    addr: target,
+                    local: addr(local),
+                    at: wall(2),
+                },
+            );
+            s.rx(3, PeerId(device), b"up");
+            s.rx(4, PeerId(server), b"down");
+            s.tx(5, PeerId(device), b"hi");
+        }
+        let lines: Vec<String> = lines(&s.log, TEXT)
+            .into_iter()
+            .filter(|line| !line.contains("onnected") && !line.contains("Paired"))
+            .collect();
+        let (d1, d3) = (addr(50_001), addr(50_003));
+        assert_eq!(
+            lines,
+            [
+                format!("RX {d1}→{target} 2B up"),
+                format!("RX {target}→{d1} 4B down"),
+                format!("TX {d1}←{target} 2B hi"),
+                format!("RX {d3}→{target} 2B up"),
+                format!("RX {target}→{d3} 4B down"),
+                format!("TX {d3}←{target} 2B hi"),
+            ]
+        );
+        let server = s.log.peer(PeerId(4)).unwrap();
+        assert_eq!(server.addr.to_string(), format!("{target}⇄{d3}"));
+        assert_eq!(server.addr.pair.unwrap().server_local, addr(40_002));
     }
 
     #[test]

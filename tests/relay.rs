@@ -517,6 +517,8 @@ fn netassist_relay_prints_each_pair_as_json() {
     assert_eq!(read_n(&mut server, 2), b"up");
     server.write_all(b"down").unwrap();
     assert_eq!(read_n(&mut device, 4), b"down");
+    // The relay's end of its connection to the target, as the target sees it.
+    let server_local = server.peer_addr().unwrap().to_string();
     drop(device);
     drop(server);
     let ended = relay.end();
@@ -544,8 +546,45 @@ fn netassist_relay_prints_each_pair_as_json() {
         "{:#?}",
         ended.stdout
     );
+    let device = format!("127.0.0.1:{}", device_port(&lines));
     let paired = lines.iter().find(|line| line["event"] == "paired").unwrap();
-    assert_eq!(paired["peer"], format!("127.0.0.1:{}", device_port(&lines)));
+    assert_eq!(paired["peer"], device);
+    // Each data line keeps `peer` as the side's own address and names its pair: the side, its
+    // partner, and the server side's local address (its own port, which tells pairs apart).
+    let data: Vec<_> = lines
+        .iter()
+        .filter(|line| line["event"] == "data")
+        .collect();
+    let pairs: Vec<(&str, &str, &str, &str)> = data
+        .iter()
+        .map(|line| {
+            let field = |name: &str| line[name].as_str().unwrap_or("");
+            (
+                field("peer"),
+                field("side"),
+                field("partner"),
+                field("server_local"),
+            )
+        })
+        .collect();
+    let target = target.to_string();
+    assert_eq!(
+        pairs,
+        [
+            (
+                device.as_str(),
+                "device",
+                target.as_str(),
+                server_local.as_str()
+            ),
+            (
+                target.as_str(),
+                "server",
+                device.as_str(),
+                server_local.as_str()
+            ),
+        ]
+    );
 }
 
 /// The device's port, from the first `connected` line's peer.

@@ -25,7 +25,7 @@ use crate::format::{Display, dir_text, row_line, row_peer_name};
 use crate::i18n::{Lang, Text};
 use crate::session::PeriodicProgress;
 use crate::timestamp::{clock_text, iso_text};
-use crate::traffic::{Note, Row, RowKind, TrafficLog};
+use crate::traffic::{Note, RelaySide, Row, RowKind, TrafficLog};
 
 /// Lines the printer may hold before further lines are counted as not printed: about a megabyte of
 /// typical lines, several seconds of a fast peer.
@@ -232,11 +232,16 @@ impl Output {
 /// [`kind_word`](crate::format::kind_word) names them; a skipped header's bytes are in `hex`); for notes
 /// `peer` when one is concerned, `reason` (the note as the window shows it), `addr` for `listening`,
 /// `dir` for a UDP remote's `connected` (which way its first datagram went), and `server` (its id, `#7`)
-/// for a relay's `paired`.
+/// for a relay's `paired`. A relay side's rows, once its pair is connected, also carry `side`
+/// (`device` or `server`), `partner` (the other side's address) and `server_local` (the server side's
+/// local address, which tells two pairs to one target apart); `peer` stays the side's own address.
 fn json_line(row: &Row, display: Display) -> Value {
     let mut object = Map::new();
     object.insert("time".into(), iso_text(row.at).into());
-    let peer = row_peer_name(row);
+    let peer = match &row.addr {
+        Some(addr) => addr.socket.to_string(),
+        None => row_peer_name(row),
+    };
     match &row.kind {
         RowKind::Data { dir, bytes, kind } => {
             object.insert("event".into(), "data".into());
@@ -297,6 +302,15 @@ fn json_line(row: &Row, display: Display) -> Value {
             }
             object.insert("reason".into(), note.text(Lang::En).into());
         }
+    }
+    if let Some(pair) = row.addr.as_ref().and_then(|addr| addr.pair) {
+        let side = match pair.side {
+            RelaySide::Device => "device",
+            RelaySide::Server => "server",
+        };
+        object.insert("side".into(), side.into());
+        object.insert("partner".into(), pair.partner.to_string().into());
+        object.insert("server_local".into(), pair.server_local.to_string().into());
     }
     Value::Object(object)
 }

@@ -85,7 +85,7 @@ pub(super) fn digests(files: &[WrittenFile], log: &TrafficLog) -> Vec<Digest256>
         }
         for peer in log.peers() {
             for dir in [Direction::Rx, Direction::Tx] {
-                let path = raw_path(&file.path, Some(*peer.addr), peer.id, dir);
+                let path = raw_path(&file.path, Some(&peer.addr), peer.id, dir);
                 // File systems stamp times from a coarser clock than `SystemTime::now`: a file
                 // written just after the capture began can look a few milliseconds older.
                 let since = file.since.checked_sub(MTIME_SLACK).unwrap_or(file.since);

@@ -16,7 +16,7 @@ use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId, Side}
 use super::drops::{DropRow, SendDrops};
 use super::rates::{Known, RateHistory};
 use super::rows::{Note, Row, RowKind, Rows};
-use super::stats::{Counters, Pairing, PeerStats, RelaySide};
+use super::stats::{Counters, Pairing, PeerAddr, PeerStats, RelaySide};
 
 /// The default [`LogConfig::byte_budget`]: 64 MiB.
 pub const DEFAULT_BYTE_BUDGET: usize = 64 << 20;
@@ -205,10 +205,9 @@ impl TrafficLog {
             } => {
                 self.local_addr.get_or_insert(*local);
                 let mut stats = PeerStats::new(*peer, *addr, *at, now);
-                stats.pairing = self.paired_servers.remove(peer).map(|device| Pairing {
-                    side: RelaySide::Server,
-                    partner: device,
-                });
+                if let Some(device) = self.paired_servers.remove(peer) {
+                    self.name_pair(device, &mut stats, *local);
+                }
                 // Ids are never reused within a session; the check keeps the count right if one were.
                 if self
                     .peers
@@ -310,6 +309,20 @@ impl TrafficLog {
             });
         }
         self.paired_servers.insert(server, device);
+    }
+
+    /// Relay: `server`, connecting from `local`, is `device`'s server side.
+    fn name_pair(&mut self, device: PeerId, server: &mut PeerStats, local: SocketAddr) {
+        server.pairing = Some(Pairing {
+            side: RelaySide::Server,
+            partner: device,
+        });
+        if let Some(device) = self.peers.get_mut(&device) {
+            let (mut device_addr, mut server_addr) = (*device.addr, *server.addr);
+            PeerAddr::pair(&mut device_addr, &mut server_addr, local);
+            device.addr = Arc::new(device_addr);
+            server.addr = Arc::new(server_addr);
+        }
     }
 
     /// Forgets the peers that closed first, beyond [`CLOSED_PEERS_KEPT`].
@@ -671,7 +684,7 @@ impl TrafficLog {
     }
 
     /// The address of a peer the log knows, for its rows.
-    fn addr_of(&self, peer: PeerId) -> Option<Arc<SocketAddr>> {
+    fn addr_of(&self, peer: PeerId) -> Option<Arc<PeerAddr>> {
         self.peers.get(&peer).map(|stats| Arc::clone(&stats.addr))
     }
 
@@ -1231,7 +1244,7 @@ mod tests {
             ]
         );
         // The first session's peer keeps its own address.
-        assert_eq!(*s.log.peer(P1).unwrap().addr, addr(50_001));
+        assert_eq!(s.log.peer(P1).unwrap().addr.socket, addr(50_001));
     }
 
     #[test]

@@ -13,13 +13,12 @@
 //!   from then on ([`PeerRates::since`]); one that is no longer tracked loses its series.
 
 use std::collections::VecDeque;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::engine::{Direction, PeerId};
 
-use super::stats::Counters;
+use super::stats::{Counters, PeerAddr};
 
 /// How finely one stretch of history is kept: buckets `width_secs` wide, the newest `buckets` of them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -367,7 +366,7 @@ pub struct PeerRates {
     /// The peer.
     pub peer: PeerId,
     /// Its address, kept here since the log may forget a closed peer before its series goes.
-    pub addr: Arc<SocketAddr>,
+    pub addr: Arc<PeerAddr>,
     /// When its series starts: nothing before this is in it (it was not tracked then).
     pub since: SystemTime,
     /// The user selected it ([`TrafficLog::pin_rates`](super::TrafficLog::pin_rates)), so it stays tracked
@@ -382,7 +381,7 @@ pub struct PeerRates {
 /// A peer the log knows: its address and its activity (`&mut Activity` as an event for it is counted, a
 /// copy when it is selected).
 pub(super) struct Known<'a, A = &'a mut Activity> {
-    pub(super) addr: &'a Arc<SocketAddr>,
+    pub(super) addr: &'a Arc<PeerAddr>,
     pub(super) activity: A,
 }
 
@@ -814,7 +813,7 @@ mod tests {
             wall(1_200),
             "a series starts when tracking does"
         );
-        assert_eq!(*newcomer.addr, addr(50_000 + first as u16 + 2));
+        assert_eq!(newcomer.addr.socket, addr(50_000 + first as u16 + 2));
 
         // A selected peer is tracked from the selection on, however quiet, and not pushed out.
         s.log.pin_rates(&[quiet], wall(1_300));

@@ -13,6 +13,8 @@ use crate::check::Milestone;
 use crate::codec::MessageKind;
 use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId, Side};
 
+use super::stats::PeerAddr;
+
 /// What a row costs in the byte budget besides its payload, in bytes.
 ///
 /// It covers the row's slot in the log (`size_of::<Row>()`: 120 bytes on 64-bit targets; a test checks
@@ -36,7 +38,7 @@ pub struct Row {
     pub peer: Option<PeerId>,
     /// That peer's address, shared with its [`PeerStats`](super::PeerStats): the row keeps it after the
     /// log forgets the peer.
-    pub addr: Option<Arc<SocketAddr>>,
+    pub addr: Option<Arc<PeerAddr>>,
     /// What it is.
     pub kind: RowKind,
 }
@@ -275,7 +277,7 @@ impl Rows {
         &mut self,
         at: SystemTime,
         peer: Option<PeerId>,
-        addr: Option<Arc<SocketAddr>>,
+        addr: Option<Arc<PeerAddr>>,
         kind: RowKind,
     ) {
         let row = Row {

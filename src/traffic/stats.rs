@@ -65,14 +65,79 @@ pub struct Pairing {
     pub partner: PeerId,
 }
 
+/// The other end of a relay side's pair, for naming the side's rows: two pairs to one target are told
+/// apart by their devices (and by their server sides' local ports).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PairEnds {
+    /// Which side the named peer is.
+    pub side: RelaySide,
+    /// The address of the pair's other side: the target for a device, the device for a server side.
+    pub partner: SocketAddr,
+    /// The server side's local address (the relay's end of its connection to the target).
+    pub server_local: SocketAddr,
+}
+
+/// How a peer and its rows are named: its address, and for a relay's side the pair it belongs to.
+///
+/// Displayed as the address, or for a relay side as `SELF⇄PARTNER` (no spaces, so a line's peer stays
+/// one word): `192.168.1.7:51234⇄203.0.113.5:8883` for a device, the reverse for its server side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeerAddr {
+    /// The peer's own address.
+    pub socket: SocketAddr,
+    /// Relay: its pair, once its server side is connected.
+    pub pair: Option<PairEnds>,
+}
+
+impl From<SocketAddr> for PeerAddr {
+    fn from(socket: SocketAddr) -> Self {
+        Self { socket, pair: None }
+    }
+}
+
+impl PeerAddr {
+    /// Relay: `server`, connecting from `server_local`, is `device`'s server side; names both by their
+    /// pair from now on (rows that hold the old names keep them).
+    pub fn pair(device: &mut Self, server: &mut Self, server_local: SocketAddr) {
+        let ends = |side, partner| PairEnds {
+            side,
+            partner,
+            server_local,
+        };
+        device.pair = Some(ends(RelaySide::Device, server.socket));
+        server.pair = Some(ends(RelaySide::Server, device.socket));
+    }
+
+    /// The peer as a row of bytes going `dir` names it: its address, or for a relay side the pair in
+    /// the direction the bytes went, `SELF→PARTNER` received from it (it sent them toward its partner),
+    /// `SELF←PARTNER` written to it (where it expects its partner's bytes).
+    #[must_use]
+    pub fn toward(&self, dir: Direction) -> String {
+        match (&self.pair, dir) {
+            (None, _) => self.socket.to_string(),
+            (Some(pair), Direction::Rx) => format!("{}→{}", self.socket, pair.partner),
+            (Some(pair), Direction::Tx) => format!("{}←{}", self.socket, pair.partner),
+        }
+    }
+}
+
+impl std::fmt::Display for PeerAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.pair {
+            None => write!(f, "{}", self.socket),
+            Some(pair) => write!(f, "{}⇄{}", self.socket, pair.partner),
+        }
+    }
+}
+
 /// One remote of the session: a TCP server's client, a TCP client's server, or a UDP remote (which
 /// counts as connected from its first datagram). Kept after it closes, so its rows keep an address.
 #[derive(Clone, Debug)]
 pub struct PeerStats {
     /// The engine's id for it.
     pub id: PeerId,
-    /// Its address, shared with its rows (which keep it after the log forgets the peer).
-    pub addr: Arc<SocketAddr>,
+    /// Its address (and relay pair), shared with its rows (which keep it after the log forgets the peer).
+    pub addr: Arc<PeerAddr>,
     /// When it connected.
     pub since: SystemTime,
     /// Why it closed, once it has.
@@ -97,7 +162,7 @@ impl PeerStats {
     pub(super) fn new(id: PeerId, addr: SocketAddr, since: SystemTime, now: Instant) -> Self {
         Self {
             id,
-            addr: Arc::new(addr),
+            addr: Arc::new(addr.into()),
             since,
             closed: None,
             closed_at: None,
@@ -264,7 +329,7 @@ mod tests {
                 tx_messages: 1,
             }
         );
-        assert_eq!((*p2.addr, p2.since), (addr(50_002), wall(2)));
+        assert_eq!((p2.addr.socket, p2.since), (addr(50_002), wall(2)));
         assert_eq!(p2.closed, Some(CloseReason::Reset));
         assert!(!p1.is_connected() && !p2.is_connected());
         assert_eq!(log.connected_peers(), 0);
