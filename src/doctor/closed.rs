@@ -17,7 +17,19 @@ enum Cause {
 
 /// What a close reason usually means and what to look at ([`Text`]); see [`explain`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CloseExplanation(Cause);
+pub struct CloseExplanation {
+    cause: Cause,
+    relay: Option<RelayEnd>,
+}
+
+/// How a relay side's close came from its pair rather than from its own peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RelayEnd {
+    /// The device was closed because its target could not be reached (the cause says why).
+    TargetUnreachable,
+    /// This side was reset because the other side of its pair ended abruptly.
+    PartnerReset,
+}
 
 /// The explanation of `reason`, when it needs one (not for the user's own disconnect, forget or stop, nor for an
 /// error that says all there is).
@@ -28,27 +40,67 @@ pub fn explain(reason: &CloseReason) -> Option<CloseExplanation> {
         CloseReason::Reset => Cause::Reset,
         CloseReason::TimedOut => Cause::TimedOut,
         CloseReason::Forgotten => Cause::Forgotten,
-        CloseReason::Error(error) | CloseReason::Unreachable(error) => match error.problem() {
-            Problem::Reset => Cause::Reset,
-            Problem::TimedOut => Cause::TimedOut,
-            Problem::Refused => Cause::Refused,
-            Problem::Unreachable => Cause::Unreachable,
-            _ => return None,
-        },
-        // A relay's side reset for its partner: the partner's own close says why.
-        CloseReason::Kicked
-        | CloseReason::ForgottenByYou
-        | CloseReason::SessionStopped
-        | CloseReason::PartnerReset(_) => {
+        CloseReason::Error(error) => problem_cause(error.problem())?,
+        CloseReason::Unreachable(error) => {
+            return Some(CloseExplanation {
+                cause: problem_cause(error.problem())?,
+                relay: Some(RelayEnd::TargetUnreachable),
+            });
+        }
+        // Reset on purpose: what it means is the relay's doing; the partner's own close says why.
+        CloseReason::PartnerReset(_) => {
+            return Some(CloseExplanation {
+                cause: Cause::Reset,
+                relay: Some(RelayEnd::PartnerReset),
+            });
+        }
+        CloseReason::Kicked | CloseReason::ForgottenByYou | CloseReason::SessionStopped => {
             return None;
         }
     };
-    Some(CloseExplanation(cause))
+    Some(CloseExplanation { cause, relay: None })
+}
+
+/// The cause of a network error that needs explaining.
+fn problem_cause(problem: Problem) -> Option<Cause> {
+    Some(match problem {
+        Problem::Reset => Cause::Reset,
+        Problem::TimedOut => Cause::TimedOut,
+        Problem::Refused => Cause::Refused,
+        Problem::Unreachable => Cause::Unreachable,
+        _ => return None,
+    })
 }
 
 impl Text for CloseExplanation {
     fn text(&self, lang: Lang) -> String {
-        match self.0 {
+        match self.relay {
+            None => self.cause.text(lang),
+            Some(RelayEnd::TargetUnreachable) => format!(
+                "{} {}",
+                lang.pick(
+                    "The relay could not connect this device on to its target, so it closed the \
+                     device's connection (FIN) without reading anything from it. From the target:",
+                    "中继无法把这个设备连接到目标，因此关闭了设备的连接（FIN），没有读取它发来的任何数据。目标方面：",
+                ),
+                self.cause.text(lang)
+            ),
+            Some(RelayEnd::PartnerReset) => lang
+                .pick(
+                    "The relay reset this side (TCP RST) on purpose: the other side of its pair was \
+                     reset, timed out or failed, and a direct connection would have been cut off the \
+                     same way. Nothing went wrong on this side; the other side's close says why.",
+                    "中继有意重置了这一端（TCP RST）：中继对的另一端被重置、超时或出错，直接连接也会这样被切断。\
+                     这一端本身没有问题；原因见另一端的断开原因。",
+                )
+                .to_owned(),
+        }
+    }
+}
+
+impl Text for Cause {
+    fn text(&self, lang: Lang) -> String {
+        match self {
             Cause::PeerClosed => lang.pick(
                 "The peer ended the connection normally (TCP FIN): its program closed the socket, finished \
                  its work, or was stopped. Nothing went wrong on the network.",
@@ -125,6 +177,18 @@ mod tests {
             explain(&CloseReason::Reset)
         );
         assert_eq!(explain(&CloseReason::Kicked), None);
+        // A relay side's close from its pair says so, then (for an unreachable target) why.
+        let unreachable = NetError::io(Operation::Connect, None, &ErrorKind::ConnectionRefused.into());
+        let why = explain(&CloseReason::Unreachable(unreachable)).unwrap();
+        let refused = explain(&error(ErrorKind::ConnectionRefused)).unwrap();
+        for lang in [Lang::En, Lang::Zh] {
+            assert!(why.text(lang).ends_with(&refused.text(lang)), "{lang:?}");
+            assert_ne!(why.text(lang), refused.text(lang));
+        }
+        assert!(why.text(Lang::En).contains("could not connect this device on to its target"));
+        let partner = explain(&CloseReason::PartnerReset(crate::engine::PeerId(7))).unwrap();
+        assert!(partner.text(Lang::En).contains("other side of its pair"));
+        assert!(partner.text(Lang::Zh).contains("中继对的另一端"));
         assert_eq!(explain(&CloseReason::SessionStopped), None);
         assert_eq!(explain(&error(ErrorKind::Other)), None);
     }

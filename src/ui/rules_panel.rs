@@ -16,6 +16,7 @@ use crate::codec::{
 };
 use crate::i18n::{Lang, Text};
 use crate::rules::{Match, Reply, Rule, RuleError, Rules};
+use crate::preset::ModeKind;
 
 /// What a compiled set of rules was made from: the rules, the encoding and the framing.
 type RulesSource = (Vec<Rule>, TextEncoding, Framing);
@@ -66,7 +67,8 @@ pub fn ui(ctx: &egui::Context, app: &mut NetAssistApp, actions: &mut Vec<UiActio
         .open(&mut open)
         .default_width(560.0)
         .show(ctx, |ui| {
-            editing = rules_ui(ui, &mut app.settings.preset.rules, lang);
+            let relay = app.open_mode().unwrap_or(app.settings.preset.mode) == ModeKind::Relay;
+            editing = rules_ui(ui, &mut app.settings.preset.rules, relay, lang);
             let preset = &app.settings.preset;
             let compiled =
                 app.rules_panel
@@ -135,9 +137,9 @@ fn applied_ui(ui: &mut egui::Ui, applied: &[Rule], valid: bool, lang: Lang) {
     }
 }
 
-/// Draws the rules for editing; returns whether one of their fields is being typed in or dragged, so the
-/// edit is not committed yet.
-fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) -> bool {
+/// Draws the rules for editing (in `relay` mode with where each answer goes); returns whether one of their
+/// fields is being typed in or dragged, so the edit is not committed yet.
+fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, relay: bool, lang: Lang) -> bool {
     let mut editing = false;
     let mut typing = |response: egui::Response| {
         editing |= response.has_focus() || response.dragged();
@@ -181,6 +183,7 @@ fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) -> bool {
                 removed = Some(index);
             }
         });
+        onward_ui(ui, rule, number, relay, lang);
     }
     if let Some((from, to)) = moved.filter(|(_, to)| *to < rules.len()) {
         rules.swap(from, to);
@@ -193,6 +196,52 @@ fn rules_ui(ui: &mut egui::Ui, rules: &mut Vec<Rule>, lang: Lang) -> bool {
         rules.push(Rule::default());
     }
     editing
+}
+
+/// Relay: where rule `number`'s answer goes, back to the sender or on to the other side of the pair.
+/// Outside a relay the choice is not offered, and a rule that sends on says why the session refuses it.
+fn onward_ui(ui: &mut egui::Ui, rule: &mut Rule, number: usize, relay: bool, lang: Lang) {
+    if relay {
+        ui.horizontal(|ui| {
+            ui.label(format!("{} {number}", lang.pick("Answer of rule", "规则应答")));
+            ui.radio_value(
+                &mut rule.onward,
+                false,
+                lang.pick("back to the sender", "回复发送方"),
+            )
+            .on_hover_text(lang.pick(
+                "The answer goes back to the side whose message matched.",
+                "应答发回给发出该消息的一端。",
+            ));
+            ui.radio_value(
+                &mut rule.onward,
+                true,
+                lang.pick("on to the other side", "转发到另一端"),
+            )
+            .on_hover_text(lang.pick(
+                "The answer is injected toward the other side of the pair (toward the server for a \
+                 device's message, toward the device for the server's), after the message it answers.",
+                "应答注入到中继对的另一端（设备的消息则发往服务器，服务器的消息则发往设备），排在它所应答的消息之后。",
+            ));
+        });
+    } else if rule.onward {
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                lang.pick(
+                    "This rule sends its answer on to the other side of a relay pair, which only relay \
+                     mode has: a session in this mode refuses it.",
+                    "此规则把应答转发到中继对的另一端，只有中继模式才有另一端：当前模式的连接会拒绝它。",
+                ),
+            );
+            if ui
+                .button(lang.pick("Answer the sender instead", "改为回复发送方"))
+                .clicked()
+            {
+                rule.onward = false;
+            }
+        });
+    }
 }
 
 /// What the window says about rules and their replies: the reply rules' own variables, and every send
