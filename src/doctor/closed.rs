@@ -178,14 +178,21 @@ mod tests {
         );
         assert_eq!(explain(&CloseReason::Kicked), None);
         // A relay side's close from its pair says so, then (for an unreachable target) why.
-        let unreachable = NetError::io(Operation::Connect, None, &ErrorKind::ConnectionRefused.into());
+        let unreachable = NetError::io(
+            Operation::Connect,
+            None,
+            &ErrorKind::ConnectionRefused.into(),
+        );
         let why = explain(&CloseReason::Unreachable(unreachable)).unwrap();
         let refused = explain(&error(ErrorKind::ConnectionRefused)).unwrap();
         for lang in [Lang::En, Lang::Zh] {
             assert!(why.text(lang).ends_with(&refused.text(lang)), "{lang:?}");
             assert_ne!(why.text(lang), refused.text(lang));
         }
-        assert!(why.text(Lang::En).contains("could not connect this device on to its target"));
+        assert!(
+            why.text(Lang::En)
+                .contains("could not connect this device on to its target")
+        );
         let partner = explain(&CloseReason::PartnerReset(crate::engine::PeerId(7))).unwrap();
         assert!(partner.text(Lang::En).contains("other side of its pair"));
         assert!(partner.text(Lang::Zh).contains("中继对的另一端"));

@@ -21,6 +21,7 @@ mod palette;
 pub mod pcap_export;
 pub mod peers_panel;
 pub mod plots;
+mod relay_pairs;
 pub mod replay_window;
 mod report_save;
 pub mod row_selection;

@@ -10,6 +10,7 @@ use std::time::{Instant, SystemTime};
 use egui::RichText;
 
 use super::app::{NetAssistApp, SendTarget, UiAction};
+use super::relay_pairs::{PAIR_LINES, Pair, pair_ui};
 use crate::doctor::closed::explain;
 use crate::engine::CloseReason;
 use crate::i18n::{Lang, Text};
@@ -89,19 +90,40 @@ pub fn ui(
 
     let now = Instant::now();
     let line = ui.text_style_height(&egui::TextStyle::Button) + ui.spacing().item_spacing.y;
+    if mode == ModeKind::Relay {
+        // Pairs are listed whole, so they are gathered first: a relay has few enough of them.
+        let pairs: Vec<Pair<'_>> = rows()
+            .filter_map(|peer| Pair::of(log, peer))
+            .filter(|pair| filter.is_empty() || pair.matches(filter))
+            .collect();
+        let row_height = line * PAIR_LINES + ui.spacing().item_spacing.y;
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, true])
+            .show_rows(ui, row_height, pairs.len(), |ui, range| {
+                for pair in &pairs[range] {
+                    entry(ui, row_height, |ui| pair_ui(ui, app, pair, actions));
+                }
+            });
+        return;
+    }
     let row_height = line * PEER_LINES + ui.spacing().item_spacing.y;
     egui::ScrollArea::vertical()
         .auto_shrink([false, true])
         .show_rows(ui, row_height, count, |ui, range| {
             for peer in rows().skip(range.start).take(range.len()) {
-                let size = egui::vec2(ui.available_width(), row_height);
-                ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
-                    ui.set_min_size(size);
-                    ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
-                    peer_ui(ui, app, peer, now, actions);
-                });
+                entry(ui, row_height, |ui| peer_ui(ui, app, peer, now, actions));
             }
         });
+}
+
+/// One entry of the list, `height` high and clipped to it, so the rows of the scroll area line up.
+fn entry(ui: &mut egui::Ui, height: f32, add: impl FnOnce(&mut egui::Ui)) {
+    let size = egui::vec2(ui.available_width(), height);
+    ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
+        ui.set_min_size(size);
+        ui.set_clip_rect(ui.max_rect().intersect(ui.clip_rect()));
+        add(ui);
+    });
 }
 
 /// The send targets of the session's mode besides single peers.
@@ -256,7 +278,7 @@ fn peer_ui(
 }
 
 /// Why a peer's connection ended, with a "why?" that explains what that usually means, when it needs it.
-fn close_reason_ui(ui: &mut egui::Ui, reason: &CloseReason, lang: Lang) {
+pub(super) fn close_reason_ui(ui: &mut egui::Ui, reason: &CloseReason, lang: Lang) {
     if let Some(why) = explain(reason) {
         let button = ui.small_button(lang.pick("why?", "为什么？"));
         egui::Popup::from_toggle_button_response(&button)

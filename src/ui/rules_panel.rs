@@ -15,8 +15,8 @@ use crate::codec::{
     ControlStyle, Framing, InputMode, SendOptions, TextEncoding, decode_for_display, hex,
 };
 use crate::i18n::{Lang, Text};
-use crate::rules::{Match, Reply, Rule, RuleError, Rules};
 use crate::preset::ModeKind;
+use crate::rules::{Match, Reply, Rule, RuleError, Rules};
 
 /// What a compiled set of rules was made from: the rules, the encoding and the framing.
 type RulesSource = (Vec<Rule>, TextEncoding, Framing);

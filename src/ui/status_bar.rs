@@ -4,6 +4,7 @@
 use super::app::{NetAssistApp, UiAction};
 use crate::i18n::Lang;
 use crate::preset::ModeKind;
+use crate::traffic::{RelaySide, TrafficLog};
 
 /// Widths of the bar's controls, the same in both languages, so they stay where they are whatever the
 /// language and however the counters grow.
@@ -80,11 +81,15 @@ fn figures_ui(ui: &mut egui::Ui, app: &NetAssistApp, lang: Lang) {
         totals.tx_messages,
         lang.pick("msgs", "条"),
     );
-    let connections = format!(
-        "{} {}",
-        lang.pick("Connections:", "连接数："),
-        app.log().connected_peers()
-    );
+    let connections = if app.open_mode() == Some(ModeKind::Relay) {
+        relay_text(app.log(), lang)
+    } else {
+        format!(
+            "{} {}",
+            lang.pick("Connections:", "连接数："),
+            app.log().connected_peers()
+        )
+    };
     ui.add(egui::Label::new(egui::RichText::new(state).color(color)).truncate());
     ui.separator();
     ui.add(egui::Label::new(counters).truncate());
@@ -109,6 +114,31 @@ fn figures_ui(ui: &mut egui::Ui, app: &NetAssistApp, lang: Lang) {
             "接收缓冲区已满时被系统丢弃的 UDP 数据报。在预设中调大接收缓冲区，或让发送方放慢，可减少丢失。",
         ));
     }
+}
+
+/// A relay's pairs with a side still connected, and the bytes relayed each way: what the devices sent
+/// (device → server) and what the servers sent (server → device), read from each side's RX counter.
+fn relay_text(log: &TrafficLog, lang: Lang) -> String {
+    let (mut pairs, mut up, mut down) = (0, 0, 0);
+    for peer in log.peers() {
+        match peer.pairing.map(|pairing| pairing.side) {
+            Some(RelaySide::Server) => down += peer.counters.rx_bytes,
+            // A device: counted as a pair while it or its server side is connected.
+            _ => {
+                up += peer.counters.rx_bytes;
+                let server = peer.pairing.and_then(|pairing| log.peer(pairing.partner));
+                if peer.is_connected() || server.is_some_and(|server| server.is_connected()) {
+                    pairs += 1;
+                }
+            }
+        }
+    }
+    format!(
+        "{} {pairs} · {} {up} B · {} {down} B",
+        lang.pick("Pairs:", "中继对："),
+        lang.pick("device → server", "设备 → 服务器"),
+        lang.pick("server → device", "服务器 → 设备"),
+    )
 }
 
 /// The session's state in words, and whether a session is open.
