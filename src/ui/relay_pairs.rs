@@ -11,8 +11,9 @@ use crate::engine::CloseReason;
 use crate::i18n::Lang;
 use crate::traffic::{PeerStats, RelaySide, TrafficLog};
 
-/// Text lines one pair takes: its device, its server side, its state, its buttons.
-pub const PAIR_LINES: f32 = 4.0;
+/// Text lines one pair takes: its device, its server side, its state, its buttons, and room for the
+/// buttons' padding.
+pub const PAIR_LINES: f32 = 4.6;
 
 /// A pair as the log knows it: the device, and its server side once paired (`None` while the target is
 /// being connected, or when it could not be).

@@ -236,7 +236,12 @@ impl TrafficView {
         };
         let spacing = ui.spacing().item_spacing.y;
         let time_width = time_column_width(ui);
+        // A relay's rows name both ends of their pair (`DEVICE→SERVER`), so its peer column starts wide
+        // enough for two addresses; it is a table of its own, so each keeps the width the user gave it.
+        let relay = settings.preset.mode == crate::preset::ModeKind::Relay;
+        let peer_width = if relay { 250.0 } else { 110.0 };
         let mut table = TableBuilder::new(ui)
+            .id_salt(relay)
             .striped(true)
             .auto_shrink([false, false])
             .resizable(true)
@@ -244,7 +249,7 @@ impl TrafficView {
             .sense(egui::Sense::click())
             .column(Column::initial(time_width).at_least(40.0).clip(true))
             .column(Column::initial(28.0).at_least(20.0).clip(true))
-            .column(Column::initial(110.0).at_least(40.0).clip(true))
+            .column(Column::initial(peer_width).at_least(40.0).clip(true))
             .column(Column::initial(40.0).at_least(24.0).clip(true))
             .column(Column::remainder().at_least(80.0).clip(true));
         // When old rows give way to new ones faster than a frame, the table is shorter than a frame ago, and
