@@ -86,8 +86,20 @@ fn raw_capture_matches_the_wire_byte_for_byte() {
     let (peer, peer_addr) = echo_through(&running.session, addr, &capture, &bytes);
     capture.stop().unwrap();
 
-    let rx = std::fs::read(raw_path(&path, Some(peer_addr), peer, Direction::Rx)).unwrap();
-    let tx = std::fs::read(raw_path(&path, Some(peer_addr), peer, Direction::Tx)).unwrap();
+    let rx = std::fs::read(raw_path(
+        &path,
+        Some(&peer_addr.into()),
+        peer,
+        Direction::Rx,
+    ))
+    .unwrap();
+    let tx = std::fs::read(raw_path(
+        &path,
+        Some(&peer_addr.into()),
+        peer,
+        Direction::Tx,
+    ))
+    .unwrap();
     assert!(
         rx == bytes,
         "received bytes differ from what the client sent"
@@ -451,7 +463,8 @@ fn a_send_cut_short_is_a_partial_line_in_the_capture() {
         );
         if raw_per_peer {
             // The raw file holds what went out, the cut-short part included.
-            let tx = std::fs::read(raw_path(&path, Some(addr), peer, Direction::Tx)).unwrap();
+            let tx =
+                std::fs::read(raw_path(&path, Some(&addr.into()), peer, Direction::Tx)).unwrap();
             assert_eq!(tx, b"firstabc");
         }
     }

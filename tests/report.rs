@@ -209,7 +209,7 @@ fn a_report_of_a_loopback_session_has_every_section_and_hashes_that_verify() {
     // Every file, with the hash another program computes.
     let raw_rx = netassist::capture::raw_path(
         &files[0].path,
-        Some(*peer.addr),
+        Some(&peer.addr),
         peer.id,
         netassist::engine::Direction::Rx,
     );

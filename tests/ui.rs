@@ -1434,7 +1434,7 @@ fn data_row<'a>(app: &'a NetAssistApp, text: &str) -> (usize, &'a netassist::tra
 /// The address the log gives the peer of the data row `text`.
 fn row_addr(app: &NetAssistApp, text: &str) -> std::net::SocketAddr {
     let peer = data_row(app, text).1.peer.unwrap();
-    *app.log().peer(peer).unwrap().addr
+    app.log().peer(peer).unwrap().addr.socket
 }
 
 #[test]

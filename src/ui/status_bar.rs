@@ -4,7 +4,7 @@
 use super::app::{NetAssistApp, UiAction};
 use crate::i18n::Lang;
 use crate::preset::ModeKind;
-use crate::traffic::{RelaySide, TrafficLog};
+use crate::traffic::{PeerStats, RelaySide, TrafficLog};
 
 /// Widths of the bar's controls, the same in both languages, so they stay where they are whatever the
 /// language and however the counters grow.
@@ -121,16 +121,18 @@ fn figures_ui(ui: &mut egui::Ui, app: &NetAssistApp, lang: Lang) {
 fn relay_text(log: &TrafficLog, lang: Lang) -> String {
     let (mut pairs, mut up, mut down) = (0, 0, 0);
     for peer in log.peers() {
-        match peer.pairing.map(|pairing| pairing.side) {
-            Some(RelaySide::Server) => down += peer.counters.rx_bytes,
-            // A device: counted as a pair while it or its server side is connected.
-            _ => {
-                up += peer.counters.rx_bytes;
-                let server = peer.pairing.and_then(|pairing| log.peer(pairing.partner));
-                if peer.is_connected() || server.is_some_and(|server| server.is_connected()) {
-                    pairs += 1;
-                }
-            }
+        if peer
+            .pairing
+            .is_some_and(|pairing| pairing.side == RelaySide::Server)
+        {
+            down += peer.counters.rx_bytes;
+            continue;
+        }
+        // A device: counted as a pair while it or its server side is connected.
+        up += peer.counters.rx_bytes;
+        let server = peer.pairing.and_then(|pairing| log.peer(pairing.partner));
+        if peer.is_connected() || server.is_some_and(PeerStats::is_connected) {
+            pairs += 1;
         }
     }
     format!(
