@@ -9,10 +9,12 @@
 //! Times come from [`timestamp`](crate::timestamp). Nothing here keeps state or does I/O; the writers
 //! (capture, exports, the command line's output) call these functions line by line.
 
+mod tls;
+
 use std::fmt::Write as _;
 
 use crate::codec::{ControlStyle, MessageKind, TextEncoding, decode_for_display_into, hex};
-use crate::engine::{CloseReason, Direction, HostPort, Mode, PeerId, Side};
+use crate::engine::{CloseReason, Direction, HostPort, Mode, PeerId};
 use crate::i18n::{Lang, Text};
 use crate::preset::{DataView, Preset};
 use crate::timestamp::clock_text;
@@ -301,12 +303,12 @@ fn note_en(note: &Note) -> String {
             Direction::Rx => format!("First datagram from {addr}"),
             Direction::Tx => format!("First datagram to {addr}"),
         },
-        Note::HalfClosed(Side::Peer) => {
-            "The peer finished sending (FIN); it can still receive".to_owned()
-        }
-        Note::HalfClosed(Side::Local) => {
-            "You finished sending (FIN sent); the peer can still send".to_owned()
-        }
+        Note::HalfClosed(side, how) => tls::half_closed_text(*side, *how, Lang::En).to_owned(),
+        Note::TlsEstablished(info) => tls::established_text(info, Lang::En),
+        Note::TlsCertificate(certificate) => format!(
+            "TLS certificate: {}",
+            tls::certificate_text(certificate, Lang::En)
+        ),
         Note::Unsent { bytes, sends } => format!(
             "Not sent: {bytes} bytes of {sends} send(s) were still queued when the connection ended"
         ),
@@ -381,8 +383,11 @@ fn note_zh(note: &Note) -> String {
             Direction::Rx => format!("收到来自 {addr} 的第一个数据报"),
             Direction::Tx => format!("向 {addr} 发出第一个数据报"),
         },
-        Note::HalfClosed(Side::Peer) => "对方已结束发送 (FIN)，仍可接收".to_owned(),
-        Note::HalfClosed(Side::Local) => "你已结束发送 (已发 FIN)，对方仍可发送".to_owned(),
+        Note::HalfClosed(side, how) => tls::half_closed_text(*side, *how, Lang::Zh).to_owned(),
+        Note::TlsEstablished(info) => tls::established_text(info, Lang::Zh),
+        Note::TlsCertificate(certificate) => {
+            format!("TLS 证书：{}", tls::certificate_text(certificate, Lang::Zh))
+        }
         Note::Unsent { bytes, sends } => {
             format!("未发送：连接结束时还有 {sends} 次发送共 {bytes} 字节在排队")
         }
@@ -644,7 +649,7 @@ mod tests {
             ),
             (Note::Stopped, "Session closed", "会话已关闭"),
             (
-                Note::HalfClosed(Side::Peer),
+                Note::HalfClosed(crate::engine::Side::Peer, None),
                 "The peer finished sending (FIN); it can still receive",
                 "对方已结束发送 (FIN)，仍可接收",
             ),

@@ -10,6 +10,8 @@
 //! Fields are kept as the user typed them, so a half-typed port survives; [`Preset::session`] turns them
 //! into an engine configuration or names the field that is wrong.
 
+mod tls;
+
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -23,6 +25,8 @@ use crate::codec::{ControlStyle, FramerConfig, Framing, InputMode, SendOptions, 
 use crate::engine::{self, HostPort, Mode, SessionConfig};
 use crate::i18n::Lang;
 use crate::rules::{Rule, RuleError, Rules};
+
+pub use tls::TlsSettings;
 
 /// The format version this build writes. Raise it when a field changes meaning (not when one is added:
 /// added fields load from older files with their defaults), and bring older presets up in
@@ -199,6 +203,8 @@ pub struct Preset {
     /// Device checks: named lists of steps that pass or fail ([`crate::check`]); presets from before
     /// checks existed load with none.
     pub checks: Vec<Check>,
+    /// TLS over the TCP connection (client or server); presets from before TLS load with it off.
+    pub tls: TlsSettings,
 }
 
 impl Default for Preset {
@@ -225,6 +231,7 @@ impl Default for Preset {
             periodic_count: String::new(),
             rules: Vec::new(),
             checks: Vec::new(),
+            tls: TlsSettings::default(),
         }
     }
 }
@@ -514,6 +521,8 @@ pub enum Field {
     Rules,
     /// The delimiter that splits received messages, as typed.
     Delimiter,
+    /// The TLS server's certificate and key files.
+    TlsCertificate,
 }
 
 impl Field {
@@ -532,6 +541,7 @@ impl Field {
                 Self::ReceiveBuffer => before.udp_receive_buffer_kib == now.udp_receive_buffer_kib,
                 // The typed text is the window's; a usable one changes the framing.
                 Self::Delimiter => before.framing == now.framing,
+                Self::TlsCertificate => before.tls == now.tls,
                 // Rules compile for the encoding and framing too.
                 Self::Rules => {
                     before.rules == now.rules
@@ -651,8 +661,12 @@ impl Preset {
         let mut config = SessionConfig::new(mode)
             .with_echo(self.echo && echoes)
             .with_rules(rules);
-        if self.mode == ModeKind::Udp {
-            config.udp_receive_buffer = self.udp_receive_buffer()?;
+        match self.mode {
+            ModeKind::Udp => config.udp_receive_buffer = self.udp_receive_buffer()?,
+            ModeKind::TcpServer => config.tls_accept = self.tls.accept()?,
+            ModeKind::TcpClient => config.tls_connect = self.tls.connect(),
+            // A relay's sides are plain TCP for now: its settings have no TLS of their own yet.
+            ModeKind::Relay => {}
         }
         Ok(config)
     }

@@ -135,6 +135,93 @@ pub struct CheckArgs {
     /// PC, the preset, the session, the peers, and each check's steps with PASS or FAIL.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// TLS instead of the preset's settings.
+    #[command(flatten)]
+    pub tls: TlsFlags,
+}
+
+/// TLS over the TCP connection; given ones override the preset's settings, and any of them switches TLS
+/// on.
+#[derive(Args, Debug, Default)]
+pub struct TlsFlags {
+    /// TLS over the TCP connection: a client verifies the server's certificate against the system's
+    /// trusted roots (or --ca), a server presents --cert/--key or --self-signed.
+    #[arg(long)]
+    pub tls: bool,
+    /// TCP client: accept any server certificate (a device with a self-signed one); it is still shown.
+    #[arg(long)]
+    pub tls_insecure: bool,
+    /// TCP client: trust the CA certificates in this PEM file instead of the system's.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// TCP client: the server name to send (SNI) and check the certificate against, instead of the host
+    /// as given.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// TCP server: the certificate (chain) PEM file; with --self-signed, where it is kept.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// TCP server: the private key PEM file; with --self-signed, where it is kept.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// TCP server: a self-signed certificate (for localhost, 127.0.0.1, `::1` and the bind address), made
+    /// once and kept in --cert/--key, or beside the preset with `run`; made for this run only otherwise.
+    #[arg(long)]
+    pub self_signed: bool,
+}
+
+impl TlsFlags {
+    /// Applies the flags to a preset's TLS settings; an error for TLS on UDP, or for flags of the other
+    /// end (a client's on a server, a server's on a client).
+    pub(super) fn apply(
+        &self,
+        mode: crate::preset::ModeKind,
+        tls: &mut crate::preset::TlsSettings,
+    ) -> Result<(), String> {
+        use crate::preset::ModeKind;
+        let client = self.tls_insecure || self.ca.is_some() || self.sni.is_some();
+        let server = self.cert.is_some() || self.self_signed;
+        if !(self.tls || client || server) {
+            return Ok(());
+        }
+        match mode {
+            ModeKind::Udp => return Err("TLS needs a TCP connection; UDP has none".to_owned()),
+            ModeKind::Relay => {
+                return Err(
+                    "a relay's sides are plain TCP; TLS is for tcp-client and tcp-server"
+                        .to_owned(),
+                );
+            }
+            ModeKind::TcpServer if client => {
+                return Err(
+                    "--tls-insecure, --ca and --sni are for a TLS client; a server presents                      --cert/--key or --self-signed"
+                        .to_owned(),
+                );
+            }
+            ModeKind::TcpClient if server => {
+                return Err(
+                    "--cert/--key and --self-signed are for a TLS server; a client checks the                      server's with --ca or --tls-insecure"
+                        .to_owned(),
+                );
+            }
+            ModeKind::TcpServer | ModeKind::TcpClient => {}
+        }
+        tls.enabled = true;
+        tls.accept_any |= self.tls_insecure;
+        let text = |path: &PathBuf| path.display().to_string();
+        if let Some(ca) = &self.ca {
+            tls.ca_file = text(ca);
+        }
+        if let Some(sni) = &self.sni {
+            tls.server_name.clone_from(sni);
+        }
+        if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
+            tls.cert_file = text(cert);
+            tls.key_file = text(key);
+        }
+        tls.self_signed |= self.self_signed;
+        Ok(())
+    }
 }
 
 /// What `netassist replay` plays, and how.
@@ -281,4 +368,7 @@ pub struct Common {
     /// order; replaces the preset's rules).
     #[arg(long, value_name = "RULE")]
     pub rule: Vec<Rule>,
+    /// TLS.
+    #[command(flatten)]
+    pub tls: TlsFlags,
 }

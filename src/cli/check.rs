@@ -85,6 +85,8 @@ fn plan(args: &CheckArgs) -> Result<CheckPlan, String> {
         eprintln!("netassist: {}: {warning}", args.preset.display());
     }
     let mut preset = loaded.preset;
+    args.tls.apply(preset.mode, &mut preset.tls)?;
+    preset.tls.keep_beside(&args.preset);
     if let Some(bind) = &args.bind {
         set_local(&mut preset, bind)?;
     }

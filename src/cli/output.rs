@@ -285,7 +285,9 @@ fn json_line(row: &Row, display: Display) -> Value {
                     object.insert("server".into(), server.to_string().into());
                     "paired"
                 }
-                Note::HalfClosed(_) => "half_closed",
+                Note::HalfClosed(..) => "half_closed",
+                Note::TlsEstablished(_) => "tls_established",
+                Note::TlsCertificate(_) => "tls_certificate",
                 Note::Unsent { .. } => "unsent",
                 Note::Closed(_) => "closed",
                 Note::Rejected { .. } => "rejected",

@@ -132,6 +132,8 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common, Option<PathBuf>), S
                 eprintln!("netassist: {}: {warning}", path.display());
             }
             let mut preset = loaded.preset;
+            common.tls.apply(preset.mode, &mut preset.tls)?;
+            preset.tls.keep_beside(&path);
             if let Some(bind) = bind {
                 set_local(&mut preset, &bind)?;
             }
@@ -231,6 +233,9 @@ impl Plan {
             .subcommand()
             .ok_or("a subcommand is needed; see --help")?;
         let (mut preset, common, preset_file) = preset_of(command)?;
+        if preset_file.is_none() {
+            common.tls.apply(preset.mode, &mut preset.tls)?;
+        }
         override_preset(&mut preset, &common);
         let mut config = preset.session().map_err(|error| error.en)?;
         // The window offers no echo for a client; a script asking for one gets it.
@@ -688,5 +693,79 @@ mod tests {
             "crlf",
         ]);
         assert!(plan.is_ok());
+    }
+
+    #[test]
+    fn tls_flags_switch_tls_on_for_the_end_they_belong_to() {
+        use crate::engine::{TlsConnect, TlsIdentity, TlsVerify};
+        let plan = plan_of(&[
+            "tcp-client",
+            "--connect",
+            "127.0.0.1:8883",
+            "--tls-insecure",
+            "--sni",
+            "board.local",
+        ])
+        .unwrap();
+        assert_eq!(
+            plan.config.tls_connect,
+            Some(TlsConnect {
+                verify: TlsVerify::AcceptAny,
+                server_name: Some("board.local".to_owned())
+            })
+        );
+        let without = plan_of(&["tcp-client", "--connect", "127.0.0.1:1883"]).unwrap();
+        assert_eq!(without.config.tls_connect, None);
+        let server = plan_of(&["tcp-server", "--bind", "127.0.0.1:0", "--self-signed"]).unwrap();
+        assert_eq!(
+            server.config.tls_accept.unwrap().identity,
+            TlsIdentity::SelfSigned { save: None }
+        );
+        let refusals = [
+            (
+                &["udp", "--bind", "127.0.0.1:0", "--tls"][..],
+                "UDP has none",
+            ),
+            (
+                &["tcp-server", "--bind", "127.0.0.1:0", "--tls-insecure"][..],
+                "for a TLS client",
+            ),
+            (
+                &["tcp-client", "--connect", "h:1", "--self-signed"][..],
+                "for a TLS server",
+            ),
+            (
+                &["tcp-server", "--bind", "127.0.0.1:0", "--tls"][..],
+                "needs a certificate",
+            ),
+            (
+                &["tcp-server", "--bind", "127.0.0.1:0", "--cert", "c.pem"][..],
+                "--key",
+            ),
+        ];
+        for (args, want) in refusals {
+            let Err(error) = plan_of(args) else {
+                panic!("{args:?} should be refused");
+            };
+            assert!(error.contains(want), "{args:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_preset_keeps_its_self_signed_certificate_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("board.ron");
+        Preset::default().save(&path).unwrap();
+        let plan = plan_of(&["run", path.to_str().unwrap(), "--self-signed"]).unwrap();
+        assert!(plan.preset.tls.enabled);
+        assert_eq!(
+            plan.config.tls_accept.unwrap().identity,
+            crate::engine::TlsIdentity::SelfSigned {
+                save: Some((
+                    dir.path().join("board.cert.pem"),
+                    dir.path().join("board.key.pem")
+                ))
+            }
+        );
     }
 }

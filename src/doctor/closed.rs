@@ -1,7 +1,8 @@
-//! What the end of a connection usually means: an RST, a time-out, a refusal, a peer that closed. The peers
-//! panel links each close reason to this explanation, in English and Chinese.
+//! What the end of a connection usually means: an RST, a time-out, a refusal, a peer that closed, a TLS
+//! handshake that failed. The peers panel links each close reason to this explanation, in English and
+//! Chinese.
 
-use crate::engine::{CloseReason, Problem};
+use crate::engine::{CloseReason, NetError, Problem, TlsFailure};
 use crate::i18n::{Lang, Text};
 
 /// Why connections end that way, as a cause: several close reasons share one.
@@ -13,6 +14,16 @@ enum Cause {
     Refused,
     Unreachable,
     Forgotten,
+    /// The server's certificate was not accepted.
+    TlsCertificate,
+    /// The peer did not accept ours.
+    TlsCertificateRefused,
+    /// The two ends share no TLS version or cipher suite.
+    TlsNothingInCommon,
+    /// One end speaks TLS, the other plain TCP.
+    TlsAndPlain,
+    /// Any other TLS failure.
+    Tls,
 }
 
 /// What a close reason usually means and what to look at ([`Text`]); see [`explain`].
@@ -40,10 +51,10 @@ pub fn explain(reason: &CloseReason) -> Option<CloseExplanation> {
         CloseReason::Reset => Cause::Reset,
         CloseReason::TimedOut => Cause::TimedOut,
         CloseReason::Forgotten => Cause::Forgotten,
-        CloseReason::Error(error) => problem_cause(error.problem())?,
+        CloseReason::Error(error) => error_cause(error)?,
         CloseReason::Unreachable(error) => {
             return Some(CloseExplanation {
-                cause: problem_cause(error.problem())?,
+                cause: error_cause(error)?,
                 relay: Some(RelayEnd::TargetUnreachable),
             });
         }
@@ -62,12 +73,33 @@ pub fn explain(reason: &CloseReason) -> Option<CloseExplanation> {
 }
 
 /// The cause of a network error that needs explaining.
-fn problem_cause(problem: Problem) -> Option<Cause> {
-    Some(match problem {
+fn error_cause(error: &NetError) -> Option<Cause> {
+    Some(match error.problem() {
         Problem::Reset => Cause::Reset,
         Problem::TimedOut => Cause::TimedOut,
         Problem::Refused => Cause::Refused,
         Problem::Unreachable => Cause::Unreachable,
+        Problem::Tls => match error.tls.as_deref() {
+            Some(
+                TlsFailure::UnknownIssuer
+                | TlsFailure::NameMismatch { .. }
+                | TlsFailure::Expired { .. }
+                | TlsFailure::NotYetValid { .. }
+                | TlsFailure::BadCertificate(_),
+            ) => Cause::TlsCertificate,
+            Some(TlsFailure::CertificateRefused { .. }) => Cause::TlsCertificateRefused,
+            Some(TlsFailure::NoCommonVersion | TlsFailure::NoCommonCipher) => {
+                Cause::TlsNothingInCommon
+            }
+            Some(
+                TlsFailure::PlainServer { .. }
+                | TlsFailure::PlainClient { .. }
+                | TlsFailure::EchoedHello
+                | TlsFailure::ClosedInHandshake
+                | TlsFailure::HandshakeTimedOut { .. },
+            ) => Cause::TlsAndPlain,
+            _ => Cause::Tls,
+        },
         _ => return None,
     })
 }
@@ -137,6 +169,26 @@ impl Text for Cause {
                  ones. It comes back with its next datagram; nothing was lost.",
                 "UDP 没有连接：这个远程主机只是为给新的腾出位置而从列表中移除。它再发数据报时会重新出现，没有丢失数据。",
             ),
+            Cause::TlsCertificate => lang.pick(
+                "A TLS client checks that the server's certificate is signed by an authority it trusts, is                  for the name it connected to, and is valid today. Devices often use a self-signed                  certificate, or one for another name, or have no clock and make one dated 1970: give                  the client the device's CA certificate, connect by the name in the certificate, or                  accept any certificate for a device you know.",
+                "TLS 客户端会检查服务器证书：是否由它信任的机构签发、是否签发给它连接的名称、今天是否有效。                 设备常用自签名证书、签发给其他名称的证书，或因没有时钟而生成 1970 年的证书：请为客户端提供                 设备的 CA 证书、用证书上的名称连接，或对确认可信的设备接受任何证书。",
+            ),
+            Cause::TlsCertificateRefused => lang.pick(
+                "The client checked this server's certificate and did not trust it. A self-signed                  certificate is trusted only by clients that were given it: install it (the .pem file)                  on the device as trusted, or switch off the device's certificate check.",
+                "客户端检查了本服务器的证书，但不信任它。自签名证书只被拿到它的客户端信任：请把证书（.pem                  文件）作为受信任证书装到设备上，或关闭设备的证书校验。",
+            ),
+            Cause::TlsNothingInCommon => lang.pick(
+                "The two ends could not agree how to encrypt: no TLS version or no cipher suite that both                  allow. Old devices often allow only TLS 1.0/1.1 or RSA key exchange, which NetAssist                  (like current browsers) does not use; update the device's TLS settings or firmware.",
+                "双方无法商定加密方式：没有双方都允许的 TLS 版本或加密套件。旧设备常常只允许 TLS 1.0/1.1                  或 RSA 密钥交换，而 NetAssist（和现在的浏览器一样）不使用它们；请更新设备的 TLS 设置或固件。",
+            ),
+            Cause::TlsAndPlain => lang.pick(
+                "One end speaks TLS and the other plain TCP. A TLS port and a plain port look the same                  from outside: check which port the device uses for TLS (often a different one, such as                  8883 for MQTT over TLS instead of 1883), and switch TLS on or off to match.",
+                "一端使用 TLS，另一端使用普通 TCP。从外面看 TLS 端口和普通端口没有区别：请确认设备用于 TLS                  的端口（常常是另一个端口，如 MQTT over TLS 用 8883 而不是 1883），并相应地开启或关闭 TLS。",
+            ),
+            Cause::Tls => lang.pick(
+                "The TLS connection failed: the message says how. The peer's TLS implementation and                  settings (versions, cipher suites, certificates) are the place to look.",
+                "TLS 连接失败：消息中说明了原因。请检查对方的 TLS 实现和设置（版本、加密套件、证书）。",
+            ),
         }
         .to_owned()
     }
@@ -175,6 +227,25 @@ mod tests {
         assert_eq!(
             explain(&error(ErrorKind::ConnectionReset)),
             explain(&CloseReason::Reset)
+        );
+        let tls = |failure| {
+            explain(&CloseReason::Error(NetError::tls(
+                Operation::Tls,
+                Some("127.0.0.1:1".to_owned()),
+                failure,
+            )))
+            .unwrap()
+        };
+        let plain = tls(TlsFailure::PlainClient {
+            first: b"GET".to_vec(),
+        });
+        assert!(plain.text(Lang::En).contains("plain TCP"));
+        assert_ne!(plain.text(Lang::En), plain.text(Lang::Zh));
+        assert_eq!(tls(TlsFailure::EchoedHello), plain);
+        assert_ne!(tls(TlsFailure::UnknownIssuer), plain);
+        assert_eq!(
+            tls(TlsFailure::NoCommonCipher),
+            tls(TlsFailure::NoCommonVersion)
         );
         assert_eq!(explain(&CloseReason::Kicked), None);
         // A relay side's close from its pair says so, then (for an unreachable target) why.

@@ -95,6 +95,7 @@ impl Checker {
                 peer,
                 side: Side::Peer,
                 at,
+                ..
             } => runner.finished_sending(peer.0, now, *at),
             Event::Closed { peer, at, .. } => runner.closed(peer.0, now, *at),
             _ => return,

@@ -1,5 +1,7 @@
 //! One TCP connection as the server, the client and the relay use it: non-blocking reads into the
-//! session's shared buffer, and a bounded send queue flushed as the socket accepts bytes.
+//! session's shared buffer, and a bounded send queue flushed as the socket accepts bytes. The connection is
+//! plain TCP or TLS ([`TlsLink`] over the same socket, chosen per connection); either way what it reports
+//! is the plaintext, and a send is reported once its last byte (its last record, with TLS) was written.
 //!
 //! A relay's side ([`Conn::pair_with`]) differs in three ways: the bytes forwarded from its partner are
 //! reported as [`Event::Forwarded`] when written (they were logged when read), its partner's FIN does
@@ -19,8 +21,10 @@ use socket2::{SockRef, TcpKeepalive};
 use crate::addr::canonical;
 
 use super::replies::no_other_side;
+use super::tls::link::{RAW_READ, TlsLink};
+use super::tls::{Endpoint, TlsClose};
 use super::worker::Cx;
-use super::{CloseReason, Direction, Event, NetError, Operation, PeerId, Side};
+use super::{CloseReason, Direction, Event, NetError, Operation, PeerId, Side, TlsFailure};
 
 /// Reads per readiness turn before other peers get their turn; with the 64 KiB buffer that is 256 KiB.
 pub(crate) const READS_PER_TURN: usize = 4;
@@ -47,6 +51,8 @@ pub(crate) struct Conn {
     sending: Sending,
     /// Reading paused because echoing would overfill the send queue; resumed when it drains.
     read_paused: bool,
+    /// TLS on this connection; `None` for plain TCP.
+    tls: Option<Box<TlsLink>>,
 }
 
 /// Our sending side of the connection.
@@ -74,10 +80,16 @@ pub(crate) enum ReadState {
 }
 
 impl Conn {
-    /// Registers a freshly connected stream and reports it as `Connected`. An IPv4 peer of a dual-stack
-    /// (`[::]`) listener is named by its IPv4 address, as the user knows it.
-    pub(crate) fn open(stream: TcpStream, addr: SocketAddr, cx: &mut Cx) -> Result<Self, NetError> {
-        Self::open_as(stream, addr, PeerId::next(), cx)
+    /// Registers a freshly connected stream and reports it as `Connected`; with `tls`, the TLS handshake
+    /// starts (a client's greeting goes out with the first flush). An IPv4 peer of a dual-stack (`[::]`)
+    /// listener is named by its IPv4 address, as the user knows it.
+    pub(crate) fn open(
+        stream: TcpStream,
+        addr: SocketAddr,
+        tls: Option<&Endpoint>,
+        cx: &mut Cx,
+    ) -> Result<Self, NetError> {
+        Self::open_as(stream, addr, PeerId::next(), tls, cx)
     }
 
     /// As [`Conn::open`], under an id given out before (a relay names its server side when it starts to
@@ -86,10 +98,15 @@ impl Conn {
         mut stream: TcpStream,
         addr: SocketAddr,
         peer: PeerId,
+        tls: Option<&Endpoint>,
         cx: &mut Cx,
     ) -> Result<Self, NetError> {
         let addr = canonical(addr);
         let fail = |e: &io::Error| NetError::io(Operation::Setup, Some(addr.to_string()), e);
+        let tls = tls
+            .map(|endpoint| TlsLink::new(endpoint).map(Box::new))
+            .transpose()
+            .map_err(|failure| NetError::tls(Operation::Tls, Some(addr.to_string()), failure))?;
         tune(&stream).map_err(|e| fail(&e))?;
         cx.registry
             .register(
@@ -118,7 +135,13 @@ impl Conn {
             peer_finished: false,
             sending: Sending::Open,
             read_paused: false,
+            tls,
         })
+    }
+
+    /// Whether a TLS handshake is still going on.
+    pub(crate) fn handshaking(&self) -> bool {
+        self.tls.as_ref().is_some_and(|tls| tls.handshaking())
     }
 
     /// Reads what the socket has, up to the turn's budget, reporting each read as `Data`, echoing it when
@@ -162,23 +185,96 @@ impl Conn {
     /// peer's FIN came, reported as [`Event::HalfClosed`]). Nothing is reported for the bytes.
     pub(crate) fn read_once(&mut self, cx: &mut Cx) -> Result<Option<Bytes>, CloseReason> {
         loop {
-            match self.stream.read(cx.read_buf()) {
-                Ok(0) => {
+            let got = if self.tls.is_some() {
+                self.read_tls(cx)?
+            } else {
+                match self.stream.read(cx.read_buf()) {
+                    Ok(0) => Got::End(None),
+                    Ok(n) => Got::Plain(n),
+                    Err(e) => Got::Failed(e),
+                }
+            };
+            match got {
+                Got::End(tls) => {
                     self.peer_finished = true;
                     cx.emit(Event::HalfClosed {
                         peer: self.peer,
                         side: Side::Peer,
+                        tls,
                         at: SystemTime::now(),
                     });
                     self.flush(cx)?;
                     return Ok(None);
                 }
-                Ok(n) => return Ok(Some(cx.take_read(n))),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.reason(Operation::Receive, &e)),
+                // A TLS read that held no application data (handshake, part of a record): read on.
+                Got::Plain(0) => {}
+                Got::Plain(n) => return Ok(Some(cx.take_read(n))),
+                Got::Failed(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Got::Failed(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Got::Failed(e) => return Err(self.reason(Operation::Receive, &e)),
             }
         }
+    }
+
+    /// One socket read on a TLS connection, decrypted: the plaintext it held (at the start of the read
+    /// buffer; possibly none), or the end of the peer's sending. A handshake that finished is reported,
+    /// and what it lets go (handshake answers, queued sends) is written.
+    fn read_tls(&mut self, cx: &mut Cx) -> Result<Got, CloseReason> {
+        let Some(tls) = self.tls.as_mut() else {
+            return Ok(Got::Plain(0));
+        };
+        if tls.close_pending {
+            return Ok(Got::End(Some(TlsClose::CloseNotify)));
+        }
+        let (raw, plain) = cx.tls_buffers(RAW_READ);
+        let n = match self.stream.read(raw) {
+            Ok(0) if tls.handshaking() => {
+                let failure = tls.closed_in_handshake();
+                return Err(self.tls_failed(failure));
+            }
+            Ok(0) => return Ok(Got::End(Some(TlsClose::Truncated))),
+            Ok(n) => n,
+            Err(e) => return Ok(Got::Failed(e)),
+        };
+        let received = match tls.receive(&raw[..n], plain) {
+            Ok(received) => received,
+            Err(failure) => {
+                // The alert rustls queued tells the peer why, when the socket takes it.
+                let _ = tls.write_records(&mut self.stream);
+                return Err(self.tls_failed(failure));
+            }
+        };
+        if received.established {
+            let info = Box::new(tls.info());
+            cx.emit(Event::TlsEstablished {
+                peer: self.peer,
+                info,
+                at: SystemTime::now(),
+            });
+        }
+        // Handshake answers, session tickets and sends held back by the handshake go out now; the
+        // plaintext stays where it is, at the start of the read buffer.
+        self.flush(cx)?;
+        if received.peer_closed {
+            if received.plain > 0 {
+                // The data is reported first, the close_notify by the next read.
+                if let Some(tls) = self.tls.as_mut() {
+                    tls.close_pending = true;
+                }
+            } else {
+                return Ok(Got::End(Some(TlsClose::CloseNotify)));
+            }
+        }
+        Ok(Got::Plain(received.plain))
+    }
+
+    /// The close reason for a TLS failure on this connection.
+    fn tls_failed(&self, failure: TlsFailure) -> CloseReason {
+        CloseReason::Error(NetError::tls(
+            Operation::Tls,
+            Some(self.addr.to_string()),
+            failure,
+        ))
     }
 
     /// Queues `bytes` as one send and writes as much as the socket takes now. A send that does not fit in
@@ -257,32 +353,46 @@ impl Conn {
     /// and ends the connection ([`CloseReason::PeerClosed`]) if the peer has finished sending and nothing
     /// more is scheduled for it.
     pub(crate) fn flush(&mut self, cx: &mut Cx) -> Outcome {
-        while let Some(front) = self.queue.front() {
-            match self.stream.write(&front[self.front_written..]) {
-                Ok(0) => {
-                    return Err(CloseReason::Error(NetError::io(
-                        Operation::Send,
-                        Some(self.addr.to_string()),
-                        &io::Error::from(io::ErrorKind::WriteZero),
-                    )));
-                }
-                Ok(n) => {
-                    self.front_written += n;
-                    self.front_written_at = SystemTime::now();
-                    self.queued -= n;
-                    if self.front_written == front.len() {
-                        self.front_written = 0;
-                        if let Some(sent) = self.queue.pop_front() {
-                            self.written(sent, cx);
-                        }
+        loop {
+            if !self.write_records(cx)? {
+                return Ok(());
+            }
+            let Some(front) = self.queue.front() else {
+                break;
+            };
+            let rest = &front[self.front_written..];
+            match self.tls.as_mut() {
+                // Plaintext waits for the handshake; the records made of it are written on the next turn
+                // of this loop, and the send counts as written once they all are.
+                Some(tls) if tls.handshaking() => return Ok(()),
+                Some(tls) => {
+                    if let Err(e) = tls.accept(rest) {
+                        return Err(self.reason(Operation::Send, &e));
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.reason(Operation::Send, &e)),
+                None => match self.stream.write(rest) {
+                    Ok(0) => {
+                        return Err(CloseReason::Error(NetError::io(
+                            Operation::Send,
+                            Some(self.addr.to_string()),
+                            &io::Error::from(io::ErrorKind::WriteZero),
+                        )));
+                    }
+                    Ok(n) => self.wrote(n, cx),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(self.reason(Operation::Send, &e)),
+                },
             }
         }
         if self.sending == Sending::Finishing {
+            // TLS ends our sending with a close_notify, written before the FIN.
+            if let Some(tls) = self.tls.as_mut().filter(|tls| !tls.close_sent) {
+                tls.close_notify();
+                if !self.write_records(cx)? {
+                    return Ok(());
+                }
+            }
             self.sending = Sending::Finished;
             if let Err(e) = self.stream.shutdown(std::net::Shutdown::Write) {
                 return Err(self.reason(Operation::Send, &e));
@@ -290,6 +400,7 @@ impl Conn {
             cx.emit(Event::HalfClosed {
                 peer: self.peer,
                 side: Side::Local,
+                tls: self.tls.as_ref().map(|_| TlsClose::CloseNotify),
                 at: SystemTime::now(),
             });
         }
@@ -297,6 +408,41 @@ impl Conn {
             return Err(CloseReason::PeerClosed);
         }
         Ok(())
+    }
+
+    /// TLS: writes the records waiting to go out; once none is left, the plaintext they carried counts as
+    /// written. `Ok(false)` when the socket is full. Plain TCP has none.
+    fn write_records(&mut self, cx: &mut Cx) -> Result<bool, CloseReason> {
+        let Some(tls) = self.tls.as_mut() else {
+            return Ok(true);
+        };
+        match tls.write_records(&mut self.stream) {
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
+            Err(e) => return Err(self.reason(Operation::Send, &e)),
+        }
+        let carried = std::mem::take(&mut tls.pending);
+        if carried > 0 {
+            self.wrote(carried, cx);
+        }
+        Ok(true)
+    }
+
+    /// `n` more bytes of the front send are on the socket; a send whose last byte is reported.
+    fn wrote(&mut self, n: usize, cx: &mut Cx) {
+        self.front_written += n;
+        self.front_written_at = SystemTime::now();
+        self.queued -= n;
+        if self
+            .queue
+            .front()
+            .is_some_and(|front| self.front_written == front.len())
+        {
+            self.front_written = 0;
+            if let Some(sent) = self.queue.pop_front() {
+                self.written(sent, cx);
+            }
+        }
     }
 
     /// Reports a send whose last byte was written: as `Data`, or as forwarded from the relay partner.
@@ -349,6 +495,17 @@ impl Conn {
     /// Closes the connection and reports why, after reporting what was still queued as unsent. Kicked
     /// and stopped peers get a clean FIN.
     pub(crate) fn close(mut self, reason: CloseReason, cx: &mut Cx) {
+        // A TLS connection that ends in order ends with our close_notify too (if the socket takes it now):
+        // a peer that closed its side waits for it (a bidirectional shutdown, as Python's `unwrap`).
+        if matches!(
+            reason,
+            CloseReason::PeerClosed | CloseReason::Kicked | CloseReason::SessionStopped
+        ) && let Some(tls) = self.tls.as_mut()
+            && !tls.handshaking()
+        {
+            tls.close_notify();
+            let _ = tls.write_records(&mut self.stream);
+        }
         // Deregistering can only fail if the socket is already gone from the poll; closing follows anyway.
         let _ = cx.registry.deregister(&mut self.stream);
         let (delayed_bytes, delayed_replies) = cx.forget(self.peer);
@@ -384,6 +541,16 @@ impl Conn {
             _ => CloseReason::Error(NetError::io(op, Some(self.addr.to_string()), e)),
         }
     }
+}
+
+/// What one read of the socket gave.
+enum Got {
+    /// This many bytes of plaintext are at the start of the read buffer (0: a TLS read that held none).
+    Plain(usize),
+    /// The peer finished sending: a FIN (with TLS, how it came).
+    End(Option<TlsClose>),
+    /// The socket read failed (`WouldBlock` when there is nothing more for now).
+    Failed(io::Error),
 }
 
 /// Socket options every connection gets: no Nagle delay, so what the user sends leaves at once as they

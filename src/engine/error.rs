@@ -21,8 +21,10 @@ pub enum Operation {
     Send,
     /// Joining or leaving a multicast group.
     Multicast,
-    /// Setting up the session itself (event loop, socket options).
+    /// Setting up the session itself (event loop, socket options, TLS certificates).
     Setup,
+    /// The TLS handshake, or TLS on an established connection.
+    Tls,
 }
 
 /// The kind of failure, in the terms a user thinks in.
@@ -46,6 +48,8 @@ pub enum Problem {
     Reset,
     /// The command cannot be carried out in this session (unknown peer, wrong mode).
     InvalidRequest,
+    /// TLS failed: [`NetError::tls`] says how.
+    Tls,
     /// Anything else; the OS message is in the detail.
     Other,
 }
@@ -63,6 +67,8 @@ pub struct NetError {
     pub os_code: Option<i32>,
     /// The OS's own description, or the engine's for errors that do not come from the OS.
     pub detail: String,
+    /// What went wrong with TLS, when it was TLS that failed; the messages are then its own.
+    pub tls: Option<Box<super::TlsFailure>>,
 }
 
 impl NetError {
@@ -75,6 +81,7 @@ impl NetError {
             kind: err.kind(),
             os_code: err.raw_os_error(),
             detail: err.to_string(),
+            tls: None,
         }
     }
 
@@ -87,6 +94,7 @@ impl NetError {
             kind: io::ErrorKind::InvalidInput,
             os_code: None,
             detail: detail.into(),
+            tls: None,
         }
     }
 
@@ -98,6 +106,20 @@ impl NetError {
             kind: io::ErrorKind::TimedOut,
             os_code: None,
             detail: format!("no answer within {} ms", waited.as_millis()),
+            tls: None,
+        }
+    }
+
+    /// A TLS failure during `op` with `addr` (a peer, or a file for [`Operation::Setup`]).
+    #[must_use]
+    pub fn tls(op: Operation, addr: Option<String>, failure: super::TlsFailure) -> Self {
+        Self {
+            op,
+            detail: failure.text(addr.as_deref().unwrap_or(""), crate::i18n::Lang::En),
+            addr,
+            kind: io::ErrorKind::Other,
+            os_code: None,
+            tls: Some(Box::new(failure)),
         }
     }
 
@@ -105,6 +127,9 @@ impl NetError {
     #[must_use]
     pub fn problem(&self) -> Problem {
         use io::ErrorKind as K;
+        if self.tls.is_some() {
+            return Problem::Tls;
+        }
         match (self.op, self.kind) {
             (Operation::Resolve, _) => Problem::BadAddress,
             (_, K::AddrInUse) => Problem::AddrInUse,
@@ -161,8 +186,16 @@ impl NetError {
             Problem::BadAddress => format!("“{addr}”不是有效的地址或主机名：{}", self.detail),
             Problem::Reset => format!("{addr} 重置了连接。"),
             Problem::InvalidRequest => format!("无法执行：{}", self.detail),
+            Problem::Tls => self.tls_text(crate::i18n::Lang::Zh),
             Problem::Other => format!("{} {addr} 失败：{}", self.op_zh(), self.detail),
         }
+    }
+
+    fn tls_text(&self, lang: crate::i18n::Lang) -> String {
+        let addr = self.addr.as_deref().unwrap_or("?");
+        self.tls
+            .as_ref()
+            .map_or_else(|| self.detail.clone(), |tls| tls.text(addr, lang))
     }
 
     fn op_zh(&self) -> &'static str {
@@ -175,6 +208,7 @@ impl NetError {
             Operation::Send => "发送",
             Operation::Multicast => "组播设置",
             Operation::Setup => "初始化",
+            Operation::Tls => "TLS",
         }
     }
 
@@ -188,6 +222,7 @@ impl NetError {
             Operation::Send => "Sending to",
             Operation::Multicast => "Multicast setup for",
             Operation::Setup => "Setting up",
+            Operation::Tls => "TLS with",
         }
     }
 }
@@ -236,6 +271,7 @@ impl fmt::Display for NetError {
             ),
             Problem::Reset => write!(f, "{addr} reset the connection."),
             Problem::InvalidRequest => write!(f, "Cannot do that: {}", self.detail),
+            Problem::Tls => f.write_str(&self.tls_text(crate::i18n::Lang::En)),
             Problem::Other => write!(f, "{} {addr} failed: {}", self.op_en(), self.detail),
         }
     }

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
-use super::{NetError, PeerId};
+use super::{CertSummary, NetError, PeerId, TlsClose, TlsInfo};
 use crate::check::CheckEvent;
 
 /// Which way bytes went.
@@ -145,11 +145,33 @@ pub enum Event {
     /// One side of a TCP connection finished sending (shutdown of its sending side: a FIN). After the
     /// peer's, the connection stays open while anything is queued or scheduled for the peer (a delayed rule
     /// reply), then closes ([`CloseReason::PeerClosed`]); after ours, the peer can still send.
+    ///
+    /// On a TLS connection, `tls` says how: our half-close sends a `close_notify` then the FIN; the peer's
+    /// `close_notify` is its half-close (its FIN follows unreported), and a peer's FIN without one is a
+    /// [`TlsClose::Truncated`] half-close.
     HalfClosed {
         /// The connection.
         peer: PeerId,
         /// Who finished sending.
         side: Side,
+        /// TLS connections: a `close_notify`, or a FIN without one; `None` for plain TCP.
+        tls: Option<TlsClose>,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// A TLS handshake finished: from now on the peer's data is application data (plaintext).
+    TlsEstablished {
+        /// The connection.
+        peer: PeerId,
+        /// What was agreed, and the server's certificate.
+        info: Box<TlsInfo>,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// A TLS server's certificate, once, right after [`Event::Listening`]: the one every client is shown.
+    TlsCertificate {
+        /// Its summary.
+        certificate: Box<CertSummary>,
         /// When it happened.
         at: SystemTime,
     },
@@ -260,6 +282,8 @@ impl Event {
             | Event::Forwarded { at, .. }
             | Event::Data { at, .. }
             | Event::HalfClosed { at, .. }
+            | Event::TlsEstablished { at, .. }
+            | Event::TlsCertificate { at, .. }
             | Event::Unsent { at, .. }
             | Event::Closed { at, .. }
             | Event::Rejected { at, .. }

@@ -24,6 +24,7 @@ mod resolve;
 mod tcp_client;
 mod tcp_server;
 mod timer;
+mod tls;
 mod udp;
 mod udp_drops;
 mod worker;
@@ -44,6 +45,16 @@ pub use error::{NetError, Operation, Problem};
 pub use event::{CloseReason, Direction, Event, Side};
 pub use peer::PeerId;
 pub use periodic::{CATCH_UP, MIN_INTERVAL};
+pub use tls::{
+    CertSummary, SelfSigned, TlsAccept, TlsClose, TlsConnect, TlsFailure, TlsIdentity, TlsInfo,
+    TlsVerify, self_signed,
+};
+
+/// A time as a UTC date and time, `2026-01-31 23:59:59 UTC`, as certificates give their validity.
+#[must_use]
+pub fn utc_text(time: std::time::SystemTime) -> String {
+    tls::utc(time)
+}
 pub(crate) use resolve::resolve;
 
 /// The most times per second the worker calls the waker while events keep coming.
@@ -173,6 +184,12 @@ pub struct SessionConfig {
     /// UDP: the socket's receive buffer to ask the OS for, in bytes; what it granted is reported by
     /// [`Event::ReceiveBuffer`]. Datagrams that arrive while it is full are lost.
     pub udp_receive_buffer: usize,
+    /// TLS on the connections the session makes (TCP client); `None` for plain TCP. The handshake is
+    /// reported by [`Event::TlsEstablished`]; everything else (data, rules, checks) sees the plaintext.
+    pub tls_connect: Option<TlsConnect>,
+    /// TLS on the connections the session accepts (TCP server); `None` for plain TCP. The certificate
+    /// presented is reported once by [`Event::TlsCertificate`] after [`Event::Listening`].
+    pub tls_accept: Option<TlsAccept>,
 }
 
 impl SessionConfig {
@@ -188,6 +205,8 @@ impl SessionConfig {
             max_queue_bytes: 4 << 20,
             max_backlog_bytes: 64 << 20,
             udp_receive_buffer: DEFAULT_UDP_RECEIVE_BUFFER,
+            tls_connect: None,
+            tls_accept: None,
         }
     }
 

@@ -254,7 +254,7 @@ impl Relay {
         timeout: Duration,
     ) -> Self {
         Self {
-            acceptor: Acceptor::new(bind, max_clients),
+            acceptor: Acceptor::new(bind, max_clients, None),
             target,
             timeout,
             addrs: Vec::new(),
@@ -369,7 +369,7 @@ impl Relay {
                 server: id,
                 at: SystemTime::now(),
             });
-            Conn::open_as(stream, addr, id, cx)
+            Conn::open_as(stream, addr, id, None, cx)
         });
         let server = match opened {
             Ok(mut server) => {

@@ -12,8 +12,9 @@ use socket2::{Domain, Socket, Type};
 use super::conn::{Conn, ReadState};
 use super::resolve::resolve;
 use super::tcp_server::no_such_peer;
+use super::tls::Endpoint;
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
-use super::{CloseReason, Command, NetError, Operation, Target};
+use super::{CloseReason, Command, NetError, Operation, Target, TlsConnect, TlsFailure};
 
 pub(crate) struct TcpClient {
     host: String,
@@ -21,6 +22,9 @@ pub(crate) struct TcpClient {
     local: Option<SocketAddr>,
     timeout: Duration,
     state: State,
+    /// TLS as configured; `tls` is built from it when the session opens.
+    tls_connect: Option<TlsConnect>,
+    tls: Option<Endpoint>,
 }
 
 enum State {
@@ -34,6 +38,8 @@ enum State {
     Connected {
         conn: Conn,
         unread: bool,
+        /// TLS: when the handshake must have finished (the connect time-out again).
+        handshake_by: Option<Instant>,
     },
     Done,
 }
@@ -44,6 +50,7 @@ impl TcpClient {
         port: u16,
         local: Option<SocketAddr>,
         timeout: Duration,
+        tls_connect: Option<TlsConnect>,
     ) -> Self {
         Self {
             host,
@@ -51,6 +58,8 @@ impl TcpClient {
             local,
             timeout,
             state: State::Done,
+            tls_connect,
+            tls: None,
         }
     }
 
@@ -112,8 +121,18 @@ impl TcpClient {
             let error = NetError::io(Operation::Connect, Some(addr.to_string()), &e);
             return self.retry_or(error, rest, cx);
         }
-        let conn = Conn::open(stream, addr, cx)?;
-        self.state = State::Connected { conn, unread: true };
+        let mut conn = Conn::open(stream, addr, self.tls.as_ref(), cx)?;
+        let handshake_by = conn.handshaking().then(|| Instant::now() + self.timeout);
+        // A TLS client speaks first: its greeting goes out now.
+        let greeted = conn.flush(cx);
+        self.state = State::Connected {
+            conn,
+            unread: true,
+            handshake_by,
+        };
+        if let Err(reason) = greeted {
+            self.closed(reason, cx);
+        }
         Ok(())
     }
 
@@ -191,6 +210,13 @@ fn in_progress(e: &io::Error) -> bool {
 
 impl Handler for TcpClient {
     fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
+        if let Some(tls) = &self.tls_connect
+            && self.tls.is_none()
+        {
+            let endpoint = Endpoint::client(tls, &self.host)
+                .map_err(|failure| NetError::tls(Operation::Setup, None, failure))?;
+            self.tls = Some(endpoint);
+        }
         let addrs = resolve(&self.host, self.port)?;
         self.connect_next(addrs, cx)
     }
@@ -202,7 +228,7 @@ impl Handler for TcpClient {
                     self.fail(error, cx);
                 }
             }
-            State::Connected { conn, unread } if event.token() == Cx::token(conn.peer) => {
+            State::Connected { conn, unread, .. } if event.token() == Cx::token(conn.peer) => {
                 match conn.ready(event, cx) {
                     Ok(ReadState::Drained) => {}
                     Ok(ReadState::More) => *unread = true,
@@ -281,10 +307,29 @@ impl Handler for TcpClient {
                 self.turn(now, cx)
             }
             State::Connecting { deadline, .. } => Wake::At(*deadline),
-            State::Connected { conn, unread } if *unread => {
+            State::Connected {
+                conn,
+                handshake_by: Some(by),
+                ..
+            } if conn.handshaking() && *by <= now => {
+                let failure = TlsFailure::HandshakeTimedOut {
+                    waited_ms: self.timeout.as_millis(),
+                };
+                let error = NetError::tls(Operation::Tls, Some(conn.addr.to_string()), failure);
+                self.closed(CloseReason::Error(error), cx);
+                Wake::Idle
+            }
+            State::Connected {
+                conn,
+                unread,
+                handshake_by,
+            } if *unread => {
                 *unread = false;
                 match conn.read(cx) {
-                    Ok(ReadState::Drained) => Wake::Idle,
+                    Ok(ReadState::Drained) => match handshake_by {
+                        Some(by) if conn.handshaking() => Wake::At(*by),
+                        _ => Wake::Idle,
+                    },
                     Ok(ReadState::More) => {
                         *unread = true;
                         Wake::Now
@@ -295,6 +340,11 @@ impl Handler for TcpClient {
                     }
                 }
             }
+            State::Connected {
+                conn,
+                handshake_by: Some(by),
+                ..
+            } if conn.handshaking() => Wake::At(*by),
             State::Connected { .. } | State::Done => Wake::Idle,
         }
     }

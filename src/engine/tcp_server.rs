@@ -12,8 +12,9 @@ use mio::net::TcpListener;
 use socket2::{Domain, Socket, Type};
 
 use super::conn::{Conn, ReadState};
+use super::tls::Endpoint;
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
-use super::{CloseReason, Command, Event, NetError, Operation, PeerId, Target};
+use super::{CloseReason, Command, Event, NetError, Operation, PeerId, Target, TlsAccept};
 
 /// Pending connections the OS may queue before we accept them; large enough for a burst of thousands.
 const BACKLOG: i32 = 1024;
@@ -32,22 +33,42 @@ pub(crate) struct Acceptor {
     /// The listener may have more connections waiting.
     accept_more: bool,
     accept_retry: Option<Instant>,
+    /// TLS on the accepted connections as configured; `tls` is built from it when the listener opens.
+    tls_accept: Option<TlsAccept>,
+    tls: Option<Endpoint>,
 }
 
 impl Acceptor {
-    pub(crate) fn new(bind: SocketAddr, max_clients: Option<usize>) -> Self {
+    pub(crate) fn new(
+        bind: SocketAddr,
+        max_clients: Option<usize>,
+        tls_accept: Option<TlsAccept>,
+    ) -> Self {
         Self {
             bind,
             max_clients,
+            tls_accept,
+            tls: None,
             listener: None,
             accept_more: false,
             accept_retry: None,
         }
     }
 
-    /// Listens on the bind address and reports where ([`Event::Listening`]).
+    /// Listens on the bind address and reports where ([`Event::Listening`]), then, with TLS, the
+    /// certificate every client is shown ([`Event::TlsCertificate`]).
     pub(crate) fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
         let fail = |e: &io::Error| NetError::io(Operation::Bind, Some(self.bind.to_string()), e);
+        // The certificate comes first: a server that cannot present one does not listen at all.
+        let certificate = match &self.tls_accept {
+            Some(tls) => {
+                let (endpoint, certificate) = Endpoint::server(tls, Some(self.bind))
+                    .map_err(|failure| NetError::tls(Operation::Setup, None, failure))?;
+                self.tls = Some(endpoint);
+                Some(certificate)
+            }
+            None => None,
+        };
         let mut listener = listen(self.bind).map_err(|e| fail(&e))?;
         cx.registry
             .register(&mut listener, SOCKET_TOKEN, Interest::READABLE)
@@ -57,6 +78,12 @@ impl Acceptor {
             addr,
             at: SystemTime::now(),
         });
+        if let Some(certificate) = certificate {
+            cx.emit(Event::TlsCertificate {
+                certificate: Box::new(certificate),
+                at: SystemTime::now(),
+            });
+        }
         self.listener = Some(listener);
         Ok(())
     }
@@ -119,7 +146,7 @@ impl Acceptor {
                         });
                         continue;
                     }
-                    match Conn::open(stream, addr, cx) {
+                    match Conn::open(stream, addr, self.tls.as_ref(), cx) {
                         Ok(conn) => accepted.push(conn),
                         Err(error) => cx.error(error),
                     }
@@ -157,9 +184,13 @@ pub(crate) struct TcpServer {
 }
 
 impl TcpServer {
-    pub(crate) fn new(bind: SocketAddr, max_clients: Option<usize>) -> Self {
+    pub(crate) fn new(
+        bind: SocketAddr,
+        max_clients: Option<usize>,
+        tls_accept: Option<TlsAccept>,
+    ) -> Self {
         Self {
-            acceptor: Acceptor::new(bind, max_clients),
+            acceptor: Acceptor::new(bind, max_clients, tls_accept),
             clients: HashMap::new(),
             unread: Vec::new(),
         }

@@ -119,6 +119,9 @@ pub(crate) struct Cx<'a> {
     /// One read buffer for every socket of the session, so 10,000 idle peers cost no buffer memory.
     /// Always [`READ_BUFFER`] bytes long and initialised, so it can be read into without `unsafe`.
     buf: BytesMut,
+    /// TLS connections read the socket's raw bytes here and decrypt them into `buf`; empty until a TLS
+    /// connection first reads.
+    raw: Vec<u8>,
     pub(crate) echo: bool,
     /// The reply rules, with their framers and delayed replies.
     replier: Replier,
@@ -201,6 +204,15 @@ impl Cx<'_> {
     /// The buffer the next read goes into.
     pub(crate) fn read_buf(&mut self) -> &mut [u8] {
         &mut self.buf
+    }
+
+    /// A TLS connection's buffers: the one raw bytes are read into (`raw_len` bytes), and the read buffer
+    /// its plaintext goes to (then taken with [`Self::take_read`]).
+    pub(crate) fn tls_buffers(&mut self, raw_len: usize) -> (&mut [u8], &mut [u8]) {
+        if self.raw.len() < raw_len {
+            self.raw.resize(raw_len, 0);
+        }
+        (&mut self.raw[..raw_len], &mut self.buf)
     }
 
     /// The first `n` bytes of the read buffer as an event payload. A large read is split off the buffer
@@ -297,10 +309,14 @@ pub(crate) fn run(
         max_queue_bytes,
         max_backlog_bytes,
         udp_receive_buffer,
+        tls_connect,
+        tls_accept,
     } = config;
     let checker = Checker::new(&mode);
     let mut handler: Box<dyn Handler> = match mode {
-        Mode::TcpServer { bind, max_clients } => Box::new(TcpServer::new(bind, max_clients)),
+        Mode::TcpServer { bind, max_clients } => {
+            Box::new(TcpServer::new(bind, max_clients, tls_accept))
+        }
         Mode::Relay {
             bind,
             target,
@@ -312,7 +328,7 @@ pub(crate) fn run(
             port,
             local,
             timeout,
-        } => Box::new(TcpClient::new(host, port, local, timeout)),
+        } => Box::new(TcpClient::new(host, port, local, timeout, tls_connect)),
         Mode::Udp {
             bind,
             remote,
@@ -346,6 +362,7 @@ pub(crate) fn run(
         registry: &registry,
         emitter,
         buf: BytesMut::zeroed(READ_BUFFER),
+        raw: Vec::new(),
         echo,
         replier: Replier::new(rules),
         checker,

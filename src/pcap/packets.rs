@@ -181,7 +181,7 @@ impl Synthesizer {
                     connection.data(true, written, *written_at, out)?;
                 }
             }
-            Event::HalfClosed { peer, side, at } => {
+            Event::HalfClosed { peer, side, at, .. } => {
                 if let Some(Connection {
                     tcp: Some(tcp),
                     flow,

@@ -281,6 +281,8 @@ impl TrafficLog {
                 self.stopped = true;
             }
             Event::Rejected { .. }
+            | Event::TlsEstablished { .. }
+            | Event::TlsCertificate { .. }
             | Event::ReceiveBuffer { .. }
             | Event::Joined { .. }
             | Event::Left { .. }
@@ -833,6 +835,7 @@ mod tests {
             &Event::HalfClosed {
                 peer: P1,
                 side: Side::Peer,
+                tls: None,
                 at: wall(7),
             },
         );
@@ -920,6 +923,7 @@ mod tests {
         let half_closed = |peer, side, ms| Event::HalfClosed {
             peer,
             side,
+            tls: None,
             at: wall(ms),
         };
         s.event(1, &half_closed(P1, Side::Peer, 1));

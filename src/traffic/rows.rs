@@ -11,7 +11,9 @@ use bytes::Bytes;
 
 use crate::check::Milestone;
 use crate::codec::MessageKind;
-use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId, Side};
+use crate::engine::{
+    CertSummary, CloseReason, Direction, Event, Mode, NetError, PeerId, Side, TlsClose, TlsInfo,
+};
 
 use super::stats::PeerAddr;
 
@@ -103,8 +105,13 @@ pub enum Note {
         /// Which way the first datagram went.
         dir: Direction,
     },
-    /// The row's peer (`Side::Peer`) or we (`Side::Local`) finished sending: a TCP half-close (FIN).
-    HalfClosed(Side),
+    /// The row's peer (`Side::Peer`) or we (`Side::Local`) finished sending: a TCP half-close (FIN); on a
+    /// TLS connection, how ([`TlsClose`]).
+    HalfClosed(Side, Option<TlsClose>),
+    /// The row's peer finished its TLS handshake: what was agreed (boxed: rare and large).
+    TlsEstablished(Box<TlsInfo>),
+    /// The certificate this TLS server presents (boxed: rare and large).
+    TlsCertificate(Box<CertSummary>),
     /// Sends to the row's peer that did not go out because the connection ended first.
     Unsent {
         /// Bytes that did not go out.
@@ -181,7 +188,15 @@ impl Note {
                 },
             ),
             Event::Connected { peer, addr, .. } => (Some(*peer), Self::Connected(*addr)),
-            Event::HalfClosed { peer, side, .. } => (Some(*peer), Self::HalfClosed(*side)),
+            Event::HalfClosed {
+                peer, side, tls, ..
+            } => (Some(*peer), Self::HalfClosed(*side, *tls)),
+            Event::TlsEstablished { peer, info, .. } => {
+                (Some(*peer), Self::TlsEstablished(info.clone()))
+            }
+            Event::TlsCertificate { certificate, .. } => {
+                (None, Self::TlsCertificate(certificate.clone()))
+            }
             Event::Unsent {
                 peer, bytes, sends, ..
             } => (

@@ -321,6 +321,7 @@ fn each_sides_fin_as_it_happened_then_ours_when_it_closes() {
             Event::HalfClosed {
                 peer: PEER,
                 side: Side::Peer,
+                tls: None,
                 at: at(2),
             },
             data(Direction::Tx, b"reply after your FIN", 3),
@@ -360,12 +361,14 @@ fn our_half_close_is_our_fin_and_the_peer_can_still_send() {
             Event::HalfClosed {
                 peer: PEER,
                 side: Side::Local,
+                tls: None,
                 at: at(1),
             },
             data(Direction::Rx, b"more", 2),
             Event::HalfClosed {
                 peer: PEER,
                 side: Side::Peer,
+                tls: None,
                 at: at(3),
             },
             closed(CloseReason::PeerClosed),

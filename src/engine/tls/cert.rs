@@ -1,0 +1,266 @@
+//! Certificates: what the log shows of one ([`CertSummary`]: subject, issuer, SHA-256 fingerprint,
+//! validity), reading PEM certificate chains and keys from files, and making a self-signed certificate
+//! ([`self_signed`]) saved as PEM.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use sha2::{Digest, Sha256};
+
+use super::TlsFailure;
+
+/// What a person checks about a certificate. Source of the fields: RFC 5280 section 4.1 (subject,
+/// issuer, validity), read with `x509-parser`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertSummary {
+    /// The subject's distinguished name, as `CN=board.local, O=Acme`.
+    pub subject: String,
+    /// The issuer's distinguished name; the same as the subject for a self-signed certificate.
+    pub issuer: String,
+    /// The SHA-256 of the certificate's DER bytes, the fingerprint browsers and `openssl x509
+    /// -fingerprint -sha256` show.
+    pub sha256: [u8; 32],
+    /// The first moment it is valid.
+    pub not_before: SystemTime,
+    /// The last moment it is valid.
+    pub not_after: SystemTime,
+    /// The names and addresses it is for (subject alternative names), as `DNS:board.local`,
+    /// `IP:192.168.1.5`.
+    pub names: Vec<String>,
+}
+
+impl CertSummary {
+    /// Reads a DER certificate; `None` if it cannot be parsed (the handshake has accepted or refused it
+    /// by then, so the log only lacks its details).
+    #[must_use]
+    pub fn of(der: &[u8]) -> Option<Self> {
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let time = |t: x509_parser::time::ASN1Time| {
+            let secs = t.timestamp();
+            if secs >= 0 {
+                SystemTime::UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs())
+            } else {
+                SystemTime::UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
+            }
+        };
+        let names = cert
+            .subject_alternative_name()
+            .ok()
+            .flatten()
+            .map(|san| {
+                san.value
+                    .general_names
+                    .iter()
+                    .map(|name| match name {
+                        x509_parser::extensions::GeneralName::DNSName(dns) => format!("DNS:{dns}"),
+                        x509_parser::extensions::GeneralName::IPAddress(ip) => ip_name(ip),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Self {
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            sha256: Sha256::digest(der).into(),
+            not_before: time(cert.validity().not_before),
+            not_after: time(cert.validity().not_after),
+            names,
+        })
+    }
+
+    /// The fingerprint as colon-separated hex pairs, `AB:12:...`.
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        let pairs: Vec<String> = self.sha256.iter().map(|b| format!("{b:02X}")).collect();
+        pairs.join(":")
+    }
+}
+
+/// `IP:a.b.c.d` for a 4- or 16-byte address, the raw bytes otherwise.
+fn ip_name(bytes: &[u8]) -> String {
+    match bytes.len() {
+        4 => format!(
+            "IP:{}",
+            IpAddr::from(<[u8; 4]>::try_from(bytes).unwrap_or_default())
+        ),
+        16 => format!(
+            "IP:{}",
+            IpAddr::from(<[u8; 16]>::try_from(bytes).unwrap_or_default())
+        ),
+        _ => format!("IP:{bytes:02X?}"),
+    }
+}
+
+fn file_error(path: &Path, detail: impl std::fmt::Display) -> TlsFailure {
+    TlsFailure::File {
+        path: path.display().to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+/// Every certificate in a PEM file, in order (the server's own first, then its chain).
+pub(crate) fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsFailure> {
+    let pem = std::fs::read(path).map_err(|e| file_error(path, e))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| file_error(path, e))?;
+    if certs.is_empty() {
+        return Err(file_error(
+            path,
+            "it holds no certificate (a PEM block \"BEGIN CERTIFICATE\")",
+        ));
+    }
+    Ok(certs)
+}
+
+/// The private key in a PEM file (PKCS #8, PKCS #1 RSA or SEC1 EC).
+pub(crate) fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsFailure> {
+    let pem = std::fs::read(path).map_err(|e| file_error(path, e))?;
+    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| match e {
+        rustls::pki_types::pem::Error::NoItemsFound => file_error(
+            path,
+            "it holds no private key (a PEM block \"BEGIN PRIVATE KEY\", \"BEGIN RSA PRIVATE KEY\" or \
+             \"BEGIN EC PRIVATE KEY\")",
+        ),
+        other => file_error(path, other),
+    })
+}
+
+/// A self-signed certificate and its key, as PEM.
+#[derive(Clone, Debug)]
+pub struct SelfSigned {
+    /// The certificate, PEM.
+    pub cert_pem: String,
+    /// Its private key (PKCS #8), PEM.
+    pub key_pem: String,
+}
+
+/// Makes a self-signed certificate (ECDSA P-256, valid from now for ten years) for `localhost`,
+/// `127.0.0.1`, `::1` and, when it is a specific address, the address a server binds.
+pub fn self_signed(bind: Option<SocketAddr>) -> Result<SelfSigned, TlsFailure> {
+    let mut names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    if let Some(ip) = bind.map(|bind| bind.ip()).filter(|ip| !ip.is_unspecified()) {
+        let ip = ip.to_string();
+        if !names.contains(&ip) {
+            names.push(ip);
+        }
+    }
+    let generate = |e: rcgen::Error| TlsFailure::Generate(e.to_string());
+    let mut params = rcgen::CertificateParams::new(names).map_err(generate)?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "NetAssist self-signed");
+    let now = SystemTime::now();
+    params.not_before = now.into();
+    params.not_after = (now + Duration::from_hours(10 * 365 * 24)).into();
+    let key = rcgen::KeyPair::generate().map_err(generate)?;
+    let cert = params.self_signed(&key).map_err(generate)?;
+    Ok(SelfSigned {
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    })
+}
+
+impl SelfSigned {
+    /// Writes the certificate to `cert` and the key to `key`; on Unix the key file is readable by its
+    /// owner only (mode 0600), as it must stay secret.
+    pub fn save(&self, cert: &Path, key: &Path) -> Result<(), TlsFailure> {
+        std::fs::write(cert, &self.cert_pem).map_err(|e| file_error(cert, e))?;
+        write_private(key, self.key_pem.as_bytes()).map_err(|e| file_error(key, e))
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_self_signed_certificate_names_this_pc_and_the_bind_address_and_reads_back() {
+        let bind: SocketAddr = "192.168.7.9:4433".parse().unwrap();
+        let made = self_signed(Some(bind)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        made.save(&cert, &key).unwrap();
+        let certs = read_certs(&cert).unwrap();
+        read_key(&key).unwrap();
+        let summary = CertSummary::of(&certs[0]).unwrap();
+        assert_eq!(summary.subject, summary.issuer);
+        assert!(
+            summary.subject.contains("NetAssist self-signed"),
+            "{}",
+            summary.subject
+        );
+        for name in ["DNS:localhost", "IP:127.0.0.1", "IP:::1", "IP:192.168.7.9"] {
+            assert!(
+                summary.names.contains(&name.to_owned()),
+                "{:?}",
+                summary.names
+            );
+        }
+        assert!(summary.not_before <= SystemTime::now() && summary.not_after > SystemTime::now());
+        assert_eq!(summary.fingerprint().len(), 32 * 3 - 1);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let permissions = std::fs::metadata(&key).unwrap().permissions().mode();
+            assert_eq!(permissions & 0o777, 0o600);
+        }
+        // A wildcard bind adds no address of its own.
+        let any = self_signed(Some("0.0.0.0:1".parse().unwrap())).unwrap();
+        let any = read_certs_from(&any.cert_pem);
+        assert_eq!(CertSummary::of(&any).unwrap().names.len(), 3);
+    }
+
+    fn read_certs_from(pem: &str) -> Vec<u8> {
+        CertificateDer::pem_slice_iter(pem.as_bytes())
+            .next()
+            .unwrap()
+            .unwrap()
+            .to_vec()
+    }
+
+    #[test]
+    fn files_that_hold_no_certificate_or_key_say_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "nothing here\n").unwrap();
+        let cert = read_certs(&empty).unwrap_err();
+        assert!(
+            cert.text("", crate::i18n::Lang::En)
+                .contains("no certificate")
+        );
+        let key = read_key(&empty).unwrap_err();
+        assert!(
+            key.text("", crate::i18n::Lang::En)
+                .contains("no private key")
+        );
+        let missing = read_certs(&dir.path().join("missing.pem")).unwrap_err();
+        assert!(matches!(missing, TlsFailure::File { .. }));
+    }
+}

@@ -1,0 +1,476 @@
+//! Why a TLS connection or a TLS setup failed, in the terms a user thinks in ([`TlsFailure`]): sorted out
+//! of rustls's errors and alerts, and told in English and Chinese with what to do about it.
+
+use std::time::SystemTime;
+
+use rustls::{AlertDescription, CertificateError, Error, InvalidMessage, PeerIncompatible};
+
+use crate::i18n::Lang;
+
+/// Bytes of a peer's first data kept to show when it turns out not to speak TLS.
+pub(crate) const FIRST_BYTES: usize = 16;
+
+/// What went wrong with TLS. Carried by [`super::super::NetError::tls`]; its messages come from
+/// [`TlsFailure::text`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TlsFailure {
+    /// We are the client: the server's certificate is not signed by a certificate authority we trust
+    /// (a self-signed certificate, or a private CA that is not in the trusted roots).
+    UnknownIssuer,
+    /// We are the client: the server's certificate is not for the name (or IP address) we connected to.
+    NameMismatch {
+        /// The name or IP address we checked.
+        expected: String,
+        /// The names and addresses the certificate is for (its subject alternative names), when known.
+        presented: Vec<String>,
+    },
+    /// We are the client: the server's certificate has expired.
+    Expired {
+        /// Its last valid moment, when known.
+        not_after: Option<SystemTime>,
+    },
+    /// We are the client: the server's certificate is not valid yet (often this PC's clock is wrong).
+    NotYetValid {
+        /// Its first valid moment, when known.
+        not_before: Option<SystemTime>,
+    },
+    /// We are the client: the certificate was refused for another reason (rustls's words).
+    BadCertificate(String),
+    /// The two ends have no TLS version in common (NetAssist speaks TLS 1.2 and 1.3).
+    NoCommonVersion,
+    /// The two ends have no cipher suite (or key exchange, or signature scheme) in common.
+    NoCommonCipher,
+    /// The peer refused our certificate: it does not trust it (a self-signed one, usually).
+    CertificateRefused {
+        /// The alert it sent, such as `UnknownCA` or `BadCertificate`.
+        alert: String,
+    },
+    /// The peer ended the handshake with another alert.
+    Alert(String),
+    /// We are the client and the server answered with bytes that are not TLS: it speaks plain TCP.
+    PlainServer {
+        /// The first bytes it sent.
+        first: Vec<u8>,
+    },
+    /// We are the client and the server sent our own greeting back: a plain TCP echo server.
+    EchoedHello,
+    /// We are the server and the client sent bytes that are not TLS: it speaks plain TCP.
+    PlainClient {
+        /// The first bytes it sent.
+        first: Vec<u8>,
+    },
+    /// The peer closed the TCP connection before the handshake finished.
+    ClosedInHandshake,
+    /// The server did not finish the handshake within the time the client waits.
+    HandshakeTimedOut {
+        /// How long we waited, in milliseconds.
+        waited_ms: u128,
+    },
+    /// Any other protocol error (rustls's words).
+    Protocol(String),
+    /// A certificate, key or CA file could not be used: which and why.
+    File {
+        /// The file as given.
+        path: String,
+        /// What is wrong with it (English; the OS's or parser's words).
+        detail: String,
+    },
+    /// The system's trusted root certificates could not be loaded.
+    NoSystemRoots(String),
+    /// A self-signed certificate could not be made.
+    Generate(String),
+}
+
+impl TlsFailure {
+    /// Sorts a rustls error into a failure. `server` says which end we are; `first` holds the first bytes
+    /// the peer sent (up to [`FIRST_BYTES`]), to recognise a peer that does not speak TLS at all.
+    pub(crate) fn of(error: &Error, server: bool, first: &[u8]) -> Self {
+        // A TLS record starts with its content type: change cipher spec, alert, handshake, application
+        // data or heartbeat (20 to 24). Anything else from a peer that has not finished a handshake is not
+        // TLS.
+        if !first.is_empty() && !(20..=24).contains(&first[0]) {
+            return if server {
+                Self::PlainClient {
+                    first: first.to_vec(),
+                }
+            } else {
+                Self::PlainServer {
+                    first: first.to_vec(),
+                }
+            };
+        }
+        // A handshake record (22) whose message is a ClientHello (1): a client only ever receives one
+        // back from a plain echo server.
+        if first.len() > 5 && first[0] == 22 && first[5] == 1 {
+            if !server {
+                return Self::EchoedHello;
+            }
+            // A ClientHello's version (after the record's 5 bytes and the message's 4) below TLS 1.2
+            // (3.3) is a client that knows no version we speak.
+            if first.len() > 10 && (first[9], first[10]) < (3, 3) {
+                return Self::NoCommonVersion;
+            }
+        }
+        match error {
+            Error::InvalidCertificate(certificate) => Self::of_certificate(certificate),
+            Error::PeerIncompatible(incompatible) => match incompatible {
+                PeerIncompatible::ServerDoesNotSupportTls12Or13
+                | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
+                | PeerIncompatible::SupportedVersionsExtensionRequired
+                | PeerIncompatible::Tls12NotOffered
+                | PeerIncompatible::Tls12NotOfferedOrEnabled
+                // Every TLS 1.2 and 1.3 client sends this extension: one without speaks an older TLS.
+                | PeerIncompatible::SignatureAlgorithmsExtensionRequired => Self::NoCommonVersion,
+                PeerIncompatible::NoCipherSuitesInCommon
+                | PeerIncompatible::NoKxGroupsInCommon
+                | PeerIncompatible::NoSignatureSchemesInCommon
+                | PeerIncompatible::NoEcPointFormatsInCommon => Self::NoCommonCipher,
+                other => Self::Protocol(format!("{other:?}")),
+            },
+            Error::InvalidMessage(InvalidMessage::UnknownProtocolVersion) => Self::NoCommonVersion,
+            Error::AlertReceived(alert) => match alert {
+                AlertDescription::ProtocolVersion => Self::NoCommonVersion,
+                AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity => {
+                    Self::NoCommonCipher
+                }
+                AlertDescription::UnknownCA
+                | AlertDescription::BadCertificate
+                | AlertDescription::CertificateUnknown
+                | AlertDescription::CertificateExpired
+                | AlertDescription::UnsupportedCertificate
+                | AlertDescription::AccessDenied => Self::CertificateRefused {
+                    alert: format!("{alert:?}"),
+                },
+                other => Self::Alert(format!("{other:?}")),
+            },
+            other => Self::Protocol(other.to_string()),
+        }
+    }
+
+    fn of_certificate(error: &CertificateError) -> Self {
+        let time = |unix: rustls::pki_types::UnixTime| {
+            SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(unix.as_secs())
+        };
+        match error {
+            CertificateError::UnknownIssuer => Self::UnknownIssuer,
+            CertificateError::NotValidForName => Self::NameMismatch {
+                expected: String::new(),
+                presented: Vec::new(),
+            },
+            CertificateError::NotValidForNameContext {
+                expected,
+                presented,
+            } => Self::NameMismatch {
+                expected: expected.to_str().into_owned(),
+                presented: presented.clone(),
+            },
+            CertificateError::Expired => Self::Expired { not_after: None },
+            CertificateError::ExpiredContext { not_after, .. } => Self::Expired {
+                not_after: Some(time(*not_after)),
+            },
+            CertificateError::NotValidYet => Self::NotYetValid { not_before: None },
+            CertificateError::NotValidYetContext { not_before, .. } => Self::NotYetValid {
+                not_before: Some(time(*not_before)),
+            },
+            other => Self::BadCertificate(format!("{other:?}")),
+        }
+    }
+
+    /// What happened and what to do, in `lang`; `addr` is the peer or file concerned, as shown.
+    #[allow(clippy::too_many_lines)] // one sentence pair per variant
+    #[must_use]
+    pub fn text(&self, addr: &str, lang: Lang) -> String {
+        let en = lang == Lang::En;
+        match self {
+            Self::UnknownIssuer => pick(
+                en,
+                format!(
+                    "TLS: the certificate of {addr} is not signed by an authority this PC trusts (a \
+                     self-signed certificate, or a private CA). Give its CA certificate (--ca FILE), or \
+                     accept any certificate (--tls-insecure) if you know the device."
+                ),
+                format!(
+                    "TLS：{addr} 的证书不是由本机信任的证书机构签发的（自签名证书或私有 CA）。请提供它的 CA 证书\
+                     （--ca FILE），或在确认设备可信时选择接受任何证书（--tls-insecure）。"
+                ),
+            ),
+            Self::NameMismatch {
+                expected,
+                presented,
+            } => {
+                let names = if presented.is_empty() {
+                    "?".to_owned()
+                } else {
+                    presented.join(", ")
+                };
+                pick(
+                    en,
+                    format!(
+                        "TLS: the certificate of {addr} is not for '{expected}' but for {names}. Connect by \
+                         one of those names, or give the name the certificate is for (--sni NAME)."
+                    ),
+                    format!(
+                        "TLS：{addr} 的证书不是签发给“{expected}”的，而是给 {names} 的。请用这些名称之一连接，\
+                         或指定证书上的名称（--sni NAME）。"
+                    ),
+                )
+            }
+            Self::Expired { not_after } => pick(
+                en,
+                format!(
+                    "TLS: the certificate of {addr} has expired{}. Renew it on the server, or check this \
+                     PC's date and time.",
+                    when(*not_after, " on ")
+                ),
+                format!(
+                    "TLS：{addr} 的证书已过期{}。请在服务器上更新证书，或检查本机的日期和时间。",
+                    when(*not_after, "，到期时间 ")
+                ),
+            ),
+            Self::NotYetValid { not_before } => pick(
+                en,
+                format!(
+                    "TLS: the certificate of {addr} is not valid yet{}. Check this PC's date and time (and \
+                     the device's, if it made the certificate).",
+                    when(*not_before, ": from ")
+                ),
+                format!(
+                    "TLS：{addr} 的证书尚未生效{}。请检查本机的日期和时间（若证书由设备生成，也检查设备的）。",
+                    when(*not_before, "，生效时间 ")
+                ),
+            ),
+            Self::BadCertificate(detail) => pick(
+                en,
+                format!("TLS: the certificate of {addr} was refused: {detail}."),
+                format!("TLS：{addr} 的证书被拒绝：{detail}。"),
+            ),
+            Self::NoCommonVersion => pick(
+                en,
+                format!(
+                    "TLS: {addr} and NetAssist have no TLS version in common. NetAssist speaks TLS 1.2 and \
+                     1.3; the peer probably allows only older ones (TLS 1.0/1.1, SSL) or only one that is \
+                     switched off here."
+                ),
+                format!(
+                    "TLS：{addr} 与 NetAssist 没有共同支持的 TLS 版本。NetAssist 支持 TLS 1.2 和 1.3；对方可能\
+                     只允许更旧的版本（TLS 1.0/1.1、SSL）。"
+                ),
+            ),
+            Self::NoCommonCipher => pick(
+                en,
+                format!(
+                    "TLS: {addr} and NetAssist have no cipher suite (or key exchange) in common: the peer \
+                     offers only ones NetAssist does not use (such as RSA key exchange, CBC or 3DES). \
+                     Allow an ECDHE suite with AES-GCM or ChaCha20 on the peer."
+                ),
+                format!(
+                    "TLS：{addr} 与 NetAssist 没有共同的加密套件（或密钥交换方式）：对方只提供 NetAssist 不使用的\
+                     套件（如 RSA 密钥交换、CBC 或 3DES）。请在对方启用 ECDHE 加 AES-GCM 或 ChaCha20 的套件。"
+                ),
+            ),
+            Self::CertificateRefused { alert } => pick(
+                en,
+                format!(
+                    "TLS: {addr} refused our certificate ({alert}): it does not trust it. Give the device \
+                     the certificate (or its CA) to trust, or switch off its certificate check."
+                ),
+                format!(
+                    "TLS：{addr} 拒绝了我们的证书（{alert}）：它不信任该证书。请让设备信任这个证书（或其 CA），\
+                     或关闭设备上的证书校验。"
+                ),
+            ),
+            Self::Alert(alert) => pick(
+                en,
+                format!("TLS: {addr} ended the handshake with the alert {alert}."),
+                format!("TLS：{addr} 以警报 {alert} 结束了握手。"),
+            ),
+            Self::PlainServer { first } => pick(
+                en,
+                format!(
+                    "TLS: the server {addr} answered with plain bytes ({}), not TLS: it speaks plain TCP \
+                     on this port. Switch TLS off, or use its TLS port.",
+                    shown(first)
+                ),
+                format!(
+                    "TLS：服务器 {addr} 回复的是普通字节（{}），不是 TLS：该端口使用普通 TCP。请关闭 TLS，\
+                     或改用它的 TLS 端口。",
+                    shown(first)
+                ),
+            ),
+            Self::EchoedHello => pick(
+                en,
+                format!(
+                    "TLS: the server {addr} sent our TLS greeting (ClientHello) back unchanged: it is a \
+                     plain TCP echo server, not TLS. Switch TLS off, or use its TLS port."
+                ),
+                format!(
+                    "TLS：服务器 {addr} 把我们的 TLS 问候（ClientHello）原样发了回来：它是普通 TCP 回显服务器，\
+                     不是 TLS。请关闭 TLS，或改用它的 TLS 端口。"
+                ),
+            ),
+            Self::PlainClient { first } => pick(
+                en,
+                format!(
+                    "TLS: the client {addr} sent plain bytes ({}), not TLS: it speaks plain TCP to this TLS \
+                     server. Switch TLS on in the client, or TLS off here.",
+                    shown(first)
+                ),
+                format!(
+                    "TLS：客户端 {addr} 发送的是普通字节（{}），不是 TLS：它用普通 TCP 连接了这个 TLS 服务器。\
+                     请在客户端启用 TLS，或在这里关闭 TLS。",
+                    shown(first)
+                ),
+            ),
+            Self::ClosedInHandshake => pick(
+                en,
+                format!(
+                    "TLS: {addr} closed the connection during the TLS handshake. It may not speak TLS on \
+                     this port, or it refused the handshake without saying why."
+                ),
+                format!(
+                    "TLS：{addr} 在 TLS 握手过程中关闭了连接。它可能在该端口不使用 TLS，或未说明原因地拒绝了握手。"
+                ),
+            ),
+            Self::HandshakeTimedOut { waited_ms } => pick(
+                en,
+                format!(
+                    "TLS: {addr} did not answer the TLS handshake within {waited_ms} ms. It probably speaks \
+                     plain TCP on this port and waits for us to send first; switch TLS off, or use its \
+                     TLS port."
+                ),
+                format!(
+                    "TLS：{addr} 在 {waited_ms} 毫秒内没有响应 TLS 握手。它可能在该端口使用普通 TCP 并等待我们\
+                     先发送；请关闭 TLS，或改用它的 TLS 端口。"
+                ),
+            ),
+            Self::Protocol(detail) => pick(
+                en,
+                format!("TLS with {addr} failed: {detail}."),
+                format!("与 {addr} 的 TLS 通信失败：{detail}。"),
+            ),
+            Self::File { path, detail } => pick(
+                en,
+                format!("TLS: cannot use {path}: {detail}."),
+                format!("TLS：无法使用 {path}：{detail}。"),
+            ),
+            Self::NoSystemRoots(detail) => pick(
+                en,
+                format!(
+                    "TLS: this PC's trusted root certificates could not be loaded ({detail}). Give a CA \
+                     file (--ca FILE), or accept any certificate (--tls-insecure)."
+                ),
+                format!(
+                    "TLS：无法读取本机信任的根证书（{detail}）。请提供 CA 文件（--ca FILE），或选择接受任何证书\
+                     （--tls-insecure）。"
+                ),
+            ),
+            Self::Generate(detail) => pick(
+                en,
+                format!("TLS: could not make a self-signed certificate: {detail}."),
+                format!("TLS：无法生成自签名证书：{detail}。"),
+            ),
+        }
+    }
+}
+
+fn pick(en: bool, english: String, chinese: String) -> String {
+    if en { english } else { chinese }
+}
+
+/// `prefix` and the date of `time` (UTC), or nothing when it is unknown.
+fn when(time: Option<SystemTime>, prefix: &str) -> String {
+    time.map(|time| format!("{prefix}{}", super::utc(time)))
+        .unwrap_or_default()
+}
+
+/// Bytes as a person reads them: printable ASCII as text in quotes, anything else as hex too.
+fn shown(bytes: &[u8]) -> String {
+    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    let text: String = bytes
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                char::from(b)
+            } else {
+                '.'
+            }
+        })
+        .collect();
+    format!("\"{text}\" {}", hex.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_peer_that_is_not_tls_is_named_by_its_first_bytes() {
+        let error = Error::InvalidMessage(InvalidMessage::InvalidContentType);
+        let server = TlsFailure::of(&error, true, b"hello\r\n");
+        assert_eq!(
+            server,
+            TlsFailure::PlainClient {
+                first: b"hello\r\n".to_vec()
+            }
+        );
+        let en = server.text("127.0.0.1:5", Lang::En);
+        assert!(en.contains("\"hello..\" 68 65 6C 6C 6F 0D 0A"), "{en}");
+        assert!(server.text("x", Lang::Zh).contains("普通字节"));
+        assert!(matches!(
+            TlsFailure::of(&error, false, b"220 ready"),
+            TlsFailure::PlainServer { .. }
+        ));
+        // A TLS record that is a ClientHello, received by a client: an echo.
+        let hello = [22, 3, 1, 0, 200, 1, 0, 0];
+        let echoed = Error::InappropriateHandshakeMessage {
+            expect_types: vec![],
+            got_type: rustls::HandshakeType::ClientHello,
+        };
+        assert_eq!(
+            TlsFailure::of(&echoed, false, &hello),
+            TlsFailure::EchoedHello
+        );
+        // The same greeting received by a server, from a client whose best is TLS 1.1 (3.2).
+        let old = [22, 3, 1, 0, 200, 1, 0, 0, 196, 3, 2];
+        let refused =
+            Error::PeerIncompatible(PeerIncompatible::SignatureAlgorithmsExtensionRequired);
+        assert_eq!(
+            TlsFailure::of(&refused, true, &old),
+            TlsFailure::NoCommonVersion
+        );
+    }
+
+    #[test]
+    fn errors_and_alerts_are_sorted_into_what_a_user_can_act_on() {
+        let tls = [22, 3, 3, 0, 10, 2];
+        let cases = [
+            (
+                Error::InvalidCertificate(CertificateError::UnknownIssuer),
+                TlsFailure::UnknownIssuer,
+            ),
+            (
+                Error::AlertReceived(AlertDescription::ProtocolVersion),
+                TlsFailure::NoCommonVersion,
+            ),
+            (
+                Error::PeerIncompatible(PeerIncompatible::NoCipherSuitesInCommon),
+                TlsFailure::NoCommonCipher,
+            ),
+            (
+                Error::AlertReceived(AlertDescription::UnknownCA),
+                TlsFailure::CertificateRefused {
+                    alert: "UnknownCA".to_owned(),
+                },
+            ),
+            (
+                Error::InvalidCertificate(CertificateError::Expired),
+                TlsFailure::Expired { not_after: None },
+            ),
+        ];
+        for (error, want) in cases {
+            let got = TlsFailure::of(&error, false, &tls);
+            assert_eq!(got, want, "{error:?}");
+            assert_ne!(got.text("a", Lang::En), got.text("a", Lang::Zh));
+        }
+    }
+}

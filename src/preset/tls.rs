@@ -1,0 +1,175 @@
+//! A preset's TLS settings ([`TlsSettings`]), kept as typed, and the engine's TLS configuration they
+//! describe for a TCP client ([`TlsConnect`]) or server ([`TlsAccept`]).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Field, FieldError};
+use crate::engine::{TlsAccept, TlsConnect, TlsIdentity, TlsVerify};
+
+/// TLS over a TCP session. Presets from before TLS load with it off. Paths are as typed (relative ones
+/// from the folder NetAssist runs in).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TlsSettings {
+    /// TLS on the session's connections.
+    pub enabled: bool,
+    /// Client: accept any server certificate (devices with self-signed ones); it is still shown.
+    pub accept_any: bool,
+    /// Client: trust the CA certificates in this PEM file instead of the system's (empty: the
+    /// system's).
+    pub ca_file: String,
+    /// Client: the name sent as SNI and checked against the certificate (empty: the host as typed).
+    pub server_name: String,
+    /// Server: the certificate chain's PEM file.
+    pub cert_file: String,
+    /// Server: the private key's PEM file.
+    pub key_file: String,
+    /// Server: use a self-signed certificate, made when `cert_file` and `key_file` do not exist yet and
+    /// saved there (made for the session only when they are empty).
+    pub self_signed: bool,
+}
+
+impl TlsSettings {
+    /// The client's TLS configuration, `None` when TLS is off.
+    #[must_use]
+    pub fn connect(&self) -> Option<TlsConnect> {
+        self.enabled.then(|| TlsConnect {
+            verify: if self.accept_any {
+                TlsVerify::AcceptAny
+            } else if self.ca_file.trim().is_empty() {
+                TlsVerify::SystemRoots
+            } else {
+                TlsVerify::CaFile(PathBuf::from(self.ca_file.trim()))
+            },
+            server_name: Some(self.server_name.trim())
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned),
+        })
+    }
+
+    /// The server's TLS configuration, `None` when TLS is off, or what is missing.
+    pub fn accept(&self) -> Result<Option<TlsAccept>, FieldError> {
+        if !self.enabled {
+            return Ok(None);
+        }
+        let (cert, key) = (self.cert_file.trim(), self.key_file.trim());
+        let files = match (cert.is_empty(), key.is_empty()) {
+            (false, false) => Some((PathBuf::from(cert), PathBuf::from(key))),
+            (true, true) => None,
+            _ => {
+                return Err(FieldError::new(
+                    Field::TlsCertificate,
+                    "A TLS server needs both files: the certificate and its private key."
+                        .to_owned(),
+                    "TLS 服务器需要两个文件：证书及其私钥。".to_owned(),
+                ));
+            }
+        };
+        let identity = match (files, self.self_signed) {
+            (save, true) => TlsIdentity::SelfSigned { save },
+            (Some((cert, key)), false) => TlsIdentity::Files { cert, key },
+            (None, false) => {
+                return Err(FieldError::new(
+                    Field::TlsCertificate,
+                    "A TLS server needs a certificate: choose its PEM file and private key, or a \
+                     self-signed one."
+                        .to_owned(),
+                    "TLS 服务器需要证书：请选择证书和私钥的 PEM 文件，或使用自签名证书。"
+                        .to_owned(),
+                ));
+            }
+        };
+        Ok(Some(TlsAccept { identity }))
+    }
+
+    /// With a self-signed certificate and no files named, names them beside the preset file
+    /// `preset` (`board.ron`: `board.cert.pem` and `board.key.pem`), so the certificate is made once
+    /// and presented again each time the preset runs.
+    pub fn keep_beside(&mut self, preset: &Path) {
+        if !(self.self_signed
+            && self.cert_file.trim().is_empty()
+            && self.key_file.trim().is_empty())
+        {
+            return;
+        }
+        let stem = preset
+            .file_stem()
+            .map_or_else(|| "netassist".into(), |stem| stem.to_string_lossy());
+        let beside = |suffix: &str| {
+            preset
+                .with_file_name(format!("{stem}.{suffix}.pem"))
+                .display()
+                .to_string()
+        };
+        self.cert_file = beside("cert");
+        self.key_file = beside("key");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_settings_choose_the_check_and_the_name() {
+        let mut tls = TlsSettings::default();
+        assert_eq!(tls.connect(), None);
+        tls.enabled = true;
+        assert_eq!(
+            tls.connect(),
+            Some(TlsConnect {
+                verify: TlsVerify::SystemRoots,
+                server_name: None
+            })
+        );
+        tls.ca_file = " ca.pem ".to_owned();
+        tls.server_name = "board.local".to_owned();
+        let connect = tls.connect().unwrap();
+        assert_eq!(connect.verify, TlsVerify::CaFile("ca.pem".into()));
+        assert_eq!(connect.server_name.as_deref(), Some("board.local"));
+        tls.accept_any = true;
+        assert_eq!(tls.connect().unwrap().verify, TlsVerify::AcceptAny);
+    }
+
+    #[test]
+    fn a_server_needs_a_certificate_and_a_self_signed_one_is_kept_beside_the_preset() {
+        let mut tls = TlsSettings {
+            enabled: true,
+            ..TlsSettings::default()
+        };
+        let missing = tls.accept().unwrap_err();
+        assert_eq!(missing.field, Field::TlsCertificate);
+        assert!(missing.en.contains("needs a certificate"), "{}", missing.en);
+        tls.cert_file = "c.pem".to_owned();
+        assert!(tls.accept().unwrap_err().en.contains("both files"));
+        tls.key_file = "k.pem".to_owned();
+        assert_eq!(
+            tls.accept().unwrap().unwrap().identity,
+            TlsIdentity::Files {
+                cert: "c.pem".into(),
+                key: "k.pem".into()
+            }
+        );
+        let mut own = TlsSettings {
+            enabled: true,
+            self_signed: true,
+            ..TlsSettings::default()
+        };
+        assert_eq!(
+            own.accept().unwrap().unwrap().identity,
+            TlsIdentity::SelfSigned { save: None }
+        );
+        own.keep_beside(Path::new("presets/board.ron"));
+        assert_eq!(
+            own.accept().unwrap().unwrap().identity,
+            TlsIdentity::SelfSigned {
+                save: Some((
+                    "presets/board.cert.pem".into(),
+                    "presets/board.key.pem".into()
+                ))
+            }
+        );
+    }
+}

@@ -1,0 +1,741 @@
+//! TLS on loopback: the client against Python's `ssl` and `openssl s_server`, the server against Python's
+//! `ssl` and `openssl s_client`, each handshake failure explained, plain TCP on either side of a TLS one,
+//! and a thousand TLS clients on the server's one worker.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+#[path = "tls/pki.rs"]
+mod pki;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command as Process, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use common::{Running, WAIT, connected, data, start, wait_for};
+use netassist::engine::{
+    CloseReason, Command, Direction, Event, Mode, PeerId, SessionConfig, Side, Target, TlsAccept,
+    TlsClose, TlsConnect, TlsFailure, TlsIdentity, TlsInfo, TlsVerify,
+};
+use pki::Pki;
+
+fn server_config(identity: TlsIdentity) -> SessionConfig {
+    let mut config = SessionConfig::new(Mode::TcpServer {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        max_clients: None,
+    });
+    config.tls_accept = Some(TlsAccept { identity });
+    config
+}
+
+fn files(leaf: &pki::Leaf) -> TlsIdentity {
+    TlsIdentity::Files {
+        cert: leaf.cert.clone(),
+        key: leaf.key.clone(),
+    }
+}
+
+/// A TLS server session (echoing when `echo`) and its address.
+fn tls_server(identity: TlsIdentity, echo: bool) -> (Running, SocketAddr) {
+    let running = start(server_config(identity).with_echo(echo));
+    let addr = common::listening(&running.session);
+    (running, addr)
+}
+
+fn client_config(host: &str, port: u16, verify: TlsVerify, timeout: Duration) -> SessionConfig {
+    let mut config = SessionConfig::new(Mode::TcpClient {
+        host: host.to_owned(),
+        port,
+        local: None,
+        timeout,
+    });
+    config.tls_connect = Some(TlsConnect {
+        verify,
+        server_name: None,
+    });
+    config
+}
+
+fn tls_client(host: &str, port: u16, verify: TlsVerify) -> Running {
+    start(client_config(host, port, verify, WAIT))
+}
+
+fn established(running: &Running) -> (PeerId, TlsInfo) {
+    wait_for(&running.session, "TLS established", |e| match e {
+        Event::TlsEstablished { peer, info, .. } => Some((*peer, (**info).clone())),
+        _ => None,
+    })
+}
+
+/// The TLS failure that closed a connection of the session.
+fn failure(running: &Running) -> TlsFailure {
+    wait_for(&running.session, "a close by a TLS failure", |e| match e {
+        Event::Closed {
+            reason: CloseReason::Error(error),
+            ..
+        } => Some(
+            *error
+                .tls
+                .clone()
+                .unwrap_or_else(|| panic!("not a TLS failure: {error}")),
+        ),
+        Event::TlsEstablished { .. } => panic!("the handshake should have failed"),
+        _ => None,
+    })
+}
+
+fn half_closed(running: &Running, side: Side) -> Option<TlsClose> {
+    wait_for(&running.session, "a half-close", |e| match e {
+        Event::HalfClosed { side: s, tls, .. } if *s == side => Some(*tls),
+        _ => None,
+    })
+}
+
+fn sha256(der: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(der).into()
+}
+
+/// A peer program that prints its port on its first line.
+struct Peer(Child);
+
+impl Peer {
+    fn spawn(
+        program: &str,
+        args: &[&str],
+        cwd: &Path,
+    ) -> (Self, BufReader<std::process::ChildStdout>) {
+        let mut child = Process::new(program)
+            .args(args)
+            .current_dir(cwd)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program} runs: {e}"));
+        let out = BufReader::new(child.stdout.take().unwrap());
+        (Self(child), out)
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Reads lines until one starts with `prefix`, giving the rest; bounded by the peer's output.
+fn line_after(out: &mut impl BufRead, prefix: &str) -> String {
+    for _ in 0..50 {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(rest) = line.trim().strip_prefix(prefix) {
+            return rest.to_owned();
+        }
+    }
+    panic!("no line starting with {prefix:?}");
+}
+
+const PY_SERVER: &str = r#"
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+listener = socket.create_server(("127.0.0.1", 0))
+print("PORT", listener.getsockname()[1], flush=True)
+raw, _ = listener.accept()
+raw.settimeout(10)
+conn = ctx.wrap_socket(raw, server_side=True)
+conn.sendall(b"hello from python\n")
+got = b""
+while not got.endswith(b"bye\n"):
+    chunk = conn.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+conn.sendall(b"you said " + got)
+if sys.argv[3] == "close_notify":
+    conn.unwrap()
+else:
+    conn.shutdown(socket.SHUT_WR)
+raw.recv(1)
+"#;
+
+fn python_server(pki: &Pki, leaf: &pki::Leaf, end: &str) -> (Peer, u16) {
+    let (peer, mut out) = Peer::spawn(
+        "python3",
+        &[
+            "-c",
+            PY_SERVER,
+            leaf.cert.to_str().unwrap(),
+            leaf.key.to_str().unwrap(),
+            end,
+        ],
+        pki.dir.path(),
+    );
+    let port = line_after(&mut out, "PORT ").parse().unwrap();
+    (peer, port)
+}
+
+#[test]
+fn the_client_verifies_a_python_ssl_server_shows_its_certificate_and_sees_plaintext() {
+    let pki = Pki::new("Python");
+    let leaf = pki.good();
+    let (_python, port) = python_server(&pki, &leaf, "close_notify");
+    let client = tls_client("127.0.0.1", port, TlsVerify::CaFile(pki.ca.clone()));
+    let (peer, info) = established(&client);
+    assert_eq!(info.version, "TLS 1.3");
+    assert!(
+        info.cipher_suite.starts_with("TLS13_"),
+        "{}",
+        info.cipher_suite
+    );
+    // An IP address is sent no SNI and is checked against the certificate's IP addresses.
+    assert_eq!(info.server_name, None);
+    assert!(info.verified);
+    let certificate = info.certificate.expect("the server's certificate");
+    assert_eq!(certificate.sha256, sha256(&leaf.der));
+    assert!(
+        certificate.subject.contains("good leaf"),
+        "{}",
+        certificate.subject
+    );
+    assert!(
+        certificate.issuer.contains("Python CA"),
+        "{}",
+        certificate.issuer
+    );
+    assert!(certificate.names.contains(&"IP:127.0.0.1".to_owned()));
+    assert_eq!(
+        certificate.not_after,
+        std::time::SystemTime::from(rcgen::date_time_ymd(2090, 1, 1))
+    );
+    // The log sees the application data, not records.
+    let hello = data(&client.session, peer, Direction::Rx, 18);
+    assert_eq!(hello, b"hello from python\n");
+    client.session.send(Command::Send {
+        to: Target::Default,
+        bytes: Bytes::from_static(b"ping bye\n"),
+    });
+    let sent = data(&client.session, peer, Direction::Tx, 9);
+    assert_eq!(sent, b"ping bye\n");
+    let answer = data(&client.session, peer, Direction::Rx, 18);
+    assert_eq!(answer, b"you said ping bye\n");
+    assert_eq!(
+        half_closed(&client, Side::Peer),
+        Some(TlsClose::CloseNotify)
+    );
+}
+
+#[test]
+fn a_fin_without_close_notify_is_reported_as_a_truncation() {
+    let pki = Pki::new("Truncating");
+    let leaf = pki.good();
+    let (_python, port) = python_server(&pki, &leaf, "fin");
+    let client = tls_client("localhost", port, TlsVerify::CaFile(pki.ca.clone()));
+    let (peer, info) = established(&client);
+    assert_eq!(info.server_name.as_deref(), Some("localhost"));
+    data(&client.session, peer, Direction::Rx, 18);
+    client.session.send(Command::Send {
+        to: Target::Default,
+        bytes: Bytes::from_static(b"bye\n"),
+    });
+    assert_eq!(half_closed(&client, Side::Peer), Some(TlsClose::Truncated));
+}
+
+#[test]
+fn the_client_talks_to_openssl_s_server() {
+    let pki = Pki::new("OpenSSL");
+    let leaf = pki.good();
+    let (mut server, mut out) = Peer::spawn(
+        "openssl",
+        &[
+            "s_server",
+            "-accept",
+            "127.0.0.1:0",
+            "-cert",
+            leaf.cert.to_str().unwrap(),
+            "-key",
+            leaf.key.to_str().unwrap(),
+            "-tls1_2",
+        ],
+        pki.dir.path(),
+    );
+    let port: u16 = line_after(&mut out, "ACCEPT 127.0.0.1:").parse().unwrap();
+    let client = tls_client("127.0.0.1", port, TlsVerify::CaFile(pki.ca.clone()));
+    let (peer, info) = established(&client);
+    assert_eq!(info.version, "TLS 1.2");
+    assert!(
+        info.cipher_suite.starts_with("TLS_ECDHE_"),
+        "{}",
+        info.cipher_suite
+    );
+    client.session.send(Command::Send {
+        to: Target::Default,
+        bytes: Bytes::from_static(b"to openssl\n"),
+    });
+    data(&client.session, peer, Direction::Tx, 11);
+    // s_server prints what it receives and sends what it reads from its input.
+    line_after(&mut out, "to openssl");
+    let stdin = server.0.stdin.as_mut().unwrap();
+    stdin.write_all(b"from openssl\n").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(
+        data(&client.session, peer, Direction::Rx, 13),
+        b"from openssl\n"
+    );
+}
+
+const PY_CLIENT: &str = r#"
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+raw = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+conn = ctx.wrap_socket(raw, server_hostname="localhost")
+print("VERSION", conn.version(), flush=True)
+conn.sendall(b"ping\n")
+got = b""
+while len(got) < 5:
+    got += conn.recv(4096)
+print("GOT", got.decode().strip(), flush=True)
+conn.unwrap()
+print("DONE", flush=True)
+"#;
+
+#[test]
+fn a_self_signed_server_saves_its_certificate_and_serves_a_python_ssl_client_that_trusts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("server.pem"), dir.path().join("server.key"));
+    let (server, addr) = tls_server(
+        TlsIdentity::SelfSigned {
+            save: Some((cert.clone(), key.clone())),
+        },
+        true,
+    );
+    let shown = wait_for(&server.session, "the server's certificate", |e| match e {
+        Event::TlsCertificate { certificate, .. } => Some(certificate.clone()),
+        _ => None,
+    });
+    let saved = std::fs::read(&cert).unwrap();
+    let der = rustls_pemfile_der(&saved);
+    assert_eq!(shown.sha256, sha256(&der));
+    assert_eq!(shown.subject, shown.issuer);
+    let (_python, mut out) = Peer::spawn(
+        "python3",
+        &[
+            "-c",
+            PY_CLIENT,
+            &addr.port().to_string(),
+            cert.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    let (peer, info) = established(&server);
+    assert_eq!(info.server_name.as_deref(), Some("localhost"));
+    assert_eq!(info.certificate, None);
+    assert_eq!(data(&server.session, peer, Direction::Rx, 5), b"ping\n");
+    assert_eq!(line_after(&mut out, "VERSION "), "TLSv1.3");
+    assert_eq!(line_after(&mut out, "GOT "), "ping");
+    assert_eq!(
+        half_closed(&server, Side::Peer),
+        Some(TlsClose::CloseNotify)
+    );
+    line_after(&mut out, "DONE");
+    drop(server);
+    // A second server with the same files presents the same certificate.
+    let (again, _) = tls_server(
+        TlsIdentity::SelfSigned {
+            save: Some((cert, key)),
+        },
+        false,
+    );
+    let reused = wait_for(&again.session, "the certificate again", |e| match e {
+        Event::TlsCertificate { certificate, .. } => Some(certificate.sha256),
+        _ => None,
+    });
+    assert_eq!(reused, shown.sha256);
+}
+
+/// The DER of the first certificate in a PEM file.
+fn rustls_pemfile_der(pem: &[u8]) -> Vec<u8> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    CertificateDer::pem_slice_iter(pem)
+        .next()
+        .unwrap()
+        .unwrap()
+        .to_vec()
+}
+
+#[test]
+fn the_server_serves_openssl_s_client_and_our_half_close_is_close_notify_then_fin() {
+    let pki = Pki::new("Server");
+    let leaf = pki.good();
+    let (server, addr) = tls_server(files(&leaf), true);
+    let (mut client, mut out) = Peer::spawn(
+        "openssl",
+        &[
+            "s_client",
+            "-connect",
+            &addr.to_string(),
+            "-CAfile",
+            pki.ca.to_str().unwrap(),
+            "-verify_return_error",
+            "-servername",
+            "localhost",
+            "-quiet",
+        ],
+        pki.dir.path(),
+    );
+    let (peer, info) = established(&server);
+    assert_eq!(info.version, "TLS 1.3");
+    let stdin = client.0.stdin.as_mut().unwrap();
+    stdin.write_all(b"echo me\n").unwrap();
+    stdin.flush().unwrap();
+    assert_eq!(data(&server.session, peer, Direction::Rx, 8), b"echo me\n");
+    assert_eq!(data(&server.session, peer, Direction::Tx, 8), b"echo me\n");
+    line_after(&mut out, "echo me");
+    server.session.send(Command::HalfClose(peer));
+    assert_eq!(
+        half_closed(&server, Side::Local),
+        Some(TlsClose::CloseNotify)
+    );
+    // s_client ends at our close_notify, and its end reaches us.
+    wait_for(&server.session, "the client's end", |e| {
+        matches!(e, Event::Closed { peer: p, .. } if *p == peer).then_some(())
+    });
+}
+
+#[test]
+fn certificate_failures_are_named_by_the_client_and_the_refusal_by_the_server() {
+    let pki = Pki::new("Failures");
+    let other = Pki::new("Other");
+    let cases = [
+        (pki.leaf("expired", &["127.0.0.1"], 2000, 2001), "expired"),
+        (pki.leaf("future", &["127.0.0.1"], 2080, 2090), "future"),
+        (
+            pki.leaf("wrong-name", &["board.example"], 2020, 2090),
+            "name",
+        ),
+        (other.good(), "issuer"),
+    ];
+    for (leaf, what) in &cases {
+        let (server, addr) = tls_server(files(leaf), false);
+        let client = tls_client("127.0.0.1", addr.port(), TlsVerify::CaFile(pki.ca.clone()));
+        let got = failure(&client);
+        match *what {
+            "expired" => assert!(
+                matches!(got, TlsFailure::Expired { not_after: Some(t) }
+                    if t == std::time::SystemTime::from(rcgen::date_time_ymd(2001, 1, 1))),
+                "{got:?}"
+            ),
+            "future" => assert!(matches!(got, TlsFailure::NotYetValid { .. }), "{got:?}"),
+            "name" => assert_eq!(
+                got,
+                TlsFailure::NameMismatch {
+                    expected: "127.0.0.1".to_owned(),
+                    presented: vec!["DnsName(\"board.example\")".to_owned()],
+                }
+            ),
+            _ => assert_eq!(got, TlsFailure::UnknownIssuer),
+        }
+        // The server learns why from the client's alert.
+        let refused = failure(&server);
+        assert!(
+            matches!(refused, TlsFailure::CertificateRefused { .. }),
+            "{what}: {refused:?}"
+        );
+    }
+    // Accepting any certificate lets the unknown issuer through, and says it was not verified.
+    let (_server, addr) = tls_server(files(&cases[3].0), false);
+    let client = tls_client("127.0.0.1", addr.port(), TlsVerify::AcceptAny);
+    let (_, info) = established(&client);
+    assert!(!info.verified);
+    assert_eq!(info.certificate.unwrap().sha256, sha256(&cases[3].0.der));
+}
+
+#[test]
+fn a_self_signed_server_is_an_unknown_issuer_to_the_system_roots() {
+    let (_server, addr) = tls_server(TlsIdentity::SelfSigned { save: None }, false);
+    let client = tls_client("localhost", addr.port(), TlsVerify::SystemRoots);
+    assert_eq!(failure(&client), TlsFailure::UnknownIssuer);
+}
+
+#[test]
+fn no_common_version_or_cipher_is_named_on_either_side() {
+    let pki = Pki::new("Versions");
+    let leaf = pki.good();
+    // An old peer: TLS 1.1 only (OpenSSL allows it at security level 0).
+    let (_old, mut out) = Peer::spawn(
+        "openssl",
+        &[
+            "s_server",
+            "-accept",
+            "127.0.0.1:0",
+            "-cert",
+            leaf.cert.to_str().unwrap(),
+            "-key",
+            leaf.key.to_str().unwrap(),
+            "-tls1_1",
+            "-cipher",
+            "DEFAULT@SECLEVEL=0",
+        ],
+        pki.dir.path(),
+    );
+    let port: u16 = line_after(&mut out, "ACCEPT 127.0.0.1:").parse().unwrap();
+    let client = tls_client("127.0.0.1", port, TlsVerify::CaFile(pki.ca.clone()));
+    assert_eq!(failure(&client), TlsFailure::NoCommonVersion);
+
+    let (server, addr) = tls_server(files(&leaf), false);
+    for (args, want) in [
+        (
+            &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"][..],
+            TlsFailure::NoCommonVersion,
+        ),
+        (
+            &["-tls1_2", "-cipher", "AES128-SHA"][..],
+            TlsFailure::NoCommonCipher,
+        ),
+    ] {
+        let mut all = vec!["s_client", "-connect"];
+        let target = addr.to_string();
+        all.push(&target);
+        all.extend_from_slice(args);
+        let (_client, _) = Peer::spawn("openssl", &all, pki.dir.path());
+        assert_eq!(failure(&server), want, "{args:?}");
+    }
+}
+
+#[test]
+fn a_plain_server_is_named_by_what_it_sent_and_an_echo_server_by_our_greeting() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let client = tls_client("127.0.0.1", port, TlsVerify::AcceptAny);
+    let (mut board, _) = listener.accept().unwrap();
+    board.write_all(b"220 board ready\r\n").unwrap();
+    let got = failure(&client);
+    assert_eq!(
+        got,
+        TlsFailure::PlainServer {
+            first: b"220 board ready\r".to_vec()
+        }
+    );
+    let message = got.text("127.0.0.1:1", netassist::i18n::Lang::En);
+    assert!(
+        message.contains("answered with plain bytes (\"220 board ready.\""),
+        "{message}"
+    );
+
+    let client = tls_client("127.0.0.1", port, TlsVerify::AcceptAny);
+    let (mut echo, _) = listener.accept().unwrap();
+    echo.set_read_timeout(Some(WAIT)).unwrap();
+    let mut hello = [0; 512];
+    let n = echo.read(&mut hello).unwrap();
+    echo.write_all(&hello[..n]).unwrap();
+    assert_eq!(failure(&client), TlsFailure::EchoedHello);
+
+    // A server that says nothing and waits: the handshake times out.
+    let client = start(client_config(
+        "127.0.0.1",
+        port,
+        TlsVerify::AcceptAny,
+        Duration::from_millis(300),
+    ));
+    let (_silent, _) = listener.accept().unwrap();
+    assert_eq!(
+        failure(&client),
+        TlsFailure::HandshakeTimedOut { waited_ms: 300 }
+    );
+}
+
+#[test]
+fn a_plain_client_of_a_tls_server_is_named_with_its_first_bytes() {
+    let (server, addr) = tls_server(TlsIdentity::SelfSigned { save: None }, true);
+    let mut plain = TcpStream::connect(addr).unwrap();
+    plain
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    connected(&server.session);
+    assert_eq!(
+        failure(&server),
+        TlsFailure::PlainClient {
+            first: b"GET / HTTP/1.1\r\n".to_vec()
+        }
+    );
+    // No data row: those bytes were never application data.
+    plain.set_read_timeout(Some(WAIT)).unwrap();
+    let mut rest = Vec::new();
+    let _ = plain.read_to_end(&mut rest);
+    assert!(!rest.starts_with(b"GET"), "nothing was echoed");
+    let _ = plain.shutdown(Shutdown::Both);
+}
+
+/// A blocking rustls client that trusts any certificate, for the many-clients test.
+fn any_certificate() -> Arc<rustls::ClientConfig> {
+    #[derive(Debug)]
+    struct Any(Arc<rustls::crypto::CryptoProvider>);
+    impl rustls::client::danger::ServerCertVerifier for Any {
+        fn verify_server_cert(
+            &self,
+            _: &rustls::pki_types::CertificateDer<'_>,
+            _: &[rustls::pki_types::CertificateDer<'_>],
+            _: &rustls::pki_types::ServerName<'_>,
+            _: &[u8],
+            _: rustls::pki_types::UnixTime,
+        ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        }
+        fn verify_tls12_signature(
+            &self,
+            m: &[u8],
+            c: &rustls::pki_types::CertificateDer<'_>,
+            d: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(
+                m,
+                c,
+                d,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+        fn verify_tls13_signature(
+            &self,
+            m: &[u8],
+            c: &rustls::pki_types::CertificateDer<'_>,
+            d: &rustls::DigitallySignedStruct,
+        ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(
+                m,
+                c,
+                d,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Arc::new(
+        rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Any(provider)))
+            .with_no_client_auth(),
+    )
+}
+
+#[test]
+fn a_thousand_tls_clients_on_one_worker() {
+    const CLIENTS: usize = 1000;
+    let started = Instant::now();
+    let (server, addr) = tls_server(TlsIdentity::SelfSigned { save: None }, true);
+    let config = any_certificate();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    // Every client connects, finishes its handshake and is echoed, and all stay open at once.
+    let mut clients = Vec::with_capacity(CLIENTS);
+    for i in 0..CLIENTS {
+        let tcp = TcpStream::connect(addr).unwrap();
+        tcp.set_read_timeout(Some(WAIT)).unwrap();
+        let conn = rustls::ClientConnection::new(config.clone(), name.clone()).unwrap();
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        let message = format!("client {i}\n");
+        tls.write_all(message.as_bytes()).unwrap();
+        let mut echo = vec![0; message.len()];
+        tls.read_exact(&mut echo).unwrap();
+        assert_eq!(echo, message.as_bytes());
+        clients.push(tls);
+    }
+    let mut established = 0;
+    let mut closed = 0;
+    wait_for(&server.session, "every handshake", |e| {
+        match e {
+            Event::TlsEstablished { .. } => established += 1,
+            Event::Closed { .. } => closed += 1,
+            _ => {}
+        }
+        (established == CLIENTS).then_some(())
+    });
+    assert_eq!(closed, 0, "every client is still connected");
+    // Each ends with its close_notify; the server sees every one.
+    for tls in &mut clients {
+        tls.conn.send_close_notify();
+        tls.flush().unwrap();
+    }
+    let mut notified = 0;
+    wait_for(&server.session, "every close_notify", |e| {
+        if matches!(
+            e,
+            Event::HalfClosed {
+                side: Side::Peer,
+                tls: Some(TlsClose::CloseNotify),
+                ..
+            }
+        ) {
+            notified += 1;
+        }
+        (notified == CLIENTS).then_some(())
+    });
+    assert!(
+        started.elapsed() < Duration::from_mins(1),
+        "{CLIENTS} TLS clients took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn the_command_line_runs_a_self_signed_tls_server_and_a_tls_client_that_trusts_its_file() {
+    use common::cli::Netassist;
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("s.pem"), dir.path().join("s.key"));
+    let (cert_text, key_text) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let mut server = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--self-signed",
+        "--cert",
+        cert_text,
+        "--key",
+        key_text,
+        "--echo",
+        "--seconds",
+        "8",
+    ]);
+    let port = server.port();
+    let certificate = server.line("the certificate row", |l| l.contains("TLS certificate:"));
+    assert!(certificate.contains("SHA-256 "), "{certificate}");
+    let connect = format!("localhost:{port}");
+    let client = Netassist::start(&[
+        "tcp-client",
+        "--connect",
+        &connect,
+        "--ca",
+        cert_text,
+        "--send",
+        "over tls",
+        "--half-close",
+        "--expect",
+        "over tls",
+        "--seconds",
+        "8",
+    ]);
+    let ended = client.end();
+    assert_eq!(ended.code, 0, "{:#?}\n{}", ended.stdout, ended.stderr);
+    let text = ended.stdout.join("\n");
+    assert!(text.contains("TLS established: TLS 1.3"), "{text}");
+    assert!(text.contains("SNI localhost"), "{text}");
+    assert!(text.contains("; verified"), "{text}");
+    assert!(
+        text.contains("You finished sending (TLS close_notify, then FIN)"),
+        "{text}"
+    );
+    server.line("the echo row", |l| {
+        l.contains("TX") && l.contains("over tls")
+    });
+}
