@@ -250,19 +250,7 @@ impl TrafficLog {
                 at,
                 ..
             } => self.unsent(*peer, written, *written_at, *at, now),
-            Event::HalfClosed { peer, side, .. } => {
-                // Nothing more comes from a peer that finished sending: a message it left unfinished
-                // is cut off here, before the row that says so.
-                if *side == Side::Peer {
-                    self.flush_received(*peer);
-                }
-                if let Some(stats) = self.peers.get_mut(peer) {
-                    match side {
-                        Side::Peer => stats.peer_finished = true,
-                        Side::Local => stats.local_finished = true,
-                    }
-                }
-            }
+            Event::HalfClosed { peer, side, .. } => self.half_closed(*peer, *side),
             Event::Error { error, at } => self.last_error = Some((*at, error.clone())),
             Event::Stopped { at } => {
                 self.flush_all();
@@ -299,6 +287,20 @@ impl TrafficLog {
         }
         if matches!(event, Event::Closed { .. }) {
             self.forget_closed();
+        }
+    }
+
+    /// `side` of `peer` finished sending. Nothing more comes from a peer that finished: a message it left
+    /// unfinished is cut off here, before the row that says so.
+    fn half_closed(&mut self, peer: PeerId, side: Side) {
+        if side == Side::Peer {
+            self.flush_received(peer);
+        }
+        if let Some(stats) = self.peers.get_mut(&peer) {
+            match side {
+                Side::Peer => stats.peer_finished = true,
+                Side::Local => stats.local_finished = true,
+            }
         }
     }
 
