@@ -48,7 +48,11 @@ pub use tls::TlsSettings;
 /// that closes it `}` (in version 4, `{{name}}` wrote `{name}`, any other `{{` wrote `{`, and `}` was
 /// always itself); names are exact (`{TIME}` and `{crc16_modbus}` were variables); where captures exist,
 /// `$$` writes `$`. Texts of versions 3 and 4 are rewritten so they send what they sent before.
-pub const FORMAT_VERSION: u32 = 5;
+///
+/// Version 6: `tls` (TLS for the TCP client and server) and the relay mode. Nothing changed meaning (older
+/// presets load as plain TCP), but a version 5 build that opened such a file would drop its TLS settings
+/// when saving it again, or not know the mode; the newer version makes it say so first.
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Fields that earlier versions wrote and this one skips without a warning: `delimiter_text` was a second
 /// copy of the delimiter, which `framing` holds.

@@ -259,7 +259,7 @@ fn an_upgraded_preset_saves_as_this_version_and_reloads_the_same() {
         saved.contains(&format!("version: {FORMAT_VERSION},")),
         "{saved}"
     );
-    assert_eq!(FORMAT_VERSION, 5);
+    assert_eq!(FORMAT_VERSION, 6);
     // Loaded again, nothing is rewritten a second time.
     let reloaded = Preset::load(&path).unwrap();
     assert!(reloaded.warnings.is_empty(), "{:?}", reloaded.warnings);
