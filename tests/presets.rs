@@ -471,6 +471,28 @@ fn presets_from_before_checks_load_with_none_and_checks_round_trip() {
     assert_eq!(typo.warnings.len(), 1, "{:?}", typo.warnings);
 }
 
+/// The examples are what users copy: each is written in this build's format, so saving one changes nothing
+/// but what the user changed (raise their version with the format, after checking what their texts send).
+#[test]
+fn the_example_presets_are_written_in_this_format() {
+    for entry in std::fs::read_dir("assets/presets").unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let written = Preset::from_ron(&text).unwrap();
+        assert!(
+            written.warnings.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            written.warnings
+        );
+        assert!(
+            text.contains(&format!("version: {FORMAT_VERSION},")),
+            "{} is not stamped with format {FORMAT_VERSION}",
+            path.display()
+        );
+    }
+}
+
 #[test]
 fn every_example_check_compiles_for_its_preset() {
     for (file, names) in [
