@@ -49,7 +49,8 @@ pub use tls::TlsSettings;
 /// always itself); names are exact (`{TIME}` and `{crc16_modbus}` were variables); where captures exist,
 /// `$$` writes `$`. Texts of versions 3 and 4 are rewritten so they send what they sent before.
 ///
-/// Version 6: `tls` (TLS for the TCP client and server) and the relay mode. Nothing changed meaning (older
+/// Version 6: `tls` (TLS for the TCP client and server, and a relay's device side), `target_tls` (a
+/// relay's target side) and the relay mode. Nothing changed meaning (older
 /// presets load as plain TCP), but a version 5 build that opened such a file would drop its TLS settings
 /// when saving it again, or not know the mode; the newer version makes it say so first.
 pub const FORMAT_VERSION: u32 = 6;
@@ -207,8 +208,12 @@ pub struct Preset {
     /// Device checks: named lists of steps that pass or fail ([`crate::check`]); presets from before
     /// checks existed load with none.
     pub checks: Vec<Check>,
-    /// TLS over the TCP connection (client or server); presets from before TLS load with it off.
+    /// TLS over the TCP connection (client or server; a relay's towards its devices, where it is their
+    /// server); presets from before TLS load with it off.
     pub tls: TlsSettings,
+    /// Relay: TLS towards the target, where the relay is its client (its client fields count); presets
+    /// from before it load with it off.
+    pub target_tls: TlsSettings,
 }
 
 impl Default for Preset {
@@ -236,6 +241,7 @@ impl Default for Preset {
             rules: Vec::new(),
             checks: Vec::new(),
             tls: TlsSettings::default(),
+            target_tls: TlsSettings::default(),
         }
     }
 }
@@ -669,8 +675,10 @@ impl Preset {
             ModeKind::Udp => config.udp_receive_buffer = self.udp_receive_buffer()?,
             ModeKind::TcpServer => config.tls_accept = self.tls.accept()?,
             ModeKind::TcpClient => config.tls_connect = self.tls.connect(),
-            // A relay's sides are plain TCP for now: its settings have no TLS of their own yet.
-            ModeKind::Relay => {}
+            ModeKind::Relay => {
+                config.tls_accept = self.tls.accept()?;
+                config.tls_connect = self.target_tls.connect();
+            }
         }
         Ok(config)
     }

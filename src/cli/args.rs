@@ -141,85 +141,114 @@ pub struct CheckArgs {
 }
 
 /// TLS over the TCP connection; given ones override the preset's settings, and any of them switches TLS
-/// on.
+/// on. A relay has two sides: `--tls-device` with the server's flags, `--tls-target` with the client's.
 #[derive(Args, Debug, Default)]
 pub struct TlsFlags {
     /// TLS over the TCP connection: a client verifies the server's certificate against the system's
     /// trusted roots (or --ca), a server presents --cert/--key or --self-signed.
     #[arg(long)]
     pub tls: bool,
-    /// TCP client: accept any server certificate (a device with a self-signed one); it is still shown.
+    /// Relay: TLS towards the devices; the relay is their TLS server and presents --cert/--key or
+    /// --self-signed.
+    #[arg(long)]
+    pub tls_device: bool,
+    /// Relay: TLS towards the target; the relay is its TLS client and verifies its certificate against
+    /// the system's trusted roots (or --ca, or not with --tls-insecure), for the target's host (or --sni).
+    #[arg(long)]
+    pub tls_target: bool,
+    /// TCP client, relay's target: accept any server certificate (a device with a self-signed one); it
+    /// is still shown.
     #[arg(long)]
     pub tls_insecure: bool,
-    /// TCP client: trust the CA certificates in this PEM file instead of the system's.
+    /// TCP client, relay's target: trust the CA certificates in this PEM file instead of the system's.
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
-    /// TCP client: the server name to send (SNI) and check the certificate against, instead of the host
-    /// as given.
+    /// TCP client, relay's target: the server name to send (SNI) and check the certificate against,
+    /// instead of the host as given.
     #[arg(long, value_name = "NAME")]
     pub sni: Option<String>,
-    /// TCP server: the certificate (chain) PEM file; with --self-signed, where it is kept.
+    /// TCP server, relay's devices: the certificate (chain) PEM file; with --self-signed, where it is kept.
     #[arg(long, value_name = "FILE", requires = "key")]
     pub cert: Option<PathBuf>,
-    /// TCP server: the private key PEM file; with --self-signed, where it is kept.
+    /// TCP server, relay's devices: the private key PEM file; with --self-signed, where it is kept.
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub key: Option<PathBuf>,
-    /// TCP server: a self-signed certificate (for localhost, 127.0.0.1, `::1` and the bind address), made
-    /// once and kept in --cert/--key, or beside the preset with `run`; made for this run only otherwise.
+    /// TCP server, relay's devices: a self-signed certificate (for localhost, 127.0.0.1, `::1` and the
+    /// bind address), made once and kept in --cert/--key, or beside the preset with `run`; made for this
+    /// run only otherwise.
     #[arg(long)]
     pub self_signed: bool,
 }
 
 impl TlsFlags {
-    /// Applies the flags to a preset's TLS settings; an error for TLS on UDP, or for flags of the other
-    /// end (a client's on a server, a server's on a client).
-    pub(super) fn apply(
-        &self,
-        mode: crate::preset::ModeKind,
-        tls: &mut crate::preset::TlsSettings,
-    ) -> Result<(), String> {
+    /// Applies the flags to a preset's TLS settings (a relay's `tls` for its devices, `target_tls` for
+    /// its target); an error for TLS on UDP, for flags of the other end (a client's on a server, a
+    /// server's on a client), for `--tls` on a relay (which side?), and for a relay's flags elsewhere.
+    pub(super) fn apply(&self, preset: &mut crate::preset::Preset) -> Result<(), String> {
         use crate::preset::ModeKind;
         let client = self.tls_insecure || self.ca.is_some() || self.sni.is_some();
         let server = self.cert.is_some() || self.self_signed;
-        if !(self.tls || client || server) {
+        let relay_side = self.tls_device || self.tls_target;
+        if !(self.tls || client || server || relay_side) {
             return Ok(());
         }
-        match mode {
+        let (accepts, makes) = match preset.mode {
             ModeKind::Udp => return Err("TLS needs a TCP connection; UDP has none".to_owned()),
-            ModeKind::Relay => {
+            ModeKind::Relay if self.tls => {
+                return Err("a relay has two sides: --tls-device for TLS towards the devices (with \
+                            --cert/--key or --self-signed), --tls-target for TLS towards the target \
+                            (with --ca, --tls-insecure or --sni)"
+                    .to_owned());
+            }
+            ModeKind::Relay => (server || self.tls_device, client || self.tls_target),
+            ModeKind::TcpServer | ModeKind::TcpClient if relay_side => {
                 return Err(
-                    "a relay's sides are plain TCP; TLS is for tcp-client and tcp-server"
+                    "--tls-device and --tls-target are for a relay; a server or client takes --tls"
                         .to_owned(),
                 );
             }
             ModeKind::TcpServer if client => {
                 return Err(
-                    "--tls-insecure, --ca and --sni are for a TLS client; a server presents                      --cert/--key or --self-signed"
+                    "--tls-insecure, --ca and --sni are for a TLS client; a server presents \
+                     --cert/--key or --self-signed"
                         .to_owned(),
                 );
             }
             ModeKind::TcpClient if server => {
                 return Err(
-                    "--cert/--key and --self-signed are for a TLS server; a client checks the                      server's with --ca or --tls-insecure"
+                    "--cert/--key and --self-signed are for a TLS server; a client checks the \
+                     server's with --ca or --tls-insecure"
                         .to_owned(),
                 );
             }
-            ModeKind::TcpServer | ModeKind::TcpClient => {}
-        }
-        tls.enabled = true;
-        tls.accept_any |= self.tls_insecure;
+            ModeKind::TcpServer => (true, false),
+            ModeKind::TcpClient => (false, true),
+        };
         let text = |path: &PathBuf| path.display().to_string();
-        if let Some(ca) = &self.ca {
-            tls.ca_file = text(ca);
+        if accepts {
+            let tls = &mut preset.tls;
+            tls.enabled = true;
+            if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
+                tls.cert_file = text(cert);
+                tls.key_file = text(key);
+            }
+            tls.self_signed |= self.self_signed;
         }
-        if let Some(sni) = &self.sni {
-            tls.server_name.clone_from(sni);
+        if makes {
+            let tls = if preset.mode == ModeKind::Relay {
+                &mut preset.target_tls
+            } else {
+                &mut preset.tls
+            };
+            tls.enabled = true;
+            tls.accept_any |= self.tls_insecure;
+            if let Some(ca) = &self.ca {
+                tls.ca_file = text(ca);
+            }
+            if let Some(sni) = &self.sni {
+                tls.server_name.clone_from(sni);
+            }
         }
-        if let (Some(cert), Some(key)) = (&self.cert, &self.key) {
-            tls.cert_file = text(cert);
-            tls.key_file = text(key);
-        }
-        tls.self_signed |= self.self_signed;
         Ok(())
     }
 }

@@ -85,7 +85,7 @@ fn plan(args: &CheckArgs) -> Result<CheckPlan, String> {
         eprintln!("netassist: {}: {warning}", args.preset.display());
     }
     let mut preset = loaded.preset;
-    args.tls.apply(preset.mode, &mut preset.tls)?;
+    args.tls.apply(&mut preset)?;
     preset.tls.keep_beside(&args.preset);
     if let Some(bind) = &args.bind {
         set_local(&mut preset, bind)?;

@@ -132,7 +132,7 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common, Option<PathBuf>), S
                 eprintln!("netassist: {}: {warning}", path.display());
             }
             let mut preset = loaded.preset;
-            common.tls.apply(preset.mode, &mut preset.tls)?;
+            common.tls.apply(&mut preset)?;
             preset.tls.keep_beside(&path);
             if let Some(bind) = bind {
                 set_local(&mut preset, &bind)?;
@@ -234,7 +234,7 @@ impl Plan {
             .ok_or("a subcommand is needed; see --help")?;
         let (mut preset, common, preset_file) = preset_of(command)?;
         if preset_file.is_none() {
-            common.tls.apply(preset.mode, &mut preset.tls)?;
+            common.tls.apply(&mut preset)?;
         }
         override_preset(&mut preset, &common);
         let mut config = preset.session().map_err(|error| error.en)?;
@@ -749,6 +749,82 @@ mod tests {
             };
             assert!(error.contains(want), "{args:?}: {error}");
         }
+    }
+
+    #[test]
+    fn a_relay_takes_tls_for_each_side_by_its_own_flags() {
+        use crate::engine::{TlsConnect, TlsIdentity, TlsVerify};
+        let relay = [
+            "relay",
+            "--bind",
+            "127.0.0.1:0",
+            "--to",
+            "cloud.example:8883",
+        ];
+        let plain = plan_of(&relay).unwrap();
+        assert_eq!(
+            (plain.config.tls_accept, plain.config.tls_connect),
+            (None, None)
+        );
+        let target = plan_of(&[&relay[..], &["--tls-target"]].concat()).unwrap();
+        assert_eq!(target.config.tls_accept, None);
+        assert_eq!(
+            target.config.tls_connect,
+            Some(TlsConnect {
+                verify: TlsVerify::SystemRoots,
+                server_name: None
+            })
+        );
+        // The client's flags are the target side's, the server's the devices' side's.
+        let both = plan_of(
+            &[
+                &relay[..],
+                &["--ca", "cloud-ca.pem", "--sni", "cloud", "--self-signed"],
+            ]
+            .concat(),
+        )
+        .unwrap();
+        assert!(both.preset.tls.enabled && both.preset.target_tls.enabled);
+        assert_eq!(
+            both.config.tls_connect,
+            Some(TlsConnect {
+                verify: TlsVerify::CaFile("cloud-ca.pem".into()),
+                server_name: Some("cloud".to_owned())
+            })
+        );
+        assert_eq!(
+            both.config.tls_accept.unwrap().identity,
+            TlsIdentity::SelfSigned { save: None }
+        );
+        let device = plan_of(
+            &[
+                &relay[..],
+                &["--tls-device", "--cert", "c.pem", "--key", "k.pem"],
+            ]
+            .concat(),
+        )
+        .unwrap();
+        assert_eq!(device.config.tls_connect, None);
+        assert_eq!(
+            device.config.tls_accept.unwrap().identity,
+            TlsIdentity::Files {
+                cert: "c.pem".into(),
+                key: "k.pem".into()
+            }
+        );
+        for (args, want) in [
+            (&["--tls"][..], "two sides"),
+            (&["--tls-device"][..], "needs a certificate"),
+        ] {
+            let Err(error) = plan_of(&[&relay[..], args].concat()) else {
+                panic!("{args:?} should be refused");
+            };
+            assert!(error.contains(want), "{args:?}: {error}");
+        }
+        let Err(error) = plan_of(&["tcp-client", "--connect", "h:1", "--tls-target"]) else {
+            panic!("--tls-target on a client should be refused");
+        };
+        assert!(error.contains("are for a relay"), "{error}");
     }
 
     #[test]

@@ -149,7 +149,10 @@ pub enum Mode {
     /// other ([`CloseReason::PartnerReset`]), and a target that cannot be reached closes the device
     /// ([`CloseReason::Unreachable`]). Reply rules answer either side, or send on to the other
     /// ([`crate::rules::Rule::onward`]); [`Command::Send`] and the rest work on either side as on any
-    /// peer.
+    /// peer. Either side may be TLS: [`SessionConfig::tls_accept`] towards the devices,
+    /// [`SessionConfig::tls_connect`] towards the target (checked against the target's host, or the
+    /// name given); each pair's data is the plaintext, and a failed handshake on one side resets the
+    /// other as any failure does.
     Relay {
         /// Local address to listen on, as for [`Mode::TcpServer`].
         bind: SocketAddr,
@@ -184,11 +187,13 @@ pub struct SessionConfig {
     /// UDP: the socket's receive buffer to ask the OS for, in bytes; what it granted is reported by
     /// [`Event::ReceiveBuffer`]. Datagrams that arrive while it is full are lost.
     pub udp_receive_buffer: usize,
-    /// TLS on the connections the session makes (TCP client); `None` for plain TCP. The handshake is
-    /// reported by [`Event::TlsEstablished`]; everything else (data, rules, checks) sees the plaintext.
+    /// TLS on the connections the session makes (the TCP client's; a relay's to its target); `None` for
+    /// plain TCP. The handshake is reported by [`Event::TlsEstablished`]; everything else (data, rules,
+    /// checks) sees the plaintext.
     pub tls_connect: Option<TlsConnect>,
-    /// TLS on the connections the session accepts (TCP server); `None` for plain TCP. The certificate
-    /// presented is reported once by [`Event::TlsCertificate`] after [`Event::Listening`].
+    /// TLS on the connections the session accepts (the TCP server's; a relay's from its devices); `None`
+    /// for plain TCP. The certificate presented is reported once by [`Event::TlsCertificate`] after
+    /// [`Event::Listening`].
     pub tls_accept: Option<TlsAccept>,
 }
 

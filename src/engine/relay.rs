@@ -28,6 +28,10 @@
 //!   read; it is read again once the queue has drained below that. A side that stops reading so slows
 //!   the other to its pace through TCP flow control, and each queue stays under half the limit plus one
 //!   read turn, whatever either side does.
+//! - **TLS.** Either side may be TLS, each with its own configuration: the relay is the devices' TLS
+//!   server and the target's TLS client. What is logged and forwarded is the plaintext. A device is
+//!   forwarded to the target as soon as the TCP connect succeeded; what it sends waits in the server
+//!   side's queue until that side's handshake finished, which must be within the connect time-out.
 //! - **Rules.** Reply rules see each side's stream; an answer goes back to the sender, or with
 //!   [`Rule::onward`](crate::rules::Rule::onward) on to the other side, after the message it answers.
 
@@ -44,9 +48,11 @@ use super::replies::Answer;
 use super::resolve::resolve;
 use super::tcp_client::{begin_connect, connect_outcome};
 use super::tcp_server::{Acceptor, no_such_peer};
+use super::tls::Endpoint;
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
 use super::{
     CloseReason, Command, Direction, Event, HostPort, NetError, Operation, PeerId, Target,
+    TlsAccept, TlsConnect, TlsFailure,
 };
 
 /// One side of a pair.
@@ -238,6 +244,13 @@ pub(crate) struct Relay {
     timeout: Duration,
     /// The target's addresses, resolved when the session opened.
     addrs: Vec<SocketAddr>,
+    /// TLS towards the target as configured; `target_tls` is built from it when the session opens.
+    tls_connect: Option<TlsConnect>,
+    target_tls: Option<Endpoint>,
+    /// When the TLS handshake with the target must have finished, by the pair's device: a target that
+    /// takes the connection but never answers the greeting (a plain server waiting for a line) ends the
+    /// pair, as a TCP client's would.
+    handshakes: HashMap<PeerId, Instant>,
     /// Pairs by their device's id.
     pairs: HashMap<PeerId, Pair>,
     /// The device of each server side (connecting or connected), by the server side's id.
@@ -247,17 +260,24 @@ pub(crate) struct Relay {
 }
 
 impl Relay {
+    /// A relay listening on `bind` for devices (TLS to them with `tls_accept`) and connecting each on to
+    /// `target` (TLS to it with `tls_connect`).
     pub(crate) fn new(
         bind: SocketAddr,
         target: HostPort,
         max_clients: Option<usize>,
         timeout: Duration,
+        tls_accept: Option<TlsAccept>,
+        tls_connect: Option<TlsConnect>,
     ) -> Self {
         Self {
-            acceptor: Acceptor::new(bind, max_clients, None),
+            acceptor: Acceptor::new(bind, max_clients, tls_accept),
             target,
             timeout,
             addrs: Vec::new(),
+            tls_connect,
+            target_tls: None,
+            handshakes: HashMap::new(),
             pairs: HashMap::new(),
             devices: HashMap::new(),
             unread: Vec::new(),
@@ -369,7 +389,7 @@ impl Relay {
                 server: id,
                 at: SystemTime::now(),
             });
-            Conn::open_as(stream, addr, id, None, cx)
+            Conn::open_as(stream, addr, id, self.target_tls.as_ref(), cx)
         });
         let server = match opened {
             Ok(mut server) => {
@@ -390,7 +410,17 @@ impl Relay {
                     server,
                     paused,
                 };
-                self.pairs.insert(device, pair);
+                let pair = self.pairs.entry(device).insert_entry(pair).into_mut();
+                if let Some(server) = pair.conn(End::Server)
+                    && server.handshaking()
+                {
+                    self.handshakes
+                        .insert(device, Instant::now() + self.timeout);
+                    // A TLS client speaks first: its greeting goes out now.
+                    if let Err(reason) = server.flush(cx) {
+                        self.close(device, End::Server, reason, cx);
+                    }
+                }
             }
             Err(error) => device_conn.close(CloseReason::Unreachable(error), cx),
         }
@@ -450,6 +480,33 @@ impl Relay {
         }
     }
 
+    /// Forgets the handshakes with the target that finished or whose pair ended, and ends the pairs
+    /// whose handshake is still going on at its deadline.
+    fn end_slow_handshakes(&mut self, now: Instant, cx: &mut Cx) {
+        let mut late = Vec::new();
+        self.handshakes.retain(|device, by| {
+            let Some(server) = self
+                .pairs
+                .get_mut(device)
+                .and_then(|pair| pair.conn(End::Server))
+                .filter(|server| server.handshaking())
+            else {
+                return false;
+            };
+            if *by <= now {
+                late.push((*device, server.addr));
+            }
+            *by > now
+        });
+        for (device, addr) in late {
+            let failure = TlsFailure::HandshakeTimedOut {
+                waited_ms: self.timeout.as_millis(),
+            };
+            let error = NetError::tls(Operation::Tls, Some(addr.to_string()), failure);
+            self.close(device, End::Server, CloseReason::Error(error), cx);
+        }
+    }
+
     fn send_to(&mut self, peer: PeerId, bytes: Bytes, cx: &mut Cx) {
         let Some((device, end)) = self.find(peer) else {
             cx.error(no_such_peer(peer));
@@ -487,6 +544,11 @@ fn side_id_of(server: &ServerSide) -> PeerId {
 
 impl Handler for Relay {
     fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
+        if let Some(tls) = &self.tls_connect {
+            let endpoint = Endpoint::client(tls, &self.target.host)
+                .map_err(|failure| NetError::tls(Operation::Setup, None, failure))?;
+            self.target_tls = Some(endpoint);
+        }
         self.addrs = resolve(&self.target.host, self.target.port)?;
         self.acceptor.open(cx)
     }
@@ -605,6 +667,7 @@ impl Handler for Relay {
         for (device, error) in timed_out {
             self.connected(device, Err(error), cx);
         }
+        self.end_slow_handshakes(now, cx);
         if !self.unread.is_empty() {
             return Wake::Now;
         }
@@ -615,6 +678,7 @@ impl Handler for Relay {
                 ServerSide::Connecting { deadline, .. } => Some(*deadline),
                 ServerSide::Connected(_) => None,
             })
+            .chain(self.handshakes.values().copied())
             .min();
         match (self.acceptor.wake(), deadline) {
             (Wake::Now, _) => Wake::Now,

@@ -322,7 +322,14 @@ pub(crate) fn run(
             target,
             max_clients,
             timeout,
-        } => Box::new(Relay::new(bind, target, max_clients, timeout)),
+        } => Box::new(Relay::new(
+            bind,
+            target,
+            max_clients,
+            timeout,
+            tls_accept,
+            tls_connect,
+        )),
         Mode::TcpClient {
             host,
             port,

@@ -134,6 +134,46 @@ mod tests {
     }
 
     #[test]
+    fn a_relay_is_the_devices_tls_server_and_the_targets_tls_client() {
+        use crate::preset::{ModeKind, Preset};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relay.ron");
+        let mut preset = Preset {
+            mode: ModeKind::Relay,
+            ..Preset::default()
+        };
+        preset.tls.enabled = true;
+        preset.tls.self_signed = true;
+        preset.target_tls.enabled = true;
+        preset.target_tls.accept_any = true;
+        preset.target_tls.server_name = "cloud.example".to_owned();
+        preset.save(&path).unwrap();
+        let loaded = Preset::load(&path).unwrap().preset;
+        assert_eq!(loaded, preset);
+        let config = loaded.session().unwrap();
+        assert_eq!(
+            config.tls_accept.unwrap().identity,
+            TlsIdentity::SelfSigned { save: None }
+        );
+        assert_eq!(
+            config.tls_connect,
+            Some(TlsConnect {
+                verify: TlsVerify::AcceptAny,
+                server_name: Some("cloud.example".to_owned())
+            })
+        );
+        // The target's side is the relay's alone: a TCP client keeps to `tls`.
+        let client = Preset {
+            mode: ModeKind::TcpClient,
+            ..loaded
+        };
+        assert_eq!(
+            client.session().unwrap().tls_connect.unwrap().verify,
+            TlsVerify::SystemRoots
+        );
+    }
+
+    #[test]
     fn a_server_needs_a_certificate_and_a_self_signed_one_is_kept_beside_the_preset() {
         let mut tls = TlsSettings {
             enabled: true,
