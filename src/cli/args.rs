@@ -142,6 +142,8 @@ pub struct CheckArgs {
 
 /// TLS over the TCP connection; given ones override the preset's settings, and any of them switches TLS
 /// on. A relay has two sides: `--tls-device` with the server's flags, `--tls-target` with the client's.
+// Each is a command-line switch of its own; clap reads them as booleans.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Args, Debug, Default)]
 pub struct TlsFlags {
     /// TLS over the TCP connection: a client verifies the server's certificate against the system's
