@@ -531,8 +531,10 @@ pub enum Field {
     Rules,
     /// The delimiter that splits received messages, as typed.
     Delimiter,
-    /// The TLS server's certificate and key files.
+    /// The TLS server's certificate and key files (a relay's towards its devices).
     TlsCertificate,
+    /// The TLS client's CA file and server name (a relay's towards its target).
+    TlsVerify,
 }
 
 impl Field {
@@ -552,6 +554,7 @@ impl Field {
                 // The typed text is the window's; a usable one changes the framing.
                 Self::Delimiter => before.framing == now.framing,
                 Self::TlsCertificate => before.tls == now.tls,
+                Self::TlsVerify => before.tls == now.tls && before.target_tls == now.target_tls,
                 // Rules compile for the encoding and framing too.
                 Self::Rules => {
                     before.rules == now.rules

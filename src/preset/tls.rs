@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Field, FieldError};
-use crate::engine::{TlsAccept, TlsConnect, TlsIdentity, TlsVerify};
+use super::{Field, FieldError, ModeKind, Preset};
+use crate::engine::{TlsAccept, TlsConnect, TlsFailure, TlsIdentity, TlsVerify};
+use crate::i18n::Lang;
 
 /// TLS over a TCP session. Presets from before TLS load with it off. Paths are as typed (relative ones
 /// from the folder NetAssist runs in).
@@ -108,6 +109,42 @@ impl TlsSettings {
     }
 }
 
+impl Preset {
+    /// Reads the TLS files this preset's session would read (certificate and key, CA file) without
+    /// opening anything, so one that is missing, not PEM, or a key that does not belong to its
+    /// certificate is named at its field before the session opens. A relay's devices' side is checked
+    /// as a server's, its target's side as a client's.
+    pub fn check_tls_files(&self) -> Result<(), FieldError> {
+        let (accepts, makes) = match self.mode {
+            ModeKind::TcpServer => (Some(&self.tls), None),
+            ModeKind::TcpClient => (None, Some(&self.tls)),
+            ModeKind::Relay => (Some(&self.tls), Some(&self.target_tls)),
+            ModeKind::Udp => (None, None),
+        };
+        if let Some(accept) = accepts.map(TlsSettings::accept).transpose()?.flatten() {
+            accept
+                .check()
+                .map_err(|failure| tls_error(Field::TlsCertificate, &failure, ""))?;
+        }
+        if let Some(connect) = makes.and_then(TlsSettings::connect) {
+            let host = self.remote_host.trim();
+            connect
+                .check(host)
+                .map_err(|failure| tls_error(Field::TlsVerify, &failure, host))?;
+        }
+        Ok(())
+    }
+}
+
+/// `failure` at `field`; `addr` is the peer it names, if any.
+fn tls_error(field: Field, failure: &TlsFailure, addr: &str) -> FieldError {
+    FieldError::new(
+        field,
+        failure.text(addr, Lang::En),
+        failure.text(addr, Lang::Zh),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +208,82 @@ mod tests {
             client.session().unwrap().tls_connect.unwrap().verify,
             TlsVerify::SystemRoots
         );
+    }
+
+    #[test]
+    fn wrong_tls_files_are_named_at_their_field_before_opening() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path.display().to_string()
+        };
+        let one = crate::engine::self_signed(None).unwrap();
+        let other = crate::engine::self_signed(None).unwrap();
+        let (cert, key) = (write("c.pem", &one.cert_pem), write("k.pem", &one.key_pem));
+        let mut server = Preset::default();
+        server.tls = TlsSettings {
+            enabled: true,
+            cert_file: cert.clone(),
+            key_file: key,
+            ..TlsSettings::default()
+        };
+        assert_eq!(server.check_tls_files(), Ok(()));
+        let cases = [
+            (
+                dir.path().join("gone.pem").display().to_string(),
+                "no such file",
+                "文件不存在",
+            ),
+            (
+                write("bad.pem", "not a certificate\n"),
+                "no certificate",
+                "没有证书",
+            ),
+            (
+                write("k2.pem", &other.key_pem),
+                "does not belong to the certificate",
+                "不匹配",
+            ),
+        ];
+        for (index, (path, en, zh)) in cases.into_iter().enumerate() {
+            let mut wrong = server.clone();
+            if index == 2 {
+                wrong.tls.key_file = path;
+            } else {
+                wrong.tls.cert_file = path;
+            }
+            let error = wrong.check_tls_files().unwrap_err();
+            assert_eq!(error.field, Field::TlsCertificate);
+            assert!(error.en.contains(en), "{}", error.en);
+            assert!(error.zh.contains(zh), "{}", error.zh);
+        }
+        // A client's CA file, and a relay's target side, are checked at the verification field.
+        let mut relay = Preset {
+            mode: ModeKind::Relay,
+            ..Preset::default()
+        };
+        relay.target_tls = TlsSettings {
+            enabled: true,
+            ca_file: write(
+                "ca.pem",
+                "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+            ),
+            ..TlsSettings::default()
+        };
+        let error = relay.check_tls_files().unwrap_err();
+        assert_eq!(error.field, Field::TlsVerify);
+        assert!(error.zh.contains("ca.pem"), "{}", error.zh);
+        // A self-signed certificate still to be made is not made by the check.
+        relay.target_tls.ca_file = cert;
+        relay.tls = TlsSettings {
+            enabled: true,
+            self_signed: true,
+            ..TlsSettings::default()
+        };
+        relay.tls.keep_beside(&dir.path().join("relay.ron"));
+        assert_eq!(relay.check_tls_files(), Ok(()));
+        assert!(!dir.path().join("relay.cert.pem").exists());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
 
-use super::TlsFailure;
+use super::{FileProblem, TlsFailure};
 
 /// What a person checks about a certificate. Source of the fields: RFC 5280 section 4.1 (subject,
 /// issuer, validity), read with `x509-parser`.
@@ -95,38 +95,46 @@ fn ip_name(bytes: &[u8]) -> String {
     }
 }
 
-fn file_error(path: &Path, detail: impl std::fmt::Display) -> TlsFailure {
+fn file_error(path: &Path, problem: FileProblem) -> TlsFailure {
     TlsFailure::File {
         path: path.display().to_string(),
-        detail: detail.to_string(),
+        problem,
     }
+}
+
+/// A file's bytes, or why there are none.
+fn read(path: &Path) -> Result<Vec<u8>, TlsFailure> {
+    std::fs::read(path).map_err(|e| {
+        let problem = if e.kind() == std::io::ErrorKind::NotFound {
+            FileProblem::Missing
+        } else {
+            FileProblem::Unreadable(e.to_string())
+        };
+        file_error(path, problem)
+    })
 }
 
 /// Every certificate in a PEM file, in order (the server's own first, then its chain).
 pub(crate) fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsFailure> {
-    let pem = std::fs::read(path).map_err(|e| file_error(path, e))?;
+    let pem = read(path)?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| file_error(path, e))?;
+        .map_err(|e| file_error(path, FileProblem::Malformed(e.to_string())))?;
     if certs.is_empty() {
-        return Err(file_error(
-            path,
-            "it holds no certificate (a PEM block \"BEGIN CERTIFICATE\")",
-        ));
+        return Err(file_error(path, FileProblem::NoCertificate));
     }
     Ok(certs)
 }
 
 /// The private key in a PEM file (PKCS #8, PKCS #1 RSA or SEC1 EC).
 pub(crate) fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsFailure> {
-    let pem = std::fs::read(path).map_err(|e| file_error(path, e))?;
-    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| match e {
-        rustls::pki_types::pem::Error::NoItemsFound => file_error(
-            path,
-            "it holds no private key (a PEM block \"BEGIN PRIVATE KEY\", \"BEGIN RSA PRIVATE KEY\" or \
-             \"BEGIN EC PRIVATE KEY\")",
-        ),
-        other => file_error(path, other),
+    let pem = read(path)?;
+    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| {
+        let problem = match e {
+            rustls::pki_types::pem::Error::NoItemsFound => FileProblem::NoKey,
+            other => FileProblem::Malformed(other.to_string()),
+        };
+        file_error(path, problem)
     })
 }
 
@@ -173,8 +181,10 @@ impl SelfSigned {
     /// Writes the certificate to `cert` and the key to `key`; on Unix the key file is readable by its
     /// owner only (mode 0600), as it must stay secret.
     pub fn save(&self, cert: &Path, key: &Path) -> Result<(), TlsFailure> {
-        std::fs::write(cert, &self.cert_pem).map_err(|e| file_error(cert, e))?;
-        write_private(key, self.key_pem.as_bytes()).map_err(|e| file_error(key, e))
+        std::fs::write(cert, &self.cert_pem)
+            .map_err(|e| file_error(cert, FileProblem::Unwritable(e.to_string())))?;
+        write_private(key, self.key_pem.as_bytes())
+            .map_err(|e| file_error(key, FileProblem::Unwritable(e.to_string())))
     }
 }
 
@@ -261,6 +271,17 @@ mod tests {
                 .contains("no private key")
         );
         let missing = read_certs(&dir.path().join("missing.pem")).unwrap_err();
-        assert!(matches!(missing, TlsFailure::File { .. }));
+        assert!(matches!(
+            missing,
+            TlsFailure::File {
+                problem: FileProblem::Missing,
+                ..
+            }
+        ));
+        assert!(
+            missing
+                .text("", crate::i18n::Lang::Zh)
+                .contains("文件不存在")
+        );
     }
 }

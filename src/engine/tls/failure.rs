@@ -72,8 +72,8 @@ pub enum TlsFailure {
     File {
         /// The file as given.
         path: String,
-        /// What is wrong with it (English; the OS's or parser's words).
-        detail: String,
+        /// What is wrong with it.
+        problem: FileProblem,
     },
     /// The system's trusted root certificates could not be loaded.
     NoSystemRoots(String),
@@ -348,10 +348,10 @@ impl TlsFailure {
                 format!("TLS with {addr} failed: {detail}."),
                 format!("与 {addr} 的 TLS 通信失败：{detail}。"),
             ),
-            Self::File { path, detail } => pick(
+            Self::File { path, problem } => pick(
                 en,
-                format!("TLS: cannot use {path}: {detail}."),
-                format!("TLS：无法使用 {path}：{detail}。"),
+                format!("TLS: cannot use {path}: {}.", problem.text(Lang::En)),
+                format!("TLS：无法使用 {path}：{}。", problem.text(Lang::Zh)),
             ),
             Self::NoSystemRoots(detail) => pick(
                 en,
@@ -369,6 +369,76 @@ impl TlsFailure {
                 format!("TLS: could not make a self-signed certificate: {detail}."),
                 format!("TLS：无法生成自签名证书：{detail}。"),
             ),
+        }
+    }
+}
+
+/// What is wrong with a certificate, key or CA file ([`TlsFailure::File`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileProblem {
+    /// There is no file of that name.
+    Missing,
+    /// It could not be read (the OS's words).
+    Unreadable(String),
+    /// A certificate made here could not be written to it (the OS's words).
+    Unwritable(String),
+    /// It holds no PEM certificate.
+    NoCertificate,
+    /// It holds no PEM private key.
+    NoKey,
+    /// Its PEM, or a certificate in it, cannot be parsed (the parser's words).
+    Malformed(String),
+    /// The private key does not belong to the certificate.
+    KeyMismatch,
+}
+
+impl FileProblem {
+    /// The problem in `lang`, as the end of a sentence naming the file.
+    #[must_use]
+    pub fn text(&self, lang: Lang) -> String {
+        let en = lang == Lang::En;
+        match self {
+            Self::Missing => lang
+                .pick(
+                    "there is no such file; check the path, or choose the file again",
+                    "文件不存在；请检查路径，或重新选择文件",
+                )
+                .to_owned(),
+            Self::Unreadable(why) => pick(
+                en,
+                format!("it cannot be read ({why})"),
+                format!("无法读取（{why}）"),
+            ),
+            Self::Unwritable(why) => pick(
+                en,
+                format!("the certificate made cannot be written there ({why})"),
+                format!("无法把生成的证书写入该文件（{why}）"),
+            ),
+            Self::NoCertificate => lang
+                .pick(
+                    "it holds no certificate (a PEM block \"BEGIN CERTIFICATE\")",
+                    "其中没有证书（PEM 块 \"BEGIN CERTIFICATE\"）",
+                )
+                .to_owned(),
+            Self::NoKey => lang
+                .pick(
+                    "it holds no private key (a PEM block \"BEGIN PRIVATE KEY\", \"BEGIN RSA PRIVATE \
+                     KEY\" or \"BEGIN EC PRIVATE KEY\")",
+                    "其中没有私钥（PEM 块 \"BEGIN PRIVATE KEY\"、\"BEGIN RSA PRIVATE KEY\" 或 \"BEGIN EC \
+                     PRIVATE KEY\"）",
+                )
+                .to_owned(),
+            Self::Malformed(why) => pick(
+                en,
+                format!("it is not valid PEM or X.509 ({why})"),
+                format!("不是有效的 PEM 或 X.509 格式（{why}）"),
+            ),
+            Self::KeyMismatch => lang
+                .pick(
+                    "the private key does not belong to the certificate; choose the key made with it",
+                    "私钥与证书不匹配；请选择与该证书一起生成的私钥",
+                )
+                .to_owned(),
         }
     }
 }

@@ -21,7 +21,7 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 
 pub use cert::{CertSummary, SelfSigned, self_signed};
-pub use failure::TlsFailure;
+pub use failure::{FileProblem, TlsFailure};
 
 /// TLS on the connections a session makes (the TCP client's).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +51,31 @@ pub enum TlsVerify {
 pub struct TlsAccept {
     /// The certificate the server presents.
     pub identity: TlsIdentity,
+}
+
+impl TlsConnect {
+    /// Checks, before a session opens, what opening it would: the CA file is read, the server name
+    /// (or `host`, as typed) is one TLS can check, the system's roots load.
+    pub fn check(&self, host: &str) -> Result<(), TlsFailure> {
+        Endpoint::client(self, host).map(drop)
+    }
+}
+
+impl TlsAccept {
+    /// Checks, before a session opens, the certificate and key files it would read: they exist, are
+    /// PEM, and the key belongs to the certificate. A self-signed certificate still to be made is not
+    /// made here (and cannot fail but for a folder it cannot be written to, which opening reports).
+    pub fn check(&self) -> Result<(), TlsFailure> {
+        match &self.identity {
+            TlsIdentity::SelfSigned { save: None } => Ok(()),
+            TlsIdentity::SelfSigned {
+                save: Some((cert, key)),
+            } if !(cert.exists() && key.exists()) => Ok(()),
+            TlsIdentity::Files { .. } | TlsIdentity::SelfSigned { .. } => {
+                Endpoint::server(self, None).map(drop)
+            }
+        }
+    }
 }
 
 /// Where a TLS server's certificate and key come from.
@@ -153,7 +178,7 @@ impl Endpoint {
                 for cert in cert::read_certs(path)? {
                     roots.add(cert).map_err(|e| TlsFailure::File {
                         path: path.display().to_string(),
-                        detail: e.to_string(),
+                        problem: FileProblem::Malformed(e.to_string()),
                     })?;
                 }
                 builder.with_root_certificates(roots).with_no_client_auth()
@@ -194,7 +219,7 @@ impl Endpoint {
         };
         let summary = CertSummary::of(&certs[0]).ok_or_else(|| TlsFailure::File {
             path: identity_file(&tls.identity),
-            detail: "its first certificate cannot be read as X.509".to_owned(),
+            problem: FileProblem::Malformed("its first certificate is not X.509".to_owned()),
         })?;
         let config = ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
@@ -203,11 +228,9 @@ impl Endpoint {
             .with_single_cert(certs, key)
             .map_err(|e| TlsFailure::File {
                 path: identity_file(&tls.identity),
-                detail: match e {
-                    rustls::Error::InconsistentKeys(_) => {
-                        "the key does not belong to the certificate".to_owned()
-                    }
-                    other => other.to_string(),
+                problem: match e {
+                    rustls::Error::InconsistentKeys(_) => FileProblem::KeyMismatch,
+                    other => FileProblem::Malformed(other.to_string()),
                 },
             })?;
         Ok((Self::Server(Arc::new(config)), summary))
