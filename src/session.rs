@@ -88,12 +88,24 @@ struct Running {
     session: engine::Session,
     /// The mode it was started in.
     mode: Mode,
+    /// Where it speaks TLS.
+    tls: TlsSides,
     /// Its socket opened (listening, connected): a later error is not a refusal.
     opened: bool,
     /// The periodic send of [`OnConnect`] was started.
     periodic_started: bool,
     /// How many times [`OnConnect`]'s sends went out (its `{counter}`).
     on_connect_sent: u64,
+}
+
+/// Where a session speaks TLS: on the connections it accepts (a TCP server's, a relay's devices) and on
+/// those it makes (a TCP client's, a relay's to its target).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TlsSides {
+    /// On the connections it accepts.
+    pub accepts: bool,
+    /// On the connections it makes.
+    pub makes: bool,
 }
 
 /// One session at a time, its log, its capture and its expectations; see the [module docs](self).
@@ -164,6 +176,10 @@ impl Controller {
             return Ok(());
         }
         let mode = config.mode.clone();
+        let tls = TlsSides {
+            accepts: config.tls_accept.is_some(),
+            makes: config.tls_connect.is_some(),
+        };
         let check = config
             .check
             .as_ref()
@@ -184,6 +200,7 @@ impl Controller {
         self.running = Some(Running {
             session,
             mode,
+            tls,
             opened: false,
             periodic_started: false,
             on_connect_sent: 0,
@@ -201,6 +218,14 @@ impl Controller {
     #[must_use]
     pub fn mode(&self) -> Option<&Mode> {
         self.running.as_ref().map(|running| &running.mode)
+    }
+
+    /// Where the running session speaks TLS; nowhere when none runs.
+    #[must_use]
+    pub fn tls(&self) -> TlsSides {
+        self.running
+            .as_ref()
+            .map_or_else(TlsSides::default, |running| running.tls)
     }
 
     /// Sends a command to the running session. `false` when none runs (or it has just ended).

@@ -29,6 +29,12 @@ pub(super) fn established_text(info: &TlsInfo, lang: Lang) -> String {
             (false, true) => "; NOT verified (any certificate accepted)",
             (false, false) => "；未验证（接受任何证书）",
         });
+        if info.outside_validity {
+            text.push_str(lang.pick(
+                "; EXPIRED or not yet valid when connected",
+                "；连接时证书已过期或尚未生效",
+            ));
+        }
     }
     text
 }

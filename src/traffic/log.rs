@@ -11,7 +11,7 @@ use std::time::{Instant, SystemTime};
 use bytes::Bytes;
 
 use crate::codec::{Framer, FramerConfig, Framing, FramingError, Message, MessageKind};
-use crate::engine::{CloseReason, Direction, Event, Mode, NetError, PeerId, Side};
+use crate::engine::{CertSummary, CloseReason, Direction, Event, Mode, NetError, PeerId, Side};
 
 use super::drops::{DropRow, SendDrops};
 use super::rates::{Known, RateHistory};
@@ -125,6 +125,8 @@ pub struct TrafficLog {
     connected: usize,
     last_error: Option<(SystemTime, NetError)>,
     local_addr: Option<SocketAddr>,
+    /// The certificate the session presents (a TLS server's, a relay's to its devices), once it listens.
+    certificate: Option<Box<CertSummary>>,
     stopped: bool,
     /// UDP datagrams the OS reported dropping.
     dropped_datagrams: u64,
@@ -161,6 +163,7 @@ impl TrafficLog {
             connected: 0,
             last_error: None,
             local_addr: None,
+            certificate: None,
             stopped: false,
             dropped_datagrams: 0,
             messages: Vec::new(),
@@ -268,9 +271,15 @@ impl TrafficLog {
                 self.forget_closed();
                 self.stopped = true;
             }
+            Event::TlsEstablished { peer, info, .. } => {
+                if let Some(stats) = self.peers.get_mut(peer) {
+                    stats.tls = Some(info.version.clone());
+                }
+            }
+            Event::TlsCertificate { certificate, .. } => {
+                self.certificate = Some(certificate.clone());
+            }
             Event::Rejected { .. }
-            | Event::TlsEstablished { .. }
-            | Event::TlsCertificate { .. }
             | Event::ReceiveBuffer { .. }
             | Event::Joined { .. }
             | Event::Left { .. }
@@ -544,6 +553,7 @@ impl TrafficLog {
     /// stay; peer ids never repeat, so old rows keep their peers.
     pub fn begin_session(&mut self, mode: &Mode, at: SystemTime) {
         self.local_addr = None;
+        self.certificate = None;
         self.stopped = false;
         self.push_note(at, None, Note::Opened(Box::new(mode.clone())));
     }
@@ -576,6 +586,13 @@ impl TrafficLog {
     #[must_use]
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.local_addr
+    }
+
+    /// The certificate the session presents to its clients (a TLS server's, a relay's to its devices),
+    /// once it listens; `None` without TLS.
+    #[must_use]
+    pub fn certificate(&self) -> Option<&CertSummary> {
+        self.certificate.as_deref()
     }
 
     /// Whether the session has ended (its peers then count as closed).

@@ -150,6 +150,9 @@ pub struct PeerStats {
     pub local_finished: bool,
     /// Relay: which side of a pair it is, and its partner.
     pub pairing: Option<Pairing>,
+    /// The TLS version agreed on with it (`TLS 1.3`) once its handshake finished; `None` for plain TCP
+    /// (or a handshake still going on).
+    pub tls: Option<String>,
     /// What it sent and received (zeroed by [`TrafficLog::reset_counters`](super::TrafficLog::reset_counters)).
     pub counters: Counters,
     rx: RateMeter,
@@ -169,6 +172,7 @@ impl PeerStats {
             peer_finished: false,
             local_finished: false,
             pairing: None,
+            tls: None,
             counters: Counters::default(),
             rx: RateMeter::new(now),
             tx: RateMeter::new(now),

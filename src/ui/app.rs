@@ -146,6 +146,8 @@ pub enum UiAction {
     DiagnoseWaiting,
     /// Run or stop a device check (the Checks window).
     Check(CheckAction),
+    /// Ask for a TLS file (certificate, key, CA) and put it in its field.
+    PickTlsFile(super::tls_options::TlsFile),
 }
 
 /// A message for the status bar, in both languages.
@@ -284,6 +286,10 @@ pub struct NetAssistApp {
     /// The window's context, set on the first frame: the engine's waker calls its `request_repaint`, and
     /// closing the window goes through it.
     pub(crate) repaint: Option<egui::Context>,
+    /// The window's own folder (where its settings are kept), for files it keeps when no preset file
+    /// names a place: a self-signed certificate. `None` when there is none; such a certificate is then
+    /// made for each session.
+    pub files_dir: Option<std::path::PathBuf>,
 }
 
 impl NetAssistApp {
@@ -323,6 +329,7 @@ impl NetAssistApp {
             cjk_font: None,
             cjk_font_looked_for: false,
             repaint: None,
+            files_dir: None,
         }
     }
 
@@ -746,6 +753,7 @@ impl NetAssistApp {
             }
             UiAction::RunDiagnose => self.run_diagnose(),
             UiAction::Check(action) => self.apply_check(action),
+            UiAction::PickTlsFile(file) => self.pick_tls_file(file),
             UiAction::DiagnoseWaiting => {
                 if let Some(addr) = self.waiting_without_clients() {
                     self.diagnose.show(DiagnoseFields::listening(addr));
@@ -784,9 +792,12 @@ impl NetAssistApp {
         if self.is_open() {
             return;
         }
+        let preset = self.preset_to_open();
         let checked = match self.delimiter_error() {
             Some(error) => Err(error),
-            None => self.settings.preset.session(),
+            None => preset
+                .session()
+                .and_then(|config| preset.check_tls_files().map(|()| config)),
         };
         let mut config = match checked {
             Ok(config) => config,

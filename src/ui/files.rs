@@ -32,6 +32,8 @@ pub enum FileKind {
     Report,
     /// A recording to replay (pcapng).
     Recording,
+    /// A PEM file: a TLS certificate, key or CA certificates.
+    Pem,
 }
 
 impl FileKind {
@@ -45,6 +47,7 @@ impl FileKind {
             Self::LogCsv => ("CSV", &["csv"]),
             Self::Pcapng | Self::Recording => ("pcapng", &["pcapng"]),
             Self::Report => ("Markdown, HTML", &["md", "html"]),
+            Self::Pem => ("PEM", &["pem", "crt", "cer", "key"]),
         }
     }
 }

@@ -97,7 +97,14 @@ pub fn run() -> eframe::Result {
                 if say_which {
                     eprintln!("netassist: the window is drawn with {renderer}");
                 }
-                Ok(Box::new(NetAssistApp::from_creation_context(cc)))
+                let mut app = NetAssistApp::from_creation_context(cc);
+                // The settings' folder: beside the executable when portable, the user's otherwise.
+                app.files_dir = persistence_path
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .map(Path::to_path_buf)
+                    .or_else(|| eframe::storage_dir(APP_ID));
+                Ok(Box::new(app))
             }),
         );
         match result {

@@ -31,6 +31,7 @@ mod sending;
 pub mod settings;
 pub mod status_bar;
 pub mod timeline;
+pub mod tls_options;
 pub mod traffic_view;
 
 pub use crate::i18n::Lang;

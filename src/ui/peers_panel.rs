@@ -299,8 +299,13 @@ fn figures_text(peer: &PeerStats, udp: bool, now: Instant, lang: Lang) -> String
     } else {
         format!("{} {since}s", lang.pick("for", "已连接"))
     };
+    // A TLS peer says so first, with the version it agreed on.
+    let tls = peer
+        .tls
+        .as_ref()
+        .map_or_else(String::new, |version| format!("{version} · "));
     format!(
-        "RX {} B / {} · TX {} B / {} · {:.0} B/s {} · {:.0} B/s {} · {since}",
+        "{tls}RX {} B / {} · TX {} B / {} · {:.0} B/s {} · {:.0} B/s {} · {since}",
         peer.counters.rx_bytes,
         peer.counters.rx_messages,
         peer.counters.tx_bytes,

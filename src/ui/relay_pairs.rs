@@ -148,8 +148,12 @@ fn side_ui(
             )
         }
     };
+    let tls = peer
+        .tls
+        .as_ref()
+        .map_or_else(String::new, |version| format!(" · {version}"));
     let title = format!(
-        "{who} {own} · RX {} B / {} · TX {} B / {}",
+        "{who} {own}{tls} · RX {} B / {} · TX {} B / {}",
         c.rx_bytes, c.rx_messages, c.tx_bytes, c.tx_messages
     );
     let tip = match side {

@@ -171,7 +171,30 @@ fn state_text(app: &NetAssistApp, lang: Lang) -> (String, bool) {
         ModeKind::TcpClient => lang.pick("● Connecting…", "● 正在连接…").to_owned(),
         _ => lang.pick("● Opening…", "● 正在打开…").to_owned(),
     };
-    (text, true)
+    (text + &tls_text(app, mode, lang), true)
+}
+
+/// Where the open session speaks TLS, after its state: ` · TLS` for a server, the version a client
+/// agreed on, which sides for a relay; nothing without TLS.
+fn tls_text(app: &NetAssistApp, mode: ModeKind, lang: Lang) -> String {
+    let tls = app.ctl.tls();
+    let text = match mode {
+        ModeKind::TcpServer if tls.accepts => "TLS".to_owned(),
+        ModeKind::TcpClient if tls.makes => app
+            .log()
+            .peers()
+            .filter(|peer| peer.is_connected())
+            .find_map(|peer| peer.tls.clone())
+            .unwrap_or_else(|| "TLS".to_owned()),
+        ModeKind::Relay => match (tls.accepts, tls.makes) {
+            (true, true) => lang.pick("TLS both sides", "两端 TLS").to_owned(),
+            (true, false) => lang.pick("TLS to devices", "设备端 TLS").to_owned(),
+            (false, true) => lang.pick("TLS to target", "目标端 TLS").to_owned(),
+            (false, false) => return String::new(),
+        },
+        _ => return String::new(),
+    };
+    format!(" · {text}")
 }
 
 /// Light, dark, or following the system, as a drop-down of a fixed width.

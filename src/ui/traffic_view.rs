@@ -494,6 +494,8 @@ impl LogColors {
             | Note::Unsent { .. }
             | Note::Dropped { .. }
             | Note::Rejected { .. } => self.bad,
+            // A server that was not verified, or whose certificate was out of date, is worth a warning.
+            Note::TlsEstablished(info) if !info.verified || info.outside_validity => self.bad,
             _ => self.info,
         }
     }

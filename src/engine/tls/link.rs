@@ -190,12 +190,17 @@ impl TlsLink {
             ),
             Connection::Server(server) => (server.server_name().map(str::to_owned), None),
         };
+        let now = std::time::SystemTime::now();
+        let outside_validity = certificate.as_ref().is_some_and(|certificate| {
+            !(certificate.not_before..=certificate.not_after).contains(&now)
+        });
         TlsInfo {
             version,
             cipher_suite,
             server_name,
             certificate,
             verified: self.verified,
+            outside_validity,
         }
     }
 

@@ -112,6 +112,9 @@ pub struct TlsInfo {
     pub certificate: Option<CertSummary>,
     /// The certificate was verified (false when any certificate is accepted).
     pub verified: bool,
+    /// The server's certificate was expired, or not valid yet, when the handshake finished: possible
+    /// only when any certificate is accepted (a verified one is refused instead).
+    pub outside_validity: bool,
 }
 
 /// How a TLS connection's sending side ended, beside the TCP FIN ([`super::Event::HalfClosed`]).
