@@ -17,18 +17,20 @@ pub fn ui(ui: &mut egui::Ui, app: &mut NetAssistApp, actions: &mut Vec<UiAction>
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.heading(lang.pick("Network", "网络设置"));
         let open = app.is_open();
-        let wrong = app.field_error.as_ref().map(|(e, _)| e.field);
-        ui.add_enabled_ui(!open, |ui| {
-            network_fields(ui, app, lang);
-            super::tls_options::tls_ui(ui, app, wrong, lang, actions);
-        });
+        ui.add_enabled_ui(!open, |ui| network_fields(ui, app, lang));
+        // Open stays right under the addresses, where a 1024x768 screen shows it whatever TLS options
+        // follow.
         open_close_button(ui, app, lang, actions);
-        if let Some(certificate) = app.log().certificate().filter(|_| open) {
-            super::tls_options::presented_ui(ui, certificate, lang);
-        }
+        let wrong = app.field_error.as_ref().map(|(e, _)| e.field);
         if let Some((error, _)) = &app.field_error {
             ui.colored_label(ui.visuals().error_fg_color, error.text(lang));
         }
+        if let Some(certificate) = app.log().certificate().filter(|_| open) {
+            super::tls_options::presented_ui(ui, certificate, lang);
+        }
+        ui.add_enabled_ui(!open, |ui| {
+            super::tls_options::tls_ui(ui, app, wrong, lang, actions);
+        });
         ui.horizontal_wrapped(|ui| {
             if ui.button(lang.pick("Reply rules…", "回复规则…")).clicked() {
                 app.rules_panel.open = true;
