@@ -221,12 +221,14 @@ mod tests {
         let one = crate::engine::self_signed(None).unwrap();
         let other = crate::engine::self_signed(None).unwrap();
         let (cert, key) = (write("c.pem", &one.cert_pem), write("k.pem", &one.key_pem));
-        let mut server = Preset::default();
-        server.tls = TlsSettings {
-            enabled: true,
-            cert_file: cert.clone(),
-            key_file: key,
-            ..TlsSettings::default()
+        let server = Preset {
+            tls: TlsSettings {
+                enabled: true,
+                cert_file: cert.clone(),
+                key_file: key,
+                ..TlsSettings::default()
+            },
+            ..Preset::default()
         };
         assert_eq!(server.check_tls_files(), Ok(()));
         let cases = [
