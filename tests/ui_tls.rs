@@ -48,9 +48,17 @@ fn client_of(server: SocketAddr) -> Preset {
     }
 }
 
-fn checkbox(harness: &mut egui_kittest::Harness<'_, NetAssistApp>, label: &str) {
-    harness.get_by_role_and_label(Role::CheckBox, label).click();
+/// Clicks the control `label` of `role`, scrolled into view first: at 1024x768 the connection panel's
+/// TLS options may be below the fold.
+fn click(harness: &mut egui_kittest::Harness<'_, NetAssistApp>, role: Role, label: &str) {
+    harness.get_by_role_and_label(role, label).scroll_to_me();
     harness.run();
+    harness.get_by_role_and_label(role, label).click();
+    harness.run();
+}
+
+fn checkbox(harness: &mut egui_kittest::Harness<'_, NetAssistApp>, label: &str) {
+    click(harness, Role::CheckBox, label);
 }
 
 #[test]
@@ -147,6 +155,15 @@ fn accepting_any_certificate_is_a_warning_and_its_row_says_not_verified() {
     });
     harness.run();
     harness.get_by_label_contains("is not signed by an authority this PC trusts");
+    // The peers panel's why? says what such a refusal usually means, in one readable sentence.
+    harness.get_by_label_contains("Show closed (").click();
+    harness.run();
+    harness.get_by_role_and_label(Role::Button, "why?").click();
+    harness.run();
+    harness.get_by_label_contains(
+        "A TLS client checks that the server's certificate is signed by an authority it trusts, is \
+         for the name it connected to",
+    );
 }
 
 #[test]
@@ -272,20 +289,13 @@ fn a_relay_has_tls_on_each_side_and_udp_has_none() {
     harness.get_by_role_and_label(Role::RadioButton, "Accept any certificate (insecure)");
     harness.get_by_label("Server name (SNI; empty: the host)");
     // A self-signed certificate with nowhere to keep it is made for the session only.
-    harness
-        .get_by_role_and_label(Role::RadioButton, "Self-signed")
-        .click();
-    harness.run();
+    click(&mut harness, Role::RadioButton, "Self-signed");
     harness.get_by_label("Made when the session opens, for it only.");
-    // Below the fold at this size: the panel scrolls to it.
-    let accept_any =
-        harness.get_by_role_and_label(Role::RadioButton, "Accept any certificate (insecure)");
-    accept_any.scroll_to_me();
-    harness.run();
-    harness
-        .get_by_role_and_label(Role::RadioButton, "Accept any certificate (insecure)")
-        .click();
-    harness.run();
+    click(
+        &mut harness,
+        Role::RadioButton,
+        "Accept any certificate (insecure)",
+    );
     assert!(harness.state().settings.preset.target_tls.accept_any);
     let addr = open(&mut harness);
     harness.get_by_label_contains(&format!("● Relaying on {addr} · TLS both sides"));

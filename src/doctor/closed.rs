@@ -170,23 +170,23 @@ impl Text for Cause {
                 "UDP 没有连接：这个远程主机只是为给新的腾出位置而从列表中移除。它再发数据报时会重新出现，没有丢失数据。",
             ),
             Cause::TlsCertificate => lang.pick(
-                "A TLS client checks that the server's certificate is signed by an authority it trusts, is                  for the name it connected to, and is valid today. Devices often use a self-signed                  certificate, or one for another name, or have no clock and make one dated 1970: give                  the client the device's CA certificate, connect by the name in the certificate, or                  accept any certificate for a device you know.",
-                "TLS 客户端会检查服务器证书：是否由它信任的机构签发、是否签发给它连接的名称、今天是否有效。                 设备常用自签名证书、签发给其他名称的证书，或因没有时钟而生成 1970 年的证书：请为客户端提供                 设备的 CA 证书、用证书上的名称连接，或对确认可信的设备接受任何证书。",
+                "A TLS client checks that the server's certificate is signed by an authority it trusts, is for the name it connected to, and is valid today. Devices often use a self-signed certificate, or one for another name, or have no clock and make one dated 1970: give the client the device's CA certificate, connect by the name in the certificate, or accept any certificate for a device you know.",
+                "TLS 客户端会检查服务器证书：是否由它信任的机构签发、是否签发给它连接的名称、今天是否有效。设备常用自签名证书、签发给其他名称的证书，或因没有时钟而生成 1970 年的证书：请为客户端提供设备的 CA 证书、用证书上的名称连接，或对确认可信的设备接受任何证书。",
             ),
             Cause::TlsCertificateRefused => lang.pick(
-                "The client checked this server's certificate and did not trust it. A self-signed                  certificate is trusted only by clients that were given it: install it (the .pem file)                  on the device as trusted, or switch off the device's certificate check.",
-                "客户端检查了本服务器的证书，但不信任它。自签名证书只被拿到它的客户端信任：请把证书（.pem                  文件）作为受信任证书装到设备上，或关闭设备的证书校验。",
+                "The client checked this server's certificate and did not trust it. A self-signed certificate is trusted only by clients that were given it: install it (the .pem file) on the device as trusted, or switch off the device's certificate check.",
+                "客户端检查了本服务器的证书，但不信任它。自签名证书只被拿到它的客户端信任：请把证书（.pem 文件）作为受信任证书装到设备上，或关闭设备的证书校验。",
             ),
             Cause::TlsNothingInCommon => lang.pick(
-                "The two ends could not agree how to encrypt: no TLS version or no cipher suite that both                  allow. Old devices often allow only TLS 1.0/1.1 or RSA key exchange, which NetAssist                  (like current browsers) does not use; update the device's TLS settings or firmware.",
-                "双方无法商定加密方式：没有双方都允许的 TLS 版本或加密套件。旧设备常常只允许 TLS 1.0/1.1                  或 RSA 密钥交换，而 NetAssist（和现在的浏览器一样）不使用它们；请更新设备的 TLS 设置或固件。",
+                "The two ends could not agree how to encrypt: no TLS version or no cipher suite that both allow. Old devices often allow only TLS 1.0/1.1 or RSA key exchange, which NetAssist (like current browsers) does not use; update the device's TLS settings or firmware.",
+                "双方无法商定加密方式：没有双方都允许的 TLS 版本或加密套件。旧设备常常只允许 TLS 1.0/1.1 或 RSA 密钥交换，而 NetAssist（和现在的浏览器一样）不使用它们；请更新设备的 TLS 设置或固件。",
             ),
             Cause::TlsAndPlain => lang.pick(
-                "One end speaks TLS and the other plain TCP. A TLS port and a plain port look the same                  from outside: check which port the device uses for TLS (often a different one, such as                  8883 for MQTT over TLS instead of 1883), and switch TLS on or off to match.",
-                "一端使用 TLS，另一端使用普通 TCP。从外面看 TLS 端口和普通端口没有区别：请确认设备用于 TLS                  的端口（常常是另一个端口，如 MQTT over TLS 用 8883 而不是 1883），并相应地开启或关闭 TLS。",
+                "One end speaks TLS and the other plain TCP. A TLS port and a plain port look the same from outside: check which port the device uses for TLS (often a different one, such as 8883 for MQTT over TLS instead of 1883), and switch TLS on or off to match.",
+                "一端使用 TLS，另一端使用普通 TCP。从外面看 TLS 端口和普通端口没有区别：请确认设备用于 TLS 的端口（常常是另一个端口，如 MQTT over TLS 用 8883 而不是 1883），并相应地开启或关闭 TLS。",
             ),
             Cause::Tls => lang.pick(
-                "The TLS connection failed: the message says how. The peer's TLS implementation and                  settings (versions, cipher suites, certificates) are the place to look.",
+                "The TLS connection failed: the message says how. The peer's TLS implementation and settings (versions, cipher suites, certificates) are the place to look.",
                 "TLS 连接失败：消息中说明了原因。请检查对方的 TLS 实现和设置（版本、加密套件、证书）。",
             ),
         }

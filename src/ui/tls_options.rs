@@ -209,7 +209,8 @@ fn client_ui(
         {
             actions.push(UiAction::PickTlsFile(TlsFile::CaFile { target }));
         }
-        let warn = ui.visuals().warn_fg_color;
+        // The theme's warning colour, dark enough to read on the light theme too.
+        let warn = super::palette::Palette::of(ui.visuals()).info;
         if ui
             .radio(
                 verify == Verify::AcceptAny,
@@ -369,7 +370,7 @@ pub(crate) fn presented_ui(ui: &mut egui::Ui, certificate: &CertSummary, lang: L
     );
 }
 
-/// A labelled path field with a Browse… button that asks for the file.
+/// A labelled path field, a Browse… button beside its label that asks for the file.
 fn file_field(
     ui: &mut egui::Ui,
     path: &mut String,
@@ -379,20 +380,21 @@ fn file_field(
     lang: Lang,
     actions: &mut Vec<UiAction>,
 ) {
-    let label = ui.label(label);
-    ui.horizontal(|ui| {
-        let browse_text = lang.pick("Browse…", "浏览…");
-        let button = ui.button(browse_text);
-        ui.scope(|ui| {
-            if wrong {
-                super::outline_as_error(ui);
+    let label = ui
+        .horizontal_wrapped(|ui| {
+            let label = ui.label(label);
+            if ui.small_button(lang.pick("Browse…", "浏览…")).clicked() {
+                actions.push(browse);
             }
-            ui.add(egui::TextEdit::singleline(path).desired_width(f32::INFINITY))
+            label
         })
-        .inner
-        .labelled_by(label.id);
-        if button.clicked() {
-            actions.push(browse);
+        .inner;
+    ui.scope(|ui| {
+        if wrong {
+            super::outline_as_error(ui);
         }
-    });
+        ui.add(egui::TextEdit::singleline(path).desired_width(f32::INFINITY))
+    })
+    .inner
+    .labelled_by(label.id);
 }
