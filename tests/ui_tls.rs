@@ -324,3 +324,40 @@ fn a_relay_has_tls_on_each_side_and_udp_has_none() {
     }
     assert!(harness.query_by_label("Self-signed").is_none());
 }
+
+#[test]
+fn a_relay_to_a_tls_target_marks_the_pairs_server_side_with_its_version() {
+    let pki = Pki::new("Target");
+    let (_server, target) = tls_echo_server(&pki.good());
+    let mut relay = Preset {
+        mode: ModeKind::Relay,
+        remote_host: target.ip().to_string(),
+        remote_port: target.port().to_string(),
+        ..preset()
+    };
+    relay.target_tls.enabled = true;
+    relay.target_tls.ca_file = pki.ca.display().to_string();
+    let mut harness = harness_sized(
+        NetAssistApp::new(with(relay), Box::<Scripted>::default()),
+        egui::vec2(1024.0, 768.0),
+    );
+    let addr = open(&mut harness);
+    harness.get_by_label_contains(&format!("● Relaying on {addr} · TLS to target"));
+    let mut device = std::net::TcpStream::connect(addr).unwrap();
+    device.set_read_timeout(Some(WAIT)).unwrap();
+    std::io::Write::write_all(&mut device, b"plain in, TLS out\n").unwrap();
+    // The TLS echo server's answer comes back to the plain device.
+    assert_eq!(read_exactly(&mut device, 18), b"plain in, TLS out\n");
+    step_until(&mut harness, "the server side's handshake", |app| {
+        app.log().peers().any(|peer| peer.tls.is_some())
+    });
+    harness.get_by_role_and_label(Role::Button, "◀").click();
+    harness.run();
+    harness.get_by_label_contains(&format!("Server {target} :"));
+    harness.get_by_label_contains(" · TLS 1.3 · RX ");
+    assert_eq!(
+        harness.query_all_by_label_contains("TLS 1.3 · RX").count(),
+        1,
+        "only the server side speaks TLS"
+    );
+}
