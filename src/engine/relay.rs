@@ -30,8 +30,9 @@
 //!   read turn, whatever either side does.
 //! - **TLS.** Either side may be TLS, each with its own configuration: the relay is the devices' TLS
 //!   server and the target's TLS client. What is logged and forwarded is the plaintext. A device is
-//!   forwarded to the target as soon as the TCP connect succeeded; what it sends waits in the server
-//!   side's queue until that side's handshake finished, which must be within the connect time-out.
+//!   read as soon as its TCP connection to the target is made; what it sends waits in the server
+//!   side's queue until that side's handshake finished, which must be within the connect time-out
+//!   ([`TlsFailure::HandshakeTimedOut`] otherwise, a failure like any other).
 //! - **Rules.** Reply rules see each side's stream; an answer goes back to the sender, or with
 //!   [`Rule::onward`](crate::rules::Rule::onward) on to the other side, after the message it answers.
 

@@ -57,11 +57,19 @@ impl NetAssistApp {
     /// beside the preset file, or in the window's own folder when there is none (made for the session
     /// only when there is neither).
     pub(crate) fn preset_to_open(&self) -> Preset {
-        let mut preset = self.settings.preset.clone();
-        if let Some(base) = self.self_signed_base() {
-            preset.tls.keep_beside(&base);
+        Preset {
+            tls: self.tls_to_open(),
+            ..self.settings.preset.clone()
         }
-        preset
+    }
+
+    /// The `tls` settings as a session opens them (see [`Self::preset_to_open`]).
+    fn tls_to_open(&self) -> TlsSettings {
+        let mut tls = self.settings.preset.tls.clone();
+        if let Some(base) = self.self_signed_base() {
+            tls.keep_beside(&base);
+        }
+        tls
     }
 
     /// The preset file a self-signed certificate is kept beside.
@@ -75,7 +83,7 @@ impl NetAssistApp {
     /// Where the self-signed certificate of the settings is kept, once it is made: its file, or `None`
     /// when it is made for each session only.
     fn self_signed_kept_in(&self) -> Option<String> {
-        let cert = self.preset_to_open().tls.cert_file;
+        let cert = self.tls_to_open().cert_file;
         (!cert.trim().is_empty()).then_some(cert)
     }
 }
@@ -97,20 +105,16 @@ pub(crate) fn tls_ui(
         kept_in,
         wrong: wrong == Some(Field::TlsCertificate),
     };
-    let verify_wrong = wrong == Some(Field::TlsVerify);
+    let client = |label, target| ClientTls {
+        label,
+        host: host.clone(),
+        wrong: wrong == Some(Field::TlsVerify),
+        target,
+    };
     match preset.mode {
         ModeKind::TcpClient => {
-            let label = lang.pick("TLS", "TLS 加密");
-            client_ui(
-                ui,
-                &mut preset.tls,
-                label,
-                &host,
-                verify_wrong,
-                false,
-                lang,
-                actions,
-            );
+            let shown = client(lang.pick("TLS", "TLS 加密"), false);
+            client_ui(ui, &mut preset.tls, &shown, lang, actions);
         }
         ModeKind::TcpServer => {
             server_ui(
@@ -135,10 +139,7 @@ pub(crate) fn tls_ui(
             client_ui(
                 ui,
                 &mut preset.target_tls,
-                label,
-                &host,
-                verify_wrong,
-                true,
+                &client(label, true),
                 lang,
                 actions,
             );
@@ -167,18 +168,32 @@ impl Verify {
     }
 }
 
+/// What a TLS client's controls show beside its settings.
+struct ClientTls<'a> {
+    /// The on/off checkbox's label.
+    label: &'a str,
+    /// The host connected to, the server name unless another is typed.
+    host: String,
+    /// The CA file or server name stopped the last Open.
+    wrong: bool,
+    /// The relay's target side (`target_tls`).
+    target: bool,
+}
+
 /// A TLS client's controls: on/off, the verification, the CA file, the server name (SNI).
-#[allow(clippy::too_many_arguments)] // the settings, and what the panel knows about them
 fn client_ui(
     ui: &mut egui::Ui,
     tls: &mut TlsSettings,
-    label: &str,
-    host: &str,
-    wrong: bool,
-    target: bool,
+    shown: &ClientTls<'_>,
     lang: Lang,
     actions: &mut Vec<UiAction>,
 ) {
+    let ClientTls {
+        label,
+        ref host,
+        wrong,
+        target,
+    } = *shown;
     ui.checkbox(&mut tls.enabled, label)
         .on_hover_text(lang.pick(
             "Encrypt the connection with TLS (1.2 or 1.3); the log shows the plaintext.",
