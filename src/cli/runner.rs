@@ -13,7 +13,7 @@ use super::plan::{Plan, doctor_request};
 use super::{EXIT_NETWORK, EXIT_PROBLEM, EXIT_UNMET, EXIT_USAGE};
 use crate::codec::FramerConfig;
 use crate::doctor::{Status, diagnose};
-use crate::engine::SessionConfig;
+use crate::engine::{Problem, SessionConfig};
 use crate::expect::Expectations;
 use crate::format::Display;
 use crate::i18n::Lang;
@@ -168,6 +168,10 @@ fn report_pcap(controller: &mut Controller) {
 fn finish(controller: &Controller) -> ExitCode {
     if let Some(error) = controller.refused() {
         eprintln!("netassist: {error}");
+        // A relay pointed at itself is a mistake in the arguments, not the network saying no.
+        if error.problem() == Problem::SelfTarget {
+            return ExitCode::from(EXIT_USAGE);
+        }
         return ExitCode::from(EXIT_NETWORK);
     }
     let expectations = controller.expectations();

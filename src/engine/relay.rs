@@ -42,6 +42,7 @@ use mio::net::TcpStream;
 use super::conn::{Conn, READS_PER_TURN, ReadState};
 use super::replies::Answer;
 use super::resolve::resolve;
+use super::self_target::{local_addresses, self_target};
 use super::tcp_client::{begin_connect, connect_outcome};
 use super::tcp_server::{Acceptor, no_such_peer};
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
@@ -234,6 +235,7 @@ fn forward(to: &mut Conn, bytes: Bytes, cx: &mut Cx) -> Result<(), CloseReason> 
 
 pub(crate) struct Relay {
     acceptor: Acceptor,
+    bind: SocketAddr,
     target: HostPort,
     timeout: Duration,
     /// The target's addresses, resolved when the session opened.
@@ -255,6 +257,7 @@ impl Relay {
     ) -> Self {
         Self {
             acceptor: Acceptor::new(bind, max_clients, None),
+            bind,
             target,
             timeout,
             addrs: Vec::new(),
@@ -488,6 +491,14 @@ fn side_id_of(server: &ServerSide) -> PeerId {
 impl Handler for Relay {
     fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
         self.addrs = resolve(&self.target.host, self.target.port)?;
+        // Refused before listening: a relay connected on to itself would connect without end.
+        if let Some(reached) = self_target(self.bind, &self.addrs, local_addresses) {
+            return Err(NetError::self_target(
+                &self.target.to_string(),
+                reached,
+                self.bind,
+            ));
+        }
         self.acceptor.open(cx)
     }
 
