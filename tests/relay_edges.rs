@@ -8,12 +8,17 @@
 
 mod common;
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::Write;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use common::cli::Netassist;
-use common::{WAIT, start, wait_for};
-use netassist::engine::{Event, HostPort, Mode, Problem, SessionConfig};
+use common::{WAIT, client, listening, read_to_close, start, wait_for};
+use netassist::codec::{FramerConfig, Framing, TextEncoding};
+use netassist::engine::{
+    CloseReason, Event, HostPort, Mode, PeerId, Problem, Session, SessionConfig,
+};
+use netassist::rules::{Rule, Rules};
 
 /// A relay on `bind` to `target`.
 fn relay(bind: &str, target: &str) -> SessionConfig {
@@ -92,4 +97,108 @@ fn netassist_relay_to_itself_exits_2_saying_why() {
         "{:#?}",
         ended.stdout
     );
+}
+
+/// Rules for the relay, as typed after `--rule`.
+fn rules(typed: &[&str]) -> Rules {
+    let rules: Vec<Rule> = typed.iter().map(|rule| rule.parse().unwrap()).collect();
+    Rules::new(&rules, TextEncoding::Utf8, FramerConfig::from(Framing::Raw)).unwrap()
+}
+
+/// A std listener standing for the server, on a free loopback port, and a relay to it with `rules`.
+fn relayed(typed_rules: &[&str]) -> (TcpListener, common::Running) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let running = start(relay("127.0.0.1:0", &target).with_rules(rules(typed_rules)));
+    (listener, running)
+}
+
+fn accept(listener: &TcpListener) -> TcpStream {
+    let (stream, _) = listener.accept().unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream
+}
+
+/// Every event until both sides of the pair closed, in order.
+fn until_both_closed(session: &Session) -> Vec<Event> {
+    let mut seen = Vec::new();
+    let mut closed = 0;
+    wait_for(session, "both sides closed", |event| {
+        seen.push(event.clone());
+        if matches!(event, Event::Closed { .. }) {
+            closed += 1;
+        }
+        (closed == 2).then_some(())
+    });
+    seen
+}
+
+/// Whether any of `events` reports bytes not sent.
+fn any_unsent(events: &[Event]) -> bool {
+    events
+        .iter()
+        .any(|event| matches!(event, Event::Unsent { .. } | Event::SendDropped { .. }))
+}
+
+#[test]
+fn a_delayed_injection_goes_out_before_the_fin_it_was_scheduled_ahead_of() {
+    let (listener, running) = relayed(&["exact:AT=>[200ms]onward:INJ"]);
+    let mut device = client(listening(&running.session));
+    let mut server = accept(&listener);
+    device.write_all(b"AT").unwrap();
+    device.shutdown(Shutdown::Write).unwrap();
+    // The server reads the message, then the injection, then the device's FIN passed on.
+    assert_eq!(read_to_close(&mut server), b"ATINJ");
+    drop(server);
+    let events = until_both_closed(&running.session);
+    assert!(!any_unsent(&events), "{events:#?}");
+    assert!(
+        !events
+            .iter()
+            .any(|event| matches!(event, Event::Error { .. })),
+        "{events:#?}"
+    );
+}
+
+#[test]
+fn a_delayed_reply_to_the_device_goes_out_before_the_servers_fin() {
+    let (listener, running) = relayed(&["exact:AT=>[200ms]OK"]);
+    let mut device = client(listening(&running.session));
+    let mut server = accept(&listener);
+    device.write_all(b"AT").unwrap();
+    let mut got = [0; 2];
+    std::io::Read::read_exact(&mut server, &mut got).unwrap();
+    assert_eq!(&got, b"AT");
+    server.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(read_to_close(&mut device), b"OK");
+    drop(device);
+    let events = until_both_closed(&running.session);
+    assert!(!any_unsent(&events), "{events:#?}");
+}
+
+#[test]
+fn a_delayed_reply_the_stop_overtakes_is_not_sent_row() {
+    let (listener, running) = relayed(&["exact:AT=>[30000ms]onward:INJ"]);
+    let mut device = client(listening(&running.session));
+    let _server = accept(&listener);
+    device.write_all(b"AT").unwrap();
+    device.shutdown(Shutdown::Write).unwrap();
+    let device_id: PeerId = wait_for(&running.session, "the FIN", |event| match event {
+        Event::HalfClosed { peer, .. } => Some(*peer),
+        _ => None,
+    });
+    running.session.send(netassist::engine::Command::Stop);
+    let events = until_both_closed(&running.session);
+    let unsent = events.iter().find_map(|event| match event {
+        Event::Unsent { peer, bytes, .. } => Some((*peer, *bytes)),
+        _ => None,
+    });
+    assert_eq!(unsent, Some((device_id, 3)), "{events:#?}");
+    assert!(events.iter().all(|event| !matches!(
+        event,
+        Event::Closed {
+            reason: CloseReason::PeerClosed,
+            ..
+        }
+    )));
 }

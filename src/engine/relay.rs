@@ -17,7 +17,8 @@
 //!   [`Event::Unsent`], as for any send. Sends of the user's own, rule answers and injections are `Tx`
 //!   rows of the side they are written to.
 //! - **Half-close.** A side's FIN ([`Event::HalfClosed`] by the peer) is passed on once everything read
-//!   before it was written: the other side gets our FIN after its queue drained. The other direction
+//!   before it was written, and after the rules' delayed answers scheduled toward the other side
+//!   (answers to it, or sent on to it) went out: the other side gets our FIN after its queue drained. The other direction
 //!   keeps flowing until it ends too; the pair closes ([`CloseReason::PeerClosed`] for both) when both
 //!   directions are finished.
 //! - **Resets and failures.** A side that is reset, times out or fails ends with its own reason, and the
@@ -125,6 +126,16 @@ impl Pair {
         })
     }
 
+    /// Passes on each side's FIN that waited for delayed answers ([`pass_fin`]).
+    fn pass_fins(&mut self, cx: &mut Cx) -> Result<(), Failure> {
+        for end in [End::Device, End::Server] {
+            if let Some((from, to)) = self.sides(end) {
+                pass_fin(from, to, cx).map_err(|reason| (end.other(), reason))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Both directions are finished: each side sent its FIN and got ours.
     fn finished(&self) -> bool {
         let ServerSide::Connected(server) = &self.server else {
@@ -202,9 +213,7 @@ fn pump(
             return Ok(Pumped::Paused);
         }
         let Some(bytes) = from.read_once(cx).map_err(|reason| (end, reason))? else {
-            if from.peer_finished() {
-                to.half_close(cx).map_err(|reason| (end.other(), reason))?;
-            }
+            pass_fin(from, to, cx).map_err(|reason| (end.other(), reason))?;
             return Ok(Pumped::Drained);
         };
         cx.data(from.peer, Direction::Rx, bytes.clone());
@@ -221,6 +230,15 @@ fn pump(
         }
     }
     Ok(Pumped::More)
+}
+
+/// Passes `from`'s FIN on to `to` once it came and no delayed rule answer is still to be written to
+/// `to`: what was scheduled before the FIN goes out before it, as it would have without the relay.
+fn pass_fin(from: &Conn, to: &mut Conn, cx: &mut Cx) -> Result<(), CloseReason> {
+    if from.peer_finished() && !cx.has_scheduled_toward(to.peer, from.peer) {
+        to.half_close(cx)?;
+    }
+    Ok(())
 }
 
 /// Queues bytes read from the partner on `to`; when `to` no longer sends (the user finished sending to
@@ -592,6 +610,15 @@ impl Handler for Relay {
             (true, None) => return,
         };
         self.send_to(to, answer.bytes, cx);
+        // A FIN held back for this answer may go now.
+        let Some((device, _)) = self.find(to) else {
+            return;
+        };
+        if let Some(Err((end, reason))) = self.pairs.get_mut(&device).map(|pair| pair.pass_fins(cx))
+        {
+            return self.close(device, end, reason, cx);
+        }
+        self.close_if_finished(device, cx);
     }
 
     fn turn(&mut self, now: Instant, cx: &mut Cx) -> Wake {
