@@ -202,3 +202,62 @@ fn a_delayed_reply_the_stop_overtakes_is_not_sent_row() {
         }
     )));
 }
+
+#[test]
+fn the_report_names_each_pair_and_counts_devices_and_their_server_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("relay.md");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let mut relay = Netassist::start(&[
+        "relay",
+        "--bind",
+        "127.0.0.1:0",
+        "--to",
+        &target,
+        "--json",
+        "--seconds",
+        "2",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let port = relay.port();
+    let devices: Vec<TcpStream> = (0..2)
+        .map(|_| client(SocketAddr::from(([127, 0, 0, 1], port))))
+        .collect();
+    let servers: Vec<TcpStream> = (0..2).map(|_| accept(&listener)).collect();
+    // The relay's local port toward the target, for each pair, as the target sees it.
+    let pairs: Vec<String> = devices
+        .iter()
+        .map(|device| device.local_addr().unwrap().to_string())
+        .collect();
+    let locals: Vec<u16> = servers
+        .iter()
+        .map(|server| server.peer_addr().unwrap().port())
+        .collect();
+    drop(devices);
+    drop(servers);
+    let ended = relay.end();
+    let lines = common::cli::json_lines(&ended.stdout);
+    // The session opened before anything in it happened.
+    let times: Vec<&str> = lines
+        .iter()
+        .filter_map(|line| line["time"].as_str())
+        .collect();
+    assert_eq!(lines[0]["event"], "opened", "{:#?}", ended.stdout);
+    assert!(times.windows(2).all(|two| two[0] <= two[1]), "{times:#?}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        text.contains("| 4 (2 devices, 2 to the target) |"),
+        "{text}"
+    );
+    // Each pair is named whole on both of its rows, whichever local port the target saw it from.
+    for device in &pairs {
+        let cell = locals.iter().find_map(|local| {
+            let cell = format!("{device} ⇄ :{local} → {target}");
+            text.contains(&format!("{cell} (device)")).then_some(cell)
+        });
+        let cell = cell.unwrap_or_else(|| panic!("no pair for {device}: {text}"));
+        assert!(text.contains(&format!("{cell} (server side)")), "{text}");
+    }
+}
