@@ -261,3 +261,81 @@ fn the_report_names_each_pair_and_counts_devices_and_their_server_sides() {
         assert!(text.contains(&format!("{cell} (server side)")), "{text}");
     }
 }
+
+#[test]
+fn netassist_relay_takes_only_the_flags_a_relay_uses() {
+    let help = Netassist::start(&["relay", "--help"]).end();
+    assert_eq!(help.code, 0);
+    let help = help.stdout.join("\n");
+    for flag in [
+        "--bind",
+        "--to",
+        "--rule",
+        "--pcap",
+        "--report",
+        "--max-clients",
+    ] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+    for flag in [
+        "--send",
+        "--every",
+        "--half-close",
+        "--echo",
+        "--escapes",
+        "--checksum",
+        "--tls",
+    ] {
+        assert!(!help.contains(flag), "{flag}: {help}");
+        let ended = Netassist::start(&[
+            "relay",
+            "--bind",
+            "127.0.0.1:0",
+            "--to",
+            "127.0.0.1:9",
+            flag,
+            "--seconds",
+            "3",
+        ])
+        .end();
+        assert_eq!(ended.code, 2, "{flag}: {}", ended.stderr);
+        assert!(ended.stderr.contains(flag), "{flag}: {}", ended.stderr);
+    }
+}
+
+#[test]
+fn a_relay_to_port_0_exits_2_and_one_that_reached_no_target_exits_3() {
+    let ended = Netassist::start(&["relay", "--bind", "127.0.0.1:0", "--to", "127.0.0.1:0"]).end();
+    assert_eq!(ended.code, 2, "{}", ended.stderr);
+    assert!(
+        ended.stderr.contains("Port 0 cannot be connected to"),
+        "{}",
+        ended.stderr
+    );
+
+    // A port nobody listens on any more: every device's target connect is refused.
+    let refused = free_port().to_string();
+    let mut relay = Netassist::start(&[
+        "relay",
+        "--bind",
+        "127.0.0.1:0",
+        "--to",
+        &format!("127.0.0.1:{refused}"),
+        "--seconds",
+        "1",
+    ]);
+    let port = relay.port();
+    let _device = client(SocketAddr::from(([127, 0, 0, 1], port)));
+    relay.line("the refusal", |line| {
+        line.contains("could not reach its target")
+    });
+    let ended = relay.end();
+    assert_eq!(ended.code, 3, "{:#?} {}", ended.stdout, ended.stderr);
+    assert!(
+        ended
+            .stderr
+            .contains("no device could be connected on to the target"),
+        "{}",
+        ended.stderr
+    );
+}
