@@ -251,15 +251,11 @@ impl Text for CloseReason {
                     error.text(lang)
                 );
             }
-            Self::PartnerReset(partner) => {
-                return match lang {
-                    Lang::En => format!(
-                        "reset (RST) because the other side of its relay pair, {partner}, was reset \
-                         or failed"
-                    ),
-                    Lang::Zh => format!("已重置 (RST)：中继对的另一端 {partner} 被重置或出错"),
-                };
-            }
+            // The row names the pair by its addresses; the partner's id is shown nowhere.
+            Self::PartnerReset(_) => lang.pick(
+                "reset (RST) because the other side of its relay pair was reset or failed",
+                "已重置 (RST)：中继对的另一端被重置或出错",
+            ),
         }
         .to_owned()
     }
@@ -294,10 +290,9 @@ fn note_en(note: &Note) -> String {
             "The OS dropped {new} datagram(s) ({total} in all): the receive buffer was full"
         ),
         Note::Connected(_) => "Connected".to_owned(),
-        Note::Paired(server) => {
-            format!(
-                "Paired: its connection to the target is {server}, which receives what it sends"
-            )
+        // Ids are shown nowhere else: the rows that follow name the pair by its addresses.
+        Note::Paired(_) => {
+            "Paired: connected on to the target, which receives what it sends".to_owned()
         }
         Note::FirstDatagram { addr, dir } => match dir {
             Direction::Rx => format!("First datagram from {addr}"),
@@ -376,9 +371,7 @@ fn note_zh(note: &Note) -> String {
             format!("系统丢弃了 {new} 个数据报（共 {total} 个）：接收缓冲区已满")
         }
         Note::Connected(_) => "已连接".to_owned(),
-        Note::Paired(server) => {
-            format!("已配对：它到目标的连接为 {server}，它发出的数据转发给该连接")
-        }
+        Note::Paired(_) => "已配对：已转接到目标，它发出的数据转发给目标".to_owned(),
         Note::FirstDatagram { addr, dir } => match dir {
             Direction::Rx => format!("收到来自 {addr} 的第一个数据报"),
             Direction::Tx => format!("向 {addr} 发出第一个数据报"),
@@ -586,13 +579,13 @@ mod tests {
         let cases = [
             (
                 Note::Paired(PeerId(7)),
-                "Paired: its connection to the target is #7, which receives what it sends",
-                "已配对：它到目标的连接为 #7，它发出的数据转发给该连接",
+                "Paired: connected on to the target, which receives what it sends",
+                "已配对：已转接到目标，它发出的数据转发给目标",
             ),
             (
                 Note::Closed(CloseReason::PartnerReset(PeerId(7))),
-                "Closed: reset (RST) because the other side of its relay pair, #7, was reset or failed",
-                "已断开：已重置 (RST)：中继对的另一端 #7 被重置或出错",
+                "Closed: reset (RST) because the other side of its relay pair was reset or failed",
+                "已断开：已重置 (RST)：中继对的另一端被重置或出错",
             ),
         ];
         for (note, en, zh) in cases {

@@ -741,9 +741,18 @@ impl Preset {
             ));
         }
         parse_host(host, Field::RemoteHost)?;
+        let port = parse_port(&self.remote_port, Field::RemotePort)?;
+        // Port 0 asks the OS for any free port when listening; nothing can be connected to at it.
+        if port == 0 {
+            return Err(FieldError::new(
+                Field::RemotePort,
+                "Port 0 cannot be connected to: type the port the server listens on.".to_owned(),
+                "无法连接到端口 0：请输入服务器监听的端口。".to_owned(),
+            ));
+        }
         Ok(HostPort {
             host: host.to_owned(),
-            port: parse_port(&self.remote_port, Field::RemotePort)?,
+            port,
         })
     }
 

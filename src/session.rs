@@ -184,11 +184,12 @@ impl Controller {
             .check
             .as_ref()
             .map(|check| Report::new(check.check()));
+        // Taken before the worker starts, so the session opens before anything it reports happened.
+        let at = std::time::SystemTime::now();
         let session = engine::start(config, waker)?;
         if check.is_some() {
             self.check = check;
         }
-        let at = std::time::SystemTime::now();
         self.log.begin_session(&mode, at);
         self.history.opened(&mode, at);
         for slot in [&mut self.capture, &mut self.pcap] {

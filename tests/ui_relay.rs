@@ -299,3 +299,55 @@ fn diagnose_checks_a_relays_listening_side_and_its_target_over_tcp() {
         ("127.0.0.1", "9000", "192.168.1.50", "8883", false)
     );
 }
+
+#[test]
+fn relay_mode_starts_with_no_target_and_refuses_itself_as_one() {
+    let mut harness = harness(with(Preset {
+        local_ip: "127.0.0.1".to_owned(),
+        ..Preset::default()
+    }));
+    harness
+        .get_by_role_and_label(Role::ComboBox, "Mode")
+        .click();
+    harness.run();
+    harness.get_by_label("Relay").click();
+    harness.run();
+    // The client's default target (this PC, port 10000) is the relay's own default listening port.
+    assert_eq!(harness.state().settings.preset.remote_host, "");
+    let target = harness.get_by_role_and_label(Role::TextInput, "Target host");
+    assert_eq!(target.value().as_deref(), Some(""));
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    harness.run();
+    harness.get_by_label("Type the server's IP address or host name.");
+    assert!(!harness.state().is_open());
+
+    // Typed as the relay's own address, it is refused when the session opens; nothing listens.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let preset = &mut harness.state_mut().settings.preset;
+    preset.local_port = port.to_string();
+    preset.remote_host = "localhost".to_owned();
+    preset.remote_port = port.to_string();
+    harness.get_by_role_and_label(Role::Button, "Open").click();
+    step_until(&mut harness, "the session to end", |app| {
+        app.log().is_stopped()
+    });
+    harness.run();
+    let says = format!(
+        "The target localhost:{port} is this relay itself: 127.0.0.1:{port} reaches it, listening on \
+         127.0.0.1:{port}."
+    );
+    assert!(harness.query_all_by_label_contains(&says).count() >= 1);
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err());
+    harness.state_mut().settings.lang = netassist::ui::Lang::Zh;
+    harness.run();
+    assert!(
+        harness
+            .query_all_by_label_contains("就是本中继自己")
+            .count()
+            >= 1
+    );
+}

@@ -73,9 +73,12 @@ pub enum CliCommand {
         /// The server each device is connected on to, as HOST:PORT.
         #[arg(long, value_name = "HOST:PORT")]
         to: String,
-        /// Options every subcommand takes.
+        /// The session's options; a relay sends nothing of its own, so it takes none of the send flags.
         #[command(flatten)]
-        common: Common,
+        session: SessionFlags,
+        /// TLS towards the devices (--tls-device), the target (--tls-target), or both.
+        #[command(flatten)]
+        tls: TlsFlags,
     },
     /// Check why a board does not connect: this PC's adapters, the bind port (who holds it), the
     /// firewall, and whether a target answers. Exit 0 when nothing is a problem, 1 when something is.
@@ -316,7 +319,7 @@ pub struct DoctorArgs {
 }
 
 /// The window's send options as flags, and how the sends end; given ones override the preset's values.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 pub struct SendFlags {
     /// Read backslash escapes in --send text: \r \n \t \\ \xHH.
     #[arg(long)]
@@ -334,12 +337,24 @@ pub struct SendFlags {
     pub half_close: bool,
 }
 
-/// Options every subcommand takes; given ones override the preset's values.
+/// Options every subcommand that runs a session takes; given ones override the preset's values.
 #[derive(Args, Debug)]
 pub struct Common {
-    /// Stop after this many seconds.
-    #[arg(long, value_name = "N")]
-    pub seconds: Option<f64>,
+    /// What is sent, and how (not for a relay, which forwards what its sides send).
+    #[command(flatten)]
+    pub sends: Sends,
+    /// The session's other options.
+    #[command(flatten)]
+    pub session: SessionFlags,
+    /// TLS over the connection (a relay's two sides by --tls-device and --tls-target).
+    #[command(flatten)]
+    pub tls: TlsFlags,
+}
+
+/// What the session sends of its own accord: the server, client and UDP sessions take these, a relay
+/// none of them.
+#[derive(Args, Debug, Default)]
+pub struct Sends {
     /// Send everything received straight back.
     #[arg(long)]
     pub echo: bool,
@@ -360,6 +375,14 @@ pub struct Common {
     /// How the sends are built and ended.
     #[command(flatten)]
     pub send_options: SendFlags,
+}
+
+/// The options of every session, a relay's included.
+#[derive(Args, Debug)]
+pub struct SessionFlags {
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "N")]
+    pub seconds: Option<f64>,
     /// Text encoding: UTF-8, GBK, GB18030, ASCII or Latin-1.
     #[arg(long, value_name = "NAME")]
     pub encoding: Option<TextEncoding>,
@@ -391,7 +414,7 @@ pub struct Common {
     /// Expect a received message containing these bytes ("??" is any byte).
     #[arg(long, value_name = "HEX")]
     pub expect_hex: Vec<String>,
-    /// TCP server: refuse clients beyond this many.
+    /// TCP server and relay: refuse clients beyond this many (0, as none: no limit).
     #[arg(long, value_name = "N")]
     pub max_clients: Option<usize>,
     // The example has no `{n}`: clap's help reads that as a line break.
@@ -399,7 +422,4 @@ pub struct Common {
     /// order; replaces the preset's rules).
     #[arg(long, value_name = "RULE")]
     pub rule: Vec<Rule>,
-    /// TLS.
-    #[command(flatten)]
-    pub tls: TlsFlags,
 }

@@ -38,7 +38,9 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-pub use args::{CheckArgs, Cli, CliCommand, Common, DoctorArgs, ReplayArgs, SendFlags};
+pub use args::{
+    CheckArgs, Cli, CliCommand, Common, DoctorArgs, ReplayArgs, SendFlags, Sends, SessionFlags,
+};
 use plan::Plan;
 
 /// Exit code: bad arguments or a bad preset.

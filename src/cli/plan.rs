@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{ArgMatches, FromArgMatches};
 
-use super::args::{Cli, CliCommand, Common, DoctorArgs};
+use super::args::{Cli, CliCommand, Common, DoctorArgs, Sends};
 use crate::addr::{parse_ip, split_host_port};
 use crate::codec::{InputMode, Scope, SendOptions, Template};
 use crate::doctor::{self, Protocol, Request};
@@ -52,6 +52,10 @@ fn in_order<T>(
 ) -> Result<Vec<T>, String> {
     let mut items = Vec::new();
     for (id, values) in flags {
+        // A subcommand without the flag (a relay has no --send) has no values for it to place.
+        if values.is_empty() {
+            continue;
+        }
         let indices = matches.indices_of(id).into_iter().flatten();
         for (index, value) in indices.zip(values.iter()) {
             items.push((index, make(id, value)?));
@@ -114,10 +118,20 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common, Option<PathBuf>), S
             preset.multicast_group = join.map(|g| g.to_string()).unwrap_or_default();
             (preset, common, None)
         }
-        CliCommand::Relay { bind, to, common } => {
+        CliCommand::Relay {
+            bind,
+            to,
+            session,
+            tls,
+        } => {
             let mut preset = fresh(ModeKind::Relay);
             set_local(&mut preset, &bind)?;
             set_remote(&mut preset, &to)?;
+            let common = Common {
+                sends: Sends::default(),
+                session,
+                tls,
+            };
             (preset, common, None)
         }
         CliCommand::Run {
@@ -196,24 +210,24 @@ pub(super) fn doctor_request(args: &DoctorArgs) -> Result<Request, String> {
 
 /// The flags' values in place of the preset's, where given.
 fn override_preset(preset: &mut Preset, common: &Common) {
-    preset.echo |= common.echo;
-    if let Some(encoding) = common.encoding {
+    preset.echo |= common.sends.echo;
+    if let Some(encoding) = common.session.encoding {
         preset.encoding = encoding;
         preset.send.encoding = encoding;
     }
-    if let Some(framing) = common.framing.clone() {
+    if let Some(framing) = common.session.framing.clone() {
         preset.framing = framing;
     }
-    if common.hex {
+    if common.session.hex {
         preset.view = DataView::Hex;
     }
-    if let Some(max) = common.max_clients {
+    if let Some(max) = common.session.max_clients {
         preset.max_clients = max.to_string();
     }
-    if !common.rule.is_empty() {
-        preset.rules.clone_from(&common.rule);
+    if !common.session.rule.is_empty() {
+        preset.rules.clone_from(&common.session.rule);
     }
-    let flags = &common.send_options;
+    let flags = &common.sends.send_options;
     preset.send.escapes |= flags.escapes;
     if let Some(line_end) = flags.line_end {
         preset.send.line_ending = line_end;
@@ -221,6 +235,39 @@ fn override_preset(preset: &mut Preset, common: &Common) {
     if let Some(checksum) = flags.checksum {
         preset.send.checksum = checksum;
     }
+}
+
+/// The send flags' combinations that cannot work in `mode`, with `sends` whether anything is to be sent.
+fn check_sends(mode: &Mode, common: &Common, sends: bool) -> Result<(), String> {
+    if matches!(mode, Mode::Udp { remote: None, .. }) && sends {
+        return Err("UDP needs --to HOST:PORT to know where --send goes".to_owned());
+    }
+    // `netassist relay` has none of these flags; a relay preset run with them refuses them.
+    if matches!(mode, Mode::Relay { .. })
+        && (sends
+            || common.sends.send_options.half_close
+            || common.sends.echo
+            || common.sends.every.is_some())
+    {
+        return Err(
+            "a relay forwards what its devices and their server send; --send, --send-hex, \
+             --every, --half-close and --echo are for the server, client and UDP sessions"
+                .to_owned(),
+        );
+    }
+    if common.sends.every.is_some() && !sends {
+        return Err("--every needs something to send: --send or --send-hex".to_owned());
+    }
+    if common.sends.send_options.half_close && matches!(mode, Mode::Udp { .. }) {
+        return Err("--half-close needs a TCP connection; UDP has none".to_owned());
+    }
+    if common.sends.send_options.half_close && common.sends.every.is_some() {
+        return Err(
+            "--half-close finishes sending after the --send bytes; with --every they never end"
+                .to_owned(),
+        );
+    }
+    Ok(())
 }
 
 impl Plan {
@@ -239,12 +286,15 @@ impl Plan {
         override_preset(&mut preset, &common);
         let mut config = preset.session().map_err(|error| error.en)?;
         // The window offers no echo for a client; a script asking for one gets it.
-        config.echo |= common.echo;
+        config.echo |= common.sends.echo;
 
         let send_options = preset.send;
         let sends = in_order(
             matches,
-            &[("send", &common.send), ("send_hex", &common.send_hex)],
+            &[
+                ("send", &common.sends.send),
+                ("send_hex", &common.sends.send_hex),
+            ],
             |id, text| {
                 let input = if id == "send" {
                     InputMode::Text
@@ -259,36 +309,13 @@ impl Plan {
                     .map_err(|error| format!("--{} '{text}': {error}", id.replace('_', "-")))
             },
         )?;
-        if matches!(config.mode, Mode::Udp { remote: None, .. }) && !sends.is_empty() {
-            return Err("UDP needs --to HOST:PORT to know where --send goes".to_owned());
-        }
-        if matches!(config.mode, Mode::Relay { .. })
-            && (!sends.is_empty() || common.send_options.half_close)
-        {
-            return Err(
-                "a relay forwards what its devices and their server send; --send and --half-close \
-                 are for the server, client and UDP sessions"
-                    .to_owned(),
-            );
-        }
-        if common.every.is_some() && sends.is_empty() {
-            return Err("--every needs something to send: --send or --send-hex".to_owned());
-        }
-        if common.send_options.half_close && preset.mode == ModeKind::Udp {
-            return Err("--half-close needs a TCP connection; UDP has none".to_owned());
-        }
-        if common.send_options.half_close && common.every.is_some() {
-            return Err(
-                "--half-close finishes sending after the --send bytes; with --every they never end"
-                    .to_owned(),
-            );
-        }
+        check_sends(&config.mode, &common, !sends.is_empty())?;
         let expectations = in_order(
             matches,
             &[
-                ("expect", &common.expect),
-                ("expect_regex", &common.expect_regex),
-                ("expect_hex", &common.expect_hex),
+                ("expect", &common.session.expect),
+                ("expect_regex", &common.session.expect_regex),
+                ("expect_hex", &common.session.expect_hex),
             ],
             |id, value| {
                 let wanted = match id {
@@ -309,6 +336,7 @@ impl Plan {
             },
         )?;
         let seconds = common
+            .session
             .seconds
             .map(|s| {
                 Duration::try_from_secs_f64(s).map_err(|_| format!("--seconds {s} is not a time"))
@@ -318,13 +346,13 @@ impl Plan {
             preset,
             config,
             sends,
-            every: common.every.map(Duration::from_millis),
-            half_close: common.send_options.half_close,
+            every: common.sends.every.map(Duration::from_millis),
+            half_close: common.sends.send_options.half_close,
             expectations,
             seconds,
-            json: common.json,
-            pcap: common.pcap.clone(),
-            report: common.report.clone(),
+            json: common.session.json,
+            pcap: common.session.pcap.clone(),
+            report: common.session.report.clone(),
             preset_file,
         })
     }

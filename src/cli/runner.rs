@@ -13,7 +13,7 @@ use super::plan::{Plan, doctor_request};
 use super::{EXIT_NETWORK, EXIT_PROBLEM, EXIT_UNMET, EXIT_USAGE};
 use crate::codec::FramerConfig;
 use crate::doctor::{Status, diagnose};
-use crate::engine::SessionConfig;
+use crate::engine::{CloseReason, NetError, Problem, SessionConfig};
 use crate::expect::Expectations;
 use crate::format::Display;
 use crate::i18n::Lang;
@@ -168,6 +168,14 @@ fn report_pcap(controller: &mut Controller) {
 fn finish(controller: &Controller) -> ExitCode {
     if let Some(error) = controller.refused() {
         eprintln!("netassist: {error}");
+        // A relay pointed at itself is a mistake in the arguments, not the network saying no.
+        if error.problem() == Problem::SelfTarget {
+            return ExitCode::from(EXIT_USAGE);
+        }
+        return ExitCode::from(EXIT_NETWORK);
+    }
+    if let Some(error) = relay_never_reached(controller.log()) {
+        eprintln!("netassist: no device could be connected on to the target: {error}");
         return ExitCode::from(EXIT_NETWORK);
     }
     let expectations = controller.expectations();
@@ -191,6 +199,21 @@ fn finish(controller: &Controller) -> ExitCode {
         );
     }
     ExitCode::from(EXIT_UNMET)
+}
+
+/// Relay: why the target could not be reached, when devices came and not one of them was connected on
+/// to it (as a TCP client's refused connection, the network said no).
+fn relay_never_reached(log: &TrafficLog) -> Option<&NetError> {
+    let mut unreachable = None;
+    for peer in log.peers() {
+        if peer.pairing.is_some() {
+            return None;
+        }
+        if let Some(CloseReason::Unreachable(error)) = &peer.closed {
+            unreachable.get_or_insert(error);
+        }
+    }
+    unreachable
 }
 
 /// Runs `netassist doctor`: the checks asked for, printed as text or JSON lines; 1 when a finding is a

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io;
+use std::net::SocketAddr;
 
 /// What the engine was doing when an error happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +51,8 @@ pub enum Problem {
     InvalidRequest,
     /// TLS failed: [`NetError::tls`] says how.
     Tls,
+    /// A relay's target is the relay's own listener ([`NetError::self_target`]).
+    SelfTarget,
     /// Anything else; the OS message is in the detail.
     Other,
 }
@@ -69,6 +72,17 @@ pub struct NetError {
     pub detail: String,
     /// What went wrong with TLS, when it was TLS that failed; the messages are then its own.
     pub tls: Option<Box<super::TlsFailure>>,
+    /// For [`Problem::SelfTarget`]: where the target was reached, and the relay's own listener there.
+    pub self_target: Option<Box<SelfTarget>>,
+}
+
+/// A relay's target that is the relay itself ([`Problem::SelfTarget`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SelfTarget {
+    /// The target's address that reaches the listener (a host name's address, or the address typed).
+    pub reached: SocketAddr,
+    /// The relay's listening address, as configured (`0.0.0.0:9000` for every address).
+    pub listen: SocketAddr,
 }
 
 impl NetError {
@@ -82,6 +96,7 @@ impl NetError {
             os_code: err.raw_os_error(),
             detail: err.to_string(),
             tls: None,
+            self_target: None,
         }
     }
 
@@ -95,6 +110,7 @@ impl NetError {
             os_code: None,
             detail: detail.into(),
             tls: None,
+            self_target: None,
         }
     }
 
@@ -107,6 +123,7 @@ impl NetError {
             os_code: None,
             detail: format!("no answer within {} ms", waited.as_millis()),
             tls: None,
+            self_target: None,
         }
     }
 
@@ -120,6 +137,24 @@ impl NetError {
             kind: io::ErrorKind::Other,
             os_code: None,
             tls: Some(Box::new(failure)),
+            self_target: None,
+        }
+    }
+
+    /// A relay whose target (`target` as typed) reaches `reached`, which is the relay's own listener on
+    /// `listen`: each device would be connected back to the relay, without end.
+    #[must_use]
+    pub fn self_target(target: &str, reached: SocketAddr, listen: SocketAddr) -> Self {
+        Self {
+            op: Operation::Connect,
+            addr: Some(target.to_owned()),
+            kind: io::ErrorKind::InvalidInput,
+            os_code: None,
+            detail: format!(
+                "{target} reaches {reached}, where the relay itself listens ({listen})"
+            ),
+            tls: None,
+            self_target: Some(Box::new(SelfTarget { reached, listen })),
         }
     }
 
@@ -129,6 +164,9 @@ impl NetError {
         use io::ErrorKind as K;
         if self.tls.is_some() {
             return Problem::Tls;
+        }
+        if self.self_target.is_some() {
+            return Problem::SelfTarget;
         }
         match (self.op, self.kind) {
             (Operation::Resolve, _) => Problem::BadAddress,
@@ -187,7 +225,30 @@ impl NetError {
             Problem::Reset => format!("{addr} 重置了连接。"),
             Problem::InvalidRequest => format!("无法执行：{}", self.detail),
             Problem::Tls => self.tls_text(crate::i18n::Lang::Zh),
+            Problem::SelfTarget => format!(
+                "目标 {addr} 就是本中继自己：{}。每个设备都会被转接回本中继，一个接一个，直到本机的连接用尽。请把目标设为设备原本连接的服务器。",
+                self.listen_text(crate::i18n::Lang::Zh)
+            ),
             Problem::Other => format!("{} {addr} 失败：{}", self.op_zh(), self.detail),
+        }
+    }
+
+    /// Where a [`Problem::SelfTarget`] target meets the relay's listener, naming the address that
+    /// reaches it when that is not the target as typed (a host name, or a listener on every address).
+    fn listen_text(&self, lang: crate::i18n::Lang) -> String {
+        let Some(SelfTarget { reached, listen }) = self.self_target.as_deref().copied() else {
+            return String::new();
+        };
+        let typed = self.addr.as_deref() == Some(reached.to_string().as_str());
+        match (lang, typed) {
+            (crate::i18n::Lang::En, true) => format!("it listens on {listen}"),
+            (crate::i18n::Lang::En, false) => {
+                format!("{reached} reaches it, listening on {listen}")
+            }
+            (crate::i18n::Lang::Zh, true) => format!("本中继正在 {listen} 上监听"),
+            (crate::i18n::Lang::Zh, false) => {
+                format!("{reached} 就是本中继（监听于 {listen}）")
+            }
         }
     }
 
@@ -272,6 +333,13 @@ impl fmt::Display for NetError {
             Problem::Reset => write!(f, "{addr} reset the connection."),
             Problem::InvalidRequest => write!(f, "Cannot do that: {}", self.detail),
             Problem::Tls => f.write_str(&self.tls_text(crate::i18n::Lang::En)),
+            Problem::SelfTarget => write!(
+                f,
+                "The target {addr} is this relay itself: {}. Each device would be connected back to \
+                 the relay, one after another until the PC runs out of connections. Set the target to \
+                 the server the device talks to.",
+                self.listen_text(crate::i18n::Lang::En)
+            ),
             Problem::Other => write!(f, "{} {addr} failed: {}", self.op_en(), self.detail),
         }
     }

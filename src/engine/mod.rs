@@ -21,6 +21,7 @@ mod periodic;
 mod relay;
 mod replies;
 mod resolve;
+mod self_target;
 mod tcp_client;
 mod tcp_server;
 mod timer;
@@ -41,7 +42,7 @@ use crate::check::CompiledCheck;
 use crate::rules::Rules;
 
 pub use command::{Command, Target};
-pub use error::{NetError, Operation, Problem};
+pub use error::{NetError, Operation, Problem, SelfTarget};
 pub use event::{CloseReason, Direction, Event, Side};
 pub use peer::PeerId;
 pub use periodic::{CATCH_UP, MIN_INTERVAL};

@@ -17,7 +17,8 @@
 //!   [`Event::Unsent`], as for any send. Sends of the user's own, rule answers and injections are `Tx`
 //!   rows of the side they are written to.
 //! - **Half-close.** A side's FIN ([`Event::HalfClosed`] by the peer) is passed on once everything read
-//!   before it was written: the other side gets our FIN after its queue drained. The other direction
+//!   before it was written, and after the rules' delayed answers scheduled toward the other side
+//!   (answers to it, or sent on to it) went out: the other side gets our FIN after its queue drained. The other direction
 //!   keeps flowing until it ends too; the pair closes ([`CloseReason::PeerClosed`] for both) when both
 //!   directions are finished.
 //! - **Resets and failures.** A side that is reset, times out or fails ends with its own reason, and the
@@ -47,6 +48,7 @@ use mio::net::TcpStream;
 use super::conn::{Conn, READS_PER_TURN, ReadState};
 use super::replies::Answer;
 use super::resolve::resolve;
+use super::self_target::{local_addresses, self_target};
 use super::tcp_client::{begin_connect, connect_outcome};
 use super::tcp_server::{Acceptor, no_such_peer};
 use super::tls::Endpoint;
@@ -131,6 +133,16 @@ impl Pair {
         })
     }
 
+    /// Passes on each side's FIN that waited for delayed answers ([`pass_fin`]).
+    fn pass_fins(&mut self, cx: &mut Cx) -> Result<(), Failure> {
+        for end in [End::Device, End::Server] {
+            if let Some((from, to)) = self.sides(end) {
+                pass_fin(from, to, cx).map_err(|reason| (end.other(), reason))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Both directions are finished: each side sent its FIN and got ours.
     fn finished(&self) -> bool {
         let ServerSide::Connected(server) = &self.server else {
@@ -208,9 +220,7 @@ fn pump(
             return Ok(Pumped::Paused);
         }
         let Some(bytes) = from.read_once(cx).map_err(|reason| (end, reason))? else {
-            if from.peer_finished() {
-                to.half_close(cx).map_err(|reason| (end.other(), reason))?;
-            }
+            pass_fin(from, to, cx).map_err(|reason| (end.other(), reason))?;
             return Ok(Pumped::Drained);
         };
         cx.data(from.peer, Direction::Rx, bytes.clone());
@@ -229,6 +239,15 @@ fn pump(
     Ok(Pumped::More)
 }
 
+/// Passes `from`'s FIN on to `to` once it came and no delayed rule answer is still to be written to
+/// `to`: what was scheduled before the FIN goes out before it, as it would have without the relay.
+fn pass_fin(from: &Conn, to: &mut Conn, cx: &mut Cx) -> Result<(), CloseReason> {
+    if from.peer_finished() && !cx.has_scheduled_toward(to.peer, from.peer) {
+        to.half_close(cx)?;
+    }
+    Ok(())
+}
+
 /// Queues bytes read from the partner on `to`; when `to` no longer sends (the user finished sending to
 /// it), they cannot go out and are reported as unsent at once.
 fn forward(to: &mut Conn, bytes: Bytes, cx: &mut Cx) -> Result<(), CloseReason> {
@@ -241,6 +260,7 @@ fn forward(to: &mut Conn, bytes: Bytes, cx: &mut Cx) -> Result<(), CloseReason> 
 
 pub(crate) struct Relay {
     acceptor: Acceptor,
+    bind: SocketAddr,
     target: HostPort,
     timeout: Duration,
     /// The target's addresses, resolved when the session opened.
@@ -273,6 +293,7 @@ impl Relay {
     ) -> Self {
         Self {
             acceptor: Acceptor::new(bind, max_clients, tls_accept),
+            bind,
             target,
             timeout,
             addrs: Vec::new(),
@@ -551,6 +572,14 @@ impl Handler for Relay {
             self.target_tls = Some(endpoint);
         }
         self.addrs = resolve(&self.target.host, self.target.port)?;
+        // Refused before listening: a relay connected on to itself would connect without end.
+        if let Some(reached) = self_target(self.bind, &self.addrs, local_addresses) {
+            return Err(NetError::self_target(
+                &self.target.to_string(),
+                reached,
+                self.bind,
+            ));
+        }
         self.acceptor.open(cx)
     }
 
@@ -644,6 +673,15 @@ impl Handler for Relay {
             (true, None) => return,
         };
         self.send_to(to, answer.bytes, cx);
+        // A FIN held back for this answer may go now.
+        let Some((device, _)) = self.find(to) else {
+            return;
+        };
+        if let Some(Err((end, reason))) = self.pairs.get_mut(&device).map(|pair| pair.pass_fins(cx))
+        {
+            return self.close(device, end, reason, cx);
+        }
+        self.close_if_finished(device, cx);
     }
 
     fn turn(&mut self, now: Instant, cx: &mut Cx) -> Wake {

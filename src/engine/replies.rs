@@ -162,6 +162,15 @@ impl Replier {
             .any(|Reverse(delayed)| delayed.peer == peer)
     }
 
+    /// Relay: whether a reply waiting for its delay will be written to `peer`, whose partner is
+    /// `partner`: an answer to `peer` itself, or one to `partner` sent on.
+    pub(crate) fn has_delayed_toward(&self, peer: PeerId, partner: PeerId) -> bool {
+        self.delayed.iter().any(|Reverse(delayed)| {
+            (delayed.peer == peer && !delayed.answer.onward)
+                || (delayed.peer == partner && delayed.answer.onward)
+        })
+    }
+
     /// When the next reply waiting for its delay is due, if one waits.
     pub(crate) fn next_delayed(&self) -> Option<Instant> {
         self.delayed.peek().map(|Reverse(delayed)| delayed.due)

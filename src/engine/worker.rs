@@ -195,6 +195,12 @@ impl Cx<'_> {
         self.replier.has_delayed(peer)
     }
 
+    /// Relay: whether a delayed rule reply is still waiting to be written to `peer`, a side whose
+    /// partner is `partner` (an answer to it, or one to the partner sent on).
+    pub(crate) fn has_scheduled_toward(&self, peer: PeerId, partner: PeerId) -> bool {
+        self.replier.has_delayed_toward(peer, partner)
+    }
+
     /// The peer is gone: the rules forget its unfinished message and its delayed replies.
     /// Returns the bytes and number of the delayed replies that will now never be sent.
     pub(crate) fn forget(&mut self, peer: PeerId) -> (usize, usize) {

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use std::time::SystemTime;
 
 use super::digest::{FileKind, digests};
+use super::relay;
 use super::{Machine, NOTES_LISTED, PEERS_LISTED, Subject};
 use crate::check::{Report as CheckReport, StepState, duration_text, step_text};
 use crate::format::{opened_text, peer_name};
@@ -155,7 +156,8 @@ fn sessions(out: &mut String, subject: &Subject<'_>, lang: Lang) {
             cell(&opened_text(&span.mode, lang)),
             span.local.map_or_else(String::new, |a| a.to_string()),
             iso(span.opened),
-            span.connections
+            relay::sides_cell(span, subject.controller.log().peers(), lang)
+                .unwrap_or_else(|| span.connections.to_string())
         );
     }
     out.push('\n');
@@ -218,7 +220,7 @@ fn peer_table<'a>(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
             peer.id,
-            peer.addr,
+            relay::pair_cell(&peer.addr, lang).unwrap_or_else(|| peer.addr.to_string()),
             iso(peer.since),
             c.rx_bytes,
             c.rx_messages,

@@ -10,6 +10,7 @@
 
 mod digest;
 mod markdown;
+mod relay;
 
 use std::io;
 use std::path::{Path, PathBuf};

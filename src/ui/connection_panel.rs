@@ -64,6 +64,7 @@ fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
     let wrong = app.field_error.as_ref().map(|(e, _)| e.field);
     let settings = &mut app.settings;
     let label = ui.label(lang.pick("Mode", "协议类型"));
+    let before = settings.preset.mode;
     egui::ComboBox::from_id_salt("mode")
         .selected_text(settings.preset.mode.label(lang))
         .show_ui(ui, |ui| {
@@ -73,6 +74,9 @@ fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
         })
         .response
         .labelled_by(label.id);
+    if before != ModeKind::Relay && settings.preset.mode == ModeKind::Relay {
+        clear_default_target(&mut settings.preset);
+    }
 
     let local_label = match settings.preset.mode {
         ModeKind::TcpClient => lang.pick("Local IP (optional)", "本地 IP（可选）"),
@@ -109,10 +113,13 @@ fn network_fields(ui: &mut egui::Ui, app: &mut NetAssistApp, lang: Lang) {
                 lang.pick("Remote port", "远程端口"),
             ),
         };
-        field(
+        let hint = (settings.preset.mode == ModeKind::Relay)
+            .then(|| lang.pick("the server the device talks to", "设备原本连接的服务器"));
+        hinted_field(
             ui,
             &mut settings.preset.remote_host,
             host,
+            hint,
             wrong == Some(Field::RemoteHost),
         );
         field(
@@ -182,15 +189,40 @@ fn local_ip_choices(
 
 /// A labelled single-line field, outlined in the theme's error colour when `wrong`.
 fn field(ui: &mut egui::Ui, text: &mut String, label: &str, wrong: bool) {
+    hinted_field(ui, text, label, None, wrong);
+}
+
+/// A labelled text field, showing `hint` while it is empty.
+fn hinted_field(
+    ui: &mut egui::Ui,
+    text: &mut String,
+    label: &str,
+    hint: Option<&str>,
+    wrong: bool,
+) {
     let label = ui.label(label);
     ui.scope(|ui| {
         if wrong {
             super::outline_as_error(ui);
         }
-        ui.add(egui::TextEdit::singleline(text).desired_width(f32::INFINITY))
+        let edit = egui::TextEdit::singleline(text).desired_width(f32::INFINITY);
+        ui.add(match hint {
+            Some(hint) => edit.hint_text(hint),
+            None => edit,
+        })
     })
     .inner
     .labelled_by(label.id);
+}
+
+/// Switching to relay mode: a target still at the client's default (this PC, port 10000) would relay
+/// to this PC, and with the default listening port to the relay itself; the user types the server
+/// instead.
+fn clear_default_target(preset: &mut crate::preset::Preset) {
+    let default = crate::preset::Preset::default();
+    if preset.remote_host == default.remote_host && preset.remote_port == default.remote_port {
+        preset.remote_host.clear();
+    }
 }
 
 fn open_close_button(

@@ -1,0 +1,341 @@
+//! Relay mode at its edges, on loopback: a target that is the relay itself is refused before anything
+//! opens; delayed rule answers go out before the half-close they were scheduled ahead of; a side the
+//! relay resets is recorded as reset, with what it sent that never went on; what a device does while
+//! its target connect is pending is recorded when it happens; and `netassist relay` takes only the
+//! flags a relay uses.
+// Helpers outside #[test] functions unwrap too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::Write;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::time::Duration;
+
+use common::cli::Netassist;
+use common::{WAIT, client, listening, read_to_close, start, wait_for};
+use netassist::codec::{FramerConfig, Framing, TextEncoding};
+use netassist::engine::{
+    CloseReason, Event, HostPort, Mode, PeerId, Problem, Session, SessionConfig,
+};
+use netassist::rules::{Rule, Rules};
+
+/// A relay on `bind` to `target`.
+fn relay(bind: &str, target: &str) -> SessionConfig {
+    let (host, port) = target.rsplit_once(':').unwrap();
+    SessionConfig::new(Mode::Relay {
+        bind: bind.parse().unwrap(),
+        target: HostPort {
+            host: host.trim_matches(['[', ']']).to_owned(),
+            port: port.parse().unwrap(),
+        },
+        max_clients: None,
+        timeout: Duration::from_secs(5),
+    })
+}
+
+/// A loopback port free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn a_target_that_is_the_relay_itself_is_refused_before_listening() {
+    let port = free_port();
+    for (bind, target) in [
+        (format!("127.0.0.1:{port}"), format!("127.0.0.1:{port}")),
+        (format!("0.0.0.0:{port}"), format!("127.0.0.1:{port}")),
+        (format!("0.0.0.0:{port}"), format!("localhost:{port}")),
+        (format!("[::]:{port}"), format!("127.0.0.1:{port}")),
+    ] {
+        let running = start(relay(&bind, &target));
+        let error = wait_for(&running.session, "the refusal", |event| match event {
+            Event::Listening { addr, .. } => panic!("{bind} → {target}: listening on {addr}"),
+            Event::Error { error, .. } => Some(error.clone()),
+            _ => None,
+        });
+        assert_eq!(error.problem(), Problem::SelfTarget, "{bind} → {target}");
+        let en = error.to_string();
+        assert!(
+            en.contains(&target) && en.contains("this relay itself"),
+            "{en}"
+        );
+        assert!(error.zh().contains("就是本中继自己"), "{}", error.zh());
+        // Nothing listens: the relay refused before opening its port.
+        assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "{bind}");
+    }
+}
+
+#[test]
+fn another_port_on_the_same_address_is_relayed_to() {
+    let running = start(relay("127.0.0.1:0", "127.0.0.1:9"));
+    let addr: SocketAddr = common::listening(&running.session);
+    assert_ne!(addr.port(), 9);
+}
+
+#[test]
+fn netassist_relay_to_itself_exits_2_saying_why() {
+    let port = free_port().to_string();
+    let bind = format!("0.0.0.0:{port}");
+    let to = format!("localhost:{port}");
+    let ended = Netassist::start(&["relay", "--bind", &bind, "--to", &to, "--seconds", "5"]).end();
+    assert_eq!(ended.code, 2, "{:#?} {}", ended.stdout, ended.stderr);
+    assert!(
+        ended
+            .stderr
+            .contains(&format!("The target {to} is this relay itself")),
+        "{}",
+        ended.stderr
+    );
+    assert!(ended.took < WAIT);
+    assert!(
+        !ended.stdout.iter().any(|line| line.contains("Listening")),
+        "{:#?}",
+        ended.stdout
+    );
+}
+
+/// Rules for the relay, as typed after `--rule`.
+fn rules(typed: &[&str]) -> Rules {
+    let rules: Vec<Rule> = typed.iter().map(|rule| rule.parse().unwrap()).collect();
+    Rules::new(&rules, TextEncoding::Utf8, FramerConfig::from(Framing::Raw)).unwrap()
+}
+
+/// A std listener standing for the server, on a free loopback port, and a relay to it with `rules`.
+fn relayed(typed_rules: &[&str]) -> (TcpListener, common::Running) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let running = start(relay("127.0.0.1:0", &target).with_rules(rules(typed_rules)));
+    (listener, running)
+}
+
+fn accept(listener: &TcpListener) -> TcpStream {
+    let (stream, _) = listener.accept().unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream
+}
+
+/// Every event until both sides of the pair closed, in order.
+fn until_both_closed(session: &Session) -> Vec<Event> {
+    let mut seen = Vec::new();
+    let mut closed = 0;
+    wait_for(session, "both sides closed", |event| {
+        seen.push(event.clone());
+        if matches!(event, Event::Closed { .. }) {
+            closed += 1;
+        }
+        (closed == 2).then_some(())
+    });
+    seen
+}
+
+/// Whether any of `events` reports bytes not sent.
+fn any_unsent(events: &[Event]) -> bool {
+    events
+        .iter()
+        .any(|event| matches!(event, Event::Unsent { .. } | Event::SendDropped { .. }))
+}
+
+#[test]
+fn a_delayed_injection_goes_out_before_the_fin_it_was_scheduled_ahead_of() {
+    let (listener, running) = relayed(&["exact:AT=>[200ms]onward:INJ"]);
+    let mut device = client(listening(&running.session));
+    let mut server = accept(&listener);
+    device.write_all(b"AT").unwrap();
+    device.shutdown(Shutdown::Write).unwrap();
+    // The server reads the message, then the injection, then the device's FIN passed on.
+    assert_eq!(read_to_close(&mut server), b"ATINJ");
+    drop(server);
+    let events = until_both_closed(&running.session);
+    assert!(!any_unsent(&events), "{events:#?}");
+    assert!(
+        !events
+            .iter()
+            .any(|event| matches!(event, Event::Error { .. })),
+        "{events:#?}"
+    );
+}
+
+#[test]
+fn a_delayed_reply_to_the_device_goes_out_before_the_servers_fin() {
+    let (listener, running) = relayed(&["exact:AT=>[200ms]OK"]);
+    let mut device = client(listening(&running.session));
+    let mut server = accept(&listener);
+    device.write_all(b"AT").unwrap();
+    let mut got = [0; 2];
+    std::io::Read::read_exact(&mut server, &mut got).unwrap();
+    assert_eq!(&got, b"AT");
+    server.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(read_to_close(&mut device), b"OK");
+    drop(device);
+    let events = until_both_closed(&running.session);
+    assert!(!any_unsent(&events), "{events:#?}");
+}
+
+#[test]
+fn a_delayed_reply_the_stop_overtakes_is_not_sent_row() {
+    let (listener, running) = relayed(&["exact:AT=>[30000ms]onward:INJ"]);
+    let mut device = client(listening(&running.session));
+    let _server = accept(&listener);
+    device.write_all(b"AT").unwrap();
+    device.shutdown(Shutdown::Write).unwrap();
+    let device_id: PeerId = wait_for(&running.session, "the FIN", |event| match event {
+        Event::HalfClosed { peer, .. } => Some(*peer),
+        _ => None,
+    });
+    running.session.send(netassist::engine::Command::Stop);
+    let events = until_both_closed(&running.session);
+    let unsent = events.iter().find_map(|event| match event {
+        Event::Unsent { peer, bytes, .. } => Some((*peer, *bytes)),
+        _ => None,
+    });
+    assert_eq!(unsent, Some((device_id, 3)), "{events:#?}");
+    assert!(events.iter().all(|event| !matches!(
+        event,
+        Event::Closed {
+            reason: CloseReason::PeerClosed,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn the_report_names_each_pair_and_counts_devices_and_their_server_sides() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("relay.md");
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let mut relay = Netassist::start(&[
+        "relay",
+        "--bind",
+        "127.0.0.1:0",
+        "--to",
+        &target,
+        "--json",
+        "--seconds",
+        "2",
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let port = relay.port();
+    let devices: Vec<TcpStream> = (0..2)
+        .map(|_| client(SocketAddr::from(([127, 0, 0, 1], port))))
+        .collect();
+    let servers: Vec<TcpStream> = (0..2).map(|_| accept(&listener)).collect();
+    // The relay's local port toward the target, for each pair, as the target sees it.
+    let pairs: Vec<String> = devices
+        .iter()
+        .map(|device| device.local_addr().unwrap().to_string())
+        .collect();
+    let locals: Vec<u16> = servers
+        .iter()
+        .map(|server| server.peer_addr().unwrap().port())
+        .collect();
+    drop(devices);
+    drop(servers);
+    let ended = relay.end();
+    let lines = common::cli::json_lines(&ended.stdout);
+    // The session opened before anything in it happened.
+    let times: Vec<&str> = lines
+        .iter()
+        .filter_map(|line| line["time"].as_str())
+        .collect();
+    assert_eq!(lines[0]["event"], "opened", "{:#?}", ended.stdout);
+    assert!(times.windows(2).all(|two| two[0] <= two[1]), "{times:#?}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        text.contains("| 4 (2 devices, 2 to the target) |"),
+        "{text}"
+    );
+    // Each pair is named whole on both of its rows, whichever local port the target saw it from.
+    for device in &pairs {
+        let cell = locals.iter().find_map(|local| {
+            let cell = format!("{device} ⇄ :{local} → {target}");
+            text.contains(&format!("{cell} (device)")).then_some(cell)
+        });
+        let cell = cell.unwrap_or_else(|| panic!("no pair for {device}: {text}"));
+        assert!(text.contains(&format!("{cell} (server side)")), "{text}");
+    }
+}
+
+#[test]
+fn netassist_relay_takes_only_the_flags_a_relay_uses() {
+    let help = Netassist::start(&["relay", "--help"]).end();
+    assert_eq!(help.code, 0);
+    let help = help.stdout.join("\n");
+    for flag in [
+        "--bind",
+        "--to",
+        "--rule",
+        "--pcap",
+        "--report",
+        "--max-clients",
+    ] {
+        assert!(help.contains(flag), "{flag}: {help}");
+    }
+    for flag in [
+        "--send",
+        "--every",
+        "--half-close",
+        "--echo",
+        "--escapes",
+        "--checksum",
+        "--tls",
+    ] {
+        assert!(!help.contains(flag), "{flag}: {help}");
+        let ended = Netassist::start(&[
+            "relay",
+            "--bind",
+            "127.0.0.1:0",
+            "--to",
+            "127.0.0.1:9",
+            flag,
+            "--seconds",
+            "3",
+        ])
+        .end();
+        assert_eq!(ended.code, 2, "{flag}: {}", ended.stderr);
+        assert!(ended.stderr.contains(flag), "{flag}: {}", ended.stderr);
+    }
+}
+
+#[test]
+fn a_relay_to_port_0_exits_2_and_one_that_reached_no_target_exits_3() {
+    let ended = Netassist::start(&["relay", "--bind", "127.0.0.1:0", "--to", "127.0.0.1:0"]).end();
+    assert_eq!(ended.code, 2, "{}", ended.stderr);
+    assert!(
+        ended.stderr.contains("Port 0 cannot be connected to"),
+        "{}",
+        ended.stderr
+    );
+
+    // A port nobody listens on any more: every device's target connect is refused.
+    let refused = free_port().to_string();
+    let mut relay = Netassist::start(&[
+        "relay",
+        "--bind",
+        "127.0.0.1:0",
+        "--to",
+        &format!("127.0.0.1:{refused}"),
+        "--seconds",
+        "1",
+    ]);
+    let port = relay.port();
+    let _device = client(SocketAddr::from(([127, 0, 0, 1], port)));
+    relay.line("the refusal", |line| {
+        line.contains("could not reach its target")
+    });
+    let ended = relay.end();
+    assert_eq!(ended.code, 3, "{:#?} {}", ended.stdout, ended.stderr);
+    assert!(
+        ended
+            .stderr
+            .contains("no device could be connected on to the target"),
+        "{}",
+        ended.stderr
+    );
+}
