@@ -274,6 +274,8 @@ fn netassist_relay_takes_only_the_flags_a_relay_uses() {
         "--pcap",
         "--report",
         "--max-clients",
+        "--tls-device",
+        "--tls-target",
     ] {
         assert!(help.contains(flag), "{flag}: {help}");
     }
@@ -284,7 +286,6 @@ fn netassist_relay_takes_only_the_flags_a_relay_uses() {
         "--echo",
         "--escapes",
         "--checksum",
-        "--tls",
     ] {
         assert!(!help.contains(flag), "{flag}: {help}");
         let ended = Netassist::start(&[
@@ -301,6 +302,18 @@ fn netassist_relay_takes_only_the_flags_a_relay_uses() {
         assert_eq!(ended.code, 2, "{flag}: {}", ended.stderr);
         assert!(ended.stderr.contains(flag), "{flag}: {}", ended.stderr);
     }
+    // TLS is chosen per side: plain --tls does not say which.
+    let ended = Netassist::start(&[
+        "relay",
+        "--bind",
+        "127.0.0.1:0",
+        "--to",
+        "127.0.0.1:9",
+        "--tls",
+    ])
+    .end();
+    assert_eq!(ended.code, 2, "{}", ended.stderr);
+    assert!(ended.stderr.contains("two sides"), "{}", ended.stderr);
 }
 
 #[test]
