@@ -511,6 +511,48 @@ fn no_common_version_or_cipher_is_named_on_either_side() {
 }
 
 #[test]
+fn a_server_that_wants_a_client_certificate_is_named_as_far_as_its_alert_tells() {
+    let pki = Pki::new("Mutual");
+    let leaf = pki.good();
+    for (version, want) in [
+        ("-tls1_2", TlsFailure::HandshakeRefused),
+        ("-tls1_3", TlsFailure::ClientCertificateRequired),
+    ] {
+        let (_server, mut out) = Peer::spawn(
+            "openssl",
+            &[
+                "s_server",
+                "-accept",
+                "127.0.0.1:0",
+                "-cert",
+                leaf.cert.to_str().unwrap(),
+                "-key",
+                leaf.key.to_str().unwrap(),
+                "-CAfile",
+                pki.ca.to_str().unwrap(),
+                "-Verify",
+                "1",
+                "-verify_return_error",
+                version,
+            ],
+            pki.dir.path(),
+        );
+        let port: u16 = line_after(&mut out, "ACCEPT 127.0.0.1:").parse().unwrap();
+        let client = tls_client("127.0.0.1", port, TlsVerify::CaFile(pki.ca.clone()));
+        // A TLS 1.3 client counts its handshake done before the server has checked it, so "TLS
+        // established" may come first here.
+        let got = wait_for(&client.session, "a close by a TLS failure", |e| match e {
+            Event::Closed {
+                reason: CloseReason::Error(error),
+                ..
+            } => Some(error.tls.clone().map(|failure| *failure)),
+            _ => None,
+        });
+        assert_eq!(got, Some(want), "{version}");
+    }
+}
+
+#[test]
 fn a_plain_server_is_named_by_what_it_sent_and_an_echo_server_by_our_greeting() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();

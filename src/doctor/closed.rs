@@ -18,6 +18,8 @@ enum Cause {
     TlsCertificate,
     /// The peer did not accept ours.
     TlsCertificateRefused,
+    /// The server wants a client certificate (mutual TLS).
+    TlsClientCertificate,
     /// The two ends share no TLS version or cipher suite.
     TlsNothingInCommon,
     /// One end speaks TLS, the other plain TCP.
@@ -88,6 +90,7 @@ fn error_cause(error: &NetError) -> Option<Cause> {
                 | TlsFailure::BadCertificate(_),
             ) => Cause::TlsCertificate,
             Some(TlsFailure::CertificateRefused { .. }) => Cause::TlsCertificateRefused,
+            Some(TlsFailure::ClientCertificateRequired) => Cause::TlsClientCertificate,
             Some(TlsFailure::NoCommonVersion | TlsFailure::NoCommonCipher) => {
                 Cause::TlsNothingInCommon
             }
@@ -177,6 +180,10 @@ impl Text for Cause {
                 "The client checked this server's certificate and did not trust it. A self-signed certificate is trusted only by clients that were given it: install it (the .pem file) on the device as trusted, or switch off the device's certificate check.",
                 "客户端检查了本服务器的证书，但不信任它。自签名证书只被拿到它的客户端信任：请把证书（.pem 文件）作为受信任证书装到设备上，或关闭设备的证书校验。",
             ),
+            Cause::TlsClientCertificate => lang.pick(
+                "Mutual TLS: the server checks the client too, and lets in only clients with a certificate it trusts. NetAssist does not send a client certificate yet; to test with it, switch off the client-certificate requirement on the server (or use a test port without it).",
+                "双向 TLS：服务器也检查客户端，只允许持有它信任的证书的客户端连接。NetAssist 目前不发送客户端证书；如需用它测试，请在服务器上关闭客户端证书要求（或使用不要求客户端证书的测试端口）。",
+            ),
             Cause::TlsNothingInCommon => lang.pick(
                 "The two ends could not agree how to encrypt: no TLS version or no cipher suite that both allow. Old devices often allow only TLS 1.0/1.1 or RSA key exchange, which NetAssist (like current browsers) does not use; update the device's TLS settings or firmware.",
                 "双方无法商定加密方式：没有双方都允许的 TLS 版本或加密套件。旧设备常常只允许 TLS 1.0/1.1 或 RSA 密钥交换，而 NetAssist（和现在的浏览器一样）不使用它们；请更新设备的 TLS 设置或固件。",
@@ -246,6 +253,15 @@ mod tests {
         assert_eq!(
             tls(TlsFailure::NoCommonCipher),
             tls(TlsFailure::NoCommonVersion)
+        );
+        let mutual = tls(TlsFailure::ClientCertificateRequired);
+        assert!(mutual.text(Lang::En).contains("client certificate"));
+        assert!(mutual.text(Lang::Zh).contains("客户端证书"));
+        assert_ne!(
+            mutual,
+            tls(TlsFailure::CertificateRefused {
+                alert: String::new()
+            })
         );
         assert_eq!(explain(&CloseReason::Kicked), None);
         // A relay side's close from its pair says so, then (for an unreachable target) why.

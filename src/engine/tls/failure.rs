@@ -40,12 +40,21 @@ pub enum TlsFailure {
     NoCommonVersion,
     /// The two ends have no cipher suite (or key exchange, or signature scheme) in common.
     NoCommonCipher,
+    /// We are the client and the server ended the handshake with the `handshake_failure` alert, which
+    /// says no more: a TLS 1.2 server sends it when it wants a client certificate and got none, and when
+    /// it shares no cipher suite with us.
+    HandshakeRefused,
+    /// We are the client and the server ended the handshake with the `certificate_required` alert (TLS
+    /// 1.3, RFC 8446 section 6.2): it wants a client certificate (mutual TLS), and NetAssist sends none.
+    /// A TLS 1.3 client counts the handshake done before the server has checked the client, so what was
+    /// sent in between reached the server but was thrown away.
+    ClientCertificateRequired,
     /// The peer refused our certificate: it does not trust it (a self-signed one, usually).
     CertificateRefused {
-        /// The alert it sent, such as `UnknownCA` or `BadCertificate`.
+        /// The alert it sent, by its RFC 8446 name, such as `unknown_ca` or `bad_certificate`.
         alert: String,
     },
-    /// The peer ended the handshake with another alert.
+    /// The peer ended the handshake with another alert, by its RFC 8446 name (`decode_error`).
     Alert(String),
     /// We are the client and the server answered with bytes that are not TLS: it speaks plain TCP.
     PlainServer {
@@ -130,6 +139,8 @@ impl TlsFailure {
             Error::InvalidMessage(InvalidMessage::UnknownProtocolVersion) => Self::NoCommonVersion,
             Error::AlertReceived(alert) => match alert {
                 AlertDescription::ProtocolVersion => Self::NoCommonVersion,
+                AlertDescription::HandshakeFailure if !server => Self::HandshakeRefused,
+                AlertDescription::CertificateRequired if !server => Self::ClientCertificateRequired,
                 AlertDescription::HandshakeFailure | AlertDescription::InsufficientSecurity => {
                     Self::NoCommonCipher
                 }
@@ -139,9 +150,9 @@ impl TlsFailure {
                 | AlertDescription::CertificateExpired
                 | AlertDescription::UnsupportedCertificate
                 | AlertDescription::AccessDenied => Self::CertificateRefused {
-                    alert: format!("{alert:?}"),
+                    alert: alert_name(*alert),
                 },
-                other => Self::Alert(format!("{other:?}")),
+                other => Self::Alert(alert_name(*other)),
             },
             other => Self::Protocol(other.to_string()),
         }
@@ -266,6 +277,32 @@ impl TlsFailure {
                 format!(
                     "TLS：{addr} 与 NetAssist 没有共同的加密套件（或密钥交换方式）：对方只提供 NetAssist 不使用的\
                      套件（如 RSA 密钥交换、CBC 或 3DES）。请在对方启用 ECDHE 加 AES-GCM 或 ChaCha20 的套件。"
+                ),
+            ),
+            Self::HandshakeRefused => pick(
+                en,
+                format!(
+                    "TLS: the server {addr} ended the handshake (handshake_failure) without saying why: it \
+                     may want a client certificate (mutual TLS), which NetAssist does not send yet, or \
+                     share no cipher suite with NetAssist (which uses ECDHE with AES-GCM or ChaCha20). \
+                     Check the server's settings or log."
+                ),
+                format!(
+                    "TLS：服务器 {addr} 结束了握手（handshake_failure），未说明原因：它可能要求客户端证书（双向 \
+                     TLS），而 NetAssist 目前不发送客户端证书；也可能与 NetAssist 没有共同的加密套件（NetAssist \
+                     使用 ECDHE 加 AES-GCM 或 ChaCha20）。请检查服务器的设置或日志。"
+                ),
+            ),
+            Self::ClientCertificateRequired => pick(
+                en,
+                format!(
+                    "TLS: the server {addr} wants a client certificate (mutual TLS), and NetAssist does \
+                     not send one yet. Data sent before this was thrown away by the server. Switch off the \
+                     client-certificate requirement on the server to test with NetAssist."
+                ),
+                format!(
+                    "TLS：服务器 {addr} 要求客户端证书（双向 TLS），而 NetAssist 目前不发送客户端证书。在此之前\
+                     发送的数据已被服务器丢弃。如需用 NetAssist 测试，请在服务器上关闭客户端证书要求。"
                 ),
             ),
             Self::CertificateRefused { alert } => pick(
@@ -443,6 +480,22 @@ impl FileProblem {
     }
 }
 
+/// An alert by its name in the TLS specifications (RFC 8446 section 6, RFC 5246 section 7.2), as
+/// `bad_certificate`: rustls's names are the same words run together (`BadCertificate`).
+fn alert_name(alert: AlertDescription) -> String {
+    let debug = format!("{alert:?}");
+    let mut name = String::with_capacity(debug.len() + 4);
+    let mut previous_lower = false;
+    for c in debug.chars() {
+        if c.is_ascii_uppercase() && previous_lower {
+            name.push('_');
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        name.push(c.to_ascii_lowercase());
+    }
+    name
+}
+
 fn pick(en: bool, english: String, chinese: String) -> String {
     if en { english } else { chinese }
 }
@@ -529,7 +582,7 @@ mod tests {
             (
                 Error::AlertReceived(AlertDescription::UnknownCA),
                 TlsFailure::CertificateRefused {
-                    alert: "UnknownCA".to_owned(),
+                    alert: "unknown_ca".to_owned(),
                 },
             ),
             (
@@ -542,5 +595,60 @@ mod tests {
             assert_eq!(got, want, "{error:?}");
             assert_ne!(got.text("a", Lang::En), got.text("a", Lang::Zh));
         }
+    }
+
+    #[test]
+    fn a_server_that_ends_the_handshake_is_told_apart_from_one_that_wants_a_client_certificate() {
+        let tls = [22, 3, 3, 0, 10, 2];
+        let refused = Error::AlertReceived(AlertDescription::HandshakeFailure);
+        let failure = TlsFailure::of(&refused, false, &tls);
+        assert_eq!(failure, TlsFailure::HandshakeRefused);
+        let en = failure.text("127.0.0.1:1", Lang::En);
+        assert!(en.contains("(handshake_failure)"), "{en}");
+        assert!(
+            en.contains("client certificate") && en.contains("cipher suite"),
+            "{en}"
+        );
+        assert!(failure.text("x", Lang::Zh).contains("客户端证书"));
+        // From a client, the alert cannot mean a client certificate: we ask for none.
+        assert_eq!(
+            TlsFailure::of(&refused, true, &tls),
+            TlsFailure::NoCommonCipher
+        );
+
+        let required = Error::AlertReceived(AlertDescription::CertificateRequired);
+        let failure = TlsFailure::of(&required, false, &tls);
+        assert_eq!(failure, TlsFailure::ClientCertificateRequired);
+        let en = failure.text("127.0.0.1:1", Lang::En);
+        assert!(en.contains("wants a client certificate"), "{en}");
+        assert!(en.contains("thrown away"), "{en}");
+        assert!(!en.contains("CertificateRequired"), "{en}");
+        let zh = failure.text("x", Lang::Zh);
+        assert!(zh.contains("要求客户端证书") && zh.contains("丢弃"), "{zh}");
+    }
+
+    #[test]
+    fn alerts_are_named_as_the_tls_specifications_name_them() {
+        let cases = [
+            (
+                AlertDescription::CertificateRequired,
+                "certificate_required",
+            ),
+            (AlertDescription::UnknownCA, "unknown_ca"),
+            (AlertDescription::DecodeError, "decode_error"),
+            (
+                AlertDescription::NoApplicationProtocol,
+                "no_application_protocol",
+            ),
+        ];
+        for (alert, want) in cases {
+            assert_eq!(alert_name(alert), want);
+        }
+        let other = TlsFailure::of(
+            &Error::AlertReceived(AlertDescription::DecodeError),
+            false,
+            &[22, 3, 3, 0, 10, 2],
+        );
+        assert!(other.text("a", Lang::En).contains("decode_error"));
     }
 }
