@@ -87,6 +87,7 @@ fn error_cause(error: &NetError) -> Option<Cause> {
                 | TlsFailure::NameMismatch { .. }
                 | TlsFailure::Expired { .. }
                 | TlsFailure::NotYetValid { .. }
+                | TlsFailure::CaAsServerCertificate
                 | TlsFailure::BadCertificate(_),
             ) => Cause::TlsCertificate,
             Some(TlsFailure::CertificateRefused { .. }) => Cause::TlsCertificateRefused,

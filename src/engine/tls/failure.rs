@@ -34,6 +34,10 @@ pub enum TlsFailure {
         /// Its first valid moment, when known.
         not_before: Option<SystemTime>,
     },
+    /// We are the client: the server's certificate is a CA certificate (basic constraints `CA:TRUE`, RFC
+    /// 5280 section 4.2.1.9, as `openssl req -x509` makes by default), which a server's own certificate
+    /// must not be, even when it is the very certificate given as the trusted CA.
+    CaAsServerCertificate,
     /// We are the client: the certificate was refused for another reason (rustls's words).
     BadCertificate(String),
     /// The two ends have no TLS version in common (NetAssist speaks TLS 1.2 and 1.3).
@@ -183,6 +187,14 @@ impl TlsFailure {
             CertificateError::NotValidYetContext { not_before, .. } => Self::NotYetValid {
                 not_before: Some(time(*not_before)),
             },
+            CertificateError::Other(other)
+                if matches!(
+                    other.0.downcast_ref::<webpki::Error>(),
+                    Some(webpki::Error::CaUsedAsEndEntity)
+                ) =>
+            {
+                Self::CaAsServerCertificate
+            }
             other => Self::BadCertificate(format!("{other:?}")),
         }
     }
@@ -248,6 +260,22 @@ impl TlsFailure {
                 format!(
                     "TLS：{addr} 的证书尚未生效{}。请检查本机的日期和时间（若证书由设备生成，也检查设备的）。",
                     when(*not_before, "，生效时间 ")
+                ),
+            ),
+            Self::CaAsServerCertificate => pick(
+                en,
+                format!(
+                    "TLS: the certificate of {addr} is a CA certificate (CA:TRUE, as `openssl req -x509` \
+                     makes by default), and a server's own certificate must not be one, even when it is \
+                     the one given with --ca. Give the server a certificate signed by that CA, or one made \
+                     with `-addext basicConstraints=critical,CA:FALSE`; or accept any certificate \
+                     (--tls-insecure) if you know the device."
+                ),
+                format!(
+                    "TLS：{addr} 的证书是 CA 证书（CA:TRUE，`openssl req -x509` 默认如此生成），而服务器自己的证书\
+                     不能是 CA 证书，即使它就是 --ca 给出的那个证书。请为服务器使用由该 CA 签发的证书，或用 \
+                     `-addext basicConstraints=critical,CA:FALSE` 生成的证书；或在确认设备可信时选择接受任何证书\
+                     （--tls-insecure）。"
                 ),
             ),
             Self::BadCertificate(detail) => pick(
@@ -625,6 +653,22 @@ mod tests {
         assert!(!en.contains("CertificateRequired"), "{en}");
         let zh = failure.text("x", Lang::Zh);
         assert!(zh.contains("要求客户端证书") && zh.contains("丢弃"), "{zh}");
+    }
+
+    #[test]
+    fn a_ca_certificate_used_as_the_servers_own_is_explained() {
+        let ca = Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(
+            std::sync::Arc::new(webpki::Error::CaUsedAsEndEntity),
+        )));
+        let failure = TlsFailure::of(&ca, false, &[22, 3, 3, 0, 10, 2]);
+        assert_eq!(failure, TlsFailure::CaAsServerCertificate);
+        let en = failure.text("127.0.0.1:1", Lang::En);
+        assert!(
+            en.contains("CA:TRUE") && en.contains("--tls-insecure"),
+            "{en}"
+        );
+        assert!(!en.contains("CaUsedAsEndEntity"), "{en}");
+        assert!(failure.text("x", Lang::Zh).contains("CA 证书"));
     }
 
     #[test]
