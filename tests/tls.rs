@@ -438,7 +438,7 @@ fn certificate_failures_are_named_by_the_client_and_the_refusal_by_the_server() 
                 got,
                 TlsFailure::NameMismatch {
                     expected: "127.0.0.1".to_owned(),
-                    presented: vec!["DnsName(\"board.example\")".to_owned()],
+                    presented: Some(vec!["DNS:board.example".to_owned()]),
                 }
             ),
             _ => assert_eq!(got, TlsFailure::UnknownIssuer),

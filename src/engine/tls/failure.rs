@@ -21,8 +21,10 @@ pub enum TlsFailure {
     NameMismatch {
         /// The name or IP address we checked.
         expected: String,
-        /// The names and addresses the certificate is for (its subject alternative names), when known.
-        presented: Vec<String>,
+        /// The names and addresses the certificate is for (its subject alternative names), as
+        /// `DNS:board.local`, `IP:192.168.1.5`, when known; empty when it has none (a certificate with
+        /// only a common name, CN, which TLS clients no longer check: RFC 6125 section 6.4.4).
+        presented: Option<Vec<String>>,
     },
     /// We are the client: the server's certificate has expired.
     Expired {
@@ -170,14 +172,14 @@ impl TlsFailure {
             CertificateError::UnknownIssuer => Self::UnknownIssuer,
             CertificateError::NotValidForName => Self::NameMismatch {
                 expected: String::new(),
-                presented: Vec::new(),
+                presented: None,
             },
             CertificateError::NotValidForNameContext {
                 expected,
                 presented,
             } => Self::NameMismatch {
                 expected: expected.to_str().into_owned(),
-                presented: presented.clone(),
+                presented: Some(presented.iter().map(|name| san_name(name)).collect()),
             },
             CertificateError::Expired => Self::Expired { not_after: None },
             CertificateError::ExpiredContext { not_after, .. } => Self::Expired {
@@ -219,13 +221,28 @@ impl TlsFailure {
             ),
             Self::NameMismatch {
                 expected,
-                presented,
+                presented: Some(presented),
+            } if presented.is_empty() => pick(
+                en,
+                format!(
+                    "TLS: the certificate of {addr} has no subjectAltName, the list of names a certificate \
+                     is for; its common name (CN) is not used for the check (TLS clients stopped doing so, \
+                     RFC 6125), so it is not for '{expected}'. Give the server a certificate with \
+                     subjectAltName (`-addext subjectAltName=DNS:{expected}`), or accept any certificate \
+                     (--tls-insecure) if you know the device."
+                ),
+                format!(
+                    "TLS：{addr} 的证书没有 subjectAltName（证书所适用名称的列表）；校验时不使用它的通用名称（CN）\
+                     （TLS 客户端已不再这样做，见 RFC 6125），因此它不适用于“{expected}”。请为服务器使用带 \
+                     subjectAltName 的证书（`-addext subjectAltName=DNS:{expected}`），或在确认设备可信时选择\
+                     接受任何证书（--tls-insecure）。"
+                ),
+            ),
+            Self::NameMismatch {
+                expected,
+                presented: Some(presented),
             } => {
-                let names = if presented.is_empty() {
-                    "?".to_owned()
-                } else {
-                    presented.join(", ")
-                };
+                let names = presented.join(", ");
                 pick(
                     en,
                     format!(
@@ -238,6 +255,20 @@ impl TlsFailure {
                     ),
                 )
             }
+            Self::NameMismatch {
+                expected,
+                presented: None,
+            } => pick(
+                en,
+                format!(
+                    "TLS: the certificate of {addr} is not for '{expected}'. Connect by a name it is for, \
+                     or give that name (--sni NAME)."
+                ),
+                format!(
+                    "TLS：{addr} 的证书不是签发给“{expected}”的。请用证书上的名称连接，或指定该名称\
+                     （--sni NAME）。"
+                ),
+            ),
             Self::Expired { not_after } => pick(
                 en,
                 format!(
@@ -508,6 +539,39 @@ impl FileProblem {
     }
 }
 
+/// A subject alternative name as rustls's certificate check gives it (`DnsName("board.local")`,
+/// `IpAddress(192.168.1.5)`, `Unsupported(0x01)`) in the form `openssl x509 -ext subjectAltName` and the
+/// log show: `DNS:board.local`, `IP:192.168.1.5`, `email` (a kind the check does not read, by its RFC
+/// 5280 section 4.2.1.6 tag).
+fn san_name(checked: &str) -> String {
+    let inner = |prefix: &str| {
+        checked
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(')'))
+            .map(|value| value.trim_matches('"').to_owned())
+    };
+    if let Some(dns) = inner("DnsName(") {
+        format!("DNS:{dns}")
+    } else if let Some(ip) = inner("IpAddress(") {
+        format!("IP:{ip}")
+    } else if let Some(uri) = inner("UniformResourceIdentifier(") {
+        format!("URI:{uri}")
+    } else if checked == "DirectoryName" {
+        "DirName".to_owned()
+    } else if let Some(tag) = inner("Unsupported(0x") {
+        match u8::from_str_radix(&tag, 16) {
+            Ok(0) => "othername".to_owned(),
+            Ok(1) => "email".to_owned(),
+            Ok(3) => "X400Name".to_owned(),
+            Ok(5) => "EdiPartyName".to_owned(),
+            Ok(8) => "RID".to_owned(),
+            _ => format!("a name of kind {tag}"),
+        }
+    } else {
+        checked.to_owned()
+    }
+}
+
 /// An alert by its name in the TLS specifications (RFC 8446 section 6, RFC 5246 section 7.2), as
 /// `bad_certificate`: rustls's names are the same words run together (`BadCertificate`).
 fn alert_name(alert: AlertDescription) -> String {
@@ -669,6 +733,51 @@ mod tests {
         );
         assert!(!en.contains("CaUsedAsEndEntity"), "{en}");
         assert!(failure.text("x", Lang::Zh).contains("CA 证书"));
+    }
+
+    #[test]
+    fn a_name_mismatch_shows_the_names_as_openssl_does_and_a_certificate_without_any_says_so() {
+        let context = |presented: &[&str]| {
+            Error::InvalidCertificate(CertificateError::NotValidForNameContext {
+                expected: rustls::pki_types::ServerName::try_from("localhost").unwrap(),
+                presented: presented.iter().map(|name| (*name).to_owned()).collect(),
+            })
+        };
+        let tls = [22, 3, 3, 0, 10, 2];
+        let odd = TlsFailure::of(
+            &context(&[
+                "DnsName(\"board.example\")",
+                "IpAddress(10.0.0.1)",
+                "UniformResourceIdentifier(\"urn:x\")",
+                "Unsupported(0x01)",
+            ]),
+            false,
+            &tls,
+        );
+        let en = odd.text("127.0.0.1:1", Lang::En);
+        assert!(
+            en.contains("but for DNS:board.example, IP:10.0.0.1, URI:urn:x, email."),
+            "{en}"
+        );
+        let none = TlsFailure::of(&context(&[]), false, &tls);
+        assert_eq!(
+            none,
+            TlsFailure::NameMismatch {
+                expected: "localhost".to_owned(),
+                presented: Some(Vec::new()),
+            }
+        );
+        let en = none.text("127.0.0.1:1", Lang::En);
+        assert!(
+            en.contains("has no subjectAltName") && en.contains("(CN) is not used"),
+            "{en}"
+        );
+        assert!(!en.contains('?'), "{en}");
+        let zh = none.text("x", Lang::Zh);
+        assert!(
+            zh.contains("没有 subjectAltName") && zh.contains("CN"),
+            "{zh}"
+        );
     }
 
     #[test]
