@@ -105,7 +105,7 @@ fn a_tls_client_verifies_by_a_ca_file_chosen_in_a_dialog_and_says_tls_everywhere
     harness.run();
     harness.get_by_label_contains("● Connected from 127.0.0.1:");
     harness.get_by_label_contains(" · TLS 1.3");
-    harness.get_by_label_contains("TLS established: TLS 1.3, TLS13_");
+    harness.get_by_label_contains("TLS established: TLS 1.3, TLS_AES_");
     harness.get_by_label_contains("SNI localhost; server certificate: subject CN=good leaf");
     harness.get_by_label_contains("; verified");
     // The peers panel (folded at this size) marks the peer with its version.

@@ -43,7 +43,15 @@ pub(super) fn established_text(info: &TlsInfo, lang: Lang) -> String {
 pub(super) fn certificate_text(certificate: &CertSummary, lang: Lang) -> String {
     let from = crate::engine::utc_text(certificate.not_before);
     let to = crate::engine::utc_text(certificate.not_after);
-    let names = certificate.names.join(" ");
+    let names = if certificate.names.is_empty() {
+        lang.pick(
+            "no subjectAltName (for no name a TLS client checks)",
+            "没有 subjectAltName（不适用于 TLS 客户端校验的任何名称）",
+        )
+        .to_owned()
+    } else {
+        certificate.names.join(" ")
+    };
     if lang == Lang::En {
         format!(
             "subject {}, issuer {}, for {names}, valid {from} to {to}, SHA-256 {}",
@@ -85,5 +93,29 @@ pub(super) fn half_closed_text(side: Side, tls: Option<TlsClose>, lang: Lang) ->
             "You finished sending (TLS close_notify, then FIN); the peer can still send",
             "你已结束发送 (已发 TLS close_notify 和 FIN)，对方仍可发送",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_without_names_says_so_instead_of_an_empty_list() {
+        let now = std::time::SystemTime::now();
+        let mut certificate = CertSummary {
+            subject: "CN=board".to_owned(),
+            issuer: "CN=board".to_owned(),
+            sha256: [0; 32],
+            not_before: now,
+            not_after: now,
+            names: Vec::new(),
+        };
+        let en = certificate_text(&certificate, Lang::En);
+        assert!(en.contains("for no subjectAltName"), "{en}");
+        assert!(!en.contains("for ,"), "{en}");
+        assert!(certificate_text(&certificate, Lang::Zh).contains("没有 subjectAltName"));
+        certificate.names = vec!["DNS:board".to_owned(), "IP:10.0.0.1".to_owned()];
+        assert!(certificate_text(&certificate, Lang::En).contains("for DNS:board IP:10.0.0.1,"));
     }
 }

@@ -16,7 +16,8 @@ use super::{FileProblem, TlsFailure};
 /// issuer, validity), read with `x509-parser`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertSummary {
-    /// The subject's distinguished name, as `CN=board.local, O=Acme`.
+    /// The subject's distinguished name, as `CN=board.local, O=Acme`: RFC 4514's form (values escaped,
+    /// `O=Acme\, Inc.`), with a space after each comma and around each `+` for reading.
     pub subject: String,
     /// The issuer's distinguished name; the same as the subject for a self-signed certificate.
     pub issuer: String,
@@ -50,21 +51,11 @@ impl CertSummary {
             .subject_alternative_name()
             .ok()
             .flatten()
-            .map(|san| {
-                san.value
-                    .general_names
-                    .iter()
-                    .map(|name| match name {
-                        x509_parser::extensions::GeneralName::DNSName(dns) => format!("DNS:{dns}"),
-                        x509_parser::extensions::GeneralName::IPAddress(ip) => ip_name(ip),
-                        other => other.to_string(),
-                    })
-                    .collect()
-            })
+            .map(|san| san.value.general_names.iter().map(general_name).collect())
             .unwrap_or_default();
         Some(Self {
-            subject: cert.subject().to_string(),
-            issuer: cert.issuer().to_string(),
+            subject: distinguished_name(cert.subject()),
+            issuer: distinguished_name(cert.issuer()),
             sha256: Sha256::digest(der).into(),
             not_before: time(cert.validity().not_before),
             not_after: time(cert.validity().not_after),
@@ -78,6 +69,76 @@ impl CertSummary {
         let pairs: Vec<String> = self.sha256.iter().map(|b| format!("{b:02X}")).collect();
         pairs.join(":")
     }
+}
+
+/// A subject alternative name as `openssl x509 -ext subjectAltName` shows it: `DNS:board.local`,
+/// `IP:192.168.1.5`, `email:a@b.c`, `URI:urn:x`, `DirName:CN=x`.
+fn general_name(name: &x509_parser::extensions::GeneralName<'_>) -> String {
+    use x509_parser::extensions::GeneralName;
+    match name {
+        GeneralName::DNSName(dns) => format!("DNS:{dns}"),
+        GeneralName::IPAddress(ip) => ip_name(ip),
+        GeneralName::RFC822Name(email) => format!("email:{email}"),
+        GeneralName::URI(uri) => format!("URI:{uri}"),
+        GeneralName::DirectoryName(dn) => format!("DirName:{}", distinguished_name(dn)),
+        GeneralName::RegisteredID(oid) => format!("RID:{oid}"),
+        GeneralName::OtherName(oid, _) => format!("othername:{oid}"),
+        GeneralName::X400Address(_) => "X400Name".to_owned(),
+        GeneralName::EDIPartyName(_) => "EdiPartyName".to_owned(),
+        GeneralName::Invalid(tag, _) => format!("(a name of kind {})", tag.0),
+    }
+}
+
+/// A distinguished name in RFC 4514's form, its attributes in the certificate's order (RFC 4514 lists
+/// them last first; people and `openssl -nameopt` read them as written), each value escaped (section
+/// 2.4) so a comma inside one is told from the comma between two. A value that is no string is shown as
+/// `#` and its DER in hex (section 2.4).
+fn distinguished_name(name: &x509_parser::x509::X509Name<'_>) -> String {
+    use std::fmt::Write as _;
+    use x509_parser::asn1_rs::ToDer;
+    let registry = x509_parser::objects::oid_registry();
+    let rdns: Vec<String> = name
+        .iter()
+        .map(|rdn| {
+            let attributes: Vec<String> = rdn
+                .iter()
+                .map(|attribute| {
+                    let kind = x509_parser::objects::oid2abbrev(attribute.attr_type(), registry)
+                        .map_or_else(|_| attribute.attr_type().to_id_string(), str::to_owned);
+                    let value = attribute.as_str().map_or_else(
+                        |_| {
+                            let der = attribute.attr_value().to_der_vec().unwrap_or_default();
+                            der.iter().fold("#".to_owned(), |mut hex, b| {
+                                let _ = write!(hex, "{b:02x}");
+                                hex
+                            })
+                        },
+                        escape_dn_value,
+                    );
+                    format!("{kind}={value}")
+                })
+                .collect();
+            attributes.join(" + ")
+        })
+        .collect();
+    rdns.join(", ")
+}
+
+/// A string attribute value escaped as RFC 4514 section 2.4 asks: `"`, `+`, `,`, `;`, `<`, `>` and `\`
+/// anywhere, `#` or a space first, a space last.
+fn escape_dn_value(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    let last = value.chars().count().saturating_sub(1);
+    for (i, c) in value.chars().enumerate() {
+        let special = matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\')
+            || (i == 0 && (c == '#' || c == ' '))
+            || (i == last && c == ' ');
+        if special {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 /// `IP:a.b.c.d` for a 4- or 16-byte address, the raw bytes otherwise.
@@ -253,6 +314,41 @@ mod tests {
             .unwrap()
             .unwrap()
             .to_vec()
+    }
+
+    #[test]
+    fn names_are_shown_as_openssl_shows_them_with_values_escaped() {
+        let mut params = rcgen::CertificateParams::new(vec!["board.local".to_owned()]).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Acme, Inc. + \"lab\"");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "#1 ");
+        // A value that is not one of the string types read as text: `#` and its DER.
+        params.distinguished_name.push(
+            rcgen::DnType::OrganizationalUnitName,
+            rcgen::DnValue::BmpString("A".try_into().unwrap()),
+        );
+        params.subject_alt_names.extend([
+            rcgen::SanType::Rfc822Name("ops@board.local".try_into().unwrap()),
+            rcgen::SanType::URI("urn:board:7".try_into().unwrap()),
+        ]);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = params.self_signed(&key).unwrap();
+        let summary = CertSummary::of(cert.der()).unwrap();
+        assert_eq!(
+            summary.subject,
+            "CN=Acme\\, Inc. \\+ \\\"lab\\\", O=\\#1\\ , OU=#1e020041"
+        );
+        assert_eq!(
+            summary.names,
+            [
+                "DNS:board.local",
+                "email:ops@board.local",
+                "URI:urn:board:7"
+            ]
+        );
     }
 
     #[test]

@@ -179,7 +179,7 @@ impl TlsLink {
         let cipher_suite = self
             .conn
             .negotiated_cipher_suite()
-            .map_or_else(|| "?".to_owned(), |suite| format!("{:?}", suite.suite()));
+            .map_or_else(|| "?".to_owned(), |suite| iana_name(suite.suite()));
         let (server_name, certificate) = match &self.conn {
             Connection::Client(client) => (
                 self.sni.clone(),
@@ -209,6 +209,17 @@ impl TlsLink {
     }
 }
 
+/// A cipher suite by its IANA name (the TLS Cipher Suites registry, which `openssl ciphers -stdname` and
+/// Wireshark use): rustls names TLS 1.3's suites `TLS13_AES_256_GCM_SHA384` where the registry has
+/// `TLS_AES_256_GCM_SHA384`; its TLS 1.2 names are the registry's already.
+fn iana_name(suite: rustls::CipherSuite) -> String {
+    let name = format!("{suite:?}");
+    match name.strip_prefix("TLS13_") {
+        Some(rest) => format!("TLS_{rest}"),
+        None => name,
+    }
+}
+
 /// Reads every plaintext byte rustls holds into `out`.
 fn read_plain(conn: &mut Connection, out: &mut [u8]) -> Result<usize, TlsFailure> {
     let mut n = 0;
@@ -221,4 +232,21 @@ fn read_plain(conn: &mut Connection, out: &mut [u8]) -> Result<usize, TlsFailure
         }
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cipher_suites_go_by_their_iana_names() {
+        assert_eq!(
+            iana_name(rustls::CipherSuite::TLS13_AES_256_GCM_SHA384),
+            "TLS_AES_256_GCM_SHA384"
+        );
+        assert_eq!(
+            iana_name(rustls::CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256),
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        );
+    }
 }

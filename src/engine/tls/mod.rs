@@ -102,7 +102,7 @@ pub enum TlsIdentity {
 pub struct TlsInfo {
     /// The protocol version: `TLS 1.3` or `TLS 1.2`.
     pub version: String,
-    /// The cipher suite, by its IANA name: `TLS13_AES_256_GCM_SHA384`.
+    /// The cipher suite, by its IANA name: `TLS_AES_256_GCM_SHA384`.
     pub cipher_suite: String,
     /// The server name (SNI) the client sent, if any: what we sent as a client, what the client asked
     /// for as a server.
