@@ -180,7 +180,7 @@ pub(crate) fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Tl
     let pem = read(path)?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| file_error(path, FileProblem::Malformed(e.to_string())))?;
+        .map_err(|e| file_error(path, pem_problem(e)))?;
     if certs.is_empty() {
         return Err(file_error(path, FileProblem::NoCertificate));
     }
@@ -190,13 +190,23 @@ pub(crate) fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Tl
 /// The private key in a PEM file (PKCS #8, PKCS #1 RSA or SEC1 EC).
 pub(crate) fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsFailure> {
     let pem = read(path)?;
-    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| {
-        let problem = match e {
-            rustls::pki_types::pem::Error::NoItemsFound => FileProblem::NoKey,
-            other => FileProblem::Malformed(other.to_string()),
-        };
-        file_error(path, problem)
-    })
+    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| file_error(path, pem_problem(e)))
+}
+
+/// What a PEM parse error says about the file, in words rather than the parser's bytes.
+fn pem_problem(error: rustls::pki_types::pem::Error) -> FileProblem {
+    use rustls::pki_types::pem::Error;
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).trim().to_owned();
+    match error {
+        // Only a key is looked for this way: a certificate file's empty list is told apart by its reader.
+        Error::NoItemsFound => FileProblem::NoKey,
+        Error::MissingSectionEnd { end_marker } => FileProblem::PemCutOff {
+            label: text(&end_marker),
+        },
+        Error::IllegalSectionStart { line } => FileProblem::PemBadBegin { line: text(&line) },
+        Error::Base64Decode(_) => FileProblem::PemBadBase64,
+        other => FileProblem::Malformed(other.to_string()),
+    }
 }
 
 /// A self-signed certificate and its key, as PEM.
@@ -349,6 +359,47 @@ mod tests {
                 "URI:urn:board:7"
             ]
         );
+    }
+
+    #[test]
+    fn a_cut_off_or_damaged_pem_file_is_told_in_words() {
+        let made = self_signed(None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cut = dir.path().join("cut.pem");
+        std::fs::write(&cut, &made.cert_pem[..made.cert_pem.len() / 2]).unwrap();
+        let failure = read_certs(&cut).unwrap_err();
+        assert!(
+            matches!(
+                &failure,
+                TlsFailure::File { problem: FileProblem::PemCutOff { label }, .. } if label == "CERTIFICATE"
+            ),
+            "{failure:?}"
+        );
+        let en = failure.text("", crate::i18n::Lang::En);
+        assert!(
+            en.contains("\"-----END CERTIFICATE-----\"") && en.contains("cut off"),
+            "{en}"
+        );
+        assert!(!en.contains("[67,"), "{en}");
+        assert!(failure.text("", crate::i18n::Lang::Zh).contains("截断"));
+        let key = dir.path().join("cut.key");
+        std::fs::write(&key, &made.key_pem[..made.key_pem.len() - 30]).unwrap();
+        assert!(matches!(
+            read_key(&key),
+            Err(TlsFailure::File {
+                problem: FileProblem::PemCutOff { .. },
+                ..
+            })
+        ));
+        let damaged = dir.path().join("damaged.pem");
+        std::fs::write(&damaged, made.cert_pem.replacen("MII", "M!I", 1)).unwrap();
+        assert!(matches!(
+            read_certs(&damaged),
+            Err(TlsFailure::File {
+                problem: FileProblem::PemBadBase64,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -81,6 +81,12 @@ pub enum TlsFailure {
         /// How long we waited, in milliseconds.
         waited_ms: u128,
     },
+    /// The server name to send and check (SNI, or the host as typed) is neither a DNS name nor an IP
+    /// address (RFC 6066 section 3: letters, digits, `-`, labels joined by `.`).
+    BadServerName {
+        /// The name as given.
+        name: String,
+    },
     /// Any other protocol error (rustls's words).
     Protocol(String),
     /// A certificate, key or CA file could not be used: which and why.
@@ -439,6 +445,17 @@ impl TlsFailure {
                      先发送；请关闭 TLS，或改用它的 TLS 端口。"
                 ),
             ),
+            Self::BadServerName { name } => pick(
+                en,
+                format!(
+                    "TLS: '{name}' cannot be a TLS server name: a name is made of letters, digits, '-' and \
+                     '.' (as board.local), or is an IP address. Correct the host or --sni."
+                ),
+                format!(
+                    "TLS：“{name}”不能作为 TLS 服务器名称：名称由字母、数字、“-”和“.”组成（如 board.local），\
+                     或是一个 IP 地址。请更正主机名或 --sni。"
+                ),
+            ),
             Self::Protocol(detail) => pick(
                 en,
                 format!("TLS with {addr} failed: {detail}."),
@@ -482,6 +499,18 @@ pub enum FileProblem {
     NoCertificate,
     /// It holds no PEM private key.
     NoKey,
+    /// A PEM block has a BEGIN line and no END line: the file is cut off.
+    PemCutOff {
+        /// The block's label, as `CERTIFICATE`.
+        label: String,
+    },
+    /// A line that starts a PEM block (`-----BEGIN ...`) is not well formed.
+    PemBadBegin {
+        /// The line, as text (bytes that are not UTF-8 replaced).
+        line: String,
+    },
+    /// A PEM block's content is not valid base64.
+    PemBadBase64,
     /// Its PEM, or a certificate in it, cannot be parsed (the parser's words).
     Malformed(String),
     /// The private key does not belong to the certificate.
@@ -522,6 +551,27 @@ impl FileProblem {
                      KEY\" or \"BEGIN EC PRIVATE KEY\")",
                     "其中没有私钥（PEM 块 \"BEGIN PRIVATE KEY\"、\"BEGIN RSA PRIVATE KEY\" 或 \"BEGIN EC \
                      PRIVATE KEY\"）",
+                )
+                .to_owned(),
+            Self::PemCutOff { label } => pick(
+                en,
+                format!(
+                    "a PEM block \"BEGIN {label}\" has no end line (\"-----END {label}-----\"): the file \
+                     is cut off, or was not copied whole"
+                ),
+                format!(
+                    "PEM 块 \"BEGIN {label}\" 没有结束行（\"-----END {label}-----\"）：文件被截断，或没有完整复制"
+                ),
+            ),
+            Self::PemBadBegin { line } => pick(
+                en,
+                format!("the line \"{line}\" starts a PEM block but is not well formed"),
+                format!("行 \"{line}\" 开始一个 PEM 块，但格式不正确"),
+            ),
+            Self::PemBadBase64 => lang
+                .pick(
+                    "the content of a PEM block is not valid base64: characters were changed or lost",
+                    "PEM 块的内容不是有效的 base64：有字符被改动或丢失",
                 )
                 .to_owned(),
             Self::Malformed(why) => pick(
@@ -777,6 +827,32 @@ mod tests {
         assert!(
             zh.contains("没有 subjectAltName") && zh.contains("CN"),
             "{zh}"
+        );
+    }
+
+    #[test]
+    fn a_server_name_tls_cannot_carry_is_named_without_a_peer() {
+        let tls = super::super::TlsConnect {
+            verify: super::super::TlsVerify::AcceptAny,
+            server_name: Some("bad name!".to_owned()),
+        };
+        let failure = tls.check("127.0.0.1").unwrap_err();
+        assert_eq!(
+            failure,
+            TlsFailure::BadServerName {
+                name: "bad name!".to_owned()
+            }
+        );
+        let en = failure.text("?", Lang::En);
+        assert!(
+            en.starts_with("TLS: 'bad name!' cannot be a TLS server name"),
+            "{en}"
+        );
+        assert!(!en.contains('?'), "{en}");
+        assert!(
+            failure
+                .text("?", Lang::Zh)
+                .contains("不能作为 TLS 服务器名称")
         );
     }
 

@@ -161,8 +161,10 @@ impl Endpoint {
         {
             // A scoped IPv6 address (`fe80::1%eth0`) is checked without its scope.
             Ok(ip) => ServerName::IpAddress(ip.into()),
-            Err(_) => ServerName::try_from(name_text.to_owned()).map_err(|e| {
-                TlsFailure::Protocol(format!("'{name_text}' cannot be a TLS server name: {e}"))
+            Err(_) => ServerName::try_from(name_text.to_owned()).map_err(|_| {
+                TlsFailure::BadServerName {
+                    name: name_text.to_owned(),
+                }
             })?,
         };
         let builder = ClientConfig::builder_with_provider(provider())
