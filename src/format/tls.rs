@@ -45,23 +45,28 @@ pub(super) fn certificate_text(certificate: &CertSummary, lang: Lang) -> String 
     let to = crate::engine::utc_text(certificate.not_after);
     let names = if certificate.names.is_empty() {
         lang.pick(
-            "no subjectAltName (for no name a TLS client checks)",
-            "没有 subjectAltName（不适用于 TLS 客户端校验的任何名称）",
+            "no subjectAltName (so for no name a TLS client checks)",
+            "没有 subjectAltName（因此不适用于 TLS 客户端校验的任何名称）",
         )
         .to_owned()
     } else {
-        certificate.names.join(" ")
+        let names = certificate.names.join(" ");
+        if lang == Lang::En {
+            format!("for {names}")
+        } else {
+            format!("用于 {names}")
+        }
     };
     if lang == Lang::En {
         format!(
-            "subject {}, issuer {}, for {names}, valid {from} to {to}, SHA-256 {}",
+            "subject {}, issuer {}, {names}, valid {from} to {to}, SHA-256 {}",
             certificate.subject,
             certificate.issuer,
             certificate.fingerprint()
         )
     } else {
         format!(
-            "主体 {}，颁发者 {}，用于 {names}，有效期 {from} 至 {to}，SHA-256 {}",
+            "主体 {}，颁发者 {}，{names}，有效期 {from} 至 {to}，SHA-256 {}",
             certificate.subject,
             certificate.issuer,
             certificate.fingerprint()
@@ -112,7 +117,10 @@ mod tests {
             names: Vec::new(),
         };
         let en = certificate_text(&certificate, Lang::En);
-        assert!(en.contains("for no subjectAltName"), "{en}");
+        assert!(
+            en.contains("issuer CN=board, no subjectAltName (so for no name"),
+            "{en}"
+        );
         assert!(!en.contains("for ,"), "{en}");
         assert!(certificate_text(&certificate, Lang::Zh).contains("没有 subjectAltName"));
         certificate.names = vec!["DNS:board".to_owned(), "IP:10.0.0.1".to_owned()];
