@@ -182,7 +182,12 @@ pub(crate) fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Tl
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| file_error(path, pem_problem(e)))?;
     if certs.is_empty() {
-        return Err(file_error(path, FileProblem::NoCertificate));
+        let problem = if is_der(&pem) {
+            FileProblem::Der { key: false }
+        } else {
+            FileProblem::NoCertificate
+        };
+        return Err(file_error(path, problem));
     }
     Ok(certs)
 }
@@ -190,7 +195,35 @@ pub(crate) fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, Tl
 /// The private key in a PEM file (PKCS #8, PKCS #1 RSA or SEC1 EC).
 pub(crate) fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsFailure> {
     let pem = read(path)?;
-    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| file_error(path, pem_problem(e)))
+    PrivateKeyDer::from_pem_slice(&pem).map_err(|e| {
+        let problem = match pem_problem(e) {
+            FileProblem::NoKey if is_der(&pem) => FileProblem::Der { key: true },
+            // rustls reads no encrypted key: PKCS #8's own label, or OpenSSL's older header on a
+            // PKCS #1 or SEC1 block (RFC 1421 section 4.6.1.1).
+            FileProblem::NoKey
+                if contains(&pem, b"BEGIN ENCRYPTED PRIVATE KEY")
+                    || contains(&pem, b"Proc-Type: 4,ENCRYPTED") =>
+            {
+                FileProblem::EncryptedKey
+            }
+            other => other,
+        };
+        file_error(path, problem)
+    })
+}
+
+/// Whether a file is binary DER: an ASN.1 SEQUENCE (0x30), as every certificate and key is, with a
+/// long-form length (0x81 to 0x84) or a short one that spans the whole file (a small EC key); PEM is
+/// text, which starts with neither.
+fn is_der(bytes: &[u8]) -> bool {
+    matches!(bytes, [0x30, 0x81..=0x84, ..])
+        || matches!(bytes, [0x30, len, ..] if usize::from(*len) + 2 == bytes.len())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
 
 /// What a PEM parse error says about the file, in words rather than the parser's bytes.
@@ -397,6 +430,63 @@ mod tests {
             read_certs(&damaged),
             Err(TlsFailure::File {
                 problem: FileProblem::PemBadBase64,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn an_encrypted_key_and_der_files_say_so_and_how_to_convert() {
+        let made = self_signed(None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let encrypted = dir.path().join("encrypted.key");
+        // The shape `openssl pkcs8 -topk8 -v2 aes256` writes; the content is not read.
+        let body = made
+            .key_pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect::<Vec<_>>();
+        std::fs::write(
+            &encrypted,
+            format!(
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\n{}\n-----END ENCRYPTED PRIVATE KEY-----\n",
+                body.join("\n")
+            ),
+        )
+        .unwrap();
+        let failure = read_key(&encrypted).unwrap_err();
+        assert!(
+            matches!(
+                failure,
+                TlsFailure::File {
+                    problem: FileProblem::EncryptedKey,
+                    ..
+                }
+            ),
+            "{failure:?}"
+        );
+        let en = failure.text("", crate::i18n::Lang::En);
+        assert!(
+            en.contains("encrypted") && en.contains("openssl pkey -in"),
+            "{en}"
+        );
+        assert!(failure.text("", crate::i18n::Lang::Zh).contains("加密"));
+
+        let der_cert = dir.path().join("c.der");
+        std::fs::write(&der_cert, read_certs_from(&made.cert_pem)).unwrap();
+        let failure = read_certs(&der_cert).unwrap_err();
+        let en = failure.text("", crate::i18n::Lang::En);
+        assert!(
+            en.contains("DER") && en.contains("openssl x509 -inform der"),
+            "{en}"
+        );
+        let der_key = dir.path().join("k.der");
+        let key_der = PrivateKeyDer::from_pem_slice(made.key_pem.as_bytes()).unwrap();
+        std::fs::write(&der_key, key_der.secret_der()).unwrap();
+        assert!(matches!(
+            read_key(&der_key),
+            Err(TlsFailure::File {
+                problem: FileProblem::Der { key: true },
                 ..
             })
         ));

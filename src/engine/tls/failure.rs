@@ -499,6 +499,14 @@ pub enum FileProblem {
     NoCertificate,
     /// It holds no PEM private key.
     NoKey,
+    /// It holds a private key encrypted with a passphrase (PKCS #8 `ENCRYPTED PRIVATE KEY`, or an
+    /// OpenSSL `Proc-Type: 4,ENCRYPTED` header), which NetAssist does not ask for.
+    EncryptedKey,
+    /// It is binary DER (it starts with an ASN.1 SEQUENCE), not PEM text.
+    Der {
+        /// A key was expected (otherwise a certificate).
+        key: bool,
+    },
     /// A PEM block has a BEGIN line and no END line: the file is cut off.
     PemCutOff {
         /// The block's label, as `CERTIFICATE`.
@@ -551,6 +559,31 @@ impl FileProblem {
                      KEY\" or \"BEGIN EC PRIVATE KEY\")",
                     "其中没有私钥（PEM 块 \"BEGIN PRIVATE KEY\"、\"BEGIN RSA PRIVATE KEY\" 或 \"BEGIN EC \
                      PRIVATE KEY\"）",
+                )
+                .to_owned(),
+            Self::EncryptedKey => lang
+                .pick(
+                    "its private key is encrypted with a passphrase, which NetAssist does not ask for; \
+                     save it unencrypted (`openssl pkey -in KEY.pem -out plain.pem`) and keep that file \
+                     private",
+                    "其中的私钥用口令加密了，而 NetAssist 不询问口令；请把它另存为未加密的私钥\
+                     （`openssl pkey -in KEY.pem -out plain.pem`），并妥善保管该文件",
+                )
+                .to_owned(),
+            Self::Der { key: false } => lang
+                .pick(
+                    "it is a binary (DER) certificate, and NetAssist reads PEM; convert it with \
+                     `openssl x509 -inform der -in CERT.der -out CERT.pem`",
+                    "它是二进制（DER）格式的证书，而 NetAssist 读取 PEM；请用 \
+                     `openssl x509 -inform der -in CERT.der -out CERT.pem` 转换",
+                )
+                .to_owned(),
+            Self::Der { key: true } => lang
+                .pick(
+                    "it is a binary (DER) key, and NetAssist reads PEM; convert it with \
+                     `openssl pkey -inform der -in KEY.der -out KEY.pem`",
+                    "它是二进制（DER）格式的私钥，而 NetAssist 读取 PEM；请用 \
+                     `openssl pkey -inform der -in KEY.der -out KEY.pem` 转换",
                 )
                 .to_owned(),
             Self::PemCutOff { label } => pick(
