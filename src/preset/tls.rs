@@ -122,6 +122,12 @@ impl Preset {
             ModeKind::Udp => (None, None),
         };
         if let Some(accept) = accepts.map(TlsSettings::accept).transpose()?.flatten() {
+            if let TlsIdentity::SelfSigned {
+                save: Some((cert, key)),
+            } = &accept.identity
+            {
+                kept_pair(cert, key)?;
+            }
             accept
                 .check()
                 .map_err(|failure| tls_error(Field::TlsCertificate, &failure, ""))?;
@@ -133,6 +139,50 @@ impl Preset {
                 .map_err(|failure| tls_error(Field::TlsVerify, &failure, host))?;
         }
         Ok(())
+    }
+}
+
+/// The files a self-signed certificate is kept in: two different files, both there or neither (to be
+/// made), so making one never overwrites a file (a person's own key), nor puts the key in the
+/// certificate's file, which anyone may read.
+fn kept_pair(cert: &Path, key: &Path) -> Result<(), FieldError> {
+    let error = |en: String, zh: String| Err(FieldError::new(Field::TlsCertificate, en, zh));
+    if cert == key {
+        return error(
+            format!(
+                "The self-signed certificate and its private key need two files; both are {}.",
+                cert.display()
+            ),
+            format!(
+                "自签名证书和私钥需要两个不同的文件；现在都是 {}。",
+                cert.display()
+            ),
+        );
+    }
+    match (cert.exists(), key.exists()) {
+        (true, false) | (false, true) => {
+            let (there, gone) = if cert.exists() {
+                (cert, key)
+            } else {
+                (key, cert)
+            };
+            error(
+                format!(
+                    "{} is there but {} is not: a self-signed certificate is made only when neither \
+                     file exists, so the one there is not replaced. Name both files of one pair, or \
+                     two new ones.",
+                    there.display(),
+                    gone.display()
+                ),
+                format!(
+                    "{} 已存在而 {} 不存在：只有两个文件都不存在时才会生成自签名证书，以免覆盖已有文件。\
+                     请指定同一对证书和私钥，或两个新文件。",
+                    there.display(),
+                    gone.display()
+                ),
+            )
+        }
+        _ => Ok(()),
     }
 }
 
@@ -286,6 +336,53 @@ mod tests {
         relay.tls.keep_beside(&dir.path().join("relay.ron"));
         assert_eq!(relay.check_tls_files(), Ok(()));
         assert!(!dir.path().join("relay.cert.pem").exists());
+    }
+
+    #[test]
+    fn a_self_signed_certificate_is_kept_in_two_files_both_there_or_neither() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = |name: &str| dir.path().join(name).display().to_string();
+        let server = |cert: &str, key: &str| Preset {
+            tls: TlsSettings {
+                enabled: true,
+                self_signed: true,
+                cert_file: path(cert),
+                key_file: path(key),
+                ..TlsSettings::default()
+            },
+            ..Preset::default()
+        };
+        let same = server("same.pem", "same.pem")
+            .check_tls_files()
+            .unwrap_err();
+        assert_eq!(same.field, Field::TlsCertificate);
+        assert!(same.en.contains("two files"), "{}", same.en);
+        assert!(same.zh.contains("两个不同的文件"), "{}", same.zh);
+        // One file of the two: refused whichever it is, and left as it is.
+        std::fs::write(path("mine.key"), "my own key\n").unwrap();
+        for (cert, key) in [("new.pem", "mine.key"), ("mine.key", "new.pem")] {
+            let half = server(cert, key).check_tls_files().unwrap_err();
+            assert_eq!(half.field, Field::TlsCertificate);
+            assert!(half.en.contains("mine.key is there but"), "{}", half.en);
+            assert!(half.en.contains("new.pem is not"), "{}", half.en);
+            assert!(half.zh.contains("以免覆盖"), "{}", half.zh);
+            assert!(!half.en.contains("  "), "{}", half.en);
+        }
+        assert_eq!(
+            std::fs::read_to_string(path("mine.key")).unwrap(),
+            "my own key\n"
+        );
+        assert!(!dir.path().join("new.pem").exists());
+        // Neither: to be made on opening; both, of one pair: kept; of two pairs: refused.
+        assert_eq!(server("c.pem", "k.pem").check_tls_files(), Ok(()));
+        let one = crate::engine::self_signed(None).unwrap();
+        let other = crate::engine::self_signed(None).unwrap();
+        std::fs::write(path("c.pem"), &one.cert_pem).unwrap();
+        std::fs::write(path("k.pem"), &one.key_pem).unwrap();
+        assert_eq!(server("c.pem", "k.pem").check_tls_files(), Ok(()));
+        std::fs::write(path("k.pem"), &other.key_pem).unwrap();
+        let mismatch = server("c.pem", "k.pem").check_tls_files().unwrap_err();
+        assert!(mismatch.en.contains("does not belong"), "{}", mismatch.en);
     }
 
     #[test]

@@ -282,32 +282,28 @@ pub fn self_signed(bind: Option<SocketAddr>) -> Result<SelfSigned, TlsFailure> {
 }
 
 impl SelfSigned {
-    /// Writes the certificate to `cert` and the key to `key`; on Unix the key file is readable by its
-    /// owner only (mode 0600), as it must stay secret.
+    /// Writes the certificate to `cert` and the key to `key`, both as new files: a file already there
+    /// is an error ([`FileProblem::Unwritable`]) and is left as it was, so a person's own key is never
+    /// replaced. On Unix the key file is readable by its owner only (mode 0600), as it must stay secret.
     pub fn save(&self, cert: &Path, key: &Path) -> Result<(), TlsFailure> {
-        std::fs::write(cert, &self.cert_pem)
+        write_new(cert, self.cert_pem.as_bytes(), 0o644)
             .map_err(|e| file_error(cert, FileProblem::Unwritable(e.to_string())))?;
-        write_private(key, self.key_pem.as_bytes())
+        write_new(key, self.key_pem.as_bytes(), 0o600)
             .map_err(|e| file_error(key, FileProblem::Unwritable(e.to_string())))
     }
 }
 
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes `bytes` to `path`, which must not exist yet; `mode` is its Unix permission bits (ignored
+/// elsewhere).
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    options.open(path)?.write_all(bytes)
 }
 
 #[cfg(test)]
@@ -349,6 +345,55 @@ mod tests {
         let any = self_signed(Some("0.0.0.0:1".parse().unwrap())).unwrap();
         let any = read_certs_from(&any.cert_pem);
         assert_eq!(CertSummary::of(&any).unwrap().names.len(), 3);
+    }
+
+    #[test]
+    fn a_self_signed_pair_is_written_only_as_new_files_and_a_kept_half_is_never_replaced() {
+        use super::super::{Endpoint, TlsAccept, TlsIdentity};
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("c.pem"), dir.path().join("k.pem"));
+        std::fs::write(&key, "my own key\n").unwrap();
+        let made = self_signed(None).unwrap();
+        assert!(matches!(
+            made.save(&key, &dir.path().join("other.pem")),
+            Err(TlsFailure::File {
+                problem: FileProblem::Unwritable(_),
+                ..
+            })
+        ));
+        let accept = TlsAccept {
+            identity: TlsIdentity::SelfSigned {
+                save: Some((cert.clone(), key.clone())),
+            },
+        };
+        // The key alone: refused, by the check and on opening, naming the missing certificate.
+        for refused in [
+            accept.check().unwrap_err(),
+            Endpoint::server(&accept, None).err().unwrap(),
+        ] {
+            assert!(
+                matches!(&refused, TlsFailure::File { path, problem: FileProblem::Missing } if *path == cert.display().to_string()),
+                "{refused:?}"
+            );
+        }
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), "my own key\n");
+        assert!(!cert.exists());
+        // Neither: made and kept; then used as it is.
+        std::fs::remove_file(&key).unwrap();
+        let (_, first) = Endpoint::server(&accept, None).ok().unwrap();
+        let (_, again) = Endpoint::server(&accept, None).ok().unwrap();
+        assert_eq!(first.sha256, again.sha256);
+        // A kept key that is not the certificate's: refused, not replaced.
+        let other = self_signed(None).unwrap();
+        std::fs::write(&key, &other.key_pem).unwrap();
+        assert!(matches!(
+            Endpoint::server(&accept, None).err().unwrap(),
+            TlsFailure::File {
+                problem: FileProblem::KeyMismatch,
+                ..
+            }
+        ));
+        assert_eq!(std::fs::read_to_string(&key).unwrap(), other.key_pem);
     }
 
     fn read_certs_from(pem: &str) -> Vec<u8> {

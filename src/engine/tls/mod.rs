@@ -70,7 +70,7 @@ impl TlsAccept {
             TlsIdentity::SelfSigned { save: None } => Ok(()),
             TlsIdentity::SelfSigned {
                 save: Some((cert, key)),
-            } if !(cert.exists() && key.exists()) => Ok(()),
+            } if !(cert.exists() || key.exists()) => Ok(()),
             TlsIdentity::Files { .. } | TlsIdentity::SelfSigned { .. } => {
                 Endpoint::server(self, None).map(drop)
             }
@@ -88,9 +88,10 @@ pub enum TlsIdentity {
         /// The private key file.
         key: PathBuf,
     },
-    /// A self-signed certificate ([`self_signed`]). With `save`, the files are used when both exist, and
-    /// made and written there otherwise, so clients can be given the same certificate each time; without,
-    /// one is made for this session only.
+    /// A self-signed certificate ([`self_signed`]). With `save`, the files are used when either exists
+    /// (so one alone, or a key that does not belong to the certificate, is refused rather than replaced),
+    /// and made and written there, as new files, when neither does, so clients can be given the same
+    /// certificate each time; without, one is made for this session only.
     SelfSigned {
         /// Where the certificate and the key are kept.
         save: Option<(PathBuf, PathBuf)>,
@@ -204,9 +205,11 @@ impl Endpoint {
     ) -> Result<(Self, CertSummary), TlsFailure> {
         let (certs, key) = match &tls.identity {
             TlsIdentity::Files { cert, key } => (cert::read_certs(cert)?, cert::read_key(key)?),
+            // Kept files are used, never replaced: one of the two alone is refused (reading the other
+            // names it missing), as making a new pair would overwrite the one that is there.
             TlsIdentity::SelfSigned {
                 save: Some((cert, key)),
-            } if cert.exists() && key.exists() => (cert::read_certs(cert)?, cert::read_key(key)?),
+            } if cert.exists() || key.exists() => (cert::read_certs(cert)?, cert::read_key(key)?),
             TlsIdentity::SelfSigned { save } => {
                 let made = self_signed(bind)?;
                 if let Some((cert, key)) = save {
