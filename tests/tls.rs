@@ -787,3 +787,92 @@ fn the_command_line_runs_a_self_signed_tls_server_and_a_tls_client_that_trusts_i
         l.contains("TX") && l.contains("over tls")
     });
 }
+
+/// A preset file with one check `c` of `steps`, for `mode` (the address comes on the command line).
+fn check_preset(dir: &Path, mode: &str, steps: &str) -> String {
+    let path = dir.join(format!("{mode}.ron"));
+    std::fs::write(
+        &path,
+        format!(
+            "Preset(version: 4, mode: {mode}, local_ip: \"127.0.0.1\", local_port: \"0\", \
+             remote_host: \"127.0.0.1\", remote_port: \"1\", checks: [Check(name: \"c\", steps: \
+             [{steps}])])"
+        ),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn a_checks_connect_passes_once_the_handshake_is_done_and_fails_with_its_reason() {
+    use common::cli::Netassist;
+    let pki = Pki::new("check");
+    let (_server, addr) = tls_server(files(&pki.good()), true);
+    let preset = check_preset(
+        pki.dir.path(),
+        "TcpClient",
+        r#"Connect(within_ms: 8000), Send(text: "hi"), Expect(matcher: Exact("hi"), within_ms: 5000)"#,
+    );
+    let connect = addr.to_string();
+    let ca = pki.ca.display().to_string();
+    let trusted = Netassist::start(&["check", &preset, "--connect", &connect, "--ca", &ca]).end();
+    assert_eq!(trusted.code, 0, "{:#?}", trusted.stdout);
+    // A server this CA did not sign: the connect step itself fails, at once, with the handshake's
+    // reason (not "no connection", not a later step).
+    let other = Pki::new("other");
+    let ca = other.ca.display().to_string();
+    let refused = Netassist::start(&["check", &preset, "--connect", &connect, "--ca", &ca]).end();
+    assert_eq!(refused.code, 1, "{:#?}", refused.stdout);
+    let failed = refused
+        .stdout
+        .iter()
+        .position(|l| l.contains("FAIL") && l.contains("connect"))
+        .unwrap_or_else(|| panic!("{:#?}", refused.stdout));
+    let reason = refused.stdout[failed + 1].trim();
+    assert!(
+        reason.starts_with("TLS") && reason.contains(&connect),
+        "{reason}"
+    );
+    assert!(refused.took < Duration::from_secs(8), "{:?}", refused.took);
+}
+
+#[test]
+fn a_checks_wait_client_on_a_tls_server_takes_only_a_client_whose_handshake_is_done() {
+    use common::cli::Netassist;
+    let pki = Pki::new("wait");
+    let good = pki.good();
+    let preset = check_preset(
+        pki.dir.path(),
+        "TcpServer",
+        r#"WaitClient(within_ms: 8000), Expect(matcher: Contains("hi"), within_ms: 5000)"#,
+    );
+    let (cert, key) = (
+        good.cert.display().to_string(),
+        good.key.display().to_string(),
+    );
+    let mut netassist = Netassist::start(&[
+        "check",
+        &preset,
+        "--bind",
+        "127.0.0.1:0",
+        "--traffic",
+        "--cert",
+        &cert,
+        "--key",
+        &key,
+    ]);
+    let port = netassist.port();
+    // A plain client: its handshake fails and the server closes it; it is not the device.
+    let mut plain = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    plain.set_read_timeout(Some(WAIT)).unwrap();
+    plain.write_all(b"hi\r\n").unwrap();
+    let _ = plain.read_to_end(&mut Vec::new());
+    let client = tls_client("127.0.0.1", port, TlsVerify::CaFile(pki.ca.clone()));
+    established(&client);
+    client.session.send(Command::Send {
+        to: Target::Default,
+        bytes: Bytes::from_static(b"hi"),
+    });
+    let ended = netassist.end();
+    assert_eq!(ended.code, 0, "{:#?}\n{}", ended.stdout, ended.stderr);
+}

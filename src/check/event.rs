@@ -127,6 +127,14 @@ pub enum FailReason {
     },
     /// The session ended (closed, or it could not open or connect).
     SessionEnded,
+    /// `connect` on a TLS client: the connection was made but its TLS handshake failed, so it never was
+    /// one to talk over.
+    Handshake {
+        /// The server, as the session reached it.
+        addr: String,
+        /// Why the handshake failed.
+        failure: Box<crate::engine::TlsFailure>,
+    },
 }
 
 /// What arrived from the device since the last match: with raw framing the bytes (the newest

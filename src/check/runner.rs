@@ -225,6 +225,25 @@ impl Runner {
         }
     }
 
+    /// A TLS client's connection to `addr` ended in a failed handshake: a `connect` waiting for it
+    /// fails with the reason (it would not connect again by itself). A server's client that fails its
+    /// handshake never was one ([`Runner::connected`] is told only of finished handshakes).
+    pub fn handshake_failed(
+        &mut self,
+        addr: String,
+        failure: crate::engine::TlsFailure,
+        now: Instant,
+        at: SystemTime,
+    ) {
+        if self.finished || self.role != Role::Client {
+            return;
+        }
+        if matches!(self.active_waiting(), Some(Waiting::Connection(_))) {
+            let failure = Box::new(failure);
+            self.fail(now, at, FailReason::Handshake { addr, failure });
+        }
+    }
+
     /// `peer` sent `bytes` (one read, or one UDP datagram).
     pub fn received(&mut self, peer: PeerKey, bytes: &[u8], now: Instant, at: SystemTime) {
         if self.finished || !self.keeps(peer) {

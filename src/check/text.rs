@@ -159,6 +159,7 @@ impl Text for FailReason {
                     "会话已结束（已关闭，或无法打开或连接）",
                 )
                 .to_owned(),
+            (Self::Handshake { addr, failure }, _) => failure.text(addr, lang),
         }
     }
 }

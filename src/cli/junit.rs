@@ -113,5 +113,6 @@ fn reason_type(reason: &FailReason) -> &'static str {
         FailReason::Closed => "closed",
         FailReason::StillOpen { .. } => "still_open",
         FailReason::SessionEnded => "session_ended",
+        FailReason::Handshake { .. } => "tls_handshake",
     }
 }

@@ -8,13 +8,18 @@ use std::time::{Instant, SystemTime};
 
 use crate::check::{CheckEvent, CompiledCheck, Output, Role, Runner};
 
-use super::{Direction, Event, Mode, Side};
+use super::{CloseReason, Direction, Event, Mode, NetError, Side};
 
 /// The session's check, if one runs; see the [module docs](self).
 pub(crate) struct Checker {
     role: Role,
+    /// The session's connections start with a TLS handshake: a peer is connected for the check once
+    /// its handshake is done, not when its TCP connection is.
+    tls: bool,
     /// Peers connected now, by number (oldest first).
     connected: BTreeSet<u64>,
+    /// TLS: peers whose TCP connection is there and whose handshake is not done yet.
+    handshaking: BTreeSet<u64>,
     runner: Option<Runner>,
     /// Progress to emit.
     events: Vec<CheckEvent>,
@@ -23,9 +28,12 @@ pub(crate) struct Checker {
 }
 
 impl Checker {
-    /// No check yet, in a session of `mode`.
-    pub(crate) fn new(mode: &Mode) -> Self {
+    /// No check yet, in a session of `mode`; `tls` when its connections start with a TLS handshake
+    /// (a TCP client's or server's; a relay's devices are taken as connected at once).
+    pub(crate) fn new(mode: &Mode, tls: bool) -> Self {
         Self {
+            tls: tls && matches!(mode, Mode::TcpServer { .. } | Mode::TcpClient { .. }),
+            handshaking: BTreeSet::new(),
             role: match mode {
                 // A relay's devices connect to it as to a server.
                 Mode::TcpServer { .. } | Mode::Relay { .. } => Role::Server,
@@ -71,10 +79,34 @@ impl Checker {
 
     /// Takes an event the worker emits.
     pub(crate) fn observe(&mut self, event: &Event, now: Instant) {
+        let mut established = false;
+        let mut handshake_failed = None;
         match event {
+            Event::Connected { peer, .. } if self.tls => {
+                self.handshaking.insert(peer.0);
+            }
             Event::Connected { peer, .. } => {
+                established = true;
                 self.connected.insert(peer.0);
             }
+            Event::TlsEstablished { peer, .. } if self.handshaking.remove(&peer.0) => {
+                established = true;
+                self.connected.insert(peer.0);
+            }
+            Event::Closed {
+                peer,
+                reason:
+                    CloseReason::Error(NetError {
+                        tls: Some(failure),
+                        addr,
+                        ..
+                    }),
+                ..
+            } if self.handshaking.remove(&peer.0) => {
+                handshake_failed = Some((addr.clone().unwrap_or_default(), failure));
+            }
+            // Closed before its handshake ended, by other than TLS (a reset): it never was connected.
+            Event::Closed { peer, .. } if self.handshaking.remove(&peer.0) => {}
             Event::Closed { peer, .. } => {
                 self.connected.remove(&peer.0);
             }
@@ -84,7 +116,16 @@ impl Checker {
             return;
         };
         match event {
-            Event::Connected { peer, at, .. } => runner.connected(peer.0, now, *at),
+            Event::Connected { peer, at, .. } | Event::TlsEstablished { peer, at, .. }
+                if established =>
+            {
+                runner.connected(peer.0, now, *at);
+            }
+            Event::Closed { at, .. } if handshake_failed.is_some() => {
+                if let Some((addr, failure)) = handshake_failed {
+                    runner.handshake_failed(addr, (**failure).clone(), now, *at);
+                }
+            }
             Event::Data {
                 peer,
                 dir: Direction::Rx,

@@ -318,7 +318,11 @@ pub(crate) fn run(
         tls_connect,
         tls_accept,
     } = config;
-    let checker = Checker::new(&mode);
+    let tls = match &mode {
+        Mode::TcpClient { .. } => tls_connect.is_some(),
+        _ => tls_accept.is_some(),
+    };
+    let checker = Checker::new(&mode, tls);
     let mut handler: Box<dyn Handler> = match mode {
         Mode::TcpServer { bind, max_clients } => {
             Box::new(TcpServer::new(bind, max_clients, tls_accept))
