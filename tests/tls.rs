@@ -876,3 +876,82 @@ fn a_checks_wait_client_on_a_tls_server_takes_only_a_client_whose_handshake_is_d
     let ended = netassist.end();
     assert_eq!(ended.code, 0, "{:#?}\n{}", ended.stdout, ended.stderr);
 }
+
+#[test]
+fn a_failed_handshake_exits_3_as_a_refused_connection_does() {
+    use common::cli::Netassist;
+    let pki = Pki::new("exit");
+    let expired = pki.leaf("expired", &["localhost", "127.0.0.1"], 2000, 2001);
+    let (_server, addr) = tls_server(files(&expired), true);
+    let (connect, ca) = (addr.to_string(), pki.ca.display().to_string());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["tcp-client", "--connect", &connect, "--seconds", "3"];
+        args.extend(extra);
+        Netassist::start(&args).end()
+    };
+    let refused = run(&["--ca", &ca, "--send", "x"]);
+    assert_eq!(refused.code, 3, "{:#?}\n{}", refused.stdout, refused.stderr);
+    assert!(refused.stderr.contains("TLS"), "{}", refused.stderr);
+    // The same server, its certificate accepted: the run went as asked.
+    let accepted = run(&["--tls-insecure", "--send", "x"]);
+    assert_eq!(
+        accepted.code, 0,
+        "{:#?}\n{}",
+        accepted.stdout, accepted.stderr
+    );
+}
+
+#[test]
+fn bad_tls_files_exit_2_before_the_session_opens_and_write_no_report() {
+    use common::cli::Netassist;
+    let pki = Pki::new("files");
+    let (good, other) = (pki.good(), pki.leaf("other", &["localhost"], 2020, 2090));
+    let dir = pki.dir.path();
+    let not_pem = dir.join("not.pem");
+    std::fs::write(&not_pem, "not a certificate\n").unwrap();
+    let text = |path: &Path| path.display().to_string();
+    let (cert, key, other_key) = (text(&good.cert), text(&good.key), text(&other.key));
+    let (missing, not_pem) = (text(&dir.join("missing.pem")), text(&not_pem));
+    let server = |cert: &str, key: &str| {
+        vec![
+            "tcp-server".to_owned(),
+            "--bind".to_owned(),
+            "127.0.0.1:0".to_owned(),
+            "--cert".to_owned(),
+            cert.to_owned(),
+            "--key".to_owned(),
+            key.to_owned(),
+        ]
+    };
+    let client = |ca: &str| {
+        ["tcp-client", "--connect", "127.0.0.1:1", "--ca", ca]
+            .map(str::to_owned)
+            .to_vec()
+    };
+    let cases = [
+        (server(&missing, &key), "missing.pem"),
+        (server(&not_pem, &key), "not.pem"),
+        (server(&cert, &not_pem), "not.pem"),
+        (server(&cert, &other_key), "does not belong"),
+        (client(&missing), "missing.pem"),
+        (client(&not_pem), "not.pem"),
+    ];
+    for (index, (mut args, says)) in cases.into_iter().enumerate() {
+        let report = dir.join(format!("report-{index}.md"));
+        args.extend(["--seconds", "3", "--report", &text(&report)].map(str::to_owned));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let ended = Netassist::start(&args).end();
+        assert_eq!(
+            ended.code, 2,
+            "{args:?}: {:#?}\n{}",
+            ended.stdout, ended.stderr
+        );
+        assert!(ended.stderr.contains(says), "{args:?}: {}", ended.stderr);
+        assert!(
+            !ended.stdout.iter().any(|l| l.contains("Session opened")),
+            "{:#?}",
+            ended.stdout
+        );
+        assert!(!report.exists(), "{args:?}");
+    }
+}

@@ -54,6 +54,7 @@ impl CheckPlan {
             .map(|check| preset.compile_check(check).map_err(|e| e.to_string()))
             .collect::<Result<Vec<_>, _>>()?;
         let config = preset.session().map_err(|error| error.en)?;
+        preset.check_tls_files().map_err(|error| error.en)?;
         Ok(Self {
             preset,
             config,

@@ -285,6 +285,7 @@ impl Plan {
         }
         override_preset(&mut preset, &common);
         let mut config = preset.session().map_err(|error| error.en)?;
+        preset.check_tls_files().map_err(|error| error.en)?;
         // The window offers no echo for a client; a script asking for one gets it.
         config.echo |= common.sends.echo;
 
@@ -803,20 +804,22 @@ mod tests {
                 server_name: None
             })
         );
-        // The client's flags are the target side's, the server's the devices' side's.
-        let both = plan_of(
-            &[
-                &relay[..],
-                &["--ca", "cloud-ca.pem", "--sni", "cloud", "--self-signed"],
-            ]
-            .concat(),
-        )
-        .unwrap();
+        // The client's flags are the target side's, the server's the devices' side's (their files are
+        // read before a plan is made).
+        let dir = tempfile::tempdir().unwrap();
+        let pair = crate::engine::self_signed(None).unwrap();
+        let (ca, key) = (dir.path().join("cloud-ca.pem"), dir.path().join("k.pem"));
+        std::fs::write(&ca, &pair.cert_pem).unwrap();
+        std::fs::write(&key, &pair.key_pem).unwrap();
+        let (ca, key) = (ca.to_str().unwrap(), key.to_str().unwrap());
+        let both =
+            plan_of(&[&relay[..], &["--ca", ca, "--sni", "cloud", "--self-signed"]].concat())
+                .unwrap();
         assert!(both.preset.tls.enabled && both.preset.target_tls.enabled);
         assert_eq!(
             both.config.tls_connect,
             Some(TlsConnect {
-                verify: TlsVerify::CaFile("cloud-ca.pem".into()),
+                verify: TlsVerify::CaFile(ca.into()),
                 server_name: Some("cloud".to_owned())
             })
         );
@@ -824,20 +827,14 @@ mod tests {
             both.config.tls_accept.unwrap().identity,
             TlsIdentity::SelfSigned { save: None }
         );
-        let device = plan_of(
-            &[
-                &relay[..],
-                &["--tls-device", "--cert", "c.pem", "--key", "k.pem"],
-            ]
-            .concat(),
-        )
-        .unwrap();
+        let device =
+            plan_of(&[&relay[..], &["--tls-device", "--cert", ca, "--key", key]].concat()).unwrap();
         assert_eq!(device.config.tls_connect, None);
         assert_eq!(
             device.config.tls_accept.unwrap().identity,
             TlsIdentity::Files {
-                cert: "c.pem".into(),
-                key: "k.pem".into()
+                cert: ca.into(),
+                key: key.into()
             }
         );
         for (args, want) in [

@@ -128,7 +128,9 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         &[],
         &files,
     );
-    written.err().unwrap_or_else(|| finish(&controller))
+    written
+        .err()
+        .unwrap_or_else(|| finish(&controller, preset.mode == ModeKind::TcpClient))
 }
 
 /// Makes the report's file and starts the pcapng file, if asked for, before the session: a path that
@@ -165,7 +167,8 @@ fn report_pcap(controller: &mut Controller) {
 }
 
 /// Says how the run ended: the refusal, a refused send, or whether the expectations were met.
-fn finish(controller: &Controller) -> ExitCode {
+/// `client`: the session is a TCP client's, whose failed TLS handshake is the network saying no.
+fn finish(controller: &Controller, client: bool) -> ExitCode {
     if let Some(error) = controller.refused() {
         eprintln!("netassist: {error}");
         // A relay pointed at itself is a mistake in the arguments, not the network saying no.
@@ -176,6 +179,10 @@ fn finish(controller: &Controller) -> ExitCode {
     }
     if let Some(error) = relay_never_reached(controller.log()) {
         eprintln!("netassist: no device could be connected on to the target: {error}");
+        return ExitCode::from(EXIT_NETWORK);
+    }
+    if let Some(error) = handshake_never_done(controller.log()).filter(|_| client) {
+        eprintln!("netassist: {error}");
         return ExitCode::from(EXIT_NETWORK);
     }
     let expectations = controller.expectations();
@@ -214,6 +221,23 @@ fn relay_never_reached(log: &TrafficLog) -> Option<&NetError> {
         }
     }
     unreachable
+}
+
+/// Why a TLS handshake failed, when connections were made and not one finished its handshake (the
+/// server's certificate refused, or no answer in time): for a TCP client, as a refused connection.
+fn handshake_never_done(log: &TrafficLog) -> Option<&NetError> {
+    let mut failed = None;
+    for peer in log.peers() {
+        if peer.tls.is_some() {
+            return None;
+        }
+        if let Some(CloseReason::Error(error)) = &peer.closed
+            && error.tls.is_some()
+        {
+            failed.get_or_insert(error);
+        }
+    }
+    failed
 }
 
 /// Runs `netassist doctor`: the checks asked for, printed as text or JSON lines; 1 when a finding is a
