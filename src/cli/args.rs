@@ -162,8 +162,8 @@ pub struct TlsFlags {
     #[arg(long)]
     pub tls_target: bool,
     /// TCP client, relay's target: accept any server certificate (a device with a self-signed one); it
-    /// is still shown.
-    #[arg(long)]
+    /// is still shown. Not with --ca, which it would leave unused.
+    #[arg(long, conflicts_with = "ca")]
     pub tls_insecure: bool,
     /// TCP client, relay's target: trust the CA certificates in this PEM file instead of the system's.
     #[arg(long, value_name = "FILE")]

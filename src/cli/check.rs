@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::args::CheckArgs;
 use super::output::{Output, Printer};
-use super::plan::{set_local, set_remote};
+use super::plan::{session_of, set_local, set_remote};
 use super::runner::{STOP_WAIT, start_interruptible};
 use super::{EXIT_NETWORK, EXIT_UNMET, EXIT_USAGE};
 use crate::check::{
@@ -53,8 +53,7 @@ impl CheckPlan {
             .iter()
             .map(|check| preset.compile_check(check).map_err(|e| e.to_string()))
             .collect::<Result<Vec<_>, _>>()?;
-        let config = preset.session().map_err(|error| error.en)?;
-        preset.check_tls_files().map_err(|error| error.en)?;
+        let config = session_of(&preset)?;
         Ok(Self {
             preset,
             config,

@@ -166,6 +166,22 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common, Option<PathBuf>), S
 }
 
 /// A port as typed after `HOST:`, for the message when it is not one.
+/// The session `preset` describes, once its TLS files are read and found usable (so a bad one is
+/// refused before anything opens), or what is wrong. TLS switched on in a UDP preset is refused too:
+/// the window shows no TLS for UDP, and running it as plain UDP would not be what the preset says.
+pub(super) fn session_of(preset: &Preset) -> Result<SessionConfig, String> {
+    if preset.mode == ModeKind::Udp && preset.tls.enabled {
+        return Err(
+            "the preset has TLS on (tls.enabled), and UDP has no TCP connection for TLS; \
+                    switch it off, or choose TCP"
+                .to_owned(),
+        );
+    }
+    let config = preset.session().map_err(|error| error.en)?;
+    preset.check_tls_files().map_err(|error| error.en)?;
+    Ok(config)
+}
+
 fn port_of(text: &str, port: &str) -> Result<u16, String> {
     port.parse()
         .map_err(|_| format!("'{text}': '{port}' is not a port (0 to 65535)"))
@@ -284,8 +300,7 @@ impl Plan {
             common.tls.apply(&mut preset)?;
         }
         override_preset(&mut preset, &common);
-        let mut config = preset.session().map_err(|error| error.en)?;
-        preset.check_tls_files().map_err(|error| error.en)?;
+        let mut config = session_of(&preset)?;
         // The window offers no echo for a client; a script asking for one gets it.
         config.echo |= common.sends.echo;
 
@@ -771,6 +786,17 @@ mod tests {
                 &["tcp-server", "--bind", "127.0.0.1:0", "--cert", "c.pem"][..],
                 "--key",
             ),
+            (
+                &[
+                    "tcp-client",
+                    "--connect",
+                    "h:1",
+                    "--tls-insecure",
+                    "--ca",
+                    "ca.pem",
+                ][..],
+                "'--tls-insecure' cannot be used with '--ca <FILE>'",
+            ),
         ];
         for (args, want) in refusals {
             let Err(error) = plan_of(args) else {
@@ -850,6 +876,27 @@ mod tests {
             panic!("--tls-target on a client should be refused");
         };
         assert!(error.contains("are for a relay"), "{error}");
+    }
+
+    #[test]
+    fn a_udp_preset_with_tls_on_is_refused_rather_than_run_as_plain_udp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("udp.ron");
+        let mut preset = Preset {
+            mode: ModeKind::Udp,
+            local_ip: "127.0.0.1".to_owned(),
+            local_port: "0".to_owned(),
+            ..Preset::default()
+        };
+        preset.save(&path).unwrap();
+        assert!(plan_of(&["run", path.to_str().unwrap()]).is_ok());
+        preset.tls.enabled = true;
+        preset.save(&path).unwrap();
+        let Err(error) = plan_of(&["run", path.to_str().unwrap()]) else {
+            panic!("a UDP preset with TLS on should be refused");
+        };
+        assert!(error.contains("UDP has no TCP connection"), "{error}");
+        assert!(!error.contains("  "), "{error}");
     }
 
     #[test]
