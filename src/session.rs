@@ -16,7 +16,7 @@ use crate::capture::{self, CaptureOptions};
 use crate::check::{CompiledCheck, Report};
 use crate::codec::{Template, Values};
 use crate::engine::{
-    self, Command, Event, Mode, NetError, Operation, SessionConfig, StartError, Target,
+    self, Command, Event, Mode, NetError, Operation, PeerId, SessionConfig, StartError, Target,
 };
 use crate::expect::Expectations;
 use crate::history::History;
@@ -96,6 +96,8 @@ struct Running {
     periodic_started: bool,
     /// How many times [`OnConnect`]'s sends went out (its `{counter}`).
     on_connect_sent: u64,
+    /// The peer connected last: a send to [`Target::Default`] the worker never read was meant for it.
+    last_peer: Option<PeerId>,
 }
 
 /// Where a session speaks TLS: on the connections it accepts (a TCP server's, a relay's devices) and on
@@ -205,6 +207,7 @@ impl Controller {
             opened: false,
             periodic_started: false,
             on_connect_sent: 0,
+            last_peer: None,
         });
         Ok(())
     }
@@ -484,7 +487,16 @@ impl Controller {
             report.apply(check);
         }
         match event {
-            Event::Listening { .. } | Event::Connected { .. } => running.opened = true,
+            Event::Connected { peer, .. } => {
+                running.opened = true;
+                running.last_peer = Some(*peer);
+            }
+            Event::Listening { .. } => running.opened = true,
+            Event::Stopped { at } => {
+                for unsent in unread_sends(running, *at) {
+                    self.running_record(&unsent, running);
+                }
+            }
             Event::Error { error, .. } if !running.opened => self.refused = Some(error.clone()),
             Event::Error { error, .. }
                 if error.op == Operation::Send && error.os_code.is_some() =>
@@ -574,6 +586,45 @@ impl Controller {
     }
 }
 
+/// The sends `running`'s worker never read because it stopped first (sends made on seeing its last
+/// connection, when that connection ended at once), as the events that say they did not go out: not
+/// sent to their peer, or, with no peer to name, an error that gives the bytes.
+fn unread_sends(running: &Running, at: SystemTime) -> Vec<Event> {
+    running
+        .session
+        .unread()
+        .filter_map(|command| match command {
+            Command::Send { to, bytes } => Some((to, bytes.len())),
+            _ => None,
+        })
+        .map(|(to, bytes)| {
+            let peer = match to {
+                Target::Peer(peer) => Some(peer),
+                Target::Default | Target::All => running.last_peer,
+                Target::Addr(_) => None,
+            };
+            match peer {
+                Some(peer) => Event::Unsent {
+                    peer,
+                    written: bytes::Bytes::new(),
+                    written_at: at,
+                    bytes,
+                    sends: 1,
+                    at,
+                },
+                None => Event::Error {
+                    error: NetError::invalid(
+                        Operation::Send,
+                        None,
+                        format!("{bytes} bytes not sent: the session ended first"),
+                    ),
+                    at,
+                },
+            }
+        })
+        .collect()
+}
+
 /// How long past a stop's own bound the controller waits for the session's last events before it
 /// stops it outright.
 const STOP_MARGIN: Duration = Duration::from_millis(500);
@@ -644,5 +695,52 @@ impl Slot {
         {
             self.failure = Some(error);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+
+    use super::*;
+    use crate::codec::Template;
+    use crate::traffic::{LogConfig, Note};
+
+    /// A TCP client whose server closes at once: the worker may end before the send made on seeing
+    /// the connection reaches it. Forced here by taking no event until the worker has exited.
+    #[test]
+    fn a_send_on_connect_the_worker_never_read_is_a_not_sent_row() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mut controller = Controller::new(TrafficLog::new(LogConfig::default()));
+        controller.set_on_connect(OnConnect {
+            sends: vec![Template::from(bytes::Bytes::from_static(b"sensor=21.5"))],
+            ..OnConnect::default()
+        });
+        let config = SessionConfig::new(Mode::TcpClient {
+            host: "127.0.0.1".into(),
+            port,
+            local: None,
+            timeout: Duration::from_secs(5),
+        });
+        controller.start(config, || {}).unwrap();
+        drop(listener.accept().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !controller.running.as_ref().unwrap().session.is_finished() {
+            assert!(Instant::now() < deadline, "the client never ended");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        while controller.is_open() {
+            assert!(Instant::now() < deadline, "the session never stopped");
+            controller.wait_event(Duration::from_millis(50));
+        }
+        let unsent: Vec<_> = (0..controller.log().len())
+            .filter_map(|i| controller.log().row(i))
+            .filter_map(|row| match &row.kind {
+                RowKind::Note(Note::Unsent { bytes, sends }) => Some((row.peer, *bytes, *sends)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(unsent, [(Some(engine::PeerId(1)), 11, 1)]);
     }
 }

@@ -328,9 +328,19 @@ fn wakes_the_caller_when_something_happens_and_not_once_per_packet() {
 }
 
 #[test]
-fn commands_for_unknown_peers_are_errors_and_the_session_goes_on() {
+fn sends_to_gone_peers_are_not_sent_and_the_session_goes_on() {
     let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
-    send(&server.session, Target::Peer(PeerId(99)), b"x");
+    send(&server.session, Target::Peer(PeerId(99)), b"xyz");
+    let unsent = wait_for(&server.session, "Unsent", |e| match e {
+        Event::Unsent {
+            peer, bytes, sends, ..
+        } => Some((*peer, *bytes, *sends)),
+        _ => None,
+    });
+    assert_eq!(unsent, (PeerId(99), 3, 1));
+    server
+        .session
+        .send(netassist::engine::Command::Disconnect(PeerId(99)));
     let error = wait_for(&server.session, "Error", |e| match e {
         Event::Error { error, .. } => Some(error.clone()),
         _ => None,

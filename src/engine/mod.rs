@@ -261,6 +261,9 @@ impl std::error::Error for StartError {
 /// A running session. Dropping it stops the session and joins its worker.
 pub struct Session {
     commands_tx: Sender<Command>,
+    /// The worker's command queue, kept here too so commands that came after the worker stopped reading
+    /// stay in it for [`Session::unread`] (and sending never fails while the session is held).
+    commands_left: Receiver<Command>,
     events_rx: Receiver<Event>,
     poll_waker: Arc<mio::Waker>,
     /// Bytes of received data sent as events but not yet taken by the caller (see
@@ -289,6 +292,7 @@ pub fn start(
     let poll_waker =
         Arc::new(mio::Waker::new(poll.registry(), worker::WAKE_TOKEN).map_err(StartError::Poll)?);
     let (commands_tx, commands_rx) = crossbeam_channel::unbounded();
+    let commands_left = commands_rx.clone();
     let (events_tx, events_rx) = crossbeam_channel::unbounded();
     let backlog = Arc::new(AtomicUsize::new(0));
     let emitter = worker::Emitter::new(events_tx, Box::new(waker), Arc::clone(&backlog));
@@ -304,6 +308,7 @@ pub fn start(
         .map_err(StartError::Thread)?;
     Ok(Session {
         commands_tx,
+        commands_left,
         events_rx,
         poll_waker,
         backlog,
@@ -312,7 +317,8 @@ pub fn start(
 }
 
 impl Session {
-    /// Sends a command to the worker. Returns `false` if the session has already ended.
+    /// Sends a command to the worker. Returns `false` if the worker has exited; a command it did not read
+    /// before it stopped can be taken back with [`Session::unread`].
     pub fn send(&self, command: Command) -> bool {
         if self.commands_tx.send(command).is_err() {
             return false;
@@ -320,6 +326,13 @@ impl Session {
         // A failed wake means the worker's poll is gone, i.e. the worker has exited; the send above then
         // simply goes unread.
         self.poll_waker.wake().is_ok()
+    }
+
+    /// Takes the commands the worker never read. Call it once [`Event::Stopped`] was taken: the worker
+    /// reads none after that, so a send among them never went out (a send made on seeing an event can
+    /// come after the session has ended by itself).
+    pub fn unread(&self) -> impl Iterator<Item = Command> + '_ {
+        self.commands_left.try_iter()
     }
 
     /// Takes the next event if one is waiting.

@@ -14,7 +14,7 @@ use super::resolve::resolve;
 use super::tcp_server::no_such_peer;
 use super::tls::Endpoint;
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
-use super::{CloseReason, Command, NetError, Operation, Target, TlsConnect, TlsFailure};
+use super::{CloseReason, Command, NetError, Operation, PeerId, Target, TlsConnect, TlsFailure};
 
 pub(crate) struct TcpClient {
     host: String,
@@ -25,6 +25,8 @@ pub(crate) struct TcpClient {
     /// TLS as configured; `tls` is built from it when the session opens.
     tls_connect: Option<TlsConnect>,
     tls: Option<Endpoint>,
+    /// The connection made last, if any: a send that comes after it ended is reported as not sent to it.
+    last_peer: Option<PeerId>,
 }
 
 enum State {
@@ -60,6 +62,7 @@ impl TcpClient {
             state: State::Done,
             tls_connect,
             tls: None,
+            last_peer: None,
         }
     }
 
@@ -122,6 +125,7 @@ impl TcpClient {
             return self.retry_or(error, rest, cx);
         }
         let mut conn = Conn::open(stream, addr, self.tls.as_ref(), cx)?;
+        self.last_peer = Some(conn.peer);
         let handshake_by = conn.handshaking().then(|| Instant::now() + self.timeout);
         // A TLS client speaks first: its greeting goes out now.
         let greeted = conn.flush(cx);
@@ -241,11 +245,20 @@ impl Handler for TcpClient {
 
     fn command(&mut self, command: Command, cx: &mut Cx) {
         let State::Connected { conn, .. } = &mut self.state else {
-            cx.error(NetError::invalid(
-                Operation::Send,
-                Some(format!("{}:{}", self.host, self.port)),
-                "not connected yet",
-            ));
+            match (command, self.last_peer) {
+                // The connection ended before the send came: it did not go out to it.
+                (Command::Send { bytes, .. }, Some(peer)) => cx.unsent(peer, bytes.len(), 1),
+                (Command::Send { bytes, .. }, None) => cx.error(NetError::invalid(
+                    Operation::Send,
+                    Some(format!("{}:{}", self.host, self.port)),
+                    format!("not connected yet: {} bytes not sent", bytes.len()),
+                )),
+                _ => cx.error(NetError::invalid(
+                    Operation::Send,
+                    Some(format!("{}:{}", self.host, self.port)),
+                    "not connected yet",
+                )),
+            }
             return;
         };
         match command {

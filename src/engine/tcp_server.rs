@@ -224,7 +224,8 @@ impl TcpServer {
 
     fn send_to(&mut self, peer: PeerId, bytes: Bytes, cx: &mut Cx) {
         let Some(conn) = self.clients.get_mut(&peer) else {
-            cx.error(no_such_peer(peer));
+            // Gone before the send came (or never there): it did not go out to it.
+            cx.unsent(peer, bytes.len(), 1);
             return;
         };
         if let Err(reason) = conn.send(bytes, cx) {
