@@ -856,3 +856,72 @@ fn each_send_is_a_message_of_its_own_once_or_every_so_often() {
     );
     assert_ne!(every.end().code, 2);
 }
+
+/// How many sends a `send_dropped` row tells of: one, or the count since the last row.
+fn drops_in(reason: &str) -> u64 {
+    match reason.split_once(": ") {
+        Some((head, rest)) if head.starts_with("Sends dropped since") => rest
+            .split_once(' ')
+            .and_then(|(count, _)| count.parse().ok())
+            .unwrap_or_else(|| panic!("no count in {reason:?}")),
+        _ => 1,
+    }
+}
+
+#[test]
+fn sends_to_a_peer_that_does_not_read_are_a_row_a_second_and_counted_exactly_in_the_summary() {
+    let payload = ["{rand:1024}"; 60].join(" ");
+    let mut netassist = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--send-hex",
+        &payload,
+        "--every",
+        "1",
+        "--seconds",
+        "3",
+        "--json",
+    ]);
+    let port = netassist.port();
+    // Connected and never read: the server's queue fills and its sends are dropped.
+    let device = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    netassist.line("a dropped send", |l| l.contains("send_dropped"));
+    let ended = netassist.end();
+    drop(device);
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+    let objects = json_lines(&ended.stdout);
+    let rows: Vec<u64> = objects
+        .iter()
+        .filter(|o| o["event"] == "send_dropped")
+        .map(|o| drops_in(o["reason"].as_str().unwrap()))
+        .collect();
+    // At most one a second, over a run of 3 s and its stop: the first row, one a second, and the last.
+    assert!(!rows.is_empty() && rows.len() <= 6, "{rows:?}");
+    let summary = objects.iter().find(|o| o["event"] == "summary").unwrap();
+    assert_eq!(
+        summary["send_dropped"]["sends"].as_u64(),
+        Some(rows.iter().sum()),
+        "{summary} {rows:?}"
+    );
+    assert!(rows.iter().sum::<u64>() > rows.len() as u64, "{rows:?}");
+    // What was still queued when the run closed the connection is not sent, and counted so too.
+    let not_sent: u64 = objects
+        .iter()
+        .filter(|o| o["event"] == "unsent")
+        .map(|o| {
+            let reason = o["reason"].as_str().unwrap();
+            let sends = reason
+                .split(" of ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next());
+            sends.and_then(|n| n.parse::<u64>().ok()).unwrap()
+        })
+        .sum();
+    assert!(not_sent > 0, "{:#?}", ended.stdout);
+    assert_eq!(
+        summary["not_sent"]["sends"].as_u64(),
+        Some(not_sent),
+        "{summary}"
+    );
+}

@@ -22,6 +22,7 @@ use crate::doctor::Finding;
 use crate::engine::CATCH_UP;
 use crate::expect::Expectations;
 use crate::format::{Display, dir_text, row_line, row_peer_name};
+use crate::history::Losses;
 use crate::i18n::{Lang, Text};
 use crate::session::PeriodicProgress;
 use crate::timestamp::{clock_text, iso_text};
@@ -150,17 +151,22 @@ impl Output {
         }
     }
 
-    /// The summary: datagrams the OS dropped (UDP, when it says), the periodic send's sends made against
-    /// ticks asked for (with `--every`), and when expectations were given, when each was met. With
-    /// `--json`, one `summary` object with `dropped`, `periodic` (`sent`, `skipped`, or null) and
-    /// `expectations` (also those not met); nothing when there is none of these.
+    /// The summary: datagrams the OS dropped (UDP, when it says), the sends dropped because a peer did
+    /// not read and those that did not go out because the connection ended first (each counted exactly,
+    /// from `losses`, however few rows told of them), the periodic send's sends made against ticks asked
+    /// for (with `--every`), and when expectations were given, when each was met. With `--json`, one
+    /// `summary` object with `dropped`, `send_dropped` and `not_sent` (each `sends`, `bytes`), `periodic`
+    /// (`sent`, `skipped`, or null) and `expectations` (also those not met); nothing when there is none
+    /// of these.
     pub(super) fn summary(
         &mut self,
         expectations: &Expectations,
         dropped: u64,
+        losses: &Losses,
         periodic: Option<PeriodicProgress>,
     ) {
-        if expectations.is_empty() && dropped == 0 && periodic.is_none() {
+        let sends_lost = losses.send_dropped > 0 || losses.unsent_sends > 0;
+        if expectations.is_empty() && dropped == 0 && !sends_lost && periodic.is_none() {
             return;
         }
         let after = |at: SystemTime| {
@@ -184,6 +190,8 @@ impl Output {
                     "time": iso_text(SystemTime::now()),
                     "event": "summary",
                     "dropped": dropped,
+                    "send_dropped": { "sends": losses.send_dropped, "bytes": losses.send_dropped_bytes },
+                    "not_sent": { "sends": losses.unsent_sends, "bytes": losses.unsent_bytes },
                     "periodic": periodic.map(|p| json!({ "sent": p.sent, "skipped": p.skipped })),
                     "expectations": list,
                 })
@@ -194,6 +202,18 @@ impl Output {
         if dropped > 0 {
             self.printer.print(format!(
                 "the OS dropped {dropped} datagram(s): the receive buffer was full"
+            ));
+        }
+        if losses.send_dropped > 0 {
+            self.printer.print(format!(
+                "sends dropped: {} ({} bytes): the peer was not reading",
+                losses.send_dropped, losses.send_dropped_bytes
+            ));
+        }
+        if losses.unsent_sends > 0 {
+            self.printer.print(format!(
+                "not sent: {} send(s) ({} bytes): the connection ended first",
+                losses.unsent_sends, losses.unsent_bytes
             ));
         }
         if let Some(p) = periodic {

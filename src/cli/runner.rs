@@ -110,6 +110,7 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         out.summary(
             controller.expectations(),
             controller.log().dropped_datagrams(),
+            &controller.history().losses(),
             controller.periodic(),
         );
     }
