@@ -925,3 +925,31 @@ fn sends_to_a_peer_that_does_not_read_are_a_row_a_second_and_counted_exactly_in_
         "{summary}"
     );
 }
+
+#[test]
+fn a_send_to_a_server_that_closes_at_once_is_a_tx_or_not_sent_row_every_time() {
+    for _ in 0..5 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let to = listener.local_addr().unwrap().to_string();
+        let netassist = Netassist::start(&[
+            "tcp-client",
+            "--connect",
+            &to,
+            "--send",
+            "sensor=21.5",
+            "--seconds",
+            "0.5",
+        ]);
+        drop(listener.accept().unwrap());
+        let ended = netassist.end();
+        let told: Vec<&String> = ended
+            .stdout
+            .iter()
+            .filter(|l| {
+                l.contains(&format!("TX {to} 11B sensor=21.5"))
+                    || l.contains(&format!("{to} Not sent: 11 bytes of 1 send(s)"))
+            })
+            .collect();
+        assert_eq!(told.len(), 1, "{:#?}\n{}", ended.stdout, ended.stderr);
+    }
+}
