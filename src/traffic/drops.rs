@@ -64,9 +64,10 @@ pub(super) struct SendDrops {
 }
 
 impl SendDrops {
-    /// A send of `len` bytes to `peer` was dropped at `at` (`instant` on the log's clock) behind `queued`
-    /// bytes: the row to append now if none was made about this peer in the last second (with the drops
-    /// counted since), else `None` and it is counted.
+    /// A send of `len` bytes to `peer` was dropped at `at` behind `queued` bytes, and is seen at
+    /// `instant` (the caller's clock, as [`SendDrops::poll`]'s: a second is a second of seeing them, so
+    /// drops seen late, all at once, still make a row a second): the row to append now if none was made
+    /// about this peer in the last second (with the drops counted since), else `None` and it is counted.
     pub(super) fn dropped(
         &mut self,
         peer: PeerId,

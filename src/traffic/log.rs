@@ -240,7 +240,9 @@ impl TrafficLog {
                 queued,
                 at,
             } => {
-                if let Some(row) = self.drops.dropped(*peer, *len, *queued, *at, instant) {
+                // Seconds counted when the drops are seen, as `poll_idle` counts them: on the event
+                // clock, drops seen more than a second late each looked a second after the last row.
+                if let Some(row) = self.drops.dropped(*peer, *len, *queued, *at, now) {
                     self.push_drop_row(row);
                 }
                 return;
@@ -1227,6 +1229,36 @@ mod tests {
         let times: Vec<SystemTime> = (0..s.log.len()).map(|i| s.log.row(i).unwrap().at).collect();
         assert!(times.is_sorted(), "{times:?}");
         assert_eq!(s.log.row(s.log.len() - 2).unwrap().at, wall(3_200));
+    }
+
+    #[test]
+    fn dropped_sends_seen_late_are_still_noted_at_most_once_a_second() {
+        let mut s = Session::new(LogConfig::default());
+        s.connect(0, P1);
+        // A loaded machine: each drop, one every 10 ms, is seen 2 s after it happened, and the log is
+        // polled after each, as the command line does.
+        let mut counted = 0;
+        for ms in (10..=2_500).step_by(10) {
+            let event = Event::SendDropped {
+                peer: P1,
+                len: 10,
+                queued: 4000,
+                at: wall(ms),
+            };
+            s.event(ms + 2_000, &event);
+            s.log.poll_idle(s.now(ms + 2_000));
+            counted += 1;
+        }
+        s.close(4_600, P1, CloseReason::Reset);
+        let rows: Vec<usize> = (0..s.log.len())
+            .filter_map(|i| s.log.row(i))
+            .filter_map(|row| match &row.kind {
+                RowKind::Note(Note::SendDropped { sends, .. }) => Some(*sends),
+                _ => None,
+            })
+            .collect();
+        assert!(rows.len() <= 4, "{rows:?}");
+        assert_eq!(rows.iter().sum::<usize>(), counted, "{rows:?}");
     }
 
     #[test]
