@@ -896,8 +896,13 @@ fn sends_to_a_peer_that_does_not_read_are_a_row_a_second_and_counted_exactly_in_
         .filter(|o| o["event"] == "send_dropped")
         .map(|o| drops_in(o["reason"].as_str().unwrap()))
         .collect();
-    // At most one a second, over a run of 3 s and its stop: the first row, one a second, and the last.
-    assert!(!rows.is_empty() && rows.len() <= 6, "{rows:?}");
+    // At most one a second over the run and its stop: the first row, one a second, and the last.
+    let allowed = ended.took.as_secs() as usize + 2;
+    assert!(
+        !rows.is_empty() && rows.len() <= allowed,
+        "{rows:?} in {:?}",
+        ended.took
+    );
     let summary = objects.iter().find(|o| o["event"] == "summary").unwrap();
     assert_eq!(
         summary["send_dropped"]["sends"].as_u64(),
