@@ -61,9 +61,7 @@ fn harness() -> Harness<'static, NetAssistApp> {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .with_context_setup(|ctx| {
-            ctx.add_font_provider(Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
+            ctx.add_font_provider(Arc::new(netassist::ui::fonts::SystemFonts::new()));
         })
         .build_eframe(|_| NetAssistApp::new(settings, Box::new(NoDialogs)));
     harness.step();

@@ -583,9 +583,7 @@ fn many_quick_commands_wrap_onto_more_rows_inside_the_window() {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1024.0, 768.0))
         .with_context_setup(|ctx| {
-            ctx.add_font_provider(Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
+            ctx.add_font_provider(Arc::new(netassist::ui::fonts::SystemFonts::new()));
         })
         .build_eframe(|_| app);
     harness.run();
@@ -810,9 +808,7 @@ fn without_a_chinese_font_the_window_says_so() {
 /// glyph's width in the font atlas (0: blank space). The system's fonts, symbol fonts first if `prefer`.
 fn celsius_width_after_chinese(prefer: bool) -> Vec<f32> {
     let ctx = egui::Context::default();
-    ctx.add_font_provider(Arc::new(
-        egui_system_font_provider::SystemFontProvider::new(),
-    ));
+    ctx.add_font_provider(Arc::new(netassist::ui::fonts::SystemFonts::new()));
     let mut output = ctx.run_ui(egui::RawInput::default(), |_| {});
     output.textures_delta.clear();
     if prefer {

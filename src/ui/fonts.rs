@@ -8,9 +8,15 @@
 //!
 //! Each font the system provides is added behind those already in a family, and a character is drawn
 //! by the first font that maps it. `WenQuanYi Micro Hei` maps `℃` to an empty glyph, so once Chinese text
-//! had brought it in, a `℃` received in GBK decoded correctly and drew as blank space.
+//! had brought it in, a `℃` received in GBK decoded correctly and drew as blank space. The monospace
+//! family has it worse: where the only monospace font that maps `℃` is `WenQuanYi Micro Hei Mono` (`DejaVu
+//! Sans Mono` has none), the system's fallback gives that one, so [`SystemFonts`] asks for such symbols
+//! among the sans-serif fonts instead.
 
 use std::path::{Path, PathBuf};
+
+use egui::epaint::text::{FallbackRequest, FontInsert, FontProvider};
+use egui_system_font_provider::SystemFontProvider;
 
 /// Font files with Chinese glyphs that Windows keeps in its fonts folder, most suitable first: Microsoft
 /// `YaHei` (Windows Vista and later; `.ttf` on Vista and 7, `.ttc` since 8), then `SimHei` and `SimSun`,
@@ -29,6 +35,50 @@ const KNOWN_CJK_FONT: &str = "netassist-cjk";
 /// Characters that CJK fonts may map to empty glyphs; asking for them first brings a font that draws
 /// them (`DejaVu Sans`, `Noto Sans Mono`, Segoe UI) into each family before any CJK font.
 const SYMBOLS: [char; 1] = ['℃'];
+
+/// The system's fonts, as eframe's `system_fonts` provider finds them, with one change: a symbol of
+/// [`SYMBOLS`] wanted in the monospace family comes from the sans-serif fonts. The provider takes the first
+/// font of the family that maps the character, and cannot tell an empty glyph from a drawn one; a
+/// monospace CJK font maps `℃` to an empty one, and a sans-serif symbol in a monospace row is still
+/// drawn rather than left blank. Installed in the window with [`egui::Context::add_font_provider`] in
+/// place of eframe's own (`NativeOptions::system_font_fallback` off).
+pub struct SystemFonts(SystemFontProvider);
+
+impl SystemFonts {
+    /// Starts enumerating the system's fonts on a thread of its own, as eframe's provider does.
+    #[must_use]
+    pub fn new() -> Self {
+        Self(SystemFontProvider::new())
+    }
+}
+
+impl Default for SystemFonts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FontProvider for SystemFonts {
+    fn fonts_for_family(&self, family: &egui::FontFamily) -> Vec<FontInsert> {
+        self.0.fonts_for_family(family)
+    }
+
+    fn font_for(&self, request: &FallbackRequest<'_>) -> Option<FontInsert> {
+        let symbol = request
+            .cluster
+            .chars()
+            .next()
+            .is_some_and(|c| SYMBOLS.contains(&c));
+        if symbol && *request.family == egui::FontFamily::Monospace {
+            // egui adds what is found to the family that asked.
+            return self.0.font_for(&FallbackRequest {
+                cluster: request.cluster,
+                family: &egui::FontFamily::Proportional,
+            });
+        }
+        self.0.font_for(request)
+    }
+}
 
 /// Asks for the symbol fonts before anything Chinese is laid out. Call it once, on the first frame.
 pub fn prefer_symbol_fonts(ctx: &egui::Context) {

@@ -13,6 +13,7 @@
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use eframe::Renderer;
 
@@ -81,6 +82,8 @@ pub fn run() -> eframe::Result {
             viewport: viewport(),
             renderer,
             persistence_path: persistence_path.clone(),
+            // Ours instead: the same fonts with symbols drawn in monospace rows (fonts::SystemFonts).
+            system_font_fallback: false,
             ..eframe::NativeOptions::default()
         };
         // eframe creates the app only once the renderer is up, so an error after that is not a start-up
@@ -94,6 +97,8 @@ pub fn run() -> eframe::Result {
             options,
             Box::new(|cc| {
                 started.set(true);
+                cc.egui_ctx
+                    .add_font_provider(Arc::new(super::fonts::SystemFonts::new()));
                 if say_which {
                     eprintln!("netassist: the window is drawn with {renderer}");
                 }

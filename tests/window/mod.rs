@@ -86,9 +86,7 @@ pub fn harness_sized(app: NetAssistApp, size: egui::Vec2) -> Harness<'static, Ne
         .with_size(size)
         .with_max_steps(12)
         .with_context_setup(|ctx| {
-            ctx.add_font_provider(Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
+            ctx.add_font_provider(Arc::new(netassist::ui::fonts::SystemFonts::new()));
         })
         .build_eframe(|_| app);
     harness.run();
