@@ -52,9 +52,20 @@ impl Netassist {
         }
     }
 
-    /// Waits for the next stdout line for which `pick` says yes.
+    /// Waits for the next stdout line for which `pick` says yes, within [`WAIT`].
     pub fn line(&mut self, what: &str, pick: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + WAIT;
+        self.line_within(what, WAIT, pick)
+    }
+
+    /// Waits for the next stdout line for which `pick` says yes, within `wait`: for a line that comes
+    /// after megabytes of rows, which a debug build on a loaded machine prints slowly.
+    pub fn line_within(
+        &mut self,
+        what: &str,
+        wait: Duration,
+        pick: impl Fn(&str) -> bool,
+    ) -> String {
+        let deadline = Instant::now() + wait;
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
             let Ok(line) = self.lines.recv_timeout(left) else {
                 break;
