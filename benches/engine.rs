@@ -672,9 +672,7 @@ fn tls_stream() {
         .with_no_client_auth(),
     );
     let mut tls_config = server_config();
-    tls_config.tls_accept = Some(TlsAccept {
-        identity: TlsIdentity::Files { cert, key },
-    });
+    tls_config.tls_accept = Some(TlsAccept::new(TlsIdentity::Files { cert, key }));
     let mut plain = Vec::new();
     let mut tls = Vec::new();
     for _ in 0..ROUNDS {

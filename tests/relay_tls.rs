@@ -248,11 +248,9 @@ fn a_python_tls_device_and_a_plain_echo_server_talk_through_the_relay() {
         dir.path().join("relay.key.pem"),
     );
     let mut config = relay_config(target, common::WAIT);
-    config.tls_accept = Some(TlsAccept {
-        identity: TlsIdentity::SelfSigned {
-            save: Some((cert.clone(), key)),
-        },
-    });
+    config.tls_accept = Some(TlsAccept::new(TlsIdentity::SelfSigned {
+        save: Some((cert.clone(), key)),
+    }));
     let running = start(config);
     let relay = listening(&running.session);
     let shown = wait_for(
@@ -442,7 +440,10 @@ fn a_target_that_never_answers_the_greeting_ends_the_pair_after_the_time_out() {
     let events = until_closed(&running, [device_peer, server_peer]);
     assert_eq!(
         tls_failure(&close_reason(&events, server_peer)),
-        TlsFailure::HandshakeTimedOut { waited_ms: 300 }
+        TlsFailure::HandshakeTimedOut {
+            waited_ms: 300,
+            as_server: false
+        }
     );
     assert_eq!(
         close_reason(&events, device_peer),
@@ -450,4 +451,30 @@ fn a_target_that_never_answers_the_greeting_ends_the_pair_after_the_time_out() {
     );
     // It did get the relay's greeting: a TLS handshake record.
     assert_eq!(waiting.join().unwrap().first(), Some(&22));
+}
+
+#[test]
+fn a_device_that_never_starts_the_handshake_ends_the_pair_after_the_time_out() {
+    // A plain target that takes the connection and waits.
+    let target = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut config = relay_config(target.local_addr().unwrap(), common::WAIT);
+    let mut tls = TlsAccept::new(TlsIdentity::SelfSigned { save: None });
+    tls.handshake_timeout = Duration::from_millis(300);
+    config.tls_accept = Some(tls);
+    let running = start(config);
+    // A plain device that waits for the relay to speak first.
+    let _device = client(listening(&running.session));
+    let (device_peer, server_peer) = paired(&running);
+    let events = until_closed(&running, [device_peer, server_peer]);
+    assert_eq!(
+        tls_failure(&close_reason(&events, device_peer)),
+        TlsFailure::HandshakeTimedOut {
+            waited_ms: 300,
+            as_server: true
+        }
+    );
+    assert_eq!(
+        close_reason(&events, server_peer),
+        CloseReason::PartnerReset(device_peer)
+    );
 }

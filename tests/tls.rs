@@ -27,7 +27,7 @@ fn server_config(identity: TlsIdentity) -> SessionConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
         max_clients: None,
     });
-    config.tls_accept = Some(TlsAccept { identity });
+    config.tls_accept = Some(TlsAccept::new(identity));
     config
 }
 
@@ -596,8 +596,43 @@ fn a_plain_server_is_named_by_what_it_sent_and_an_echo_server_by_our_greeting() 
     let (_silent, _) = listener.accept().unwrap();
     assert_eq!(
         failure(&client),
-        TlsFailure::HandshakeTimedOut { waited_ms: 300 }
+        TlsFailure::HandshakeTimedOut {
+            waited_ms: 300,
+            as_server: false
+        }
     );
+}
+
+#[test]
+fn a_silent_client_of_a_tls_server_is_closed_at_the_handshake_time_out() {
+    let mut config = server_config(TlsIdentity::SelfSigned { save: None });
+    if let Some(tls) = &mut config.tls_accept {
+        tls.handshake_timeout = Duration::from_millis(300);
+    }
+    let server = start(config);
+    let addr = common::listening(&server.session);
+    let started = Instant::now();
+    let mut silent = TcpStream::connect(addr).unwrap();
+    connected(&server.session);
+    assert_eq!(
+        failure(&server),
+        TlsFailure::HandshakeTimedOut {
+            waited_ms: 300,
+            as_server: true
+        }
+    );
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    // The client sees its connection end.
+    silent.set_read_timeout(Some(WAIT)).unwrap();
+    let mut rest = Vec::new();
+    let _ = silent.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{rest:?}");
+    let message = TlsFailure::HandshakeTimedOut {
+        waited_ms: 300,
+        as_server: true,
+    }
+    .text("127.0.0.1:5", netassist::i18n::Lang::Zh);
+    assert!(message.contains("客户端 127.0.0.1:5"), "{message}");
 }
 
 #[test]

@@ -27,12 +27,10 @@ fn tls_echo_server(leaf: &pki::Leaf) -> (common::Running, SocketAddr) {
         max_clients: None,
     })
     .with_echo(true);
-    config.tls_accept = Some(TlsAccept {
-        identity: TlsIdentity::Files {
-            cert: leaf.cert.clone(),
-            key: leaf.key.clone(),
-        },
-    });
+    config.tls_accept = Some(TlsAccept::new(TlsIdentity::Files {
+        cert: leaf.cert.clone(),
+        key: leaf.key.clone(),
+    }));
     let running = common::start(config);
     let addr = common::listening(&running.session);
     (running, addr)

@@ -33,7 +33,9 @@
 //!   server and the target's TLS client. What is logged and forwarded is the plaintext. A device is
 //!   read as soon as its TCP connection to the target is made; what it sends waits in the server
 //!   side's queue until that side's handshake finished, which must be within the connect time-out
-//!   ([`TlsFailure::HandshakeTimedOut`] otherwise, a failure like any other).
+//!   ([`TlsFailure::HandshakeTimedOut`] otherwise, a failure like any other); a device's handshake must
+//!   finish within [`TlsAccept::handshake_timeout`](super::TlsAccept::handshake_timeout), as a TCP
+//!   server's client's.
 //! - **Rules.** Reply rules see each side's stream; an answer goes back to the sender, or with
 //!   [`Rule::onward`](crate::rules::Rule::onward) on to the other side, after the message it answers.
 
@@ -523,6 +525,7 @@ impl Relay {
         for (device, addr) in late {
             let failure = TlsFailure::HandshakeTimedOut {
                 waited_ms: self.timeout.as_millis(),
+                as_server: false,
             };
             let error = NetError::tls(Operation::Tls, Some(addr.to_string()), failure);
             self.close(device, End::Server, CloseReason::Error(error), cx);
@@ -707,6 +710,15 @@ impl Handler for Relay {
             self.connected(device, Err(error), cx);
         }
         self.end_slow_handshakes(now, cx);
+        let pairs = &self.pairs;
+        let late = self.acceptor.late_handshakes(now, |device| {
+            pairs
+                .get(&device)
+                .is_some_and(|pair| pair.device.handshaking())
+        });
+        for (device, reason) in late {
+            self.close(device, End::Device, reason, cx);
+        }
         if !self.unread.is_empty() {
             return Wake::Now;
         }

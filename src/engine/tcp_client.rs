@@ -327,6 +327,7 @@ impl Handler for TcpClient {
             } if conn.handshaking() && *by <= now => {
                 let failure = TlsFailure::HandshakeTimedOut {
                     waited_ms: self.timeout.as_millis(),
+                    as_server: false,
                 };
                 let error = NetError::tls(Operation::Tls, Some(conn.addr.to_string()), failure);
                 self.closed(CloseReason::Error(error), cx);

@@ -14,7 +14,9 @@ use socket2::{Domain, Socket, Type};
 use super::conn::{Conn, ReadState};
 use super::tls::Endpoint;
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
-use super::{CloseReason, Command, Event, NetError, Operation, PeerId, Target, TlsAccept};
+use super::{
+    CloseReason, Command, Event, NetError, Operation, PeerId, Target, TlsAccept, TlsFailure,
+};
 
 /// Pending connections the OS may queue before we accept them; large enough for a burst of thousands.
 const BACKLOG: i32 = 1024;
@@ -36,6 +38,9 @@ pub(crate) struct Acceptor {
     /// TLS on the accepted connections as configured; `tls` is built from it when the listener opens.
     tls_accept: Option<TlsAccept>,
     tls: Option<Endpoint>,
+    /// When each accepted TLS connection's handshake must have finished, with its address; an entry
+    /// whose handshake finished or whose connection ended is forgotten at its deadline.
+    handshakes: HashMap<PeerId, (Instant, SocketAddr)>,
 }
 
 impl Acceptor {
@@ -49,6 +54,7 @@ impl Acceptor {
             max_clients,
             tls_accept,
             tls: None,
+            handshakes: HashMap::new(),
             listener: None,
             accept_more: false,
             accept_retry: None,
@@ -109,13 +115,47 @@ impl Acceptor {
         }
     }
 
-    /// When to accept again: now if connections may wait, or when a retry is due.
+    /// When to turn again: now if connections may wait, or when a retry or a handshake deadline is due.
     pub(crate) fn wake(&self) -> Wake {
         if self.accept_more {
-            Wake::Now
-        } else {
-            self.accept_retry.map_or(Wake::Idle, Wake::At)
+            return Wake::Now;
         }
+        self.accept_retry
+            .into_iter()
+            .chain(self.handshakes.values().map(|(by, _)| *by))
+            .min()
+            .map_or(Wake::Idle, Wake::At)
+    }
+
+    /// The accepted connections whose TLS handshake is still going on (`handshaking` says which are) at
+    /// their deadline, each with the [`TlsFailure::HandshakeTimedOut`] to close it with; forgets those
+    /// whose handshake finished or whose connection ended.
+    pub(crate) fn late_handshakes(
+        &mut self,
+        now: Instant,
+        handshaking: impl Fn(PeerId) -> bool,
+    ) -> Vec<(PeerId, CloseReason)> {
+        let waited = self
+            .tls_accept
+            .as_ref()
+            .map_or(Duration::ZERO, |tls| tls.handshake_timeout);
+        let mut late = Vec::new();
+        self.handshakes.retain(|peer, (by, addr)| {
+            if !handshaking(*peer) {
+                return false;
+            }
+            if *by > now {
+                return true;
+            }
+            let failure = TlsFailure::HandshakeTimedOut {
+                waited_ms: waited.as_millis(),
+                as_server: true,
+            };
+            let error = NetError::tls(Operation::Tls, Some(addr.to_string()), failure);
+            late.push((*peer, CloseReason::Error(error)));
+            false
+        });
+        late
     }
 
     /// Stops listening.
@@ -147,7 +187,15 @@ impl Acceptor {
                         continue;
                     }
                     match Conn::open(stream, addr, self.tls.as_ref(), cx) {
-                        Ok(conn) => accepted.push(conn),
+                        Ok(conn) => {
+                            if let Some(tls) = &self.tls_accept
+                                && conn.handshaking()
+                            {
+                                let by = Instant::now() + tls.handshake_timeout;
+                                self.handshakes.insert(conn.peer, (by, addr));
+                            }
+                            accepted.push(conn);
+                        }
                         Err(error) => cx.error(error),
                     }
                 }
@@ -322,6 +370,13 @@ impl Handler for TcpServer {
         self.add(accepted);
         for peer in std::mem::take(&mut self.unread) {
             self.read_client(peer, cx);
+        }
+        let clients = &self.clients;
+        let late = self.acceptor.late_handshakes(now, |peer| {
+            clients.get(&peer).is_some_and(Conn::handshaking)
+        });
+        for (peer, reason) in late {
+            self.close(peer, reason, cx);
         }
         if self.unread.is_empty() {
             self.acceptor.wake()

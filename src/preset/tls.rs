@@ -82,7 +82,7 @@ impl TlsSettings {
                 ));
             }
         };
-        Ok(Some(TlsAccept { identity }))
+        Ok(Some(TlsAccept::new(identity)))
     }
 
     /// With a self-signed certificate and no files named, names them beside the preset file

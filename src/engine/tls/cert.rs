@@ -361,11 +361,9 @@ mod tests {
                 ..
             })
         ));
-        let accept = TlsAccept {
-            identity: TlsIdentity::SelfSigned {
-                save: Some((cert.clone(), key.clone())),
-            },
-        };
+        let accept = TlsAccept::new(TlsIdentity::SelfSigned {
+            save: Some((cert.clone(), key.clone())),
+        });
         // The key alone: refused, by the check and on opening, naming the missing certificate.
         for refused in [
             accept.check().unwrap_err(),

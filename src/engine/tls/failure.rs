@@ -76,10 +76,14 @@ pub enum TlsFailure {
     },
     /// The peer closed the TCP connection before the handshake finished.
     ClosedInHandshake,
-    /// The server did not finish the handshake within the time the client waits.
+    /// The handshake did not finish in time: as the client, the server did not answer within the
+    /// session's time-out; as the server, an accepted client did not finish within
+    /// [`super::TlsAccept::handshake_timeout`].
     HandshakeTimedOut {
         /// How long we waited, in milliseconds.
         waited_ms: u128,
+        /// We are the server and the client was the one that kept silent.
+        as_server: bool,
     },
     /// The server name to send and check (SNI, or the host as typed) is neither a DNS name nor an IP
     /// address (RFC 6066 section 3: letters, digits, `-`, labels joined by `.`).
@@ -433,7 +437,25 @@ impl TlsFailure {
                     "TLS：{addr} 在 TLS 握手过程中关闭了连接。它可能在该端口不使用 TLS，或未说明原因地拒绝了握手。"
                 ),
             ),
-            Self::HandshakeTimedOut { waited_ms } => pick(
+            Self::HandshakeTimedOut {
+                waited_ms,
+                as_server: true,
+            } => pick(
+                en,
+                format!(
+                    "TLS: the client {addr} did not finish the TLS handshake within {waited_ms} ms, so it was \
+                     closed. It probably speaks plain TCP and waits for us to send first; switch TLS off for \
+                     it, or have it connect with TLS."
+                ),
+                format!(
+                    "TLS：客户端 {addr} 在 {waited_ms} 毫秒内没有完成 TLS 握手，连接已关闭。它可能使用普通 TCP 并\
+                     等待我们先发送；请为它关闭 TLS，或让它使用 TLS 连接。"
+                ),
+            ),
+            Self::HandshakeTimedOut {
+                waited_ms,
+                as_server: false,
+            } => pick(
                 en,
                 format!(
                     "TLS: {addr} did not answer the TLS handshake within {waited_ms} ms. It probably speaks \

@@ -15,7 +15,7 @@ mod verify;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
@@ -51,6 +51,11 @@ pub enum TlsVerify {
 pub struct TlsAccept {
     /// The certificate the server presents.
     pub identity: TlsIdentity,
+    /// How long an accepted client has to finish the handshake: one that stays silent (a plain TCP
+    /// client waiting for us to speak first) or stops half-way is then closed with
+    /// [`TlsFailure::HandshakeTimedOut`] instead of staying connected until it goes away.
+    /// [`ACCEPT_HANDSHAKE_TIMEOUT`] by default.
+    pub handshake_timeout: Duration,
 }
 
 impl TlsConnect {
@@ -61,7 +66,21 @@ impl TlsConnect {
     }
 }
 
+/// How long an accepted client has to finish the TLS handshake unless a session says otherwise: long
+/// enough for a slow device on a slow link (a handshake is a few kilobytes and two round trips), short
+/// enough that a plain client is told about within seconds.
+pub const ACCEPT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl TlsAccept {
+    /// TLS presenting `identity`, with [`ACCEPT_HANDSHAKE_TIMEOUT`] for each client's handshake.
+    #[must_use]
+    pub fn new(identity: TlsIdentity) -> Self {
+        Self {
+            identity,
+            handshake_timeout: ACCEPT_HANDSHAKE_TIMEOUT,
+        }
+    }
+
     /// Checks, before a session opens, the certificate and key files it would read: they exist, are
     /// PEM, and the key belongs to the certificate. A self-signed certificate still to be made is not
     /// made here (and cannot fail but for a folder it cannot be written to, which opening reports).
