@@ -300,7 +300,7 @@ fn note_en(note: &Note) -> String {
         },
         Note::HalfClosed(side, how) => tls::half_closed_text(*side, *how, Lang::En).to_owned(),
         Note::TlsEstablished(info) => tls::established_text(info, Lang::En),
-        Note::TlsCertificate(certificate) => format!(
+        Note::TlsCertificate(certificate, _) => format!(
             "TLS certificate: {}",
             tls::certificate_text(certificate, Lang::En)
         ),
@@ -378,7 +378,7 @@ fn note_zh(note: &Note) -> String {
         },
         Note::HalfClosed(side, how) => tls::half_closed_text(*side, *how, Lang::Zh).to_owned(),
         Note::TlsEstablished(info) => tls::established_text(info, Lang::Zh),
-        Note::TlsCertificate(certificate) => {
+        Note::TlsCertificate(certificate, _) => {
             format!("TLS 证书：{}", tls::certificate_text(certificate, Lang::Zh))
         }
         Note::Unsent { bytes, sends } => {

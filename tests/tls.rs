@@ -990,3 +990,96 @@ fn bad_tls_files_exit_2_before_the_session_opens_and_write_no_report() {
         assert!(!report.exists(), "{args:?}");
     }
 }
+
+#[test]
+fn json_lines_carry_the_handshake_the_certificate_and_the_failure_kind() {
+    use common::cli::{Netassist, json_lines};
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("s.pem"), dir.path().join("s.key"));
+    let (cert_text, key_text) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    let mut server = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--self-signed",
+        "--cert",
+        cert_text,
+        "--key",
+        key_text,
+        "--json",
+        "--seconds",
+        "8",
+    ]);
+    let listening = server.line("listening", |l| l.contains("\"listening\""));
+    let addr = json_lines(&[listening])[0]["addr"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shown = server.line("the certificate", |l| l.contains("\"tls_certificate\""));
+    let shown = &json_lines(&[shown])[0];
+    assert_eq!(shown["addr"], addr.as_str());
+    let fingerprint = shown["fingerprint_sha256"].as_str().unwrap().to_owned();
+    assert_eq!(fingerprint.len(), 32 * 3 - 1, "{shown}");
+    assert!(
+        shown["subject"].as_str().unwrap().contains("CN="),
+        "{shown}"
+    );
+    assert!(shown["not_before"].as_str().unwrap() < shown["not_after"].as_str().unwrap());
+
+    let port = addr.rsplit(':').next().unwrap();
+    let connect = format!("localhost:{port}");
+    let client = Netassist::start(&[
+        "tcp-client",
+        "--connect",
+        &connect,
+        "--ca",
+        cert_text,
+        "--json",
+        "--send",
+        "hi",
+        "--half-close",
+        "--seconds",
+        "8",
+    ]);
+    let ended = client.end();
+    let lines = json_lines(&ended.stdout);
+    let established = lines
+        .iter()
+        .find(|l| l["event"] == "tls_established")
+        .unwrap_or_else(|| panic!("{:#?}", ended.stdout));
+    assert_eq!(established["version"], "TLS 1.3", "{established}");
+    assert!(
+        established["cipher_suite"]
+            .as_str()
+            .unwrap()
+            .starts_with("TLS_"),
+        "{established}"
+    );
+    assert_eq!(established["server_name"], "localhost");
+    assert_eq!(established["verified"], true);
+    assert_eq!(established["fingerprint_sha256"], fingerprint.as_str());
+    assert!(established["reason"].as_str().unwrap().contains("TLS 1.3"));
+
+    // Without the CA the certificate is refused: the close names the kind.
+    let client = Netassist::start(&[
+        "tcp-client",
+        "--connect",
+        &connect,
+        "--tls",
+        "--json",
+        "--seconds",
+        "8",
+    ]);
+    let ended = client.end();
+    let lines = json_lines(&ended.stdout);
+    let closed = lines
+        .iter()
+        .find(|l| l["event"] == "closed")
+        .unwrap_or_else(|| panic!("{:#?}", ended.stdout));
+    assert_eq!(
+        closed["tls_failure"], "unknown_issuer",
+        "{:#?}",
+        ended.stdout
+    );
+    drop(server);
+}

@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 use crate::codec::{decode_for_display, hex};
 use crate::doctor::Finding;
-use crate::engine::CATCH_UP;
+use crate::engine::{CATCH_UP, CertSummary, CloseReason, NetError};
 use crate::expect::Expectations;
 use crate::format::{Display, dir_text, row_line, row_peer_name};
 use crate::history::Losses;
@@ -255,6 +255,8 @@ impl Output {
 /// for a relay's `paired`. A relay side's rows, once its pair is connected, also carry `side`
 /// (`device` or `server`), `partner` (the other side's address) and `server_local` (the server side's
 /// local address, which tells two pairs to one target apart); `peer` stays the side's own address.
+/// TLS notes carry what the handshake agreed and the certificate (README's `--json` paragraph lists the
+/// fields), and a close or error that a TLS failure caused carries its kind as `tls_failure`.
 fn json_line(row: &Row, display: Display) -> Value {
     let mut object = Map::new();
     object.insert("time".into(), iso_text(row.at).into());
@@ -306,15 +308,37 @@ fn json_line(row: &Row, display: Display) -> Value {
                     "paired"
                 }
                 Note::HalfClosed(..) => "half_closed",
-                Note::TlsEstablished(_) => "tls_established",
-                Note::TlsCertificate(_) => "tls_certificate",
+                Note::TlsEstablished(info) => {
+                    object.insert("version".into(), info.version.clone().into());
+                    object.insert("cipher_suite".into(), info.cipher_suite.clone().into());
+                    object.insert("server_name".into(), info.server_name.clone().into());
+                    object.insert("verified".into(), info.verified.into());
+                    object.insert("outside_validity".into(), info.outside_validity.into());
+                    if let Some(certificate) = &info.certificate {
+                        certificate_fields(&mut object, certificate);
+                    }
+                    "tls_established"
+                }
+                Note::TlsCertificate(certificate, addr) => {
+                    object.insert("addr".into(), addr.to_string().into());
+                    certificate_fields(&mut object, certificate);
+                    "tls_certificate"
+                }
                 Note::Unsent { .. } => "unsent",
-                Note::Closed(_) => "closed",
+                Note::Closed(reason) => {
+                    if let CloseReason::Error(error) = reason {
+                        tls_failure_field(&mut object, error);
+                    }
+                    "closed"
+                }
                 Note::Rejected { .. } => "rejected",
                 Note::SendDropped { .. } => "send_dropped",
                 Note::Joined(_) => "joined",
                 Note::Left(_) => "left",
-                Note::Error(_) => "error",
+                Note::Error(error) => {
+                    tls_failure_field(&mut object, error);
+                    "error"
+                }
                 Note::Check(_) => "check",
                 Note::Stopped => "stopped",
             };
@@ -335,6 +359,28 @@ fn json_line(row: &Row, display: Display) -> Value {
         object.insert("server_local".into(), pair.server_local.to_string().into());
     }
     Value::Object(object)
+}
+
+/// A certificate's `subject`, `issuer`, `fingerprint_sha256` (colon-separated hex pairs, as `openssl
+/// x509 -fingerprint -sha256` shows it), `not_before` and `not_after` (ISO 8601) and `names` (its subject
+/// alternative names, `DNS:board.local`).
+fn certificate_fields(object: &mut Map<String, Value>, certificate: &CertSummary) {
+    object.insert("subject".into(), certificate.subject.clone().into());
+    object.insert("issuer".into(), certificate.issuer.clone().into());
+    object.insert(
+        "fingerprint_sha256".into(),
+        certificate.fingerprint().into(),
+    );
+    object.insert("not_before".into(), iso_text(certificate.not_before).into());
+    object.insert("not_after".into(), iso_text(certificate.not_after).into());
+    object.insert("names".into(), certificate.names.clone().into());
+}
+
+/// `tls_failure`, the kind of a TLS failure ([`TlsFailure::kind`](crate::engine::TlsFailure::kind)), when `error` is one.
+fn tls_failure_field(object: &mut Map<String, Value>, error: &NetError) {
+    if let Some(failure) = &error.tls {
+        object.insert("tls_failure".into(), failure.kind().into());
+    }
 }
 
 /// One finding as a JSON object: `check`, `status`, `kind` and the finding's own fields, then `message`

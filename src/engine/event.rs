@@ -172,6 +172,8 @@ pub enum Event {
     TlsCertificate {
         /// Its summary.
         certificate: Box<CertSummary>,
+        /// The address the server listens on (as [`Event::Listening`] gave it), where it is shown.
+        addr: SocketAddr,
         /// When it happened.
         at: SystemTime,
     },

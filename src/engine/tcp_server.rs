@@ -87,6 +87,7 @@ impl Acceptor {
         if let Some(certificate) = certificate {
             cx.emit(Event::TlsCertificate {
                 certificate: Box::new(certificate),
+                addr,
                 at: SystemTime::now(),
             });
         }

@@ -110,8 +110,8 @@ pub enum Note {
     HalfClosed(Side, Option<TlsClose>),
     /// The row's peer finished its TLS handshake: what was agreed (boxed: rare and large).
     TlsEstablished(Box<TlsInfo>),
-    /// The certificate this TLS server presents (boxed: rare and large).
-    TlsCertificate(Box<CertSummary>),
+    /// The certificate this TLS server presents (boxed: rare and large), and the address it listens on.
+    TlsCertificate(Box<CertSummary>, SocketAddr),
     /// Sends to the row's peer that did not go out because the connection ended first.
     Unsent {
         /// Bytes that did not go out.
@@ -194,9 +194,9 @@ impl Note {
             Event::TlsEstablished { peer, info, .. } => {
                 (Some(*peer), Self::TlsEstablished(info.clone()))
             }
-            Event::TlsCertificate { certificate, .. } => {
-                (None, Self::TlsCertificate(certificate.clone()))
-            }
+            Event::TlsCertificate {
+                certificate, addr, ..
+            } => (None, Self::TlsCertificate(certificate.clone(), *addr)),
             Event::Unsent {
                 peer, bytes, sends, ..
             } => (

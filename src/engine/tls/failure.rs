@@ -211,6 +211,36 @@ impl TlsFailure {
         }
     }
 
+    /// The kind of failure as one `snake_case` word (the variant's name: `unknown_issuer`,
+    /// `handshake_timed_out`), for programs that read the JSON lines.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::UnknownIssuer => "unknown_issuer",
+            Self::NameMismatch { .. } => "name_mismatch",
+            Self::Expired { .. } => "expired",
+            Self::NotYetValid { .. } => "not_yet_valid",
+            Self::CaAsServerCertificate => "ca_as_server_certificate",
+            Self::BadCertificate(_) => "bad_certificate",
+            Self::NoCommonVersion => "no_common_version",
+            Self::NoCommonCipher => "no_common_cipher",
+            Self::HandshakeRefused => "handshake_refused",
+            Self::ClientCertificateRequired => "client_certificate_required",
+            Self::CertificateRefused { .. } => "certificate_refused",
+            Self::Alert(_) => "alert",
+            Self::PlainServer { .. } => "plain_server",
+            Self::EchoedHello => "echoed_hello",
+            Self::PlainClient { .. } => "plain_client",
+            Self::ClosedInHandshake => "closed_in_handshake",
+            Self::HandshakeTimedOut { .. } => "handshake_timed_out",
+            Self::BadServerName { .. } => "bad_server_name",
+            Self::Protocol(_) => "protocol",
+            Self::File { .. } => "file",
+            Self::NoSystemRoots(_) => "no_system_roots",
+            Self::Generate(_) => "generate",
+        }
+    }
+
     /// What happened and what to do, in `lang`; `addr` is the peer or file concerned, as shown.
     #[allow(clippy::too_many_lines)] // one sentence pair per variant
     #[must_use]
