@@ -417,3 +417,91 @@ fn an_export_is_the_recording_under_a_header_of_its_own_with_its_notes() {
     let error = netassist::pcap::export(&copy.with_extension("none"), 0, &file, &[]).unwrap_err();
     assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
 }
+
+#[test]
+fn a_tls_connection_says_in_the_capture_that_its_payload_is_decrypted_application_data() {
+    use netassist::engine::{TlsAccept, TlsConnect, TlsIdentity, TlsVerify};
+    if !tshark::available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tls.pcapng");
+    let mut server = controller();
+    server.start_pcap(&file, PcapOptions::default()).unwrap();
+    let mut config = server_config("127.0.0.1:0");
+    config.tls_accept = Some(TlsAccept::new(TlsIdentity::SelfSigned { save: None }));
+    server.start(config, || {}).unwrap();
+    let mut events = Vec::new();
+    until(&mut server, &mut events, "the certificate", |e| {
+        e.iter().any(|e| matches!(e, Event::TlsCertificate { .. }))
+    });
+    let fingerprint = events
+        .iter()
+        .find_map(|e| match e {
+            Event::TlsCertificate { certificate, .. } => Some(certificate.fingerprint()),
+            _ => None,
+        })
+        .unwrap();
+    let port = listening(&events).unwrap().port();
+
+    let mut client = controller();
+    let mut config = SessionConfig::new(Mode::TcpClient {
+        host: "127.0.0.1".to_owned(),
+        port,
+        local: None,
+        timeout: WAIT,
+    });
+    config.tls_connect = Some(TlsConnect {
+        verify: TlsVerify::AcceptAny,
+        server_name: None,
+    });
+    client.start(config, || {}).unwrap();
+    let mut client_events = Vec::new();
+    until(&mut client, &mut client_events, "the handshake", |e| {
+        e.iter().any(|e| matches!(e, Event::TlsEstablished { .. }))
+    });
+    client.command(Command::Send {
+        to: Target::Peer(peers(&client_events)[0]),
+        bytes: Bytes::from_static(b"GET / HTTP/1.1\r\n\r\n"),
+    });
+    until(&mut server, &mut events, "the request", |e| {
+        e.iter().any(|e| matches!(e, Event::Data { .. }))
+    });
+    client.stop(|_| {});
+    server.stop(|e| events.push(e.clone()));
+    server.stop_pcap().unwrap().unwrap();
+
+    // The packet details say it, in what they show of a long comment.
+    let verbose = tshark::read(&file, &["-V"]);
+    let shown = verbose
+        .lines()
+        .filter(|l| {
+            l.contains("This connection is TLS: its payloads in this file are the decrypted")
+        })
+        .count();
+    assert!(shown >= 1, "{verbose}");
+    // The whole comment is on the request's packet, the connection's first after the handshake, and
+    // only there.
+    let fields = tshark::read(
+        &file,
+        &[
+            "-Y",
+            "frame.comment",
+            "-T",
+            "fields",
+            "-e",
+            "tcp.len",
+            "-e",
+            "frame.comment",
+        ],
+    );
+    let tls: Vec<&str> = fields.lines().filter(|l| l.contains("TLS 1.3")).collect();
+    assert_eq!(tls.len(), 1, "{fields}");
+    let (len, comment) = tls[0].split_once('\t').unwrap();
+    assert_eq!(len, "18", "{comment}");
+    assert!(
+        comment.contains("TLS established: TLS 1.3, TLS_"),
+        "{comment}"
+    );
+    assert!(comment.contains(&fingerprint), "{comment}");
+}

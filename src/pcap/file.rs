@@ -39,7 +39,10 @@ fn about() -> String {
          Addresses, ports, payloads, their order and their times are as the sockets saw them; the IP and \
          TCP headers are made up around them: sequence numbers start at made-up values, each read or send \
          is one or more segments of at most {MSS} bytes acknowledged at once, and the handshake and the \
-         close are placed at the times the connection opened and ended."
+         close are placed at the times the connection opened and ended. On a TLS connection the \
+         payloads are the decrypted application data, not the encrypted TLS records that went over the \
+         wire: its first packet after the TLS handshake says so in its comment, with the TLS version, \
+         cipher suite, server name and the server certificate's SHA-256 fingerprint."
     )
 }
 

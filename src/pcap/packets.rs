@@ -17,6 +17,10 @@
 //! - timed out: nothing, as nothing went over the wire;
 //! - the closing packets carry the log's words for the reason as their comment.
 //!
+//! A TLS connection's payloads are its decrypted application data: the first packet after its
+//! handshake ([`Event::TlsEstablished`]) says so in its comment, with what the handshake agreed and the
+//! server's certificate (the close says it when no packet came between).
+//!
 //! A relay's sides are two real TCP connections: the device's opened by it (as a server's client), the
 //! server side's by us ([`Event::Paired`] names it before it connects). What is forwarded
 //! ([`Event::Forwarded`]) is data we sent on the side it was written to.
@@ -29,7 +33,7 @@ use std::time::SystemTime;
 
 use etherparse::{PacketBuilder, PacketBuilderStep, TcpHeader, TcpOptionElement};
 
-use crate::engine::{CloseReason, Direction, Event, Mode, PeerId, Side};
+use crate::engine::{CloseReason, Direction, Event, Mode, PeerId, Side, TlsInfo};
 use crate::i18n::{Lang, Text};
 use crate::traffic::Note;
 
@@ -115,6 +119,8 @@ pub struct Synthesizer {
     connections: HashMap<PeerId, Connection>,
     /// Relay: server sides paired and not connected yet; we open them.
     opened_by_us: HashSet<PeerId>,
+    /// The certificate this session presents as a TLS server, in the log's words, once it said so.
+    certificate: Option<String>,
 }
 
 impl Synthesizer {
@@ -165,6 +171,17 @@ impl Synthesizer {
             Event::Paired { server, .. } => {
                 self.opened_by_us.insert(*server);
             }
+            Event::TlsCertificate {
+                certificate, addr, ..
+            } => {
+                let note = Note::TlsCertificate(certificate.clone(), *addr);
+                self.certificate = Some(note.text(Lang::En));
+            }
+            Event::TlsEstablished { peer, info, .. } => {
+                if let Some(connection) = self.connections.get_mut(peer) {
+                    connection.tls = Some(tls_comment(info, self.certificate.as_deref()));
+                }
+            }
             Event::Forwarded { to, bytes, at, .. } => {
                 if let Some(connection) = self.connections.get_mut(to) {
                     connection.data(true, bytes, *at, out)?;
@@ -185,20 +202,23 @@ impl Synthesizer {
                 if let Some(Connection {
                     tcp: Some(tcp),
                     flow,
+                    tls,
                     ..
                 }) = self.connections.get_mut(peer)
                 {
-                    tcp.fin(flow, *side == Side::Local, *at, None, out)?;
+                    let comment = tls.take();
+                    tcp.fin(flow, *side == Side::Local, *at, comment, out)?;
                 }
             }
             Event::Closed { peer, reason, at } => {
                 if let Some(Connection {
                     tcp: Some(mut tcp),
                     flow,
+                    tls,
                     ..
                 }) = self.connections.remove(peer)
                 {
-                    tcp.closed(&flow, reason, *at, out)?;
+                    tcp.closed(&flow, reason, *at, tls, out)?;
                 }
             }
             _ => {}
@@ -283,6 +303,31 @@ impl Flow {
     }
 }
 
+/// The comment on a TLS connection's first packet after its handshake: that the payloads are the
+/// decrypted application data, not the TLS records that went over the wire (first, as Wireshark cuts
+/// long comments short in its packet details), then what the handshake agreed (the log's words, with
+/// the server's certificate: the peer's as a client, `ours` as a server).
+fn tls_comment(info: &TlsInfo, ours: Option<&str>) -> String {
+    let mut text =
+        "This connection is TLS: its payloads in this file are the decrypted application data, \
+                    not the encrypted TLS records that went over the wire. "
+            .to_owned();
+    text.push_str(&Note::TlsEstablished(Box::new(info.clone())).text(Lang::En));
+    if let Some(certificate) = ours.filter(|_| info.certificate.is_none()) {
+        text.push_str("; ours: ");
+        text.push_str(certificate);
+    }
+    text
+}
+
+/// Two comments as one, either when only one is there.
+fn joined(first: Option<String>, second: Option<String>) -> Option<String> {
+    match (first, second) {
+        (Some(first), Some(second)) => Some(format!("{first} {second}")),
+        (first, second) => first.or(second),
+    }
+}
+
 /// An IPv4 or IPv4-mapped address as IPv4, any other as it is.
 fn plain(ip: IpAddr) -> IpAddr {
     match ip {
@@ -306,6 +351,8 @@ struct Connection {
     tcp: Option<Tcp>,
     /// The first packet has not been made yet (it carries [`Flow::unknown_local`]).
     first: bool,
+    /// What the TLS handshake agreed, for the next packet's comment ([`tls_comment`]).
+    tls: Option<String>,
 }
 
 impl Connection {
@@ -322,6 +369,7 @@ impl Connection {
             flow: Flow::new(local, remote),
             tcp,
             first: true,
+            tls: None,
         }
     }
 
@@ -341,11 +389,12 @@ impl Connection {
         at: SystemTime,
         out: &mut Packets,
     ) -> io::Result<()> {
-        let comment = if std::mem::take(&mut self.first) {
+        let unknown_local = if std::mem::take(&mut self.first) {
             self.flow.unknown_local.clone()
         } else {
             None
         };
+        let comment = joined(unknown_local, self.tls.take());
         if let Some(tcp) = &mut self.tcp {
             return tcp.data(&self.flow, from_local, bytes, at, comment, out);
         }
@@ -594,9 +643,12 @@ impl Tcp {
         flow: &Flow,
         reason: &CloseReason,
         at: SystemTime,
+        tls: Option<String>,
         out: &mut Packets,
     ) -> io::Result<()> {
         let words = Note::Closed(reason.clone()).text(Lang::En);
+        // A TLS handshake that nothing followed is told on the close.
+        let words = joined(tls, Some(words)).unwrap_or_default();
         match reason {
             CloseReason::PeerClosed
             | CloseReason::Kicked

@@ -424,6 +424,7 @@ fn sequence_numbers_wrap_at_two_to_the_32_without_a_gap() {
         flow,
         tcp: Some(Tcp::new(u32::MAX - 100, u32::MAX - 3, true)),
         first: false,
+        tls: None,
     };
     let mut packets = Packets::default();
     connection.opened(at(0), &mut packets).unwrap();
