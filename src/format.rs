@@ -11,6 +11,8 @@
 
 mod tls;
 
+pub(crate) use tls::certificate_text;
+
 use std::fmt::Write as _;
 
 use crate::codec::{ControlStyle, MessageKind, TextEncoding, decode_for_display_into, hex};

@@ -387,3 +387,93 @@ fn netassist_check_reports_each_step_and_a_report_that_cannot_be_written_exits_2
     // It did not wait for a client first.
     assert!(started.elapsed() < Duration::from_secs(4));
 }
+
+#[test]
+fn a_tls_sessions_report_names_tls_its_certificate_and_whether_it_was_verified() {
+    use netassist::engine::{
+        Event, Mode, SessionConfig, TlsAccept, TlsConnect, TlsIdentity, TlsVerify,
+    };
+    let mut server = Controller::new(TrafficLog::new(LogConfig::default()));
+    let mut config = SessionConfig::new(Mode::TcpServer {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        max_clients: None,
+    });
+    config.tls_accept = Some(TlsAccept::new(TlsIdentity::SelfSigned { save: None }));
+    server.start(config, || {}).unwrap();
+    let port = until(&mut server, |c| c.log().local_addr()).port();
+    let fingerprint = until(&mut server, |c| {
+        c.log()
+            .certificate()
+            .map(netassist::engine::CertSummary::fingerprint)
+    });
+
+    let mut client = Controller::new(TrafficLog::new(LogConfig::default()));
+    let mut config = SessionConfig::new(Mode::TcpClient {
+        host: "localhost".to_owned(),
+        port,
+        local: None,
+        timeout: common::WAIT,
+    });
+    config.tls_connect = Some(TlsConnect {
+        verify: TlsVerify::AcceptAny,
+        server_name: None,
+    });
+    client.start(config, || {}).unwrap();
+    let tls_done = |c: &Controller| c.log().peers().find_map(|p| p.tls.as_ref().map(|_| ()));
+    until(&mut client, tls_done);
+    until(&mut server, tls_done);
+
+    let report_of = |controller: &Controller| {
+        let preset = loopback_preset();
+        let subject = Subject {
+            preset: &preset,
+            preset_file: None,
+            controller,
+            checks: &[],
+            files: &[],
+        };
+        report::markdown(
+            &subject,
+            Lang::En,
+            std::time::SystemTime::now(),
+            &report::Machine::this(),
+        )
+    };
+    let text = report_of(&server);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("| 1 | TCP server on 127.0.0.1:0 over TLS (TLS 1.3) |")),
+        "{text}"
+    );
+    assert!(
+        text.contains("### Session 1: TCP server on 127.0.0.1:0 over TLS (TLS 1.3)\n"),
+        "{text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("- #") && l.contains("TLS 1.3, TLS_"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("SNI localhost"), "{line}");
+    assert!(
+        line.contains("; our certificate: subject CN=NetAssist self-signed,"),
+        "{line}"
+    );
+    assert!(line.contains(&format!("SHA-256 {fingerprint}")), "{line}");
+
+    let text = report_of(&client);
+    assert!(text.contains("over TLS (TLS 1.3)"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("- #") && l.contains("TLS 1.3, TLS_"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("; server certificate: subject CN=NetAssist self-signed,"),
+        "{line}"
+    );
+    assert!(
+        line.contains(&format!("SHA-256 {fingerprint}; NOT verified")),
+        "{line}"
+    );
+    client.stop(|_: &Event| {});
+    server.stop(|_: &Event| {});
+}

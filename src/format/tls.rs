@@ -40,7 +40,7 @@ pub(super) fn established_text(info: &TlsInfo, lang: Lang) -> String {
 }
 
 /// A certificate's subject, issuer, names, validity and SHA-256 fingerprint.
-pub(super) fn certificate_text(certificate: &CertSummary, lang: Lang) -> String {
+pub(crate) fn certificate_text(certificate: &CertSummary, lang: Lang) -> String {
     let from = crate::engine::utc_text(certificate.not_before);
     let to = crate::engine::utc_text(certificate.not_after);
     let names = if certificate.names.is_empty() {

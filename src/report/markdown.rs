@@ -5,8 +5,8 @@ use std::fmt::Write;
 use std::time::SystemTime;
 
 use super::digest::{FileKind, digests};
-use super::relay;
 use super::{Machine, NOTES_LISTED, PEERS_LISTED, Subject};
+use super::{relay, tls};
 use crate::check::{Report as CheckReport, StepState, duration_text, step_text};
 use crate::format::{opened_text, peer_name};
 use crate::history::SessionSpan;
@@ -153,7 +153,7 @@ fn sessions(out: &mut String, subject: &Subject<'_>, lang: Lang) {
             out,
             "| {} | {} | {} | {} | {ended} | {} |",
             number + 1,
-            cell(&opened_text(&span.mode, lang)),
+            cell(&session_cell(span, subject.controller.log(), lang)),
             span.local.map_or_else(String::new, |a| a.to_string()),
             iso(span.opened),
             relay::sides_cell(span, subject.controller.log().peers(), lang)
@@ -175,6 +175,12 @@ fn sessions(out: &mut String, subject: &Subject<'_>, lang: Lang) {
     if history.sessions().any(|span| span.error.is_some()) {
         out.push('\n');
     }
+}
+
+/// A session's mode and addresses, and TLS when its connections used it.
+fn session_cell(span: &SessionSpan, log: &TrafficLog, lang: Lang) -> String {
+    let tls = tls::session_suffix(span, log.peers(), lang).unwrap_or_default();
+    format!("{}{tls}", opened_text(&span.mode, lang))
 }
 
 /// The peers of one session (or of none kept), with their counters and close reasons.
@@ -200,6 +206,7 @@ fn peer_table<'a>(
     let mut totals = Counters::default();
     let mut count = 0usize;
     let mut unlisted = 0usize;
+    let mut tls_lines = Vec::new();
     for peer in peers {
         count += 1;
         let c = peer.counters;
@@ -212,6 +219,7 @@ fn peer_table<'a>(
             continue;
         }
         *listed += 1;
+        tls_lines.push(tls::peer_line(peer, lang));
         let closed = peer.closed.as_ref().map_or_else(
             || lang.pick("still connected", "仍在连接").to_owned(),
             |reason| reason.text(lang),
@@ -241,6 +249,14 @@ fn peer_table<'a>(
         );
     }
     out.push('\n');
+    let lines: Vec<String> = tls_lines.into_iter().flatten().collect();
+    if !lines.is_empty() {
+        let _ = writeln!(out, "TLS:\n");
+        for line in lines {
+            let _ = writeln!(out, "- {}", cell(&line));
+        }
+        out.push('\n');
+    }
     if unlisted > 0 {
         let _ = writeln!(
             out,
@@ -284,7 +300,7 @@ fn peers(out: &mut String, subject: &Subject<'_>, lang: Lang) {
             "### {} {}: {}\n",
             lang.pick("Session", "会话"),
             number + 1,
-            cell(&opened_text(&span.mode, lang))
+            cell(&session_cell(span, log, lang))
         );
         peer_table(
             out,

@@ -11,6 +11,7 @@
 mod digest;
 mod markdown;
 mod relay;
+mod tls;
 
 use std::io;
 use std::path::{Path, PathBuf};

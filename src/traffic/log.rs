@@ -275,7 +275,10 @@ impl TrafficLog {
             }
             Event::TlsEstablished { peer, info, .. } => {
                 if let Some(stats) = self.peers.get_mut(peer) {
-                    stats.tls = Some(info.version.clone());
+                    stats.tls = Some(info.clone());
+                    if info.certificate.is_none() {
+                        stats.presented.clone_from(&self.certificate);
+                    }
                 }
             }
             Event::TlsCertificate { certificate, .. } => {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::engine::{CloseReason, Direction, PeerId};
+use crate::engine::{CertSummary, CloseReason, Direction, PeerId, TlsInfo};
 
 use super::rates::Activity;
 
@@ -150,9 +150,12 @@ pub struct PeerStats {
     pub local_finished: bool,
     /// Relay: which side of a pair it is, and its partner.
     pub pairing: Option<Pairing>,
-    /// The TLS version agreed on with it (`TLS 1.3`) once its handshake finished; `None` for plain TCP
-    /// (or a handshake still going on).
-    pub tls: Option<String>,
+    /// What its TLS handshake agreed (version, cipher suite, server name, the server's certificate and
+    /// whether it was verified) once it finished; `None` for plain TCP (or a handshake still going on).
+    pub tls: Option<Box<TlsInfo>>,
+    /// The certificate the session presented to it, on a TLS connection it accepted (whose
+    /// [`TlsInfo::certificate`] is `None`).
+    pub presented: Option<Box<CertSummary>>,
     /// What it sent and received (zeroed by [`TrafficLog::reset_counters`](super::TrafficLog::reset_counters)).
     pub counters: Counters,
     rx: RateMeter,
@@ -173,6 +176,7 @@ impl PeerStats {
             local_finished: false,
             pairing: None,
             tls: None,
+            presented: None,
             counters: Counters::default(),
             rx: RateMeter::new(now),
             tx: RateMeter::new(now),

@@ -303,7 +303,7 @@ fn figures_text(peer: &PeerStats, udp: bool, now: Instant, lang: Lang) -> String
     let tls = peer
         .tls
         .as_ref()
-        .map_or_else(String::new, |version| format!("{version} · "));
+        .map_or_else(String::new, |info| format!("{} · ", info.version));
     format!(
         "{tls}RX {} B / {} · TX {} B / {} · {:.0} B/s {} · {:.0} B/s {} · {since}",
         peer.counters.rx_bytes,

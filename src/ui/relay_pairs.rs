@@ -151,7 +151,7 @@ fn side_ui(
     let tls = peer
         .tls
         .as_ref()
-        .map_or_else(String::new, |version| format!(" · {version}"));
+        .map_or_else(String::new, |info| format!(" · {}", info.version));
     let title = format!(
         "{who} {own}{tls} · RX {} B / {} · TX {} B / {}",
         c.rx_bytes, c.rx_messages, c.tx_bytes, c.tx_messages

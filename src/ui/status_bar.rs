@@ -184,7 +184,7 @@ fn tls_text(app: &NetAssistApp, mode: ModeKind, lang: Lang) -> String {
             .log()
             .peers()
             .filter(|peer| peer.is_connected())
-            .find_map(|peer| peer.tls.clone())
+            .find_map(|peer| peer.tls.as_ref().map(|info| info.version.clone()))
             .unwrap_or_else(|| "TLS".to_owned()),
         ModeKind::Relay => match (tls.accepts, tls.makes) {
             (true, true) => lang.pick("TLS both sides", "两端 TLS").to_owned(),
