@@ -2,7 +2,7 @@
 //! records its conversation with `board_client.py` as pcapng (`--pcap`); replayed as the device against
 //! a fresh server session, that server receives the board's bytes, the same and in the same order; replayed
 //! as the PC against a fresh `board_client.py`, the board receives the PC's; both with the original gaps
-//! and waiting for the other side. A file that is not pcapng, or holds no conversation, exits 2 with a
+//! and waiting for the other side, and over TLS with the TLS flags. A file that is not pcapng, or holds no conversation, exits 2 with a
 //! message in English (and in Chinese in the window). Skipped, saying so, without `python3`.
 #![allow(clippy::unwrap_used)]
 
@@ -91,8 +91,15 @@ fn received(lines: &[String]) -> Vec<u8> {
 }
 
 /// Replays `file` as the device against a fresh server session (which pings as the recorded one did when
-/// the replay waits for them); returns what the fresh server received.
-fn replay_as_device(file: &Path, board: &Board, timing: &str) -> Vec<u8> {
+/// the replay waits for them), the server with `server_flags` and the replay with `replay_flags`
+/// added; returns what the fresh server received.
+fn replay_as_device(
+    file: &Path,
+    board: &Board,
+    timing: &str,
+    server_flags: &[&str],
+    replay_flags: &[&str],
+) -> Vec<u8> {
     let last = board.echoed.last().unwrap();
     let mut args = vec![
         "tcp-server",
@@ -107,9 +114,10 @@ fn replay_as_device(file: &Path, board: &Board, timing: &str) -> Vec<u8> {
     if timing == "wait" {
         args.extend(["--send", "ping {counter}", "--every", "300"]);
     }
+    args.extend(server_flags);
     let mut server = Netassist::start(&args);
     let to = format!("127.0.0.1:{}", server.port());
-    let replayed = Netassist::start(&[
+    let mut replay = vec![
         "replay",
         file.to_str().unwrap(),
         "--as",
@@ -118,8 +126,9 @@ fn replay_as_device(file: &Path, board: &Board, timing: &str) -> Vec<u8> {
         &to,
         "--timing",
         timing,
-    ])
-    .end();
+    ];
+    replay.extend(replay_flags);
+    let replayed = Netassist::start(&replay).end();
     assert_eq!(
         replayed.code, 0,
         "{timing}: {:#?}\n{}",
@@ -148,13 +157,37 @@ fn replayed_as_the_device_a_fresh_server_receives_the_boards_bytes_in_order() {
         .collect();
     assert_eq!(device, board.sent());
     for timing in ["original", "wait"] {
-        let got = replay_as_device(&file, &board, timing);
+        let got = replay_as_device(&file, &board, timing, &[], &[]);
         assert_eq!(
             String::from_utf8_lossy(&got),
             String::from_utf8_lossy(&board.sent()),
             "{timing}"
         );
     }
+}
+
+#[test]
+fn replayed_over_tls_a_fresh_tls_server_receives_the_boards_bytes_in_order() {
+    let Some(program) = peer_program("board_client.py") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (file, board) = record(&program, dir.path());
+    let cert = dir.path().join("server.cert.pem");
+    let key = dir.path().join("server.key.pem");
+    let (cert, key) = (cert.to_str().unwrap(), key.to_str().unwrap());
+    // The fresh server is a TLS server with a certificate of its own; the replayed device trusts it.
+    let got = replay_as_device(
+        &file,
+        &board,
+        "original",
+        &["--self-signed", "--cert", cert, "--key", key],
+        &["--tls", "--ca", cert],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(&board.sent())
+    );
 }
 
 #[test]

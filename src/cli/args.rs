@@ -297,6 +297,10 @@ pub struct ReplayArgs {
     /// Write a report to hand in to this file at the end.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// TLS for the replayed end, as the recorded session had it (a NetAssist pcapng of a TLS session
+    /// holds its decrypted payloads, and says so): `--tls` with a client's or a server's flags.
+    #[command(flatten)]
+    pub tls: TlsFlags,
 }
 
 /// What `netassist doctor` checks. With neither address it lists the adapters only.

@@ -32,7 +32,9 @@ pub(super) fn run(args: &ReplayArgs) -> ExitCode {
                     replay.missing
                 );
             }
-            CheckPlan::new(replay.preset, &[check])
+            let mut preset = replay.preset;
+            args.tls.apply(&mut preset)?;
+            CheckPlan::new(preset, &[check])
         });
     match planned {
         Ok(plan) => execute(
