@@ -300,7 +300,7 @@ fn note_en(note: &Note) -> String {
             Direction::Rx => format!("First datagram from {addr}"),
             Direction::Tx => format!("First datagram to {addr}"),
         },
-        Note::HalfClosed(side, how) => tls::half_closed_text(*side, *how, Lang::En).to_owned(),
+        Note::HalfClosed(side, how) => tls::half_closed_text(*side, *how, Lang::En),
         Note::TlsEstablished(info) => tls::established_text(info, Lang::En),
         Note::TlsCertificate(certificate, _) => format!(
             "TLS certificate: {}",
@@ -378,7 +378,7 @@ fn note_zh(note: &Note) -> String {
             Direction::Rx => format!("收到来自 {addr} 的第一个数据报"),
             Direction::Tx => format!("向 {addr} 发出第一个数据报"),
         },
-        Note::HalfClosed(side, how) => tls::half_closed_text(*side, *how, Lang::Zh).to_owned(),
+        Note::HalfClosed(side, how) => tls::half_closed_text(*side, *how, Lang::Zh),
         Note::TlsEstablished(info) => tls::established_text(info, Lang::Zh),
         Note::TlsCertificate(certificate, _) => {
             format!("TLS 证书：{}", tls::certificate_text(certificate, Lang::Zh))

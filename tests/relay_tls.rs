@@ -4,10 +4,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "tls/peer.rs"]
+mod peer;
 #[path = "tls/pki.rs"]
 mod pki;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Child, Command as Process, Stdio};
@@ -20,6 +22,7 @@ use netassist::engine::{
     TlsFailure, TlsIdentity, TlsInfo, TlsVerify,
 };
 use netassist::i18n::{Lang, Text};
+use peer::line_after;
 use pki::Pki;
 use sha2::{Digest, Sha256};
 
@@ -96,20 +99,6 @@ impl Drop for Python {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-/// The rest of the first line starting with `prefix`; bounded by the program's output.
-fn line_after(out: &mut impl BufRead, prefix: &str) -> String {
-    for _ in 0..20 {
-        let mut line = String::new();
-        if out.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        if let Some(rest) = line.trim().strip_prefix(prefix) {
-            return rest.to_owned();
-        }
-    }
-    panic!("no line starting with {prefix:?}");
 }
 
 /// A TLS server that reads `argv[3]` bytes, says their SHA-256 and the name the client asked for, then

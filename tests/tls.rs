@@ -4,13 +4,14 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "tls/peer.rs"]
+mod peer;
 #[path = "tls/pki.rs"]
 mod pki;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command as Process, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use netassist::engine::{
     CloseReason, Command, Direction, Event, Mode, PeerId, SessionConfig, Side, Target, TlsAccept,
     TlsClose, TlsConnect, TlsFailure, TlsIdentity, TlsInfo, TlsVerify,
 };
+use peer::{Peer, line_after};
 use pki::Pki;
 
 fn server_config(identity: TlsIdentity) -> SessionConfig {
@@ -97,49 +99,6 @@ fn half_closed(running: &Running, side: Side) -> Option<TlsClose> {
 fn sha256(der: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(der).into()
-}
-
-/// A peer program that prints its port on its first line.
-struct Peer(Child);
-
-impl Peer {
-    fn spawn(
-        program: &str,
-        args: &[&str],
-        cwd: &Path,
-    ) -> (Self, BufReader<std::process::ChildStdout>) {
-        let mut child = Process::new(program)
-            .args(args)
-            .current_dir(cwd)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{program} runs: {e}"));
-        let out = BufReader::new(child.stdout.take().unwrap());
-        (Self(child), out)
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Reads lines until one starts with `prefix`, giving the rest; bounded by the peer's output.
-fn line_after(out: &mut impl BufRead, prefix: &str) -> String {
-    for _ in 0..50 {
-        let mut line = String::new();
-        if out.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        if let Some(rest) = line.trim().strip_prefix(prefix) {
-            return rest.to_owned();
-        }
-    }
-    panic!("no line starting with {prefix:?}");
 }
 
 const PY_SERVER: &str = r#"

@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 use crate::codec::{decode_for_display, hex};
 use crate::doctor::Finding;
-use crate::engine::{CATCH_UP, CertSummary, CloseReason, NetError};
+use crate::engine::{CATCH_UP, CertSummary, CloseReason, NetError, TlsClose, TlsInfo};
 use crate::expect::Expectations;
 use crate::format::{Display, dir_text, row_line, row_peer_name};
 use crate::history::Losses;
@@ -307,16 +307,12 @@ fn json_line(row: &Row, display: Display) -> Value {
                     object.insert("server".into(), server.to_string().into());
                     "paired"
                 }
-                Note::HalfClosed(..) => "half_closed",
+                Note::HalfClosed(_, how) => {
+                    tls_close_fields(&mut object, *how);
+                    "half_closed"
+                }
                 Note::TlsEstablished(info) => {
-                    object.insert("version".into(), info.version.clone().into());
-                    object.insert("cipher_suite".into(), info.cipher_suite.clone().into());
-                    object.insert("server_name".into(), info.server_name.clone().into());
-                    object.insert("verified".into(), info.verified.into());
-                    object.insert("outside_validity".into(), info.outside_validity.into());
-                    if let Some(certificate) = &info.certificate {
-                        certificate_fields(&mut object, certificate);
-                    }
+                    established_fields(&mut object, info);
                     "tls_established"
                 }
                 Note::TlsCertificate(certificate, addr) => {
@@ -361,6 +357,19 @@ fn json_line(row: &Row, display: Display) -> Value {
     Value::Object(object)
 }
 
+/// What a TLS handshake agreed: `version`, `cipher_suite`, `server_name`, `verified` and
+/// `outside_validity`, and the server's certificate ([`certificate_fields`]) when we are its client.
+fn established_fields(object: &mut Map<String, Value>, info: &TlsInfo) {
+    object.insert("version".into(), info.version.clone().into());
+    object.insert("cipher_suite".into(), info.cipher_suite.clone().into());
+    object.insert("server_name".into(), info.server_name.clone().into());
+    object.insert("verified".into(), info.verified.into());
+    object.insert("outside_validity".into(), info.outside_validity.into());
+    if let Some(certificate) = &info.certificate {
+        certificate_fields(object, certificate);
+    }
+}
+
 /// A certificate's `subject`, `issuer`, `fingerprint_sha256` (colon-separated hex pairs, as `openssl
 /// x509 -fingerprint -sha256` shows it), `not_before` and `not_after` (ISO 8601) and `names` (its subject
 /// alternative names, `DNS:board.local`).
@@ -374,6 +383,22 @@ fn certificate_fields(object: &mut Map<String, Value>, certificate: &CertSummary
     object.insert("not_before".into(), iso_text(certificate.not_before).into());
     object.insert("not_after".into(), iso_text(certificate.not_after).into());
     object.insert("names".into(), certificate.names.clone().into());
+}
+
+/// How TLS ended a sending side: `tls_close` (`close_notify`, `truncated`: a FIN without one at a record
+/// boundary, or `mid_record`: a FIN in the middle of a record), and for `mid_record`, `discarded`, the
+/// bytes of that record thrown away. Nothing for plain TCP.
+fn tls_close_fields(object: &mut Map<String, Value>, how: Option<TlsClose>) {
+    let word = match how {
+        None => return,
+        Some(TlsClose::CloseNotify) => "close_notify",
+        Some(TlsClose::Truncated) => "truncated",
+        Some(TlsClose::MidRecord { discarded }) => {
+            object.insert("discarded".into(), discarded.into());
+            "mid_record"
+        }
+    };
+    object.insert("tls_close".into(), word.into());
 }
 
 /// `tls_failure`, the kind of a TLS failure ([`TlsFailure::kind`](crate::engine::TlsFailure::kind)), when `error` is one.

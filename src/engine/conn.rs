@@ -29,6 +29,9 @@ use super::{CloseReason, Direction, Event, NetError, Operation, PeerId, Side, Tl
 /// Reads per readiness turn before other peers get their turn; with the 64 KiB buffer that is 256 KiB.
 pub(crate) const READS_PER_TURN: usize = 4;
 
+/// Reads of what a peer sent after a TLS failure before the connection is reset instead (160 KiB).
+const LEFT_READS: usize = 4;
+
 /// A connected TCP peer.
 pub(crate) struct Conn {
     stream: TcpStream,
@@ -230,9 +233,9 @@ impl Conn {
         let n = match self.stream.read(raw) {
             Ok(0) if tls.handshaking() => {
                 let failure = tls.closed_in_handshake();
-                return Err(self.tls_failed(failure));
+                return Err(self.tls_failed(failure, false));
             }
-            Ok(0) => return Ok(Got::End(Some(TlsClose::Truncated))),
+            Ok(0) => return Ok(Got::End(Some(tls.fin_without_close_notify()))),
             Ok(n) => n,
             Err(e) => return Ok(Got::Failed(e)),
         };
@@ -241,7 +244,8 @@ impl Conn {
             Err(failure) => {
                 // The alert rustls queued tells the peer why, when the socket takes it.
                 let _ = tls.write_records(&mut self.stream);
-                return Err(self.tls_failed(failure));
+                let reset = !self.read_left(cx);
+                return Err(self.tls_failed(failure, reset));
             }
         };
         if received.established {
@@ -268,13 +272,34 @@ impl Conn {
         Ok(Got::Plain(received.plain))
     }
 
-    /// The close reason for a TLS failure on this connection.
-    fn tls_failed(&self, failure: TlsFailure) -> CloseReason {
-        CloseReason::Error(NetError::tls(
-            Operation::Tls,
-            Some(self.addr.to_string()),
-            failure,
-        ))
+    /// The close reason for a TLS failure on this connection; `reset` when the close is to be a reset
+    /// ([`NetError::reset`]).
+    fn tls_failed(&self, failure: TlsFailure, reset: bool) -> CloseReason {
+        let mut error = NetError::tls(Operation::Tls, Some(self.addr.to_string()), failure);
+        error.reset = reset;
+        CloseReason::Error(error)
+    }
+
+    /// After a TLS failure, reads what the peer sent and was not read yet (it belongs in a failed
+    /// handshake's record), so that the close is the FIN of an orderly close rather than the RST of a
+    /// socket closed with bytes unread. False when the peer is still sending after [`LEFT_READS`]
+    /// reads: the close is then a reset.
+    fn read_left(&mut self, cx: &mut Cx) -> bool {
+        for _ in 0..LEFT_READS {
+            let (raw, _) = cx.tls_buffers(RAW_READ);
+            match self.stream.read(raw) {
+                Ok(0) => return true,
+                Ok(n) => {
+                    if let Some(tls) = self.tls.as_mut() {
+                        tls.keep_unread(&raw[..n]);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // Nothing more for now; or the socket failed, and nothing more will come.
+                Err(_) => return true,
+            }
+        }
+        false
     }
 
     /// Queues `bytes` as one send and writes as much as the socket takes now. A send that does not fit in
@@ -487,14 +512,24 @@ impl Conn {
     /// Resets the connection (an RST, not a FIN: `SO_LINGER` 0) and reports it closed for `reason`, as
     /// [`Conn::close`] does; a relay passes on its partner's reset or failure this way.
     pub(crate) fn abort(self, reason: CloseReason, cx: &mut Cx) {
-        // Should the option be refused, the close below still ends the connection, with a FIN.
-        let _ = SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
+        self.reset_on_close();
         self.close(reason, cx);
     }
 
-    /// Closes the connection and reports why, after reporting what was still queued as unsent. Kicked
-    /// and stopped peers get a clean FIN.
+    /// Makes the close an RST, not a FIN (`SO_LINGER` 0).
+    fn reset_on_close(&self) {
+        // Should the option be refused, the close still ends the connection, with a FIN.
+        let _ = SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
+    }
+
+    /// Closes the connection and reports why, after reporting what was still queued as unsent and the
+    /// raw bytes of a TLS handshake that did not finish ([`Event::TlsRaw`]). Kicked and stopped peers get
+    /// a clean FIN; a TLS failure with the peer still sending ([`NetError::reset`]) an RST.
     pub(crate) fn close(mut self, reason: CloseReason, cx: &mut Cx) {
+        if matches!(&reason, CloseReason::Error(error) if error.reset) {
+            self.reset_on_close();
+        }
+        self.report_unfinished_handshake(&reason, cx);
         // A TLS connection that ends in order ends with our close_notify too (if the socket takes it now):
         // a peer that closed its side waits for it (a bidirectional shutdown, as Python's `unwrap`).
         if matches!(
@@ -529,6 +564,27 @@ impl Conn {
             reason,
             at: SystemTime::now(),
         });
+    }
+
+    /// Reports the raw bytes of a TLS handshake that did not finish, as they went over the wire.
+    fn report_unfinished_handshake(&mut self, reason: &CloseReason, cx: &mut Cx) {
+        let Some(tls) = self.tls.as_mut() else {
+            return;
+        };
+        let peer_plain = matches!(
+            reason,
+            CloseReason::Error(NetError { tls: Some(failure), .. })
+                if matches!(**failure, TlsFailure::PlainClient { .. } | TlsFailure::PlainServer { .. })
+        );
+        for raw in tls.unfinished_handshake() {
+            cx.emit(Event::TlsRaw {
+                peer: self.peer,
+                dir: raw.dir,
+                records: raw.dir == Direction::Tx || !peer_plain,
+                bytes: Bytes::from(raw.bytes),
+                at: raw.at,
+            });
+        }
     }
 
     fn reason(&self, op: Operation, e: &io::Error) -> CloseReason {

@@ -74,6 +74,9 @@ pub struct NetError {
     pub tls: Option<Box<super::TlsFailure>>,
     /// For [`Problem::SelfTarget`]: where the target was reached, and the relay's own listener there.
     pub self_target: Option<Box<SelfTarget>>,
+    /// A TLS failure that closed a connection with a reset (RST) rather than a FIN: the peer was still
+    /// sending, and a socket closed with bytes it did not read resets.
+    pub reset: bool,
 }
 
 /// A relay's target that is the relay itself ([`Problem::SelfTarget`]).
@@ -97,6 +100,7 @@ impl NetError {
             detail: err.to_string(),
             tls: None,
             self_target: None,
+            reset: false,
         }
     }
 
@@ -111,6 +115,7 @@ impl NetError {
             detail: detail.into(),
             tls: None,
             self_target: None,
+            reset: false,
         }
     }
 
@@ -124,6 +129,7 @@ impl NetError {
             detail: format!("no answer within {} ms", waited.as_millis()),
             tls: None,
             self_target: None,
+            reset: false,
         }
     }
 
@@ -138,6 +144,7 @@ impl NetError {
             os_code: None,
             tls: Some(Box::new(failure)),
             self_target: None,
+            reset: false,
         }
     }
 
@@ -155,6 +162,7 @@ impl NetError {
             ),
             tls: None,
             self_target: Some(Box::new(SelfTarget { reached, listen })),
+            reset: false,
         }
     }
 
@@ -254,9 +262,18 @@ impl NetError {
 
     fn tls_text(&self, lang: crate::i18n::Lang) -> String {
         let addr = self.addr.as_deref().unwrap_or("?");
-        self.tls
+        let mut text = self
+            .tls
             .as_ref()
-            .map_or_else(|| self.detail.clone(), |tls| tls.text(addr, lang))
+            .map_or_else(|| self.detail.clone(), |tls| tls.text(addr, lang));
+        if self.reset {
+            text.push_str(lang.pick(
+                " NetAssist reset the connection (RST): the peer was still sending, and a connection \
+                 closed with bytes unread is reset.",
+                "NetAssist 重置了连接 (RST)：对方仍在发送，而关闭时还有未读数据的连接会被重置。",
+            ));
+        }
+        text
     }
 
     fn op_zh(&self) -> &'static str {
@@ -368,6 +385,22 @@ mod tests {
             "{}",
             e.zh()
         );
+    }
+
+    #[test]
+    fn a_tls_failure_that_reset_the_connection_says_so_in_both_languages() {
+        let failure = super::super::TlsFailure::PlainClient {
+            first: b"hello".to_vec(),
+        };
+        let mut e = NetError::tls(Operation::Tls, Some("127.0.0.1:4".to_owned()), failure);
+        assert!(!e.to_string().contains("RST"), "{e}");
+        e.reset = true;
+        assert!(
+            e.to_string()
+                .ends_with("NetAssist reset the connection (RST): the peer was still sending, and a connection closed with bytes unread is reset."),
+            "{e}"
+        );
+        assert!(e.zh().contains("NetAssist 重置了连接 (RST)"), "{}", e.zh());
     }
 
     #[test]

@@ -177,6 +177,25 @@ pub enum Event {
         /// When it happened.
         at: SystemTime,
     },
+    /// The raw bytes of a TLS handshake that did not finish, one read or write each, as they went over
+    /// the wire: what the peer sent (TLS records, or the request of a peer that does not speak TLS) and
+    /// what we wrote (our handshake, the alert that said why we gave up). They come when the connection
+    /// closes, right before its [`Event::Closed`] (which says why), each with the time it was read or
+    /// written. They were never application data: not a row nor counted; a pcapng puts them on the
+    /// connection.
+    TlsRaw {
+        /// The connection.
+        peer: PeerId,
+        /// Read from the peer, or written by us.
+        dir: Direction,
+        /// The bytes.
+        bytes: Bytes,
+        /// They are TLS records; false for what a peer that does not speak TLS sent
+        /// ([`super::TlsFailure::PlainClient`], [`super::TlsFailure::PlainServer`]).
+        records: bool,
+        /// When they were read or written.
+        at: SystemTime,
+    },
     /// Sends to a peer that never went out (wholly or in part): its connection ended or it was forgotten
     /// first (then this comes before its [`Event::Closed`]), or new rules cancelled delayed replies. Queued
     /// sends and rule replies still waiting for their delay both count.
@@ -286,6 +305,7 @@ impl Event {
             | Event::HalfClosed { at, .. }
             | Event::TlsEstablished { at, .. }
             | Event::TlsCertificate { at, .. }
+            | Event::TlsRaw { at, .. }
             | Event::Unsent { at, .. }
             | Event::Closed { at, .. }
             | Event::Rejected { at, .. }

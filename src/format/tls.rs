@@ -75,7 +75,7 @@ pub(crate) fn certificate_text(certificate: &CertSummary, lang: Lang) -> String 
 }
 
 /// A half-close, with how TLS said it when it did.
-pub(super) fn half_closed_text(side: Side, tls: Option<TlsClose>, lang: Lang) -> &'static str {
+pub(super) fn half_closed_text(side: Side, tls: Option<TlsClose>, lang: Lang) -> String {
     match (side, tls) {
         (Side::Peer, None) => lang.pick(
             "The peer finished sending (FIN); it can still receive",
@@ -90,6 +90,20 @@ pub(super) fn half_closed_text(side: Side, tls: Option<TlsClose>, lang: Lang) ->
              off (truncation)",
             "对方用 TCP FIN 结束了发送，但没有 TLS close_notify：它发送的数据可能被截断",
         ),
+        (Side::Peer, Some(TlsClose::MidRecord { discarded })) => {
+            return if lang == Lang::En {
+                format!(
+                    "The peer finished sending with a TCP FIN but no TLS close_notify, and closed in the \
+                     middle of a TLS record: what it sent was cut off, and the {discarded} bytes of that \
+                     record were thrown away, as they cannot be decrypted"
+                )
+            } else {
+                format!(
+                    "对方用 TCP FIN 结束了发送（没有 TLS close_notify），且停在一个 TLS 记录的中间：它发送的数据\
+                     被截断了，该记录已收到的 {discarded} 字节无法解密，已被丢弃"
+                )
+            };
+        }
         (Side::Local, None) => lang.pick(
             "You finished sending (FIN sent); the peer can still send",
             "你已结束发送 (已发 FIN)，对方仍可发送",
@@ -99,6 +113,7 @@ pub(super) fn half_closed_text(side: Side, tls: Option<TlsClose>, lang: Lang) ->
             "你已结束发送 (已发 TLS close_notify 和 FIN)，对方仍可发送",
         ),
     }
+    .to_owned()
 }
 
 #[cfg(test)]

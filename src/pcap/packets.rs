@@ -13,13 +13,17 @@
 //!   ours a FIN from us acknowledged by the peer, each when it happened;
 //! - closed after the peer's FIN, disconnected by the user, or at the session's end: our FIN (if not sent
 //!   yet), acknowledged by the peer;
-//! - reset by the peer: an RST from the peer; ended by an error on our side: an RST from us;
+//! - reset by the peer: an RST from the peer; ended by an error on our side: an RST from us, but for a
+//!   TLS failure, which ends in order (our FIN; after the peer's when it closed during the handshake)
+//!   unless the peer was still sending ([`crate::engine::NetError::reset`]);
 //! - timed out: nothing, as nothing went over the wire;
 //! - the closing packets carry the log's words for the reason as their comment.
 //!
 //! A TLS connection's payloads are its decrypted application data: the first packet after its
 //! handshake ([`Event::TlsEstablished`]) says so in its comment, with what the handshake agreed and the
-//! server's certificate (the close says it when no packet came between).
+//! server's certificate (the close says it when no packet came between). A handshake that did not
+//! finish is there as the raw bytes that went over the wire ([`Event::TlsRaw`]), each packet saying what
+//! they are; a peer's FIN without a `close_notify` says whether data was cut off.
 //!
 //! A relay's sides are two real TCP connections: the device's opened by it (as a server's client), the
 //! server side's by us ([`Event::Paired`] names it before it connects). What is forwarded
@@ -33,7 +37,9 @@ use std::time::SystemTime;
 
 use etherparse::{PacketBuilder, PacketBuilderStep, TcpHeader, TcpOptionElement};
 
-use crate::engine::{CloseReason, Direction, Event, Mode, PeerId, Side, TlsInfo};
+use crate::engine::{
+    CloseReason, Direction, Event, Mode, PeerId, Side, TlsClose, TlsFailure, TlsInfo,
+};
 use crate::i18n::{Lang, Text};
 use crate::traffic::Note;
 
@@ -198,16 +204,26 @@ impl Synthesizer {
                     connection.data(true, written, *written_at, out)?;
                 }
             }
-            Event::HalfClosed { peer, side, at, .. } => {
-                if let Some(Connection {
-                    tcp: Some(tcp),
-                    flow,
-                    tls,
-                    ..
-                }) = self.connections.get_mut(peer)
-                {
-                    let comment = tls.take();
-                    tcp.fin(flow, *side == Side::Local, *at, comment, out)?;
+            Event::TlsRaw {
+                peer,
+                dir,
+                bytes,
+                records,
+                at,
+            } => {
+                if let Some(connection) = self.connections.get_mut(peer) {
+                    let note = raw_comment(*dir == Direction::Tx, *records);
+                    connection.data_noted(*dir == Direction::Tx, bytes, *at, Some(note), out)?;
+                }
+            }
+            Event::HalfClosed {
+                peer,
+                side,
+                tls,
+                at,
+            } => {
+                if let Some(connection) = self.connections.get_mut(peer) {
+                    connection.half_closed(*side, *tls, *at, out)?;
                 }
             }
             Event::Closed { peer, reason, at } => {
@@ -320,6 +336,28 @@ fn tls_comment(info: &TlsInfo, ours: Option<&str>) -> String {
     text
 }
 
+/// The comment on a packet of a TLS handshake that did not finish ([`Event::TlsRaw`]): what its bytes
+/// are, as this file otherwise holds a TLS connection's decrypted application data.
+fn raw_comment(from_local: bool, records: bool) -> String {
+    match (from_local, records) {
+        (_, false) => {
+            "Not TLS: the peer sent these bytes as plain TCP to a TLS connection, so they \
+                       were never application data; the close says what NetAssist made of them."
+                .to_owned()
+        }
+        (true, true) => {
+            "Raw TLS records NetAssist sent in a handshake that did not finish, as they \
+                         went over the wire (not decrypted application data); the close says why."
+                .to_owned()
+        }
+        (false, true) => {
+            "Raw TLS records the peer sent in a handshake that did not finish, as they \
+                          went over the wire (not decrypted application data); the close says why."
+                .to_owned()
+        }
+    }
+}
+
 /// Two comments as one, either when only one is there.
 fn joined(first: Option<String>, second: Option<String>) -> Option<String> {
     match (first, second) {
@@ -381,6 +419,24 @@ impl Connection {
         }
     }
 
+    /// One side's FIN, for TCP; a peer's FIN without TLS's `close_notify` says what it means for its
+    /// data.
+    fn half_closed(
+        &mut self,
+        side: Side,
+        how: Option<TlsClose>,
+        at: SystemTime,
+        out: &mut Packets,
+    ) -> io::Result<()> {
+        let Some(tcp) = &mut self.tcp else {
+            return Ok(());
+        };
+        let cut = matches!(how, Some(TlsClose::Truncated | TlsClose::MidRecord { .. }))
+            .then(|| Note::HalfClosed(side, how).text(Lang::En));
+        let comment = joined(self.tls.take(), cut);
+        tcp.fin(&self.flow, side == Side::Local, at, comment, out)
+    }
+
     /// Bytes we sent (`from_local`) or received.
     fn data(
         &mut self,
@@ -389,12 +445,24 @@ impl Connection {
         at: SystemTime,
         out: &mut Packets,
     ) -> io::Result<()> {
+        self.data_noted(from_local, bytes, at, None, out)
+    }
+
+    /// As [`Self::data`], with `note` on the first packet.
+    fn data_noted(
+        &mut self,
+        from_local: bool,
+        bytes: &[u8],
+        at: SystemTime,
+        note: Option<String>,
+        out: &mut Packets,
+    ) -> io::Result<()> {
         let unknown_local = if std::mem::take(&mut self.first) {
             self.flow.unknown_local.clone()
         } else {
             None
         };
-        let comment = joined(unknown_local, self.tls.take());
+        let comment = joined(joined(unknown_local, self.tls.take()), note);
         if let Some(tcp) = &mut self.tcp {
             return tcp.data(&self.flow, from_local, bytes, at, comment, out);
         }
@@ -654,6 +722,13 @@ impl Tcp {
             | CloseReason::Kicked
             | CloseReason::SessionStopped
             | CloseReason::Unreachable(_) => self.fin(flow, true, at, Some(words), out),
+            // TLS gives up in order: its alert, then our FIN; after the peer's FIN when that ended it.
+            CloseReason::Error(error) if error.tls.is_some() && !error.reset => {
+                if matches!(error.tls.as_deref(), Some(TlsFailure::ClosedInHandshake)) {
+                    self.fin(flow, false, at, None, out)?;
+                }
+                self.fin(flow, true, at, Some(words), out)
+            }
             CloseReason::Reset => self.rst(flow, false, at, words, out),
             CloseReason::Error(_) | CloseReason::PartnerReset(_) => {
                 self.rst(flow, true, at, words, out)

@@ -189,6 +189,24 @@ impl TrafficLog {
         self.framing_error
     }
 
+    /// The session stopped at `at`: what is framed is flushed, drops counted, open peers closed.
+    fn stopped(&mut self, at: SystemTime) {
+        self.flush_all();
+        for row in self.drops.take_all(at) {
+            self.push_drop_row(row);
+        }
+        // A UDP session stops without closing its remotes one by one.
+        for stats in self.peers.values_mut() {
+            if stats.closed.is_none() {
+                stats.close(CloseReason::SessionStopped, at);
+                self.closed.push_back(stats.id);
+            }
+        }
+        self.connected = 0;
+        self.forget_closed();
+        self.stopped = true;
+    }
+
     /// Takes one engine event seen at `now`: updates counters and peers, frames data per peer and
     /// direction, and appends rows.
     ///
@@ -257,22 +275,7 @@ impl TrafficLog {
             } => self.unsent(*peer, written, *written_at, *at, now),
             Event::HalfClosed { peer, side, .. } => self.half_closed(*peer, *side),
             Event::Error { error, at } => self.last_error = Some((*at, error.clone())),
-            Event::Stopped { at } => {
-                self.flush_all();
-                for row in self.drops.take_all(*at) {
-                    self.push_drop_row(row);
-                }
-                // A UDP session stops without closing its remotes one by one.
-                for stats in self.peers.values_mut() {
-                    if stats.closed.is_none() {
-                        stats.close(CloseReason::SessionStopped, *at);
-                        self.closed.push_back(stats.id);
-                    }
-                }
-                self.connected = 0;
-                self.forget_closed();
-                self.stopped = true;
-            }
+            Event::Stopped { at } => self.stopped(*at),
             Event::TlsEstablished { peer, info, .. } => {
                 if let Some(stats) = self.peers.get_mut(peer) {
                     stats.tls = Some(info.clone());
@@ -289,6 +292,7 @@ impl TrafficLog {
             | Event::Joined { .. }
             | Event::Left { .. }
             | Event::Periodic { .. }
+            | Event::TlsRaw { .. }
             | Event::Check(_) => {}
         }
         match Note::of(event) {

@@ -241,7 +241,11 @@ impl Note {
                 (peer, Self::Check(Box::new(milestone)))
             }
             // Forwarded bytes are the other side's received row already.
-            Event::Data { .. } | Event::Periodic { .. } | Event::Forwarded { .. } => return None,
+            // A failed handshake's raw bytes: its close says what they were.
+            Event::Data { .. }
+            | Event::Periodic { .. }
+            | Event::Forwarded { .. }
+            | Event::TlsRaw { .. } => return None,
         })
     }
 }

@@ -2,13 +2,18 @@
 //! writes itself: raw bytes read from the socket go in, plaintext comes out; plaintext to send goes in,
 //! records to write come out. It never touches the socket for reading, so one socket read (up to
 //! [`RAW_READ`] bytes) yields at most one batch of plaintext, as a plain TCP read yields one.
+//!
+//! It also follows what went over the wire beneath ([`super::wire`]): the record boundaries of what the
+//! peer sent, and the raw bytes of the handshake until it finishes, which a failed one leaves behind.
 
 use std::io::{self, Read, Write};
 
 use rustls::{Connection, ServerConnection};
 
 use super::failure::FIRST_BYTES;
-use super::{CertSummary, Endpoint, TlsFailure, TlsInfo};
+use super::wire::{Keeping, RawBytes, Records, Transcript};
+use super::{CertSummary, Endpoint, TlsClose, TlsFailure, TlsInfo};
+use crate::engine::Direction;
 
 /// The most raw bytes to read from the socket at once: what they decrypt to, with a record that the
 /// previous read left unfinished (up to 16 KiB), always fits in the session's 64 KiB read buffer.
@@ -28,9 +33,11 @@ pub(crate) struct Received {
 /// A TLS connection's state.
 pub(crate) struct TlsLink {
     conn: Connection,
-    /// The first raw bytes the peer sent, kept until the handshake is done, to tell a peer that does not
-    /// speak TLS by what it sent.
-    first: Vec<u8>,
+    /// The raw bytes read and written while the handshake lasts: a failed one is recorded with them, and
+    /// a peer that does not speak TLS is told by what it sent.
+    transcript: Transcript,
+    /// Where what the peer sent stands among TLS records.
+    records: Records,
     /// Plaintext bytes of the front send accepted into records that are not all written yet.
     pub(crate) pending: usize,
     /// Our `close_notify` was queued.
@@ -73,7 +80,8 @@ impl TlsLink {
         };
         Ok(Self {
             conn,
-            first: Vec::new(),
+            transcript: Transcript::default(),
+            records: Records::default(),
             pending: 0,
             close_sent: false,
             close_pending: false,
@@ -94,20 +102,24 @@ impl TlsLink {
         out: &mut [u8],
     ) -> Result<Received, TlsFailure> {
         let was_handshaking = self.conn.is_handshaking();
-        if was_handshaking && self.first.len() < FIRST_BYTES {
-            let take = raw.len().min(FIRST_BYTES - self.first.len());
-            self.first.extend_from_slice(&raw[..take]);
+        if was_handshaking {
+            self.transcript.keep(Direction::Rx, raw);
         }
         let mut received = Received::default();
         while !raw.is_empty() {
             // Reading from a slice cannot fail; rustls takes a few KiB at a time.
+            let before = raw;
             if let Err(e) = self.conn.read_tls(&mut raw) {
                 return Err(TlsFailure::Protocol(e.to_string()));
             }
-            let state = self
-                .conn
-                .process_new_packets()
-                .map_err(|e| TlsFailure::of(&e, self.is_server(), &self.first))?;
+            self.records.feed(&before[..before.len() - raw.len()]);
+            let state = self.conn.process_new_packets().map_err(|e| {
+                TlsFailure::of(
+                    &e,
+                    self.is_server(),
+                    &self.transcript.peer_first(FIRST_BYTES),
+                )
+            })?;
             if state.plaintext_bytes_to_read() > 0 {
                 received.plain += read_plain(&mut self.conn, &mut out[received.plain..])?;
             }
@@ -118,9 +130,35 @@ impl TlsLink {
         }
         if was_handshaking && !self.conn.is_handshaking() {
             received.established = true;
-            self.first = Vec::new();
+            self.transcript = Transcript::default();
         }
         Ok(received)
+    }
+
+    /// Keeps bytes the peer sent that were read after a failure, not fed to rustls: part of a failed
+    /// handshake's record.
+    pub(crate) fn keep_unread(&mut self, raw: &[u8]) {
+        if self.conn.is_handshaking() {
+            self.transcript.keep(Direction::Rx, raw);
+        }
+    }
+
+    /// The raw bytes of a handshake that did not finish, in order; none once it finished.
+    pub(crate) fn unfinished_handshake(&mut self) -> Vec<RawBytes> {
+        if self.conn.is_handshaking() {
+            self.transcript.take()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// How the peer's FIN without a `close_notify` ended its sending: at a record boundary, or in the
+    /// middle of a record, whose bytes are then lost.
+    pub(crate) fn fin_without_close_notify(&self) -> TlsClose {
+        match self.records.unfinished() {
+            0 => TlsClose::Truncated,
+            discarded => TlsClose::MidRecord { discarded },
+        }
     }
 
     /// The failure to report when the peer closed the TCP connection before the handshake finished:
@@ -129,7 +167,7 @@ impl TlsLink {
         let failure = TlsFailure::of(
             &rustls::Error::HandshakeNotComplete,
             self.is_server(),
-            &self.first,
+            &self.transcript.peer_first(FIRST_BYTES),
         );
         match failure {
             TlsFailure::Protocol(_) => TlsFailure::ClosedInHandshake,
@@ -138,10 +176,18 @@ impl TlsLink {
     }
 
     /// Writes queued records to `stream` until none are left (`Ok(true)`) or the socket is full
-    /// (`Ok(false)`).
+    /// (`Ok(false)`); while the handshake lasts, they are kept in its transcript.
     pub(crate) fn write_records(&mut self, stream: &mut impl Write) -> io::Result<bool> {
         while self.conn.wants_write() {
-            match self.conn.write_tls(stream) {
+            let wrote = if self.conn.is_handshaking() {
+                self.conn.write_tls(&mut Keeping {
+                    stream: &mut *stream,
+                    transcript: &mut self.transcript,
+                })
+            } else {
+                self.conn.write_tls(stream)
+            };
+            match wrote {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),

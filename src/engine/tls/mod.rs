@@ -11,6 +11,7 @@ mod cert;
 mod failure;
 pub(crate) mod link;
 mod verify;
+pub(crate) mod wire;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -142,9 +143,15 @@ pub struct TlsInfo {
 pub enum TlsClose {
     /// A TLS `close_notify` alert: an orderly end; nothing was cut off.
     CloseNotify,
-    /// The peer's TCP FIN came without a `close_notify`: what it sent may have been cut off (a
-    /// truncation, which TLS exists to detect).
+    /// The peer's TCP FIN came without a `close_notify`, at a record boundary: what it sent may have
+    /// been cut off (a truncation, which TLS exists to detect).
     Truncated,
+    /// The peer's TCP FIN came in the middle of a TLS record (without a `close_notify`): it was cut off
+    /// for certain, and the part of the record that came cannot be decrypted.
+    MidRecord {
+        /// The bytes of the unfinished record that came (its header and part of its body), thrown away.
+        discarded: usize,
+    },
 }
 
 /// A session's TLS side for one direction of connections, ready to start connections with.

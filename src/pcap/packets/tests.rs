@@ -9,7 +9,9 @@ use bytes::Bytes;
 use etherparse::{NetSlice, SlicedPacket, TransportSlice};
 
 use super::{Connection, Flow, MSS, Packets, Synthesizer, Tcp, initial_sequence};
-use crate::engine::{CloseReason, Direction, Event, Mode, NetError, Operation, PeerId, Side};
+use crate::engine::{
+    CloseReason, Direction, Event, Mode, NetError, Operation, PeerId, Side, TlsClose, TlsFailure,
+};
 
 /// One packet, read back.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -413,6 +415,95 @@ fn a_reset_is_an_rst_from_the_peer_and_an_error_of_ours_an_rst_from_us() {
             assert!(p.comment.as_deref().unwrap().starts_with("Closed: "));
             streams(&packets, addr(LOCAL));
         }
+    }
+}
+
+#[test]
+fn a_tls_failure_ends_in_order_unless_the_connection_was_reset() {
+    let tls = |failure: TlsFailure, reset: bool| {
+        let mut error = NetError::tls(Operation::Tls, Some(REMOTE.to_owned()), failure);
+        error.reset = reset;
+        CloseReason::Error(error)
+    };
+    let plain = TlsFailure::PlainClient {
+        first: b"hello".to_vec(),
+    };
+    for (reason, flags) in [
+        (tls(plain.clone(), false), vec![(true, "AF"), (false, "A")]),
+        (tls(plain, true), vec![(true, "AR")]),
+        // The peer's FIN ended the handshake: it comes first.
+        (
+            tls(TlsFailure::ClosedInHandshake, false),
+            vec![(false, "AF"), (true, "A"), (true, "AF"), (false, "A")],
+        ),
+    ] {
+        let raw = |dir, bytes: &'static [u8], records| Event::TlsRaw {
+            peer: PEER,
+            dir,
+            bytes: Bytes::from_static(bytes),
+            records,
+            at: at(5),
+        };
+        let packets = run(
+            &server(LOCAL),
+            &[
+                connected(LOCAL, REMOTE),
+                raw(Direction::Rx, b"hello", false),
+                raw(Direction::Tx, b"\x15\x03\x03\x00\x02\x02\x32", true),
+                closed(reason.clone()),
+            ],
+        );
+        // The peer's bytes and our alert, each acknowledged, say what they are.
+        assert_eq!(packets[3].payload, b"hello");
+        assert!(
+            packets[3]
+                .comment
+                .as_deref()
+                .unwrap()
+                .starts_with("Not TLS")
+        );
+        assert_eq!(packets[5].payload.len(), 7);
+        assert!(
+            packets[5]
+                .comment
+                .as_deref()
+                .unwrap()
+                .starts_with("Raw TLS records NetAssist sent")
+        );
+        let (theirs, ours) = streams(&packets, addr(LOCAL));
+        assert_eq!((theirs.as_slice(), ours.len()), (&b"hello"[..], 7));
+        let closing: Vec<(bool, &str)> = packets[7..]
+            .iter()
+            .map(|p| (p.from == addr(LOCAL), p.flags.as_str()))
+            .collect();
+        assert_eq!(closing, flags, "{reason:?}");
+    }
+}
+
+#[test]
+fn a_fin_without_close_notify_says_whether_data_was_cut_off() {
+    for (how, says) in [
+        (TlsClose::Truncated, "may be cut off"),
+        (
+            TlsClose::MidRecord { discarded: 21 },
+            "middle of a TLS record: what it sent was cut off, and the 21 bytes",
+        ),
+    ] {
+        let packets = run(
+            &client(),
+            &[
+                connected("127.0.0.1:40000", "127.0.0.1:5000"),
+                Event::HalfClosed {
+                    peer: PEER,
+                    side: Side::Peer,
+                    tls: Some(how),
+                    at: at(9),
+                },
+            ],
+        );
+        let fin = &packets[3];
+        assert_eq!(fin.flags, "AF");
+        assert!(fin.comment.as_deref().unwrap().contains(says), "{fin:?}");
     }
 }
 
