@@ -26,7 +26,7 @@ use crate::engine::{self, HostPort, Mode, SessionConfig};
 use crate::i18n::Lang;
 use crate::rules::{Rule, RuleError, Rules};
 
-pub use tls::TlsSettings;
+pub use tls::{TlsSettings, preset_folder};
 
 /// The format version this build writes. Raise it when a field changes meaning (not when one is added:
 /// added fields load from older files with their defaults), and bring older presets up in

@@ -1,7 +1,8 @@
 //! What the record says of TLS connections that did not go as they should, checked against the wire: a
 //! plain TCP peer on either side of a TLS one is in the pcapng with the bytes it sent and the close as
 //! it went (read back with `tshark`), a FIN in the middle of a TLS record is a certain truncation with
-//! the bytes thrown away counted (from Python's `ssl` cutting its own record).
+//! the bytes thrown away counted (from Python's `ssl` cutting its own record), and a preset's relative
+//! certificate files are read beside it wherever NetAssist runs.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -339,4 +340,37 @@ fn a_fin_in_the_middle_of_a_record_is_a_certain_truncation_with_its_bytes_counte
             .unwrap_or_else(|| panic!("{packets:#?}"));
         assert_eq!(fin.comment, reason, "{packets:#?}");
     }
+}
+
+#[test]
+fn a_presets_relative_certificate_files_are_read_beside_it_from_any_folder() {
+    let pki = Pki::new("Beside");
+    let leaf = pki.good();
+    let name = |path: &Path| path.file_name().unwrap().to_str().unwrap().to_owned();
+    let preset = pki.dir.path().join("board.ron");
+    std::fs::write(
+        &preset,
+        format!(
+            "Preset(version: 4, mode: TcpServer, local_ip: \"127.0.0.1\", local_port: \"0\", \
+             tls: (enabled: true, cert_file: \"{}\", key_file: \"{}\"))",
+            name(&leaf.cert),
+            name(&leaf.key)
+        ),
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut server = Netassist::start_in(
+        elsewhere.path(),
+        &["run", preset.to_str().unwrap(), "--seconds", "5"],
+    );
+    let port = server.port();
+    let certificate = server.line("the certificate row", |l| l.contains("TLS certificate:"));
+    assert!(certificate.contains("good leaf"), "{certificate}");
+    // A client that trusts the CA completes its handshake with the certificate from the files.
+    let client = common::start(tls_client(port, TlsVerify::CaFile(pki.ca.clone())));
+    common::wait_for(&client.session, "the handshake", |e| match e {
+        Event::TlsEstablished { .. } => Some(()),
+        Event::Closed { reason, .. } => panic!("{reason:?}"),
+        _ => None,
+    });
 }

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable;
 use netassist::engine::{Event, Mode, SessionConfig, TlsAccept, TlsIdentity};
-use netassist::preset::{ModeKind, Preset};
+use netassist::preset::{ModeKind, Preset, TlsSettings};
 use netassist::ui::app::NetAssistApp;
 use netassist::ui::{Lang, Settings};
 use pki::Pki;
@@ -211,6 +211,35 @@ fn a_self_signed_server_keeps_its_certificate_in_the_windows_folder_and_shows_it
     step_until(&mut harness, "the client's handshake", |app| {
         app.log().peers().any(|peer| peer.tls.is_some())
     });
+}
+
+#[test]
+fn a_preset_files_relative_certificate_files_are_read_beside_it() {
+    let pki = Pki::new("Beside");
+    let leaf = pki.good();
+    let name = |path: &std::path::Path| path.file_name().unwrap().to_str().unwrap().to_owned();
+    let mut preset = preset();
+    preset.tls = TlsSettings {
+        enabled: true,
+        cert_file: name(&leaf.cert),
+        key_file: name(&leaf.key),
+        ..TlsSettings::default()
+    };
+    let mut settings = with(preset);
+    settings.preset_file = Some(pki.dir.path().join("board.ron"));
+    let mut harness = harness_for(NetAssistApp::new(settings, Box::<Scripted>::default()));
+    open(&mut harness);
+    step_until(&mut harness, "the certificate", |app| {
+        app.log().certificate().is_some()
+    });
+    let certificate = harness.state().log().certificate().unwrap();
+    let files = netassist::engine::CertSummary::of(&leaf.der).unwrap();
+    assert_eq!(certificate.fingerprint(), files.fingerprint());
+    // The settings keep the names as typed, for the preset file to stay movable with its files.
+    assert_eq!(
+        harness.state().settings.preset.tls.cert_file,
+        name(&leaf.cert)
+    );
 }
 
 #[test]

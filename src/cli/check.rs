@@ -84,7 +84,8 @@ fn plan(args: &CheckArgs) -> Result<CheckPlan, String> {
     for warning in &loaded.warnings {
         eprintln!("netassist: {}: {warning}", args.preset.display());
     }
-    let mut preset = loaded.preset;
+    // The preset's own files are beside it; files given as flags are as typed.
+    let mut preset = loaded.preset.with_tls_paths_from(&args.preset);
     args.tls.apply(&mut preset)?;
     preset.tls.keep_beside(&args.preset);
     if let Some(bind) = &args.bind {

@@ -145,7 +145,8 @@ fn preset_of(command: CliCommand) -> Result<(Preset, Common, Option<PathBuf>), S
             for warning in &loaded.warnings {
                 eprintln!("netassist: {}: {warning}", path.display());
             }
-            let mut preset = loaded.preset;
+            // The preset's own files are beside it; files given as flags are as typed.
+            let mut preset = loaded.preset.with_tls_paths_from(&path);
             common.tls.apply(&mut preset)?;
             preset.tls.keep_beside(&path);
             if let Some(bind) = bind {

@@ -9,8 +9,9 @@ use super::{Field, FieldError, ModeKind, Preset};
 use crate::engine::{TlsAccept, TlsConnect, TlsFailure, TlsIdentity, TlsVerify};
 use crate::i18n::Lang;
 
-/// TLS over a TCP session. Presets from before TLS load with it off. Paths are as typed (relative ones
-/// from the folder NetAssist runs in).
+/// TLS over a TCP session. Presets from before TLS load with it off. Paths are kept as typed; a
+/// relative one is read from the preset file's folder when the session's preset came from a file
+/// ([`Preset::with_tls_paths_from`]), else from the folder NetAssist runs in.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TlsSettings {
@@ -85,6 +86,26 @@ impl TlsSettings {
         Ok(Some(TlsAccept::new(identity)))
     }
 
+    /// The settings with each relative file (CA, certificate, key) made a path in `folder`; absolute
+    /// and empty ones stay as they are.
+    #[must_use]
+    pub fn with_paths_from(&self, folder: &Path) -> Self {
+        let from = |typed: &str| {
+            let path = Path::new(typed.trim());
+            if typed.trim().is_empty() || path.is_absolute() {
+                typed.to_owned()
+            } else {
+                folder.join(path).display().to_string()
+            }
+        };
+        Self {
+            ca_file: from(&self.ca_file),
+            cert_file: from(&self.cert_file),
+            key_file: from(&self.key_file),
+            ..self.clone()
+        }
+    }
+
     /// With a self-signed certificate and no files named, names them beside the preset file
     /// `preset` (`board.ron`: `board.cert.pem` and `board.key.pem`), so the certificate is made once
     /// and presented again each time the preset runs.
@@ -110,6 +131,18 @@ impl TlsSettings {
 }
 
 impl Preset {
+    /// The preset as read from `file`: its relative TLS files (`tls`, and a relay's `target_tls`) are
+    /// read from the file's folder, where they were put beside it, whatever folder NetAssist runs in.
+    #[must_use]
+    pub fn with_tls_paths_from(&self, file: &Path) -> Self {
+        let folder = preset_folder(file);
+        Self {
+            tls: self.tls.with_paths_from(folder),
+            target_tls: self.target_tls.with_paths_from(folder),
+            ..self.clone()
+        }
+    }
+
     /// Reads the TLS files this preset's session would read (certificate and key, CA file) without
     /// opening anything, so one that is missing, not PEM, or a key that does not belong to its
     /// certificate is named at its field before the session opens. A relay's devices' side is checked
@@ -140,6 +173,13 @@ impl Preset {
         }
         Ok(())
     }
+}
+
+/// The folder of the preset file `file`, which its relative TLS files are read from (empty for a file
+/// named without one: the current folder).
+#[must_use]
+pub fn preset_folder(file: &Path) -> &Path {
+    file.parent().unwrap_or_else(|| Path::new(""))
 }
 
 /// The files a self-signed certificate is kept in: two different files, both there or neither (to be
@@ -258,6 +298,44 @@ mod tests {
             client.session().unwrap().tls_connect.unwrap().verify,
             TlsVerify::SystemRoots
         );
+    }
+
+    #[test]
+    fn relative_tls_files_are_read_beside_the_preset_file() {
+        let absolute = std::env::temp_dir().join("ca.pem").display().to_string();
+        let preset = Preset {
+            mode: ModeKind::Relay,
+            tls: TlsSettings {
+                enabled: true,
+                cert_file: "board.cert.pem".to_owned(),
+                key_file: " keys/board.key.pem ".to_owned(),
+                ..TlsSettings::default()
+            },
+            target_tls: TlsSettings {
+                enabled: true,
+                ca_file: absolute.clone(),
+                ..TlsSettings::default()
+            },
+            ..Preset::default()
+        };
+        let folder = Path::new("presets").join("lab");
+        let read = preset.with_tls_paths_from(&folder.join("board.ron"));
+        let config = read.session().unwrap();
+        assert_eq!(
+            config.tls_accept.unwrap().identity,
+            TlsIdentity::Files {
+                cert: folder.join("board.cert.pem"),
+                key: folder.join("keys/board.key.pem"),
+            }
+        );
+        assert_eq!(
+            config.tls_connect.unwrap().verify,
+            TlsVerify::CaFile(PathBuf::from(&absolute))
+        );
+        // Empty stays empty (the system's roots), and a preset in the current folder reads from it.
+        assert_eq!(read.tls.ca_file, "");
+        let here = preset.with_tls_paths_from(Path::new("board.ron"));
+        assert_eq!(here.tls.cert_file, "board.cert.pem");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::app::{NetAssistApp, UiAction};
 use super::files::FileKind;
 use crate::engine::CertSummary;
 use crate::i18n::Lang;
-use crate::preset::{ModeKind, Preset, TlsSettings};
+use crate::preset::{ModeKind, Preset, TlsSettings, preset_folder};
 
 /// A TLS file the user picks with a file dialog.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,23 +53,33 @@ impl NetAssistApp {
         }
     }
 
-    /// The settings as a session opens them: a self-signed certificate with no files named is kept
-    /// beside the preset file, or in the window's own folder when there is none (made for the session
-    /// only when there is neither).
+    /// The settings as a session opens them: relative TLS files are read from the preset file's folder
+    /// (from the folder NetAssist runs in when the settings were never saved to a file), and a
+    /// self-signed certificate with no files named is kept beside the preset file, or in the window's
+    /// own folder when there is none (made for the session only when there is neither).
     pub(crate) fn preset_to_open(&self) -> Preset {
         Preset {
             tls: self.tls_to_open(),
+            target_tls: self.beside_preset(&self.settings.preset.target_tls),
             ..self.settings.preset.clone()
         }
     }
 
     /// The `tls` settings as a session opens them (see [`Self::preset_to_open`]).
     fn tls_to_open(&self) -> TlsSettings {
-        let mut tls = self.settings.preset.tls.clone();
+        let mut tls = self.beside_preset(&self.settings.preset.tls);
         if let Some(base) = self.self_signed_base() {
             tls.keep_beside(&base);
         }
         tls
+    }
+
+    /// `tls` with its relative files in the preset file's folder, when there is one.
+    fn beside_preset(&self, tls: &TlsSettings) -> TlsSettings {
+        match &self.settings.preset_file {
+            Some(file) => tls.with_paths_from(preset_folder(file)),
+            None => tls.clone(),
+        }
     }
 
     /// The preset file a self-signed certificate is kept beside.

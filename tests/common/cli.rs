@@ -2,6 +2,7 @@
 //! channel, and every wait (a line, the exit) is bounded by [`WAIT`].
 
 use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 use std::process::{Child, Command as Process, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
@@ -28,8 +29,14 @@ pub struct Ended {
 
 impl Netassist {
     pub fn start(args: &[&str]) -> Self {
+        Self::start_in(Path::new("."), args)
+    }
+
+    /// As [`Self::start`], running in the folder `dir`.
+    pub fn start_in(dir: &Path, args: &[&str]) -> Self {
         let mut child = Process::new(env!("CARGO_BIN_EXE_netassist"))
             .args(args)
+            .current_dir(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
