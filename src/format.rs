@@ -302,6 +302,7 @@ fn note_en(note: &Note) -> String {
         },
         Note::HalfClosed(side, how) => tls::half_closed_text(*side, *how, Lang::En),
         Note::TlsEstablished(info) => tls::established_text(info, Lang::En),
+        Note::TlsKeptCertificate(problem) => problem.text(Lang::En),
         Note::TlsCertificate(certificate, _) => format!(
             "TLS certificate: {}",
             tls::certificate_text(certificate, Lang::En)
@@ -380,6 +381,7 @@ fn note_zh(note: &Note) -> String {
         },
         Note::HalfClosed(side, how) => tls::half_closed_text(*side, *how, Lang::Zh),
         Note::TlsEstablished(info) => tls::established_text(info, Lang::Zh),
+        Note::TlsKeptCertificate(problem) => problem.text(Lang::Zh),
         Note::TlsCertificate(certificate, _) => {
             format!("TLS 证书：{}", tls::certificate_text(certificate, Lang::Zh))
         }

@@ -486,6 +486,26 @@ mod tests {
         for kind in crate::traffic::CloseKind::ALL {
             all.push(("close kind", Box::new(kind)));
         }
+        // TLS notes with words of their own: a FIN in a record's middle, a kept certificate that no
+        // longer fits.
+        {
+            use crate::engine::{Expiry, KeptProblem, Side, TlsClose};
+            use crate::traffic::Note;
+            let mid = TlsClose::MidRecord { discarded: 21 };
+            all.push((
+                "tls mid record",
+                Box::new(Note::HalfClosed(Side::Peer, Some(mid))),
+            ));
+            let kept = KeptProblem {
+                file: text("board.cert.pem"),
+                expiry: Some(Expiry::Soon(std::time::SystemTime::UNIX_EPOCH)),
+                unnamed: Some([10, 0, 0, 2].into()),
+            };
+            all.push((
+                "tls kept",
+                Box::new(Note::TlsKeptCertificate(Box::new(kept))),
+            ));
+        }
         // Each mistake a check can have, in a step.
         {
             use crate::check::{CheckError, CheckProblem, Role, StepId};

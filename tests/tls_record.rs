@@ -1,8 +1,9 @@
 //! What the record says of TLS connections that did not go as they should, checked against the wire: a
 //! plain TCP peer on either side of a TLS one is in the pcapng with the bytes it sent and the close as
 //! it went (read back with `tshark`), a FIN in the middle of a TLS record is a certain truncation with
-//! the bytes thrown away counted (from Python's `ssl` cutting its own record), and a preset's relative
-//! certificate files are read beside it wherever NetAssist runs.
+//! the bytes thrown away counted (from Python's `ssl` cutting its own record), a preset's relative
+//! certificate files are read beside it wherever NetAssist runs, and a kept self-signed certificate
+//! that no longer fits is said and still used.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -19,9 +20,10 @@ use std::time::{Duration, Instant};
 use common::cli::{Netassist, json_lines};
 use common::{WAIT, server_config, tshark};
 use netassist::engine::{
-    CloseReason, Event, Mode, SessionConfig, TlsAccept, TlsConnect, TlsFailure, TlsIdentity,
-    TlsVerify,
+    CertSummary, CloseReason, Event, Expiry, KeptProblem, Mode, SessionConfig, TlsAccept,
+    TlsConnect, TlsFailure, TlsIdentity, TlsVerify,
 };
+use netassist::i18n::Lang;
 use netassist::pcap::PcapOptions;
 use netassist::session::Controller;
 use netassist::traffic::{LogConfig, TrafficLog};
@@ -373,4 +375,57 @@ fn a_presets_relative_certificate_files_are_read_beside_it_from_any_folder() {
         Event::Closed { reason, .. } => panic!("{reason:?}"),
         _ => None,
     });
+}
+
+/// The problem a TLS server session says of its kept self-signed pair `(cert, key)` when binding
+/// `bind`, after the certificate it presents (the kept one, whose file is left as it was).
+fn kept_problem(cert: &Path, key: &Path, bind: &str) -> KeptProblem {
+    let before = std::fs::read(cert).unwrap();
+    let mut config = server_config(bind);
+    config.tls_accept = Some(TlsAccept::new(TlsIdentity::SelfSigned {
+        save: Some((cert.to_owned(), key.to_owned())),
+    }));
+    let server = common::start(config);
+    let presented = common::wait_for(&server.session, "the certificate", |e| match e {
+        Event::TlsCertificate { certificate, .. } => Some(certificate.clone()),
+        _ => None,
+    });
+    let problem = common::wait_for(&server.session, "the warning", |e| match e {
+        Event::TlsKeptCertificate { problem, .. } => Some(*problem.clone()),
+        Event::Connected { .. } => panic!("no warning"),
+        _ => None,
+    });
+    assert_eq!(std::fs::read(cert).unwrap(), before, "never replaced");
+    let kept: rustls::pki_types::CertificateDer =
+        rustls::pki_types::pem::PemObject::from_pem_slice(&before).unwrap();
+    assert_eq!(presented.sha256, CertSummary::of(&kept).unwrap().sha256);
+    problem
+}
+
+#[test]
+fn a_kept_self_signed_certificate_that_no_longer_fits_is_said_and_still_used() {
+    let pki = Pki::new("Kept");
+    let expired = pki.leaf("expired", &["localhost", "127.0.0.1"], 2000, 2001);
+    let problem = kept_problem(&expired.cert, &expired.key, "127.0.0.1:0");
+    assert!(
+        matches!(problem.expiry, Some(Expiry::Expired(_))),
+        "{problem:?}"
+    );
+    assert_eq!(problem.unnamed, None);
+    assert!(
+        problem.text(Lang::En).contains("expired on 2001-"),
+        "{problem:?}"
+    );
+
+    // Made for a server on 127.0.0.1, kept, and used by one on 127.0.0.2.
+    let made = netassist::engine::self_signed(Some("127.0.0.1:1".parse().unwrap())).unwrap();
+    let (cert, key) = (
+        pki.dir.path().join("k.cert.pem"),
+        pki.dir.path().join("k.key.pem"),
+    );
+    made.save(&cert, &key).unwrap();
+    let problem = kept_problem(&cert, &key, "127.0.0.2:0");
+    assert_eq!(problem.expiry, None);
+    assert_eq!(problem.unnamed, Some("127.0.0.2".parse().unwrap()));
+    assert!(problem.text(Lang::Zh).contains("127.0.0.2"), "{problem:?}");
 }

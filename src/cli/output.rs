@@ -19,7 +19,9 @@ use serde_json::{Map, Value, json};
 
 use crate::codec::{decode_for_display, hex};
 use crate::doctor::Finding;
-use crate::engine::{CATCH_UP, CertSummary, CloseReason, NetError, TlsClose, TlsInfo};
+use crate::engine::{
+    CATCH_UP, CertSummary, CloseReason, Expiry, KeptProblem, NetError, TlsClose, TlsInfo,
+};
 use crate::expect::Expectations;
 use crate::format::{Display, dir_text, row_line, row_peer_name};
 use crate::history::Losses;
@@ -320,6 +322,10 @@ fn json_line(row: &Row, display: Display) -> Value {
                     certificate_fields(&mut object, certificate);
                     "tls_certificate"
                 }
+                Note::TlsKeptCertificate(problem) => {
+                    kept_fields(&mut object, problem);
+                    "tls_kept_certificate"
+                }
                 Note::Unsent { .. } => "unsent",
                 Note::Closed(reason) => {
                     if let CloseReason::Error(error) = reason {
@@ -367,6 +373,24 @@ fn established_fields(object: &mut Map<String, Value>, info: &TlsInfo) {
     object.insert("outside_validity".into(), info.outside_validity.into());
     if let Some(certificate) = &info.certificate {
         certificate_fields(object, certificate);
+    }
+}
+
+/// What is wrong with a kept self-signed certificate: its `file`, `not_after` and `expired` (true, or
+/// false for one that expires within a day) when out of date, `unnamed`, the address bound that it does
+/// not name.
+fn kept_fields(object: &mut Map<String, Value>, problem: &KeptProblem) {
+    object.insert("file".into(), problem.file.clone().into());
+    if let Some(expiry) = problem.expiry {
+        let (at, expired) = match expiry {
+            Expiry::Expired(at) => (at, true),
+            Expiry::Soon(at) => (at, false),
+        };
+        object.insert("not_after".into(), iso_text(at).into());
+        object.insert("expired".into(), expired.into());
+    }
+    if let Some(ip) = problem.unnamed {
+        object.insert("unnamed".into(), ip.to_string().into());
     }
 }
 

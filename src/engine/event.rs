@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
-use super::{CertSummary, NetError, PeerId, TlsClose, TlsInfo};
+use super::{CertSummary, KeptProblem, NetError, PeerId, TlsClose, TlsInfo};
 use crate::check::CheckEvent;
 
 /// Which way bytes went.
@@ -177,6 +177,14 @@ pub enum Event {
         /// When it happened.
         at: SystemTime,
     },
+    /// A TLS server's kept self-signed certificate, right after its [`Event::TlsCertificate`], is out of
+    /// date or does not name the address bound; it is still used.
+    TlsKeptCertificate {
+        /// What is wrong with it.
+        problem: Box<KeptProblem>,
+        /// When it was seen.
+        at: SystemTime,
+    },
     /// The raw bytes of a TLS handshake that did not finish, one read or write each, as they went over
     /// the wire: what the peer sent (TLS records, or the request of a peer that does not speak TLS) and
     /// what we wrote (our handshake, the alert that said why we gave up). They come when the connection
@@ -306,6 +314,7 @@ impl Event {
             | Event::TlsEstablished { at, .. }
             | Event::TlsCertificate { at, .. }
             | Event::TlsRaw { at, .. }
+            | Event::TlsKeptCertificate { at, .. }
             | Event::Unsent { at, .. }
             | Event::Closed { at, .. }
             | Event::Rejected { at, .. }

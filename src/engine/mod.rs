@@ -47,8 +47,8 @@ pub use event::{CloseReason, Direction, Event, Side};
 pub use peer::PeerId;
 pub use periodic::{CATCH_UP, MIN_INTERVAL};
 pub use tls::{
-    ACCEPT_HANDSHAKE_TIMEOUT, CertSummary, FileProblem, SelfSigned, TlsAccept, TlsClose,
-    TlsConnect, TlsFailure, TlsIdentity, TlsInfo, TlsVerify, self_signed,
+    ACCEPT_HANDSHAKE_TIMEOUT, CertSummary, Expiry, FileProblem, KeptProblem, SelfSigned, TlsAccept,
+    TlsClose, TlsConnect, TlsFailure, TlsIdentity, TlsInfo, TlsVerify, self_signed,
 };
 
 /// A time as a UTC date and time, `2026-01-31 23:59:59 UTC`, as certificates give their validity.

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
@@ -12,7 +13,7 @@ use mio::net::TcpListener;
 use socket2::{Domain, Socket, Type};
 
 use super::conn::{Conn, ReadState};
-use super::tls::Endpoint;
+use super::tls::{Endpoint, KeptProblem, kept_file};
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
 use super::{
     CloseReason, Command, Event, NetError, Operation, PeerId, Target, TlsAccept, TlsFailure,
@@ -62,16 +63,21 @@ impl Acceptor {
     }
 
     /// Listens on the bind address and reports where ([`Event::Listening`]), then, with TLS, the
-    /// certificate every client is shown ([`Event::TlsCertificate`]).
+    /// certificate every client is shown ([`Event::TlsCertificate`]), and what is wrong with it when it
+    /// is a kept self-signed one that no longer fits ([`Event::TlsKeptCertificate`]).
     pub(crate) fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
         let fail = |e: &io::Error| NetError::io(Operation::Bind, Some(self.bind.to_string()), e);
         // The certificate comes first: a server that cannot present one does not listen at all.
         let certificate = match &self.tls_accept {
             Some(tls) => {
+                let kept = kept_file(&tls.identity).map(Path::to_owned);
                 let (endpoint, certificate) = Endpoint::server(tls, Some(self.bind))
                     .map_err(|failure| NetError::tls(Operation::Setup, None, failure))?;
                 self.tls = Some(endpoint);
-                Some(certificate)
+                let problem = kept.and_then(|file| {
+                    KeptProblem::of(&certificate, &file, self.bind, SystemTime::now())
+                });
+                Some((certificate, problem))
             }
             None => None,
         };
@@ -84,12 +90,18 @@ impl Acceptor {
             addr,
             at: SystemTime::now(),
         });
-        if let Some(certificate) = certificate {
+        if let Some((certificate, problem)) = certificate {
             cx.emit(Event::TlsCertificate {
                 certificate: Box::new(certificate),
                 addr,
                 at: SystemTime::now(),
             });
+            if let Some(problem) = problem {
+                cx.emit(Event::TlsKeptCertificate {
+                    problem: Box::new(problem),
+                    at: SystemTime::now(),
+                });
+            }
         }
         self.listener = Some(listener);
         Ok(())

@@ -293,6 +293,7 @@ impl TrafficLog {
             | Event::Left { .. }
             | Event::Periodic { .. }
             | Event::TlsRaw { .. }
+            | Event::TlsKeptCertificate { .. }
             | Event::Check(_) => {}
         }
         match Note::of(event) {

@@ -12,7 +12,8 @@ use bytes::Bytes;
 use crate::check::Milestone;
 use crate::codec::MessageKind;
 use crate::engine::{
-    CertSummary, CloseReason, Direction, Event, Mode, NetError, PeerId, Side, TlsClose, TlsInfo,
+    CertSummary, CloseReason, Direction, Event, KeptProblem, Mode, NetError, PeerId, Side,
+    TlsClose, TlsInfo,
 };
 
 use super::stats::PeerAddr;
@@ -112,6 +113,8 @@ pub enum Note {
     TlsEstablished(Box<TlsInfo>),
     /// The certificate this TLS server presents (boxed: rare and large), and the address it listens on.
     TlsCertificate(Box<CertSummary>, SocketAddr),
+    /// This TLS server's kept self-signed certificate no longer fits, and is still used (a warning).
+    TlsKeptCertificate(Box<KeptProblem>),
     /// Sends to the row's peer that did not go out because the connection ended first.
     Unsent {
         /// Bytes that did not go out.
@@ -197,6 +200,9 @@ impl Note {
             Event::TlsCertificate {
                 certificate, addr, ..
             } => (None, Self::TlsCertificate(certificate.clone(), *addr)),
+            Event::TlsKeptCertificate { problem, .. } => {
+                (None, Self::TlsKeptCertificate(problem.clone()))
+            }
             Event::Unsent {
                 peer, bytes, sends, ..
             } => (

@@ -493,7 +493,9 @@ impl LogColors {
             | Note::SendDropped { .. }
             | Note::Unsent { .. }
             | Note::Dropped { .. }
-            | Note::Rejected { .. } => self.bad,
+            | Note::Rejected { .. }
+            // A kept certificate that no longer fits is still used: worth a warning.
+            | Note::TlsKeptCertificate(_) => self.bad,
             // A server that was not verified, or whose certificate was out of date, is worth a warning.
             Note::TlsEstablished(info) if !info.verified || info.outside_validity => self.bad,
             _ => self.info,

@@ -251,7 +251,10 @@ pub struct SelfSigned {
     pub key_pem: String,
 }
 
-/// Makes a self-signed certificate (ECDSA P-256, valid from now for ten years) for `localhost`,
+/// How far back a self-signed certificate's validity starts, for clocks that are behind this PC's.
+const CLOCK_SKEW: Duration = Duration::from_hours(1);
+
+/// Makes a self-signed certificate (ECDSA P-256, valid from an hour ago for ten years) for `localhost`,
 /// `127.0.0.1`, `::1` and, when it is a specific address, the address a server binds.
 pub fn self_signed(bind: Option<SocketAddr>) -> Result<SelfSigned, TlsFailure> {
     let mut names = vec![
@@ -271,7 +274,8 @@ pub fn self_signed(bind: Option<SocketAddr>) -> Result<SelfSigned, TlsFailure> {
         .distinguished_name
         .push(rcgen::DnType::CommonName, "NetAssist self-signed");
     let now = SystemTime::now();
-    params.not_before = now.into();
+    // A device whose clock is a little behind this PC's must not find it not valid yet.
+    params.not_before = (now - CLOCK_SKEW).into();
     params.not_after = (now + Duration::from_hours(10 * 365 * 24)).into();
     let key = rcgen::KeyPair::generate().map_err(generate)?;
     let cert = params.self_signed(&key).map_err(generate)?;
@@ -333,7 +337,8 @@ mod tests {
                 summary.names
             );
         }
-        assert!(summary.not_before <= SystemTime::now() && summary.not_after > SystemTime::now());
+        let now = SystemTime::now();
+        assert!(summary.not_before <= now - Duration::from_mins(59) && summary.not_after > now);
         assert_eq!(summary.fingerprint().len(), 32 * 3 - 1);
         #[cfg(unix)]
         {

@@ -9,6 +9,7 @@
 
 mod cert;
 mod failure;
+mod kept;
 pub(crate) mod link;
 mod verify;
 pub(crate) mod wire;
@@ -23,6 +24,8 @@ use rustls::{ClientConfig, RootCertStore, ServerConfig};
 
 pub use cert::{CertSummary, SelfSigned, self_signed};
 pub use failure::{FileProblem, TlsFailure};
+pub(crate) use kept::kept_file;
+pub use kept::{Expiry, KeptProblem};
 
 /// TLS on the connections a session makes (the TCP client's).
 #[derive(Clone, Debug, PartialEq, Eq)]
