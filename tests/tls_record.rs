@@ -196,6 +196,7 @@ fn a_plain_client_of_a_tls_server_is_in_the_capture_with_its_bytes_and_the_close
         .find(|p| p.fin && p.from_port == addr.port())
         .unwrap_or_else(|| panic!("{packets:#?}"));
     assert!(fin.comment.contains("sent plain bytes"), "{}", fin.comment);
+    assert_eq!(tshark::complaints(&file), Vec::<String>::new());
 }
 
 #[test]
@@ -247,6 +248,7 @@ fn our_tls_client_of_a_plain_server_is_in_the_capture_with_both_sides_bytes() {
         "{packets:#?}"
     );
     assert!(packets.iter().all(|p| !p.rst), "{packets:#?}");
+    assert_eq!(tshark::complaints(&file), Vec::<String>::new());
 }
 
 /// A TLS server (Python's `ssl` over memory buffers, so it can cut its own records) that sends one
