@@ -148,7 +148,8 @@ pub enum Event {
     ///
     /// On a TLS connection, `tls` says how: our half-close sends a `close_notify` then the FIN; the peer's
     /// `close_notify` is its half-close (its FIN follows unreported), and a peer's FIN without one is a
-    /// [`TlsClose::Truncated`] half-close.
+    /// [`TlsClose::Truncated`] half-close, or [`TlsClose::MidRecord`] when it came in the middle of a TLS
+    /// record.
     HalfClosed {
         /// The connection.
         peer: PeerId,

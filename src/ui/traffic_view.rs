@@ -11,7 +11,7 @@ use super::palette::Palette;
 use super::row_selection::{COPY_SHORTCUT, Selection, row_menu};
 use super::settings::Settings;
 use crate::codec::{ControlStyle, MessageKind, decode_for_display, hex};
-use crate::engine::Direction;
+use crate::engine::{Direction, TlsClose};
 use crate::format::{Display, peer_name, row_peer_name};
 use crate::i18n::{Lang, Text};
 use crate::preset::DataView;
@@ -494,8 +494,9 @@ impl LogColors {
             | Note::Unsent { .. }
             | Note::Dropped { .. }
             | Note::Rejected { .. }
-            // A kept certificate that no longer fits is still used: worth a warning.
-            | Note::TlsKeptCertificate(_) => self.bad,
+            // A kept certificate that no longer fits is still used: worth a warning; so is data cut off.
+            | Note::TlsKeptCertificate(_)
+            | Note::HalfClosed(_, Some(TlsClose::MidRecord { .. })) => self.bad,
             // A server that was not verified, or whose certificate was out of date, is worth a warning.
             Note::TlsEstablished(info) if !info.verified || info.outside_validity => self.bad,
             _ => self.info,
