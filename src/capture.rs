@@ -106,6 +106,7 @@ pub fn start(path: &Path, options: CaptureOptions) -> Result<Recording, Recordin
             options,
             peers: HashMap::new(),
             paired: HashMap::new(),
+            connecting: HashMap::new(),
             raw: HashMap::new(),
             line: String::new(),
             stamps: Stamps::default(),
@@ -124,6 +125,9 @@ struct Writer {
     peers: HashMap<PeerId, PeerAddr>,
     /// Relay: server sides paired and not connected yet, with their device.
     paired: HashMap<PeerId, PeerId>,
+    /// Relay: server sides still connecting (named in `peers` by the address they connect to), with
+    /// their device; forgotten once connected or when their device closes.
+    connecting: HashMap<PeerId, PeerId>,
     /// Open raw files per peer and direction.
     raw: HashMap<(PeerId, Direction), (PathBuf, BufWriter<File>)>,
     /// The line being written; kept to reuse its allocation.
@@ -165,6 +169,7 @@ impl Writer {
             Event::Connected {
                 peer, addr, local, ..
             } => {
+                self.connecting.remove(peer);
                 let mut server = PeerAddr::from(*addr);
                 if let Some(device) = self.paired.remove(peer)
                     && let Some(device) = self.peers.get_mut(&device)
@@ -175,6 +180,15 @@ impl Writer {
             }
             Event::Paired { device, server, .. } => {
                 self.paired.insert(*server, *device);
+            }
+            Event::Connecting {
+                device,
+                server,
+                addr,
+                ..
+            } => {
+                self.connecting.insert(*server, *device);
+                self.peers.insert(*server, PeerAddr::from(*addr));
             }
             _ => {}
         }
@@ -191,6 +205,14 @@ impl Writer {
         written?;
         if let Event::Closed { peer, .. } = event {
             self.peers.remove(peer);
+            let peers = &mut self.peers;
+            self.connecting.retain(|server, device| {
+                let keep = device != peer;
+                if !keep {
+                    peers.remove(server);
+                }
+                keep
+            });
             for dir in [Direction::Rx, Direction::Tx] {
                 if let Some((path, mut file)) = self.raw.remove(&(*peer, dir)) {
                     file.flush().map_err(failed_at(&path))?;

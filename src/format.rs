@@ -14,6 +14,7 @@ mod tls;
 pub(crate) use tls::certificate_text;
 
 use std::fmt::Write as _;
+use std::net::SocketAddr;
 
 use crate::codec::{ControlStyle, MessageKind, TextEncoding, decode_for_display_into, hex};
 use crate::engine::{CloseReason, Direction, HostPort, Mode, PeerId};
@@ -247,8 +248,8 @@ impl Text for CloseReason {
                 return format!(
                     "{}{}",
                     lang.pick(
-                        "the relay could not reach its target: ",
-                        "中继无法连接目标："
+                        "the relay could not reach its target, so it closed the device (FIN): ",
+                        "中继无法连接目标，已关闭设备的连接 (FIN)："
                     ),
                     error.text(lang)
                 );
@@ -260,6 +261,17 @@ impl Text for CloseReason {
             ),
         }
         .to_owned()
+    }
+}
+
+/// A relay's target as the user named it, with the address being connected to when the name is not
+/// that address: `example.com:443 (93.184.215.14:443)`.
+fn target_text(target: &str, addr: SocketAddr) -> String {
+    let addr = addr.to_string();
+    if target == addr {
+        addr
+    } else {
+        format!("{target} ({addr})")
     }
 }
 
@@ -292,6 +304,10 @@ fn note_en(note: &Note) -> String {
             "The OS dropped {new} datagram(s) ({total} in all): the receive buffer was full"
         ),
         Note::Connected(_) => "Connected".to_owned(),
+        Note::Connecting { target, addr } => format!(
+            "Connecting on to the target {}; what the device sends meanwhile is held for it",
+            target_text(target, *addr)
+        ),
         // Ids are shown nowhere else: the rows that follow name the pair by its addresses.
         Note::Paired(_) => {
             "Paired: connected on to the target, which receives what it sends".to_owned()
@@ -374,6 +390,10 @@ fn note_zh(note: &Note) -> String {
             format!("系统丢弃了 {new} 个数据报（共 {total} 个）：接收缓冲区已满")
         }
         Note::Connected(_) => "已连接".to_owned(),
+        Note::Connecting { target, addr } => format!(
+            "正在转接到目标 {}；其间设备发来的数据暂存，连上后转发",
+            target_text(target, *addr)
+        ),
         Note::Paired(_) => "已配对：已转接到目标，它发出的数据转发给目标".to_owned(),
         Note::FirstDatagram { addr, dir } => match dir {
             Direction::Rx => format!("收到来自 {addr} 的第一个数据报"),
@@ -578,9 +598,87 @@ mod tests {
         assert_eq!(server.addr.pair.unwrap().server_local, addr(40_002));
     }
 
+    /// A device whose target was not reached: the connect is its note, and what it sent is not sent to
+    /// the server side, named by the address tried (it never connected).
+    #[test]
+    fn an_unreached_server_side_is_named_by_the_address_tried() {
+        use crate::engine::{Event, HostPort, NetError, Operation};
+        use crate::traffic::test_support::wall;
+        let mut s = Session::new(config(FramerConfig::default()));
+        let (device, server, target) = (PeerId(1), PeerId(2), addr(8883));
+        s.connect(1, device);
+        s.event(
+            2,
+            &Event::Connecting {
+                device,
+                server,
+                target: HostPort::from(target),
+                addr: target,
+                at: wall(2),
+            },
+        );
+        s.rx(3, device, b"hello");
+        s.event(
+            4,
+            &Event::Unsent {
+                peer: server,
+                written: bytes::Bytes::new(),
+                written_at: wall(4),
+                bytes: 5,
+                sends: 1,
+                at: wall(4),
+            },
+        );
+        let error = NetError::io(
+            Operation::Connect,
+            None,
+            &std::io::ErrorKind::TimedOut.into(),
+        );
+        s.close(4, device, CloseReason::Unreachable(error));
+        let lines = lines(&s.log, TEXT);
+        let d1 = addr(50_001);
+        for line in [
+            format!(
+                "{d1} Connecting on to the target {target}; what the device sends meanwhile is held \
+                 for it"
+            ),
+            format!("RX {d1} 5B hello"),
+            format!(
+                "{target} Not sent: 5 bytes of 1 send(s) were still queued when the connection ended"
+            ),
+        ] {
+            assert!(lines.contains(&line), "{line}: {lines:#?}");
+        }
+        let closed = format!(
+            "{d1} Closed: the relay could not reach its target, so it closed the device (FIN): "
+        );
+        assert!(
+            lines.iter().any(|line| line.starts_with(&closed)),
+            "{lines:#?}"
+        );
+    }
+
     #[test]
     fn relay_notes_in_plain_words() {
         let cases = [
+            (
+                Note::Connecting {
+                    target: "localhost:8883".to_owned(),
+                    addr: addr(8883),
+                },
+                "Connecting on to the target localhost:8883 (192.168.1.20:8883); what the device sends \
+                 meanwhile is held for it",
+                "正在转接到目标 localhost:8883 (192.168.1.20:8883)；其间设备发来的数据暂存，连上后转发",
+            ),
+            (
+                Note::Connecting {
+                    target: "192.168.1.20:8883".to_owned(),
+                    addr: addr(8883),
+                },
+                "Connecting on to the target 192.168.1.20:8883; what the device sends meanwhile is held \
+                 for it",
+                "正在转接到目标 192.168.1.20:8883；其间设备发来的数据暂存，连上后转发",
+            ),
             (
                 Note::Paired(PeerId(7)),
                 "Paired: connected on to the target, which receives what it sends",

@@ -15,18 +15,13 @@ use std::time::{Duration, Instant};
 use common::{WAIT, client, listening, peer_program, read_n, start, wait_for};
 use netassist::codec::{FramerConfig, Framing, TextEncoding};
 use netassist::engine::{
-    CloseReason, Direction, Event, HostPort, Mode, PeerId, Problem, Session, SessionConfig, Side,
+    CloseReason, Direction, Event, PeerId, Problem, Session, SessionConfig, Side,
 };
 use netassist::rules::{Rule, Rules};
 
 /// A relay on a free loopback port to `target`.
 fn relay_config(target: SocketAddr) -> SessionConfig {
-    SessionConfig::new(Mode::Relay {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        target: HostPort::from(target),
-        max_clients: None,
-        timeout: Duration::from_secs(5),
-    })
+    common::relay_to(target, Duration::from_secs(5))
 }
 
 /// A std listener standing for the server, on a free loopback port.
@@ -103,7 +98,8 @@ fn a_board_talks_to_its_echo_server_through_the_relay() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let (device, server_side) = paired(&running.session);
+    // The board may speak before its pair is connected: its bytes are recorded from the start.
+    let (device, server_side, _) = common::connecting(&running.session);
     let mut from_device = Vec::new();
     let mut from_server = Vec::new();
     wait_for(&running.session, "the echo's echo", |event| {
@@ -513,6 +509,10 @@ fn netassist_relay_prints_each_pair_as_json() {
     let port = relay.port();
     let mut device = client(SocketAddr::from(([127, 0, 0, 1], port)));
     let mut server = accept(&listener);
+    // Once paired, each side's rows name the pair (what the device sends before is its own row).
+    relay.line("the server side", |line| {
+        line.contains(r#""side":"server""#)
+    });
     device.write_all(b"up").unwrap();
     assert_eq!(read_n(&mut server, 2), b"up");
     server.write_all(b"down").unwrap();
@@ -532,12 +532,13 @@ fn netassist_relay_prints_each_pair_as_json() {
                 line["text"].as_str().unwrap_or(""),
             )
         })
-        .take(5)
+        .take(6)
         .collect();
     assert_eq!(
         events,
         [
             ("connected", ""),
+            ("connecting", ""),
             ("paired", ""),
             ("connected", ""),
             ("data", "up"),

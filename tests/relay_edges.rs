@@ -1,8 +1,8 @@
 //! Relay mode at its edges, on loopback: a target that is the relay itself is refused before anything
 //! opens; delayed rule answers go out before the half-close they were scheduled ahead of; a side the
-//! relay resets is recorded as reset, with what it sent that never went on; what a device does while
-//! its target connect is pending is recorded when it happens; and `netassist relay` takes only the
-//! flags a relay uses.
+//! relay resets is recorded as reset, with what it sent that never went on; and `netassist relay` takes
+//! only the flags a relay uses. What a device does while its target connect is pending is in
+//! `relay_connecting.rs`.
 // Helpers outside #[test] functions unwrap too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 

@@ -15,26 +15,16 @@ use std::path::Path;
 use std::process::{Child, Command as Process, Stdio};
 use std::time::Duration;
 
-use common::{Running, client, listening, read_n, start, wait_for};
+use common::{Running, client, listening, read_n, relay_to, start, wait_for};
 use netassist::doctor::closed::explain;
 use netassist::engine::{
-    CloseReason, Direction, Event, HostPort, Mode, PeerId, SessionConfig, TlsAccept, TlsConnect,
-    TlsFailure, TlsIdentity, TlsInfo, TlsVerify,
+    CloseReason, Direction, Event, PeerId, TlsAccept, TlsConnect, TlsFailure, TlsIdentity, TlsInfo,
+    TlsVerify,
 };
 use netassist::i18n::{Lang, Text};
 use peer::line_after;
 use pki::Pki;
 use sha2::{Digest, Sha256};
-
-/// A relay on a free loopback port to `target`, giving up on the target after `timeout`.
-fn relay_config(target: SocketAddr, timeout: Duration) -> SessionConfig {
-    SessionConfig::new(Mode::Relay {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        target: HostPort::from(target),
-        max_clients: None,
-        timeout,
-    })
-}
 
 /// Waits for the pair: (device, server side).
 fn paired(running: &Running) -> (PeerId, PeerId) {
@@ -144,7 +134,7 @@ fn a_plain_device_and_a_python_tls_server_talk_byte_exact_through_the_relay() {
         pki.dir.path(),
     );
     let port: u16 = line_after(&mut out, "PORT ").parse().unwrap();
-    let mut config = relay_config(SocketAddr::from(([127, 0, 0, 1], port)), common::WAIT);
+    let mut config = relay_to(SocketAddr::from(([127, 0, 0, 1], port)), common::WAIT);
     config.tls_connect = Some(TlsConnect {
         verify: TlsVerify::CaFile(pki.ca.clone()),
         server_name: Some("localhost".to_owned()),
@@ -162,11 +152,38 @@ fn a_plain_device_and_a_python_tls_server_talk_byte_exact_through_the_relay() {
     assert_eq!(read_n(&mut device, DOWN), pattern(DOWN, 7));
 
     // The record: the handshake of the server side, verified, and every byte each way as plaintext.
-    let (device_peer, server_peer) = paired(&running);
-    let (tls_peer, info) = wait_for(&running.session, "TLS established", |event| match event {
-        Event::TlsEstablished { peer, info, .. } => Some((*peer, TlsInfo::clone(info))),
-        _ => None,
-    });
+    // What the device sends is read from the start, even before the target's handshake finished.
+    let (device_peer, server_peer, _) = common::connecting(&running.session);
+    let mut established = None;
+    let (mut from_device, mut from_server) = (Vec::new(), Vec::new());
+    wait_for(
+        &running.session,
+        "the handshake and every byte as rows",
+        |event| {
+            match event {
+                Event::TlsEstablished { peer, info, .. } => {
+                    established = Some((*peer, TlsInfo::clone(info)));
+                }
+                Event::Data {
+                    peer,
+                    dir: Direction::Rx,
+                    bytes,
+                    ..
+                } if *peer == device_peer => from_device.extend_from_slice(bytes),
+                Event::Data {
+                    peer,
+                    dir: Direction::Rx,
+                    bytes,
+                    ..
+                } if *peer == server_peer => from_server.extend_from_slice(bytes),
+                _ => {}
+            }
+            let all = from_device.len() == UP && from_server.len() == DOWN;
+            (established.is_some() && all).then_some(())
+        },
+    );
+    assert!(from_device == up && from_server == pattern(DOWN, 7));
+    let (tls_peer, info) = established.unwrap();
     assert_eq!(tls_peer, server_peer);
     assert!(info.verified);
     assert_eq!(info.server_name.as_deref(), Some("localhost"));
@@ -174,24 +191,6 @@ fn a_plain_device_and_a_python_tls_server_talk_byte_exact_through_the_relay() {
         info.certificate.unwrap().sha256.to_vec(),
         Sha256::digest(&leaf.der).to_vec()
     );
-    let (mut from_device, mut from_server) = (Vec::new(), Vec::new());
-    wait_for(&running.session, "every byte as plaintext rows", |event| {
-        if let Event::Data {
-            peer,
-            dir: Direction::Rx,
-            bytes,
-            ..
-        } = event
-        {
-            if *peer == device_peer {
-                from_device.extend_from_slice(bytes);
-            } else if *peer == server_peer {
-                from_server.extend_from_slice(bytes);
-            }
-        }
-        (from_device.len() == UP && from_server.len() == DOWN).then_some(())
-    });
-    assert!(from_device == up && from_server == pattern(DOWN, 7));
 }
 
 /// A TLS client that trusts `argv[2]`, sends `argv[3]` bytes of the test's pattern (seed 0) to the
@@ -236,7 +235,7 @@ fn a_python_tls_device_and_a_plain_echo_server_talk_through_the_relay() {
         dir.path().join("relay.cert.pem"),
         dir.path().join("relay.key.pem"),
     );
-    let mut config = relay_config(target, common::WAIT);
+    let mut config = relay_to(target, common::WAIT);
     config.tls_accept = Some(TlsAccept::new(TlsIdentity::SelfSigned {
         save: Some((cert.clone(), key)),
     }));
@@ -261,7 +260,8 @@ fn a_python_tls_device_and_a_plain_echo_server_talk_through_the_relay() {
     );
     assert_eq!(line_after(&mut out, "VERSION "), "TLSv1.3");
     assert_eq!(line_after(&mut out, "ECHOED "), format!("{COUNT} True"));
-    let (device_peer, server_peer) = paired(&running);
+    // The device's handshake may be done while the target connect is pending.
+    let (device_peer, server_peer, _) = common::connecting(&running.session);
     let (tls_peer, info) = wait_for(&running.session, "TLS established", |event| match event {
         Event::TlsEstablished { peer, info, .. } => Some((*peer, TlsInfo::clone(info))),
         _ => None,
@@ -358,7 +358,7 @@ fn a_target_whose_certificate_is_refused_resets_the_device_and_says_why() {
     let target = SocketAddr::from(([127, 0, 0, 1], port));
     // Another CA's: the target's certificate is not signed by an authority the relay trusts.
     let trusted = Pki::new("Trusted");
-    let mut config = relay_config(target, common::WAIT);
+    let mut config = relay_to(target, common::WAIT);
     config.tls_connect = Some(TlsConnect {
         verify: TlsVerify::CaFile(trusted.ca.clone()),
         server_name: None,
@@ -366,7 +366,7 @@ fn a_target_whose_certificate_is_refused_resets_the_device_and_says_why() {
     let running = start(config);
     let mut device = client(listening(&running.session));
     device.write_all(b"hello cloud\n").unwrap();
-    let (device_peer, server_peer) = paired(&running);
+    let (device_peer, server_peer, _) = common::connecting(&running.session);
     // What the device sent is read (its row) and waits for the target's handshake.
     let read = common::data(&running.session, device_peer, Direction::Rx, 12);
     assert_eq!(read, b"hello cloud\n");
@@ -418,7 +418,7 @@ fn a_target_that_never_answers_the_greeting_ends_the_pair_after_the_time_out() {
         greeting
     });
     let timeout = Duration::from_millis(300);
-    let mut config = relay_config(target, timeout);
+    let mut config = relay_to(target, timeout);
     config.tls_connect = Some(TlsConnect {
         verify: TlsVerify::AcceptAny,
         server_name: None,
@@ -446,7 +446,7 @@ fn a_target_that_never_answers_the_greeting_ends_the_pair_after_the_time_out() {
 fn a_device_that_never_starts_the_handshake_ends_the_pair_after_the_time_out() {
     // A plain target that takes the connection and waits.
     let target = TcpListener::bind("127.0.0.1:0").unwrap();
-    let mut config = relay_config(target.local_addr().unwrap(), common::WAIT);
+    let mut config = relay_to(target.local_addr().unwrap(), common::WAIT);
     let mut tls = TlsAccept::new(TlsIdentity::SelfSigned { save: None });
     tls.handshake_timeout = Duration::from_millis(300);
     config.tls_accept = Some(tls);

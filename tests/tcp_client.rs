@@ -9,11 +9,11 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use common::{WAIT, connected, data, read_n, start, wait_for};
+use common::{Unanswered, WAIT, connected, data, read_n, start, wait_for};
 use netassist::engine::{
     CloseReason, Command, Direction, Event, Mode, NetError, Problem, Session, SessionConfig, Target,
 };
-use socket2::{Domain, SockRef, Socket, Type};
+use socket2::SockRef;
 
 fn client_config(host: &str, port: u16, timeout: Duration) -> SessionConfig {
     SessionConfig::new(Mode::TcpClient {
@@ -137,24 +137,9 @@ fn refused_is_its_own_error() {
 
 #[test]
 fn an_unanswered_connect_times_out_without_blocking_the_caller() {
-    // A listener with a full accept queue ignores new connection attempts: loopback's way of not answering.
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    socket
-        .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
-        .unwrap();
-    socket.listen(0).unwrap();
-    let addr = socket.local_addr().unwrap().as_socket().unwrap();
-    let mut fillers = Vec::new();
-    let mut queue_full = false;
-    for _ in 0..8 {
-        let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
-            queue_full = true;
-            break;
-        };
-        fillers.push(stream);
-    }
-    assert!(queue_full, "the accept queue never filled");
-
+    // The connect hangs: the listener does not answer.
+    let target = Unanswered::listen();
+    let addr = target.addr;
     let started = Instant::now();
     let running = start(client_config(
         "127.0.0.1",

@@ -207,13 +207,15 @@ fn an_unreachable_target_closes_the_device_with_a_why() {
     // The close in the pair's entry and the log's row.
     assert_eq!(
         harness
-            .query_all_by_label_contains("Closed: the relay could not reach its target: ")
+            .query_all_by_label_contains(
+                "Closed: the relay could not reach its target, so it closed the device (FIN): "
+            )
             .count(),
         1
     );
     assert!(
         harness
-            .query_all_by_label_contains("the relay could not reach its target: ")
+            .query_all_by_label_contains("the relay could not reach its target, so it closed")
             .count()
             >= 2
     );

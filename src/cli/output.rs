@@ -253,8 +253,9 @@ impl Output {
 /// `hex` and `kind` (`message`, `piece`, `partial` or `skipped`, as
 /// [`kind_word`](crate::format::kind_word) names them; a skipped header's bytes are in `hex`); for notes
 /// `peer` when one is concerned, `reason` (the note as the window shows it), `addr` for `listening`,
-/// `dir` for a UDP remote's `connected` (which way its first datagram went), and `server` (its id, `#7`)
-/// for a relay's `paired`. A relay side's rows, once its pair is connected, also carry `side`
+/// `dir` for a UDP remote's `connected` (which way its first datagram went), `target` (as named) and
+/// `addr` (the address tried) for a relay's `connecting`, and `server` (its id, `#7`) for a relay's
+/// `paired`. A relay side's rows, once its pair is connected, also carry `side`
 /// (`device` or `server`), `partner` (the other side's address) and `server_local` (the server side's
 /// local address, which tells two pairs to one target apart); `peer` stays the side's own address.
 /// TLS notes carry what the handshake agreed and the certificate (README's `--json` paragraph lists the
@@ -304,6 +305,11 @@ fn json_line(row: &Row, display: Display) -> Value {
                 Note::FirstDatagram { dir, .. } => {
                     object.insert("dir".into(), dir_text(*dir).to_lowercase().into());
                     "connected"
+                }
+                Note::Connecting { target, addr } => {
+                    object.insert("target".into(), target.clone().into());
+                    object.insert("addr".into(), addr.to_string().into());
+                    "connecting"
                 }
                 Note::Paired(server) => {
                     object.insert("server".into(), server.to_string().into());

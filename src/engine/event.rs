@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
-use super::{CertSummary, KeptProblem, NetError, PeerId, TlsClose, TlsInfo};
+use super::{CertSummary, HostPort, KeptProblem, NetError, PeerId, TlsClose, TlsInfo};
 use crate::check::CheckEvent;
 
 /// Which way bytes went.
@@ -46,7 +46,8 @@ pub enum CloseReason {
     /// Any other error on this peer's socket; the other peers are not affected.
     Error(NetError),
     /// Relay: the device's server side could not be connected (the error says why: refused, timed out,
-    /// no route, with the target's address), so the device's connection was closed (FIN).
+    /// no route, with the target's address), so the device's connection was closed (FIN), after what
+    /// it had sent was read (its bytes held for the target are the server side's [`Event::Unsent`]).
     Unreachable(NetError),
     /// Relay: the other side of its pair (this peer) was reset, timed out or failed, so this side was
     /// reset too (RST), as a direct connection would have been.
@@ -98,6 +99,22 @@ pub enum Event {
         addr: SocketAddr,
         /// Our side of the connection (for UDP, the session socket's address).
         local: SocketAddr,
+        /// When it happened.
+        at: SystemTime,
+    },
+    /// Relay: the relay starts to connect to the target for `device`, at one of the target's addresses
+    /// (again for each further address tried). Until [`Event::Paired`] follows, what the device sends
+    /// is its `Rx` [`Event::Data`] as it comes and is held, to be written to the target once connected;
+    /// should the target not be reached, the held bytes are `server`'s [`Event::Unsent`].
+    Connecting {
+        /// The accepted client's connection.
+        device: PeerId,
+        /// The id the server side will have once connected (a new one for each address tried).
+        server: PeerId,
+        /// The target as the user named it.
+        target: HostPort,
+        /// The address connected to.
+        addr: SocketAddr,
         /// When it happened.
         at: SystemTime,
     },
@@ -308,6 +325,7 @@ impl Event {
             | Event::ReceiveBuffer { at, .. }
             | Event::Dropped { at, .. }
             | Event::Connected { at, .. }
+            | Event::Connecting { at, .. }
             | Event::Paired { at, .. }
             | Event::Forwarded { at, .. }
             | Event::Data { at, .. }

@@ -141,6 +141,10 @@ pub struct TrafficLog {
     first_datagram_due: BTreeMap<PeerId, SocketAddr>,
     /// Relay: server sides paired and not connected yet, with their device.
     paired_servers: BTreeMap<PeerId, PeerId>,
+    /// Relay: server sides still connecting, with their device and the address they connect to, which
+    /// names them in rows (what the device sent meanwhile is theirs, unsent, if the target is not
+    /// reached). Forgotten once connected or when their device closes.
+    connecting_servers: BTreeMap<PeerId, (PeerId, SocketAddr)>,
 }
 
 impl TrafficLog {
@@ -171,6 +175,7 @@ impl TrafficLog {
             rates: config.rates.then(RateHistory::default),
             first_datagram_due: BTreeMap::new(),
             paired_servers: BTreeMap::new(),
+            connecting_servers: BTreeMap::new(),
         }
     }
 
@@ -223,27 +228,21 @@ impl TrafficLog {
                 addr,
                 local,
                 at,
-            } => {
-                self.local_addr.get_or_insert(*local);
-                let mut stats = PeerStats::new(*peer, *addr, *at, now);
-                if let Some(device) = self.paired_servers.remove(peer) {
-                    self.name_pair(device, &mut stats, *local);
-                }
-                // Ids are never reused within a session; the check keeps the count right if one were.
-                if self
-                    .peers
-                    .insert(*peer, stats)
-                    .is_none_or(|old| !old.is_connected())
-                {
-                    self.connected += 1;
-                }
-            }
+            } => self.connected(*peer, *addr, *local, *at, now),
             Event::Data {
                 peer,
                 dir,
                 bytes,
                 at,
             } => self.data(*peer, *dir, bytes, *at, instant, now),
+            Event::Connecting {
+                device,
+                server,
+                addr,
+                ..
+            } => {
+                self.connecting(*device, *server, *addr);
+            }
             Event::Paired { device, server, .. } => self.paired(*device, *server),
             Event::Forwarded { to, bytes, at, .. } => {
                 // Counted as sent to `to`, without a row: the bytes are the other side's received row.
@@ -334,6 +333,37 @@ impl TrafficLog {
         self.paired_servers.insert(server, device);
     }
 
+    /// `peer` connected from `addr` to `local` at `at`.
+    fn connected(
+        &mut self,
+        peer: PeerId,
+        addr: SocketAddr,
+        local: SocketAddr,
+        at: SystemTime,
+        now: Instant,
+    ) {
+        self.local_addr.get_or_insert(local);
+        self.connecting_servers.remove(&peer);
+        let mut stats = PeerStats::new(peer, addr, at, now);
+        if let Some(device) = self.paired_servers.remove(&peer) {
+            self.name_pair(device, &mut stats, local);
+        }
+        // Ids are never reused within a session; the check keeps the count right if one were.
+        if self
+            .peers
+            .insert(peer, stats)
+            .is_none_or(|old| !old.is_connected())
+        {
+            self.connected += 1;
+        }
+    }
+
+    /// Relay: `server` connects to `addr` for `device`; until it is connected, its rows are named by
+    /// `addr`.
+    fn connecting(&mut self, device: PeerId, server: PeerId, addr: SocketAddr) {
+        self.connecting_servers.insert(server, (device, addr));
+    }
+
     /// Relay: `server`, connecting from `local`, is `device`'s server side.
     fn name_pair(&mut self, device: PeerId, server: &mut PeerStats, local: SocketAddr) {
         server.pairing = Some(Pairing {
@@ -359,6 +389,9 @@ impl TrafficLog {
 
     /// `peer` closed at `at`: its last bytes and dropped sends come before the note that says so.
     fn closed(&mut self, peer: PeerId, reason: &CloseReason, at: SystemTime) {
+        // A relay's server sides that never connected are named no more.
+        self.connecting_servers
+            .retain(|_, (device, _)| *device != peer);
         // A remote forgotten before any datagram went either way had no first datagram.
         self.first_datagram_due.remove(&peer);
         if let Some(streams) = self.streams.remove(&peer) {
@@ -714,9 +747,16 @@ impl TrafficLog {
         self.rows.push(at, peer, addr, RowKind::Note(note));
     }
 
-    /// The address of a peer the log knows, for its rows.
+    /// The address of a peer the log knows, for its rows; a relay's server side still connecting is
+    /// named by the address it connects to.
     fn addr_of(&self, peer: PeerId) -> Option<Arc<PeerAddr>> {
-        self.peers.get(&peer).map(|stats| Arc::clone(&stats.addr))
+        match self.peers.get(&peer) {
+            Some(stats) => Some(Arc::clone(&stats.addr)),
+            None => self
+                .connecting_servers
+                .get(&peer)
+                .map(|(_, addr)| Arc::new(PeerAddr::from(*addr))),
+        }
     }
 
     /// Adds what happened at `at` to the totals, the peer's counters and the rates over time; returns the

@@ -122,6 +122,14 @@ pub enum Note {
         /// The sends they belonged to.
         sends: usize,
     },
+    /// Relay: the relay starts to connect on to the target for the row's peer (a device), at `addr`;
+    /// what the device sends meanwhile is held for the target.
+    Connecting {
+        /// The target as the user named it.
+        target: String,
+        /// The address connected to.
+        addr: SocketAddr,
+    },
     /// Relay: the row's peer (a device) was paired with this peer, its connection to the target; what
     /// the device sends is its RX, what the server sends back the server side's RX.
     Paired(PeerId),
@@ -210,6 +218,18 @@ impl Note {
                 Self::Unsent {
                     bytes: *bytes,
                     sends: *sends,
+                },
+            ),
+            Event::Connecting {
+                device,
+                target,
+                addr,
+                ..
+            } => (
+                Some(*device),
+                Self::Connecting {
+                    target: target.to_string(),
+                    addr: *addr,
                 },
             ),
             Event::Paired { device, server, .. } => (Some(*device), Self::Paired(*server)),

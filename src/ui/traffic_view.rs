@@ -485,6 +485,7 @@ impl LogColors {
         match note {
             Note::Opened(_)
             | Note::Connected(_)
+            | Note::Connecting { .. }
             | Note::Paired(_)
             | Note::FirstDatagram { .. }
             | Note::Listening(_)

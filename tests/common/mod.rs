@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use netassist::engine::{self, Direction, Event, Mode, PeerId, Session, SessionConfig};
+use socket2::{Domain, Socket, Type};
 
 /// The longest any single wait in a test may take before it fails.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -84,6 +85,30 @@ pub fn server_config(bind: &str) -> SessionConfig {
     SessionConfig::new(Mode::TcpServer {
         bind: bind.parse().expect("test address"),
         max_clients: None,
+    })
+}
+
+/// A relay on a free loopback port to `target`, giving up a connect to it after `timeout`.
+pub fn relay_to(target: SocketAddr, timeout: Duration) -> SessionConfig {
+    SessionConfig::new(Mode::Relay {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        target: engine::HostPort::from(target),
+        max_clients: None,
+        timeout,
+    })
+}
+
+/// Waits for a relay's next connect to its target: (device, the server side's id to be, the address
+/// tried).
+pub fn connecting(session: &Session) -> (PeerId, PeerId, SocketAddr) {
+    wait_for(session, "Connecting", |event| match event {
+        Event::Connecting {
+            device,
+            server,
+            addr,
+            ..
+        } => Some((*device, *server, *addr)),
+        _ => None,
     })
 }
 
@@ -165,6 +190,69 @@ pub fn peer_program(name: &str) -> Option<PathBuf> {
         Some(program)
     } else {
         eprintln!("skipped: needs python3 and {}", program.display());
+        None
+    }
+}
+
+/// A loopback listener that does not answer: its accept queue (backlog 0) is full of connections never
+/// accepted, so the kernel drops new connection attempts (SYNs) and a connect to it hangs until its
+/// time-out, or until [`Unanswered::answer_within`] makes room (the kernel sends a dropped SYN again
+/// after 1 s, then 3 s).
+pub struct Unanswered {
+    socket: Socket,
+    fillers: Vec<TcpStream>,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl Unanswered {
+    pub fn listen() -> Self {
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a socket");
+        socket
+            .bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())
+            .expect("bind to loopback");
+        socket.listen(0).expect("listen");
+        let addr = socket.local_addr().ok().and_then(|a| a.as_socket());
+        let addr = addr.expect("the listening address");
+        let mut fillers = Vec::new();
+        for _ in 0..8 {
+            match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+                Ok(stream) => fillers.push(stream),
+                // Not answered: the queue is full.
+                Err(_) => {
+                    return Self {
+                        socket,
+                        fillers,
+                        addr,
+                    };
+                }
+            }
+        }
+        panic!("the accept queue never filled");
+    }
+
+    /// Makes room in the queue (accepts the fillers), then waits up to `wait` for another connection;
+    /// `None` if none came.
+    pub fn answer_within(&mut self, wait: Duration) -> Option<TcpStream> {
+        let fillers: Vec<SocketAddr> = self
+            .fillers
+            .iter()
+            .map(|filler| filler.local_addr().expect("a filler's address"))
+            .collect();
+        let deadline = Instant::now() + wait;
+        for _ in 0..=fillers.len() {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            // SO_RCVTIMEO bounds an accept too (Linux).
+            self.socket
+                .set_read_timeout(Some(left))
+                .expect("accept time-out");
+            let (socket, from) = self.socket.accept().ok()?;
+            if !from.as_socket().is_some_and(|from| fillers.contains(&from)) {
+                let stream = TcpStream::from(socket);
+                stream.set_read_timeout(Some(WAIT)).expect("read timeout");
+                return Some(stream);
+            }
+        }
         None
     }
 }

@@ -5,9 +5,15 @@
 //! How it is reported:
 //! - **Pairs.** Each side is a peer of its own ([`Event::Connected`]); [`Event::Paired`] comes right
 //!   before the server side's `Connected` and says which two peers form a pair and which side is which.
-//!   The device is not read until its server side is connected (TCP flow control holds it meanwhile),
-//!   so nothing it sends early is lost. A target that cannot be reached closes the device with
-//!   [`CloseReason::Unreachable`], which carries why (refused, timed out, no route) and the address.
+//! - **While the target connect is pending** ([`connecting`]). [`Event::Connecting`] says the relay
+//!   connects on to the target for a device (again for each further address tried). The device is read
+//!   meanwhile: what it sends is its `Rx` data when it comes, held within the back-pressure threshold
+//!   below, and written to the server side once connected, followed by the device's FIN if it came. A
+//!   device reset meanwhile ends at once with its reason, and the connect is dropped unseen. A target
+//!   that cannot be reached closes the device with [`CloseReason::Unreachable`], which carries why
+//!   (refused, timed out, no route) and the address, after reading what the device still had (so the
+//!   close is a FIN, not the RST of a socket closed unread); what it sent is the server side's
+//!   [`Event::Unsent`].
 //! - **Each message once.** What is read from one side is that side's `Rx` [`Event::Data`]: framed,
 //!   counted and plotted as any peer's, and the row a person reads ("device → server" is the device's
 //!   `Rx`, "server → device" the server's). Writing it to the other side is [`Event::Forwarded`]: it
@@ -24,41 +30,51 @@
 //! - **Resets and failures.** A side that is reset, times out or fails ends with its own reason, and the
 //!   other side is reset (an RST, `SO_LINGER` 0) with [`CloseReason::PartnerReset`] naming it, as a
 //!   direct connection would have been. A disconnect asked for closes both sides (FIN).
-//! - **Back-pressure.** While one side's send queue holds more than half of
+//! - **Back-pressure.** While one side's send queue (or what is held for a server side still
+//!   connecting) holds more than half of
 //!   [`SessionConfig::max_queue_bytes`](super::SessionConfig::max_queue_bytes), the other side is not
 //!   read; it is read again once the queue has drained below that. A side that stops reading so slows
 //!   the other to its pace through TCP flow control, and each queue stays under half the limit plus one
 //!   read turn, whatever either side does.
 //! - **TLS.** Either side may be TLS, each with its own configuration: the relay is the devices' TLS
-//!   server and the target's TLS client. What is logged and forwarded is the plaintext. A device is
-//!   read as soon as its TCP connection to the target is made; what it sends waits in the server
-//!   side's queue until that side's handshake finished, which must be within the connect time-out
-//!   ([`TlsFailure::HandshakeTimedOut`] otherwise, a failure like any other); a device's handshake must
-//!   finish within [`TlsAccept::handshake_timeout`](super::TlsAccept::handshake_timeout), as a TCP
-//!   server's client's.
+//!   server and the target's TLS client. What is logged and forwarded is the plaintext. What the device
+//!   sends waits in the server side's queue until that side's handshake finished, which must be within
+//!   the connect time-out ([`TlsFailure::HandshakeTimedOut`] otherwise, a failure like any other); a
+//!   device's handshake must finish within
+//!   [`TlsAccept::handshake_timeout`](super::TlsAccept::handshake_timeout), as a TCP server's client's.
 //! - **Rules.** Reply rules see each side's stream; an answer goes back to the sender, or with
 //!   [`Rule::onward`](crate::rules::Rule::onward) on to the other side, after the message it answers.
+//!
+//! [`Event::Connected`]: super::Event::Connected
+//! [`Event::Connecting`]: super::Event::Connecting
+//! [`Event::Data`]: super::Event::Data
+//! [`Event::Forwarded`]: super::Event::Forwarded
+//! [`Event::HalfClosed`]: super::Event::HalfClosed
+//! [`Event::Paired`]: super::Event::Paired
+//! [`Event::Unsent`]: super::Event::Unsent
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use mio::Interest;
-use mio::net::TcpStream;
 
-use super::conn::{Conn, READS_PER_TURN, ReadState};
+use super::conn::{Conn, Outcome, READS_PER_TURN, ReadState};
 use super::replies::Answer;
 use super::resolve::resolve;
 use super::self_target::{local_addresses, self_target};
-use super::tcp_client::{begin_connect, connect_outcome};
+use super::tcp_client::connect_outcome;
 use super::tcp_server::{Acceptor, no_such_peer};
 use super::tls::Endpoint;
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
 use super::{
-    CloseReason, Command, Direction, Event, HostPort, NetError, Operation, PeerId, Target,
-    TlsAccept, TlsConnect, TlsFailure,
+    CloseReason, Command, Direction, HostPort, NetError, Operation, PeerId, Target, TlsAccept,
+    TlsConnect, TlsFailure,
 };
+
+mod connecting;
+
+use connecting::{Connecting, Held, Unreached};
 
 /// One side of a pair.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,14 +99,8 @@ type Failure = (End, CloseReason);
 
 /// The server side of a pair.
 enum ServerSide {
-    /// Connecting to `addr` under the id it will have; `rest` are the target's other addresses.
-    Connecting {
-        stream: TcpStream,
-        id: PeerId,
-        addr: SocketAddr,
-        deadline: Instant,
-        rest: Vec<SocketAddr>,
-    },
+    /// Connecting to one of the target's addresses.
+    Connecting(Connecting),
     Connected(Conn),
 }
 
@@ -100,6 +110,8 @@ struct Pair {
     server: ServerSide,
     /// Reading the device (`[0]`) or the server (`[1]`) waits for the other side's queue to drain.
     paused: [bool; 2],
+    /// What the device sent while its server side was connecting; empty once it is connected.
+    held: Held,
 }
 
 impl Pair {
@@ -118,21 +130,41 @@ impl Pair {
         match (end, &mut self.server) {
             (End::Device, _) => Some(&mut self.device),
             (End::Server, ServerSide::Connected(server)) => Some(server),
-            (End::Server, ServerSide::Connecting { .. }) => None,
+            (End::Server, ServerSide::Connecting(_)) => None,
         }
     }
 
-    /// Reads side `end` up to a turn's budget, forwarding to its partner; see [`pump`].
+    /// Reads side `end` up to a turn's budget, forwarding to its partner; see [`pump`]. While the
+    /// server side is connecting, the device is read into what is held for it.
     fn pump(&mut self, end: End, threshold: usize, cx: &mut Cx) -> Result<ReadState, Failure> {
-        let Some((from, to)) = self.sides(end) else {
-            return Ok(ReadState::Drained);
+        let pumped = match (&mut self.server, end) {
+            (ServerSide::Connected(server), End::Device) => {
+                pump(&mut self.device, server, end, threshold, cx)?
+            }
+            (ServerSide::Connected(server), End::Server) => {
+                pump(server, &mut self.device, end, threshold, cx)?
+            }
+            (ServerSide::Connecting(_), End::Device) => {
+                pump(&mut self.device, &mut self.held, end, threshold, cx)?
+            }
+            (ServerSide::Connecting(_), End::Server) => return Ok(ReadState::Drained),
         };
-        let pumped = pump(from, to, end, threshold, cx)?;
         self.paused[end as usize] = pumped == Pumped::Paused;
         Ok(match pumped {
             Pumped::More => ReadState::More,
             Pumped::Drained | Pumped::Paused => ReadState::Drained,
         })
+    }
+
+    /// The server side just connected: writes to it what the device sent meanwhile, then the device's
+    /// FIN if it came.
+    fn release_held(&mut self, cx: &mut Cx) -> Result<(), Failure> {
+        let ServerSide::Connected(server) = &mut self.server else {
+            return Ok(());
+        };
+        self.held
+            .release(&self.device, server, cx)
+            .map_err(|reason| (End::Server, reason))
     }
 
     /// Passes on each side's FIN that waited for delayed answers ([`pass_fin`]).
@@ -157,12 +189,18 @@ impl Pair {
 
     /// Closes both sides: `end` for `reason`, its partner as that calls for (see the module docs).
     fn close(self, end: End, reason: CloseReason, cx: &mut Cx) {
-        let Pair { device, server, .. } = self;
+        let Pair {
+            device,
+            server,
+            held,
+            ..
+        } = self;
         let server = match server {
             ServerSide::Connected(server) => Some(server),
-            ServerSide::Connecting { mut stream, .. } => {
-                // A connect under way is dropped unseen: it never was a peer.
-                let _ = cx.registry.deregister(&mut stream);
+            ServerSide::Connecting(connecting) => {
+                // What the device sent meanwhile never went on; the connect is dropped unseen.
+                held.unsent(connecting.id, cx);
+                connecting.abandon(cx);
                 None
             }
         };
@@ -201,12 +239,49 @@ enum Pumped {
     Paused,
 }
 
+/// Where what one side reads goes: its partner's connection, or the device's [`Held`] bytes while its
+/// server side is connecting.
+trait Onward {
+    /// Bytes waiting to be written to the partner.
+    fn waiting(&self) -> usize;
+    /// Takes bytes read from the side, written to the partner as forwarded (no row of their own).
+    fn pass_on(&mut self, bytes: Bytes, cx: &mut Cx) -> Outcome;
+    /// Takes a rule's answer sent on to the partner: a send of ours, its `Tx` row once written.
+    fn inject(&mut self, bytes: Bytes, cx: &mut Cx) -> Outcome;
+    /// The side's FIN was read: passes it on once it may go.
+    fn fin_read(&mut self, from: &Conn, cx: &mut Cx) -> Outcome;
+}
+
+impl Onward for Conn {
+    fn waiting(&self) -> usize {
+        self.queued()
+    }
+
+    /// When the partner no longer sends (the user finished sending to it), the bytes cannot go out
+    /// and are reported as unsent at once.
+    fn pass_on(&mut self, bytes: Bytes, cx: &mut Cx) -> Outcome {
+        if !self.sends() {
+            cx.unsent(self.peer, bytes.len(), 1);
+            return Ok(());
+        }
+        self.forward(bytes, cx)
+    }
+
+    fn inject(&mut self, bytes: Bytes, cx: &mut Cx) -> Outcome {
+        self.send(bytes, cx)
+    }
+
+    fn fin_read(&mut self, from: &Conn, cx: &mut Cx) -> Outcome {
+        pass_fin(from, self, cx)
+    }
+}
+
 /// Reads `from` (side `end`) up to a turn's budget: each read is `from`'s `Rx` data, written on to `to`,
-/// then the rules' answers to it go back to `from` or on to `to`. Stops early while `to`'s queue is over
-/// `threshold`. `from`'s FIN is passed on to `to` after what was read before it.
+/// then the rules' answers to it go back to `from` or on to `to`. Stops early while `to` holds more
+/// than `threshold`. `from`'s FIN is passed on to `to` after what was read before it.
 fn pump(
     from: &mut Conn,
-    to: &mut Conn,
+    to: &mut impl Onward,
     end: End,
     threshold: usize,
     cx: &mut Cx,
@@ -218,19 +293,21 @@ fn pump(
         if cx.backlog_full() {
             return Ok(Pumped::More);
         }
-        if to.queued() > threshold {
+        if to.waiting() > threshold {
             return Ok(Pumped::Paused);
         }
         let Some(bytes) = from.read_once(cx).map_err(|reason| (end, reason))? else {
-            pass_fin(from, to, cx).map_err(|reason| (end.other(), reason))?;
+            to.fin_read(from, cx)
+                .map_err(|reason| (end.other(), reason))?;
             return Ok(Pumped::Drained);
         };
         cx.data(from.peer, Direction::Rx, bytes.clone());
         let answers = cx.replies(from.peer, from.addr, &bytes, false);
-        forward(to, bytes, cx).map_err(|reason| (end.other(), reason))?;
+        to.pass_on(bytes, cx)
+            .map_err(|reason| (end.other(), reason))?;
         for answer in answers {
             if answer.onward {
-                to.send(answer.bytes, cx)
+                to.inject(answer.bytes, cx)
                     .map_err(|reason| (end.other(), reason))?;
             } else {
                 from.send(answer.bytes, cx)
@@ -248,16 +325,6 @@ fn pass_fin(from: &Conn, to: &mut Conn, cx: &mut Cx) -> Result<(), CloseReason> 
         to.half_close(cx)?;
     }
     Ok(())
-}
-
-/// Queues bytes read from the partner on `to`; when `to` no longer sends (the user finished sending to
-/// it), they cannot go out and are reported as unsent at once.
-fn forward(to: &mut Conn, bytes: Bytes, cx: &mut Cx) -> Result<(), CloseReason> {
-    if !to.sends() {
-        cx.unsent(to.peer, bytes.len(), 1);
-        return Ok(());
-    }
-    to.forward(bytes, cx)
 }
 
 pub(crate) struct Relay {
@@ -317,136 +384,33 @@ impl Relay {
         }
     }
 
-    /// Starts the server side of each device accepted.
+    /// Starts the server side of each device accepted. The device is read from now on: it may have
+    /// sent already.
     fn add(&mut self, accepted: Vec<Conn>, cx: &mut Cx) {
-        for device in accepted {
+        for mut device in accepted {
             let peer = device.peer;
-            match self.connect(self.addrs.clone(), cx) {
-                Ok(server) => {
-                    self.devices.insert(side_id_of(&server), peer);
+            match Connecting::begin(
+                &mut device,
+                &self.target,
+                self.addrs.clone(),
+                self.timeout,
+                cx,
+            ) {
+                Ok(connecting) => {
+                    self.devices.insert(connecting.id, peer);
                     let pair = Pair {
                         device,
-                        server,
+                        server: ServerSide::Connecting(connecting),
                         paused: [false; 2],
+                        held: Held::default(),
                     };
                     self.pairs.insert(peer, pair);
+                    self.unread.push(peer);
                 }
-                Err(error) => device.close(CloseReason::Unreachable(error), cx),
-            }
-        }
-    }
-
-    /// Starts connecting to the first of `addrs` that gets as far as a connect under way; the last
-    /// failure if none does.
-    fn connect(&self, mut addrs: Vec<SocketAddr>, cx: &mut Cx) -> Result<ServerSide, NetError> {
-        let mut last_error = None;
-        while !addrs.is_empty() {
-            let addr = addrs.remove(0);
-            let id = PeerId::next();
-            let started = begin_connect(addr, None).and_then(|mut stream| {
-                cx.registry
-                    .register(
-                        &mut stream,
-                        Cx::token(id),
-                        Interest::READABLE | Interest::WRITABLE,
-                    )
-                    .map_err(|e| NetError::io(Operation::Setup, Some(addr.to_string()), &e))?;
-                Ok(stream)
-            });
-            match started {
-                Ok(stream) => {
-                    return Ok(ServerSide::Connecting {
-                        stream,
-                        id,
-                        addr,
-                        deadline: Instant::now() + self.timeout,
-                        rest: addrs,
-                    });
-                }
-                Err(error) => last_error = Some(error),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| {
-            NetError::invalid(
-                Operation::Resolve,
-                Some(self.target.host.clone()),
-                "the name has no addresses",
-            )
-        }))
-    }
-
-    /// The server side of `device` finished connecting (`outcome`), or timed out (`outcome` an error):
-    /// pairs it, tries the target's next address, or closes the device.
-    fn connected(&mut self, device: PeerId, outcome: Result<(), NetError>, cx: &mut Cx) {
-        let Some(Pair {
-            device: mut device_conn,
-            server,
-            paused,
-        }) = self.pairs.remove(&device)
-        else {
-            return;
-        };
-        let (mut stream, id, addr, rest) = match server {
-            ServerSide::Connecting {
-                stream,
-                id,
-                addr,
-                rest,
-                ..
-            } => (stream, id, addr, rest),
-            server @ ServerSide::Connected(_) => {
-                let pair = Pair {
-                    device: device_conn,
-                    server,
-                    paused,
-                };
-                self.pairs.insert(device, pair);
-                return;
-            }
-        };
-        self.devices.remove(&id);
-        // The socket moves to its peer registration, or is dropped on failure.
-        let _ = cx.registry.deregister(&mut stream);
-        let opened = outcome.and_then(|()| {
-            cx.emit(Event::Paired {
-                device,
-                server: id,
-                at: SystemTime::now(),
-            });
-            Conn::open_as(stream, addr, id, self.target_tls.as_ref(), cx)
-        });
-        let server = match opened {
-            Ok(mut server) => {
-                server.pair_with(device);
-                device_conn.pair_with(id);
-                // Both may have sent already: the device while it waited, the server on connecting.
-                self.unread.extend([device, id]);
-                Ok(ServerSide::Connected(server))
-            }
-            Err(error) if rest.is_empty() => Err(error),
-            Err(_) => self.connect(rest, cx),
-        };
-        match server {
-            Ok(server) => {
-                self.devices.insert(side_id_of(&server), device);
-                let pair = Pair {
-                    device: device_conn,
-                    server,
-                    paused,
-                };
-                let pair = self.pairs.entry(device).insert_entry(pair).into_mut();
-                if let Some(server) = pair.conn(End::Server)
-                    && server.handshaking()
-                {
-                    self.handshakes
-                        .insert(device, Instant::now() + self.timeout);
-                    // A TLS client speaks first: its greeting goes out now.
-                    if let Err(reason) = server.flush(cx) {
-                        self.close(device, End::Server, reason, cx);
-                    }
+                Err(Unreached { error, server }) => {
+                    connecting::unreachable(device, &Held::default(), server, error, cx);
                 }
             }
-            Err(error) => device_conn.close(CloseReason::Unreachable(error), cx),
         }
     }
 
@@ -563,7 +527,7 @@ fn side_id(pair: &Pair, end: End) -> PeerId {
 fn side_id_of(server: &ServerSide) -> PeerId {
     match server {
         ServerSide::Connected(server) => server.peer,
-        ServerSide::Connecting { id, .. } => *id,
+        ServerSide::Connecting(connecting) => connecting.id,
     }
 }
 
@@ -597,10 +561,10 @@ impl Handler for Relay {
             return;
         };
         let outcome = match self.pairs.get(&device).map(|pair| &pair.server) {
-            Some(ServerSide::Connecting { stream, addr, .. }) if end == End::Server => {
-                connect_outcome(stream).map(|outcome| {
-                    outcome
-                        .map_err(|e| NetError::io(Operation::Connect, Some(addr.to_string()), &e))
+            Some(ServerSide::Connecting(connecting)) if end == End::Server => {
+                connect_outcome(&connecting.stream).map(|outcome| {
+                    let addr = connecting.addr.to_string();
+                    outcome.map_err(|e| NetError::io(Operation::Connect, Some(addr), &e))
                 })
             }
             _ => return self.side_ready(device, end, event, cx),
@@ -699,9 +663,9 @@ impl Handler for Relay {
             .pairs
             .iter()
             .filter_map(|(device, pair)| match &pair.server {
-                ServerSide::Connecting { addr, deadline, .. } if *deadline <= now => Some((
+                ServerSide::Connecting(connecting) if connecting.deadline <= now => Some((
                     *device,
-                    NetError::connect_timeout(addr.to_string(), self.timeout),
+                    NetError::connect_timeout(connecting.addr.to_string(), self.timeout),
                 )),
                 _ => None,
             })
@@ -726,7 +690,7 @@ impl Handler for Relay {
             .pairs
             .values()
             .filter_map(|pair| match &pair.server {
-                ServerSide::Connecting { deadline, .. } => Some(*deadline),
+                ServerSide::Connecting(connecting) => Some(connecting.deadline),
                 ServerSide::Connected(_) => None,
             })
             .chain(self.handshakes.values().copied())
@@ -749,7 +713,7 @@ impl Handler for Relay {
             .map(|pair| {
                 let server = match &pair.server {
                     ServerSide::Connected(server) => server.queued(),
-                    ServerSide::Connecting { .. } => 0,
+                    ServerSide::Connecting(_) => pair.held.bytes(),
                 };
                 pair.device.queued() + server
             })

@@ -1,0 +1,311 @@
+//! A relay pair while its target connect is pending: the connect under way ([`Connecting`], announced by
+//! [`Event::Connecting`] for each address tried), what the device sends meanwhile ([`Held`]: read and
+//! recorded as it comes, written to the target once connected), the connect's end
+//! ([`Relay::connected`]: paired, the next address tried, or the target unreachable), and the end of a
+//! device whose target could not be reached ([`unreachable`]).
+//!
+//! The device is read from the start, so its rows carry the times its bytes came, and its FIN or reset
+//! is seen when it happens instead of when the connect ends. What it sends is held within the relay's
+//! back-pressure threshold (reading stops above it, as toward a connected side whose queue is long).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use mio::Interest;
+use mio::net::TcpStream;
+
+use super::{End, Onward, Pair, Relay, ServerSide, side_id_of};
+use crate::engine::conn::{Conn, Outcome};
+use crate::engine::tcp_client::begin_connect;
+use crate::engine::worker::Cx;
+use crate::engine::{CloseReason, Direction, Event, HostPort, NetError, Operation, PeerId};
+
+/// Reads of a device whose target is unreachable before it is closed anyway: at 64 KiB a read, more
+/// than any socket's receive buffer holds, so a device that stopped sending is always read to the end.
+const DRAIN_READS: usize = 256;
+
+/// A connect to one of the target's addresses, under way.
+pub(super) struct Connecting {
+    /// The socket, registered under `id` until the connect ends.
+    pub(super) stream: TcpStream,
+    /// The id the server side will have once connected.
+    pub(super) id: PeerId,
+    /// The address connected to.
+    pub(super) addr: SocketAddr,
+    /// When the connect is given up.
+    pub(super) deadline: Instant,
+    /// The target's addresses still to try should this one fail.
+    pub(super) rest: Vec<SocketAddr>,
+}
+
+/// No connect to the target got under way: the last failure, and the id the last server side tried
+/// had (what the device sent is reported as that side's unsent).
+pub(super) struct Unreached {
+    pub(super) error: NetError,
+    pub(super) server: PeerId,
+}
+
+impl Connecting {
+    /// Starts connecting `device` on to the first of `addrs` that gets as far as a connect under way,
+    /// announcing each address tried ([`Event::Connecting`]). `device` is paired with the id its server
+    /// side will have, so its FIN meanwhile does not end it.
+    pub(super) fn begin(
+        device: &mut Conn,
+        target: &HostPort,
+        addrs: Vec<SocketAddr>,
+        timeout: Duration,
+        cx: &mut Cx,
+    ) -> Result<Self, Unreached> {
+        let mut addrs = addrs.into_iter();
+        let mut server = None;
+        let mut error = NetError::invalid(
+            Operation::Resolve,
+            Some(target.host.clone()),
+            "the name has no addresses",
+        );
+        while let Some(addr) = addrs.next() {
+            let id = PeerId::next();
+            server = Some(id);
+            device.pair_with(id);
+            cx.emit(Event::Connecting {
+                device: device.peer,
+                server: id,
+                target: target.clone(),
+                addr,
+                at: SystemTime::now(),
+            });
+            let started = begin_connect(addr, None).and_then(|mut stream| {
+                cx.registry
+                    .register(
+                        &mut stream,
+                        Cx::token(id),
+                        Interest::READABLE | Interest::WRITABLE,
+                    )
+                    .map_err(|e| NetError::io(Operation::Setup, Some(addr.to_string()), &e))?;
+                Ok(stream)
+            });
+            match started {
+                Ok(stream) => {
+                    return Ok(Self {
+                        stream,
+                        id,
+                        addr,
+                        deadline: Instant::now() + timeout,
+                        rest: addrs.collect(),
+                    });
+                }
+                Err(failed) => error = failed,
+            }
+        }
+        // A name without addresses tried none: its id is one no row has named.
+        let server = server.unwrap_or_else(PeerId::next);
+        Err(Unreached { error, server })
+    }
+
+    /// Drops the connect: it never was a peer, and nothing was sent on it.
+    pub(super) fn abandon(mut self, cx: &mut Cx) {
+        let _ = cx.registry.deregister(&mut self.stream);
+    }
+}
+
+/// Where a held send came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    /// Read from the device: forwarded, no row of its own once written.
+    Device,
+    /// A rule's answer sent on to the target: a send of ours, a `Tx` row once written.
+    Rule,
+}
+
+/// What the device sent while its server side was connecting, oldest first, to be written there once
+/// connected. Bounded by the pump: the device is not read while this holds more than the threshold.
+#[derive(Default)]
+pub(super) struct Held {
+    sends: VecDeque<(Bytes, Origin)>,
+    bytes: usize,
+}
+
+impl Held {
+    /// Bytes held.
+    pub(super) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    fn hold(&mut self, bytes: Bytes, origin: Origin) {
+        if !bytes.is_empty() {
+            self.bytes += bytes.len();
+            self.sends.push_back((bytes, origin));
+        }
+    }
+
+    /// Writes what was held to `server`, now connected, in the order it came, then passes on the
+    /// device's FIN if it came meanwhile.
+    pub(super) fn release(&mut self, device: &Conn, server: &mut Conn, cx: &mut Cx) -> Outcome {
+        self.bytes = 0;
+        for (bytes, origin) in std::mem::take(&mut self.sends) {
+            match origin {
+                Origin::Device => server.pass_on(bytes, cx)?,
+                Origin::Rule => server.inject(bytes, cx)?,
+            }
+        }
+        server.fin_read(device, cx)
+    }
+
+    /// Reports what is held as `server`'s unsent: the pair ended before its target was reached.
+    pub(super) fn unsent(self, server: PeerId, cx: &mut Cx) {
+        if !self.sends.is_empty() {
+            cx.unsent(server, self.bytes, self.sends.len());
+        }
+    }
+}
+
+impl Onward for Held {
+    fn waiting(&self) -> usize {
+        self.bytes
+    }
+
+    fn pass_on(&mut self, bytes: Bytes, _cx: &mut Cx) -> Outcome {
+        self.hold(bytes, Origin::Device);
+        Ok(())
+    }
+
+    fn inject(&mut self, bytes: Bytes, _cx: &mut Cx) -> Outcome {
+        self.hold(bytes, Origin::Rule);
+        Ok(())
+    }
+
+    /// The device's FIN waits with the held bytes: [`Held::release`] passes it on after them.
+    fn fin_read(&mut self, _from: &Conn, _cx: &mut Cx) -> Outcome {
+        Ok(())
+    }
+}
+
+impl Relay {
+    /// The server side of `device` finished connecting (`outcome`), or timed out (`outcome` an error):
+    /// pairs it, tries the target's next address, or closes the device.
+    pub(super) fn connected(&mut self, device: PeerId, outcome: Result<(), NetError>, cx: &mut Cx) {
+        let Some(Pair {
+            device: mut device_conn,
+            server,
+            paused,
+            held,
+        }) = self.pairs.remove(&device)
+        else {
+            return;
+        };
+        let mut connecting = match server {
+            ServerSide::Connecting(connecting) => connecting,
+            server @ ServerSide::Connected(_) => {
+                let pair = Pair {
+                    device: device_conn,
+                    server,
+                    paused,
+                    held,
+                };
+                self.pairs.insert(device, pair);
+                return;
+            }
+        };
+        let id = connecting.id;
+        self.devices.remove(&id);
+        // The socket moves to its peer registration, or is dropped on failure.
+        let _ = cx.registry.deregister(&mut connecting.stream);
+        let Connecting {
+            stream, addr, rest, ..
+        } = connecting;
+        let opened = outcome.and_then(|()| {
+            cx.emit(Event::Paired {
+                device,
+                server: id,
+                at: SystemTime::now(),
+            });
+            Conn::open_as(stream, addr, id, self.target_tls.as_ref(), cx)
+        });
+        let server = match opened {
+            Ok(mut server) => {
+                server.pair_with(device);
+                // The server may have sent on connecting; the device is read again once what it
+                // sent meanwhile is on its way.
+                self.unread.extend([device, id]);
+                Ok(ServerSide::Connected(server))
+            }
+            Err(error) if rest.is_empty() => Err(Unreached { error, server: id }),
+            Err(_) => Connecting::begin(&mut device_conn, &self.target, rest, self.timeout, cx)
+                .map(ServerSide::Connecting),
+        };
+        let server = match server {
+            Ok(server) => server,
+            Err(Unreached { error, server }) => {
+                return unreachable(device_conn, &held, server, error, cx);
+            }
+        };
+        self.devices.insert(side_id_of(&server), device);
+        let pair = Pair {
+            device: device_conn,
+            server,
+            paused,
+            held,
+        };
+        let pair = self.pairs.entry(device).insert_entry(pair).into_mut();
+        if let Err((end, reason)) = pair.release_held(cx) {
+            return self.close(device, end, reason, cx);
+        }
+        if let Some(server) = pair.conn(End::Server)
+            && server.handshaking()
+        {
+            self.handshakes
+                .insert(device, Instant::now() + self.timeout);
+            // A TLS client speaks first: its greeting goes out now.
+            if let Err(reason) = server.flush(cx) {
+                self.close(device, End::Server, reason, cx);
+            }
+        }
+    }
+}
+
+/// The target could not be reached for `device` (`error`, the last address's failure): what the device
+/// still has readable is read and recorded as its `Rx` data, everything held for the target is
+/// `server`'s unsent, and the device is closed with [`CloseReason::Unreachable`]. Reading it to the end
+/// first makes the close a FIN: a socket closed with unread bytes sends an RST. A device that keeps
+/// sending past [`DRAIN_READS`] reads is reset, and the record says so (an error, drawn as our RST).
+pub(super) fn unreachable(
+    mut device: Conn,
+    held: &Held,
+    server: PeerId,
+    error: NetError,
+    cx: &mut Cx,
+) {
+    let (mut bytes, mut sends) = (held.bytes, held.sends.len());
+    let mut end = None;
+    for _ in 0..DRAIN_READS {
+        if device.peer_finished() {
+            end = Some(CloseReason::Unreachable(error.clone()));
+            break;
+        }
+        match device.read_once(cx) {
+            Ok(Some(read)) => {
+                bytes += read.len();
+                sends += 1;
+                cx.data(device.peer, Direction::Rx, read);
+            }
+            // Nothing more to read now, or the device's FIN (recorded by the read).
+            Ok(None) => {
+                end = Some(CloseReason::Unreachable(error.clone()));
+                break;
+            }
+            Err(reason) => {
+                end = Some(reason);
+                break;
+            }
+        }
+    }
+    if sends > 0 {
+        cx.unsent(server, bytes, sends);
+    }
+    match end {
+        Some(reason) => device.close(reason, cx),
+        None => device.abort(CloseReason::Error(error), cx),
+    }
+}
