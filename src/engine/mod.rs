@@ -143,12 +143,13 @@ pub enum Mode {
         multicast: Vec<IpAddr>,
     },
     /// Stand between devices and their server: listen, and for each client accepted (the device side)
-    /// connect to `target` (the server side) and forward both ways. Each pair is told by
-    /// [`Event::Paired`]; each side is a peer of its own, whose reads are its `Rx` rows, and what is
+    /// connect to `target` (the server side) and forward both ways. The connect is told by
+    /// [`Event::Connecting`] (what the device sends meanwhile is its `Rx` rows at once, held until
+    /// connected), each pair by [`Event::Paired`]; each side is a peer of its own, whose reads are its `Rx` rows, and what is
     /// forwarded is counted by [`Event::Forwarded`], not shown twice. Half-closes pass through (a FIN
     /// reaches the other side after what was read before it), a reset or failure of one side resets the
     /// other ([`CloseReason::PartnerReset`]), and a target that cannot be reached closes the device
-    /// ([`CloseReason::Unreachable`]). Reply rules answer either side, or send on to the other
+    /// ([`CloseReason::Unreachable`], a FIN; what it sent is the server side's [`Event::Unsent`]). Reply rules answer either side, or send on to the other
     /// ([`crate::rules::Rule::onward`]); [`Command::Send`] and the rest work on either side as on any
     /// peer. Either side may be TLS: [`SessionConfig::tls_accept`] towards the devices,
     /// [`SessionConfig::tls_connect`] towards the target (checked against the target's host, or the

@@ -2,7 +2,7 @@
 //! [`Event::Connecting`] for each address tried), what the device sends meanwhile ([`Held`]: read and
 //! recorded as it comes, written to the target once connected), the connect's end
 //! ([`Relay::connected`]: paired, the next address tried, or the target unreachable), and the end of a
-//! device whose target could not be reached ([`unreachable`]).
+//! device whose target could not be reached ([`unreachable()`]).
 //!
 //! The device is read from the start, so its rows carry the times its bytes came, and its FIN or reset
 //! is seen when it happens instead of when the connect ends. What it sends is held within the relay's
@@ -22,8 +22,9 @@ use crate::engine::tcp_client::begin_connect;
 use crate::engine::worker::Cx;
 use crate::engine::{CloseReason, Direction, Event, HostPort, NetError, Operation, PeerId};
 
-/// Reads of a device whose target is unreachable before it is closed anyway: at 64 KiB a read, more
-/// than any socket's receive buffer holds, so a device that stopped sending is always read to the end.
+/// Reads of a device whose target is unreachable before it is closed anyway: up to 16 MiB at 64 KiB a
+/// read, more than the receive buffer of a socket that was not being read holds (Linux grows it as it is
+/// read), so a device that stopped sending is read to the end.
 const DRAIN_READS: usize = 256;
 
 /// A connect to one of the target's addresses, under way.
