@@ -1,9 +1,9 @@
 //! A relay while its connect to the target is pending, on loopback (a target whose accept queue is full
 //! does not answer; a port nobody listens on refuses): the connect is announced at once; what the device
 //! sends meanwhile is recorded when it comes, held within the back-pressure threshold and passed on
-//! byte-exact, FIN included, once the target answers; a device reset ends it at once and nothing
-//! reaches the target; an unreachable target leaves the device's bytes as not sent and closes it with a
-//! FIN, as the record says.
+//! byte-exact, FIN included, once the target answers, with a rule's answer sent on meanwhile after
+//! them; a device reset ends it at once and nothing reaches the target; an unreachable target leaves
+//! the device's bytes as not sent and closes it with a FIN, as the record says.
 // Helpers outside #[test] functions unwrap too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
@@ -17,7 +17,9 @@ use common::cli::Netassist;
 use common::{
     Unanswered, WAIT, client, connecting, listening, read_to_close, relay_to, start, wait_for,
 };
+use netassist::codec::{FramerConfig, Framing, TextEncoding};
 use netassist::engine::{CloseReason, Command, Direction, Event, PeerId, Problem, Session, Side};
+use netassist::rules::{Rule, Rules};
 use socket2::SockRef;
 
 /// The bytes the relay reads at most at once.
@@ -100,6 +102,40 @@ fn what_a_device_sends_while_the_connect_hangs_is_recorded_when_it_comes_and_pas
         is_closed(event, device_id)
     });
     assert_eq!(unsent(&events, server_id), (0, 0), "{events:#?}");
+}
+
+#[test]
+fn an_answer_sent_on_while_the_connect_hangs_waits_behind_what_the_device_sent() {
+    let mut target = Unanswered::listen();
+    let rule: Rule = "exact:AT=>[200ms]onward:INJ".parse().unwrap();
+    let raw = FramerConfig::from(Framing::Raw);
+    let rules = Rules::new(&[rule], TextEncoding::Utf8, raw).unwrap();
+    let running = start(relay_to(target.addr, Duration::from_secs(8)).with_rules(rules));
+    let mut device = client(listening(&running.session));
+    let (device_id, server_id, _) = connecting(&running.session);
+    device.write_all(b"AT").unwrap();
+    device.shutdown(Shutdown::Write).unwrap();
+    // The connect can end no sooner than the kernel sends its SYN again, 1 s after the first: the
+    // answer, due after 200 ms, comes while it still hangs.
+    let mut server = target.answer_within(WAIT).expect("the relay's connect");
+    assert_eq!(read_to_close(&mut server), b"ATINJ");
+    drop(server);
+    let events = events_until(&running.session, "the device's close", |event| {
+        is_closed(event, device_id)
+    });
+    assert!(
+        events.iter().any(|event| matches!(
+            event,
+            Event::Data { peer, dir: Direction::Tx, bytes, .. } if *peer == server_id && bytes == "INJ"
+        )),
+        "{events:#?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|event| matches!(event, Event::Error { .. })),
+        "{events:#?}"
+    );
 }
 
 #[test]

@@ -116,12 +116,14 @@ impl Connecting {
 enum Origin {
     /// Read from the device: forwarded, no row of its own once written.
     Device,
-    /// A rule's answer sent on to the target: a send of ours, a `Tx` row once written.
-    Rule,
+    /// A send of ours (the user's, or a rule's answer sent on): a `Tx` row once written.
+    Ours,
 }
 
-/// What the device sent while its server side was connecting, oldest first, to be written there once
-/// connected. Bounded by the pump: the device is not read while this holds more than the threshold.
+/// What the device sent while its server side was connecting, and sends of ours to that side (rule
+/// answers sent on, the user's), oldest first, to be written there once connected. Bounded: the device
+/// is not read while this holds more than the threshold, and a send of ours that does not fit under the
+/// queue limit is dropped.
 #[derive(Default)]
 pub(super) struct Held {
     sends: VecDeque<(Bytes, Origin)>,
@@ -141,6 +143,22 @@ impl Held {
         }
     }
 
+    /// A send of ours to the server side (`server`) while it is connecting: held behind what the device
+    /// sent, or dropped and reported as by a full queue when it would take what is held past
+    /// [`SessionConfig::max_queue_bytes`](crate::engine::SessionConfig::max_queue_bytes).
+    pub(super) fn send(&mut self, server: PeerId, bytes: Bytes, cx: &mut Cx) {
+        if self.bytes + bytes.len() > cx.max_queue_bytes {
+            cx.emit(Event::SendDropped {
+                peer: server,
+                len: bytes.len(),
+                queued: self.bytes,
+                at: SystemTime::now(),
+            });
+            return;
+        }
+        self.hold(bytes, Origin::Ours);
+    }
+
     /// Writes what was held to `server`, now connected, in the order it came, then passes on the
     /// device's FIN if it came meanwhile.
     pub(super) fn release(&mut self, device: &Conn, server: &mut Conn, cx: &mut Cx) -> Outcome {
@@ -148,7 +166,7 @@ impl Held {
         for (bytes, origin) in std::mem::take(&mut self.sends) {
             match origin {
                 Origin::Device => server.pass_on(bytes, cx)?,
-                Origin::Rule => server.inject(bytes, cx)?,
+                Origin::Ours => server.inject(bytes, cx)?,
             }
         }
         server.fin_read(device, cx)
@@ -173,7 +191,7 @@ impl Onward for Held {
     }
 
     fn inject(&mut self, bytes: Bytes, _cx: &mut Cx) -> Outcome {
-        self.hold(bytes, Origin::Rule);
+        self.hold(bytes, Origin::Ours);
         Ok(())
     }
 

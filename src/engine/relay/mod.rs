@@ -8,7 +8,8 @@
 //! - **While the target connect is pending** ([`connecting`]). [`Event::Connecting`] says the relay
 //!   connects on to the target for a device (again for each further address tried). The device is read
 //!   meanwhile: what it sends is its `Rx` data when it comes, held within the back-pressure threshold
-//!   below, and written to the server side once connected, followed by the device's FIN if it came. A
+//!   below, and written to the server side once connected, followed by the device's FIN if it came
+//!   (sends to the server side, such as a rule's delayed answer sent on, wait there too). A
 //!   device reset meanwhile ends at once with its reason, and the connect is dropped unseen. A target
 //!   that cannot be reached closes the device with [`CloseReason::Unreachable`], which carries why
 //!   (refused, timed out, no route) and the address, after reading what the device still had (so the
@@ -110,7 +111,8 @@ struct Pair {
     server: ServerSide,
     /// Reading the device (`[0]`) or the server (`[1]`) waits for the other side's queue to drain.
     paused: [bool; 2],
-    /// What the device sent while its server side was connecting; empty once it is connected.
+    /// What the device sent while its server side was connecting, and sends of ours to it; empty once
+    /// it is connected.
     held: Held,
 }
 
@@ -501,13 +503,12 @@ impl Relay {
             cx.error(no_such_peer(peer));
             return;
         };
-        let Some(conn) = self.pairs.get_mut(&device).and_then(|pair| pair.conn(end)) else {
-            cx.error(NetError::invalid(
-                Operation::Send,
-                None,
-                format!("{peer} is still connecting to the target"),
-            ));
+        let Some(pair) = self.pairs.get_mut(&device) else {
             return;
+        };
+        let Some(conn) = pair.conn(end) else {
+            // The server side is still connecting: the send waits behind what the device sent.
+            return pair.held.send(peer, bytes, cx);
         };
         if let Err(reason) = conn.send(bytes, cx) {
             self.close(device, end, reason, cx);
