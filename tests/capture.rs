@@ -1,5 +1,6 @@
 //! Traffic on disk: a capture of a loopback session matches the bytes on the wire, a capture that cannot
-//! write says so while the session goes on, and exports parse back to the log's rows.
+//! write says so while the session goes on, exports parse back to the log's rows, and a relay's server
+//! side that never connected is named by the address it was connecting to.
 // Helpers here are test code too; a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
@@ -13,7 +14,7 @@ use bytes::Bytes;
 use common::{client, read_n, server_config, tcp_server, wait_for};
 use netassist::capture::{self, CSV_HEADER, CaptureOptions, export_csv, export_text, raw_path};
 use netassist::codec::{ControlStyle, FramerConfig, Framing, LengthPrefix, TextEncoding, hex};
-use netassist::engine::{CloseReason, Direction, Event, PeerId, Session};
+use netassist::engine::{CloseReason, Direction, Event, NetError, Operation, PeerId, Session};
 use netassist::format::Display;
 use netassist::i18n::{Lang, Text};
 use netassist::preset::DataView;
@@ -468,4 +469,60 @@ fn a_send_cut_short_is_a_partial_line_in_the_capture() {
             assert_eq!(tx, b"firstabc");
         }
     }
+}
+
+#[test]
+fn what_a_device_sent_to_a_target_never_reached_is_named_by_the_address_tried() {
+    let dir = tempfile::tempdir().unwrap();
+    let (device, server) = (PeerId(1), PeerId(2));
+    let device_addr: SocketAddr = "127.0.0.1:50125".parse().unwrap();
+    let target: SocketAddr = "127.0.0.1:8883".parse().unwrap();
+    let at = SystemTime::now();
+    let timed_out = std::io::Error::from(std::io::ErrorKind::TimedOut);
+    let error = NetError::io(Operation::Connect, Some(target.to_string()), &timed_out);
+    let events = [
+        Event::Connected {
+            peer: device,
+            addr: device_addr,
+            local: "127.0.0.1:9000".parse().unwrap(),
+            at,
+        },
+        Event::Connecting {
+            device,
+            server,
+            target: target.into(),
+            addr: target,
+            at,
+        },
+        Event::Unsent {
+            peer: server,
+            written: Bytes::new(),
+            written_at: at,
+            bytes: 5,
+            sends: 1,
+            at,
+        },
+        Event::Closed {
+            peer: device,
+            reason: CloseReason::Unreachable(error),
+            at,
+        },
+    ];
+    let path = dir.path().join("unreached.log");
+    let capture = capture::start(&path, options(DataView::Text, false)).unwrap();
+    for event in &events {
+        assert!(capture.record(event));
+    }
+    capture.stop().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains(&format!(
+            "{device_addr} Connecting on to the target {target}; what the device sends"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{target} Not sent: 5 bytes of 1 send(s)")),
+        "{text}"
+    );
 }
