@@ -2,7 +2,7 @@
 //! [`Event::Connecting`] for each address tried), what the device sends meanwhile ([`Held`]: read and
 //! recorded as it comes, written to the target once connected), the connect's end
 //! ([`Relay::connected`]: paired, the next address tried, or the target unreachable), and the end of a
-//! device whose target could not be reached ([`unreachable()`]).
+//! device whose server side never connected ([`close_unpaired`]).
 //!
 //! The device is read from the start, so its rows carry the times its bytes came, and its FIN or reset
 //! is seen when it happens instead of when the connect ends. What it sends is held within the relay's
@@ -22,7 +22,7 @@ use crate::engine::tcp_client::begin_connect;
 use crate::engine::worker::Cx;
 use crate::engine::{CloseReason, Direction, Event, HostPort, NetError, Operation, PeerId};
 
-/// Reads of a device whose target is unreachable before it is closed anyway: up to 16 MiB at 64 KiB a
+/// Reads of a device whose server side never connected before it is closed anyway: up to 16 MiB at 64 KiB a
 /// read, more than the receive buffer of a socket that was not being read holds (Linux grows it as it is
 /// read), so a device that stopped sending is read to the end.
 const DRAIN_READS: usize = 256;
@@ -171,13 +171,6 @@ impl Held {
         }
         server.fin_read(device, cx)
     }
-
-    /// Reports what is held as `server`'s unsent: the pair ended before its target was reached.
-    pub(super) fn unsent(self, server: PeerId, cx: &mut Cx) {
-        if !self.sends.is_empty() {
-            cx.unsent(server, self.bytes, self.sends.len());
-        }
-    }
 }
 
 impl Onward for Held {
@@ -257,7 +250,8 @@ impl Relay {
         let server = match server {
             Ok(server) => server,
             Err(Unreached { error, server }) => {
-                return unreachable(device_conn, &held, server, error, cx);
+                let reason = CloseReason::Unreachable(error);
+                return close_unpaired(device_conn, &held, server, reason, cx);
             }
         };
         self.devices.insert(side_id_of(&server), device);
@@ -284,24 +278,28 @@ impl Relay {
     }
 }
 
-/// The target could not be reached for `device` (`error`, the last address's failure): what the device
-/// still has readable is read and recorded as its `Rx` data, everything held for the target is
-/// `server`'s unsent, and the device is closed with [`CloseReason::Unreachable`]. Reading it to the end
-/// first makes the close a FIN: a socket closed with unread bytes sends an RST. A device that keeps
-/// sending past [`DRAIN_READS`] reads is reset, and the record says so (an error, drawn as our RST).
-pub(super) fn unreachable(
+/// Closes `device`, whose server side (`server`) never connected, for `reason`: everything held for the
+/// target is `server`'s unsent. Unless the device failed, what it still has readable is read first and
+/// recorded as its `Rx` data (unsent too), so the close is the FIN the record says: a socket closed with
+/// unread bytes sends an RST. A device that keeps sending past [`DRAIN_READS`] reads is reset instead
+/// (for an unreachable target, recorded as its error, which is drawn as our RST).
+pub(super) fn close_unpaired(
     mut device: Conn,
     held: &Held,
     server: PeerId,
-    error: NetError,
+    reason: CloseReason,
     cx: &mut Cx,
 ) {
     let (mut bytes, mut sends) = (held.bytes, held.sends.len());
-    let mut end = None;
-    for _ in 0..DRAIN_READS {
+    let mut drained = !(super::ordered(&reason) || matches!(reason, CloseReason::Unreachable(_)));
+    let mut failed = None;
+    let mut reads = 0;
+    while !drained && reads < DRAIN_READS {
+        reads += 1;
+        // After its FIN there is nothing more to read.
         if device.peer_finished() {
-            end = Some(CloseReason::Unreachable(error.clone()));
-            break;
+            drained = true;
+            continue;
         }
         match device.read_once(cx) {
             Ok(Some(read)) => {
@@ -310,21 +308,22 @@ pub(super) fn unreachable(
                 cx.data(device.peer, Direction::Rx, read);
             }
             // Nothing more to read now, or the device's FIN (recorded by the read).
-            Ok(None) => {
-                end = Some(CloseReason::Unreachable(error.clone()));
-                break;
-            }
+            Ok(None) => drained = true,
             Err(reason) => {
-                end = Some(reason);
-                break;
+                failed = Some(reason);
+                drained = true;
             }
         }
     }
     if sends > 0 {
         cx.unsent(server, bytes, sends);
     }
-    match end {
-        Some(reason) => device.close(reason, cx),
-        None => device.abort(CloseReason::Error(error), cx),
+    match (failed, drained, reason) {
+        (Some(failed), _, _) => device.close(failed, cx),
+        (None, true, reason) => device.close(reason, cx),
+        (None, false, CloseReason::Unreachable(error)) => {
+            device.abort(CloseReason::Error(error), cx);
+        }
+        (None, false, reason) => device.abort(reason, cx),
     }
 }

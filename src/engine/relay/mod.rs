@@ -198,36 +198,35 @@ impl Pair {
             ..
         } = self;
         let server = match server {
-            ServerSide::Connected(server) => Some(server),
+            ServerSide::Connected(server) => server,
+            // The connect is dropped unseen: only the device ends, for `reason` whichever side it
+            // was given for.
             ServerSide::Connecting(connecting) => {
-                // What the device sent meanwhile never went on; the connect is dropped unseen.
-                held.unsent(connecting.id, cx);
+                let id = connecting.id;
                 connecting.abandon(cx);
-                None
+                return connecting::close_unpaired(device, &held, id, reason, cx);
             }
         };
         let (failed, partner) = match end {
-            End::Device => (Some(device), server),
-            End::Server => (server, Some(device)),
-        };
-        let ordered = matches!(
-            reason,
-            CloseReason::PeerClosed | CloseReason::Kicked | CloseReason::SessionStopped
-        );
-        let Some(failed) = failed else {
-            if let Some(partner) = partner {
-                partner.close(reason, cx);
-            }
-            return;
+            End::Device => (device, server),
+            End::Server => (server, device),
         };
         let failed_peer = failed.peer;
         failed.close(reason.clone(), cx);
-        match partner {
-            Some(partner) if ordered => partner.close(reason, cx),
-            Some(partner) => partner.abort(CloseReason::PartnerReset(failed_peer), cx),
-            None => {}
+        if ordered(&reason) {
+            partner.close(reason, cx);
+        } else {
+            partner.abort(CloseReason::PartnerReset(failed_peer), cx);
         }
     }
+}
+
+/// Whether `reason` ends a connection in order (a FIN), not for a failure.
+fn ordered(reason: &CloseReason) -> bool {
+    matches!(
+        reason,
+        CloseReason::PeerClosed | CloseReason::Kicked | CloseReason::SessionStopped
+    )
 }
 
 /// What a read turn of one side left behind.
@@ -410,7 +409,8 @@ impl Relay {
                     self.unread.push(peer);
                 }
                 Err(Unreached { error, server }) => {
-                    connecting::unreachable(device, &Held::default(), server, error, cx);
+                    let reason = CloseReason::Unreachable(error);
+                    connecting::close_unpaired(device, &Held::default(), server, reason, cx);
                 }
             }
         }
