@@ -13,8 +13,8 @@
 //!   device reset meanwhile ends at once with its reason, and the connect is dropped unseen. A target
 //!   that cannot be reached closes the device with [`CloseReason::Unreachable`], which carries why
 //!   (refused, timed out, no route) and the address, after reading what the device still had (so the
-//!   close is a FIN, not the RST of a socket closed unread); what it sent is the server side's
-//!   [`Event::Unsent`].
+//!   close is a FIN, not the RST of a socket closed unread; the same when it is disconnected or the
+//!   session stops meanwhile); what it sent is the server side's [`Event::Unsent`].
 //! - **Each message once.** What is read from one side is that side's `Rx` [`Event::Data`]: framed,
 //!   counted and plotted as any peer's, and the row a person reads ("device → server" is the device's
 //!   `Rx`, "server → device" the server's). Writing it to the other side is [`Event::Forwarded`]: it
