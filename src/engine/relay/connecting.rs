@@ -281,8 +281,9 @@ impl Relay {
 /// Closes `device`, whose server side (`server`) never connected, for `reason`: everything held for the
 /// target is `server`'s unsent. Unless the device failed, what it still has readable is read first and
 /// recorded as its `Rx` data (unsent too), so the close is the FIN the record says: a socket closed with
-/// unread bytes sends an RST. A device that keeps sending past [`DRAIN_READS`] reads is reset instead
-/// (for an unreachable target, recorded as its error, which is drawn as our RST).
+/// unread bytes sends an RST. A device that keeps sending past [`DRAIN_READS`] reads is reset instead:
+/// for an unreachable target recorded as its error, drawn as our RST; when disconnected or stopped,
+/// with that reason (the one case the record calls a FIN).
 pub(super) fn close_unpaired(
     mut device: Conn,
     held: &Held,
@@ -291,6 +292,7 @@ pub(super) fn close_unpaired(
     cx: &mut Cx,
 ) {
     let (mut bytes, mut sends) = (held.bytes, held.sends.len());
+    // A device that failed has nothing more to read.
     let mut drained = !(super::ordered(&reason) || matches!(reason, CloseReason::Unreachable(_)));
     let mut failed = None;
     let mut reads = 0;
