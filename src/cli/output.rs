@@ -279,77 +279,7 @@ fn json_line(row: &Row, display: Display) -> Value {
             object.insert("kind".into(), crate::format::kind_word(*kind).into());
         }
         RowKind::Note(note) => {
-            let event = match note {
-                Note::Listening(addr) => {
-                    object.insert("addr".into(), addr.to_string().into());
-                    "listening"
-                }
-                Note::Opened(_) => "opened",
-                Note::ReceiveBuffer {
-                    asked,
-                    granted,
-                    drops_reported,
-                } => {
-                    object.insert("asked".into(), (*asked).into());
-                    object.insert("granted".into(), (*granted).into());
-                    object.insert("drops_reported".into(), (*drops_reported).into());
-                    "receive_buffer"
-                }
-                Note::Dropped { new, total } => {
-                    object.insert("dropped".into(), (*total).into());
-                    object.insert("new".into(), (*new).into());
-                    "dropped"
-                }
-                // Scripts read one event name for a new remote, whatever the transport.
-                Note::Connected(_) => "connected",
-                Note::FirstDatagram { dir, .. } => {
-                    object.insert("dir".into(), dir_text(*dir).to_lowercase().into());
-                    "connected"
-                }
-                Note::Connecting { target, addr } => {
-                    object.insert("target".into(), target.clone().into());
-                    object.insert("addr".into(), addr.to_string().into());
-                    "connecting"
-                }
-                Note::Paired(server) => {
-                    object.insert("server".into(), server.to_string().into());
-                    "paired"
-                }
-                Note::HalfClosed(_, how) => {
-                    tls_close_fields(&mut object, *how);
-                    "half_closed"
-                }
-                Note::TlsEstablished(info) => {
-                    established_fields(&mut object, info);
-                    "tls_established"
-                }
-                Note::TlsCertificate(certificate, addr) => {
-                    object.insert("addr".into(), addr.to_string().into());
-                    certificate_fields(&mut object, certificate);
-                    "tls_certificate"
-                }
-                Note::TlsKeptCertificate(problem) => {
-                    kept_fields(&mut object, problem);
-                    "tls_kept_certificate"
-                }
-                Note::Unsent { .. } => "unsent",
-                Note::Closed(reason) => {
-                    if let CloseReason::Error(error) = reason {
-                        tls_failure_field(&mut object, error);
-                    }
-                    "closed"
-                }
-                Note::Rejected { .. } => "rejected",
-                Note::SendDropped { .. } => "send_dropped",
-                Note::Joined(_) => "joined",
-                Note::Left(_) => "left",
-                Note::Error(error) => {
-                    tls_failure_field(&mut object, error);
-                    "error"
-                }
-                Note::Check(_) => "check",
-                Note::Stopped => "stopped",
-            };
+            let event = note_fields(&mut object, note);
             object.insert("event".into(), event.into());
             if !peer.is_empty() {
                 object.insert("peer".into(), peer.into());
@@ -367,6 +297,81 @@ fn json_line(row: &Row, display: Display) -> Value {
         object.insert("server_local".into(), pair.server_local.to_string().into());
     }
     Value::Object(object)
+}
+
+/// A note's own fields in `object`, as [`json_line`] lists them; its event name.
+fn note_fields(object: &mut Map<String, Value>, note: &Note) -> &'static str {
+    match note {
+        Note::Listening(addr) => {
+            object.insert("addr".into(), addr.to_string().into());
+            "listening"
+        }
+        Note::Opened(_) => "opened",
+        Note::ReceiveBuffer {
+            asked,
+            granted,
+            drops_reported,
+        } => {
+            object.insert("asked".into(), (*asked).into());
+            object.insert("granted".into(), (*granted).into());
+            object.insert("drops_reported".into(), (*drops_reported).into());
+            "receive_buffer"
+        }
+        Note::Dropped { new, total } => {
+            object.insert("dropped".into(), (*total).into());
+            object.insert("new".into(), (*new).into());
+            "dropped"
+        }
+        // Scripts read one event name for a new remote, whatever the transport.
+        Note::Connected(_) => "connected",
+        Note::FirstDatagram { dir, .. } => {
+            object.insert("dir".into(), dir_text(*dir).to_lowercase().into());
+            "connected"
+        }
+        Note::Connecting { target, addr } => {
+            object.insert("target".into(), target.clone().into());
+            object.insert("addr".into(), addr.to_string().into());
+            "connecting"
+        }
+        Note::Paired(server) => {
+            object.insert("server".into(), server.to_string().into());
+            "paired"
+        }
+        Note::HalfClosed(_, how) => {
+            tls_close_fields(object, *how);
+            "half_closed"
+        }
+        Note::TlsEstablished(info) => {
+            established_fields(object, info);
+            "tls_established"
+        }
+        Note::TlsCertificate(certificate, addr) => {
+            object.insert("addr".into(), addr.to_string().into());
+            certificate_fields(object, certificate);
+            "tls_certificate"
+        }
+        Note::TlsKeptCertificate(problem) => {
+            kept_fields(object, problem);
+            "tls_kept_certificate"
+        }
+        Note::Unsent { .. } => "unsent",
+        Note::Closed(reason) => {
+            if let CloseReason::Error(error) = reason {
+                tls_failure_field(object, error);
+            }
+            "closed"
+        }
+        Note::Rejected { .. } => "rejected",
+        Note::SendDropped { .. } => "send_dropped",
+        Note::Joined(_) => "joined",
+        Note::Left(_) => "left",
+        Note::Error(error) => {
+            tls_failure_field(object, error);
+            "error"
+        }
+        Note::Check(_) => "check",
+        Note::Stopped => "stopped",
+    }
 }
 
 /// What a TLS handshake agreed: `version`, `cipher_suite`, `server_name`, `verified` and
