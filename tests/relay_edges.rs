@@ -16,7 +16,7 @@ use common::cli::Netassist;
 use common::{WAIT, client, listening, read_to_close, start, wait_for};
 use netassist::codec::{FramerConfig, Framing, TextEncoding};
 use netassist::engine::{
-    CloseReason, Event, HostPort, Mode, PeerId, Problem, Session, SessionConfig,
+    CloseReason, Command, Event, HostPort, Mode, PeerId, Problem, Session, SessionConfig, Target,
 };
 use netassist::rules::{Rule, Rules};
 
@@ -351,4 +351,27 @@ fn a_relay_to_port_0_exits_2_and_one_that_reached_no_target_exits_3() {
         "{}",
         ended.stderr
     );
+}
+
+#[test]
+fn a_send_to_a_side_that_is_gone_is_not_sent_and_the_relay_goes_on() {
+    let (listener, running) = relayed(&[]);
+    let session = &running.session;
+    let relay = listening(session);
+    assert!(session.send(Command::Send {
+        to: Target::Peer(PeerId(99)),
+        bytes: bytes::Bytes::from_static(b"xyz"),
+    }));
+    let unsent = wait_for(session, "Unsent", |event| match event {
+        Event::Unsent {
+            peer, bytes, sends, ..
+        } => Some((*peer, *bytes, *sends)),
+        _ => None,
+    });
+    assert_eq!(unsent, (PeerId(99), 3, 1));
+    // A device still gets through to the target afterwards.
+    let mut device = client(relay);
+    let mut server = accept(&listener);
+    device.write_all(b"ok").unwrap();
+    assert_eq!(common::read_n(&mut server, 2), b"ok");
 }

@@ -500,7 +500,8 @@ impl Relay {
 
     fn send_to(&mut self, peer: PeerId, bytes: Bytes, cx: &mut Cx) {
         let Some((device, end)) = self.find(peer) else {
-            cx.error(no_such_peer(peer));
+            // Gone before the send came (or never there): it did not go out to it.
+            cx.unsent(peer, bytes.len(), 1);
             return;
         };
         let Some(pair) = self.pairs.get_mut(&device) else {
