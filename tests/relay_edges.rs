@@ -8,7 +8,7 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
@@ -374,4 +374,57 @@ fn a_send_to_a_side_that_is_gone_is_not_sent_and_the_relay_goes_on() {
     let mut server = accept(&listener);
     device.write_all(b"ok").unwrap();
     assert_eq!(common::read_n(&mut server, 2), b"ok");
+}
+
+#[test]
+fn a_device_reset_while_it_was_not_read_is_recorded_as_its_reset_when_the_servers_fin_goes_on() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let mut config = relay("127.0.0.1:0", &target);
+    config.max_queue_bytes = 64 * 1024;
+    let running = start(config);
+    let device = client(listening(&running.session));
+    let server = accept(&listener);
+    let (device_peer, server_peer) = wait_for(&running.session, "the pair", |event| match event {
+        Event::Paired { device, server, .. } => Some((*device, *server)),
+        _ => None,
+    });
+    // The server reads nothing: the device writes until the relay stops reading it (back-pressure),
+    // and a write blocked for a second says it has.
+    device
+        .set_write_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
+    let chunk = vec![7u8; 64 * 1024];
+    let mut stalled = false;
+    for _ in 0..1024 {
+        match (&device).write(&chunk) {
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                stalled = true;
+                break;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(stalled, "a server that reads nothing stalls the device");
+    // The device resets; the relay, not reading it, does not see that until it passes on the
+    // server's FIN.
+    socket2::SockRef::from(&device)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(device);
+    server.shutdown(Shutdown::Write).unwrap();
+    let events = until_both_closed(&running.session);
+    let reason = |of: PeerId| {
+        events
+            .iter()
+            .find_map(|event| match event {
+                Event::Closed { peer, reason, .. } if *peer == of => Some(reason.clone()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    // The device's own reset, not a failed send of ours; the server is reset on its account.
+    assert_eq!(reason(device_peer), CloseReason::Reset, "{events:?}");
+    assert_eq!(reason(server_peer), CloseReason::PartnerReset(device_peer));
 }

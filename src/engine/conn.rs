@@ -594,6 +594,15 @@ impl Conn {
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe => CloseReason::Reset,
             io::ErrorKind::TimedOut => CloseReason::TimedOut,
+            // A shutdown (our FIN) after the peer's RST closed the socket fails with "not connected",
+            // not with the reset: the socket's pending error says what ended the connection (a reset
+            // when it says nothing, as only a reset or a time-out closes a connected socket unasked).
+            io::ErrorKind::NotConnected => match self.stream.take_error() {
+                Ok(Some(pending)) if pending.kind() != io::ErrorKind::NotConnected => {
+                    self.reason(op, &pending)
+                }
+                _ => CloseReason::Reset,
+            },
             _ => CloseReason::Error(NetError::io(op, Some(self.addr.to_string()), e)),
         }
     }
