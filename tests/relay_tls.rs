@@ -214,12 +214,9 @@ print("ECHOED", len(got), got == sent, flush=True)
 conn.unwrap()
 "#;
 
-#[test]
-fn a_python_tls_device_and_a_plain_echo_server_talk_through_the_relay() {
-    const COUNT: usize = 200_000;
-    let echo = TcpListener::bind("127.0.0.1:0").unwrap();
-    let target = echo.local_addr().unwrap();
-    let echoing = std::thread::spawn(move || {
+/// Echoes the first connection `echo` accepts until its FIN; how many bytes it echoed.
+fn echo_one(echo: TcpListener) -> std::thread::JoinHandle<usize> {
+    std::thread::spawn(move || {
         let (mut stream, _) = echo.accept().unwrap();
         stream.set_read_timeout(Some(common::WAIT)).unwrap();
         let mut buf = vec![0; 65536];
@@ -229,7 +226,15 @@ fn a_python_tls_device_and_a_plain_echo_server_talk_through_the_relay() {
             echoed += n;
         }
         echoed
-    });
+    })
+}
+
+#[test]
+fn a_python_tls_device_and_a_plain_echo_server_talk_through_the_relay() {
+    const COUNT: usize = 200_000;
+    let echo = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = echo.local_addr().unwrap();
+    let echoing = echo_one(echo);
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (
         dir.path().join("relay.cert.pem"),
@@ -260,12 +265,12 @@ fn a_python_tls_device_and_a_plain_echo_server_talk_through_the_relay() {
     );
     assert_eq!(line_after(&mut out, "VERSION "), "TLSv1.3");
     assert_eq!(line_after(&mut out, "ECHOED "), format!("{COUNT} True"));
-    // The device's handshake may be done while the target connect is pending.
-    let (device_peer, server_peer, _) = common::connecting(&running.session);
+    // The device's handshake finishes before the target is connected to.
     let (tls_peer, info) = wait_for(&running.session, "TLS established", |event| match event {
         Event::TlsEstablished { peer, info, .. } => Some((*peer, TlsInfo::clone(info))),
         _ => None,
     });
+    let (device_peer, server_peer, _) = common::connecting(&running.session);
     assert_eq!(tls_peer, device_peer);
     assert_eq!(info.server_name.as_deref(), Some("localhost"));
     // The certificate the device was shown is the one saved, which the device trusted.
@@ -442,9 +447,34 @@ fn a_target_that_never_answers_the_greeting_ends_the_pair_after_the_time_out() {
     assert_eq!(waiting.join().unwrap().first(), Some(&22));
 }
 
+/// Every event until `peer` closed, in order.
+fn until_device_closed(running: &Running, peer: PeerId) -> Vec<Event> {
+    let mut seen = Vec::new();
+    wait_for(&running.session, "the device closed", |event| {
+        seen.push(event.clone());
+        matches!(event, Event::Closed { peer: closed, .. } if *closed == peer).then_some(())
+    });
+    seen
+}
+
+/// The device's id, from its `Connected` event.
+fn device_connected(running: &Running) -> PeerId {
+    wait_for(&running.session, "the device", |event| match event {
+        Event::Connected { peer, .. } => Some(*peer),
+        _ => None,
+    })
+}
+
+/// Whether anything connected to `target` (a listener nobody accepts from).
+fn reached(target: &TcpListener) -> bool {
+    target.set_nonblocking(true).unwrap();
+    target.accept().is_ok()
+}
+
 #[test]
-fn a_device_that_never_starts_the_handshake_ends_the_pair_after_the_time_out() {
-    // A plain target that takes the connection and waits.
+fn a_device_that_never_starts_the_handshake_is_closed_at_the_time_out_and_never_reaches_the_target()
+{
+    // A plain target that would take the connection and wait.
     let target = TcpListener::bind("127.0.0.1:0").unwrap();
     let mut config = relay_to(target.local_addr().unwrap(), common::WAIT);
     let mut tls = TlsAccept::new(TlsIdentity::SelfSigned { save: None });
@@ -453,8 +483,8 @@ fn a_device_that_never_starts_the_handshake_ends_the_pair_after_the_time_out() {
     let running = start(config);
     // A plain device that waits for the relay to speak first.
     let _device = client(listening(&running.session));
-    let (device_peer, server_peer) = paired(&running);
-    let events = until_closed(&running, [device_peer, server_peer]);
+    let device_peer = device_connected(&running);
+    let events = until_device_closed(&running, device_peer);
     assert_eq!(
         tls_failure(&close_reason(&events, device_peer)),
         TlsFailure::HandshakeTimedOut {
@@ -462,8 +492,63 @@ fn a_device_that_never_starts_the_handshake_ends_the_pair_after_the_time_out() {
             as_server: true
         }
     );
-    assert_eq!(
-        close_reason(&events, server_peer),
-        CloseReason::PartnerReset(device_peer)
+    // The target was never connected to: no event says so, and it has nothing to accept.
+    assert!(
+        !events
+            .iter()
+            .any(|event| matches!(event, Event::Connecting { .. } | Event::Paired { .. })),
+        "{events:?}"
     );
+    assert!(!reached(&target));
+}
+
+#[test]
+fn a_plain_device_on_the_tls_side_is_told_why_and_the_target_never_sees_it_then_a_tls_device_pairs()
+{
+    let echo = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = echo.local_addr().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("r.cert.pem"), dir.path().join("r.key.pem"));
+    let mut config = relay_to(target, common::WAIT);
+    config.tls_accept = Some(TlsAccept::new(TlsIdentity::SelfSigned {
+        save: Some((cert.clone(), key)),
+    }));
+    let running = start(config);
+    let relay = listening(&running.session);
+    // A plain board speaks first, in the clear.
+    let mut plain = client(relay);
+    plain.write_all(b"Hello 01Studio!\r\n").unwrap();
+    let plain_peer = device_connected(&running);
+    let events = until_device_closed(&running, plain_peer);
+    assert!(
+        matches!(
+            tls_failure(&close_reason(&events, plain_peer)),
+            TlsFailure::PlainClient { .. }
+        ),
+        "{events:?}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|event| matches!(event, Event::Connecting { .. } | Event::Paired { .. })),
+        "{events:?}"
+    );
+    assert!(!reached(&echo));
+    // A TLS device after it: the target's first connection is this device's.
+    echo.set_nonblocking(false).unwrap();
+    let echoing = echo_one(echo);
+    let (_python, mut out) = Python::spawn(
+        PY_TLS_CLIENT,
+        &[&relay.port().to_string(), cert.to_str().unwrap(), "1000"],
+        dir.path(),
+    );
+    assert_eq!(line_after(&mut out, "ECHOED "), "1000 True");
+    // Its handshake came first, then the connect on.
+    let device_peer = wait_for(&running.session, "TLS established", |event| match event {
+        Event::TlsEstablished { peer, .. } => Some(*peer),
+        _ => None,
+    });
+    let (connecting_for, _, _) = common::connecting(&running.session);
+    assert_eq!(connecting_for, device_peer);
+    assert_eq!(echoing.join().unwrap(), 1000);
 }

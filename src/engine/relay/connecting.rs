@@ -209,7 +209,7 @@ impl Relay {
         };
         let mut connecting = match server {
             ServerSide::Connecting(connecting) => connecting,
-            server @ ServerSide::Connected(_) => {
+            server @ (ServerSide::Connected(_) | ServerSide::AwaitingHandshake) => {
                 let pair = Pair {
                     device: device_conn,
                     server,
@@ -254,7 +254,9 @@ impl Relay {
                 return close_unpaired(device_conn, &held, server, reason, cx);
             }
         };
-        self.devices.insert(side_id_of(&server), device);
+        if let Some(id) = side_id_of(&server) {
+            self.devices.insert(id, device);
+        }
         let pair = Pair {
             device: device_conn,
             server,

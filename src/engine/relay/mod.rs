@@ -40,9 +40,11 @@
 //! - **TLS.** Either side may be TLS, each with its own configuration: the relay is the devices' TLS
 //!   server and the target's TLS client. What is logged and forwarded is the plaintext. What the device
 //!   sends waits in the server side's queue until that side's handshake finished, which must be within
-//!   the connect time-out ([`TlsFailure::HandshakeTimedOut`] otherwise, a failure like any other); a
-//!   device's handshake must finish within
-//!   [`TlsAccept::handshake_timeout`](super::TlsAccept::handshake_timeout), as a TCP server's client's.
+//!   the connect time-out ([`TlsFailure::HandshakeTimedOut`] otherwise, a failure like any other). A
+//!   TLS device's handshake comes first: the target is connected to once it finished, so a device that
+//!   fails it (a plain client, a refused certificate, silence past
+//!   [`TlsAccept::handshake_timeout`](super::TlsAccept::handshake_timeout)) never reaches the target, and
+//!   the record has only the device to show, as the target saw nothing.
 //! - **Rules.** Reply rules see each side's stream; an answer goes back to the sender, or with
 //!   [`Rule::onward`](crate::rules::Rule::onward) on to the other side, after the message it answers.
 //!
@@ -100,6 +102,9 @@ type Failure = (End, CloseReason);
 
 /// The server side of a pair.
 enum ServerSide {
+    /// The device's TLS handshake is going on: the target is connected to once it finished, so a device
+    /// that fails its handshake never reaches the target (as a TLS-terminating proxy does it).
+    AwaitingHandshake,
     /// Connecting to one of the target's addresses.
     Connecting(Connecting),
     Connected(Conn),
@@ -132,12 +137,13 @@ impl Pair {
         match (end, &mut self.server) {
             (End::Device, _) => Some(&mut self.device),
             (End::Server, ServerSide::Connected(server)) => Some(server),
-            (End::Server, ServerSide::Connecting(_)) => None,
+            (End::Server, ServerSide::Connecting(_) | ServerSide::AwaitingHandshake) => None,
         }
     }
 
     /// Reads side `end` up to a turn's budget, forwarding to its partner; see [`pump`]. While the
-    /// server side is connecting, the device is read into what is held for it.
+    /// server side is connecting (or the device's handshake is going on), the device is read into what
+    /// is held for it.
     fn pump(&mut self, end: End, threshold: usize, cx: &mut Cx) -> Result<ReadState, Failure> {
         let pumped = match (&mut self.server, end) {
             (ServerSide::Connected(server), End::Device) => {
@@ -146,10 +152,12 @@ impl Pair {
             (ServerSide::Connected(server), End::Server) => {
                 pump(server, &mut self.device, end, threshold, cx)?
             }
-            (ServerSide::Connecting(_), End::Device) => {
+            (ServerSide::Connecting(_) | ServerSide::AwaitingHandshake, End::Device) => {
                 pump(&mut self.device, &mut self.held, end, threshold, cx)?
             }
-            (ServerSide::Connecting(_), End::Server) => return Ok(ReadState::Drained),
+            (ServerSide::Connecting(_) | ServerSide::AwaitingHandshake, End::Server) => {
+                return Ok(ReadState::Drained);
+            }
         };
         self.paused[end as usize] = pumped == Pumped::Paused;
         Ok(match pumped {
@@ -205,6 +213,11 @@ impl Pair {
                 let id = connecting.id;
                 connecting.abandon(cx);
                 return connecting::close_unpaired(device, &held, id, reason, cx);
+            }
+            // No connect was made: what the device sent right after its handshake (and the failure
+            // that ended it in the same read turn) is unsent to a server side that never was.
+            ServerSide::AwaitingHandshake => {
+                return connecting::close_unpaired(device, &held, PeerId::next(), reason, cx);
             }
         };
         let (failed, partner) = match end {
@@ -385,34 +398,64 @@ impl Relay {
         }
     }
 
-    /// Starts the server side of each device accepted. The device is read from now on: it may have
-    /// sent already.
+    /// Starts the server side of each device accepted, or, for a TLS device, waits for its handshake
+    /// first. The device is read from now on: it may have sent already.
     fn add(&mut self, accepted: Vec<Conn>, cx: &mut Cx) {
-        for mut device in accepted {
+        for device in accepted {
             let peer = device.peer;
-            match Connecting::begin(
-                &mut device,
-                &self.target,
-                self.addrs.clone(),
-                self.timeout,
-                cx,
-            ) {
-                Ok(connecting) => {
-                    self.devices.insert(connecting.id, peer);
-                    let pair = Pair {
-                        device,
-                        server: ServerSide::Connecting(connecting),
-                        paused: [false; 2],
-                        held: Held::default(),
-                    };
-                    self.pairs.insert(peer, pair);
-                    self.unread.push(peer);
-                }
-                Err(Unreached { error, server }) => {
-                    let reason = CloseReason::Unreachable(error);
-                    connecting::close_unpaired(device, &Held::default(), server, reason, cx);
-                }
+            if device.handshaking() {
+                let pair = Pair {
+                    device,
+                    server: ServerSide::AwaitingHandshake,
+                    paused: [false; 2],
+                    held: Held::default(),
+                };
+                self.pairs.insert(peer, pair);
+            } else {
+                self.connect_on(device, Held::default(), cx);
             }
+            self.unread.push(peer);
+        }
+    }
+
+    /// Starts connecting `device` on to the target, with what it sent so far (`held`), or closes it
+    /// when no connect gets under way.
+    fn connect_on(&mut self, mut device: Conn, held: Held, cx: &mut Cx) {
+        let peer = device.peer;
+        match Connecting::begin(
+            &mut device,
+            &self.target,
+            self.addrs.clone(),
+            self.timeout,
+            cx,
+        ) {
+            Ok(connecting) => {
+                self.devices.insert(connecting.id, peer);
+                let pair = Pair {
+                    device,
+                    server: ServerSide::Connecting(connecting),
+                    paused: [false; 2],
+                    held,
+                };
+                self.pairs.insert(peer, pair);
+            }
+            Err(Unreached { error, server }) => {
+                let reason = CloseReason::Unreachable(error);
+                connecting::close_unpaired(device, &held, server, reason, cx);
+            }
+        }
+    }
+
+    /// The device's TLS handshake finished: the target is connected to now.
+    fn handshake_done(&mut self, device: PeerId, cx: &mut Cx) {
+        let done = self.pairs.get(&device).is_some_and(|pair| {
+            matches!(pair.server, ServerSide::AwaitingHandshake) && !pair.device.handshaking()
+        });
+        if !done {
+            return;
+        }
+        if let Some(pair) = self.pairs.remove(&device) {
+            self.connect_on(pair.device, pair.held, cx);
         }
     }
 
@@ -424,9 +467,10 @@ impl Relay {
         };
         match pair.pump(end, threshold, cx) {
             Ok(ReadState::Drained) => {}
-            Ok(ReadState::More) => self.unread.push(side_id(pair, end)),
+            Ok(ReadState::More) => self.unread.extend(side_id(pair, end)),
             Err((failed, reason)) => return self.close(device, failed, reason, cx),
         }
+        self.handshake_done(device, cx);
         self.close_if_finished(device, cx);
     }
 
@@ -438,7 +482,9 @@ impl Relay {
 
     fn close(&mut self, device: PeerId, end: End, reason: CloseReason, cx: &mut Cx) {
         if let Some(pair) = self.pairs.remove(&device) {
-            self.devices.remove(&side_id_of(&pair.server));
+            if let Some(server) = side_id_of(&pair.server) {
+                self.devices.remove(&server);
+            }
             pair.close(end, reason, cx);
         }
     }
@@ -517,19 +563,20 @@ impl Relay {
     }
 }
 
-/// The id of side `end` of `pair`.
-fn side_id(pair: &Pair, end: End) -> PeerId {
+/// The id of side `end` of `pair`; none for a server side not yet started.
+fn side_id(pair: &Pair, end: End) -> Option<PeerId> {
     match end {
-        End::Device => pair.device.peer,
+        End::Device => Some(pair.device.peer),
         End::Server => side_id_of(&pair.server),
     }
 }
 
-/// The id a server side has, or will have once connected.
-fn side_id_of(server: &ServerSide) -> PeerId {
+/// The id a server side has, or will have once connected; none while the device's handshake goes on.
+fn side_id_of(server: &ServerSide) -> Option<PeerId> {
     match server {
-        ServerSide::Connected(server) => server.peer,
-        ServerSide::Connecting(connecting) => connecting.id,
+        ServerSide::Connected(server) => Some(server.peer),
+        ServerSide::Connecting(connecting) => Some(connecting.id),
+        ServerSide::AwaitingHandshake => None,
     }
 }
 
@@ -634,8 +681,13 @@ impl Handler for Relay {
         let to = match (answer.onward, self.find(peer)) {
             (false, _) => peer,
             (true, Some((device, End::Server))) => device,
-            (true, Some((device, End::Device))) => match self.pairs.get(&device) {
-                Some(pair) => side_id(pair, End::Server),
+            (true, Some((device, End::Device))) => match self.pairs.get_mut(&device) {
+                Some(pair) => match side_id(pair, End::Server) {
+                    Some(server) => server,
+                    // The device's handshake is going on (so no answer to its data can be due yet):
+                    // held, to go on once the target is connected, behind what the device sent.
+                    None => return pair.held.inject(answer.bytes, cx).unwrap_or(()),
+                },
                 None => return,
             },
             // The pair has ended; its delayed answers were reported unsent with it.
@@ -693,7 +745,7 @@ impl Handler for Relay {
             .values()
             .filter_map(|pair| match &pair.server {
                 ServerSide::Connecting(connecting) => Some(connecting.deadline),
-                ServerSide::Connected(_) => None,
+                ServerSide::Connected(_) | ServerSide::AwaitingHandshake => None,
             })
             .chain(self.handshakes.values().copied())
             .min();
@@ -715,7 +767,7 @@ impl Handler for Relay {
             .map(|pair| {
                 let server = match &pair.server {
                     ServerSide::Connected(server) => server.queued(),
-                    ServerSide::Connecting(_) => pair.held.bytes(),
+                    ServerSide::Connecting(_) | ServerSide::AwaitingHandshake => pair.held.bytes(),
                 };
                 pair.device.queued() + server
             })
