@@ -12,7 +12,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{WAIT, client, listening, peer_program, read_n, start, wait_for};
+use common::{WAIT, client, close_reason, listening, peer_program, read_n, start, wait_for};
 use netassist::codec::{FramerConfig, Framing, TextEncoding};
 use netassist::engine::{
     CloseReason, Direction, Event, PeerId, Problem, Session, SessionConfig, Side,
@@ -57,16 +57,6 @@ fn until_closed(session: &Session, peers: &[PeerId]) -> Vec<Event> {
         open.is_empty().then_some(())
     });
     seen
-}
-
-fn close_reason(events: &[Event], of: PeerId) -> CloseReason {
-    events
-        .iter()
-        .find_map(|event| match event {
-            Event::Closed { peer, reason, .. } if *peer == of => Some(reason.clone()),
-            _ => None,
-        })
-        .unwrap()
 }
 
 #[test]

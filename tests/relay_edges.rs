@@ -13,7 +13,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
 use common::cli::Netassist;
-use common::{WAIT, client, listening, read_to_close, start, wait_for};
+use common::{WAIT, client, close_reason, listening, read_to_close, start, wait_for};
 use netassist::codec::{FramerConfig, Framing, TextEncoding};
 use netassist::engine::{
     CloseReason, Command, Event, HostPort, Mode, PeerId, Problem, Session, SessionConfig, Target,
@@ -415,16 +415,14 @@ fn a_device_reset_while_it_was_not_read_is_recorded_as_its_reset_when_the_server
     drop(device);
     server.shutdown(Shutdown::Write).unwrap();
     let events = until_both_closed(&running.session);
-    let reason = |of: PeerId| {
-        events
-            .iter()
-            .find_map(|event| match event {
-                Event::Closed { peer, reason, .. } if *peer == of => Some(reason.clone()),
-                _ => None,
-            })
-            .unwrap()
-    };
     // The device's own reset, not a failed send of ours; the server is reset on its account.
-    assert_eq!(reason(device_peer), CloseReason::Reset, "{events:?}");
-    assert_eq!(reason(server_peer), CloseReason::PartnerReset(device_peer));
+    assert_eq!(
+        close_reason(&events, device_peer),
+        CloseReason::Reset,
+        "{events:?}"
+    );
+    assert_eq!(
+        close_reason(&events, server_peer),
+        CloseReason::PartnerReset(device_peer)
+    );
 }

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::{Child, Command as Process, Stdio};
 use std::time::Duration;
 
-use common::{Running, client, listening, read_n, relay_to, start, wait_for};
+use common::{Running, client, close_reason, listening, read_n, relay_to, start, wait_for};
 use netassist::doctor::closed::explain;
 use netassist::engine::{
     CloseReason, Direction, Event, PeerId, TlsAccept, TlsConnect, TlsFailure, TlsIdentity, TlsInfo,
@@ -314,16 +314,6 @@ fn until_closed(running: &Running, peers: [PeerId; 2]) -> Vec<Event> {
     seen
 }
 
-fn close_reason(events: &[Event], of: PeerId) -> CloseReason {
-    events
-        .iter()
-        .find_map(|event| match event {
-            Event::Closed { peer, reason, .. } if *peer == of => Some(reason.clone()),
-            _ => None,
-        })
-        .unwrap()
-}
-
 /// The TLS failure a close reason carries.
 fn tls_failure(reason: &CloseReason) -> TlsFailure {
     match reason {
@@ -465,6 +455,16 @@ fn device_connected(running: &Running) -> PeerId {
     })
 }
 
+/// Asserts that `events` have no connect on to the target.
+fn assert_no_connect_on(events: &[Event]) {
+    assert!(
+        !events
+            .iter()
+            .any(|event| matches!(event, Event::Connecting { .. } | Event::Paired { .. })),
+        "{events:?}"
+    );
+}
+
 /// Whether anything connected to `target` (a listener nobody accepts from).
 fn reached(target: &TcpListener) -> bool {
     target.set_nonblocking(true).unwrap();
@@ -493,12 +493,7 @@ fn a_device_that_never_starts_the_handshake_is_closed_at_the_time_out_and_never_
         }
     );
     // The target was never connected to: no event says so, and it has nothing to accept.
-    assert!(
-        !events
-            .iter()
-            .any(|event| matches!(event, Event::Connecting { .. } | Event::Paired { .. })),
-        "{events:?}"
-    );
+    assert_no_connect_on(&events);
     assert!(!reached(&target));
 }
 
@@ -527,12 +522,7 @@ fn a_plain_device_on_the_tls_side_is_told_why_and_the_target_never_sees_it_then_
         ),
         "{events:?}"
     );
-    assert!(
-        !events
-            .iter()
-            .any(|event| matches!(event, Event::Connecting { .. } | Event::Paired { .. })),
-        "{events:?}"
-    );
+    assert_no_connect_on(&events);
     assert!(!reached(&echo));
     // A TLS device after it: the target's first connection is this device's.
     echo.set_nonblocking(false).unwrap();

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use netassist::engine::{self, Direction, Event, Mode, PeerId, Session, SessionConfig};
+use netassist::engine::{
+    self, CloseReason, Direction, Event, Mode, PeerId, Session, SessionConfig,
+};
 use socket2::{Domain, Socket, Type};
 
 /// The longest any single wait in a test may take before it fails.
@@ -280,4 +282,15 @@ pub fn in_private_namespace(test: &str, setup: &str, inside: impl FnOnce()) {
         Ok(status) if status.code() == Some(101) => panic!("the test failed inside the namespace"),
         other => eprintln!("skipped: cannot make a network namespace here ({other:?})"),
     }
+}
+
+/// Why `of` closed, from `events` (which hold its `Closed`).
+pub fn close_reason(events: &[Event], of: PeerId) -> CloseReason {
+    events
+        .iter()
+        .find_map(|event| match event {
+            Event::Closed { peer, reason, .. } if *peer == of => Some(reason.clone()),
+            _ => None,
+        })
+        .unwrap()
 }
