@@ -965,3 +965,25 @@ fn a_send_to_a_server_that_closes_at_once_is_a_tx_or_not_sent_row_every_time() {
         assert_eq!(told.len(), 1, "{:#?}\n{}", ended.stdout, ended.stderr);
     }
 }
+
+#[test]
+fn a_json_run_that_lost_nothing_still_ends_with_a_summary_of_zeros() {
+    let ended = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--json",
+        "--seconds",
+        "1",
+    ])
+    .end();
+    assert_eq!(ended.code, 0, "{}", ended.stderr);
+    let objects = json_lines(&ended.stdout);
+    let summary = objects.last().unwrap();
+    assert_eq!(summary["event"], "summary", "{:#?}", ended.stdout);
+    assert_eq!(summary["dropped"], 0, "{summary}");
+    assert_eq!(summary["send_dropped"]["sends"], 0, "{summary}");
+    assert_eq!(summary["not_sent"]["sends"], 0, "{summary}");
+    assert_eq!(summary["not_sent"]["bytes"], 0, "{summary}");
+    assert!(summary["periodic"].is_null(), "{summary}");
+}

@@ -158,8 +158,9 @@ impl Output {
     /// from `losses`, however few rows told of them), the periodic send's sends made against ticks asked
     /// for (with `--every`), and when expectations were given, when each was met. With `--json`, one
     /// `summary` object with `dropped`, `send_dropped` and `not_sent` (each `sends`, `bytes`), `periodic`
-    /// (`sent`, `skipped`, or null) and `expectations` (also those not met); nothing when there is none
-    /// of these.
+    /// (`sent`, `skipped`, or null) and `expectations` (also those not met), always, so a script reads
+    /// "nothing lost" from zeros rather than from a line that is missing; as text, nothing when there
+    /// is none of these.
     pub(super) fn summary(
         &mut self,
         expectations: &Expectations,
@@ -168,7 +169,8 @@ impl Output {
         periodic: Option<PeriodicProgress>,
     ) {
         let sends_lost = losses.send_dropped > 0 || losses.unsent_sends > 0;
-        if expectations.is_empty() && dropped == 0 && !sends_lost && periodic.is_none() {
+        let nothing = expectations.is_empty() && dropped == 0 && !sends_lost && periodic.is_none();
+        if nothing && !self.json {
             return;
         }
         let after = |at: SystemTime| {
