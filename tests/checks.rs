@@ -616,3 +616,77 @@ fn a_udp_check_sends_to_the_remote_and_expects_its_datagrams() {
     assert_eq!(summary["result"], "pass");
     assert_eq!(summary["latency"][0]["samples"], 3);
 }
+
+/// A controller running a relay on loopback to `target` (TLS toward its devices with `tls_devices`,
+/// self-signed), and the relay's port.
+fn controller_with_relay(target: u16, tls_devices: bool) -> (Controller, u16) {
+    let mut controller = Controller::new(TrafficLog::new(LogConfig::default()));
+    let mut preset = Preset {
+        mode: netassist::preset::ModeKind::Relay,
+        local_ip: "127.0.0.1".to_owned(),
+        local_port: "0".to_owned(),
+        remote_host: "127.0.0.1".to_owned(),
+        remote_port: target.to_string(),
+        ..Preset::default()
+    };
+    preset.tls.enabled = tls_devices;
+    preset.tls.self_signed = tls_devices;
+    controller.start(preset.session().unwrap(), || {}).unwrap();
+    let port = until(&mut controller, |c| c.log().local_addr()).port();
+    (controller, port)
+}
+
+/// Runs `steps` as a check and waits for its outcome.
+fn run_to_the_end(controller: &mut Controller, steps: &str) -> Outcome {
+    let compiled = Preset::default().compile_check(&check(steps)).unwrap();
+    assert!(controller.run_check(compiled));
+    until(controller, |c| c.check_report()?.finished);
+    controller.check_report().unwrap().outcome().unwrap()
+}
+
+#[test]
+fn a_relays_check_sees_its_devices_not_their_server_sides() {
+    // The target greets the connection when told: the check must not take the server side, which
+    // spoke first, for the device.
+    let target = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = target.local_addr().unwrap().port();
+    let (greet, greeting) = std::sync::mpsc::channel::<()>();
+    let greeter = std::thread::spawn(move || {
+        let (mut stream, _) = target.accept().unwrap();
+        greeting.recv_timeout(WAIT).unwrap();
+        stream.write_all(b"from the server").unwrap();
+        stream
+    });
+    let (mut controller, relay) = controller_with_relay(port, false);
+    let mut device = common::client(format!("127.0.0.1:{relay}").parse().unwrap());
+    // Both sides of the pair are connected before the check starts.
+    until(&mut controller, |c| {
+        (c.log().connected_peers() == 2).then_some(())
+    });
+    let compiled = Preset::default()
+        .compile_check(&check(
+            r#"Expect(matcher: Contains("from the device"), within_ms: 5000)"#,
+        ))
+        .unwrap();
+    assert!(controller.run_check(compiled));
+    // The server speaks first; the device answers once it has read that.
+    greet.send(()).unwrap();
+    assert_eq!(read_n(&mut device, 15), b"from the server");
+    device.write_all(b"from the device").unwrap();
+    until(&mut controller, |c| c.check_report()?.finished);
+    let outcome = controller.check_report().unwrap().outcome().unwrap();
+    assert_eq!(outcome, Outcome::Passed);
+    drop(greeter.join().unwrap());
+}
+
+#[test]
+fn a_relays_tls_device_is_a_client_of_the_check_once_its_handshake_is_done() {
+    let target = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = target.local_addr().unwrap().port();
+    let (mut controller, relay) = controller_with_relay(port, true);
+    // A plain device on the TLS side: its handshake fails, so it never was a client.
+    let mut device = common::client(format!("127.0.0.1:{relay}").parse().unwrap());
+    device.write_all(b"Hello 01Studio!\r\n").unwrap();
+    let outcome = run_to_the_end(&mut controller, "WaitClient(within_ms: 1500)");
+    assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
+}

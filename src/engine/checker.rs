@@ -3,7 +3,7 @@
 //! progress as [`Event::Check`]s right after the event that caused it, and hands the worker the sends,
 //! disconnects and connects the check asks for. A check's steps so never wait for a window.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Instant, SystemTime};
 
 use crate::check::{CheckEvent, CompiledCheck, Output, Role, Runner};
@@ -20,6 +20,10 @@ pub(crate) struct Checker {
     connected: BTreeSet<u64>,
     /// TLS: peers whose TCP connection is there and whose handshake is not done yet.
     handshaking: BTreeSet<u64>,
+    /// Relay: its server sides (named by [`Event::Connecting`]), which the check does not see: it
+    /// checks the devices, as a TCP server's check does its clients. Each with its device and whether
+    /// it connected; one that never did is forgotten with its device.
+    servers: BTreeMap<u64, (u64, bool)>,
     runner: Option<Runner>,
     /// Progress to emit.
     events: Vec<CheckEvent>,
@@ -28,12 +32,13 @@ pub(crate) struct Checker {
 }
 
 impl Checker {
-    /// No check yet, in a session of `mode`; `tls` when its connections start with a TLS handshake
-    /// (a TCP client's or server's; a relay's devices are taken as connected at once).
+    /// No check yet, in a session of `mode`; `tls` when the connections the check sees start with a
+    /// TLS handshake (a TCP client's or server's, a relay's devices).
     pub(crate) fn new(mode: &Mode, tls: bool) -> Self {
         Self {
-            tls: tls && matches!(mode, Mode::TcpServer { .. } | Mode::TcpClient { .. }),
+            tls: tls && !matches!(mode, Mode::Udp { .. }),
             handshaking: BTreeSet::new(),
+            servers: BTreeMap::new(),
             role: match mode {
                 // A relay's devices connect to it as to a server.
                 Mode::TcpServer { .. } | Mode::Relay { .. } => Role::Server,
@@ -79,6 +84,9 @@ impl Checker {
 
     /// Takes an event the worker emits.
     pub(crate) fn observe(&mut self, event: &Event, now: Instant) {
+        if self.server_side(event) {
+            return;
+        }
         let mut established = false;
         let mut handshake_failed = None;
         match event {
@@ -144,6 +152,34 @@ impl Checker {
         self.collect();
     }
 
+    /// Keeps track of a relay's server sides; whether `event` is about one (and so not for the check).
+    fn server_side(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Connecting { device, server, .. } => {
+                self.servers.insert(server.0, (device.0, false));
+                return false;
+            }
+            Event::Closed { peer, .. } if !self.servers.contains_key(&peer.0) => {
+                // A device's end: its server sides that never connected will never close.
+                self.servers
+                    .retain(|_, (device, connected)| *device != peer.0 || *connected);
+                return false;
+            }
+            _ => {}
+        }
+        let Some(side) = checked_peer(event).and_then(|peer| self.servers.get_mut(&peer)) else {
+            return false;
+        };
+        match event {
+            Event::Connected { .. } => side.1 = true,
+            Event::Closed { peer, .. } => {
+                self.servers.remove(&peer.0);
+            }
+            _ => {}
+        }
+        true
+    }
+
     /// Lets time pass for the check: steps whose time is up pass or fail.
     pub(crate) fn tick(&mut self, now: Instant) {
         if let Some(runner) = &mut self.runner
@@ -188,5 +224,17 @@ impl Checker {
         if runner.is_finished() {
             self.runner = None;
         }
+    }
+}
+
+/// The peer an event the check sees is about.
+fn checked_peer(event: &Event) -> Option<u64> {
+    match event {
+        Event::Connected { peer, .. }
+        | Event::TlsEstablished { peer, .. }
+        | Event::Data { peer, .. }
+        | Event::HalfClosed { peer, .. }
+        | Event::Closed { peer, .. } => Some(peer.0),
+        _ => None,
     }
 }
