@@ -1,5 +1,6 @@
 //! Log → Replay… in the window: a recording of a loopback session replayed as the device against a test
-//! server (waiting for the PC's reply), the window saying PASS; and a file that is not pcapng refused in English and Chinese.
+//! server (waiting for the PC's reply), the window saying PASS; the same over TLS with the connection panel's TLS
+//! settings; and a file that is not pcapng refused in English and Chinese.
 #![allow(clippy::unwrap_used)]
 
 mod window;
@@ -114,4 +115,36 @@ fn a_file_that_is_not_pcapng_is_refused_in_the_windows_language() {
         // Nothing to start, and the window goes on.
         assert!(!harness.state().is_open());
     }
+}
+
+#[test]
+fn over_tls_the_replay_connects_with_the_connection_panels_tls_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("board.pcapng");
+    record(&file);
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dialogs = Scripted::with(&[&file]);
+    let mut harness = harness_for(NetAssistApp::new(settings(), Box::new(dialogs)));
+    harness.state_mut().settings.preset.tls.accept_any = true;
+    menu(&mut harness, "Log", "Replay…");
+    harness.get_by_label("File…").click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::RadioButton, "As the device")
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::CheckBox, "Over TLS, as set in the connection panel")
+        .click();
+    harness.state_mut().replay.target = server.local_addr().unwrap().to_string();
+    harness.run();
+    assert!(harness.state().replay.tls);
+    harness.get_by_label("Start").click();
+    harness.run();
+    let (mut pc, _) = server.accept().unwrap();
+    pc.set_read_timeout(Some(WAIT)).unwrap();
+    // The replay's first bytes are a TLS handshake record (its ClientHello), not the board's Hello.
+    let head = read_exactly(&mut pc, 3);
+    assert_eq!(head[0], 0x16, "{head:?}");
+    assert_eq!(head[1], 0x03, "{head:?}");
 }

@@ -1,6 +1,7 @@
 //! Log → Replay…: a recording (a pcapng file) replayed as the device or as the PC ([`crate::replay`]).
 //! The window picks the file, the connection, the side, the timing and where to connect or listen; Start
-//! runs the replay as a session with its check, whose traffic fills the log as any session's does, and
+//! runs the replay as a session with its check (over TLS when asked, with the connection panel's TLS
+//! settings), whose traffic fills the log as any session's does, and
 //! whose progress and result the window shows; Stop ends the check, and the session ends with it.
 
 use std::path::PathBuf;
@@ -10,8 +11,8 @@ use super::app::{NetAssistApp, Notice, UiAction};
 use super::files::FileKind;
 use crate::check::{Outcome, Report, StepState};
 use crate::i18n::{Lang, Text};
-use crate::pcap::read::{Recording, read};
-use crate::preset::ModeKind;
+use crate::pcap::read::{Recording, Transport, read};
+use crate::preset::{ModeKind, TlsSettings};
 use crate::replay::{self, Options, Replay, Side, Timing};
 
 /// How long the replay's session may take, once its check ended, for what it queued to go out.
@@ -41,6 +42,9 @@ pub struct ReplayWindow {
     pub options: Options,
     /// Where to connect or listen instead of the recorded address, as typed (empty: as recorded).
     pub target: String,
+    /// Replay over TLS, with the connection panel's TLS settings (a TLS session's recording holds its
+    /// plaintext, so it replays over TLS as it went; `netassist replay` takes the TLS flags for this).
+    pub tls: bool,
     /// Why the file could not be read or the replay could not start, until the next try.
     error: Option<Notice>,
     /// A replay started here runs: its session stops when its check ends.
@@ -168,6 +172,22 @@ impl ReplayWindow {
                     .desired_width(180.0),
             );
         });
+        if matches!(self.plan(), Some(Ok(r)) if r.transport == Transport::Tcp) {
+            ui.checkbox(
+                &mut self.tls,
+                lang.pick(
+                    "Over TLS, as set in the connection panel",
+                    "使用 TLS（按连接面板的 TLS 设置）",
+                ),
+            )
+            .on_hover_text(lang.pick(
+                "A TLS session's recording holds the plaintext: replay it over TLS as it went. The \
+                 certificate (listening) or how the server's is verified (connecting) come from the \
+                 connection panel's TLS settings.",
+                "TLS 会话的记录保存的是明文：按原样通过 TLS 回放。证书（监听时）或如何验证服务器证书\
+                 （连接时）取自连接面板的 TLS 设置。",
+            ));
+        }
         match self.plan() {
             Some(Ok(replay)) => {
                 ui.weak(format!(
@@ -267,7 +287,13 @@ impl NetAssistApp {
         let Some(Ok(replay)) = self.replay.plan() else {
             return;
         };
-        let replay = replay.clone();
+        let mut replay = replay.clone();
+        if self.replay.tls {
+            replay.preset.tls = TlsSettings {
+                enabled: true,
+                ..self.preset_to_open().tls
+            };
+        }
         let check = replay.check().clone();
         let started = replay
             .preset
