@@ -452,3 +452,70 @@ fn a_delayed_reply_that_never_goes_out_is_reported_as_not_sent() {
     server.session.send(Command::SetRules(rules(&[])));
     assert_eq!(unsent(&server.session, second_peer), (4, 1));
 }
+
+/// With [`SessionConfig::sends_on_connect`], a peer that sends and finishes sending at once is held open
+/// until the caller says it made its sends on connect: they reach the peer, then the FIN ends the
+/// connection as ever. Nothing else holds it: the stop ends a connection still held.
+#[test]
+fn a_connection_held_for_the_sends_on_connect_ends_on_the_fin_once_they_were_made_or_at_the_stop() {
+    let mut config = server_config("127.0.0.1:0");
+    config.sends_on_connect = true;
+    let (mut server, addr) = tcp_server(config);
+    let finished = |session: &Session, peer| {
+        wait_for(session, "the peer's FIN", |e| match e {
+            Event::HalfClosed {
+                peer: p,
+                side: Side::Peer,
+                ..
+            } if *p == peer => Some(()),
+            _ => None,
+        });
+    };
+    let mut board = client(addr);
+    board.write_all(b"ping").unwrap();
+    board.shutdown(Shutdown::Write).unwrap();
+    let (peer, _, _) = connected(&server.session);
+    finished(&server.session, peer);
+    server.session.send(Command::Send {
+        to: Target::Peer(peer),
+        bytes: Bytes::from_static(b"hi"),
+    });
+    server.session.send(Command::SentOnConnect(peer));
+    assert_eq!(read_to_close(&mut board), b"hi");
+    let events = events_until_closed(&server.session, peer);
+    assert!(
+        matches!(
+            events.as_slice(),
+            [
+                Event::Data {
+                    dir: Direction::Tx,
+                    ..
+                },
+                Event::Closed {
+                    reason: CloseReason::PeerClosed,
+                    ..
+                }
+            ]
+        ),
+        "{:?}",
+        outline(&events)
+    );
+
+    let mut held = client(addr);
+    held.shutdown(Shutdown::Write).unwrap();
+    let (peer, _, _) = connected(&server.session);
+    finished(&server.session, peer);
+    server.session.stop();
+    let closed: Vec<CloseReason> = server
+        .session
+        .drain()
+        .filter_map(|e| match e {
+            Event::Closed {
+                peer: p, reason, ..
+            } if p == peer => Some(reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(closed, [CloseReason::SessionStopped]);
+    assert_eq!(read_to_close(&mut held), b"");
+}

@@ -40,6 +40,11 @@ pub enum Command {
     /// TCP: finish sending to this peer (shut down our sending side, a FIN) once what is queued for it has
     /// gone out; reported as [`super::Event::HalfClosed`]. The peer can still send, and we still read.
     HalfClose(PeerId),
+    /// The commands the caller makes for this peer as it connects were all sent before this one (see
+    /// [`super::SessionConfig::sends_on_connect`]): from now on the peer's FIN ends the connection once
+    /// what is queued for it has gone out. Nothing happens for a peer that is gone, nor in a session that
+    /// does not hold its connections for these sends.
+    SentOnConnect(PeerId),
     /// UDP: join a multicast group (IPv4 or IPv6) on the given local interface (IPv4 address, or `None`
     /// for the system's choice).
     JoinMulticast {

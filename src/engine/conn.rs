@@ -56,6 +56,9 @@ pub(crate) struct Conn {
     read_paused: bool,
     /// TLS on this connection; `None` for plain TCP.
     tls: Option<Box<TlsLink>>,
+    /// The caller has yet to send what it sends as the connection opens ([`Conn::hold`]): the peer's FIN
+    /// does not end the connection until it has.
+    held: bool,
 }
 
 /// Our sending side of the connection.
@@ -139,6 +142,7 @@ impl Conn {
             sending: Sending::Open,
             read_paused: false,
             tls,
+            held: false,
         })
     }
 
@@ -350,6 +354,23 @@ impl Conn {
         self.partner = Some(partner);
     }
 
+    /// Keeps the connection open past the peer's FIN until [`Conn::release`]: the caller sends to the
+    /// peer on seeing it connect ([`super::SessionConfig::sends_on_connect`]), and a peer that sends and
+    /// finishes at once is still reading what comes.
+    pub(crate) fn hold(&mut self) {
+        self.held = true;
+    }
+
+    /// The caller's sends on connect were taken (they are queued, or written): the connection ends on
+    /// the peer's FIN again once nothing is left to send to it, which may be now.
+    pub(crate) fn release(&mut self, cx: &mut Cx) -> Outcome {
+        if std::mem::take(&mut self.held) {
+            self.flush(cx)
+        } else {
+            Ok(())
+        }
+    }
+
     /// The peer finished sending (its FIN was read).
     pub(crate) fn peer_finished(&self) -> bool {
         self.peer_finished
@@ -376,7 +397,7 @@ impl Conn {
     /// Writes queued sends until the queue is empty or the socket is full, reporting each send as `Data`
     /// once its last byte is written. With the queue empty it sends our FIN if the user asked for one,
     /// and ends the connection ([`CloseReason::PeerClosed`]) if the peer has finished sending and nothing
-    /// more is scheduled for it.
+    /// more is scheduled for it, nor held for the caller's sends on connect ([`Conn::hold`]).
     pub(crate) fn flush(&mut self, cx: &mut Cx) -> Outcome {
         loop {
             if !self.write_records(cx)? {
@@ -429,7 +450,11 @@ impl Conn {
                 at: SystemTime::now(),
             });
         }
-        if self.peer_finished && self.partner.is_none() && !cx.has_scheduled(self.peer) {
+        if self.peer_finished
+            && self.partner.is_none()
+            && !self.held
+            && !cx.has_scheduled(self.peer)
+        {
             return Err(CloseReason::PeerClosed);
         }
         Ok(())

@@ -197,6 +197,13 @@ pub struct SessionConfig {
     /// for plain TCP. The certificate presented is reported once by [`Event::TlsCertificate`] after
     /// [`Event::Listening`].
     pub tls_accept: Option<TlsAccept>,
+    /// TCP server and TCP client: the caller sends to each connection as it opens (on seeing its
+    /// [`Event::Connected`]), and says when it has with [`Command::SentOnConnect`]. Until that command is
+    /// taken, the peer's FIN does not end the connection, so a peer that sends and half-closes at once,
+    /// and still reads, gets what is sent to it instead of a connection that ended first (its sends then
+    /// [`Event::Unsent`]). A disconnect or the session's stop still ends it. Off by default; UDP and
+    /// relay sessions ignore it.
+    pub sends_on_connect: bool,
 }
 
 impl SessionConfig {
@@ -214,6 +221,7 @@ impl SessionConfig {
             udp_receive_buffer: DEFAULT_UDP_RECEIVE_BUFFER,
             tls_connect: None,
             tls_accept: None,
+            sends_on_connect: false,
         }
     }
 

@@ -27,6 +27,8 @@ pub(crate) struct TcpClient {
     tls: Option<Endpoint>,
     /// The connection made last, if any: a send that comes after it ended is reported as not sent to it.
     last_peer: Option<PeerId>,
+    /// Each connection is held open until the caller's sends on connect ([`Conn::hold`]).
+    hold: bool,
 }
 
 enum State {
@@ -53,6 +55,7 @@ impl TcpClient {
         local: Option<SocketAddr>,
         timeout: Duration,
         tls_connect: Option<TlsConnect>,
+        hold: bool,
     ) -> Self {
         Self {
             host,
@@ -63,6 +66,7 @@ impl TcpClient {
             tls_connect,
             tls: None,
             last_peer: None,
+            hold,
         }
     }
 
@@ -125,6 +129,9 @@ impl TcpClient {
             return self.retry_or(error, rest, cx);
         }
         let mut conn = Conn::open(stream, addr, self.tls.as_ref(), cx)?;
+        if self.hold {
+            conn.hold();
+        }
         self.last_peer = Some(conn.peer);
         let handshake_by = conn.handshaking().then(|| Instant::now() + self.timeout);
         // A TLS client speaks first: its greeting goes out now.
@@ -246,6 +253,8 @@ impl Handler for TcpClient {
     fn command(&mut self, command: Command, cx: &mut Cx) {
         let State::Connected { conn, .. } = &mut self.state else {
             match (command, self.last_peer) {
+                // The connection it was for has ended; nothing is held any more.
+                (Command::SentOnConnect(_), _) => {}
                 // The connection ended before the send came: it did not go out to it.
                 (Command::Send { bytes, .. }, Some(peer)) => cx.unsent(peer, bytes.len(), 1),
                 (Command::Send { bytes, .. }, None) => cx.error(NetError::invalid(
@@ -285,6 +294,13 @@ impl Handler for TcpClient {
             }
             Command::HalfClose(peer) if peer == conn.peer => {
                 if let Err(reason) = conn.half_close(cx) {
+                    self.closed(reason, cx);
+                }
+            }
+            Command::SentOnConnect(peer) => {
+                if peer == conn.peer
+                    && let Err(reason) = conn.release(cx)
+                {
                     self.closed(reason, cx);
                 }
             }

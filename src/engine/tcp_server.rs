@@ -242,6 +242,8 @@ pub(crate) struct TcpServer {
     clients: HashMap<PeerId, Conn>,
     /// Clients whose read turn was cut short.
     unread: Vec<PeerId>,
+    /// Each client is held open until the caller's sends on connect ([`Conn::hold`]).
+    hold: bool,
 }
 
 impl TcpServer {
@@ -249,16 +251,21 @@ impl TcpServer {
         bind: SocketAddr,
         max_clients: Option<usize>,
         tls_accept: Option<TlsAccept>,
+        hold: bool,
     ) -> Self {
         Self {
             acceptor: Acceptor::new(bind, max_clients, tls_accept),
             clients: HashMap::new(),
             unread: Vec::new(),
+            hold,
         }
     }
 
     fn add(&mut self, accepted: Vec<Conn>) {
-        for conn in accepted {
+        for mut conn in accepted {
+            if self.hold {
+                conn.hold();
+            }
             // A client may have sent before we accepted: edge-triggered readiness will not report that,
             // so read it now.
             self.unread.push(conn.peer);
@@ -361,6 +368,13 @@ impl Handler for TcpServer {
                     return;
                 };
                 if let Err(reason) = conn.half_close(cx) {
+                    self.close(peer, reason, cx);
+                }
+            }
+            Command::SentOnConnect(peer) => {
+                if let Some(conn) = self.clients.get_mut(&peer)
+                    && let Err(reason) = conn.release(cx)
+                {
                     self.close(peer, reason, cx);
                 }
             }

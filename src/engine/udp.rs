@@ -446,8 +446,10 @@ impl Handler for Udp {
             Command::LeaveMulticast { group, interface } => {
                 self.multicast_command(group, interface, false, cx);
             }
-            // Stop, the periodic sends, the rules and checks are handled by the worker loop, never passed on.
+            // Stop, the periodic sends, the rules and checks are handled by the worker loop, never passed on;
+            // no connection of this mode is held for sends on connect.
             Command::Stop
+            | Command::SentOnConnect(_)
             | Command::StopWhenSent { .. }
             | Command::SendEvery { .. }
             | Command::StopPeriodic

@@ -21,7 +21,7 @@ use crate::check::Output;
 
 use super::{
     Command, Direction, Event, MAX_WAKES_PER_SECOND, Mode, NetError, Operation, PeerId,
-    SessionConfig, Target,
+    SessionConfig, Target, TlsAccept, TlsConnect,
 };
 
 /// Token of the [`mio::Waker`] that [`super::Session::send`] uses to interrupt the poll.
@@ -317,48 +317,20 @@ pub(crate) fn run(
         udp_receive_buffer,
         tls_connect,
         tls_accept,
+        sends_on_connect,
     } = config;
     let tls = match &mode {
         Mode::TcpClient { .. } => tls_connect.is_some(),
         _ => tls_accept.is_some(),
     };
     let checker = Checker::new(&mode, tls);
-    let mut handler: Box<dyn Handler> = match mode {
-        Mode::TcpServer { bind, max_clients } => {
-            Box::new(TcpServer::new(bind, max_clients, tls_accept))
-        }
-        Mode::Relay {
-            bind,
-            target,
-            max_clients,
-            timeout,
-        } => Box::new(Relay::new(
-            bind,
-            target,
-            max_clients,
-            timeout,
-            tls_accept,
-            tls_connect,
-        )),
-        Mode::TcpClient {
-            host,
-            port,
-            local,
-            timeout,
-        } => Box::new(TcpClient::new(host, port, local, timeout, tls_connect)),
-        Mode::Udp {
-            bind,
-            remote,
-            broadcast,
-            multicast,
-        } => Box::new(Udp::new(
-            bind,
-            remote,
-            broadcast,
-            multicast,
-            udp_receive_buffer,
-        )),
-    };
+    let mut handler = handler(
+        mode,
+        tls_accept,
+        tls_connect,
+        udp_receive_buffer,
+        sends_on_connect,
+    );
     // The registry is cloned so the poll itself can be borrowed mutably while handlers register sockets.
     let registry = match poll.registry().try_clone() {
         Ok(registry) => registry,
@@ -402,6 +374,62 @@ pub(crate) fn run(
         at: SystemTime::now(),
     });
     cx.emitter.announce_now();
+}
+
+/// The mode's handler, as configured.
+fn handler(
+    mode: Mode,
+    tls_accept: Option<TlsAccept>,
+    tls_connect: Option<TlsConnect>,
+    udp_receive_buffer: usize,
+    sends_on_connect: bool,
+) -> Box<dyn Handler> {
+    match mode {
+        Mode::TcpServer { bind, max_clients } => Box::new(TcpServer::new(
+            bind,
+            max_clients,
+            tls_accept,
+            sends_on_connect,
+        )),
+        Mode::Relay {
+            bind,
+            target,
+            max_clients,
+            timeout,
+        } => Box::new(Relay::new(
+            bind,
+            target,
+            max_clients,
+            timeout,
+            tls_accept,
+            tls_connect,
+        )),
+        Mode::TcpClient {
+            host,
+            port,
+            local,
+            timeout,
+        } => Box::new(TcpClient::new(
+            host,
+            port,
+            local,
+            timeout,
+            tls_connect,
+            sends_on_connect,
+        )),
+        Mode::Udp {
+            bind,
+            remote,
+            broadcast,
+            multicast,
+        } => Box::new(Udp::new(
+            bind,
+            remote,
+            broadcast,
+            multicast,
+            udp_receive_buffer,
+        )),
+    }
 }
 
 fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Command>, cx: &mut Cx) {

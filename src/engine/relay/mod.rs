@@ -666,8 +666,10 @@ impl Handler for Relay {
             Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
                 NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
             ),
-            // Stop, the periodic sends, the rules and checks are handled by the worker loop, never passed on.
+            // Stop, the periodic sends, the rules and checks are handled by the worker loop, never passed on;
+            // no connection of this mode is held for sends on connect.
             Command::Stop
+            | Command::SentOnConnect(_)
             | Command::StopWhenSent { .. }
             | Command::SendEvery { .. }
             | Command::StopPeriodic
