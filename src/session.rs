@@ -29,7 +29,8 @@ use crate::traffic::{RowKind, TrafficLog};
 /// connected (TCP client) or open (UDP); with `every`, sent again and again instead, all of them each
 /// time, to every peer. Variables are rendered for each send: `{counter}` is the how-many-th time the sends
 /// go out in the session (each connection, or each time of the periodic send), from 1, the same for all
-/// of them in one go.
+/// of them in one go. Sent once per connection, they reach a peer that finishes sending as soon as it
+/// connects too: the engine keeps each connection open for them ([`SessionConfig::sends_on_connect`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OnConnect {
     /// The sends, in order.
@@ -38,6 +39,13 @@ pub struct OnConnect {
     pub every: Option<Duration>,
     /// TCP: after the sends, finish sending to the peer (a FIN); it can still send.
     pub half_close: bool,
+}
+
+impl OnConnect {
+    /// Whether something goes to each connection as it opens: sends or a half-close, not repeated.
+    fn per_connection(&self) -> bool {
+        self.every.is_none() && (!self.sends.is_empty() || self.half_close)
+    }
 }
 
 /// How far the periodic send has got, as its last [`Event::Periodic`] said.
@@ -98,6 +106,9 @@ struct Running {
     on_connect_sent: u64,
     /// The peer connected last: a send to [`Target::Default`] the worker never read was meant for it.
     last_peer: Option<PeerId>,
+    /// The engine holds each connection until it is told [`OnConnect`]'s sends to it were made
+    /// ([`SessionConfig::sends_on_connect`]).
+    holds: bool,
 }
 
 /// Where a session speaks TLS: on the connections it accepts (a TCP server's, a relay's devices) and on
@@ -162,21 +173,28 @@ impl Controller {
         self.expectations = expectations;
     }
 
-    /// What to send when sessions open or clients connect, from now on.
+    /// What to send when sessions open or clients connect, from now on. A session running keeps holding
+    /// its connections for these sends, or not, as it did when it started ([`Controller::start`]).
     pub fn set_on_connect(&mut self, on_connect: OnConnect) {
         self.on_connect = on_connect;
     }
 
     /// Starts a session with `config`; `waker` is called from the engine's thread when events wait (see
     /// [`engine::start`]). A row in the log says the session opened. Does nothing if one is running.
+    /// `config`'s [`SessionConfig::sends_on_connect`] is set here, from [`OnConnect`]: on when it sends
+    /// to each peer as it connects (a TCP server's clients, a TCP client's server; not a periodic send),
+    /// so a peer that sends and finishes sending at once still gets those sends.
     pub fn start(
         &mut self,
-        config: SessionConfig,
+        mut config: SessionConfig,
         waker: impl Fn() + Send + Sync + 'static,
     ) -> Result<(), StartError> {
         if self.running.is_some() {
             return Ok(());
         }
+        config.sends_on_connect = self.on_connect.per_connection()
+            && matches!(config.mode, Mode::TcpServer { .. } | Mode::TcpClient { .. });
+        let holds = config.sends_on_connect;
         let mode = config.mode.clone();
         let tls = TlsSides {
             accepts: config.tls_accept.is_some(),
@@ -208,6 +226,7 @@ impl Controller {
             periodic_started: false,
             on_connect_sent: 0,
             last_peer: None,
+            holds,
         });
         Ok(())
     }
@@ -506,6 +525,10 @@ impl Controller {
             _ => {}
         }
         self.send_on_connect(event, running);
+        if let (true, Event::Connected { peer, .. }) = (running.holds, event) {
+            // After the sends: the engine has taken them once it lets the peer's FIN end the connection.
+            running.session.send(Command::SentOnConnect(*peer));
+        }
         self.log.apply(event, Instant::now());
         if let Event::Closed { peer, .. } = event {
             self.expectations.forget(*peer);
@@ -706,8 +729,10 @@ mod tests {
     use crate::codec::Template;
     use crate::traffic::{LogConfig, Note};
 
-    /// A TCP client whose server closes at once: the worker may end before the send made on seeing
-    /// the connection reaches it. Forced here by taking no event until the worker has exited.
+    /// A TCP client whose server resets the connection at once: the worker may end before the send
+    /// made on seeing the connection reaches it (a FIN would not end it: the connection waits for the
+    /// sends on connect). Forced here by taking no event until the worker has exited. The reset comes
+    /// once the worker has told of the connection (its first wake), so it is not a failed connect.
     #[test]
     fn a_send_on_connect_the_worker_never_read_is_a_not_sent_row() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -723,8 +748,20 @@ mod tests {
             local: None,
             timeout: Duration::from_secs(5),
         });
-        controller.start(config, || {}).unwrap();
-        drop(listener.accept().unwrap());
+        let (woke, wakes) = std::sync::mpsc::channel();
+        controller
+            .start(config, move || {
+                let _ = woke.send(());
+            })
+            .unwrap();
+        let (server, _) = listener.accept().unwrap();
+        wakes
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the worker tells of the connection");
+        socket2::SockRef::from(&server)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        drop(server);
         let deadline = Instant::now() + Duration::from_secs(10);
         while !controller.running.as_ref().unwrap().session.is_finished() {
             assert!(Instant::now() < deadline, "the client never ended");
@@ -734,13 +771,18 @@ mod tests {
             assert!(Instant::now() < deadline, "the session never stopped");
             controller.wait_event(Duration::from_millis(50));
         }
-        let unsent: Vec<_> = (0..controller.log().len())
-            .filter_map(|i| controller.log().row(i))
+        let rows = || (0..controller.log().len()).filter_map(|i| controller.log().row(i));
+        let connected = rows().find_map(|row| match row.kind {
+            RowKind::Note(Note::Connected(_)) => row.peer,
+            _ => None,
+        });
+        let unsent: Vec<_> = rows()
             .filter_map(|row| match &row.kind {
                 RowKind::Note(Note::Unsent { bytes, sends }) => Some((row.peer, *bytes, *sends)),
                 _ => None,
             })
             .collect();
-        assert_eq!(unsent, [(Some(engine::PeerId(1)), 11, 1)]);
+        assert!(connected.is_some());
+        assert_eq!(unsent, [(connected, 11, 1)]);
     }
 }

@@ -987,3 +987,118 @@ fn a_json_run_that_lost_nothing_still_ends_with_a_summary_of_zeros() {
     assert_eq!(summary["not_sent"]["bytes"], 0, "{summary}");
     assert!(summary["periodic"].is_null(), "{summary}");
 }
+
+/// How many times the send-on-connect races below are run: the connection once ended on the peer's FIN
+/// before the send made on seeing it connect was taken, in most runs but not all.
+const RACES: usize = 20;
+
+/// What the record says of `peer`'s `--send`s: the lines naming it must hold their TX rows (`txs`, e.g.
+/// `2B hi`), then its close, and no `Not sent`; `None` if so, else why not.
+fn send_on_connect_told(stdout: &[String], peer: SocketAddr, txs: &[&str]) -> Option<String> {
+    let named = format!(" {peer} ");
+    let lines: Vec<&String> = stdout.iter().filter(|l| l.contains(&named)).collect();
+    let closed = lines.iter().position(|l| l.contains(" Closed: "));
+    let told = txs.iter().all(|tx| {
+        let sent = lines
+            .iter()
+            .position(|l| l.contains(&format!("TX {peer} {tx}")));
+        sent.is_some_and(|sent| closed.is_some_and(|closed| sent < closed))
+    }) && !lines.iter().any(|l| l.contains("Not sent"));
+    (!told).then(|| format!("{peer}: {lines:#?}"))
+}
+
+/// A TCP server sending `flags`' `--send`s (`hi` in all, their TX rows `txs`) to [`RACES`] clients that
+/// each send, finish sending and read to the end at once: each gets `hi`, and the record says so.
+fn server_sends_on_connect_to_clients_that_finish_at_once(flags: &[&str], txs: &[&str]) {
+    let mut args = vec!["tcp-server", "--bind", "127.0.0.1:0"];
+    // The last client's `bye` ends the run.
+    args.extend(flags);
+    args.extend(["--expect", "bye", "--seconds", "60"]);
+    let mut netassist = Netassist::start(&args);
+    let addr = SocketAddr::from(([127, 0, 0, 1], netassist.port()));
+    let mut clients = Vec::new();
+    for i in 0..=RACES {
+        let mut stream = common::client(addr);
+        let sent: &[u8] = if i == RACES { b"bye" } else { b"ping" };
+        stream.write_all(sent).unwrap();
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        let got = common::read_to_close(&mut stream);
+        clients.push((stream.local_addr().unwrap(), got));
+    }
+    let ended = netassist.end();
+    assert_eq!(ended.code, 0, "{:#?}\n{}", ended.stdout, ended.stderr);
+    let missed: Vec<String> = clients
+        .iter()
+        .filter_map(|(peer, got)| {
+            let record = send_on_connect_told(&ended.stdout, *peer, txs);
+            (got != b"hi" || record.is_some()).then(|| {
+                let got = String::from_utf8_lossy(got);
+                format!("got {got:?}; {}", record.unwrap_or_default())
+            })
+        })
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "{} of {} clients missed the --send: {missed:#?}",
+        missed.len(),
+        clients.len()
+    );
+}
+
+#[test]
+fn a_send_on_connect_reaches_a_client_that_sends_and_half_closes_at_once() {
+    server_sends_on_connect_to_clients_that_finish_at_once(&["--send", "hi"], &["2B hi"]);
+}
+
+/// Several sends and a half-close on connect are several commands: the connection waits for all of them,
+/// not only the first.
+#[test]
+fn sends_and_a_half_close_on_connect_reach_a_client_that_half_closes_at_once() {
+    server_sends_on_connect_to_clients_that_finish_at_once(
+        &["--send", "h", "--send", "i", "--half-close"],
+        &["1B h", "1B i"],
+    );
+}
+
+#[test]
+fn a_tcp_clients_send_on_connect_reaches_a_server_that_sends_and_half_closes_at_once() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    // Bounds each accept too (Linux), should a run never connect.
+    socket2::SockRef::from(&listener)
+        .set_read_timeout(Some(WAIT))
+        .unwrap();
+    let to = listener.local_addr().unwrap();
+    let mut missed = Vec::new();
+    for _ in 0..RACES {
+        let netassist = Netassist::start(&[
+            "tcp-client",
+            "--connect",
+            &to.to_string(),
+            "--send",
+            "sensor=21.5",
+            "--seconds",
+            "30",
+        ]);
+        let (mut server, _) = listener.accept().unwrap();
+        server.set_read_timeout(Some(WAIT)).unwrap();
+        server.write_all(b"hello").unwrap();
+        server.shutdown(std::net::Shutdown::Write).unwrap();
+        let got = common::read_to_close(&mut server);
+        // The connection ended, and with it the run.
+        let ended = netassist.end();
+        let record = send_on_connect_told(&ended.stdout, to, &["11B sensor=21.5"]);
+        if got != b"sensor=21.5" || record.is_some() || ended.code != 0 {
+            missed.push(format!(
+                "got {:?}, exit {}; {}",
+                String::from_utf8_lossy(&got),
+                ended.code,
+                record.unwrap_or_default()
+            ));
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "{} of {RACES} runs missed the --send: {missed:#?}",
+        missed.len()
+    );
+}
