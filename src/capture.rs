@@ -125,8 +125,9 @@ struct Writer {
     peers: HashMap<PeerId, PeerAddr>,
     /// Relay: server sides paired and not connected yet, with their device.
     paired: HashMap<PeerId, PeerId>,
-    /// Relay: server sides still connecting (named in `peers` by the address they connect to), with
-    /// their device; forgotten once connected or when their device closes.
+    /// Relay: server sides still connecting (named in `peers` by the address they connect to and their
+    /// device, as is the device from then on), with their device; forgotten once connected or when
+    /// their device closes.
     connecting: HashMap<PeerId, PeerId>,
     /// Open raw files per peer and direction.
     raw: HashMap<(PeerId, Direction), (PathBuf, BufWriter<File>)>,
@@ -188,7 +189,11 @@ impl Writer {
                 ..
             } => {
                 self.connecting.insert(*server, *device);
-                self.peers.insert(*server, PeerAddr::from(*addr));
+                let name = match self.peers.get_mut(device) {
+                    Some(device) => PeerAddr::connecting(device, *addr),
+                    None => PeerAddr::from(*addr),
+                };
+                self.peers.insert(*server, name);
             }
             _ => {}
         }

@@ -558,6 +558,16 @@ mod tests {
             s.connect(1, PeerId(device));
             s.event(
                 2,
+                &Event::Connecting {
+                    device: PeerId(device),
+                    server: PeerId(server),
+                    target: target.into(),
+                    addr: target,
+                    at: wall(2),
+                },
+            );
+            s.event(
+                2,
                 &Event::Paired {
                     device: PeerId(device),
                     server: PeerId(server),
@@ -579,7 +589,7 @@ mod tests {
         }
         let lines: Vec<String> = lines(&s.log, TEXT)
             .into_iter()
-            .filter(|line| !line.contains("onnected") && !line.contains("Paired"))
+            .filter(|line| !line.contains("onnect") && !line.contains("Paired"))
             .collect();
         let (d1, d3) = (addr(50_001), addr(50_003));
         assert_eq!(
@@ -595,37 +605,43 @@ mod tests {
         );
         let server = s.log.peer(PeerId(4)).unwrap();
         assert_eq!(server.addr.to_string(), format!("{target}⇄{d3}"));
-        assert_eq!(server.addr.pair.unwrap().server_local, addr(40_002));
+        assert_eq!(server.addr.pair.unwrap().server_local, Some(addr(40_002)));
     }
 
     /// A device whose target was not reached: the connect is its note, and what it sent is not sent to
-    /// the server side, named by the address tried (it never connected).
+    /// the server side, named by the address tried (it never connected). From the connect on, both are
+    /// named by the pair they were to form, the later address tried replacing the earlier; rows made
+    /// before keep their names.
     #[test]
     fn an_unreached_server_side_is_named_by_the_address_tried() {
         use crate::engine::{Event, HostPort, NetError, Operation};
         use crate::traffic::test_support::wall;
         let mut s = Session::new(config(FramerConfig::default()));
-        let (device, server, target) = (PeerId(1), PeerId(2), addr(8883));
+        let (device, first, server) = (PeerId(1), PeerId(2), PeerId(3));
+        let (tried, target) = (addr(8882), addr(8883));
         s.connect(1, device);
-        s.event(
-            2,
-            &Event::Connecting {
-                device,
-                server,
-                target: HostPort::from(target),
-                addr: target,
-                at: wall(2),
-            },
-        );
-        s.rx(3, device, b"hello");
+        s.rx(1, device, b"early");
+        for (ms, server, addr) in [(2, first, tried), (3, server, target)] {
+            s.event(
+                ms,
+                &Event::Connecting {
+                    device,
+                    server,
+                    target: HostPort::from(addr),
+                    addr,
+                    at: wall(ms),
+                },
+            );
+            s.rx(ms, device, b"hello");
+        }
         s.event(
             4,
             &Event::Unsent {
                 peer: server,
                 written: bytes::Bytes::new(),
                 written_at: wall(4),
-                bytes: 5,
-                sends: 1,
+                bytes: 10,
+                sends: 2,
                 at: wall(4),
             },
         );
@@ -638,19 +654,27 @@ mod tests {
         let lines = lines(&s.log, TEXT);
         let d1 = addr(50_001);
         for line in [
+            format!("RX {d1} 5B early"),
             format!(
-                "{d1} Connecting on to the target {target}; what the device sends meanwhile is held \
-                 for it"
+                "{d1}⇄{tried} Connecting on to the target {tried}; what the device sends meanwhile is \
+                 held for it"
             ),
-            format!("RX {d1} 5B hello"),
+            format!("RX {d1}→{tried} 5B hello"),
             format!(
-                "{target} Not sent: 5 bytes of 1 send(s) were still queued when the connection ended"
+                "{d1}⇄{target} Connecting on to the target {target}; what the device sends meanwhile \
+                 is held for it"
+            ),
+            format!("RX {d1}→{target} 5B hello"),
+            format!(
+                "{target}⇄{d1} Not sent: 10 bytes of 2 send(s) were still queued when the connection \
+                 ended"
             ),
         ] {
             assert!(lines.contains(&line), "{line}: {lines:#?}");
         }
         let closed = format!(
-            "{d1} Closed: the relay could not reach its target, so it closed the device (FIN): "
+            "{d1}⇄{target} Closed: the relay could not reach its target, so it closed the device \
+             (FIN): "
         );
         assert!(
             lines.iter().any(|line| line.starts_with(&closed)),

@@ -472,7 +472,7 @@ fn a_send_cut_short_is_a_partial_line_in_the_capture() {
 }
 
 #[test]
-fn what_a_device_sent_to_a_target_never_reached_is_named_by_the_address_tried() {
+fn what_a_device_sent_to_a_target_never_reached_is_named_by_the_address_tried_and_its_device() {
     let dir = tempfile::tempdir().unwrap();
     let (device, server) = (PeerId(1), PeerId(2));
     let device_addr: SocketAddr = "127.0.0.1:50125".parse().unwrap();
@@ -517,12 +517,21 @@ fn what_a_device_sent_to_a_target_never_reached_is_named_by_the_address_tried() 
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(
         text.contains(&format!(
-            "{device_addr} Connecting on to the target {target}; what the device sends"
+            "{device_addr}⇄{target} Connecting on to the target {target}; what the device sends"
+        )),
+        "{text}"
+    );
+    // From the connect on, both sides are named by the pair they are to form.
+    assert!(
+        text.contains(&format!(
+            "{target}⇄{device_addr} Not sent: 5 bytes of 1 send(s)"
         )),
         "{text}"
     );
     assert!(
-        text.contains(&format!("{target} Not sent: 5 bytes of 1 send(s)")),
+        text.contains(&format!(
+            "{device_addr}⇄{target} Closed: the relay could not reach its target"
+        )),
         "{text}"
     );
 }

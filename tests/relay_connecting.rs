@@ -3,7 +3,8 @@
 //! sends meanwhile is recorded when it comes, held within the back-pressure threshold and passed on
 //! byte-exact, FIN included, once the target answers, with a rule's answer sent on meanwhile after
 //! them; a device reset ends it at once and nothing reaches the target; an unreachable target leaves
-//! the device's bytes as not sent and closes it with a FIN, as the record says.
+//! the device's bytes as not sent and closes it with a FIN, as the record says; and the rows of a pair
+//! still connecting name it by its pair in JSON lines.
 // Helpers outside #[test] functions unwrap too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
@@ -318,4 +319,56 @@ fn netassist_relay_prints_the_connect_and_a_close_with_a_fin() {
     let closed = lines.iter().find(|line| line["event"] == "closed").unwrap();
     let reason = closed["reason"].as_str().unwrap();
     assert!(reason.contains("closed the device (FIN)"), "{reason}");
+    // From its connect on, the device is a relay device whose partner is the address tried.
+    for line in [connecting, closed] {
+        assert_pair(line, "device", &refused);
+    }
+}
+
+/// A JSON line names a relay side of a pair whose server side never connected: its side and partner,
+/// and no server side's local address (there was none).
+fn assert_pair(line: &serde_json::Value, side: &str, partner: &str) {
+    assert_eq!(line["side"], side, "{line}");
+    assert_eq!(line["partner"], partner, "{line}");
+    assert!(line.get("server_local").is_none(), "{line}");
+}
+
+#[test]
+fn netassist_relay_names_the_rows_of_a_pair_still_connecting_by_their_pair() {
+    let target = Unanswered::listen();
+    let target_addr = target.addr.to_string();
+    let mut relay = Netassist::start(&[
+        "relay",
+        "--bind",
+        "127.0.0.1:0",
+        "--to",
+        &target_addr,
+        "--json",
+        "--seconds",
+        "2",
+    ]);
+    let port = relay.port();
+    let mut device = client(SocketAddr::from(([127, 0, 0, 1], port)));
+    let device_addr = device.local_addr().unwrap().to_string();
+    device.write_all(b"hello").unwrap();
+    relay.line("the device's data", |line| line.contains("\"data\""));
+    // The session ends with the connect still pending: what the device sent was never sent on.
+    let ended = relay.end();
+    let lines = common::cli::json_lines(&ended.stdout);
+    let find = |event: &str| {
+        lines
+            .iter()
+            .find(|line| line["event"] == event)
+            .unwrap_or_else(|| panic!("no {event}: {:#?}", ended.stdout))
+    };
+    let data = find("data");
+    assert_eq!(data["peer"], device_addr.as_str(), "{data}");
+    assert_eq!(data["text"], "hello", "{data}");
+    assert_pair(data, "device", &target_addr);
+    // The server side is named by the address it tried, and its device.
+    let unsent = find("unsent");
+    assert_eq!(unsent["peer"], target_addr.as_str(), "{unsent}");
+    assert_pair(unsent, "server", &device_addr);
+    assert_pair(find("closed"), "device", &target_addr);
+    drop(target);
 }

@@ -120,7 +120,14 @@ fn a_board_and_its_echo_server_are_one_pair_sent_to_on_either_side_and_disconnec
     frames(&mut harness);
     let log = harness.state().log();
     let device_addr = log.peer(device).unwrap().addr.socket;
-    let server_local = log.peer(server).unwrap().addr.pair.unwrap().server_local;
+    let server_local = log
+        .peer(server)
+        .unwrap()
+        .addr
+        .pair
+        .unwrap()
+        .server_local
+        .unwrap();
 
     // At 1024x768 the peers panel starts folded into a strip that opens it.
     harness.get_by_role_and_label(Role::Button, "◀").click();

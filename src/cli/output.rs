@@ -257,8 +257,9 @@ impl Output {
 /// `peer` when one is concerned, `reason` (the note as the window shows it), `addr` for `listening`,
 /// `dir` for a UDP remote's `connected` (which way its first datagram went), `target` (as named) and
 /// `addr` (the address tried) for a relay's `connecting`, and `server` (its id, `#7`) for a relay's
-/// `paired`. A relay side's rows, once its pair is connected, also carry `side`
-/// (`device` or `server`), `partner` (the other side's address) and `server_local` (the server side's
+/// `paired`. A relay side's rows, from its device's first `connecting` on, also carry `side` (`device`
+/// or `server`), `partner` (the other side's address: for a device, the target's address being tried
+/// until one is connected) and, once the server side is connected, `server_local` (the server side's
 /// local address, which tells two pairs to one target apart); `peer` stays the side's own address.
 /// TLS notes carry what the handshake agreed and the certificate (README's `--json` paragraph lists the
 /// fields), and a close or error that a TLS failure caused carries its kind as `tls_failure`.
@@ -296,7 +297,9 @@ fn json_line(row: &Row, display: Display) -> Value {
         };
         object.insert("side".into(), side.into());
         object.insert("partner".into(), pair.partner.to_string().into());
-        object.insert("server_local".into(), pair.server_local.to_string().into());
+        if let Some(local) = pair.server_local {
+            object.insert("server_local".into(), local.to_string().into());
+        }
     }
     Value::Object(object)
 }

@@ -214,7 +214,12 @@ fn finish(controller: &Controller, client: bool) -> ExitCode {
 fn relay_never_reached(log: &TrafficLog) -> Option<&NetError> {
     let mut unreachable = None;
     for peer in log.peers() {
-        if peer.pairing.is_some() {
+        // A pair formed once its server side connected, which is when it has a local address.
+        if peer
+            .addr
+            .pair
+            .is_some_and(|pair| pair.server_local.is_some())
+        {
             return None;
         }
         if let Some(CloseReason::Unreachable(error)) = &peer.closed {

@@ -6,8 +6,9 @@ use crate::history::SessionSpan;
 use crate::i18n::Lang;
 use crate::traffic::{PeerAddr, PeerStats, RelaySide};
 
-/// A relay side's address cell: `DEVICE ⇄ :LOCAL_PORT → TARGET (device)`, or `(server side)`; `None`
-/// for a peer in no pair (any other mode's, or a device whose target was never reached).
+/// A relay side's address cell: `DEVICE ⇄ :LOCAL_PORT → TARGET (device)`, or `(server side)`, and
+/// `DEVICE ⇄ TARGET (device)` for a device whose server side never connected (the target address it
+/// tried last); `None` for a peer in no pair (any other mode's).
 pub(super) fn pair_cell(addr: &PeerAddr, lang: Lang) -> Option<String> {
     let pair = addr.pair?;
     let (device, target, side) = match pair.side {
@@ -18,10 +19,10 @@ pub(super) fn pair_cell(addr: &PeerAddr, lang: Lang) -> Option<String> {
             lang.pick("server side", "服务器端"),
         ),
     };
-    Some(format!(
-        "{device} ⇄ :{} → {target} ({side})",
-        pair.server_local.port()
-    ))
+    Some(match pair.server_local {
+        Some(local) => format!("{device} ⇄ :{} → {target} ({side})", local.port()),
+        None => format!("{device} ⇄ {target} ({side})"),
+    })
 }
 
 /// A relay session's peer count, `N (D devices, S to the target)`: each pair is two peers. `None` for

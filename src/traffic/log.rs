@@ -141,10 +141,10 @@ pub struct TrafficLog {
     first_datagram_due: BTreeMap<PeerId, SocketAddr>,
     /// Relay: server sides paired and not connected yet, with their device.
     paired_servers: BTreeMap<PeerId, PeerId>,
-    /// Relay: server sides still connecting, with their device and the address they connect to, which
-    /// names them in rows (what the device sent meanwhile is theirs, unsent, if the target is not
-    /// reached). Forgotten once connected or when their device closes.
-    connecting_servers: BTreeMap<PeerId, (PeerId, SocketAddr)>,
+    /// Relay: server sides still connecting, with their device and their name in rows: the address they
+    /// connect to and their device (what the device sent meanwhile is theirs, unsent, if the target is
+    /// not reached). Forgotten once connected or when their device closes.
+    connecting_servers: BTreeMap<PeerId, (PeerId, Arc<PeerAddr>)>,
 }
 
 impl TrafficLog {
@@ -324,12 +324,6 @@ impl TrafficLog {
 
     /// Relay: `device` is paired with `server`, which connects next.
     fn paired(&mut self, device: PeerId, server: PeerId) {
-        if let Some(stats) = self.peers.get_mut(&device) {
-            stats.pairing = Some(Pairing {
-                side: RelaySide::Device,
-                partner: server,
-            });
-        }
         self.paired_servers.insert(server, device);
     }
 
@@ -358,10 +352,25 @@ impl TrafficLog {
         }
     }
 
-    /// Relay: `server` connects to `addr` for `device`; until it is connected, its rows are named by
-    /// `addr`.
+    /// Relay: `server` connects to `addr` for `device`. From now on `device` is a relay device whose
+    /// partner is `server`, and both are named by the pair they are to form (`addr` the target's end);
+    /// until it is connected, `server`'s rows are named by `addr`.
     fn connecting(&mut self, device: PeerId, server: PeerId, addr: SocketAddr) {
-        self.connecting_servers.insert(server, (device, addr));
+        let name = match self.peers.get_mut(&device) {
+            Some(stats) => {
+                stats.pairing = Some(Pairing {
+                    side: RelaySide::Device,
+                    partner: server,
+                });
+                let mut device_addr = *stats.addr;
+                let name = PeerAddr::connecting(&mut device_addr, addr);
+                stats.addr = Arc::new(device_addr);
+                name
+            }
+            None => PeerAddr::from(addr),
+        };
+        self.connecting_servers
+            .insert(server, (device, Arc::new(name)));
     }
 
     /// Relay: `server`, connecting from `local`, is `device`'s server side.
@@ -748,14 +757,14 @@ impl TrafficLog {
     }
 
     /// The address of a peer the log knows, for its rows; a relay's server side still connecting is
-    /// named by the address it connects to.
+    /// named by the address it connects to and its device.
     fn addr_of(&self, peer: PeerId) -> Option<Arc<PeerAddr>> {
         match self.peers.get(&peer) {
             Some(stats) => Some(Arc::clone(&stats.addr)),
             None => self
                 .connecting_servers
                 .get(&peer)
-                .map(|(_, addr)| Arc::new(PeerAddr::from(*addr))),
+                .map(|(_, name)| Arc::clone(name)),
         }
     }
 
@@ -812,6 +821,7 @@ mod tests {
 
     use super::*;
     use crate::engine::Direction;
+    use crate::traffic::PairEnds;
     use crate::traffic::rows::CHUNK_ROWS;
     use crate::traffic::test_support::*;
 
@@ -1348,6 +1358,138 @@ mod tests {
         );
         // The first session's peer keeps its own address.
         assert_eq!(s.log.peer(P1).unwrap().addr.socket, addr(50_001));
+    }
+
+    /// Relay: the device's server side connecting to `addr` as `server`, at `ms`.
+    fn connecting(ms: u64, device: PeerId, server: PeerId, addr: SocketAddr) -> Event {
+        Event::Connecting {
+            device,
+            server,
+            target: addr.into(),
+            addr,
+            at: wall(ms),
+        }
+    }
+
+    /// The pair a row's peer was named by.
+    fn row_pair(log: &TrafficLog, index: usize) -> Option<PairEnds> {
+        log.row(index)
+            .and_then(|row| row.addr.as_ref())
+            .and_then(|addr| addr.pair)
+    }
+
+    /// Relay: from the first connect to the target on, the device is named by the pair it is to form,
+    /// the address tried as its partner and no local address yet; each further address tried renames
+    /// it, its connected server side adds the local address, and rows already made keep their names.
+    #[test]
+    fn a_relay_device_is_named_by_its_pair_from_its_first_connect_on() {
+        let mut s = Session::new(LogConfig::default());
+        let (device, first, server) = (P1, P2, PeerId(3));
+        let (tried, target, local) = (addr(8882), addr(8883), addr(40_003));
+        s.connect(0, device);
+        s.rx(1, device, b"a");
+        s.event(2, &connecting(2, device, first, tried));
+        s.rx(3, device, b"b");
+        s.event(4, &connecting(4, device, server, target));
+        s.rx(5, device, b"c");
+        s.event(
+            6,
+            &Event::Paired {
+                device,
+                server,
+                at: wall(6),
+            },
+        );
+        s.event(
+            6,
+            &Event::Connected {
+                peer: server,
+                addr: target,
+                local,
+                at: wall(6),
+            },
+        );
+        s.rx(7, device, b"d");
+        let ends = |partner, server_local| {
+            Some(PairEnds {
+                side: RelaySide::Device,
+                partner,
+                server_local,
+            })
+        };
+        let data: Vec<_> = (0..s.log.len())
+            .filter(|&i| matches!(s.log.row(i).unwrap().kind, RowKind::Data { .. }))
+            .map(|i| row_pair(&s.log, i))
+            .collect();
+        assert_eq!(
+            data,
+            [
+                None,
+                ends(tried, None),
+                ends(target, None),
+                ends(target, Some(local)),
+            ]
+        );
+        let stats = s.log.peer(device).unwrap();
+        assert_eq!(
+            stats.pairing,
+            Some(Pairing {
+                side: RelaySide::Device,
+                partner: server,
+            })
+        );
+        assert_eq!(
+            s.log.peer(server).unwrap().addr.pair,
+            Some(PairEnds {
+                side: RelaySide::Server,
+                partner: addr(50_001),
+                server_local: Some(local),
+            })
+        );
+    }
+
+    /// Relay: a target not reached. The server side is named by the address tried and its device,
+    /// without a local address, in its *Not sent* row; its device by its pair in its close.
+    #[test]
+    fn an_unreached_server_side_and_its_device_are_named_by_their_pair() {
+        let mut s = Session::new(LogConfig::default());
+        let (device, server, target) = (P1, P2, addr(8883));
+        s.connect(0, device);
+        s.event(1, &connecting(1, device, server, target));
+        s.rx(2, device, b"held");
+        s.event(
+            3,
+            &Event::Unsent {
+                peer: server,
+                written: Bytes::new(),
+                written_at: wall(3),
+                bytes: 4,
+                sends: 1,
+                at: wall(3),
+            },
+        );
+        let error = net_error(std::io::ErrorKind::ConnectionRefused);
+        s.close(3, device, CloseReason::Unreachable(error));
+        let last = s.log.len() - 1;
+        let unsent = s.log.row(last - 1).unwrap();
+        assert_eq!(unsent.peer, Some(server));
+        assert_eq!(unsent.addr.as_ref().unwrap().socket, target);
+        assert_eq!(
+            row_pair(&s.log, last - 1),
+            Some(PairEnds {
+                side: RelaySide::Server,
+                partner: addr(50_001),
+                server_local: None,
+            })
+        );
+        assert_eq!(
+            row_pair(&s.log, last),
+            Some(PairEnds {
+                side: RelaySide::Device,
+                partner: target,
+                server_local: None,
+            })
+        );
     }
 
     #[test]

@@ -56,7 +56,9 @@ pub enum RelaySide {
     Server,
 }
 
-/// A relay's peer: its side and the other side of its pair ([`crate::engine::Event::Paired`]).
+/// A relay's peer: its side and the other side of its pair. A device has one from its first connect to
+/// the target on ([`crate::engine::Event::Connecting`], the partner the server side being tried); a
+/// server side once connected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pairing {
     /// Which side this peer is.
@@ -66,15 +68,18 @@ pub struct Pairing {
 }
 
 /// The other end of a relay side's pair, for naming the side's rows: two pairs to one target are told
-/// apart by their devices (and by their server sides' local ports).
+/// apart by their devices (and by their server sides' local ports). Known from the first connect to the
+/// target ([`crate::engine::Event::Connecting`]), before the pair forms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PairEnds {
     /// Which side the named peer is.
     pub side: RelaySide,
-    /// The address of the pair's other side: the target for a device, the device for a server side.
+    /// The address of the pair's other side: the target for a device (the address being tried until
+    /// one is connected), the device for a server side.
     pub partner: SocketAddr,
-    /// The server side's local address (the relay's end of its connection to the target).
-    pub server_local: SocketAddr,
+    /// The server side's local address (the relay's end of its connection to the target), once it is
+    /// connected; `None` while connecting, and for good when the target was not reached.
+    pub server_local: Option<SocketAddr>,
 }
 
 /// How a peer and its rows are named: its address, and for a relay's side the pair it belongs to.
@@ -85,7 +90,7 @@ pub struct PairEnds {
 pub struct PeerAddr {
     /// The peer's own address.
     pub socket: SocketAddr,
-    /// Relay: its pair, once its server side is connected.
+    /// Relay: its pair, from the first connect to the target on.
     pub pair: Option<PairEnds>,
 }
 
@@ -96,9 +101,22 @@ impl From<SocketAddr> for PeerAddr {
 }
 
 impl PeerAddr {
-    /// Relay: `server`, connecting from `server_local`, is `device`'s server side; names both by their
+    /// Relay: `device`'s server side starts connecting to `target`; names `device` by its pair from now
+    /// on (rows that hold the old name keep it), and returns the server side's name until it connects.
+    /// Each further address tried names the pair anew.
+    pub fn connecting(device: &mut Self, target: SocketAddr) -> Self {
+        let mut server = Self::from(target);
+        Self::name(device, &mut server, None);
+        server
+    }
+
+    /// Relay: `server`, connected from `server_local`, is `device`'s server side; names both by their
     /// pair from now on (rows that hold the old names keep them).
     pub fn pair(device: &mut Self, server: &mut Self, server_local: SocketAddr) {
+        Self::name(device, server, Some(server_local));
+    }
+
+    fn name(device: &mut Self, server: &mut Self, server_local: Option<SocketAddr>) {
         let ends = |side, partner| PairEnds {
             side,
             partner,

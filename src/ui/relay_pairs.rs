@@ -54,13 +54,14 @@ impl<'a> Pair<'a> {
 
     /// Whether its device's or its target's address, or its server side's local port, contains `filter`.
     pub fn matches(&self, filter: &str) -> bool {
-        // Once paired, the device is named by both addresses.
+        // From its first connect to the target on, the device is named by both addresses.
         self.device.addr.to_string().contains(filter)
             || self
                 .device
                 .addr
                 .pair
-                .is_some_and(|pair| pair.server_local.port().to_string().contains(filter))
+                .and_then(|pair| pair.server_local)
+                .is_some_and(|local| local.port().to_string().contains(filter))
     }
 }
 
@@ -139,9 +140,11 @@ fn side_ui(
     let (who, own) = match side {
         RelaySide::Device => (lang.pick("Device", "设备"), peer.addr.socket.to_string()),
         RelaySide::Server => {
-            let via = peer.addr.pair.map_or_else(String::new, |pair| {
-                format!(" :{}", pair.server_local.port())
-            });
+            let via = peer
+                .addr
+                .pair
+                .and_then(|pair| pair.server_local)
+                .map_or_else(String::new, |local| format!(" :{}", local.port()));
             (
                 lang.pick("Server", "服务器"),
                 format!("{}{via}", peer.addr.socket),
