@@ -1,7 +1,8 @@
 //! The report to hand in, from real loopback sessions: a peer with its counters and close, a device check,
 //! a capture (with raw files) and a pcapng file whose SHA-256 is computed again by `sha256sum` (or
-//! Python's hashlib); what was dropped and not sent; Chinese; HTML; and `--report` on the command line
-//! (`tcp-server`, `check`), with a path that cannot be written refused before the session runs.
+//! Python's hashlib); what was dropped and not sent (a relay's server side that never connected named as
+//! such); a TLS handshake that failed, with its raw bytes; Chinese; HTML; and `--report` on the command
+//! line (`tcp-server`, `check`), with a path that cannot be written refused before the session runs.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -388,11 +389,9 @@ fn netassist_check_reports_each_step_and_a_report_that_cannot_be_written_exits_2
     assert!(started.elapsed() < Duration::from_secs(4));
 }
 
-#[test]
-fn a_tls_sessions_report_names_tls_its_certificate_and_whether_it_was_verified() {
-    use netassist::engine::{
-        Event, Mode, SessionConfig, TlsAccept, TlsConnect, TlsIdentity, TlsVerify,
-    };
+/// A TLS server on loopback with a self-signed certificate, and the port it listens on.
+fn tls_server() -> (Controller, u16) {
+    use netassist::engine::{Mode, SessionConfig, TlsAccept, TlsIdentity};
     let mut server = Controller::new(TrafficLog::new(LogConfig::default()));
     let mut config = SessionConfig::new(Mode::TcpServer {
         bind: "127.0.0.1:0".parse().unwrap(),
@@ -401,6 +400,13 @@ fn a_tls_sessions_report_names_tls_its_certificate_and_whether_it_was_verified()
     config.tls_accept = Some(TlsAccept::new(TlsIdentity::SelfSigned { save: None }));
     server.start(config, || {}).unwrap();
     let port = until(&mut server, |c| c.log().local_addr()).port();
+    (server, port)
+}
+
+#[test]
+fn a_tls_sessions_report_names_tls_its_certificate_and_whether_it_was_verified() {
+    use netassist::engine::{Event, Mode, SessionConfig, TlsConnect, TlsVerify};
+    let (mut server, port) = tls_server();
     let fingerprint = until(&mut server, |c| {
         c.log()
             .certificate()
@@ -423,23 +429,7 @@ fn a_tls_sessions_report_names_tls_its_certificate_and_whether_it_was_verified()
     until(&mut client, tls_done);
     until(&mut server, tls_done);
 
-    let report_of = |controller: &Controller| {
-        let preset = loopback_preset();
-        let subject = Subject {
-            preset: &preset,
-            preset_file: None,
-            controller,
-            checks: &[],
-            files: &[],
-        };
-        report::markdown(
-            &subject,
-            Lang::En,
-            std::time::SystemTime::now(),
-            &report::Machine::this(),
-        )
-    };
-    let text = report_of(&server);
+    let text = report_of(&server, Lang::En);
     assert!(
         text.lines()
             .any(|l| l.starts_with("| 1 | TCP server on 127.0.0.1:0 over TLS (TLS 1.3) |")),
@@ -460,7 +450,7 @@ fn a_tls_sessions_report_names_tls_its_certificate_and_whether_it_was_verified()
     );
     assert!(line.contains(&format!("SHA-256 {fingerprint}")), "{line}");
 
-    let text = report_of(&client);
+    let text = report_of(&client, Lang::En);
     assert!(text.contains("over TLS (TLS 1.3)"), "{text}");
     let line = text
         .lines()
@@ -476,4 +466,107 @@ fn a_tls_sessions_report_names_tls_its_certificate_and_whether_it_was_verified()
     );
     client.stop(|_: &Event| {});
     server.stop(|_: &Event| {});
+}
+
+/// The report of a session `controller` ran, in `lang`.
+fn report_of(controller: &Controller, lang: Lang) -> String {
+    let preset = loopback_preset();
+    let subject = Subject {
+        preset: &preset,
+        preset_file: None,
+        controller,
+        checks: &[],
+        files: &[],
+    };
+    report::markdown(
+        &subject,
+        lang,
+        std::time::SystemTime::now(),
+        &report::Machine::this(),
+    )
+}
+
+#[test]
+fn a_relays_server_side_that_never_connected_is_named_as_such_where_its_bytes_were_not_sent() {
+    let target = common::Unanswered::listen();
+    let mut controller = Controller::new(TrafficLog::new(LogConfig::default()));
+    let config = common::relay_to(target.addr, Duration::from_millis(500));
+    controller.start(config, || {}).unwrap();
+    let port = until(&mut controller, |c| c.log().local_addr()).port();
+    let mut device = common::client(format!("127.0.0.1:{port}").parse().unwrap());
+    let device_addr = device.local_addr().unwrap();
+    device.write_all(b"hello").unwrap();
+    // The connect times out: the device is closed, and what it sent is its server side's, not sent.
+    let (device_id, server_id) = until(&mut controller, |c| {
+        let device = c.log().peers().next()?;
+        let server = device.pairing?.partner;
+        (!device.is_connected() && c.history().losses().unsent_sends > 0)
+            .then_some((device.id, server))
+    });
+    let target = target.addr;
+    let text = report_of(&controller, Lang::En);
+    // The device's row names the address it tried; its server side is in no table, as it never
+    // connected, so the Not sent row says what it was and why.
+    assert!(
+        text.contains(&format!(
+            "| {device_id} | {device_addr} ⇄ {target} (device) |"
+        )),
+        "{text}"
+    );
+    let named = format!(
+        " {server_id} (server side of device {device_id} {device_addr}, to {target}, never \
+         connected: No answer from {target} "
+    );
+    let line = text
+        .lines()
+        .find(|line| line.contains("Not sent: 5 bytes of 1 send(s)"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains(&named), "{line}");
+    let text = report_of(&controller, Lang::Zh);
+    assert!(
+        text.contains(&format!(
+            " {server_id}（设备 {device_id} {device_addr} 的服务器端，到 {target}，从未连上：{target} 没有响应"
+        )),
+        "{text}"
+    );
+    controller.stop(|_| {});
+}
+
+#[test]
+fn a_peer_whose_tls_handshake_failed_says_so_with_its_raw_bytes() {
+    let (mut server, port) = tls_server();
+    // Plain TCP to a TLS server: the handshake fails on the first bytes.
+    let mut client = common::client(format!("127.0.0.1:{port}").parse().unwrap());
+    let request = b"GET / HTTP/1.0\r\n\r\n";
+    client.write_all(request).unwrap();
+    let answer = common::read_to_close(&mut client);
+    let peer = until(&mut server, |c| {
+        c.log().peers().find(|p| !p.is_connected()).map(|p| p.id)
+    });
+    let text = report_of(&server, Lang::En);
+    let row = text
+        .lines()
+        .find(|line| line.starts_with(&format!("| {peer} |")))
+        .unwrap_or_else(|| panic!("{text}"));
+    // No data went either way, but the handshake's bytes did, as the pcapng holds them.
+    assert!(row.contains(" | 0 | 0 | 0 | 0 | "), "{row}");
+    assert!(
+        row.contains(&format!(
+            "; the TLS handshake failed: {} raw bytes received and {} sent (in a pcapng, not counted \
+             in RX/TX) |",
+            request.len(),
+            answer.len()
+        )),
+        "{row}"
+    );
+    let text = report_of(&server, Lang::Zh);
+    assert!(
+        text.contains(&format!(
+            "；TLS 握手失败：收到 {} 字节、发出 {} 字节原始数据（在 pcapng 中，不计入收发字节） |",
+            request.len(),
+            answer.len()
+        )),
+        "{text}"
+    );
+    server.stop(|_| {});
 }

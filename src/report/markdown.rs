@@ -220,10 +220,13 @@ fn peer_table<'a>(
         }
         *listed += 1;
         tls_lines.push(tls::peer_line(peer, lang));
-        let closed = peer.closed.as_ref().map_or_else(
+        let mut closed = peer.closed.as_ref().map_or_else(
             || lang.pick("still connected", "仍在连接").to_owned(),
             |reason| reason.text(lang),
         );
+        if let Some(raw) = tls::failed_handshake(peer, lang) {
+            closed.push_str(&raw);
+        }
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -584,7 +587,7 @@ fn loss_notes(out: &mut String, log: &TrafficLog, lang: Lang) {
             out,
             "- {} {} {}",
             iso(row.at),
-            peer_name(log, row.peer),
+            relay::unconnected_server(log, row, lang).unwrap_or_else(|| peer_name(log, row.peer)),
             cell(&note.text(lang))
         );
     }

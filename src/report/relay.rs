@@ -1,10 +1,12 @@
 //! How the report names a relay's peers: each side by its pair (the device, the relay's local port
-//! toward the target, and the target), so two pairs to one target are told apart, and a relay
-//! session's peer count split into devices and their connections to the target.
+//! toward the target, and the target), so two pairs to one target are told apart; a server side that
+//! never connected (so is in no table) by its device and the address it tried; and a relay session's
+//! peer count split into devices and their connections to the target.
 
+use crate::engine::CloseReason;
 use crate::history::SessionSpan;
-use crate::i18n::Lang;
-use crate::traffic::{PeerAddr, PeerStats, RelaySide};
+use crate::i18n::{Lang, Text};
+use crate::traffic::{Pairing, PeerAddr, PeerStats, RelaySide, Row, TrafficLog};
 
 /// A relay side's address cell: `DEVICE ⇄ :LOCAL_PORT → TARGET (device)`, or `(server side)`, and
 /// `DEVICE ⇄ TARGET (device)` for a device whose server side never connected (the target address it
@@ -22,6 +24,47 @@ pub(super) fn pair_cell(addr: &PeerAddr, lang: Lang) -> Option<String> {
     Some(match pair.server_local {
         Some(local) => format!("{device} ⇄ :{} → {target} ({side})", local.port()),
         None => format!("{device} ⇄ {target} ({side})"),
+    })
+}
+
+/// How a row of a relay server side that never connected names it: such a side is no peer of the
+/// Peers table, so it is named by what it was, `#7 (server side of device #6 DEVICE, to TARGET, never
+/// connected: WHY)`, the why being its device's close (the unreachable target's error). `None` for
+/// any other row.
+pub(super) fn unconnected_server(log: &TrafficLog, row: &Row, lang: Lang) -> Option<String> {
+    let server = row.peer?;
+    let addr = row.addr.as_deref()?;
+    let pair = addr.pair?;
+    if pair.side != RelaySide::Server || pair.server_local.is_some() {
+        return None;
+    }
+    let pairing = Some(Pairing {
+        side: RelaySide::Device,
+        partner: server,
+    });
+    let device = log.peers().find(|peer| peer.pairing == pairing);
+    let device_name = device.map_or_else(
+        || pair.partner.to_string(),
+        |device| format!("{} {}", device.id, pair.partner),
+    );
+    // An unreachable target's error says it all; a device closed otherwise meanwhile says how.
+    let why = device
+        .and_then(|device| device.closed.as_ref())
+        .map_or_else(String::new, |reason| {
+            let why = match reason {
+                CloseReason::Unreachable(error) => error.text(lang),
+                reason => reason.text(lang),
+            };
+            format!("{}{why}", lang.pick(": ", "："))
+        });
+    let target = addr.socket;
+    Some(match lang {
+        Lang::En => format!(
+            "{server} (server side of device {device_name}, to {target}, never connected{why})"
+        ),
+        Lang::Zh => {
+            format!("{server}（设备 {device_name} 的服务器端，到 {target}，从未连上{why}）")
+        }
     })
 }
 

@@ -2,7 +2,8 @@
 //! each TLS peer gets a line under its session's table with the cipher suite, the server name, the
 //! server's certificate (subject and SHA-256 fingerprint) and whether it was verified, or the certificate
 //! the session presented to a client it accepted. So a report on a session over TLS never reads as
-//! plain TCP.
+//! plain TCP. A peer whose handshake failed says so in its row, with the raw bytes that went each way
+//! (they are in a pcapng, but never counted as data).
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -52,4 +53,22 @@ pub(super) fn peer_line(peer: &PeerStats, lang: Lang) -> Option<String> {
         );
     }
     Some(line)
+}
+
+/// The addition to the Closed cell of a peer whose TLS handshake failed: that it failed, and the raw
+/// bytes that went each way, which a pcapng holds though its RX and TX count none. `None` for any other
+/// peer.
+pub(super) fn failed_handshake(peer: &PeerStats, lang: Lang) -> Option<String> {
+    let raw = peer.tls_raw?;
+    Some(match lang {
+        Lang::En => format!(
+            "; the TLS handshake failed: {} raw bytes received and {} sent (in a pcapng, not counted \
+             in RX/TX)",
+            raw.rx, raw.tx
+        ),
+        Lang::Zh => format!(
+            "；TLS 握手失败：收到 {} 字节、发出 {} 字节原始数据（在 pcapng 中，不计入收发字节）",
+            raw.rx, raw.tx
+        ),
+    })
 }

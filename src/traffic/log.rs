@@ -286,12 +286,23 @@ impl TrafficLog {
             Event::TlsCertificate { certificate, .. } => {
                 self.certificate = Some(certificate.clone());
             }
+            Event::TlsRaw {
+                peer, dir, bytes, ..
+            } => {
+                if let Some(stats) = self.peers.get_mut(peer) {
+                    let raw = stats.tls_raw.get_or_insert_default();
+                    let len = bytes.len() as u64;
+                    match dir {
+                        Direction::Rx => raw.rx += len,
+                        Direction::Tx => raw.tx += len,
+                    }
+                }
+            }
             Event::Rejected { .. }
             | Event::ReceiveBuffer { .. }
             | Event::Joined { .. }
             | Event::Left { .. }
             | Event::Periodic { .. }
-            | Event::TlsRaw { .. }
             | Event::TlsKeptCertificate { .. }
             | Event::Check(_) => {}
         }
@@ -821,9 +832,9 @@ mod tests {
 
     use super::*;
     use crate::engine::Direction;
-    use crate::traffic::PairEnds;
     use crate::traffic::rows::CHUNK_ROWS;
     use crate::traffic::test_support::*;
+    use crate::traffic::{PairEnds, RawBytes};
 
     #[test]
     fn sticky_and_split_packets_become_one_row_per_message() {
@@ -1490,6 +1501,32 @@ mod tests {
                 server_local: None,
             })
         );
+    }
+
+    /// The raw bytes of a failed TLS handshake are the peer's, each way, but not its data.
+    #[test]
+    fn a_failed_tls_handshake_counts_its_raw_bytes_apart() {
+        let mut s = Session::new(LogConfig::default());
+        s.connect(0, P1);
+        s.connect(0, P2);
+        for (dir, len) in [(Direction::Rx, 517), (Direction::Tx, 7), (Direction::Tx, 2)] {
+            s.event(
+                1,
+                &Event::TlsRaw {
+                    peer: P1,
+                    dir,
+                    bytes: Bytes::from(vec![0x16; len]),
+                    records: true,
+                    at: wall(1),
+                },
+            );
+        }
+        s.close(2, P1, CloseReason::Reset);
+        let peer = s.log.peer(P1).unwrap();
+        assert_eq!(peer.tls_raw, Some(RawBytes { rx: 517, tx: 9 }));
+        assert_eq!(peer.counters, Counters::default());
+        assert_eq!(*s.log.totals(), Counters::default());
+        assert_eq!(s.log.peer(P2).unwrap().tls_raw, None);
     }
 
     #[test]

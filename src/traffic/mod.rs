@@ -45,5 +45,5 @@ pub use rates::{
     RateSeries, Resolution, SERIES_MAX_BYTES,
 };
 pub use rows::{Note, ROW_OVERHEAD, Row, RowKind};
-pub use stats::{Counters, PairEnds, Pairing, PeerAddr, PeerStats, RelaySide};
+pub use stats::{Counters, PairEnds, Pairing, PeerAddr, PeerStats, RawBytes, RelaySide};
 pub use timeline::CloseKind;

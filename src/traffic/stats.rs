@@ -47,6 +47,16 @@ impl Counters {
     }
 }
 
+/// The raw bytes of a TLS handshake that did not finish ([`crate::engine::Event::TlsRaw`]), each way:
+/// never application data, so not in a peer's [`Counters`], but on its connection in a pcapng.
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawBytes {
+    /// Bytes read from the peer.
+    pub rx: u64,
+    /// Bytes we wrote to it.
+    pub tx: u64,
+}
+
 /// Which side of a relay pair a peer is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RelaySide {
@@ -174,6 +184,8 @@ pub struct PeerStats {
     /// The certificate the session presented to it, on a TLS connection it accepted (whose
     /// [`TlsInfo::certificate`] is `None`).
     pub presented: Option<Box<CertSummary>>,
+    /// Its TLS handshake failed: the raw bytes that went each way before it gave up.
+    pub tls_raw: Option<RawBytes>,
     /// What it sent and received (zeroed by [`TrafficLog::reset_counters`](super::TrafficLog::reset_counters)).
     pub counters: Counters,
     rx: RateMeter,
@@ -195,6 +207,7 @@ impl PeerStats {
             pairing: None,
             tls: None,
             presented: None,
+            tls_raw: None,
             counters: Counters::default(),
             rx: RateMeter::new(now),
             tx: RateMeter::new(now),
