@@ -11,6 +11,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use egui::accesskit::Role;
+use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use netassist::engine::{Command, Target};
 use netassist::pcap::PcapOptions;
@@ -52,17 +53,31 @@ fn record(file: &Path) {
     controller.stop_pcap().unwrap().unwrap();
 }
 
-#[test]
-fn a_recording_replays_as_the_device_and_the_window_says_pass() {
+/// The Replay window with a fresh recording (in the folder returned) picked, a test server that is not
+/// accepting yet, and the window set up by `prepare` first.
+fn replay_window_with_recording(
+    prepare: impl FnOnce(&mut NetAssistApp),
+) -> (
+    tempfile::TempDir,
+    TcpListener,
+    Harness<'static, NetAssistApp>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("board.pcapng");
     record(&file);
     let server = TcpListener::bind("127.0.0.1:0").unwrap();
     let dialogs = Scripted::with(&[&file]);
     let mut harness = harness_for(NetAssistApp::new(settings(), Box::new(dialogs)));
+    prepare(harness.state_mut());
     menu(&mut harness, "Log", "Replay…");
     harness.get_by_label("File…").click();
     harness.run();
+    (dir, server, harness)
+}
+
+#[test]
+fn a_recording_replays_as_the_device_and_the_window_says_pass() {
+    let (_dir, server, mut harness) = replay_window_with_recording(|_| {});
     assert!(harness.query_by_label_contains("(1 connections)").is_some());
     harness
         .get_by_role_and_label(Role::RadioButton, "As the device")
@@ -119,16 +134,9 @@ fn a_file_that_is_not_pcapng_is_refused_in_the_windows_language() {
 
 #[test]
 fn over_tls_the_replay_connects_with_the_connection_panels_tls_settings() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("board.pcapng");
-    record(&file);
-    let server = TcpListener::bind("127.0.0.1:0").unwrap();
-    let dialogs = Scripted::with(&[&file]);
-    let mut harness = harness_for(NetAssistApp::new(settings(), Box::new(dialogs)));
-    harness.state_mut().settings.preset.tls.accept_any = true;
-    menu(&mut harness, "Log", "Replay…");
-    harness.get_by_label("File…").click();
-    harness.run();
+    let (_dir, server, mut harness) = replay_window_with_recording(|app| {
+        app.settings.preset.tls.accept_any = true;
+    });
     harness
         .get_by_role_and_label(Role::RadioButton, "As the device")
         .click();
