@@ -135,7 +135,10 @@ fn the_length_prefix_example_takes_glued_and_split_messages_and_the_close() {
     let ended = netassist.end();
     reap(child);
     assert_eq!(ended.code, 0, "{:#?}\n{}", ended.stdout, ended.stderr);
-    assert!(has_line(&ended, "PASS  4      expect the device to close"));
+    assert!(has_line(
+        &ended,
+        "PASS  4      expect the other side to close"
+    ));
     assert!(has_line(&ended, "PASS messages: 4 steps"));
 }
 

@@ -71,9 +71,10 @@ pub fn step_text(step: &Step, lang: Lang) -> String {
             Lang::Zh => format!("重复 {times} 次"),
         },
         Step::Disconnect => lang.pick("disconnect", "断开连接").to_owned(),
+        // "The other side": a replay as the device expects the PC to close, a check the device.
         Step::ExpectClose { within_ms } => match lang {
             Lang::En => format!(
-                "expect the device to close within {}",
+                "expect the other side to close within {}",
                 millis_text(*within_ms, lang)
             ),
             Lang::Zh => format!("在 {} 内对方关闭连接", millis_text(*within_ms, lang)),
