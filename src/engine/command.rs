@@ -96,3 +96,24 @@ pub enum Command {
         within: Duration,
     },
 }
+
+/// The commands the worker passes on to its mode's handler: those about a peer and what is sent to it.
+/// The periodic send, the rules, the checks and the stops are the worker loop's own, and multicast is
+/// its own call ([`Handler::multicast`](super::worker::Handler::multicast)), so a handler matches only
+/// what it acts on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum PeerCommand {
+    /// As [`Command::Send`].
+    Send {
+        /// Who receives the bytes.
+        to: Target,
+        /// The payload.
+        bytes: Bytes,
+    },
+    /// As [`Command::Disconnect`].
+    Disconnect(PeerId),
+    /// As [`Command::HalfClose`].
+    HalfClose(PeerId),
+    /// As [`Command::SentOnConnect`].
+    SentOnConnect(PeerId),
+}

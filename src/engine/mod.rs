@@ -41,6 +41,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use crate::check::CompiledCheck;
 use crate::rules::Rules;
 
+pub(crate) use command::PeerCommand;
 pub use command::{Command, Target};
 pub use error::{NetError, Operation, Problem, SelfTarget};
 pub use event::{CloseReason, Direction, Event, Side};

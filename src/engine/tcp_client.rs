@@ -14,7 +14,9 @@ use super::resolve::resolve;
 use super::tcp_server::no_such_peer;
 use super::tls::Endpoint;
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
-use super::{CloseReason, Command, NetError, Operation, PeerId, Target, TlsConnect, TlsFailure};
+use super::{
+    CloseReason, NetError, Operation, PeerCommand, PeerId, Target, TlsConnect, TlsFailure,
+};
 
 pub(crate) struct TcpClient {
     host: String,
@@ -250,14 +252,14 @@ impl Handler for TcpClient {
         }
     }
 
-    fn command(&mut self, command: Command, cx: &mut Cx) {
+    fn command(&mut self, command: PeerCommand, cx: &mut Cx) {
         let State::Connected { conn, .. } = &mut self.state else {
             match (command, self.last_peer) {
                 // The connection it was for has ended; nothing is held any more.
-                (Command::SentOnConnect(_), _) => {}
+                (PeerCommand::SentOnConnect(_), _) => {}
                 // The connection ended before the send came: it did not go out to it.
-                (Command::Send { bytes, .. }, Some(peer)) => cx.unsent(peer, bytes.len(), 1),
-                (Command::Send { bytes, .. }, None) => cx.error(NetError::invalid(
+                (PeerCommand::Send { bytes, .. }, Some(peer)) => cx.unsent(peer, bytes.len(), 1),
+                (PeerCommand::Send { bytes, .. }, None) => cx.error(NetError::invalid(
                     Operation::Send,
                     Some(format!("{}:{}", self.host, self.port)),
                     format!("not connected yet: {} bytes not sent", bytes.len()),
@@ -271,7 +273,7 @@ impl Handler for TcpClient {
             return;
         };
         match command {
-            Command::Send { to, bytes } => match to {
+            PeerCommand::Send { to, bytes } => match to {
                 Target::Default | Target::All => {
                     if let Err(reason) = conn.send(bytes, cx) {
                         self.closed(reason, cx);
@@ -289,33 +291,24 @@ impl Handler for TcpClient {
                     "a TCP client sends only to the server it is connected to",
                 )),
             },
-            Command::Disconnect(peer) if peer == conn.peer => {
+            PeerCommand::Disconnect(peer) if peer == conn.peer => {
                 self.closed(CloseReason::Kicked, cx);
             }
-            Command::HalfClose(peer) if peer == conn.peer => {
+            PeerCommand::HalfClose(peer) if peer == conn.peer => {
                 if let Err(reason) = conn.half_close(cx) {
                     self.closed(reason, cx);
                 }
             }
-            Command::SentOnConnect(peer) => {
+            PeerCommand::SentOnConnect(peer) => {
                 if peer == conn.peer
                     && let Err(reason) = conn.release(cx)
                 {
                     self.closed(reason, cx);
                 }
             }
-            Command::Disconnect(peer) | Command::HalfClose(peer) => cx.error(no_such_peer(peer)),
-            Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
-                NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
-            ),
-            // Stop, the periodic sends, the rules and checks are handled by the worker loop, never passed on.
-            Command::Stop
-            | Command::StopWhenSent { .. }
-            | Command::SendEvery { .. }
-            | Command::StopPeriodic
-            | Command::SetRules(_)
-            | Command::RunCheck(_)
-            | Command::StopCheck => {}
+            PeerCommand::Disconnect(peer) | PeerCommand::HalfClose(peer) => {
+                cx.error(no_such_peer(peer));
+            }
         }
     }
 

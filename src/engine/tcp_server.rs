@@ -16,7 +16,7 @@ use super::conn::{Conn, ReadState};
 use super::tls::{Endpoint, KeptProblem, kept_file};
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
 use super::{
-    CloseReason, Command, Event, NetError, Operation, PeerId, Target, TlsAccept, TlsFailure,
+    CloseReason, Event, NetError, Operation, PeerCommand, PeerId, Target, TlsAccept, TlsFailure,
 };
 
 /// Pending connections the OS may queue before we accept them; large enough for a burst of thousands.
@@ -333,13 +333,13 @@ impl Handler for TcpServer {
         }
     }
 
-    fn command(&mut self, command: Command, cx: &mut Cx) {
+    fn command(&mut self, command: PeerCommand, cx: &mut Cx) {
         match command {
-            Command::Send {
+            PeerCommand::Send {
                 to: Target::Peer(peer),
                 bytes,
             } => self.send_to(peer, bytes, cx),
-            Command::Send {
+            PeerCommand::Send {
                 to: Target::All,
                 bytes,
             } => {
@@ -350,19 +350,19 @@ impl Handler for TcpServer {
                     self.send_to(peer, bytes.clone(), cx);
                 }
             }
-            Command::Send { to, .. } => cx.error(NetError::invalid(
+            PeerCommand::Send { to, .. } => cx.error(NetError::invalid(
                 Operation::Send,
                 None,
                 format!("a TCP server sends to a client or to all clients, not to {to:?}"),
             )),
-            Command::Disconnect(peer) => {
+            PeerCommand::Disconnect(peer) => {
                 if self.clients.contains_key(&peer) {
                     self.close(peer, CloseReason::Kicked, cx);
                 } else {
                     cx.error(no_such_peer(peer));
                 }
             }
-            Command::HalfClose(peer) => {
+            PeerCommand::HalfClose(peer) => {
                 let Some(conn) = self.clients.get_mut(&peer) else {
                     cx.error(no_such_peer(peer));
                     return;
@@ -371,24 +371,13 @@ impl Handler for TcpServer {
                     self.close(peer, reason, cx);
                 }
             }
-            Command::SentOnConnect(peer) => {
+            PeerCommand::SentOnConnect(peer) => {
                 if let Some(conn) = self.clients.get_mut(&peer)
                     && let Err(reason) = conn.release(cx)
                 {
                     self.close(peer, reason, cx);
                 }
             }
-            Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
-                NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
-            ),
-            // Stop, the periodic sends, the rules and checks are handled by the worker loop, never passed on.
-            Command::Stop
-            | Command::StopWhenSent { .. }
-            | Command::SendEvery { .. }
-            | Command::StopPeriodic
-            | Command::SetRules(_)
-            | Command::RunCheck(_)
-            | Command::StopCheck => {}
         }
     }
 

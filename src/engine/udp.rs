@@ -27,7 +27,7 @@ use super::tcp_server::{bind_nonblocking, no_such_peer};
 use super::udp_drops::{Drops, os};
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
 use super::{
-    CloseReason, Command, Direction, Event, HostPort, NetError, Operation, PeerId, Target,
+    CloseReason, Direction, Event, HostPort, NetError, Operation, PeerCommand, PeerId, Target,
 };
 
 /// Datagrams read per turn before commands and timers get their turn.
@@ -324,8 +324,10 @@ impl Udp {
             IpAddr::V6(group) => socket.leave_multicast_v6(&group, 0),
         }
     }
+}
 
-    fn multicast_command(
+impl Handler for Udp {
+    fn multicast_membership(
         &mut self,
         group: IpAddr,
         interface: Option<IpAddr>,
@@ -351,9 +353,7 @@ impl Udp {
             )),
         }
     }
-}
 
-impl Handler for Udp {
     fn open(&mut self, cx: &mut Cx) -> Result<(), NetError> {
         // Resolved before binding, so a name that does not resolve stops the session before it listens.
         if let Some(remote) = &self.remote {
@@ -383,7 +383,7 @@ impl Handler for Udp {
             at: SystemTime::now(),
         });
         for group in std::mem::take(&mut self.initial_groups) {
-            self.multicast_command(group, None, true, cx);
+            self.multicast_membership(group, None, true, cx);
         }
         Ok(())
     }
@@ -397,9 +397,9 @@ impl Handler for Udp {
         }
     }
 
-    fn command(&mut self, command: Command, cx: &mut Cx) {
+    fn command(&mut self, command: PeerCommand, cx: &mut Cx) {
         match command {
-            Command::Send { to, bytes } => {
+            PeerCommand::Send { to, bytes } => {
                 let peers = match to {
                     Target::Peer(peer) if self.peers.contains_key(&peer) => vec![peer],
                     Target::Peer(peer) => {
@@ -428,34 +428,20 @@ impl Handler for Udp {
                     self.send(peer, bytes.clone(), cx);
                 }
             }
-            Command::Disconnect(peer) => {
+            PeerCommand::Disconnect(peer) => {
                 if self.peers.contains_key(&peer) {
                     self.forget(peer, CloseReason::ForgottenByYou, cx);
                 } else {
                     cx.error(no_such_peer(peer));
                 }
             }
-            Command::HalfClose(_) => cx.error(NetError::invalid(
+            PeerCommand::HalfClose(_) => cx.error(NetError::invalid(
                 Operation::Send,
                 None,
                 "finishing sending (a FIN) needs a TCP connection; UDP has none",
             )),
-            Command::JoinMulticast { group, interface } => {
-                self.multicast_command(group, interface, true, cx);
-            }
-            Command::LeaveMulticast { group, interface } => {
-                self.multicast_command(group, interface, false, cx);
-            }
-            // Stop, the periodic sends, the rules and checks are handled by the worker loop, never passed on;
-            // no connection of this mode is held for sends on connect.
-            Command::Stop
-            | Command::SentOnConnect(_)
-            | Command::StopWhenSent { .. }
-            | Command::SendEvery { .. }
-            | Command::StopPeriodic
-            | Command::SetRules(_)
-            | Command::RunCheck(_)
-            | Command::StopCheck => {}
+            // No connection of this mode is held for sends on connect.
+            PeerCommand::SentOnConnect(_) => {}
         }
     }
 

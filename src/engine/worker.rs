@@ -1,6 +1,7 @@
 //! The worker side of a session: the readiness loop shared by all modes, the event emitter with its
 //! coalesced waker, and the context ([`Cx`]) each mode handler works with.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -20,8 +21,8 @@ use super::udp::Udp;
 use crate::check::Output;
 
 use super::{
-    Command, Direction, Event, MAX_WAKES_PER_SECOND, Mode, NetError, Operation, PeerId,
-    SessionConfig, Target, TlsAccept, TlsConnect,
+    Command, Direction, Event, MAX_WAKES_PER_SECOND, Mode, NetError, Operation, PeerCommand,
+    PeerId, SessionConfig, Target, TlsAccept, TlsConnect,
 };
 
 /// Token of the [`mio::Waker`] that [`super::Session::send`] uses to interrupt the poll.
@@ -266,8 +267,23 @@ pub(crate) trait Handler {
     fn open(&mut self, cx: &mut Cx) -> Result<(), NetError>;
     /// Handles a readiness event for one of the handler's tokens.
     fn ready(&mut self, event: &mio::event::Event, cx: &mut Cx);
-    /// Carries out a command other than [`Command::Stop`].
-    fn command(&mut self, command: Command, cx: &mut Cx);
+    /// Carries out a command about a peer.
+    fn command(&mut self, command: PeerCommand, cx: &mut Cx);
+    /// Joins (`join`) or leaves a multicast group; refused but by a UDP session.
+    fn multicast_membership(
+        &mut self,
+        group: IpAddr,
+        interface: Option<IpAddr>,
+        join: bool,
+        cx: &mut Cx,
+    ) {
+        let _ = (group, interface, join);
+        cx.error(NetError::invalid(
+            Operation::Multicast,
+            None,
+            "multicast needs a UDP session",
+        ));
+    }
     /// Continues work that was cut short or is due at `now`, and says when to run again.
     fn turn(&mut self, now: Instant, cx: &mut Cx) -> Wake;
     /// The mode has nothing more to do (a TCP client whose connection ended).
@@ -284,7 +300,7 @@ pub(crate) trait Handler {
         } else {
             let to = Target::Peer(peer);
             self.command(
-                Command::Send {
+                PeerCommand::Send {
                     to,
                     bytes: answer.bytes,
                 },
@@ -490,7 +506,7 @@ fn serve(poll: &mut Poll, handler: &mut dyn Handler, commands_rx: &Receiver<Comm
                 for send in due.sends {
                     for bytes in running.messages(send) {
                         let to = due.to.clone();
-                        handler.command(Command::Send { to, bytes }, cx);
+                        handler.command(PeerCommand::Send { to, bytes }, cx);
                     }
                 }
                 cx.emit(due.progress);
@@ -538,9 +554,9 @@ fn check_actions(handler: &mut dyn Handler, cx: &mut Cx) {
         match action {
             Output::Send { to, bytes } => {
                 let to = to.map_or(Target::Default, |peer| Target::Peer(PeerId(peer)));
-                handler.command(Command::Send { to, bytes }, cx);
+                handler.command(PeerCommand::Send { to, bytes }, cx);
             }
-            Output::Disconnect(peer) => handler.command(Command::Disconnect(PeerId(peer)), cx),
+            Output::Disconnect(peer) => handler.command(PeerCommand::Disconnect(PeerId(peer)), cx),
             Output::Connect => handler.reconnect(cx),
             Output::Event(event) => cx.emitter.emit(Event::Check(event)),
         }
@@ -595,7 +611,18 @@ fn take_commands(
                 let by = Instant::now() + within;
                 *stop_by = Some(stop_by.map_or(by, |earlier| earlier.min(by)));
             }
-            Ok(command) => handler.command(command, cx),
+            Ok(Command::Send { to, bytes }) => handler.command(PeerCommand::Send { to, bytes }, cx),
+            Ok(Command::Disconnect(peer)) => handler.command(PeerCommand::Disconnect(peer), cx),
+            Ok(Command::HalfClose(peer)) => handler.command(PeerCommand::HalfClose(peer), cx),
+            Ok(Command::SentOnConnect(peer)) => {
+                handler.command(PeerCommand::SentOnConnect(peer), cx);
+            }
+            Ok(Command::JoinMulticast { group, interface }) => {
+                handler.multicast_membership(group, interface, true, cx);
+            }
+            Ok(Command::LeaveMulticast { group, interface }) => {
+                handler.multicast_membership(group, interface, false, cx);
+            }
             Err(TryRecvError::Empty) => return true,
         }
     }

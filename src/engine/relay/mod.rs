@@ -71,7 +71,7 @@ use super::tcp_server::{Acceptor, no_such_peer};
 use super::tls::Endpoint;
 use super::worker::{Cx, Handler, SOCKET_TOKEN, Wake};
 use super::{
-    CloseReason, Command, Direction, HostPort, NetError, Operation, PeerId, Target, TlsAccept,
+    CloseReason, Direction, HostPort, NetError, Operation, PeerCommand, PeerId, Target, TlsAccept,
     TlsConnect, TlsFailure,
 };
 
@@ -623,13 +623,13 @@ impl Handler for Relay {
         }
     }
 
-    fn command(&mut self, command: Command, cx: &mut Cx) {
+    fn command(&mut self, command: PeerCommand, cx: &mut Cx) {
         match command {
-            Command::Send {
+            PeerCommand::Send {
                 to: Target::Peer(peer),
                 bytes,
             } => self.send_to(peer, bytes, cx),
-            Command::Send {
+            PeerCommand::Send {
                 to: Target::All,
                 bytes,
             } => {
@@ -639,16 +639,16 @@ impl Handler for Relay {
                     self.send_to(device, bytes.clone(), cx);
                 }
             }
-            Command::Send { to, .. } => cx.error(NetError::invalid(
+            PeerCommand::Send { to, .. } => cx.error(NetError::invalid(
                 Operation::Send,
                 None,
                 format!("a relay sends to one side of a pair or to all devices, not to {to:?}"),
             )),
-            Command::Disconnect(peer) => match self.find(peer) {
+            PeerCommand::Disconnect(peer) => match self.find(peer) {
                 Some((device, end)) => self.close(device, end, CloseReason::Kicked, cx),
                 None => cx.error(no_such_peer(peer)),
             },
-            Command::HalfClose(peer) => {
+            PeerCommand::HalfClose(peer) => {
                 let Some((device, end)) = self.find(peer) else {
                     cx.error(no_such_peer(peer));
                     return;
@@ -663,19 +663,8 @@ impl Handler for Relay {
                     self.close_if_finished(device, cx);
                 }
             }
-            Command::JoinMulticast { .. } | Command::LeaveMulticast { .. } => cx.error(
-                NetError::invalid(Operation::Multicast, None, "multicast needs a UDP session"),
-            ),
-            // Stop, the periodic sends, the rules and checks are handled by the worker loop, never passed on;
-            // no connection of this mode is held for sends on connect.
-            Command::Stop
-            | Command::SentOnConnect(_)
-            | Command::StopWhenSent { .. }
-            | Command::SendEvery { .. }
-            | Command::StopPeriodic
-            | Command::SetRules(_)
-            | Command::RunCheck(_)
-            | Command::StopCheck => {}
+            // No connection of a relay is held for sends on connect.
+            PeerCommand::SentOnConnect(_) => {}
         }
     }
 
