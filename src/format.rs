@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 
 use crate::codec::{ControlStyle, MessageKind, TextEncoding, decode_for_display_into, hex};
-use crate::engine::{CloseReason, Direction, HostPort, Mode, PeerId};
+use crate::engine::{CloseReason, Direction, HostPort, Mode, NetError, PeerId, Problem};
 use crate::i18n::{Lang, Text};
 use crate::preset::{DataView, Preset};
 use crate::timestamp::clock_text;
@@ -275,6 +275,27 @@ fn target_text(target: &str, addr: SocketAddr) -> String {
     }
 }
 
+/// Why a relay's connect on to the target at `addr` failed ([`Note::ConnectFailed`]): the usual
+/// failures in a few words (the device's close, which follows the last one, gives the advice), any
+/// other in full.
+fn connect_failed_text(addr: SocketAddr, error: &NetError, lang: Lang) -> String {
+    let why = match error.problem() {
+        Problem::Refused => lang
+            .pick(
+                "refused (nothing listens on that port)",
+                "被拒绝（该端口上没有程序在监听）",
+            )
+            .to_owned(),
+        Problem::TimedOut => format!("{} ({})", lang.pick("timed out", "超时"), error.detail),
+        Problem::Unreachable => lang.pick("no route to it", "没有路由").to_owned(),
+        _ => error.text(lang),
+    };
+    match lang {
+        Lang::En => format!("Could not connect on to the target at {addr}: {why}"),
+        Lang::Zh => format!("无法转接到目标 {addr}：{why}"),
+    }
+}
+
 /// A note in English.
 fn note_en(note: &Note) -> String {
     match note {
@@ -308,6 +329,7 @@ fn note_en(note: &Note) -> String {
             "Connecting on to the target {}; what the device sends meanwhile is held for it",
             target_text(target, *addr)
         ),
+        Note::ConnectFailed { addr, error, .. } => connect_failed_text(*addr, error, Lang::En),
         // Ids are shown nowhere else: the rows that follow name the pair by its addresses.
         Note::Paired(_) => {
             "Paired: connected on to the target, which receives what it sends".to_owned()
@@ -394,6 +416,7 @@ fn note_zh(note: &Note) -> String {
             "正在转接到目标 {}；其间设备发来的数据暂存，连上后转发",
             target_text(target, *addr)
         ),
+        Note::ConnectFailed { addr, error, .. } => connect_failed_text(*addr, error, Lang::Zh),
         Note::Paired(_) => "已配对：已转接到目标，它发出的数据转发给目标".to_owned(),
         Note::FirstDatagram { addr, dir } => match dir {
             Direction::Rx => format!("收到来自 {addr} 的第一个数据报"),
@@ -614,25 +637,39 @@ mod tests {
     /// before keep their names.
     #[test]
     fn an_unreached_server_side_is_named_by_the_address_tried() {
-        use crate::engine::{Event, HostPort, NetError, Operation};
+        use crate::engine::{Event, HostPort, NetError};
         use crate::traffic::test_support::wall;
         let mut s = Session::new(config(FramerConfig::default()));
         let (device, first, server) = (PeerId(1), PeerId(2), PeerId(3));
         let (tried, target) = (addr(8882), addr(8883));
         s.connect(1, device);
         s.rx(1, device, b"early");
-        for (ms, server, addr) in [(2, first, tried), (3, server, target)] {
+        let timed_out = |to: SocketAddr| {
+            NetError::connect_timeout(to.to_string(), std::time::Duration::from_secs(3))
+        };
+        for (ms, server, to) in [(2, first, tried), (3, server, target)] {
             s.event(
                 ms,
                 &Event::Connecting {
                     device,
                     server,
-                    target: HostPort::from(addr),
-                    addr,
+                    target: HostPort::from(to),
+                    addr: to,
                     at: wall(ms),
                 },
             );
             s.rx(ms, device, b"hello");
+            s.event(
+                ms,
+                &Event::ConnectFailed {
+                    device,
+                    server,
+                    addr: to,
+                    local: Some(addr(40_000)),
+                    error: timed_out(to),
+                    at: wall(ms),
+                },
+            );
         }
         s.event(
             4,
@@ -645,15 +682,11 @@ mod tests {
                 at: wall(4),
             },
         );
-        let error = NetError::io(
-            Operation::Connect,
-            None,
-            &std::io::ErrorKind::TimedOut.into(),
-        );
-        s.close(4, device, CloseReason::Unreachable(error));
+        s.close(4, device, CloseReason::Unreachable(timed_out(target)));
         let lines = lines(&s.log, TEXT);
         let d1 = addr(50_001);
-        for line in [
+        // Each failed connect in a few words, then the close with what to do about it.
+        let expected = [
             format!("RX {d1} 5B early"),
             format!(
                 "{d1}⇄{tried} Connecting on to the target {tried}; what the device sends meanwhile is \
@@ -661,29 +694,34 @@ mod tests {
             ),
             format!("RX {d1}→{tried} 5B hello"),
             format!(
+                "{d1}⇄{tried} Could not connect on to the target at {tried}: timed out (no answer \
+                 within 3000 ms)"
+            ),
+            format!(
                 "{d1}⇄{target} Connecting on to the target {target}; what the device sends meanwhile \
                  is held for it"
             ),
             format!("RX {d1}→{target} 5B hello"),
             format!(
+                "{d1}⇄{target} Could not connect on to the target at {target}: timed out (no answer \
+                 within 3000 ms)"
+            ),
+            format!(
                 "{target}⇄{d1} Not sent: 10 bytes of 2 send(s) were still queued when the connection \
                  ended"
             ),
-        ] {
-            assert!(lines.contains(&line), "{line}: {lines:#?}");
-        }
-        let closed = format!(
-            "{d1}⇄{target} Closed: the relay could not reach its target, so it closed the device \
-             (FIN): "
-        );
-        assert!(
-            lines.iter().any(|line| line.starts_with(&closed)),
-            "{lines:#?}"
-        );
+            format!(
+                "{d1}⇄{target} Closed: the relay could not reach its target, so it closed the device \
+                 (FIN): No answer from {target} (no answer within 3000 ms). Check the IP address, the \
+                 cable or Wi-Fi, and any firewall."
+            ),
+        ];
+        assert_eq!(lines[1..], expected, "{lines:#?}");
     }
 
     #[test]
     fn relay_notes_in_plain_words() {
+        use crate::engine::Operation;
         let cases = [
             (
                 Note::Connecting {
@@ -702,6 +740,33 @@ mod tests {
                 "Connecting on to the target 192.168.1.20:8883; what the device sends meanwhile is held \
                  for it",
                 "正在转接到目标 192.168.1.20:8883；其间设备发来的数据暂存，连上后转发",
+            ),
+            (
+                Note::ConnectFailed {
+                    addr: addr(8883),
+                    local: Some(addr(40_000)),
+                    error: Box::new(NetError::io(
+                        Operation::Connect,
+                        Some(addr(8883).to_string()),
+                        &std::io::ErrorKind::ConnectionRefused.into(),
+                    )),
+                },
+                "Could not connect on to the target at 192.168.1.20:8883: refused (nothing listens on \
+                 that port)",
+                "无法转接到目标 192.168.1.20:8883：被拒绝（该端口上没有程序在监听）",
+            ),
+            (
+                Note::ConnectFailed {
+                    addr: addr(8883),
+                    local: None,
+                    error: Box::new(NetError::io(
+                        Operation::Connect,
+                        Some(addr(8883).to_string()),
+                        &std::io::ErrorKind::NetworkUnreachable.into(),
+                    )),
+                },
+                "Could not connect on to the target at 192.168.1.20:8883: no route to it",
+                "无法转接到目标 192.168.1.20:8883：没有路由",
             ),
             (
                 Note::Paired(PeerId(7)),

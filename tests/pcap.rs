@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::{WAIT, server_config, tshark};
-use netassist::engine::{Command, Event, Mode, PeerId, SessionConfig, Target};
+use netassist::engine::{Command, Event, Mode, Operation, PeerId, SessionConfig, Target};
 use netassist::pcap::PcapOptions;
 use netassist::pcap::packets::MSS;
 use netassist::session::Controller;
@@ -504,4 +504,134 @@ fn a_tls_connection_says_in_the_capture_that_its_payload_is_decrypted_applicatio
         "{comment}"
     );
     assert!(comment.contains(&fingerprint), "{comment}");
+}
+
+/// A relay whose device waits while a connect to `[::1]:5000` times out (the device's bytes come
+/// meanwhile), then one to `127.0.0.1:5000` is refused, as events: the session's mode and its events.
+fn relay_failed_connects() -> (Mode, Vec<Event>) {
+    let target = netassist::engine::HostPort {
+        host: "localhost".to_owned(),
+        port: 5000,
+    };
+    let mode = Mode::Relay {
+        bind: "127.0.0.1:9000".parse().unwrap(),
+        target: target.clone(),
+        max_clients: None,
+        timeout: Duration::from_secs(3),
+    };
+    let (device, timed_out, refused) = (PeerId(1), PeerId(2), PeerId(3));
+    let (v6, v4) = (
+        "[::1]:5000".parse().unwrap(),
+        "127.0.0.1:5000".parse().unwrap(),
+    );
+    let problem = |addr: &str, kind| {
+        let error = std::io::Error::from(kind);
+        netassist::engine::NetError::io(Operation::Connect, Some(addr.to_owned()), &error)
+    };
+    let events = vec![
+        Event::Connected {
+            peer: device,
+            addr: "127.0.0.1:40000".parse().unwrap(),
+            local: "127.0.0.1:9000".parse().unwrap(),
+            at: at(1),
+        },
+        Event::Connecting {
+            device,
+            server: timed_out,
+            target: target.clone(),
+            addr: v6,
+            at: at(2),
+        },
+        // The device's bytes come while the connect hangs: the SYN follows them in the file.
+        Event::Data {
+            peer: device,
+            dir: netassist::engine::Direction::Rx,
+            bytes: Bytes::from_static(b"early"),
+            at: at(100),
+        },
+        Event::ConnectFailed {
+            device,
+            server: timed_out,
+            addr: v6,
+            local: Some("[::1]:41000".parse().unwrap()),
+            error: problem("[::1]:5000", std::io::ErrorKind::TimedOut),
+            at: at(3002),
+        },
+        Event::Connecting {
+            device,
+            server: refused,
+            target,
+            addr: v4,
+            at: at(3003),
+        },
+        Event::ConnectFailed {
+            device,
+            server: refused,
+            addr: v4,
+            local: Some("127.0.0.1:42000".parse().unwrap()),
+            error: problem("127.0.0.1:5000", std::io::ErrorKind::ConnectionRefused),
+            at: at(3004),
+        },
+    ];
+    (mode, events)
+}
+
+#[test]
+fn a_relays_failed_connects_read_back_as_syns_and_a_refusals_rst_without_complaint() {
+    if !tshark::available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("relay.pcapng");
+    let recording = netassist::pcap::start(&file, PcapOptions::default()).unwrap();
+    let (mode, events) = relay_failed_connects();
+    assert!(recording.session(&mode, at(0)));
+    for event in &events {
+        assert!(recording.record(event));
+    }
+    recording.stop().unwrap();
+    assert!(
+        tshark::complaints(&file).is_empty(),
+        "{:?}",
+        tshark::complaints(&file)
+    );
+    let attempts = tshark::read(
+        &file,
+        &[
+            "-Y",
+            "tcp.port == 5000",
+            "-T",
+            "fields",
+            "-e",
+            "tcp.srcport",
+            "-e",
+            "tcp.dstport",
+            "-e",
+            "tcp.flags.str",
+            "-e",
+            "frame.comment",
+        ],
+    );
+    let lines: Vec<Vec<&str>> = attempts.lines().map(|l| l.split('\t').collect()).collect();
+    assert_eq!(lines.len(), 3, "{attempts}");
+    assert_eq!(
+        lines[0][..3],
+        ["41000", "5000", "··········S·"],
+        "{attempts}"
+    );
+    assert!(
+        lines[0][3].contains("SYNs the kernel sent again"),
+        "{attempts}"
+    );
+    assert_eq!(
+        lines[1][..3],
+        ["42000", "5000", "··········S·"],
+        "{attempts}"
+    );
+    assert_eq!(
+        lines[2][..3],
+        ["5000", "42000", "·······A·R··"],
+        "{attempts}"
+    );
+    assert!(lines[2][3].contains("refused"), "{attempts}");
 }

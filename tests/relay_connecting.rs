@@ -3,23 +3,27 @@
 //! sends meanwhile is recorded when it comes, held within the back-pressure threshold and passed on
 //! byte-exact, FIN included, once the target answers, with a rule's answer sent on meanwhile after
 //! them; a device reset ends it at once and nothing reaches the target; an unreachable target leaves
-//! the device's bytes as not sent and closes it with a FIN, as the record says; and the rows of a pair
-//! still connecting name it by its pair in JSON lines.
+//! the device's bytes as not sent and closes it with a FIN, as the record says, each failed connect
+//! an event, a row and a SYN (with the target's RST/ACK for a refusal) in the pcapng of its own; and
+//! the rows of a pair still connecting name it by its pair in JSON lines.
 // Helpers outside #[test] functions unwrap too: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener};
+use std::net::{Shutdown, SocketAddr, TcpListener, ToSocketAddrs};
 use std::time::{Duration, Instant, SystemTime};
 
 use common::cli::Netassist;
+use common::tshark;
 use common::{
     Unanswered, WAIT, client, connecting, listening, read_to_close, relay_to, start, wait_for,
 };
 use netassist::codec::{FramerConfig, Framing, TextEncoding};
-use netassist::engine::{CloseReason, Command, Direction, Event, PeerId, Problem, Session, Side};
+use netassist::engine::{
+    CloseReason, Command, Direction, Event, Mode, PeerId, Problem, Session, Side,
+};
 use netassist::rules::{Rule, Rules};
 use socket2::SockRef;
 
@@ -58,6 +62,24 @@ fn received(events: &[Event], of: PeerId) -> (Vec<u8>, Option<SystemTime>) {
         }
     }
     (bytes, last)
+}
+
+/// The failed connects to the target in `events`: the server side's id, the address, the local
+/// address and the problem.
+fn attempts_failed(events: &[Event]) -> Vec<(PeerId, SocketAddr, Option<SocketAddr>, Problem)> {
+    events
+        .iter()
+        .filter_map(|event| match event {
+            Event::ConnectFailed {
+                server,
+                addr,
+                local,
+                error,
+                ..
+            } => Some((*server, *addr, *local, error.problem())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The bytes and sends reported not sent to `of` in `events`.
@@ -228,6 +250,20 @@ fn an_unreachable_target_or_a_disconnect_leaves_the_device_bytes_not_sent_and_cl
         assert_eq!(device.read_to_end(&mut rest).unwrap(), 0, "{disconnect}");
         before.extend(received(&events, device_id).0);
         assert!(before == sent, "all {} bytes are RX rows", sent.len());
+        // The connect given up at its deadline is a failed attempt of its own, from the port it had;
+        // one the user ended is none.
+        let failed = attempts_failed(&events);
+        if disconnect {
+            assert!(failed.is_empty(), "{failed:?}");
+        } else {
+            assert_eq!(failed.len(), 1, "{events:#?}");
+            let (server, addr, local, problem) = failed[0];
+            assert_eq!(
+                (server, addr, problem),
+                (server_id, target.addr, Problem::TimedOut)
+            );
+            assert!(local.is_some_and(|local| local.ip() == target.addr.ip() && local.port() != 0));
+        }
         assert_eq!(unsent(&events, server_id).0, sent.len(), "{events:#?}");
     }
 }
@@ -281,13 +317,99 @@ fn a_device_sending_while_the_connect_hangs_is_held_to_the_threshold() {
     assert_eq!(unsent(&events, server_id).0, read, "{events:#?}");
 }
 
+/// Set in the environment of a test binary run again where `localhost` names both loopbacks.
+const IN_HOSTS: &str = "NETASSIST_TEST_LOCALHOST_BOTH";
+
+/// `localhost`'s first address, and its address of the other IP version. Where it resolves to one
+/// only, the test named `test` runs again in a mount namespace of its own, whose hosts file names both
+/// (`None` then: that run did the test); where none can be made, the test says it is skipped.
+fn localhost_both(test: &str) -> Option<(SocketAddr, SocketAddr)> {
+    let resolved: Vec<SocketAddr> = ("localhost", 0).to_socket_addrs().unwrap().collect();
+    let other = resolved
+        .iter()
+        .find(|a| a.is_ipv4() != resolved[0].is_ipv4());
+    if let Some(other) = other {
+        return Some((resolved[0], *other));
+    }
+    assert!(std::env::var_os(IN_HOSTS).is_none(), "{resolved:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = dir.path().join("hosts");
+    std::fs::write(&hosts, "::1 localhost\n127.0.0.1 localhost\n").unwrap();
+    let script = format!(
+        "mount --bind '{}' /etc/hosts && exec \"$0\" --exact {test} --nocapture",
+        hosts.display()
+    );
+    let status = std::process::Command::new("unshare")
+        .args(["--map-root-user", "--mount", "sh", "-c", &script])
+        .arg(std::env::current_exe().unwrap())
+        .env(IN_HOSTS, "1")
+        .status();
+    match status {
+        Ok(status) if status.success() => {}
+        Ok(status) if status.code() == Some(101) => panic!("the test failed in its namespace"),
+        other => eprintln!(
+            "skipped: localhost resolves to {resolved:?} only, and no mount namespace can be made \
+             to name both ({other:?})"
+        ),
+    }
+    None
+}
+
 #[test]
-fn netassist_relay_prints_the_connect_and_a_close_with_a_fin() {
+fn a_name_whose_first_address_refuses_is_one_failed_connect_then_the_pair() {
+    // `localhost` with one listener, on its address of the other IP version: the first refuses.
+    let Some((first, second)) =
+        localhost_both("a_name_whose_first_address_refuses_is_one_failed_connect_then_the_pair")
+    else {
+        return;
+    };
+    let listener = TcpListener::bind(SocketAddr::new(second.ip(), 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let refusing = SocketAddr::new(first.ip(), port);
+    let mut config = relay_to(listener.local_addr().unwrap(), WAIT);
+    let Mode::Relay { target, .. } = &mut config.mode else {
+        unreachable!()
+    };
+    target.host = "localhost".to_owned();
+    let running = start(config);
+    let _device = client(listening(&running.session));
+    let (device_id, first_server, tried) = connecting(&running.session);
+    assert_eq!(tried, refusing);
+    let events = events_until(&running.session, "the failed connect", |event| {
+        matches!(event, Event::ConnectFailed { .. })
+    });
+    let failed = attempts_failed(&events);
+    assert_eq!(failed.len(), 1, "{events:#?}");
+    let (server, addr, local, problem) = failed[0];
+    assert_eq!(
+        (server, addr, problem),
+        (first_server, refusing, Problem::Refused)
+    );
+    assert!(local.is_some_and(|local| local.ip() == first.ip() && local.port() != 0));
+    // Then the next address, with a server side of its own, which is the one paired.
+    let (device, next_server, next_addr) = connecting(&running.session);
+    assert_eq!(
+        (device, next_addr),
+        (device_id, SocketAddr::new(second.ip(), port))
+    );
+    assert_ne!(next_server, first_server);
+    let _server = listener.accept().unwrap();
+    let paired = wait_for(&running.session, "Paired", |event| match event {
+        Event::Paired { device, server, .. } => Some((*device, *server)),
+        _ => None,
+    });
+    assert_eq!(paired, (device_id, next_server));
+}
+
+#[test]
+fn netassist_relay_prints_the_connect_its_failure_and_a_close_with_a_fin_and_draws_them() {
     // A port nobody listens on any more: the connect is refused.
     let refused = {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().to_string()
     };
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("relay.pcapng");
     let mut relay = Netassist::start(&[
         "relay",
         "--bind",
@@ -295,6 +417,8 @@ fn netassist_relay_prints_the_connect_and_a_close_with_a_fin() {
         "--to",
         &refused,
         "--json",
+        "--pcap",
+        pcap.to_str().unwrap(),
         "--seconds",
         "1",
     ]);
@@ -316,13 +440,68 @@ fn netassist_relay_prints_the_connect_and_a_close_with_a_fin() {
         reason.starts_with(&format!("Connecting on to the target {refused};")),
         "{reason}"
     );
-    let closed = lines.iter().find(|line| line["event"] == "closed").unwrap();
+    // The refusal is a row of its own, before the device's close, with the attempt's local address.
+    let events: Vec<&str> = lines.iter().filter_map(|l| l["event"].as_str()).collect();
+    let failed_at = events.iter().position(|event| *event == "connect_failed");
+    let closed_at = events.iter().position(|event| *event == "closed");
+    assert!(failed_at.is_some() && failed_at < closed_at, "{events:?}");
+    let failed = &lines[failed_at.unwrap()];
+    assert_eq!(failed["peer"], device_addr.as_str());
+    assert_eq!(failed["addr"], refused.as_str());
+    assert_eq!(failed["problem"], "refused");
+    let local: SocketAddr = failed["local"].as_str().unwrap().parse().unwrap();
+    let reason = failed["reason"].as_str().unwrap();
+    assert_eq!(
+        reason,
+        format!(
+            "Could not connect on to the target at {refused}: refused (nothing listens on that port)"
+        )
+    );
+    let closed = &lines[closed_at.unwrap()];
     let reason = closed["reason"].as_str().unwrap();
     assert!(reason.contains("closed the device (FIN)"), "{reason}");
     // From its connect on, the device is a relay device whose partner is the address tried.
-    for line in [connecting, closed] {
+    for line in [connecting, failed, closed] {
         assert_pair(line, "device", &refused);
     }
+    // The pcapng: our SYN from the attempt's port, and the target's RST/ACK.
+    if !tshark::available() {
+        return;
+    }
+    assert!(
+        tshark::complaints(&pcap).is_empty(),
+        "{:?}",
+        tshark::complaints(&pcap)
+    );
+    let attempt = format!(
+        "tcp.port == {} && tcp.port == {}",
+        local.port(),
+        refused.rsplit_once(':').unwrap().1
+    );
+    let fields = [
+        "-Y",
+        &attempt,
+        "-T",
+        "fields",
+        "-e",
+        "tcp.srcport",
+        "-e",
+        "tcp.flags.syn",
+        "-e",
+        "tcp.flags.ack",
+        "-e",
+        "tcp.flags.reset",
+    ];
+    let packets = tshark::read(&pcap, &fields);
+    let target_port = refused.rsplit_once(':').unwrap().1;
+    assert_eq!(
+        packets.lines().collect::<Vec<_>>(),
+        [
+            format!("{}\t1\t0\t0", local.port()),
+            format!("{target_port}\t0\t1\t1"),
+        ],
+        "{packets}"
+    );
 }
 
 /// A JSON line names a relay side of a pair whose server side never connected: its side and partner,

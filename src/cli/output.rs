@@ -256,9 +256,11 @@ impl Output {
 /// [`kind_word`](crate::format::kind_word) names them; a skipped header's bytes are in `hex`); for notes
 /// `peer` when one is concerned, `reason` (the note as the window shows it), `addr` for `listening`,
 /// `dir` for a UDP remote's `connected` (which way its first datagram went), `target` (as named) and
-/// `addr` (the address tried) for a relay's `connecting`, and `server` (its id, `#7`) for a relay's
-/// `paired`. A relay side's rows, from its device's first `connecting` on, also carry `side` (`device`
-/// or `server`), `partner` (the other side's address: for a device, the target's address being tried
+/// `addr` (the address tried) for a relay's `connecting`, `addr`, `local` (the connect's local
+/// address, null when it failed before it had one) and `problem` (one word: `refused`, `timed_out`,
+/// `unreachable`, …) for its `connect_failed`, and `server` (its id, `#7`) for a relay's `paired`. A
+/// relay side's rows, from its device's first `connecting` on, also carry `side` (`device` or
+/// `server`), `partner` (the other side's address: for a device, the target's address being tried
 /// until one is connected) and, once the server side is connected, `server_local` (the server side's
 /// local address, which tells two pairs to one target apart); `peer` stays the side's own address.
 /// TLS notes carry what the handshake agreed and the certificate (README's `--json` paragraph lists the
@@ -337,6 +339,14 @@ fn note_fields(object: &mut Map<String, Value>, note: &Note) -> &'static str {
             object.insert("target".into(), target.clone().into());
             object.insert("addr".into(), addr.to_string().into());
             "connecting"
+        }
+        Note::ConnectFailed { addr, local, error } => {
+            object.insert("addr".into(), addr.to_string().into());
+            let local = local.map_or(Value::Null, |local| local.to_string().into());
+            object.insert("local".into(), local);
+            object.insert("problem".into(), error.problem().word().into());
+            tls_failure_field(object, error);
+            "connect_failed"
         }
         Note::Paired(server) => {
             object.insert("server".into(), server.to_string().into());

@@ -57,6 +57,27 @@ pub enum Problem {
     Other,
 }
 
+impl Problem {
+    /// The problem in one word, for scripts (`--json`): `refused`, `timed_out`, `unreachable`, …
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::AddrInUse => "addr_in_use",
+            Self::PermissionDenied => "permission_denied",
+            Self::AddrNotAvailable => "addr_not_available",
+            Self::Refused => "refused",
+            Self::TimedOut => "timed_out",
+            Self::Unreachable => "unreachable",
+            Self::BadAddress => "bad_address",
+            Self::Reset => "reset",
+            Self::InvalidRequest => "invalid_request",
+            Self::Tls => "tls",
+            Self::SelfTarget => "self_target",
+            Self::Other => "other",
+        }
+    }
+}
+
 /// A failed network operation. Cheap to clone so it can travel in events and be shown more than once.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NetError {

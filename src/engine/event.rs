@@ -45,8 +45,9 @@ pub enum CloseReason {
     SessionStopped,
     /// Any other error on this peer's socket; the other peers are not affected.
     Error(NetError),
-    /// Relay: the device's server side could not be connected (the error says why: refused, timed out,
-    /// no route, with the target's address), so the device's connection was closed (FIN), after what
+    /// Relay: the device's server side could not be connected at any of the target's addresses (the
+    /// error is the last [`Event::ConnectFailed`]'s: refused, timed out, no route, with the address
+    /// tried), so the device's connection was closed (FIN), after what
     /// it had sent was read (its bytes held for the target are the server side's [`Event::Unsent`]).
     Unreachable(NetError),
     /// Relay: the other side of its pair (this peer) was reset, timed out or failed, so this side was
@@ -116,6 +117,27 @@ pub enum Event {
         /// The address connected to.
         addr: SocketAddr,
         /// When it happened.
+        at: SystemTime,
+    },
+    /// Relay: one connect to the target for `device` (announced by [`Event::Connecting`] with the same
+    /// `server`) failed: refused, no answer within the connect time-out, no route, or the socket could
+    /// not be set up. Comes before the next address is tried ([`Event::Connecting`] again, with a new
+    /// `server` id) or, when none is left, before the device is closed with
+    /// [`CloseReason::Unreachable`], which carries the last of these errors. `server` never becomes a
+    /// peer.
+    ConnectFailed {
+        /// The accepted client's connection.
+        device: PeerId,
+        /// The id the server side would have had.
+        server: PeerId,
+        /// The address connected to.
+        addr: SocketAddr,
+        /// The local address of the attempt's socket (its ephemeral port), once the connect was under
+        /// way; `None` when it failed before that.
+        local: Option<SocketAddr>,
+        /// Why it failed, with the address.
+        error: NetError,
+        /// When it failed (for a time-out, when it was given up).
         at: SystemTime,
     },
     /// Relay: a device's server side is being opened; comes right before that side's [`Event::Connected`]
@@ -326,6 +348,7 @@ impl Event {
             | Event::Dropped { at, .. }
             | Event::Connected { at, .. }
             | Event::Connecting { at, .. }
+            | Event::ConnectFailed { at, .. }
             | Event::Paired { at, .. }
             | Event::Forwarded { at, .. }
             | Event::Data { at, .. }

@@ -146,7 +146,8 @@ pub enum Mode {
     /// Stand between devices and their server: listen, and for each client accepted (the device side)
     /// connect to `target` (the server side) and forward both ways. The connect is told by
     /// [`Event::Connecting`] (what the device sends meanwhile is its `Rx` rows at once, held until
-    /// connected), each pair by [`Event::Paired`]; each side is a peer of its own, whose reads are its `Rx` rows, and what is
+    /// connected), each connect that failed by [`Event::ConnectFailed`] (then the target's next address
+    /// is tried), each pair by [`Event::Paired`]; each side is a peer of its own, whose reads are its `Rx` rows, and what is
     /// forwarded is counted by [`Event::Forwarded`], not shown twice. Half-closes pass through (a FIN
     /// reaches the other side after what was read before it), a reset or failure of one side resets the
     /// other ([`CloseReason::PartnerReset`]), and a target that cannot be reached closes the device

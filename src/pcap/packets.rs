@@ -27,7 +27,12 @@
 //!
 //! A relay's sides are two real TCP connections: the device's opened by it (as a server's client), the
 //! server side's by us ([`Event::Paired`] names it before it connects). What is forwarded
-//! ([`Event::Forwarded`]) is data we sent on the side it was written to.
+//! ([`Event::Forwarded`]) is data we sent on the side it was written to. A connect on to the target
+//! that failed ([`Event::ConnectFailed`]) is our SYN from the port it had, at the time it began
+//! ([`Event::Connecting`]): refused, the target's RST/ACK follows when it failed; timed out, the SYN
+//! alone says no answer came (the SYNs the kernel sent again are not drawn); any other failure draws
+//! nothing, as what went over the wire is not known. The SYN is written when the failure is known, so
+//! in the file it may follow packets of later times (the device's, meanwhile).
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -127,6 +132,9 @@ pub struct Synthesizer {
     connections: HashMap<PeerId, Connection>,
     /// Relay: server sides paired and not connected yet; we open them.
     opened_by_us: HashSet<PeerId>,
+    /// Relay: connects on to the target under way, by the server side's id: the device's id, and
+    /// when the connect began (its SYN's time, should it fail).
+    attempts: HashMap<PeerId, (PeerId, SystemTime)>,
     /// The certificate this session presents as a TLS server, in the log's words, once it said so.
     certificate: Option<String>,
 }
@@ -177,8 +185,10 @@ impl Synthesizer {
                 }
             }
             Event::Paired { server, .. } => {
+                self.attempts.remove(server);
                 self.opened_by_us.insert(*server);
             }
+            Event::Connecting { .. } | Event::ConnectFailed { .. } => self.attempt(event, out)?,
             Event::TlsCertificate {
                 certificate, addr, ..
             } => {
@@ -229,6 +239,8 @@ impl Synthesizer {
                 }
             }
             Event::Closed { peer, reason, at } => {
+                // A device's end also ends a connect on to the target still under way for it.
+                self.attempts.retain(|_, (device, _)| device != peer);
                 if let Some(Connection {
                     tcp: Some(mut tcp),
                     flow,
@@ -237,6 +249,46 @@ impl Synthesizer {
                 }) = self.connections.remove(peer)
                 {
                     tcp.closed(&flow, reason, *at, tls, out)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A relay's connect on to the target: when it began ([`Event::Connecting`]), and should it fail
+    /// ([`Event::ConnectFailed`]), its SYN then and what came back ([`Tcp::failed_connect`]).
+    fn attempt(&mut self, event: &Event, out: &mut Packets) -> io::Result<()> {
+        match event {
+            Event::Connecting {
+                device, server, at, ..
+            } if self.transport.is_some() => {
+                self.attempts.insert(*server, (*device, *at));
+            }
+            Event::ConnectFailed {
+                server,
+                addr,
+                local,
+                error,
+                at,
+                ..
+            } => {
+                // A connect that failed before it had a local address sent nothing.
+                if let Some((_, began)) = self.attempts.remove(server)
+                    && let Some(local) = *local
+                {
+                    let flow = Flow::new(local, *addr);
+                    let tcp = Tcp::new(
+                        initial_sequence(*server, true),
+                        initial_sequence(*server, false),
+                        false,
+                    );
+                    let note = Note::ConnectFailed {
+                        addr: *addr,
+                        local: Some(local),
+                        error: Box::new(error.clone()),
+                    };
+                    tcp.failed_connect(&flow, began, error, *at, note.text(Lang::En), out)?;
                 }
             }
             _ => {}

@@ -299,6 +299,7 @@ impl TrafficLog {
                 }
             }
             Event::Rejected { .. }
+            | Event::ConnectFailed { .. }
             | Event::ReceiveBuffer { .. }
             | Event::Joined { .. }
             | Event::Left { .. }

@@ -130,6 +130,16 @@ pub enum Note {
         /// The address connected to.
         addr: SocketAddr,
     },
+    /// Relay: a connect on to the target for the row's peer (a device) failed; the next address is
+    /// tried, or the device is closed when none is left.
+    ConnectFailed {
+        /// The address connected to.
+        addr: SocketAddr,
+        /// The local address of the connect's socket, when it got that far.
+        local: Option<SocketAddr>,
+        /// Why it failed (boxed: a row stays within its overhead).
+        error: Box<NetError>,
+    },
     /// Relay: the row's peer (a device) was paired with this peer, its connection to the target; what
     /// the device sends is its RX, what the server sends back the server side's RX.
     Paired(PeerId),
@@ -171,6 +181,7 @@ impl Note {
     /// The note an event shows as, with the peer it concerns; `None` for data (shown as messages) and for
     /// periodic-send progress (shown by the send panel; the sends themselves are data).
     #[must_use]
+    #[allow(clippy::too_many_lines)] // a list, one arm per event
     pub fn of(event: &Event) -> Option<(Option<PeerId>, Self)> {
         Some(match event {
             Event::Listening { addr, .. } => (None, Self::Listening(*addr)),
@@ -230,6 +241,20 @@ impl Note {
                 Self::Connecting {
                     target: target.to_string(),
                     addr: *addr,
+                },
+            ),
+            Event::ConnectFailed {
+                device,
+                addr,
+                local,
+                error,
+                ..
+            } => (
+                Some(*device),
+                Self::ConnectFailed {
+                    addr: *addr,
+                    local: *local,
+                    error: Box::new(error.clone()),
                 },
             ),
             Event::Paired { device, server, .. } => (Some(*device), Self::Paired(*server)),

@@ -491,6 +491,7 @@ impl LogColors {
             | Note::Listening(_)
             | Note::Joined(_) => self.good,
             Note::Error(_)
+            | Note::ConnectFailed { .. }
             | Note::SendDropped { .. }
             | Note::Unsent { .. }
             | Note::Dropped { .. }

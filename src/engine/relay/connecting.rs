@@ -1,8 +1,9 @@
 //! A relay pair while its target connect is pending: the connect under way ([`Connecting`], announced by
 //! [`Event::Connecting`] for each address tried), what the device sends meanwhile ([`Held`]: read and
 //! recorded as it comes, written to the target once connected), the connect's end
-//! ([`Relay::connected`]: paired, the next address tried, or the target unreachable), and the end of a
-//! device whose server side never connected ([`close_unpaired`]).
+//! ([`Relay::connected`]: paired, or [`Event::ConnectFailed`] then the next address tried or the
+//! target unreachable), and the end of a device whose server side never connected
+//! ([`close_unpaired`]).
 //!
 //! The device is read from the start, so its rows carry the times its bytes came, and its FIN or reset
 //! is seen when it happens instead of when the connect ends. What it sends is held within the relay's
@@ -35,6 +36,8 @@ pub(super) struct Connecting {
     pub(super) id: PeerId,
     /// The address connected to.
     pub(super) addr: SocketAddr,
+    /// The socket's local address, bound by the connect under way (for [`Event::ConnectFailed`]).
+    pub(super) local: Option<SocketAddr>,
     /// When the connect is given up.
     pub(super) deadline: Instant,
     /// The target's addresses still to try should this one fail.
@@ -50,8 +53,9 @@ pub(super) struct Unreached {
 
 impl Connecting {
     /// Starts connecting `device` on to the first of `addrs` that gets as far as a connect under way,
-    /// announcing each address tried ([`Event::Connecting`]). `device` is paired with the id its server
-    /// side will have, so its FIN meanwhile does not end it.
+    /// announcing each address tried ([`Event::Connecting`]) and each that failed at once
+    /// ([`Event::ConnectFailed`]). `device` is paired with the id its server side will have, so its
+    /// FIN meanwhile does not end it.
     pub(super) fn begin(
         device: &mut Conn,
         target: &HostPort,
@@ -90,6 +94,8 @@ impl Connecting {
             match started {
                 Ok(stream) => {
                     return Ok(Self {
+                        // The connect under way bound the socket to its ephemeral port.
+                        local: stream.local_addr().ok(),
                         stream,
                         id,
                         addr,
@@ -97,7 +103,10 @@ impl Connecting {
                         rest: addrs.collect(),
                     });
                 }
-                Err(failed) => error = failed,
+                Err(failed) => {
+                    attempt_failed(device.peer, id, addr, None, &failed, cx);
+                    error = failed;
+                }
             }
         }
         // A name without addresses tried none: its id is one no row has named.
@@ -225,7 +234,11 @@ impl Relay {
         // The socket moves to its peer registration, or is dropped on failure.
         let _ = cx.registry.deregister(&mut connecting.stream);
         let Connecting {
-            stream, addr, rest, ..
+            stream,
+            addr,
+            local,
+            rest,
+            ..
         } = connecting;
         let opened = outcome.and_then(|()| {
             cx.emit(Event::Paired {
@@ -243,9 +256,15 @@ impl Relay {
                 self.unread.extend([device, id]);
                 Ok(ServerSide::Connected(server))
             }
-            Err(error) if rest.is_empty() => Err(Unreached { error, server: id }),
-            Err(_) => Connecting::begin(&mut device_conn, &self.target, rest, self.timeout, cx)
-                .map(ServerSide::Connecting),
+            Err(error) => {
+                attempt_failed(device, id, addr, local, &error, cx);
+                if rest.is_empty() {
+                    Err(Unreached { error, server: id })
+                } else {
+                    Connecting::begin(&mut device_conn, &self.target, rest, self.timeout, cx)
+                        .map(ServerSide::Connecting)
+                }
+            }
         };
         let server = match server {
             Ok(server) => server,
@@ -278,6 +297,26 @@ impl Relay {
             }
         }
     }
+}
+
+/// Reports that the connect to `addr` for `device`, whose server side would have been `server`, failed
+/// with `error` ([`Event::ConnectFailed`]).
+fn attempt_failed(
+    device: PeerId,
+    server: PeerId,
+    addr: SocketAddr,
+    local: Option<SocketAddr>,
+    error: &NetError,
+    cx: &mut Cx,
+) {
+    cx.emit(Event::ConnectFailed {
+        device,
+        server,
+        addr,
+        local,
+        error: error.clone(),
+        at: SystemTime::now(),
+    });
 }
 
 /// Closes `device`, whose server side (`server`) never connected, for `reason`: everything held for the

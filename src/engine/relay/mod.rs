@@ -10,11 +10,13 @@
 //!   meanwhile: what it sends is its `Rx` data when it comes, held within the back-pressure threshold
 //!   below, and written to the server side once connected, followed by the device's FIN if it came
 //!   (sends to the server side, such as a rule's delayed answer sent on, wait there too). A
-//!   device reset meanwhile ends at once with its reason, and the connect is dropped unseen. A target
-//!   that cannot be reached closes the device with [`CloseReason::Unreachable`], which carries why
-//!   (refused, timed out, no route) and the address, after reading what the device still had (so the
-//!   close is a FIN, not the RST of a socket closed unread; the same when it is disconnected or the
-//!   session stops meanwhile); what it sent is the server side's [`Event::Unsent`].
+//!   device reset meanwhile ends at once with its reason, and the connect is dropped unseen. Each
+//!   connect that fails (refused, timed out, no route) is an [`Event::ConnectFailed`] with its address,
+//!   its socket's local address and why, before the next address is tried. A target that cannot be
+//!   reached closes the device with [`CloseReason::Unreachable`], which carries the last failure,
+//!   after reading what the device still had (so the close is a FIN, not the RST of a socket closed
+//!   unread; the same when it is disconnected or the session stops meanwhile); what it sent is the
+//!   server side's [`Event::Unsent`].
 //! - **Each message once.** What is read from one side is that side's `Rx` [`Event::Data`]: framed,
 //!   counted and plotted as any peer's, and the row a person reads ("device → server" is the device's
 //!   `Rx`, "server → device" the server's). Writing it to the other side is [`Event::Forwarded`]: it
@@ -50,6 +52,7 @@
 //!
 //! [`Event::Connected`]: super::Event::Connected
 //! [`Event::Connecting`]: super::Event::Connecting
+//! [`Event::ConnectFailed`]: super::Event::ConnectFailed
 //! [`Event::Data`]: super::Event::Data
 //! [`Event::Forwarded`]: super::Event::Forwarded
 //! [`Event::HalfClosed`]: super::Event::HalfClosed

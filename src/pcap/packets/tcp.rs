@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use etherparse::{TcpHeader, TcpOptionElement};
 
 use super::{Flow, MSS, Packets, WINDOW, WINDOW_SCALE, joined};
-use crate::engine::{CloseReason, PeerId, TlsFailure};
+use crate::engine::{CloseReason, NetError, PeerId, Problem, TlsFailure};
 use crate::i18n::{Lang, Text};
 use crate::traffic::Note;
 
@@ -127,11 +127,6 @@ impl Tcp {
         } else {
             (self.remote_isn, self.local_isn)
         };
-        let options = [
-            TcpOptionElement::MaximumSegmentSize(MSS as u16),
-            TcpOptionElement::Noop,
-            TcpOptionElement::WindowScale(WINDOW_SCALE),
-        ];
         for (from_local, seq, acked, flags) in [
             (opener_local, opener_isn, 0, Flags::SYN),
             (
@@ -147,13 +142,64 @@ impl Tcp {
                 Flags::ACK,
             ),
         ] {
-            let mut header = Self::header(flow, from_local, seq, acked, flags, WINDOW);
-            if flags.has(Flags::SYN) {
-                header.set_options(&options).map_err(io::Error::other)?;
-            }
+            let header = Self::syn_header(flow, from_local, seq, acked, flags)?;
             flow.segment(out, at, from_local, header, &[], None)?;
         }
         Ok(())
+    }
+
+    /// A handshake segment's header: a SYN announces the segment size and window scale.
+    fn syn_header(
+        flow: &Flow,
+        from_local: bool,
+        seq: u32,
+        ack: u32,
+        flags: Flags,
+    ) -> io::Result<TcpHeader> {
+        let mut header = Self::header(flow, from_local, seq, ack, flags, WINDOW);
+        if flags.has(Flags::SYN) {
+            let options = [
+                TcpOptionElement::MaximumSegmentSize(MSS as u16),
+                TcpOptionElement::Noop,
+                TcpOptionElement::WindowScale(WINDOW_SCALE),
+            ];
+            header.set_options(&options).map_err(io::Error::other)?;
+        }
+        Ok(header)
+    }
+
+    /// A connect of ours that failed (`error`, at `at`; the log's words for it in `words`), begun at
+    /// `began`: our SYN then, and for a refusal the peer's RST/ACK; for a time-out only the SYN, saying
+    /// that no answer came and that the SYNs the kernel sent again are not drawn. Any other failure
+    /// draws nothing: whether a SYN left this PC is not known (no route may be found before it is
+    /// sent), and what came back, if anything, was no TCP segment.
+    pub(super) fn failed_connect(
+        &self,
+        flow: &Flow,
+        began: SystemTime,
+        error: &NetError,
+        at: SystemTime,
+        words: String,
+        out: &mut Packets,
+    ) -> io::Result<()> {
+        let syn = Self::syn_header(flow, true, self.local_isn, 0, Flags::SYN)?;
+        match error.problem() {
+            Problem::Refused => {
+                flow.segment(out, began, true, syn, &[], None)?;
+                // A refusal as the peer's TCP sends it: no sequence number of its own, our SYN acked.
+                let acked = self.local_isn.wrapping_add(1);
+                let rst = Self::header(flow, false, 0, acked, Flags::ACK.and(Flags::RST), 0);
+                flow.segment(out, at, false, rst, &[], Some(words))
+            }
+            Problem::TimedOut => {
+                let comment = format!(
+                    "{words}. Only this first SYN is drawn: the SYNs the kernel sent again while no \
+                     answer came are not."
+                );
+                flow.segment(out, began, true, syn, &[], Some(comment))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// One read or send: segments of at most [`MSS`] bytes, the last pushed, then the other side's ACK.

@@ -633,3 +633,103 @@ fn events_of_peers_not_seen_connecting_make_nothing() {
         .unwrap();
     assert!(packets.is_empty());
 }
+
+/// A relay's failed connect on to the target `to` from `local`: the events from its start at 0 ms to
+/// its failure with `error` at 40 ms.
+fn failed_connect(to: &str, local: Option<&str>, error: NetError) -> Vec<Event> {
+    let (device, server) = (PeerId(1), PeerId(2));
+    vec![
+        Event::Connecting {
+            device,
+            server,
+            target: crate::engine::HostPort {
+                host: "target.example".to_owned(),
+                port: addr(to).port(),
+            },
+            addr: addr(to),
+            at: at(0),
+        },
+        Event::ConnectFailed {
+            device,
+            server,
+            addr: addr(to),
+            local: local.map(addr),
+            error,
+            at: at(40),
+        },
+    ]
+}
+
+fn relay() -> Mode {
+    Mode::Relay {
+        bind: addr("127.0.0.1:9000"),
+        target: crate::engine::HostPort {
+            host: "target.example".to_owned(),
+            port: 5000,
+        },
+        max_clients: None,
+        timeout: Duration::from_secs(3),
+    }
+}
+
+#[test]
+fn a_refused_relay_connect_is_our_syn_then_the_targets_rst_ack() {
+    let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    let error = NetError::io(Operation::Connect, Some("[::1]:5000".to_owned()), &refused);
+    let packets = run(
+        &relay(),
+        &failed_connect("[::1]:5000", Some("[::1]:40000"), error),
+    );
+    let isn = initial_sequence(PeerId(2), true);
+    let shown: Vec<_> = packets
+        .iter()
+        .map(|p| (p.from, p.to, p.seq, p.ack, p.flags.as_str(), p.at))
+        .collect();
+    let (local, target) = (addr("[::1]:40000"), addr("[::1]:5000"));
+    assert_eq!(
+        shown,
+        [
+            (local, target, isn, None, "S", at(0)),
+            (target, local, 0, Some(isn.wrapping_add(1)), "AR", at(40)),
+        ]
+    );
+    assert_eq!(packets[0].comment, None);
+    let comment = packets[1].comment.as_deref().unwrap();
+    assert!(
+        comment.starts_with("Could not connect on to the target at [::1]:5000: refused"),
+        "{comment}"
+    );
+}
+
+#[test]
+fn a_timed_out_relay_connect_is_our_syn_alone_saying_what_is_not_drawn() {
+    let error = NetError::connect_timeout("127.0.0.1:5000".to_owned(), Duration::from_secs(3));
+    let packets = run(
+        &relay(),
+        &failed_connect("127.0.0.1:5000", Some("127.0.0.1:40000"), error),
+    );
+    assert_eq!(packets.len(), 1, "{packets:?}");
+    let syn = &packets[0];
+    assert_eq!(
+        (syn.from, syn.to, syn.flags.as_str(), syn.at),
+        (addr("127.0.0.1:40000"), addr("127.0.0.1:5000"), "S", at(0))
+    );
+    let comment = syn.comment.as_deref().unwrap();
+    assert_eq!(
+        comment,
+        "Could not connect on to the target at 127.0.0.1:5000: timed out (no answer within 3000 \
+         ms). Only this first SYN is drawn: the SYNs the kernel sent again while no answer came \
+         are not."
+    );
+}
+
+#[test]
+fn a_relay_connect_that_failed_otherwise_or_before_it_began_draws_nothing() {
+    let no_route = std::io::Error::from(std::io::ErrorKind::HostUnreachable);
+    let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    for (local, io) in [(Some("127.0.0.1:40000"), no_route), (None, refused)] {
+        let error = NetError::io(Operation::Connect, Some("127.0.0.1:5000".to_owned()), &io);
+        let packets = run(&relay(), &failed_connect("127.0.0.1:5000", local, error));
+        assert!(packets.is_empty(), "{local:?} {io}: {packets:?}");
+    }
+}
