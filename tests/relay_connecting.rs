@@ -410,6 +410,7 @@ fn netassist_relay_prints_the_connect_its_failure_and_a_close_with_a_fin_and_dra
     };
     let dir = tempfile::tempdir().unwrap();
     let pcap = dir.path().join("relay.pcapng");
+    let report = dir.path().join("report.md");
     let mut relay = Netassist::start(&[
         "relay",
         "--bind",
@@ -419,6 +420,8 @@ fn netassist_relay_prints_the_connect_its_failure_and_a_close_with_a_fin_and_dra
         "--json",
         "--pcap",
         pcap.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
         "--seconds",
         "1",
     ]);
@@ -464,6 +467,15 @@ fn netassist_relay_prints_the_connect_its_failure_and_a_close_with_a_fin_and_dra
     for line in [connecting, failed, closed] {
         assert_pair(line, "device", &refused);
     }
+    // The report lists it under the peers, whose table has only the device's close.
+    let report = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        report.contains(&format!(
+            "{device_addr}⇄{refused} {}",
+            failed["reason"].as_str().unwrap()
+        )),
+        "{report}"
+    );
     // The pcapng: our SYN from the attempt's port, and the target's RST/ACK.
     if !tshark::available() {
         return;
@@ -473,14 +485,23 @@ fn netassist_relay_prints_the_connect_its_failure_and_a_close_with_a_fin_and_dra
         "{:?}",
         tshark::complaints(&pcap)
     );
-    let attempt = format!(
-        "tcp.port == {} && tcp.port == {}",
-        local.port(),
-        refused.rsplit_once(':').unwrap().1
+    let target_port: u16 = refused.rsplit_once(':').unwrap().1.parse().unwrap();
+    assert_eq!(
+        flags_between(&pcap, local.port(), target_port),
+        [
+            format!("{}\t1\t0\t0", local.port()),
+            format!("{target_port}\t0\t1\t1"),
+        ]
     );
+}
+
+/// The TCP packets in `pcap` between ports `a` and `b`: each one's source port and its SYN, ACK and
+/// RST flags (`1` or `0`), tab-separated, as tshark reads them.
+fn flags_between(pcap: &std::path::Path, a: u16, b: u16) -> Vec<String> {
+    let filter = format!("tcp.port == {a} && tcp.port == {b}");
     let fields = [
         "-Y",
-        &attempt,
+        &filter,
         "-T",
         "fields",
         "-e",
@@ -492,16 +513,8 @@ fn netassist_relay_prints_the_connect_its_failure_and_a_close_with_a_fin_and_dra
         "-e",
         "tcp.flags.reset",
     ];
-    let packets = tshark::read(&pcap, &fields);
-    let target_port = refused.rsplit_once(':').unwrap().1;
-    assert_eq!(
-        packets.lines().collect::<Vec<_>>(),
-        [
-            format!("{}\t1\t0\t0", local.port()),
-            format!("{target_port}\t0\t1\t1"),
-        ],
-        "{packets}"
-    );
+    let packets = tshark::read(pcap, &fields);
+    packets.lines().map(str::to_owned).collect()
 }
 
 /// A JSON line names a relay side of a pair whose server side never connected: its side and partner,

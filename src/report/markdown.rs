@@ -1,5 +1,6 @@
 //! The report's Markdown, section by section, in English or Chinese: where and when, the preset, the
-//! sessions, the peers, the checks, the files with their SHA-256, and what was dropped or not sent.
+//! sessions, the peers (with a relay's connects on to the target that failed), the checks, the files
+//! with their SHA-256, and what was dropped or not sent.
 
 use std::fmt::Write;
 use std::time::SystemTime;
@@ -317,6 +318,7 @@ fn peers(out: &mut String, subject: &Subject<'_>, lang: Lang) {
         let _ = writeln!(out, "### {}\n", lang.pick("Earlier sessions", "更早的会话"));
         peer_table(out, log.peers().filter(in_none), &mut listed, lang);
     }
+    failed_connects(out, log, lang);
 }
 
 fn checks(out: &mut String, reports: &[CheckReport], lang: Lang) {
@@ -566,22 +568,45 @@ fn losses(out: &mut String, subject: &Subject<'_>, lang: Lang) {
 
 /// The log's own rows about what was dropped or not sent, as far as it still holds them.
 fn loss_notes(out: &mut String, log: &TrafficLog, lang: Lang) {
+    let intro = lang.pick("The log's rows about them:", "记录中的相关行：");
+    if !note_rows(out, log, lang, intro, is_loss) {
+        out.push('\n');
+    }
+}
+
+/// A relay's connects on to the target that failed, as the log's rows (as far as it still holds
+/// them): the peers' closes give only the last failure of each device.
+fn failed_connects(out: &mut String, log: &TrafficLog, lang: Lang) {
+    let intro = lang.pick(
+        "Connects on to the target that failed (a device whose target was never reached is closed \
+         with the last one's reason):",
+        "转接到目标失败的连接尝试（始终未连上目标的设备，其关闭原因为最后一次失败）：",
+    );
+    note_rows(out, log, lang, intro, |note| {
+        matches!(note, Note::ConnectFailed { .. })
+    });
+}
+
+/// The log's own rows whose note `pick` picks, under `intro`, at most [`NOTES_LISTED`]; whether
+/// there were any (nothing is written when there are none).
+fn note_rows(
+    out: &mut String,
+    log: &TrafficLog,
+    lang: Lang,
+    intro: &str,
+    pick: fn(&Note) -> bool,
+) -> bool {
     let notes: Vec<_> = (0..log.len())
         .filter_map(|i| log.row(i))
         .filter_map(|row| match &row.kind {
-            RowKind::Note(note) if is_loss(note) => Some((row, note)),
+            RowKind::Note(note) if pick(note) => Some((row, note)),
             _ => None,
         })
         .collect();
     if notes.is_empty() {
-        out.push('\n');
-        return;
+        return false;
     }
-    let _ = writeln!(
-        out,
-        "\n{}\n",
-        lang.pick("The log's rows about them:", "记录中的相关行：")
-    );
+    let _ = writeln!(out, "\n{intro}\n");
     for (row, note) in notes.iter().take(NOTES_LISTED) {
         let _ = writeln!(
             out,
@@ -603,4 +628,5 @@ fn loss_notes(out: &mut String, log: &TrafficLog, lang: Lang) {
         );
     }
     out.push('\n');
+    true
 }
