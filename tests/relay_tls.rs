@@ -214,6 +214,19 @@ print("ECHOED", len(got), got == sent, flush=True)
 conn.unwrap()
 "#;
 
+/// A relay to `target`, TLS toward its devices with a self-signed certificate saved in `dir` (whose
+/// certificate file is returned, for a device to trust), and where it listens.
+fn tls_device_relay(target: SocketAddr, dir: &Path) -> (Running, std::path::PathBuf, SocketAddr) {
+    let (cert, key) = (dir.join("relay.cert.pem"), dir.join("relay.key.pem"));
+    let mut config = relay_to(target, common::WAIT);
+    config.tls_accept = Some(TlsAccept::new(TlsIdentity::SelfSigned {
+        save: Some((cert.clone(), key)),
+    }));
+    let running = start(config);
+    let relay = listening(&running.session);
+    (running, cert, relay)
+}
+
 /// Echoes the first connection `echo` accepts until its FIN; how many bytes it echoed.
 fn echo_one(echo: TcpListener) -> std::thread::JoinHandle<usize> {
     std::thread::spawn(move || {
@@ -236,16 +249,7 @@ fn a_python_tls_device_and_a_plain_echo_server_talk_through_the_relay() {
     let target = echo.local_addr().unwrap();
     let echoing = echo_one(echo);
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (
-        dir.path().join("relay.cert.pem"),
-        dir.path().join("relay.key.pem"),
-    );
-    let mut config = relay_to(target, common::WAIT);
-    config.tls_accept = Some(TlsAccept::new(TlsIdentity::SelfSigned {
-        save: Some((cert.clone(), key)),
-    }));
-    let running = start(config);
-    let relay = listening(&running.session);
+    let (running, cert, relay) = tls_device_relay(target, dir.path());
     let shown = wait_for(
         &running.session,
         "the relay's certificate",
@@ -503,13 +507,7 @@ fn a_plain_device_on_the_tls_side_is_told_why_and_the_target_never_sees_it_then_
     let echo = TcpListener::bind("127.0.0.1:0").unwrap();
     let target = echo.local_addr().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("r.cert.pem"), dir.path().join("r.key.pem"));
-    let mut config = relay_to(target, common::WAIT);
-    config.tls_accept = Some(TlsAccept::new(TlsIdentity::SelfSigned {
-        save: Some((cert.clone(), key)),
-    }));
-    let running = start(config);
-    let relay = listening(&running.session);
+    let (running, cert, relay) = tls_device_relay(target, dir.path());
     // A plain board speaks first, in the clear.
     let mut plain = client(relay);
     plain.write_all(b"Hello 01Studio!\r\n").unwrap();
@@ -541,4 +539,40 @@ fn a_plain_device_on_the_tls_side_is_told_why_and_the_target_never_sees_it_then_
     let (connecting_for, _, _) = common::connecting(&running.session);
     assert_eq!(connecting_for, device_peer);
     assert_eq!(echoing.join().unwrap(), 1000);
+}
+
+#[test]
+fn a_tls_devices_first_bytes_come_after_the_connect_on_so_their_row_names_the_pair() {
+    // Several runs: the first plaintext often comes in the same read as the handshake's end.
+    for _ in 0..5 {
+        let echo = TcpListener::bind("127.0.0.1:0").unwrap();
+        let target = echo.local_addr().unwrap();
+        let echoing = echo_one(echo);
+        let dir = tempfile::tempdir().unwrap();
+        let (running, cert, relay) = tls_device_relay(target, dir.path());
+        let (_python, mut out) = Python::spawn(
+            PY_TLS_CLIENT,
+            &[&relay.port().to_string(), cert.to_str().unwrap(), "64"],
+            dir.path(),
+        );
+        let mut connecting = false;
+        wait_for(&running.session, "the device's first bytes", |event| {
+            match event {
+                Event::Connecting { .. } => connecting = true,
+                Event::Data {
+                    dir: Direction::Rx, ..
+                } => {
+                    assert!(
+                        connecting,
+                        "a device's bytes before its connect on: {event:?}"
+                    );
+                    return Some(());
+                }
+                _ => {}
+            }
+            None
+        });
+        assert_eq!(line_after(&mut out, "ECHOED "), "64 True");
+        assert_eq!(echoing.join().unwrap(), 64);
+    }
 }

@@ -212,6 +212,7 @@ impl Relay {
             server,
             paused,
             held,
+            early,
         }) = self.pairs.remove(&device)
         else {
             return;
@@ -224,6 +225,7 @@ impl Relay {
                     server,
                     paused,
                     held,
+                    early,
                 };
                 self.pairs.insert(device, pair);
                 return;
@@ -281,6 +283,7 @@ impl Relay {
             server,
             paused,
             held,
+            early,
         };
         let pair = self.pairs.entry(device).insert_entry(pair).into_mut();
         if let Err((end, reason)) = pair.release_held(cx) {

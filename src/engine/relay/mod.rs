@@ -122,6 +122,9 @@ struct Pair {
     /// What the device sent while its server side was connecting, and sends of ours to it; empty once
     /// it is connected.
     held: Held,
+    /// A TLS device's first plaintext, read with the end of its handshake: recorded once the connect on
+    /// to the target is under way, so its row names the pair as the device's later rows do.
+    early: Option<Bytes>,
 }
 
 impl Pair {
@@ -155,7 +158,10 @@ impl Pair {
             (ServerSide::Connected(server), End::Server) => {
                 pump(server, &mut self.device, end, threshold, cx)?
             }
-            (ServerSide::Connecting(_) | ServerSide::AwaitingHandshake, End::Device) => {
+            (ServerSide::AwaitingHandshake, End::Device) => {
+                return self.read_handshake(cx).map_err(|reason| (end, reason));
+            }
+            (ServerSide::Connecting(_), End::Device) => {
                 pump(&mut self.device, &mut self.held, end, threshold, cx)?
             }
             (ServerSide::Connecting(_) | ServerSide::AwaitingHandshake, End::Server) => {
@@ -167,6 +173,21 @@ impl Pair {
             Pumped::More => ReadState::More,
             Pumped::Drained | Pumped::Paused => ReadState::Drained,
         })
+    }
+
+    /// Reads a TLS device's handshake and no further: the first plaintext, which may come with the
+    /// handshake's end, is kept in `early` (see there).
+    fn read_handshake(&mut self, cx: &mut Cx) -> Result<ReadState, CloseReason> {
+        for _ in 0..READS_PER_TURN {
+            if !self.device.handshaking() || self.early.is_some() {
+                return Ok(ReadState::Drained);
+            }
+            match self.device.read_once(cx)? {
+                Some(bytes) => self.early = Some(bytes),
+                None => return Ok(ReadState::Drained),
+            }
+        }
+        Ok(ReadState::More)
     }
 
     /// The server side just connected: writes to it what the device sent meanwhile, then the device's
@@ -318,21 +339,34 @@ fn pump(
                 .map_err(|reason| (end.other(), reason))?;
             return Ok(Pumped::Drained);
         };
-        cx.data(from.peer, Direction::Rx, bytes.clone());
-        let answers = cx.replies(from.peer, from.addr, &bytes, false);
-        to.pass_on(bytes, cx)
-            .map_err(|reason| (end.other(), reason))?;
-        for answer in answers {
-            if answer.onward {
-                to.inject(answer.bytes, cx)
-                    .map_err(|reason| (end.other(), reason))?;
-            } else {
-                from.send(answer.bytes, cx)
-                    .map_err(|reason| (end, reason))?;
-            }
-        }
+        take_read(from, to, end, bytes, cx)?;
     }
     Ok(Pumped::More)
+}
+
+/// What `from` (side `end`) sent in one read: its `Rx` data, written on to `to`, then the rules'
+/// answers to it, back to `from` or on to `to`.
+fn take_read(
+    from: &mut Conn,
+    to: &mut impl Onward,
+    end: End,
+    bytes: Bytes,
+    cx: &mut Cx,
+) -> Result<(), Failure> {
+    cx.data(from.peer, Direction::Rx, bytes.clone());
+    let answers = cx.replies(from.peer, from.addr, &bytes, false);
+    to.pass_on(bytes, cx)
+        .map_err(|reason| (end.other(), reason))?;
+    for answer in answers {
+        if answer.onward {
+            to.inject(answer.bytes, cx)
+                .map_err(|reason| (end.other(), reason))?;
+        } else {
+            from.send(answer.bytes, cx)
+                .map_err(|reason| (end, reason))?;
+        }
+    }
+    Ok(())
 }
 
 /// Passes `from`'s FIN on to `to` once it came and no delayed rule answer is still to be written to
@@ -412,18 +446,19 @@ impl Relay {
                     server: ServerSide::AwaitingHandshake,
                     paused: [false; 2],
                     held: Held::default(),
+                    early: None,
                 };
                 self.pairs.insert(peer, pair);
             } else {
-                self.connect_on(device, Held::default(), cx);
+                self.connect_on(device, Held::default(), None, cx);
             }
             self.unread.push(peer);
         }
     }
 
-    /// Starts connecting `device` on to the target, with what it sent so far (`held`), or closes it
-    /// when no connect gets under way.
-    fn connect_on(&mut self, mut device: Conn, held: Held, cx: &mut Cx) {
+    /// Starts connecting `device` on to the target, with what is held for it so far and the device's
+    /// `early` plaintext (recorded now, named by the pair), or closes it when no connect gets under way.
+    fn connect_on(&mut self, mut device: Conn, mut held: Held, early: Option<Bytes>, cx: &mut Cx) {
         let peer = device.peer;
         match Connecting::begin(
             &mut device,
@@ -439,10 +474,21 @@ impl Relay {
                     server: ServerSide::Connecting(connecting),
                     paused: [false; 2],
                     held,
+                    early: None,
                 };
-                self.pairs.insert(peer, pair);
+                let pair = self.pairs.entry(peer).insert_entry(pair).into_mut();
+                if let Some(bytes) = early
+                    && let Err((end, reason)) =
+                        take_read(&mut pair.device, &mut pair.held, End::Device, bytes, cx)
+                {
+                    self.close(peer, end, reason, cx);
+                }
             }
             Err(Unreached { error, server }) => {
+                if let Some(bytes) = early {
+                    cx.data(peer, Direction::Rx, bytes.clone());
+                    let _ = held.pass_on(bytes, cx);
+                }
                 let reason = CloseReason::Unreachable(error);
                 connecting::close_unpaired(device, &held, server, reason, cx);
             }
@@ -458,7 +504,7 @@ impl Relay {
             return;
         }
         if let Some(pair) = self.pairs.remove(&device) {
-            self.connect_on(pair.device, pair.held, cx);
+            self.connect_on(pair.device, pair.held, pair.early, cx);
         }
     }
 
