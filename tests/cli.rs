@@ -905,17 +905,17 @@ fn sends_to_a_peer_that_does_not_read_are_a_row_a_second_and_counted_exactly_in_
         .collect();
     // At most one a second over the run and its stop: the first row, one a second, and the last.
     let allowed = ended.took.as_secs() as usize + 2;
-    assert!(
-        !rows.is_empty() && rows.len() <= allowed,
-        "{rows:?} in {:?}",
-        ended.took
-    );
+    assert!(rows.len() <= allowed, "{rows:?} in {:?}", ended.took);
     let summary = objects.iter().find(|o| o["event"] == "summary").unwrap();
-    assert_eq!(
-        summary["send_dropped"]["sends"].as_u64(),
-        Some(rows.iter().sum()),
-        "{summary} {rows:?}"
-    );
+    let dropped = summary["send_dropped"]["sends"].as_u64().unwrap();
+    assert!(dropped > 0, "{summary}");
+    // The run keeps its deadline: on a machine too loaded to format every row in time, rows are left
+    // unprinted (stderr says how many), and the summary still counts every drop.
+    if ended.stderr.contains("could not be printed") {
+        assert!(rows.iter().sum::<u64>() <= dropped, "{summary} {rows:?}");
+        return;
+    }
+    assert_eq!(dropped, rows.iter().sum::<u64>(), "{summary} {rows:?}");
     assert!(rows.iter().sum::<u64>() > rows.len() as u64, "{rows:?}");
     // What was still queued when the run closed the connection is not sent, and counted so too.
     let not_sent: u64 = objects
@@ -1101,4 +1101,32 @@ fn a_tcp_clients_send_on_connect_reaches_a_server_that_sends_and_half_closes_at_
         "{} of {RACES} runs missed the --send: {missed:#?}",
         missed.len()
     );
+}
+
+#[test]
+fn seconds_is_a_deadline_with_json_too_while_a_client_floods() {
+    let mut server = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--json",
+        "--seconds",
+        "2",
+    ]);
+    let port = server.port();
+    let flooder = std::thread::spawn(move || {
+        let mut client = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        client.set_write_timeout(Some(WAIT)).unwrap();
+        let chunk = vec![b'x'; 64 * 1024];
+        let started = Instant::now();
+        // Until the server closes (its run ended), bounded by WAIT.
+        while started.elapsed() < WAIT && client.write_all(&chunk).is_ok() {}
+    });
+    let ended = server.end();
+    flooder.join().unwrap();
+    // Two seconds, at most two to stop and about two more to print (README), with room for a loaded
+    // machine; rows were formatted for as long as the flood lasted before, past 10 s.
+    assert!(ended.took < Duration::from_secs(9), "took {:?}", ended.took);
+    let objects = json_lines(&ended.stdout);
+    assert_eq!(objects.last().unwrap()["event"], "summary");
 }

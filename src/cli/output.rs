@@ -127,9 +127,25 @@ pub(super) struct Output {
 }
 
 impl Output {
+    /// Prints the rows `log` added since the last call, for at most `slice`: the rest waits for the
+    /// next call. A run keeps to its `--seconds` so, however slowly rows are formatted (a flood as JSON);
+    /// rows the log drops meanwhile are counted as not printed.
+    pub(super) fn print_for(&mut self, log: &TrafficLog, slice: Duration) {
+        self.print_until(log, Some(Instant::now() + slice));
+    }
+
     /// Prints the rows `log` added since the last call; with `until`, only until then, the rest counted
-    /// as not printed.
+    /// as not printed (the run's end).
     pub(super) fn print_new(&mut self, log: &TrafficLog, until: Option<Instant>) {
+        if self.print_until(log, until) {
+            let end = log.first_seq() + log.len() as u64;
+            self.printer.not_printed(end - self.next_seq);
+            self.next_seq = end;
+        }
+    }
+
+    /// Prints rows from the next one not printed until `until`; whether rows are left.
+    fn print_until(&mut self, log: &TrafficLog, until: Option<Instant>) -> bool {
         // Rows the log's budget dropped before they were printed are counted as not printed.
         let first = log.first_seq();
         if self.next_seq < first {
@@ -138,10 +154,7 @@ impl Output {
         }
         while let Some(row) = log.index_of_seq(self.next_seq).and_then(|i| log.row(i)) {
             if until.is_some_and(|until| Instant::now() >= until) {
-                let end = first + log.len() as u64;
-                self.printer.not_printed(end - self.next_seq);
-                self.next_seq = end;
-                break;
+                return true;
             }
             self.next_seq += 1;
             let line = if self.json {
@@ -151,6 +164,7 @@ impl Output {
             };
             self.printer.print(line);
         }
+        false
     }
 
     /// The summary: datagrams the OS dropped (UDP, when it says), the sends dropped because a peer did

@@ -101,7 +101,7 @@ pub(super) fn run(plan: Plan) -> ExitCode {
             report_pcap(&mut controller);
         }
         idle_due = controller.poll_idle(Instant::now());
-        out.print_new(controller.log(), None);
+        out.print_for(controller.log(), TICK);
     }
     // A session stopped outright may have left more rows than can be formatted in good time: the rest
     // is counted as not printed rather than holding up the end.
