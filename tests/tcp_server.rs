@@ -433,3 +433,25 @@ fn periodic_send_keeps_going_until_its_count_or_a_stop() {
     );
     assert!(sent >= 3);
 }
+
+#[test]
+fn a_half_close_or_disconnect_for_a_client_that_is_gone_is_no_error() {
+    let (server, addr) = tcp_server(server_config("127.0.0.1:0"));
+    let client = client(addr);
+    let (peer, _, _) = connected(&server.session);
+    // The client resets at once, as a board that is switched off mid-connect.
+    SockRef::from(&client)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(client);
+    assert_eq!(closed(&server.session, peer), CloseReason::Reset);
+    // A half-close on connect, or a click, that comes after: nothing left to do, nothing wrong.
+    assert!(server.session.send(Command::HalfClose(peer)));
+    assert!(server.session.send(Command::Disconnect(peer)));
+    assert!(server.session.send(Command::Stop));
+    wait_for(&server.session, "Stopped", |event| match event {
+        Event::Error { error, .. } => panic!("an error for a peer that is gone: {error}"),
+        Event::Stopped { .. } => Some(()),
+        _ => None,
+    });
+}

@@ -257,6 +257,9 @@ impl Handler for TcpClient {
             match (command, self.last_peer) {
                 // The connection it was for has ended; nothing is held any more.
                 (PeerCommand::SentOnConnect(_), _) => {}
+                // A connection that ended has nothing left to close or finish; its close row says so.
+                (PeerCommand::Disconnect(peer) | PeerCommand::HalfClose(peer), Some(last))
+                    if peer == last => {}
                 // The connection ended before the send came: it did not go out to it.
                 (PeerCommand::Send { bytes, .. }, Some(peer)) => cx.unsent(peer, bytes.len(), 1),
                 (PeerCommand::Send { bytes, .. }, None) => cx.error(NetError::invalid(

@@ -693,13 +693,14 @@ impl Handler for Relay {
                 None,
                 format!("a relay sends to one side of a pair or to all devices, not to {to:?}"),
             )),
-            PeerCommand::Disconnect(peer) => match self.find(peer) {
-                Some((device, end)) => self.close(device, end, CloseReason::Kicked, cx),
-                None => cx.error(no_such_peer(peer)),
-            },
+            // A side that is gone has nothing left to close or finish, and its close row says so.
+            PeerCommand::Disconnect(peer) => {
+                if let Some((device, end)) = self.find(peer) {
+                    self.close(device, end, CloseReason::Kicked, cx);
+                }
+            }
             PeerCommand::HalfClose(peer) => {
                 let Some((device, end)) = self.find(peer) else {
-                    cx.error(no_such_peer(peer));
                     return;
                 };
                 let Some(conn) = self.pairs.get_mut(&device).and_then(|pair| pair.conn(end)) else {
