@@ -1130,3 +1130,29 @@ fn seconds_is_a_deadline_with_json_too_while_a_client_floods() {
     let objects = json_lines(&ended.stdout);
     assert_eq!(objects.last().unwrap()["event"], "summary");
 }
+
+/// A session that never opened still ends a JSON run with its summary, of zeros, as the last line:
+/// a refused connect, a port in use, a relay pointed at itself.
+#[test]
+fn a_json_run_whose_session_never_opened_still_ends_with_the_summary() {
+    let free = TcpListener::bind("127.0.0.1:0").unwrap();
+    let refused = free.local_addr().unwrap().to_string();
+    drop(free);
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let in_use = taken.local_addr().unwrap().to_string();
+    let runs: [(&[&str], i32); 3] = [
+        (&["tcp-client", "--connect", &refused], 3),
+        (&["tcp-server", "--bind", &in_use], 3),
+        (&["relay", "--bind", &in_use, "--to", &in_use], 2),
+    ];
+    for (args, code) in runs {
+        let mut args = args.to_vec();
+        args.extend(["--json", "--seconds", "1"]);
+        let ended = Netassist::start(&args).end();
+        assert_eq!(ended.code, code, "{args:?}: {}", ended.stderr);
+        let objects = json_lines(&ended.stdout);
+        let summary = objects.last().unwrap();
+        assert_eq!(summary["event"], "summary", "{args:?}: {:#?}", ended.stdout);
+        assert_eq!(summary["not_sent"]["sends"], 0, "{summary}");
+    }
+}

@@ -106,7 +106,9 @@ pub(super) fn run(plan: Plan) -> ExitCode {
     // A session stopped outright may have left more rows than can be formatted in good time: the rest
     // is counted as not printed rather than holding up the end.
     out.print_new(controller.log(), Some(Instant::now() + PRINT_WAIT));
-    if controller.refused().is_none() {
+    // A JSON reader always gets the summary as the last line, zeros for a session that never opened; a
+    // person reading text is told on stderr why it did not.
+    if out.json || controller.refused().is_none() {
         out.summary(
             controller.expectations(),
             controller.log().dropped_datagrams(),
