@@ -426,3 +426,38 @@ fn a_device_reset_while_it_was_not_read_is_recorded_as_its_reset_when_the_server
         CloseReason::PartnerReset(device_peer)
     );
 }
+
+#[test]
+fn a_tls_relay_whose_every_target_handshake_failed_exits_3_saying_why() {
+    // A plain server where a TLS one is expected: it answers the relay's greeting with a line of text.
+    let target = TcpListener::bind("127.0.0.1:0").unwrap();
+    let to = target.local_addr().unwrap().to_string();
+    let mut relay = Netassist::start(&[
+        "relay",
+        "--bind",
+        "127.0.0.1:0",
+        "--to",
+        &to,
+        "--tls-target",
+        "--tls-insecure",
+        "--seconds",
+        "2",
+    ]);
+    let port = relay.port();
+    let _device = client(SocketAddr::from(([127, 0, 0, 1], port)));
+    // SO_RCVTIMEO bounds the accept (Linux).
+    socket2::SockRef::from(&target)
+        .set_read_timeout(Some(WAIT))
+        .unwrap();
+    let (mut server, _) = target.accept().unwrap();
+    server.write_all(b"220 plain text here\r\n").unwrap();
+    let ended = relay.end();
+    assert_eq!(ended.code, 3, "{:#?} {}", ended.stdout, ended.stderr);
+    assert!(
+        ended
+            .stderr
+            .contains("no device's connection to the target finished its TLS handshake"),
+        "{}",
+        ended.stderr
+    );
+}

@@ -13,7 +13,7 @@ use super::plan::{Plan, doctor_request};
 use super::{EXIT_NETWORK, EXIT_PROBLEM, EXIT_UNMET, EXIT_USAGE};
 use crate::codec::FramerConfig;
 use crate::doctor::{Status, diagnose};
-use crate::engine::{CloseReason, NetError, Problem, SessionConfig};
+use crate::engine::{CloseReason, Mode, NetError, Problem, SessionConfig};
 use crate::expect::Expectations;
 use crate::format::Display;
 use crate::i18n::Lang;
@@ -21,7 +21,7 @@ use crate::pcap::PcapOptions;
 use crate::preset::ModeKind;
 use crate::report::{FileKind, WrittenFile};
 use crate::session::{Controller, OnConnect};
-use crate::traffic::{LogConfig, TrafficLog};
+use crate::traffic::{LogConfig, RelaySide, TrafficLog};
 
 /// The longest the command line waits at the end for its output to be written; a reader that takes no
 /// more does not keep the process alive.
@@ -65,6 +65,7 @@ pub(super) fn run(plan: Plan) -> ExitCode {
         Ok(files) => files,
         Err(code) => return code,
     };
+    let tls_target = matches!(config.mode, Mode::Relay { .. }) && config.tls_connect.is_some();
     let interrupted = match start_interruptible(&mut controller, config) {
         Ok(interrupted) => interrupted,
         Err(code) => return code,
@@ -133,7 +134,7 @@ pub(super) fn run(plan: Plan) -> ExitCode {
     );
     written
         .err()
-        .unwrap_or_else(|| finish(&controller, preset.mode == ModeKind::TcpClient))
+        .unwrap_or_else(|| finish(&controller, preset.mode == ModeKind::TcpClient, tls_target))
 }
 
 /// Makes the report's file and starts the pcapng file, if asked for, before the session: a path that
@@ -170,8 +171,9 @@ fn report_pcap(controller: &mut Controller) {
 }
 
 /// Says how the run ended: the refusal, a refused send, or whether the expectations were met.
-/// `client`: the session is a TCP client's, whose failed TLS handshake is the network saying no.
-fn finish(controller: &Controller, client: bool) -> ExitCode {
+/// `client`: the session is a TCP client's, whose failed TLS handshake is the network saying no;
+/// `tls_target`: a relay's, connecting on to its target with TLS.
+fn finish(controller: &Controller, client: bool, tls_target: bool) -> ExitCode {
     if let Some(error) = controller.refused() {
         eprintln!("netassist: {error}");
         // A relay pointed at itself is a mistake in the arguments, not the network saying no.
@@ -180,8 +182,14 @@ fn finish(controller: &Controller, client: bool) -> ExitCode {
         }
         return ExitCode::from(EXIT_NETWORK);
     }
-    if let Some(error) = relay_never_reached(controller.log()) {
-        eprintln!("netassist: no device could be connected on to the target: {error}");
+    if let Some(error) = relay_never_reached(controller.log(), tls_target) {
+        if error.tls.is_some() {
+            eprintln!(
+                "netassist: no device's connection to the target finished its TLS handshake: {error}"
+            );
+        } else {
+            eprintln!("netassist: no device could be connected on to the target: {error}");
+        }
         return ExitCode::from(EXIT_NETWORK);
     }
     if let Some(error) = handshake_never_done(controller.log()).filter(|_| client) {
@@ -212,20 +220,26 @@ fn finish(controller: &Controller, client: bool) -> ExitCode {
 }
 
 /// Relay: why the target could not be reached, when devices came and not one of them was connected on
-/// to it (as a TCP client's refused connection, the network said no).
-fn relay_never_reached(log: &TrafficLog) -> Option<&NetError> {
+/// to it (as a TCP client's refused connection, the network said no). With `tls_target`, a server
+/// side reached the target only once its TLS handshake finished: one whose handshake failed (the
+/// target's certificate refused, no answer in time, a plain server) did not, as for a TCP client.
+fn relay_never_reached(log: &TrafficLog, tls_target: bool) -> Option<&NetError> {
     let mut unreachable = None;
     for peer in log.peers() {
-        // A pair formed once its server side connected, which is when it has a local address.
-        if peer
+        // A server side connected once it has a local address.
+        let connected = peer
             .addr
             .pair
-            .is_some_and(|pair| pair.server_local.is_some())
-        {
-            return None;
-        }
-        if let Some(CloseReason::Unreachable(error)) = &peer.closed {
-            unreachable.get_or_insert(error);
+            .is_some_and(|pair| pair.side == RelaySide::Server && pair.server_local.is_some());
+        match &peer.closed {
+            _ if connected && (!tls_target || peer.tls.is_some()) => return None,
+            Some(CloseReason::Unreachable(error)) => {
+                unreachable.get_or_insert(error);
+            }
+            Some(CloseReason::Error(error)) if connected && error.tls.is_some() => {
+                unreachable.get_or_insert(error);
+            }
+            _ => {}
         }
     }
     unreachable
