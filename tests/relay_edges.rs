@@ -328,29 +328,20 @@ fn a_relay_to_port_0_exits_2_and_one_that_reached_no_target_exits_3() {
 
     // A port nobody listens on any more: every device's target connect is refused.
     let refused = free_port().to_string();
-    let mut relay = Netassist::start(&[
-        "relay",
-        "--bind",
-        "127.0.0.1:0",
-        "--to",
-        &format!("127.0.0.1:{refused}"),
-        "--seconds",
-        "1",
-    ]);
+    let mut relay = Netassist::relay(&format!("127.0.0.1:{refused}"), &["--seconds", "1"]);
     let port = relay.port();
     let _device = client(SocketAddr::from(([127, 0, 0, 1], port)));
     relay.line("the refusal", |line| {
         line.contains("could not reach its target")
     });
+    exits_3_saying(relay, "no device could be connected on to the target");
+}
+
+/// `relay` ends with exit 3, its stderr saying `why`.
+fn exits_3_saying(relay: Netassist, why: &str) {
     let ended = relay.end();
     assert_eq!(ended.code, 3, "{:#?} {}", ended.stdout, ended.stderr);
-    assert!(
-        ended
-            .stderr
-            .contains("no device could be connected on to the target"),
-        "{}",
-        ended.stderr
-    );
+    assert!(ended.stderr.contains(why), "{}", ended.stderr);
 }
 
 #[test]
@@ -432,17 +423,7 @@ fn a_tls_relay_whose_every_target_handshake_failed_exits_3_saying_why() {
     // A plain server where a TLS one is expected: it answers the relay's greeting with a line of text.
     let target = TcpListener::bind("127.0.0.1:0").unwrap();
     let to = target.local_addr().unwrap().to_string();
-    let mut relay = Netassist::start(&[
-        "relay",
-        "--bind",
-        "127.0.0.1:0",
-        "--to",
-        &to,
-        "--tls-target",
-        "--tls-insecure",
-        "--seconds",
-        "2",
-    ]);
+    let mut relay = Netassist::relay(&to, &["--tls-target", "--tls-insecure", "--seconds", "2"]);
     let port = relay.port();
     let _device = client(SocketAddr::from(([127, 0, 0, 1], port)));
     // SO_RCVTIMEO bounds the accept (Linux).
@@ -451,13 +432,8 @@ fn a_tls_relay_whose_every_target_handshake_failed_exits_3_saying_why() {
         .unwrap();
     let (mut server, _) = target.accept().unwrap();
     server.write_all(b"220 plain text here\r\n").unwrap();
-    let ended = relay.end();
-    assert_eq!(ended.code, 3, "{:#?} {}", ended.stdout, ended.stderr);
-    assert!(
-        ended
-            .stderr
-            .contains("no device's connection to the target finished its TLS handshake"),
-        "{}",
-        ended.stderr
+    exits_3_saying(
+        relay,
+        "no device's connection to the target finished its TLS handshake",
     );
 }

@@ -59,6 +59,13 @@ impl Netassist {
         }
     }
 
+    /// `netassist relay` on a loopback port of its own to `to`, with `flags` after.
+    pub fn relay(to: &str, flags: &[&str]) -> Self {
+        let mut args = vec!["relay", "--bind", "127.0.0.1:0", "--to", to];
+        args.extend(flags);
+        Self::start(&args)
+    }
+
     /// Waits for the next stdout line for which `pick` says yes, within [`WAIT`].
     pub fn line(&mut self, what: &str, pick: impl Fn(&str) -> bool) -> String {
         self.line_within(what, WAIT, pick)
