@@ -1,20 +1,21 @@
 //! The report to hand in, from real loopback sessions: a peer with its counters and close, a device check,
 //! a capture (with raw files) and a pcapng file whose SHA-256 is computed again by `sha256sum` (or
-//! Python's hashlib); what was dropped and not sent (a relay's server side that never connected named as
-//! such); a TLS handshake that failed, with its raw bytes; Chinese; HTML; and `--report` on the command
-//! line (`tcp-server`, `check`), with a path that cannot be written refused before the session runs.
+//! Python's hashlib); what was dropped and not sent (a relay's peers named as in the Peers table, a
+//! server side that never connected named as such, with why); a TLS handshake that failed, with its raw
+//! bytes; Chinese; HTML; and `--report` on the command line (`tcp-server`, `check`, a relay whose devices
+//! failed their TLS handshake), with a path that cannot be written refused before the session runs.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use std::io::Write;
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command as Process;
 use std::time::{Duration, Instant};
 
 use common::cli::Netassist;
-use common::until;
+use common::{WAIT, until};
 use netassist::capture::CaptureOptions;
 use netassist::check::Check;
 use netassist::engine::{Command, Target};
@@ -24,7 +25,7 @@ use netassist::pcap::PcapOptions;
 use netassist::preset::Preset;
 use netassist::report::{self, FileKind, Subject, WrittenFile};
 use netassist::session::Controller;
-use netassist::traffic::{LogConfig, TrafficLog};
+use netassist::traffic::{LogConfig, RelaySide, TrafficLog};
 
 /// The SHA-256 of `path` as another program computes it: `sha256sum`, or Python's hashlib; `None`,
 /// saying so, with neither.
@@ -418,7 +419,7 @@ fn a_tls_sessions_report_names_tls_its_certificate_and_whether_it_was_verified()
         host: "localhost".to_owned(),
         port,
         local: None,
-        timeout: common::WAIT,
+        timeout: WAIT,
     });
     config.tls_connect = Some(TlsConnect {
         verify: TlsVerify::AcceptAny,
@@ -486,14 +487,21 @@ fn report_of(controller: &Controller, lang: Lang) -> String {
     )
 }
 
+/// A relay session to `target` (each connect given up after `timeout`) and a device connected to it.
+fn relayed_device(target: SocketAddr, timeout: Duration) -> (Controller, TcpStream) {
+    let mut controller = Controller::new(TrafficLog::new(LogConfig::default()));
+    controller
+        .start(common::relay_to(target, timeout), || {})
+        .unwrap();
+    let port = until(&mut controller, |c| c.log().local_addr()).port();
+    let device = common::client(SocketAddr::from(([127, 0, 0, 1], port)));
+    (controller, device)
+}
+
 #[test]
 fn a_relays_server_side_that_never_connected_is_named_as_such_where_its_bytes_were_not_sent() {
     let target = common::Unanswered::listen();
-    let mut controller = Controller::new(TrafficLog::new(LogConfig::default()));
-    let config = common::relay_to(target.addr, Duration::from_millis(500));
-    controller.start(config, || {}).unwrap();
-    let port = until(&mut controller, |c| c.log().local_addr()).port();
-    let mut device = common::client(format!("127.0.0.1:{port}").parse().unwrap());
+    let (mut controller, mut device) = relayed_device(target.addr, Duration::from_millis(500));
     let device_addr = device.local_addr().unwrap();
     device.write_all(b"hello").unwrap();
     // The connect times out: the device is closed, and what it sent is its server side's, not sent.
@@ -506,7 +514,7 @@ fn a_relays_server_side_that_never_connected_is_named_as_such_where_its_bytes_we
     let target = target.addr;
     let text = report_of(&controller, Lang::En);
     // The device's row names the address it tried; its server side is in no table, as it never
-    // connected, so the Not sent row says what it was and why.
+    // connected, so the Not sent row names it by its pair, and says why.
     assert!(
         text.contains(&format!(
             "| {device_id} | {device_addr} ⇄ {target} (device) |"
@@ -514,8 +522,8 @@ fn a_relays_server_side_that_never_connected_is_named_as_such_where_its_bytes_we
         "{text}"
     );
     let named = format!(
-        " {server_id} (server side of device {device_id} {device_addr}, to {target}, never \
-         connected: No answer from {target} "
+        " {server_id} {device_addr} ⇄ {target} (server side, never connected: No answer from \
+         {target} "
     );
     let line = text
         .lines()
@@ -525,9 +533,102 @@ fn a_relays_server_side_that_never_connected_is_named_as_such_where_its_bytes_we
     let text = report_of(&controller, Lang::Zh);
     assert!(
         text.contains(&format!(
-            " {server_id}（设备 {device_id} {device_addr} 的服务器端，到 {target}，从未连上：{target} 没有响应"
+            " {server_id} {device_addr} ⇄ {target} (服务器端，从未连上：{target} 没有响应"
         )),
         "{text}"
+    );
+    controller.stop(|_| {});
+}
+
+#[test]
+fn a_device_reset_while_its_target_connect_was_pending_is_the_why_of_its_server_sides_not_sent_row()
+{
+    let target = common::Unanswered::listen();
+    let (mut controller, mut device) = relayed_device(target.addr, Duration::from_secs(5));
+    let device_addr = device.local_addr().unwrap();
+    device.write_all(b"hello").unwrap();
+    until(&mut controller, |c| {
+        c.log()
+            .peers()
+            .next()
+            .and_then(|device| device.pairing)
+            .map(|_| ())
+    });
+    // The device resets (an RST) while the target has not answered.
+    socket2::SockRef::from(&device)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(device);
+    let server_id = until(&mut controller, |c| {
+        let device = c.log().peers().next()?;
+        (!device.is_connected() && c.history().losses().unsent_sends > 0)
+            .then(|| device.pairing.map(|pairing| pairing.partner))
+            .flatten()
+    });
+    let target = target.addr;
+    let text = report_of(&controller, Lang::En);
+    let line = text
+        .lines()
+        .find(|line| line.contains("Not sent: 5 bytes of 1 send(s)"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains(&format!(
+            " {server_id} {device_addr} ⇄ {target} (server side, never connected: the device's \
+             connection ended before the connect to the target finished: reset (RST)) "
+        )),
+        "{line}"
+    );
+    let text = report_of(&controller, Lang::Zh);
+    assert!(
+        text.contains(&format!(
+            " {server_id} {device_addr} ⇄ {target} (服务器端，从未连上：设备的连接在连上目标之前就\
+             结束了：连接被重置 (RST)) "
+        )),
+        "{text}"
+    );
+    controller.stop(|_| {});
+}
+
+#[test]
+fn a_relays_server_side_is_named_in_a_not_sent_row_as_in_the_peers_table() {
+    let target = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let (mut controller, _device) = relayed_device(target.local_addr().unwrap(), WAIT);
+    let (device_id, server_id) = until(&mut controller, |c| {
+        let server = c
+            .log()
+            .peers()
+            .find(|peer| peer.pairing.is_some_and(|p| p.side == RelaySide::Server))?;
+        Some((server.pairing?.partner, server.id))
+    });
+    controller.command(Command::Disconnect(device_id));
+    until(&mut controller, |c| {
+        c.log()
+            .peers()
+            .all(|peer| !peer.is_connected())
+            .then_some(())
+    });
+    // A send to the side that is gone: not sent, a row of its own.
+    controller.command(Command::Send {
+        to: Target::Peer(server_id),
+        bytes: bytes::Bytes::from_static(b"late"),
+    });
+    until(&mut controller, |c| {
+        (c.history().losses().unsent_sends > 0).then_some(())
+    });
+    let text = report_of(&controller, Lang::En);
+    let table_row = text
+        .lines()
+        .find(|line| line.starts_with(&format!("| {server_id} | ")))
+        .unwrap_or_else(|| panic!("{text}"));
+    let name = table_row.split(" | ").nth(1).unwrap();
+    assert!(name.ends_with(" (server side)"), "{table_row}");
+    let line = text
+        .lines()
+        .find(|line| line.contains("Not sent: 4 bytes of 1 send(s)"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains(&format!(" {server_id} {name} Not sent")),
+        "{line}"
     );
     controller.stop(|_| {});
 }
@@ -569,4 +670,40 @@ fn a_peer_whose_tls_handshake_failed_says_so_with_its_raw_bytes() {
         "{text}"
     );
     server.stop(|_| {});
+}
+
+#[test]
+fn a_relays_devices_that_failed_the_tls_handshake_are_named_as_devices_numbered_in_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("relay.md");
+    let target = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let to = target.local_addr().unwrap().to_string();
+    let flags = [
+        "--tls-device",
+        "--self-signed",
+        "--seconds",
+        "2",
+        "--report",
+    ];
+    let mut relay = Netassist::relay(&to, &[&flags[..], &[report.to_str().unwrap()]].concat());
+    let port = relay.port();
+    // Plain clients where the relay is a TLS server: each handshake fails on the first bytes, and
+    // neither device gets a server side.
+    let mut devices = Vec::new();
+    for _ in 0..2 {
+        let mut device = common::client(format!("127.0.0.1:{port}").parse().unwrap());
+        device.write_all(b"hello\r\n").unwrap();
+        common::read_to_close(&mut device);
+        devices.push(device.local_addr().unwrap());
+    }
+    let ended = relay.end();
+    let text = std::fs::read_to_string(&report).unwrap();
+    // The only peers of the run, numbered in turn: no id is taken for a server side never started.
+    for (id, device) in [1, 2].into_iter().zip(devices) {
+        assert!(
+            text.contains(&format!("| #{id} | {device} (device) |")),
+            "{}\n{text}",
+            ended.stderr
+        );
+    }
 }

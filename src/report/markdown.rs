@@ -9,8 +9,9 @@ use super::digest::{FileKind, digests};
 use super::{Machine, NOTES_LISTED, PEERS_LISTED, Subject};
 use super::{relay, tls};
 use crate::check::{Report as CheckReport, StepState, duration_text, step_text};
-use crate::format::{opened_text, peer_name};
-use crate::history::SessionSpan;
+use crate::engine::Mode;
+use crate::format::opened_text;
+use crate::history::{History, SessionSpan};
 use crate::i18n::{Lang, Text};
 use crate::traffic::{Counters, Note, PeerStats, RowKind, TrafficLog};
 
@@ -184,10 +185,12 @@ fn session_cell(span: &SessionSpan, log: &TrafficLog, lang: Lang) -> String {
     format!("{}{tls}", opened_text(&span.mode, lang))
 }
 
-/// The peers of one session (or of none kept), with their counters and close reasons.
+/// The peers of one session (or of none kept), with their counters and close reasons; `relay`: the
+/// session is a relay's.
 fn peer_table<'a>(
     out: &mut String,
     peers: impl Iterator<Item = &'a PeerStats>,
+    relay: bool,
     listed: &mut usize,
     lang: Lang,
 ) {
@@ -232,7 +235,7 @@ fn peer_table<'a>(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} |",
             peer.id,
-            relay::pair_cell(&peer.addr, lang).unwrap_or_else(|| peer.addr.to_string()),
+            relay::peer_cell(&peer.addr, relay, lang),
             iso(peer.since),
             c.rx_bytes,
             c.rx_messages,
@@ -309,6 +312,7 @@ fn peers(out: &mut String, subject: &Subject<'_>, lang: Lang) {
         peer_table(
             out,
             log.peers().filter(|p| span.has_peer(p.id)),
+            matches!(span.mode, Mode::Relay { .. }),
             &mut listed,
             lang,
         );
@@ -316,9 +320,9 @@ fn peers(out: &mut String, subject: &Subject<'_>, lang: Lang) {
     let in_none = |p: &&PeerStats| !spans.iter().any(|span| span.has_peer(p.id));
     if log.peers().any(|p| in_none(&p)) {
         let _ = writeln!(out, "### {}\n", lang.pick("Earlier sessions", "更早的会话"));
-        peer_table(out, log.peers().filter(in_none), &mut listed, lang);
+        peer_table(out, log.peers().filter(in_none), false, &mut listed, lang);
     }
-    failed_connects(out, log, lang);
+    failed_connects(out, log, history, lang);
 }
 
 fn checks(out: &mut String, reports: &[CheckReport], lang: Lang) {
@@ -563,35 +567,36 @@ fn losses(out: &mut String, subject: &Subject<'_>, lang: Lang) {
     for text in lines {
         let _ = writeln!(out, "- {text}");
     }
-    loss_notes(out, log, lang);
+    loss_notes(out, log, subject.controller.history(), lang);
 }
 
 /// The log's own rows about what was dropped or not sent, as far as it still holds them.
-fn loss_notes(out: &mut String, log: &TrafficLog, lang: Lang) {
+fn loss_notes(out: &mut String, log: &TrafficLog, history: &History, lang: Lang) {
     let intro = lang.pick("The log's rows about them:", "记录中的相关行：");
-    if !note_rows(out, log, lang, intro, is_loss) {
+    if !note_rows(out, log, history, lang, intro, is_loss) {
         out.push('\n');
     }
 }
 
 /// A relay's connects on to the target that failed, as the log's rows (as far as it still holds
 /// them): the peers' closes give only the last failure of each device.
-fn failed_connects(out: &mut String, log: &TrafficLog, lang: Lang) {
+fn failed_connects(out: &mut String, log: &TrafficLog, history: &History, lang: Lang) {
     let intro = lang.pick(
         "Connects on to the target that failed (a device whose target was never reached is closed \
          with the last one's reason):",
         "转接到目标失败的连接尝试（始终未连上目标的设备，其关闭原因为最后一次失败）：",
     );
-    note_rows(out, log, lang, intro, |note| {
+    note_rows(out, log, history, lang, intro, |note| {
         matches!(note, Note::ConnectFailed { .. })
     });
 }
 
-/// The log's own rows whose note `pick` picks, under `intro`, at most [`NOTES_LISTED`]; whether
-/// there were any (nothing is written when there are none).
+/// The log's own rows whose note `pick` picks, under `intro`, at most [`NOTES_LISTED`], each naming
+/// its peer as the Peers table does; whether there were any (nothing is written when there are none).
 fn note_rows(
     out: &mut String,
     log: &TrafficLog,
+    history: &History,
     lang: Lang,
     intro: &str,
     pick: fn(&Note) -> bool,
@@ -612,7 +617,7 @@ fn note_rows(
             out,
             "- {} {} {}",
             iso(row.at),
-            relay::unconnected_server(log, row, lang).unwrap_or_else(|| peer_name(log, row.peer)),
+            relay::row_peer(log, history, row, lang),
             cell(&note.text(lang))
         );
     }

@@ -272,7 +272,7 @@ impl Relay {
             Ok(server) => server,
             Err(Unreached { error, server }) => {
                 let reason = CloseReason::Unreachable(error);
-                return close_unpaired(device_conn, &held, server, reason, cx);
+                return close_unpaired(device_conn, &held, Some(server), reason, cx);
             }
         };
         if let Some(id) = side_id_of(&server) {
@@ -323,7 +323,9 @@ fn attempt_failed(
 }
 
 /// Closes `device`, whose server side (`server`) never connected, for `reason`: everything held for the
-/// target is `server`'s unsent. Unless the device failed, what it still has readable is read first and
+/// target is `server`'s unsent. A server side never started (`None`, the device's TLS handshake was
+/// going on) takes an id only when something is unsent to it, so ids are not used up by devices that
+/// sent nothing. Unless the device failed, what it still has readable is read first and
 /// recorded as its `Rx` data (unsent too), so the close is the FIN the record says: a socket closed with
 /// unread bytes sends an RST. A device that keeps sending past [`DRAIN_READS`] reads is reset instead:
 /// for an unreachable target recorded as its error, drawn as our RST; when disconnected or stopped,
@@ -331,7 +333,7 @@ fn attempt_failed(
 pub(super) fn close_unpaired(
     mut device: Conn,
     held: &Held,
-    server: PeerId,
+    server: Option<PeerId>,
     reason: CloseReason,
     cx: &mut Cx,
 ) {
@@ -362,7 +364,7 @@ pub(super) fn close_unpaired(
         }
     }
     if sends > 0 {
-        cx.unsent(server, bytes, sends);
+        cx.unsent(server.unwrap_or_else(PeerId::next), bytes, sends);
     }
     match (failed, drained, reason) {
         (Some(failed), _, _) => device.close(failed, cx),

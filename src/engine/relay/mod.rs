@@ -236,12 +236,13 @@ impl Pair {
             ServerSide::Connecting(connecting) => {
                 let id = connecting.id;
                 connecting.abandon(cx);
-                return connecting::close_unpaired(device, &held, id, reason, cx);
+                return connecting::close_unpaired(device, &held, Some(id), reason, cx);
             }
             // No connect was made: what the device sent right after its handshake (and the failure
-            // that ended it in the same read turn) is unsent to a server side that never was.
+            // that ended it in the same read turn) is unsent to a server side that never was, which
+            // takes an id only then.
             ServerSide::AwaitingHandshake => {
-                return connecting::close_unpaired(device, &held, PeerId::next(), reason, cx);
+                return connecting::close_unpaired(device, &held, None, reason, cx);
             }
         };
         let (failed, partner) = match end {
@@ -490,7 +491,7 @@ impl Relay {
                     let _ = held.pass_on(bytes, cx);
                 }
                 let reason = CloseReason::Unreachable(error);
-                connecting::close_unpaired(device, &held, server, reason, cx);
+                connecting::close_unpaired(device, &held, Some(server), reason, cx);
             }
         }
     }
