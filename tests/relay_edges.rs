@@ -437,3 +437,24 @@ fn a_tls_relay_whose_every_target_handshake_failed_exits_3_saying_why() {
         "no device's connection to the target finished its TLS handshake",
     );
 }
+
+#[test]
+fn a_tls_relay_whose_target_handshake_finished_exits_0() {
+    let mut target = Netassist::start(&[
+        "tcp-server",
+        "--bind",
+        "127.0.0.1:0",
+        "--tls",
+        "--self-signed",
+        "--seconds",
+        "3",
+    ]);
+    let to = format!("127.0.0.1:{}", target.port());
+    let mut relay = Netassist::relay(&to, &["--tls-target", "--tls-insecure", "--seconds", "2"]);
+    let port = relay.port();
+    let mut device = client(SocketAddr::from(([127, 0, 0, 1], port)));
+    device.write_all(b"through").unwrap();
+    target.line("the device's bytes", |line| line.contains("through"));
+    let ended = relay.end();
+    assert_eq!(ended.code, 0, "{:#?} {}", ended.stdout, ended.stderr);
+}
