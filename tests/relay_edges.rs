@@ -133,6 +133,14 @@ fn until_both_closed(session: &Session) -> Vec<Event> {
     seen
 }
 
+/// Closes `stream` with an RST, not a FIN (`SO_LINGER` 0).
+fn reset(stream: TcpStream) {
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(stream);
+}
+
 /// Whether any of `events` reports bytes not sent.
 fn any_unsent(events: &[Event]) -> bool {
     events
@@ -400,10 +408,7 @@ fn a_device_reset_while_it_was_not_read_is_recorded_as_its_reset_when_the_server
     assert!(stalled, "a server that reads nothing stalls the device");
     // The device resets; the relay, not reading it, does not see that until it passes on the
     // server's FIN.
-    socket2::SockRef::from(&device)
-        .set_linger(Some(Duration::ZERO))
-        .unwrap();
-    drop(device);
+    reset(device);
     server.shutdown(Shutdown::Write).unwrap();
     let events = until_both_closed(&running.session);
     // The device's own reset, not a failed send of ours; the server is reset on its account.
@@ -457,4 +462,73 @@ fn a_tls_relay_whose_target_handshake_finished_exits_0() {
     target.line("the device's bytes", |line| line.contains("through"));
     let ended = relay.end();
     assert_eq!(ended.code, 0, "{:#?} {}", ended.stdout, ended.stderr);
+}
+
+/// Whether the packets `events` make (as a pcapng of the session in `mode` has them) hold an RST to
+/// or from `port`.
+fn rst_drawn(mode: &Mode, events: &[Event], port: u16) -> bool {
+    use etherparse::{SlicedPacket, TransportSlice};
+    let mut synthesizer = netassist::pcap::packets::Synthesizer::default();
+    synthesizer.session(mode);
+    let mut packets = netassist::pcap::packets::Packets::default();
+    let mut rst = false;
+    for event in events {
+        synthesizer.event(event, &mut packets).unwrap();
+        for packet in packets.iter() {
+            let sliced = SlicedPacket::from_ip(packet.data).unwrap();
+            if let Some(TransportSlice::Tcp(tcp)) = sliced.transport {
+                rst |= tcp.rst() && (tcp.source_port() == port || tcp.destination_port() == port);
+            }
+        }
+        packets.clear();
+    }
+    rst
+}
+
+#[test]
+fn a_server_side_closed_both_ways_ends_in_order_when_the_device_is_found_reset() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listener.local_addr().unwrap();
+    let config = relay("127.0.0.1:0", &target.to_string());
+    let mode = config.mode.clone();
+    let running = start(config);
+    let mut events = Vec::new();
+    let relay_addr = wait_for(&running.session, "Listening", |event| {
+        events.push(event.clone());
+        match event {
+            Event::Listening { addr, .. } => Some(*addr),
+            _ => None,
+        }
+    });
+    let mut device = client(relay_addr);
+    let mut server = accept(&listener);
+    let (device_peer, server_peer) = wait_for(&running.session, "the pair", |event| {
+        events.push(event.clone());
+        match event {
+            Event::Paired { device, server, .. } => Some((*device, *server)),
+            _ => None,
+        }
+    });
+    // The device sends and finishes; the relay passes both on, so the target sees the relay's FIN.
+    device.write_all(b"hello").unwrap();
+    device.shutdown(Shutdown::Write).unwrap();
+    assert_eq!(read_to_close(&mut server), b"hello");
+    // The device resets (its RST is in the relay's socket before the target's FIN goes on), then the
+    // target finishes too: passing its FIN on to the device finds the device reset, while the server
+    // side is closed both ways.
+    reset(device);
+    server.shutdown(Shutdown::Write).unwrap();
+    events.extend(until_both_closed(&running.session));
+    // No RST could go to the target: it saw a normal end, and so does the record.
+    let reasons = [device_peer, server_peer].map(|peer| close_reason(&events, peer));
+    assert_eq!(
+        reasons,
+        [CloseReason::Reset, CloseReason::PeerClosed],
+        "{events:?}"
+    );
+    assert!(!rst_drawn(&mode, &events, target.port()), "{events:?}");
+    assert!(
+        rst_drawn(&mode, &events, relay_addr.port()),
+        "the device's reset is drawn"
+    );
 }

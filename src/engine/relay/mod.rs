@@ -32,7 +32,9 @@
 //!   directions are finished.
 //! - **Resets and failures.** A side that is reset, times out or fails ends with its own reason, and the
 //!   other side is reset (an RST, `SO_LINGER` 0) with [`CloseReason::PartnerReset`] naming it, as a
-//!   direct connection would have been. A disconnect asked for closes both sides (FIN).
+//!   direct connection would have been; unless that side had finished both ways (its FIN read, ours
+//!   sent): no RST can go out then, and it ends as closed by its peer ([`CloseReason::PeerClosed`]).
+//!   A disconnect asked for closes both sides (FIN).
 //! - **Back-pressure.** While one side's send queue (or what is held for a server side still
 //!   connecting) holds more than half of
 //!   [`SessionConfig::max_queue_bytes`](super::SessionConfig::max_queue_bytes), the other side is not
@@ -253,6 +255,9 @@ impl Pair {
         failed.close(reason.clone(), cx);
         if ordered(&reason) {
             partner.close(reason, cx);
+        } else if partner.peer_finished() && partner.finished_sending() {
+            // Closed both ways already: no RST can go out, and its peer saw a normal end.
+            partner.close(CloseReason::PeerClosed, cx);
         } else {
             partner.abort(CloseReason::PartnerReset(failed_peer), cx);
         }
