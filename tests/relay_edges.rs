@@ -532,3 +532,64 @@ fn a_server_side_closed_both_ways_ends_in_order_when_the_device_is_found_reset()
         "the device's reset is drawn"
     );
 }
+
+#[test]
+fn what_a_device_sent_before_the_reset_a_write_found_is_its_data_and_the_server_sides_unsent() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let mut config = relay("127.0.0.1:0", &target);
+    config.max_queue_bytes = 32 << 20;
+    let running = start(config);
+    let session = &running.session;
+    let mut device = client(listening(session));
+    let _server = accept(&listener);
+    let (device_peer, server_peer) = wait_for(session, "the pair", |event| match event {
+        Event::Paired { device, server, .. } => Some((*device, *server)),
+        _ => None,
+    });
+    // The target reads nothing: more than the socket buffers hold stays queued to it, and the relay
+    // stops reading the device (back-pressure). A send to nobody after it says it was taken, as
+    // commands are taken in order.
+    let nobody = PeerId(u64::MAX);
+    for (to, bytes) in [
+        (server_peer, bytes::Bytes::from(vec![b'x'; 32 << 20])),
+        (nobody, bytes::Bytes::from_static(b"?")),
+    ] {
+        assert!(session.send(Command::Send {
+            to: Target::Peer(to),
+            bytes,
+        }));
+    }
+    wait_for(session, "the send to nobody unsent", |event| {
+        matches!(event, Event::Unsent { peer, .. } if *peer == nobody).then_some(())
+    });
+    // What the device sends now stays unread on the socket; then it resets, and a send to it finds
+    // that.
+    device.write_all(b"PEERDATA").unwrap();
+    reset(device);
+    assert!(session.send(Command::Send {
+        to: Target::Peer(device_peer),
+        bytes: bytes::Bytes::from_static(b"AAA"),
+    }));
+    let events = until_both_closed(session);
+    assert_eq!(close_reason(&events, device_peer), CloseReason::Reset);
+    let closed = events
+        .iter()
+        .position(|e| matches!(e, Event::Closed { peer, .. } if *peer == device_peer))
+        .unwrap();
+    let read = events.iter().position(|e| {
+        matches!(e, Event::Data { peer, bytes, .. } if *peer == device_peer && bytes[..] == b"PEERDATA"[..])
+    });
+    assert!(
+        read.is_some_and(|read| read < closed),
+        "the device's data is read before its close"
+    );
+    // Never forwarded: the server side's unsent, apart from what was queued to it.
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::Unsent { peer, bytes: 8, sends: 1, .. } if *peer == server_peer
+        )),
+        "the device's data is the server side's unsent"
+    );
+}

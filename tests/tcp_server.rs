@@ -455,3 +455,73 @@ fn a_half_close_or_disconnect_for_a_client_that_is_gone_is_no_error() {
         _ => None,
     });
 }
+
+/// Sends `bytes` to `to`, then waits until the session took it: commands are taken in order, so once
+/// a send to a peer that is not there was reported unsent, the one before it was queued.
+fn send_taken(session: &netassist::engine::Session, to: PeerId, bytes: Vec<u8>) {
+    let nobody = PeerId(u64::MAX);
+    for (to, bytes) in [(to, Bytes::from(bytes)), (nobody, Bytes::from_static(b"?"))] {
+        assert!(session.send(Command::Send {
+            to: Target::Peer(to),
+            bytes,
+        }));
+    }
+    wait_for(session, "the send to nobody unsent", |e| {
+        matches!(e, Event::Unsent { peer, .. } if *peer == nobody).then_some(())
+    });
+}
+
+#[test]
+fn what_a_peer_sent_before_the_reset_a_write_found_is_recorded_with_its_fin_if_it_came() {
+    for fin in [false, true] {
+        let mut config = server_config("127.0.0.1:0").with_echo(true);
+        config.max_queue_bytes = 32 << 20;
+        let (server, addr) = tcp_server(config);
+        let session = &server.session;
+        // A client that reads nothing, with a small receive buffer.
+        let socket =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        socket.connect(&addr.into()).unwrap();
+        let mut stream = std::net::TcpStream::from(socket);
+        let (peer, ..) = connected(session);
+        // More than the socket buffers hold stays queued, and the echo then stops reading the client
+        // (its echo would overfill the queue): what the client sends now stays unread on the socket.
+        send_taken(session, peer, vec![b'x'; 32 << 20]);
+        stream.write_all(b"PEERDATA").unwrap();
+        if fin {
+            stream.shutdown(std::net::Shutdown::Write).unwrap();
+        }
+        // Closed with bytes unread, the client resets the connection; the next write finds it.
+        drop(stream);
+        send(session, Target::Peer(peer), b"AAA");
+        let mut events = Vec::new();
+        let reason = wait_for(session, "the close", |e| {
+            events.push(e.clone());
+            match e {
+                Event::Closed {
+                    peer: p, reason, ..
+                } if *p == peer => Some(reason.clone()),
+                _ => None,
+            }
+        });
+        assert_eq!(reason, CloseReason::Reset);
+        let received: Vec<&[u8]> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Data {
+                    peer: p,
+                    dir: Direction::Rx,
+                    bytes,
+                    ..
+                } if *p == peer => Some(&bytes[..]),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(received, [b"PEERDATA"], "read before the close");
+        let fin_read = events.iter().any(|e| {
+            matches!(e, Event::HalfClosed { peer: p, side: netassist::engine::Side::Peer, .. } if *p == peer)
+        });
+        assert_eq!(fin_read, fin, "the FIN is recorded when it came");
+    }
+}

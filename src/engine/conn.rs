@@ -29,7 +29,9 @@ use super::{CloseReason, Direction, Event, NetError, Operation, PeerId, Side, Tl
 /// Reads per readiness turn before other peers get their turn; with the 64 KiB buffer that is 256 KiB.
 pub(crate) const READS_PER_TURN: usize = 4;
 
-/// Reads of what a peer sent after a TLS failure before the connection is reset instead (160 KiB).
+/// Reads of what a peer sent that are still taken once the connection is failing: after a TLS failure
+/// (the connection is reset instead when the peer is still sending then; 160 KiB), or after a write
+/// found it reset by the peer (what the peer sent before its RST).
 const LEFT_READS: usize = 4;
 
 /// A connected TCP peer.
@@ -70,6 +72,10 @@ enum Sending {
     Finishing,
     /// Our FIN went out.
     Finished,
+    /// A write (or our FIN) found the connection reset by the peer: nothing more is written, what the
+    /// peer sent before its RST is read as it closes ([`Conn::close`]). `fin`: the peer's FIN came
+    /// before its RST, so the end of what is left to read is that FIN, not the reset.
+    Reset { fin: bool },
 }
 
 /// Whether the connection is still usable after an operation.
@@ -196,7 +202,7 @@ impl Conn {
                 self.read_tls(cx)?
             } else {
                 match self.stream.read(cx.read_buf()) {
-                    Ok(0) => Got::End(None),
+                    Ok(0) => self.zero_read(None),
                     Ok(n) => Got::Plain(n),
                     Err(e) => Got::Failed(e),
                 }
@@ -223,6 +229,16 @@ impl Conn {
         }
     }
 
+    /// What a socket read of nothing means: the peer's FIN (with TLS, `how` it came), or, on a connection
+    /// a write found reset with no FIN before the RST, the reset (a socket reset reads as ended).
+    fn zero_read(&self, how: Option<TlsClose>) -> Got {
+        if self.sending == (Sending::Reset { fin: false }) {
+            Got::Failed(io::ErrorKind::ConnectionReset.into())
+        } else {
+            Got::End(how)
+        }
+    }
+
     /// One socket read on a TLS connection, decrypted: the plaintext it held (at the start of the read
     /// buffer; possibly none), or the end of the peer's sending. A handshake that finished is reported,
     /// and what it lets go (handshake answers, queued sends) is written.
@@ -239,7 +255,10 @@ impl Conn {
                 let failure = tls.closed_in_handshake();
                 return Err(self.tls_failed(failure, false));
             }
-            Ok(0) => return Ok(Got::End(Some(tls.fin_without_close_notify()))),
+            Ok(0) => {
+                let how = tls.fin_without_close_notify();
+                return Ok(self.zero_read(Some(how)));
+            }
             Ok(n) => n,
             Err(e) => return Ok(Got::Failed(e)),
         };
@@ -261,8 +280,13 @@ impl Conn {
             });
         }
         // Handshake answers, session tickets and sends held back by the handshake go out now; the
-        // plaintext stays where it is, at the start of the read buffer.
-        self.flush(cx)?;
+        // plaintext stays where it is, at the start of the read buffer. Once the connection is found
+        // reset nothing goes out, and what the peer sent before its RST is still read: the reset ends
+        // the connection at the end of it.
+        match self.flush(cx) {
+            Err(CloseReason::Reset) if matches!(self.sending, Sending::Reset { .. }) => {}
+            flushed => flushed?,
+        }
         if received.peer_closed {
             if received.plain > 0 {
                 // The data is reported first, the close_notify by the next read.
@@ -313,7 +337,7 @@ impl Conn {
         if bytes.is_empty() {
             return Ok(());
         }
-        if self.sending != Sending::Open {
+        if matches!(self.sending, Sending::Finishing | Sending::Finished) {
             cx.error(NetError::invalid(
                 Operation::Send,
                 Some(self.addr.to_string()),
@@ -399,6 +423,9 @@ impl Conn {
     /// and ends the connection ([`CloseReason::PeerClosed`]) if the peer has finished sending and nothing
     /// more is scheduled for it, nor held for the caller's sends on connect ([`Conn::hold`]).
     pub(crate) fn flush(&mut self, cx: &mut Cx) -> Outcome {
+        if matches!(self.sending, Sending::Reset { .. }) {
+            return Err(CloseReason::Reset);
+        }
         loop {
             if !self.write_records(cx)? {
                 return Ok(());
@@ -427,7 +454,7 @@ impl Conn {
                     Ok(n) => self.wrote(n, cx),
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(self.reason(Operation::Send, &e)),
+                    Err(e) => return Err(self.write_failed(&e)),
                 },
             }
         }
@@ -441,7 +468,7 @@ impl Conn {
             }
             self.sending = Sending::Finished;
             if let Err(e) = self.stream.shutdown(std::net::Shutdown::Write) {
-                return Err(self.reason(Operation::Send, &e));
+                return Err(self.write_failed(&e));
             }
             cx.emit(Event::HalfClosed {
                 peer: self.peer,
@@ -469,7 +496,7 @@ impl Conn {
         match tls.write_records(&mut self.stream) {
             Ok(true) => {}
             Ok(false) => return Ok(false),
-            Err(e) => return Err(self.reason(Operation::Send, &e)),
+            Err(e) => return Err(self.write_failed(&e)),
         }
         let carried = std::mem::take(&mut tls.pending);
         if carried > 0 {
@@ -547,10 +574,13 @@ impl Conn {
         let _ = SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
     }
 
-    /// Closes the connection and reports why, after reporting what was still queued as unsent and the
-    /// raw bytes of a TLS handshake that did not finish ([`Event::TlsRaw`]). Kicked and stopped peers get
-    /// a clean FIN; a TLS failure with the peer still sending ([`NetError::reset`]) an RST.
+    /// Closes the connection and reports why, after reporting what the peer sent before its RST when a
+    /// write found the connection reset ([`Conn::read_before_reset`]), what was still queued as unsent
+    /// and the raw bytes of a TLS handshake that did not finish ([`Event::TlsRaw`]). Kicked and
+    /// stopped peers get a clean FIN; a TLS failure with the peer still sending ([`NetError::reset`])
+    /// an RST.
     pub(crate) fn close(mut self, reason: CloseReason, cx: &mut Cx) {
+        self.read_before_reset(cx);
         if matches!(&reason, CloseReason::Error(error) if error.reset) {
             self.reset_on_close();
         }
@@ -612,6 +642,46 @@ impl Conn {
         }
     }
 
+    /// The close reason for a write (or our FIN) that failed. When the peer reset the connection, what
+    /// it sent before its RST is still queued on the socket, to be read as it closes
+    /// ([`Conn::read_before_reset`]).
+    fn write_failed(&mut self, e: &io::Error) -> CloseReason {
+        let pending;
+        let e = if e.kind() == io::ErrorKind::NotConnected {
+            pending = self.pending();
+            &pending
+        } else {
+            e
+        };
+        let reason = self.reason(Operation::Send, e);
+        if reason == CloseReason::Reset {
+            // Linux fails the write with a broken pipe when the RST came after the peer's FIN (the
+            // peer had closed its side), with the reset itself when it came before.
+            self.sending = Sending::Reset {
+                fin: e.kind() == io::ErrorKind::BrokenPipe,
+            };
+        }
+        reason
+    }
+
+    /// Reads, on a connection a write found reset, what the peer sent before its RST (the socket still
+    /// holds it), at most [`LEFT_READS`] reads: its `Rx` data, and its FIN if it came. A relay side
+    /// never forwards these bytes: they are its partner's unsent.
+    fn read_before_reset(&mut self, cx: &mut Cx) {
+        if self.peer_finished || !matches!(self.sending, Sending::Reset { .. }) {
+            return;
+        }
+        for _ in 0..LEFT_READS {
+            let Ok(Some(bytes)) = self.read_once(cx) else {
+                return;
+            };
+            if let Some(partner) = self.partner {
+                cx.unsent(partner, bytes.len(), 1);
+            }
+            cx.data(self.peer, Direction::Rx, bytes);
+        }
+    }
+
     fn reason(&self, op: Operation, e: &io::Error) -> CloseReason {
         match e.kind() {
             // A write after the peer's RST fails with a broken pipe: the peer is gone, not us.
@@ -619,16 +689,19 @@ impl Conn {
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe => CloseReason::Reset,
             io::ErrorKind::TimedOut => CloseReason::TimedOut,
-            // A shutdown (our FIN) after the peer's RST closed the socket fails with "not connected",
-            // not with the reset: the socket's pending error says what ended the connection (a reset
-            // when it says nothing, as only a reset or a time-out closes a connected socket unasked).
-            io::ErrorKind::NotConnected => match self.stream.take_error() {
-                Ok(Some(pending)) if pending.kind() != io::ErrorKind::NotConnected => {
-                    self.reason(op, &pending)
-                }
-                _ => CloseReason::Reset,
-            },
+            io::ErrorKind::NotConnected => self.reason(op, &self.pending()),
             _ => CloseReason::Error(NetError::io(op, Some(self.addr.to_string()), e)),
+        }
+    }
+
+    /// What ended the connection when a socket call failed with "not connected": a shutdown (our FIN)
+    /// after the peer's RST closed the socket fails so, not with the reset. The socket's pending error
+    /// says what ended it (a reset when it says nothing, as only a reset or a time-out closes a
+    /// connected socket unasked).
+    fn pending(&self) -> io::Error {
+        match self.stream.take_error() {
+            Ok(Some(pending)) if pending.kind() != io::ErrorKind::NotConnected => pending,
+            _ => io::ErrorKind::ConnectionReset.into(),
         }
     }
 }

@@ -34,7 +34,9 @@
 //!   other side is reset (an RST, `SO_LINGER` 0) with [`CloseReason::PartnerReset`] naming it, as a
 //!   direct connection would have been; unless that side had finished both ways (its FIN read, ours
 //!   sent): no RST can go out then, and it ends as closed by its peer ([`CloseReason::PeerClosed`]).
-//!   A disconnect asked for closes both sides (FIN).
+//!   A disconnect asked for closes both sides (FIN). A side whose reset was found by a write still
+//!   has what its peer sent before the RST read: its `Rx` data, which its partner never got
+//!   ([`Event::Unsent`]).
 //! - **Back-pressure.** While one side's send queue (or what is held for a server side still
 //!   connecting) holds more than half of
 //!   [`SessionConfig::max_queue_bytes`](super::SessionConfig::max_queue_bytes), the other side is not
