@@ -548,21 +548,8 @@ fn what_a_device_sent_before_the_reset_a_write_found_is_its_data_and_the_server_
         _ => None,
     });
     // The target reads nothing: more than the socket buffers hold stays queued to it, and the relay
-    // stops reading the device (back-pressure). A send to nobody after it says it was taken, as
-    // commands are taken in order.
-    let nobody = PeerId(u64::MAX);
-    for (to, bytes) in [
-        (server_peer, bytes::Bytes::from(vec![b'x'; 32 << 20])),
-        (nobody, bytes::Bytes::from_static(b"?")),
-    ] {
-        assert!(session.send(Command::Send {
-            to: Target::Peer(to),
-            bytes,
-        }));
-    }
-    wait_for(session, "the send to nobody unsent", |event| {
-        matches!(event, Event::Unsent { peer, .. } if *peer == nobody).then_some(())
-    });
+    // stops reading the device (back-pressure).
+    common::send_taken(session, server_peer, vec![b'x'; 32 << 20]);
     // What the device sends now stays unread on the socket; then it resets, and a send to it finds
     // that.
     device.write_all(b"PEERDATA").unwrap();

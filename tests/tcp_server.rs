@@ -456,21 +456,6 @@ fn a_half_close_or_disconnect_for_a_client_that_is_gone_is_no_error() {
     });
 }
 
-/// Sends `bytes` to `to`, then waits until the session took it: commands are taken in order, so once
-/// a send to a peer that is not there was reported unsent, the one before it was queued.
-fn send_taken(session: &netassist::engine::Session, to: PeerId, bytes: Vec<u8>) {
-    let nobody = PeerId(u64::MAX);
-    for (to, bytes) in [(to, Bytes::from(bytes)), (nobody, Bytes::from_static(b"?"))] {
-        assert!(session.send(Command::Send {
-            to: Target::Peer(to),
-            bytes,
-        }));
-    }
-    wait_for(session, "the send to nobody unsent", |e| {
-        matches!(e, Event::Unsent { peer, .. } if *peer == nobody).then_some(())
-    });
-}
-
 #[test]
 fn what_a_peer_sent_before_the_reset_a_write_found_is_recorded_with_its_fin_if_it_came() {
     for fin in [false, true] {
@@ -487,7 +472,7 @@ fn what_a_peer_sent_before_the_reset_a_write_found_is_recorded_with_its_fin_if_i
         let (peer, ..) = connected(session);
         // More than the socket buffers hold stays queued, and the echo then stops reading the client
         // (its echo would overfill the queue): what the client sends now stays unread on the socket.
-        send_taken(session, peer, vec![b'x'; 32 << 20]);
+        common::send_taken(session, peer, vec![b'x'; 32 << 20]);
         stream.write_all(b"PEERDATA").unwrap();
         if fin {
             stream.shutdown(std::net::Shutdown::Write).unwrap();

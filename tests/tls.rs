@@ -1042,3 +1042,55 @@ fn json_lines_carry_the_handshake_the_certificate_and_the_failure_kind() {
     );
     drop(server);
 }
+
+#[test]
+fn what_a_tls_client_sent_before_the_reset_a_write_found_is_recorded_as_plaintext() {
+    let mut config = server_config(TlsIdentity::SelfSigned { save: None }).with_echo(true);
+    config.max_queue_bytes = 32 << 20;
+    let server = start(config);
+    let session = &server.session;
+    let addr = common::listening(session);
+    // A client that reads nothing once its handshake is done, with a small receive buffer.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&addr.into()).unwrap();
+    let tcp = TcpStream::from(socket);
+    tcp.set_read_timeout(Some(WAIT)).unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let conn = rustls::ClientConnection::new(any_certificate(), name).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(b"hi").unwrap();
+    let mut echo = [0; 2];
+    tls.read_exact(&mut echo).unwrap();
+    let (peer, _) = established(&server);
+    // More than the socket buffers hold stays queued, and the echo then stops reading the client.
+    common::send_taken(session, peer, vec![b'x'; 32 << 20]);
+    tls.write_all(b"PEERDATA").unwrap();
+    // The client resets; the next write finds it.
+    socket2::SockRef::from(&tls.sock)
+        .set_linger(Some(Duration::ZERO))
+        .unwrap();
+    drop(tls);
+    assert!(session.send(Command::Send {
+        to: Target::Peer(peer),
+        bytes: Bytes::from_static(b"AAA"),
+    }));
+    let mut received = Vec::new();
+    let reason = wait_for(session, "the close", |e| match e {
+        Event::Data {
+            peer: p,
+            dir: Direction::Rx,
+            bytes,
+            ..
+        } if *p == peer => {
+            received.push(bytes.clone());
+            None
+        }
+        Event::Closed {
+            peer: p, reason, ..
+        } if *p == peer => Some(reason.clone()),
+        _ => None,
+    });
+    assert_eq!(reason, CloseReason::Reset);
+    assert_eq!(received, [&b"PEERDATA"[..]], "read before the close");
+}

@@ -76,6 +76,24 @@ pub fn until<T>(
     }
 }
 
+/// Sends `bytes` to `to`, then waits until the session took it: commands are taken in order, so once
+/// a send to a peer that is not there was reported unsent, the one before it was queued.
+pub fn send_taken(session: &Session, to: PeerId, bytes: Vec<u8>) {
+    let nobody = PeerId(u64::MAX);
+    for (to, bytes) in [
+        (to, bytes::Bytes::from(bytes)),
+        (nobody, bytes::Bytes::from_static(b"?")),
+    ] {
+        assert!(session.send(engine::Command::Send {
+            to: engine::Target::Peer(to),
+            bytes,
+        }));
+    }
+    wait_for(session, "the send to nobody unsent", |e| {
+        matches!(e, Event::Unsent { peer, .. } if *peer == nobody).then_some(())
+    });
+}
+
 /// Starts a TCP server on `bind` and returns it with the address it really listens on.
 pub fn tcp_server(config: SessionConfig) -> (Running, SocketAddr) {
     let running = start(config);
