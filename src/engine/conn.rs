@@ -675,10 +675,12 @@ impl Conn {
             let Ok(Some(bytes)) = self.read_once(cx) else {
                 return;
             };
-            if let Some(partner) = self.partner {
-                cx.unsent(partner, bytes.len(), 1);
-            }
+            // Its row first, then that it never went on, as for any read that could not be passed on.
+            let len = bytes.len();
             cx.data(self.peer, Direction::Rx, bytes);
+            if let Some(partner) = self.partner {
+                cx.unsent(partner, len, 1);
+            }
         }
     }
 

@@ -242,9 +242,9 @@ impl Pair {
                 connecting.abandon(cx);
                 return connecting::close_unpaired(device, &held, Some(id), reason, cx);
             }
-            // No connect was made: what the device sent right after its handshake (and the failure
-            // that ended it in the same read turn) is unsent to a server side that never was, which
-            // takes an id only then.
+            // No connect was made, and no plaintext came yet (the first is kept in `early` until the
+            // connect on starts): only a send held for the server side would be unsent to one that
+            // never was, which takes an id only then.
             ServerSide::AwaitingHandshake => {
                 return connecting::close_unpaired(device, &held, None, reason, cx);
             }
